@@ -1,0 +1,51 @@
+# tollgate — one Makefile, one gate: `make check` and `make test`.
+# Each area adds its own targets in mk/*.mk (wasm, js, integration, ...)
+# and appends to TEST_TARGETS / CHECK_TARGETS there.
+
+GO          ?= go
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
+GOBIN       ?= $(shell $(GO) env GOPATH)/bin
+BIN         := bin
+
+TEST_TARGETS  := test-go
+CHECK_TARGETS := check-go
+
+include $(sort $(wildcard mk/*.mk))
+
+.PHONY: all build test test-go check check-go bench tools clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -o $(BIN)/tollgate ./cmd/tollgate
+
+## test: everything the README promises; installs what it needs.
+test: $(TEST_TARGETS)
+
+test-go:
+	$(GO) test -count=1 ./...
+
+## check: formatting, vet, staticcheck, tidy modules, cross-builds.
+check: $(CHECK_TARGETS)
+
+check-go: tools
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(GOBIN)/staticcheck ./...
+	GOOS=wasip1 GOARCH=wasm $(GO) build ./core/... ./api/...
+	@cp go.mod /tmp/tollgate.go.mod.bak; cp go.sum /tmp/tollgate.go.sum.bak; \
+	$(GO) mod tidy; \
+	if ! diff -q go.mod /tmp/tollgate.go.mod.bak >/dev/null || ! diff -q go.sum /tmp/tollgate.go.sum.bak >/dev/null; then \
+	  cp /tmp/tollgate.go.mod.bak go.mod; cp /tmp/tollgate.go.sum.bak go.sum; echo "go mod tidy changes go.mod/go.sum"; exit 1; fi
+
+## bench: benchmarks of the core (see docs/performance.md for figures).
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./core/...
+
+tools:
+	@test -x $(GOBIN)/staticcheck || $(GO) install $(STATICCHECK)
+	@test -x $(GOBIN)/benchstat || $(GO) install $(BENCHSTAT)
+
+clean:
+	rm -rf $(BIN)

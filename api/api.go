@@ -1,0 +1,183 @@
+package api
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+
+	"github.com/tollgate/tollgate/core"
+)
+
+// Error is an operation that could not run: a malformed request, an invalid
+// policy or tables document, an unknown operation. Its JSON form is
+// {"error": {"code": ..., "message": ..., "field": ...}}.
+type Error struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	// Field is the path of the offending field when one is known.
+	Field string `json:"field,omitempty"`
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return e.Code + ": " + e.Field + ": " + e.Message
+	}
+	return e.Code + ": " + e.Message
+}
+
+// Error codes.
+const (
+	ErrBadRequest    = "bad_request"
+	ErrUnknownOp     = "unknown_op"
+	ErrInvalidPolicy = "invalid_policy"
+	ErrInvalidTables = "invalid_tables"
+	ErrInternal      = "internal"
+)
+
+// handler runs one operation: it decodes req and appends the JSON response
+// to out.
+type handler func(s *Session, req []byte, out []byte) ([]byte, error)
+
+var handlers = map[string]handler{}
+
+// register adds an operation; each area registers its own from its file.
+func register(op string, h handler) {
+	if _, dup := handlers[op]; dup {
+		panic("api: duplicate op " + op)
+	}
+	handlers[op] = h
+}
+
+// Ops lists the registered operation names.
+func Ops() []string {
+	out := make([]string, 0, len(handlers))
+	for op := range handlers {
+		out = append(out, op)
+	}
+	return out
+}
+
+// Session holds what requests may refer to by value or by handle: loaded
+// policies and tables. A Session is not safe for concurrent use; each wasm
+// instance and each native engine worker has its own.
+type Session struct {
+	policies     []*core.Policy
+	policyByText map[string]*core.Policy
+}
+
+// NewSession returns an empty session.
+func NewSession() *Session {
+	return &Session{policyByText: map[string]*core.Policy{}}
+}
+
+// maxCached bounds the by-value caches so a stream of distinct inline
+// documents cannot grow a session without limit.
+const maxCached = 256
+
+// Do runs op with the JSON request req and appends the JSON response to out.
+// It always produces a JSON object: the operation's result or an error.
+func (s *Session) Do(op string, req []byte, out []byte) ([]byte, error) {
+	h, ok := handlers[op]
+	if !ok {
+		return appendError(out, &Error{Code: ErrUnknownOp, Message: "unknown operation " + strconv.Quote(op)}), &Error{Code: ErrUnknownOp}
+	}
+	res, err := h(s, req, out)
+	if err != nil {
+		e, ok := err.(*Error)
+		if !ok {
+			e = &Error{Code: ErrInternal, Message: err.Error()}
+		}
+		return appendError(out, e), e
+	}
+	return res, nil
+}
+
+func appendError(out []byte, e *Error) []byte {
+	b, _ := json.Marshal(struct {
+		Error *Error `json:"error"`
+	}{e})
+	return append(out, b...)
+}
+
+// decodeStrict decodes data into v, refusing unknown fields and trailing
+// data, and names the offending field in the error.
+func decodeStrict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return badRequest(err)
+	}
+	if dec.More() {
+		return &Error{Code: ErrBadRequest, Message: "trailing data after the request object"}
+	}
+	return nil
+}
+
+func badRequest(err error) *Error {
+	e := &Error{Code: ErrBadRequest, Message: err.Error()}
+	switch t := err.(type) {
+	case *json.UnmarshalTypeError:
+		e.Field = t.Field
+		e.Message = "wrong type: want " + t.Type.String() + ", got " + t.Value
+	case *json.SyntaxError:
+		e.Message = "malformed JSON at byte " + strconv.FormatInt(t.Offset, 10) + ": " + t.Error()
+	}
+	return e
+}
+
+// AppendVerdict appends the JSON form of v:
+// {"accepted": bool, "reasons": [{"code", "message", "start", "end", "limit", "detail"}]}
+// with start/end only where a span applies and limit/detail only when set.
+func AppendVerdict(b []byte, v *core.Verdict) []byte {
+	b = append(b, `{"accepted":`...)
+	b = strconv.AppendBool(b, v.Accepted)
+	b = append(b, `,"reasons":[`...)
+	for i := range v.Reasons {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendReason(b, &v.Reasons[i])
+	}
+	return append(b, "]}"...)
+}
+
+// AppendReason appends the JSON form of one reason.
+func AppendReason(b []byte, r *core.Reason) []byte {
+	b = append(b, `{"code":`...)
+	b = AppendString(b, string(r.Code))
+	b = append(b, `,"message":`...)
+	b = AppendString(b, core.Message(*r))
+	if r.HasSpan {
+		b = append(b, `,"start":`...)
+		b = strconv.AppendInt(b, int64(r.Start), 10)
+		b = append(b, `,"end":`...)
+		b = strconv.AppendInt(b, int64(r.End), 10)
+	}
+	if r.Limit != 0 {
+		b = append(b, `,"limit":`...)
+		b = strconv.AppendInt(b, int64(r.Limit), 10)
+	}
+	if r.Detail != "" {
+		b = append(b, `,"detail":`...)
+		b = AppendString(b, r.Detail)
+	}
+	return append(b, '}')
+}
+
+// AppendString appends s as a JSON string literal.
+func AppendString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c < 0x20:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+		default:
+			b = append(b, c)
+		}
+	}
+	return append(b, '"')
+}

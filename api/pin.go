@@ -1,0 +1,82 @@
+package api
+
+import (
+	"encoding/json"
+
+	"github.com/tollgate/tollgate/core"
+)
+
+// PINRequest is the "pin" operation: check a PIN against a policy.
+// Policy is a profile name ("cuc"), an inline policy object, or the handle
+// a "policy.load" returned.
+type PINRequest struct {
+	Policy  json.RawMessage `json:"policy,omitempty"`
+	PIN     string          `json:"pin"`
+	Context PINContext      `json:"context"`
+}
+
+// PINContext is the JSON form of core.PINContext.
+type PINContext struct {
+	Extensions      []string `json:"extensions,omitempty"`
+	FirstName       string   `json:"first_name,omitempty"`
+	LastName        string   `json:"last_name,omitempty"`
+	DateOfBirth     string   `json:"dob,omitempty"`
+	Year            int      `json:"year,omitempty"`
+	Previous        []string `json:"previous,omitempty"`
+	PreviousRecords []string `json:"previous_records,omitempty"`
+}
+
+// PasswordRequest is the "password" operation.
+type PasswordRequest struct {
+	Policy   json.RawMessage `json:"policy,omitempty"`
+	Password string          `json:"password"`
+	Context  PasswordContext `json:"context"`
+}
+
+// PasswordContext is the JSON form of core.PasswordContext.
+type PasswordContext struct {
+	Alias           string   `json:"alias,omitempty"`
+	Extensions      []string `json:"extensions,omitempty"`
+	Old             string   `json:"old,omitempty"`
+	Previous        []string `json:"previous,omitempty"`
+	PreviousRecords []string `json:"previous_records,omitempty"`
+}
+
+func init() {
+	register("pin", func(s *Session, req, out []byte) ([]byte, error) {
+		var r PINRequest
+		if err := decodeStrict(req, &r); err != nil {
+			return nil, err
+		}
+		p, err := s.policy(r.Policy)
+		if err != nil {
+			return nil, err
+		}
+		c := core.PINContext{
+			Extensions: r.Context.Extensions, FirstName: r.Context.FirstName,
+			LastName: r.Context.LastName, DateOfBirth: r.Context.DateOfBirth,
+			Year: r.Context.Year, Previous: r.Context.Previous,
+			PreviousRecords: r.Context.PreviousRecords,
+		}
+		var v core.Verdict
+		p.CheckPIN(r.PIN, &c, &v)
+		return AppendVerdict(out, &v), nil
+	})
+	register("password", func(s *Session, req, out []byte) ([]byte, error) {
+		var r PasswordRequest
+		if err := decodeStrict(req, &r); err != nil {
+			return nil, err
+		}
+		p, err := s.policy(r.Policy)
+		if err != nil {
+			return nil, err
+		}
+		c := core.PasswordContext{
+			Alias: r.Context.Alias, Extensions: r.Context.Extensions, Old: r.Context.Old,
+			Previous: r.Context.Previous, PreviousRecords: r.Context.PreviousRecords,
+		}
+		var v core.Verdict
+		p.CheckPassword(r.Password, &c, &v)
+		return AppendVerdict(out, &v), nil
+	})
+}

@@ -1,0 +1,99 @@
+package core
+
+// Policy is a complete, validated rule set: what a PIN and a web password
+// must satisfy and how sign-in failures, expiry and sessions are handled.
+// Policies are built from a named profile (Profile) and optionally a JSON
+// document that extends one (ParsePolicy); see docs/policy.md. The JSON
+// field names below are the file format.
+//
+// Every field is range-checked by Validate; nothing silently clamps.
+type Policy struct {
+	// Name is the profile this policy was built from ("cuc", ...), or the
+	// name a policy file gives itself.
+	Name     string         `json:"name"`
+	PIN      PINPolicy      `json:"pin"`
+	Password PasswordPolicy `json:"password"`
+	Account  AccountPolicy  `json:"account"`
+}
+
+// CredentialRule holds the fields an authentication rule (Unity Connection),
+// credential policy (Unified CM) or UM mailbox policy (Exchange) gives each
+// kind of credential: lockout, expiry and history.
+type CredentialRule struct {
+	// MinLength and MaxLength bound the credential's length in characters.
+	MinLength int `json:"min_length"`
+	MaxLength int `json:"max_length"`
+
+	// FailedLimit is the number of failed sign-ins that locks the account;
+	// 0 means no limit.
+	FailedLimit int `json:"failed_limit"`
+	// ResetFailedMinutes clears the failure count this many minutes after
+	// the last failure, unless the account is already locked; 0 never.
+	ResetFailedMinutes int `json:"reset_failed_minutes"`
+	// LockoutMinutes is how long a locked account stays locked. With
+	// AdminMustUnlock set, only an administrator unlocks it.
+	LockoutMinutes  int  `json:"lockout_minutes"`
+	AdminMustUnlock bool `json:"admin_must_unlock"`
+	// ResetAfterFailures (Exchange UM) resets the credential after this many
+	// consecutive failures, which must be below FailedLimit; 0 is off.
+	ResetAfterFailures int `json:"reset_after_failures"`
+
+	// ExpiryDays forces a change this many days after the last one; 0 never.
+	ExpiryDays int `json:"expiry_days"`
+	// MinChangeMinutes is the minimum time between two changes; 0 any time.
+	MinChangeMinutes int `json:"min_change_minutes"`
+	// History is how many previous credentials may not be reused; 0 none.
+	History int `json:"history"`
+}
+
+// PINPolicy is the rule for numeric voicemail (touchtone) PINs.
+type PINPolicy struct {
+	CredentialRule
+
+	// Trivial applies the Cisco non-trivial PIN rules (Unity Connection's
+	// "Check for trivial passwords", Unified CM's trivial PIN criteria):
+	// repeated_digit, few_distinct, repeated_group, sequential, keypad_line,
+	// contains_extension, contains_reversed_extension, name_digits.
+	Trivial bool `json:"trivial"`
+	// ExchangeCommonPatterns refuses Exchange UM's common patterns
+	// (sequential, all_same, extension_suffix). It is the negation of the
+	// UM mailbox policy's AllowCommonPatterns setting.
+	ExchangeCommonPatterns bool `json:"exchange_common_patterns"`
+	// KeypadContainsMin, when not 0, also refuses PINs that merely contain a
+	// keypad line of at least this many digits.
+	KeypadContainsMin int `json:"keypad_contains_min"`
+	// Dates refuses PINs that read as a date (and DOB permutations).
+	Dates bool `json:"dates"`
+	// Blocklist refuses PINs on the built-in weak-PIN list (code common).
+	Blocklist bool `json:"blocklist"`
+}
+
+// PasswordPolicy is the rule for web-application passwords.
+type PasswordPolicy struct {
+	CredentialRule
+
+	// Trivial applies the Cisco non-trivial password rules: repeated_char,
+	// contains_alias, contains_reversed_alias, contains_extension,
+	// consecutive_chars.
+	Trivial bool `json:"trivial"`
+	// MinClasses is how many of the four classes (upper, lower, digit,
+	// symbol) a password needs: 3 gives few_classes (Cisco), 4 gives
+	// missing_class per absent class (Enhanced Security Mode), 0 none.
+	MinClasses int `json:"min_classes"`
+	// MinChanges is the minimum edit distance from the old password
+	// (too_similar); 0 is off.
+	MinChanges int `json:"min_changes"`
+	// Blocklist refuses passwords on the built-in common list (code common).
+	Blocklist bool `json:"blocklist"`
+}
+
+// AccountPolicy holds settings that apply to the account as a whole.
+type AccountPolicy struct {
+	// InactivityDays disables an account not signed in for this many days;
+	// 0 is off.
+	InactivityDays int `json:"inactivity_days"`
+	// MaxSessionsTelephony and MaxSessionsIMAP cap concurrent sessions per
+	// user on each interface; 0 is no cap.
+	MaxSessionsTelephony int `json:"max_sessions_telephony"`
+	MaxSessionsIMAP      int `json:"max_sessions_imap"`
+}
