@@ -1,6 +1,6 @@
 # tollgate — one Makefile, one gate: `make check` and `make test`.
 # Each area adds its own targets in mk/*.mk (wasm, js, integration, ...)
-# and appends to TEST_TARGETS / CHECK_TARGETS there.
+# and appends to TEST_DEPS / TEST_TARGETS / CHECK_TARGETS there.
 
 GO          ?= go
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
@@ -8,7 +8,8 @@ BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4d
 GOBIN       ?= $(shell $(GO) env GOPATH)/bin
 BIN         := bin
 
-TEST_TARGETS  := test-go
+TEST_DEPS     :=          # installers (apt-get, npm ci) that tests need; mk/*.mk append
+TEST_TARGETS  := test-go  # mk/*.mk append their test targets
 CHECK_TARGETS := check-go
 
 include $(sort $(wildcard mk/*.mk))
@@ -21,7 +22,7 @@ build:
 	$(GO) build -trimpath -o $(BIN)/tollgate ./cmd/tollgate
 
 ## test: everything the README promises; installs what it needs.
-test: $(TEST_TARGETS)
+test: $(TEST_DEPS) $(TEST_TARGETS)
 
 test-go:
 	$(GO) test -count=1 ./...
