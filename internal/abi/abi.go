@@ -1,0 +1,178 @@
+// Package abi is the one definition of the boundary between wasm/tollgate.wasm
+// and its hosts: the ABI version, export names, status codes, limits and the
+// packing of scalar results. The guest (wasm/), the Go host (host/) and the
+// JS package (js/, through the golden file abi.json) all use these values;
+// docs/abi.md explains them.
+//
+// The package has no dependencies so that the guest can import it without
+// pulling anything into the module.
+package abi
+
+// Version is the ABI version the module exports through abi_version. A host
+// refuses a module whose version it does not know. Additive changes (a new
+// export, a new status code) keep the version; anything else bumps it.
+const Version = 1
+
+// Export names.
+const (
+	// ExportInitialize is the Go runtime's reactor entry point; every host
+	// calls it once before anything else.
+	ExportInitialize = "_initialize"
+	// ExportVersion: abi_version() -> i32.
+	ExportVersion = "abi_version"
+	// ExportBufPtr: buf_ptr() -> i32, the address of the scratch buffer.
+	ExportBufPtr = "buf_ptr"
+	// ExportBufCap: buf_cap() -> i32, its size in bytes.
+	ExportBufCap = "buf_cap"
+	// ExportBufReserve: buf_reserve(n i32) -> i32 status; grows the scratch
+	// buffer to at least n bytes (the address may change).
+	ExportBufReserve = "buf_reserve"
+	// ExportCall: call(op_len, req_len i32) -> i32 packed (status, length);
+	// runs any api operation by name with a JSON request.
+	ExportCall = "call"
+	// ExportDial: dial(tables, table, num_len i32) -> i32 dial result, or a
+	// negated status; the hot path, raw bytes, no JSON.
+	ExportDial = "dial"
+	// ExportDialBatch: dial_batch(tables, table, in_len i32) -> i32 count,
+	// or a negated status; many newline-separated numbers in one call.
+	ExportDialBatch = "dial_batch"
+	// ExportTableIndex: table_index(tables, name_len i32) -> i32 index, or a
+	// negated status; resolves a table name for dial and dial_batch.
+	ExportTableIndex = "table_index"
+	// ExportFault: fault(kind i32) -> i32; deliberately fails, for host
+	// fault tests. kind FaultPanic panics (recovered: StatusPanic), kind
+	// FaultMemory allocates until the guest's memory is exhausted (a trap).
+	ExportFault = "fault"
+)
+
+// Fault kinds for ExportFault.
+const (
+	FaultPanic  = 1
+	FaultMemory = 2
+)
+
+// Status codes. call packs one into the top bits of its result; dial,
+// dial_batch and table_index return its negation; buf_reserve returns it.
+const (
+	// StatusOK: the operation ran and its response is in the buffer.
+	StatusOK = 0
+	// StatusOpError: the operation could not run (bad request, invalid
+	// policy, unknown op, ...); the buffer holds the api's error object
+	// {"error": {"code", "message", "field"}}.
+	StatusOpError = 1
+	// StatusBadArgs: lengths out of range of the buffer, or an unknown
+	// fault kind.
+	StatusBadArgs = 2
+	// StatusTooLarge: a request, reservation or response beyond MaxBuf, or
+	// a batch whose results do not fit in the buffer.
+	StatusTooLarge = 3
+	// StatusPanic: the guest panicked and recovered. For call the buffer
+	// holds an {"error": {"code": "internal", ...}} object. The instance's
+	// state is undefined afterwards: hosts discard it.
+	StatusPanic = 4
+	// StatusNoHandle: dial, dial_batch or table_index named a tables handle
+	// or table that is not loaded.
+	StatusNoHandle = 5
+)
+
+// StatusName returns the stable name of a status code.
+func StatusName(s int32) string {
+	switch s {
+	case StatusOK:
+		return "ok"
+	case StatusOpError:
+		return "op_error"
+	case StatusBadArgs:
+		return "bad_args"
+	case StatusTooLarge:
+		return "too_large"
+	case StatusPanic:
+		return "panic"
+	case StatusNoHandle:
+		return "no_handle"
+	}
+	return "unknown"
+}
+
+// Limits.
+const (
+	// InitialBuf is the scratch buffer's size after _initialize.
+	InitialBuf = 64 << 10
+	// LenBits is how many low bits of call's result hold the length.
+	LenBits = 24
+	// MaxBuf is the largest buffer, request or response: what LenBits holds.
+	MaxBuf = 1<<LenBits - 1
+)
+
+// PackCall packs call's result: status in bits 24..30, length in 0..23.
+// The result is never negative as an i32.
+func PackCall(status, n uint32) uint32 { return status<<LenBits | n&MaxBuf }
+
+// UnpackCall splits call's result.
+func UnpackCall(r uint32) (status, n uint32) { return r >> LenBits, r & MaxBuf }
+
+// Dial results. A non-negative dial result packs:
+//
+//	bit  0      allowed
+//	bits 1..3   reason: DialMatched, DialTooShort, DialTooLong, DialInvalid
+//	bit  4      normalized: separators (space - ( ) .) were dropped
+//	bits 8..30  row + 1 of the matching row in the table; 0 when no row
+//	            matched (a length or character refusal)
+const (
+	DialMatched  = 0
+	DialTooShort = 1
+	DialTooLong  = 2
+	DialInvalid  = 3
+
+	DialAllowedBit    = 1 << 0
+	DialReasonShift   = 1
+	DialReasonMask    = 7
+	DialNormalizedBit = 1 << 4
+	DialRowShift      = 8
+)
+
+// DialReasonName returns the api's reason string for a dial reason.
+func DialReasonName(r uint32) string {
+	switch r {
+	case DialMatched:
+		return "matched"
+	case DialTooShort:
+		return "too_short"
+	case DialTooLong:
+		return "too_long"
+	case DialInvalid:
+		return "invalid"
+	}
+	return "unknown"
+}
+
+// PackDial packs a dial result; row is -1 when no row matched.
+func PackDial(allowed bool, reason uint32, normalized bool, row int) uint32 {
+	var r uint32
+	if allowed {
+		r |= DialAllowedBit
+	}
+	r |= (reason & DialReasonMask) << DialReasonShift
+	if normalized {
+		r |= DialNormalizedBit
+	}
+	if row >= 0 {
+		r |= uint32(row+1) << DialRowShift
+	}
+	return r
+}
+
+// UnpackDial splits a non-negative dial result; row is -1 when none matched.
+func UnpackDial(r uint32) (allowed bool, reason uint32, normalized bool, row int) {
+	return r&DialAllowedBit != 0, r >> DialReasonShift & DialReasonMask,
+		r&DialNormalizedBit != 0, int(r>>DialRowShift) - 1
+}
+
+// BuildArgs are the go build arguments that make wasm/tollgate.wasm; with
+// GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 and the toolchain BuildGo they
+// reproduce the committed artifact byte for byte. mk/wasm.mk uses the same.
+var BuildArgs = []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o"}
+
+// BuildGo is the toolchain the committed artifact is built with; another
+// toolchain produces different (equally valid) bytes.
+const BuildGo = "go1.26.8"

@@ -1,0 +1,128 @@
+//go:build wasip1
+
+// Command wasm is tollgate's WebAssembly module, wasm/tollgate.wasm: a Go
+// wasip1 reactor (-buildmode=c-shared) whose exports are thin wrappers over
+// api and core. The ABI (export names, status codes, limits) is defined in
+// internal/abi and documented in docs/abi.md.
+//
+// Every export recovers from panics and turns them into a status code. The
+// module keeps one api.Session (loaded policies and tables) per instance;
+// an instance serves one call at a time.
+package main
+
+import (
+	"unsafe"
+
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/internal/abi"
+)
+
+var (
+	session = api.NewSession()
+	// buf is the scratch buffer the host writes requests into and reads
+	// responses from. Go's collector never moves it, so its address stays
+	// valid until buf_reserve replaces it.
+	buf = make([]byte, abi.InitialBuf)
+	// in and out are the guest's own copies of a request and a response,
+	// kept across calls so a steady stream of calls does not allocate them.
+	in, out []byte
+)
+
+// main never runs in a reactor; setup happens in package initialisation.
+func main() {}
+
+//go:wasmexport abi_version
+func abiVersion() uint32 { return abi.Version }
+
+//go:wasmexport buf_ptr
+func bufPtr() uint32 { return uint32(uintptr(unsafe.Pointer(&buf[0]))) }
+
+//go:wasmexport buf_cap
+func bufCap() uint32 { return uint32(len(buf)) }
+
+//go:wasmexport buf_reserve
+func bufReserve(n uint32) (status uint32) {
+	defer func() {
+		if recover() != nil {
+			status = abi.StatusPanic
+		}
+	}()
+	if n > abi.MaxBuf {
+		return abi.StatusTooLarge
+	}
+	grow(int(n))
+	return abi.StatusOK
+}
+
+// grow replaces buf with one of at least n bytes; the contents are not kept.
+func grow(n int) {
+	if n <= len(buf) {
+		return
+	}
+	c := 2 * len(buf)
+	for c < n {
+		c *= 2
+	}
+	buf = make([]byte, min(c, abi.MaxBuf))
+}
+
+//go:wasmexport call
+func call(opLen, reqLen uint32) (r uint32) {
+	defer func() {
+		if recover() != nil {
+			r = reply(abi.StatusPanic, panicResponse)
+		}
+	}()
+	if uint64(opLen)+uint64(reqLen) > uint64(len(buf)) {
+		return abi.PackCall(abi.StatusBadArgs, 0)
+	}
+	op := string(buf[:opLen])
+	// The request is copied out of buf: the response is written back over
+	// it, and nothing the api keeps may alias the host's buffer.
+	in = append(in[:0], buf[opLen:opLen+reqLen]...)
+	var err error
+	out, err = session.Do(op, in, out[:0])
+	status := uint32(abi.StatusOK)
+	if err != nil {
+		status = abi.StatusOpError
+	}
+	return reply(status, out)
+}
+
+// panicResponse is the api's error object for a recovered panic. It names
+// no input: a panic value might hold part of one.
+var panicResponse = []byte(`{"error":{"code":"internal","message":"the module panicked; the instance should be discarded"}}`)
+
+// reply copies resp into buf, growing it when needed, and packs the result.
+func reply(status uint32, resp []byte) uint32 {
+	if len(resp) > abi.MaxBuf {
+		return abi.PackCall(abi.StatusTooLarge, 0)
+	}
+	grow(len(resp))
+	copy(buf, resp)
+	return abi.PackCall(status, uint32(len(resp)))
+}
+
+// hog keeps what FaultMemory allocates reachable so the collector cannot
+// free it.
+var hog [][]byte
+
+//go:wasmexport fault
+func fault(kind uint32) (status uint32) {
+	defer func() {
+		if recover() != nil {
+			status = abi.StatusPanic
+		}
+	}()
+	switch kind {
+	case abi.FaultPanic:
+		panic("tollgate: fault injection")
+	case abi.FaultMemory:
+		// Runs until the runtime cannot grow memory and aborts: a trap the
+		// host must survive.
+		for {
+			hog = append(hog, make([]byte, 1<<20))
+		}
+	}
+	return abi.StatusBadArgs
+}
