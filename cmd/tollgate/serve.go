@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/internal/server"
+)
+
+func init() {
+	register(&command{
+		name:    "serve",
+		summary: "run the decision service (HTTP JSON API, /metrics, /healthz)",
+		run:     runServe,
+	})
+}
+
+// serveSignals are the signals that stop the service gracefully; a
+// variable so a test can see what is handled.
+var serveSignals = []os.Signal{syscall.SIGTERM, os.Interrupt}
+
+func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, `Usage: tollgate serve [flags]
+
+Runs the decision service: POST /v1/pin, /v1/password, /v1/dial,
+/v1/hash/verify, /v1/lint, /v1/signin/{user}; GET /healthz, /metrics.
+See docs/api.md. Stops gracefully on SIGTERM or SIGINT.
+
+Flags:
+`)
+		fs.PrintDefaults()
+	}
+	listen := fs.String("listen", server.DefaultAddr, "address to listen on (host:port); loopback unless --allow-remote")
+	allowRemote := fs.Bool("allow-remote", false, "allow a --listen address that is not loopback")
+	policy := fs.String("policy", "", "default policy: a profile name (cuc, cuc-esm, cucm, exchange-um, nist-800-63b-4) or a JSON policy file")
+	tables := fs.String("tables", "", "default restriction tables: a built-in set name or a JSON tables file")
+	tokenFile := fs.String("token-file", "", "file holding the bearer token clients must send (also: $TOLLGATE_TOKEN)")
+	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in bytes")
+	bodyTimeout := fs.Duration("body-timeout", server.DefaultBodyTimeout, "time a client has to send its request body")
+	logFormat := fs.String("log", "text", "log format on stderr: text or json")
+	engine := engineFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "tollgate serve: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage
+	}
+	fail := func(format string, a ...any) int {
+		fmt.Fprintf(stderr, "tollgate serve: "+format+"\n", a...)
+		return exitUsage
+	}
+
+	var handler slog.Handler
+	switch *logFormat {
+	case "text":
+		handler = slog.NewTextHandler(stderr, nil)
+	case "json":
+		handler = slog.NewJSONHandler(stderr, nil)
+	default:
+		return fail("--log %q: want text or json", *logFormat)
+	}
+	logger := slog.New(handler)
+
+	if !*allowRemote && !server.IsLoopback(*listen) {
+		return fail("--listen %s is not a loopback address; the service answers questions about secrets, so add --allow-remote (and a --token-file) to expose it", *listen)
+	}
+	token := os.Getenv("TOLLGATE_TOKEN")
+	if *tokenFile != "" {
+		b, err := os.ReadFile(*tokenFile)
+		if err != nil {
+			return fail("--token-file: %v", err)
+		}
+		token = strings.TrimSpace(string(b))
+		if token == "" {
+			return fail("--token-file %s is empty", *tokenFile)
+		}
+	}
+
+	eng, closeEngine, err := openServeEngine(*engine)
+	if err != nil {
+		return fail("--engine %s: %v", *engine, err)
+	}
+	defer closeEngine()
+
+	cfg := server.Config{
+		Engine: eng, Token: token, Logger: logger,
+		MaxBodyBytes: *maxBody, BodyTimeout: *bodyTimeout,
+	}
+	if *policy != "" {
+		if cfg.Policy, err = documentArg(*policy); err != nil {
+			return fail("--policy: %v", err)
+		}
+		if err := checkDocument(eng, "policy.load", cfg.Policy); err != nil {
+			return fail("--policy %s: %v", *policy, err)
+		}
+	}
+	if *tables != "" {
+		if cfg.Tables, err = documentArg(*tables); err != nil {
+			return fail("--tables: %v", err)
+		}
+		if err := checkDocument(eng, "tables.load", cfg.Tables); err != nil {
+			return fail("--tables %s: %v", *tables, err)
+		}
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		return fail("%v", err)
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return fail("%v", err)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), serveSignals...)
+	defer stop()
+	logger.Info("listening", "addr", ln.Addr().String(), "engine", *engine,
+		"policy", *policy, "tables", *tables, "token", token != "")
+	if err := srv.Serve(ctx, ln); err != nil {
+		logger.Error("serve", "error", err.Error())
+		return exitRefused
+	}
+	return exitOK
+}
+
+// documentArg turns a --policy/--tables value into a JSON document: the
+// contents of a file when the value names one, else a name as a JSON
+// string.
+func documentArg(v string) ([]byte, error) {
+	if strings.HasSuffix(v, ".json") || strings.ContainsRune(v, os.PathSeparator) {
+		b, err := os.ReadFile(v)
+		if err != nil {
+			return nil, err
+		}
+		if !json.Valid(b) {
+			return nil, fmt.Errorf("%s is not valid JSON", v)
+		}
+		return b, nil
+	}
+	return json.Marshal(v)
+}
+
+// checkDocument loads a document once at start so a bad --policy or
+// --tables is a usage error, not a 400 on every request. An engine that
+// lacks the loading op yet is not an error here.
+func checkDocument(eng server.Engine, op string, doc []byte) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := eng.Do(ctx, op, doc)
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.Code == api.ErrUnknownOp {
+		return nil
+	}
+	return err
+}
+
+// openServeEngine returns a concurrency-safe engine for the service.
+func openServeEngine(name string) (server.Engine, func(), error) {
+	switch name {
+	case "native":
+		return server.NewNativeEngine(), func() {}, nil
+	case "wasm":
+		return nil, nil, errors.New("the wasm engine is not available in this build yet; use --engine native")
+	}
+	return nil, nil, fmt.Errorf("unknown engine (want wasm or native)")
+}

@@ -1,0 +1,590 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/tollgate/tollgate/api"
+)
+
+// Error codes the service adds to the api's (api.ErrBadRequest, ...).
+const (
+	ErrUnauthorized   = "unauthorized"
+	ErrTooLarge       = "too_large"
+	ErrTimeout        = "timeout"
+	ErrMethod         = "method_not_allowed"
+	ErrMediaType      = "unsupported_media_type"
+	ErrNotFound       = "not_found"
+	ErrUnavailable    = "unavailable"
+	ErrNotImplemented = "not_implemented"
+	ErrStoreFullCode  = "store_full"
+	ErrUnknownCaller  = "unknown_caller"
+)
+
+const (
+	maxUserBytes      = 256 // a user name in /v1/signin/{user}
+	maxRequestIDBytes = 64  // an X-Request-Id echoed and logged
+	signinRoute       = "/v1/signin/{user}"
+	jsonType          = "application/json"
+	metricsType       = "text/plain; version=0.0.4; charset=utf-8"
+)
+
+// route is one POST endpoint running one api operation.
+type route struct {
+	pattern string // for metrics and logs: never the raw path
+	op      string
+	// defaultKey is the request field that gets the configured default
+	// document when the request leaves it out ("policy" or "tables").
+	defaultKey string
+}
+
+var opRoutes = []route{
+	{"/v1/pin", "pin", "policy"},
+	{"/v1/password", "password", "policy"},
+	{"/v1/dial", "dial", "tables"},
+	{"/v1/hash/verify", "hash.verify", ""},
+	{"/v1/lint", "lint", "tables"},
+}
+
+func (s *Server) routes() {
+	s.mux = http.NewServeMux()
+	for _, rt := range opRoutes {
+		rt := rt
+		s.mux.Handle(rt.pattern, s.wrap(rt.pattern, true, func(w http.ResponseWriter, r *http.Request, l *reqLog) int {
+			return s.serveOp(w, r, rt, l)
+		}))
+	}
+	s.mux.Handle(signinRoute, s.wrap(signinRoute, true, s.serveSignin))
+	s.mux.Handle("/healthz", s.wrap("/healthz", false, func(w http.ResponseWriter, r *http.Request, l *reqLog) int {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return writeError(w, http.StatusMethodNotAllowed, &api.Error{Code: ErrMethod, Message: "use GET"}, "GET, HEAD")
+		}
+		w.Header().Set("Content-Type", jsonType)
+		w.Header().Set("Cache-Control", "no-store")
+		io.WriteString(w, `{"status":"ok"}`)
+		return http.StatusOK
+	}))
+	s.mux.Handle("/metrics", s.wrap("/metrics", true, func(w http.ResponseWriter, r *http.Request, l *reqLog) int {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return writeError(w, http.StatusMethodNotAllowed, &api.Error{Code: ErrMethod, Message: "use GET"}, "GET, HEAD")
+		}
+		w.Header().Set("Content-Type", metricsType)
+		s.metrics.write(w)
+		return http.StatusOK
+	}))
+	s.mux.Handle("/", s.wrap("other", false, func(w http.ResponseWriter, r *http.Request, l *reqLog) int {
+		return writeError(w, http.StatusNotFound, &api.Error{Code: ErrNotFound, Message: "no such endpoint; see docs/api.md"}, "")
+	}))
+}
+
+// reqLog collects what the request's log record says. Nothing in it comes
+// from the request body except reason codes and error codes.
+type reqLog struct {
+	op      string
+	outcome string
+	codes   []string
+	errCode string
+	field   string
+	user    string
+}
+
+type handlerFunc func(w http.ResponseWriter, r *http.Request, l *reqLog) int
+
+// wrap adds what every route shares: the in-flight gauge, authorization,
+// the request id, metrics and the log record.
+func (s *Server) wrap(pattern string, auth bool, h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		s.metrics.inFlight.Add(1)
+		defer s.metrics.inFlight.Add(-1)
+
+		id := r.Header.Get("X-Request-Id")
+		if id == "" || len(id) > maxRequestIDBytes || !printable(id) {
+			id = strconv.FormatUint(s.reqID.Add(1), 10)
+		}
+		w.Header().Set("X-Request-Id", id)
+
+		var l reqLog
+		var status int
+		if auth && !s.authorized(r) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate"`)
+			status = writeError(w, http.StatusUnauthorized, &api.Error{Code: ErrUnauthorized, Message: "missing or wrong bearer token"}, "")
+		} else {
+			status = h(w, r, &l)
+		}
+		d := time.Since(start)
+		s.metrics.observe(pattern, status, d)
+
+		level := slog.LevelInfo
+		if status >= 500 {
+			level = slog.LevelError
+		} else if status >= 400 {
+			level = slog.LevelWarn
+		}
+		attrs := make([]slog.Attr, 0, 12)
+		attrs = append(attrs,
+			slog.String("id", id),
+			slog.String("method", r.Method),
+			slog.String("route", pattern),
+			slog.Int("status", status),
+			slog.Duration("duration", d),
+			slog.String("remote", r.RemoteAddr),
+		)
+		if l.op != "" {
+			attrs = append(attrs, slog.String("op", l.op))
+		}
+		if l.user != "" {
+			attrs = append(attrs, slog.String("user", l.user))
+		}
+		if l.outcome != "" {
+			attrs = append(attrs, slog.String("outcome", l.outcome))
+		}
+		if len(l.codes) > 0 {
+			attrs = append(attrs, slog.Any("codes", l.codes))
+		}
+		if l.errCode != "" {
+			attrs = append(attrs, slog.String("error", l.errCode))
+		}
+		if l.field != "" {
+			attrs = append(attrs, slog.String("field", l.field))
+		}
+		s.log.LogAttrs(r.Context(), level, "request", attrs...)
+	})
+}
+
+// serveOp answers one POST route: read, complete with defaults, run,
+// answer.
+func (s *Server) serveOp(w http.ResponseWriter, r *http.Request, rt route, l *reqLog) int {
+	l.op = rt.op
+	body, fields, status := s.readJSON(w, r, l)
+	if status != 0 {
+		return status
+	}
+	var err *api.Error
+	switch rt.defaultKey {
+	case "policy":
+		body = withDefault(body, fields, "policy", s.cfg.Policy)
+	case "tables":
+		body = withDefault(body, fields, "tables", s.cfg.Tables)
+	}
+	if rt.op == "dial" {
+		if body, err = s.resolveCaller(body, fields); err != nil {
+			return s.fail(w, http.StatusBadRequest, err, l)
+		}
+	}
+	resp, status := s.run(w, r.Context(), rt.op, body, l)
+	if status != http.StatusOK {
+		return status
+	}
+	s.countVerdict(rt.op, resp, l)
+	return writeJSON(w, http.StatusOK, resp)
+}
+
+// readJSON reads the body of a POST request within the size and time
+// limits and checks it is one JSON object; it returns the body and its
+// top-level fields, or writes the error and returns its status.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, l *reqLog) ([]byte, map[string]json.RawMessage, int) {
+	if r.Method != http.MethodPost {
+		return nil, nil, s.fail(w, http.StatusMethodNotAllowed, &api.Error{Code: ErrMethod, Message: "use POST with a JSON body"}, l, http.MethodPost)
+	}
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != jsonType && !strings.HasSuffix(mt, "+json")) {
+			return nil, nil, s.fail(w, http.StatusUnsupportedMediaType, &api.Error{Code: ErrMediaType, Message: "Content-Type must be application/json"}, l)
+		}
+	}
+	if r.ContentLength > s.cfg.MaxBodyBytes {
+		return nil, nil, s.fail(w, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBodyBytes), l)
+	}
+	// The body must arrive within BodyTimeout of the handler starting.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout))
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		var ne net.Error
+		switch {
+		case errors.As(err, &mbe):
+			return nil, nil, s.fail(w, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBodyBytes), l)
+		case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
+			return nil, nil, s.fail(w, http.StatusRequestTimeout, &api.Error{Code: ErrTimeout,
+				Message: "request body not received within " + s.cfg.BodyTimeout.String()}, l)
+		default:
+			return nil, nil, s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Message: "reading the request body: " + err.Error()}, l)
+		}
+	}
+	fields, e := topLevel(body)
+	if e != nil {
+		return nil, nil, s.fail(w, http.StatusBadRequest, e, l)
+	}
+	return body, fields, 0
+}
+
+func tooLarge(max int64) *api.Error {
+	return &api.Error{Code: ErrTooLarge, Message: "request body larger than " + strconv.FormatInt(max, 10) + " bytes"}
+}
+
+// topLevel decodes the body's top-level object. The api decodes the
+// request again, strictly; this pass only finds which fields are present
+// and turns malformed JSON into an error naming the byte offset.
+func topLevel(body []byte) (map[string]json.RawMessage, *api.Error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, &api.Error{Code: api.ErrBadRequest, Message: "empty request body: send a JSON object"}
+	}
+	var fields map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&fields); err != nil {
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return nil, &api.Error{Code: api.ErrBadRequest, Message: "malformed JSON at byte " + strconv.FormatInt(se.Offset, 10)}
+		case errors.As(err, &te):
+			return nil, &api.Error{Code: api.ErrBadRequest, Message: "the request body must be a JSON object, not " + te.Value}
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, &api.Error{Code: api.ErrBadRequest, Message: "malformed JSON: unexpected end of body at byte " + strconv.Itoa(len(body))}
+		default:
+			return nil, &api.Error{Code: api.ErrBadRequest, Message: "malformed JSON"}
+		}
+	}
+	if fields == nil {
+		return nil, &api.Error{Code: api.ErrBadRequest, Message: "the request body must be a JSON object, not null"}
+	}
+	if dec.More() {
+		return nil, &api.Error{Code: api.ErrBadRequest, Message: "trailing data after the request object at byte " + strconv.FormatInt(dec.InputOffset(), 10)}
+	}
+	return fields, nil
+}
+
+// withDefault returns body with key set to doc when the request leaves key
+// out (or null). The body is otherwise passed as sent.
+func withDefault(body []byte, fields map[string]json.RawMessage, key string, doc []byte) []byte {
+	if len(doc) == 0 {
+		return body
+	}
+	if v, ok := fields[key]; ok && string(bytes.TrimSpace(v)) != "null" {
+		return body
+	}
+	fields[key] = doc
+	return setField(body, fields, key, doc)
+}
+
+// setField splices "key":value in as the object's first member when the
+// key is absent, and re-encodes the object when it is present (null).
+func setField(body []byte, fields map[string]json.RawMessage, key string, value []byte) []byte {
+	if _, present := fieldPresent(body, key); present {
+		out, _ := json.Marshal(fields)
+		return out
+	}
+	i := bytes.IndexByte(body, '{')
+	rest := bytes.TrimSpace(body[i+1:])
+	out := make([]byte, 0, len(body)+len(key)+len(value)+4)
+	out = append(out, '{')
+	out = api.AppendString(out, key)
+	out = append(out, ':')
+	out = append(out, value...)
+	if len(rest) > 0 && rest[0] != '}' {
+		out = append(out, ',')
+	}
+	return append(out, rest...)
+}
+
+// fieldPresent reports whether key is a top-level member of the object.
+func fieldPresent(body []byte, key string) (json.RawMessage, bool) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil {
+		return nil, false
+	}
+	v, ok := m[key]
+	return v, ok
+}
+
+// resolveCaller turns a dial request's "caller" into its class of service
+// through the Directory, so a PBX can ask "may extension 2001 dial this?"
+// without knowing classes of service.
+func (s *Server) resolveCaller(body []byte, fields map[string]json.RawMessage) ([]byte, *api.Error) {
+	raw, ok := fields["caller"]
+	if !ok {
+		return body, nil
+	}
+	var caller string
+	if err := json.Unmarshal(raw, &caller); err != nil {
+		return nil, &api.Error{Code: api.ErrBadRequest, Field: "caller", Message: "wrong type: want string"}
+	}
+	if s.cfg.Directory == nil {
+		return nil, &api.Error{Code: api.ErrBadRequest, Field: "caller", Message: "this service has no users directory (serve --users): name a cos or table instead"}
+	}
+	if _, has := fields["cos"]; has {
+		return nil, &api.Error{Code: api.ErrBadRequest, Field: "caller", Message: "give caller or cos, not both"}
+	}
+	cos, found := s.cfg.Directory.ClassOfService(caller)
+	if !found {
+		return nil, &api.Error{Code: ErrUnknownCaller, Field: "caller", Message: "no class of service for this caller in the users directory"}
+	}
+	delete(fields, "caller")
+	fields["cos"], _ = json.Marshal(cos)
+	out, err := json.Marshal(fields)
+	if err != nil {
+		return nil, &api.Error{Code: api.ErrInternal, Message: err.Error()}
+	}
+	return out, nil
+}
+
+// run calls the engine and maps an error answer to its HTTP status; on
+// failure it has written the answer.
+func (s *Server) run(w http.ResponseWriter, ctx context.Context, op string, body []byte, l *reqLog) ([]byte, int) {
+	resp, err := s.cfg.Engine.Do(ctx, op, body)
+	if e := errorOf(resp, err); e != nil {
+		status := statusOf(e.Code)
+		if len(resp) == 0 || !bytes.HasPrefix(bytes.TrimSpace(resp), []byte(`{"error"`)) {
+			return nil, s.fail(w, status, e, l)
+		}
+		l.errCode, l.field = e.Code, e.Field
+		return nil, writeJSON(w, status, resp)
+	}
+	return resp, http.StatusOK
+}
+
+// errorOf returns the error an engine's answer carries: the api error
+// object in the response, else the Go error.
+func errorOf(resp []byte, err error) *api.Error {
+	if t := bytes.TrimSpace(resp); bytes.HasPrefix(t, []byte(`{"error"`)) {
+		var w struct {
+			Error *api.Error `json:"error"`
+		}
+		if json.Unmarshal(t, &w) == nil && w.Error != nil {
+			return w.Error
+		}
+	}
+	if err == nil {
+		return nil
+	}
+	var ae *api.Error
+	if errors.As(err, &ae) {
+		return ae
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return &api.Error{Code: ErrUnavailable, Message: "the operation was cancelled: " + err.Error()}
+	}
+	return &api.Error{Code: api.ErrInternal, Message: "engine: " + err.Error()}
+}
+
+// statusOf maps an error code to an HTTP status: what the client sent is
+// wrong → 4xx; what the service lacks → 5xx.
+func statusOf(code string) int {
+	switch code {
+	case api.ErrBadRequest, api.ErrInvalidPolicy, api.ErrInvalidTables, ErrUnknownCaller:
+		return http.StatusBadRequest
+	case api.ErrUnknownOp, ErrNotImplemented:
+		// The route exists but this build's engine lacks the operation.
+		return http.StatusNotImplemented
+	case ErrUnavailable, ErrStoreFullCode:
+		return http.StatusServiceUnavailable
+	case api.ErrInternal:
+		return http.StatusInternalServerError
+	}
+	return http.StatusBadRequest
+}
+
+// fail writes an error answer and notes it for the log.
+func (s *Server) fail(w http.ResponseWriter, status int, e *api.Error, l *reqLog, allow ...string) int {
+	l.errCode, l.field = e.Code, e.Field
+	a := ""
+	if len(allow) > 0 {
+		a = allow[0]
+	}
+	return writeError(w, status, e, a)
+}
+
+func writeError(w http.ResponseWriter, status int, e *api.Error, allow string) int {
+	if allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	b, _ := json.Marshal(struct {
+		Error *api.Error `json:"error"`
+	}{e})
+	return writeJSON(w, status, b)
+}
+
+func writeJSON(w http.ResponseWriter, status int, body []byte) int {
+	h := w.Header()
+	h.Set("Content-Type", jsonType)
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Length", strconv.Itoa(len(body)+1))
+	w.WriteHeader(status)
+	w.Write(body)
+	w.Write([]byte{'\n'})
+	return status
+}
+
+// answer is the part of any operation's response the metrics and logs
+// read: outcomes and codes, never an input.
+type answer struct {
+	Accepted *bool `json:"accepted"`
+	Reasons  []struct {
+		Code string `json:"code"`
+	} `json:"reasons"`
+	Allowed  *bool  `json:"allowed"`
+	Verified *bool  `json:"verified"`
+	Reason   string `json:"reason"`
+	Findings []struct {
+		Code string `json:"code"`
+	} `json:"findings"`
+	Decision json.RawMessage `json:"decision"`
+}
+
+// countVerdict records an answer's codes in the metrics and the log.
+func (s *Server) countVerdict(op string, resp []byte, l *reqLog) {
+	var a answer
+	if json.Unmarshal(resp, &a) != nil {
+		return
+	}
+	add := func(code string) {
+		if code == "" {
+			return
+		}
+		s.metrics.verdict(op, code)
+		l.codes = append(l.codes, code)
+	}
+	switch {
+	case a.Accepted != nil:
+		l.outcome = outcome(*a.Accepted, "accepted", "refused")
+		if *a.Accepted {
+			add("accepted")
+		}
+		for _, r := range a.Reasons {
+			add(r.Code)
+		}
+	case a.Allowed != nil:
+		l.outcome = outcome(*a.Allowed, "allowed", "blocked")
+		switch {
+		case *a.Allowed:
+			add("allowed")
+		case a.Reason == "matched" || a.Reason == "":
+			add("blocked")
+		default:
+			add(a.Reason)
+		}
+	case a.Verified != nil:
+		l.outcome = outcome(*a.Verified, "verified", "not_verified")
+		add(a.Reason)
+	case a.Findings != nil:
+		l.outcome = outcome(len(a.Findings) == 0, "clean", "findings")
+		for _, f := range a.Findings {
+			add(f.Code)
+		}
+		if len(a.Findings) == 0 {
+			add("clean")
+		}
+	case a.Decision != nil:
+		d := decisionCode(a.Decision)
+		l.outcome = d
+		add(d)
+	}
+}
+
+func outcome(ok bool, yes, no string) string {
+	if ok {
+		return yes
+	}
+	return no
+}
+
+// decisionCode names a sign-in decision: the decision itself when it is a
+// string, else its "code", "action" or "outcome" member.
+func decisionCode(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil {
+		return ""
+	}
+	for _, k := range []string{"code", "action", "outcome"} {
+		if json.Unmarshal(m[k], &s) == nil && s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// serveSignin applies one sign-in event to a user's stored state.
+func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) int {
+	l.op = "signin"
+	user := r.PathValue("user")
+	if user == "" || len(user) > maxUserBytes || !utf8.ValidString(user) || !printable(user) {
+		return s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Field: "user",
+			Message: "the user in the path must be 1 to " + strconv.Itoa(maxUserBytes) + " printable bytes"}, l)
+	}
+	l.user = user
+	body, fields, status := s.readJSON(w, r, l)
+	if status != 0 {
+		return status
+	}
+	if _, has := fields["state"]; has {
+		return s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Field: "state",
+			Message: "the service keeps the sign-in state; leave state out"}, l)
+	}
+	body = withDefault(body, fields, "policy", s.cfg.Policy)
+	kind := string(bytes.TrimSpace(fields["kind"]))
+	key := user + "\x00" + kind
+
+	var resp []byte
+	status = http.StatusOK
+	err := s.cfg.Store.Update(r.Context(), key, func(state []byte) ([]byte, error) {
+		req := body
+		if state != nil {
+			fields["state"] = state
+			req = setField(body, fields, "state", state)
+		}
+		out, st := s.run(w, r.Context(), "signin", req, l)
+		if st != http.StatusOK {
+			status = st
+			return nil, errAnswered
+		}
+		var a struct {
+			State json.RawMessage `json:"state"`
+		}
+		if e := json.Unmarshal(out, &a); e != nil || len(a.State) == 0 {
+			return nil, errors.New("the signin operation returned no state")
+		}
+		resp = out
+		return a.State, nil
+	})
+	switch {
+	case errors.Is(err, errAnswered):
+		return status
+	case errors.Is(err, ErrStoreFull):
+		return s.fail(w, http.StatusServiceUnavailable, &api.Error{Code: ErrStoreFullCode, Message: err.Error()}, l)
+	case err != nil:
+		return s.fail(w, http.StatusInternalServerError, &api.Error{Code: api.ErrInternal, Message: err.Error()}, l)
+	}
+	s.countVerdict("signin", resp, l)
+	return writeJSON(w, http.StatusOK, resp)
+}
+
+// errAnswered tells serveSignin that run already wrote the error answer.
+var errAnswered = errors.New("answered")
+
+func printable(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f {
+			return false
+		}
+	}
+	return true
+}

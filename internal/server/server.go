@@ -1,0 +1,203 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+)
+
+// Defaults for the limits in Config.
+const (
+	// DefaultMaxBodyBytes bounds a request body. The largest legitimate
+	// request is a lint of an inline tables document; 1 MiB holds
+	// thousands of rows while keeping 64 concurrent requests within a
+	// bounded amount of memory.
+	DefaultMaxBodyBytes = 1 << 20
+	// DefaultBodyTimeout is how long a client has to send its whole body
+	// once the headers are in; a slower client gets 408 and does not hold
+	// a connection (and a goroutine) for longer.
+	DefaultBodyTimeout = 5 * time.Second
+	// DefaultReadHeaderTimeout closes a connection whose headers do not
+	// arrive in time (slowloris).
+	DefaultReadHeaderTimeout = 5 * time.Second
+	// DefaultWriteTimeout bounds the whole exchange after the headers:
+	// body, operation and response.
+	DefaultWriteTimeout = 15 * time.Second
+	// DefaultIdleTimeout closes a kept-alive connection left unused.
+	DefaultIdleTimeout = 60 * time.Second
+	// DefaultShutdownTimeout is how long a graceful shutdown waits for
+	// requests in progress.
+	DefaultShutdownTimeout = 10 * time.Second
+	// DefaultAddr is loopback: the service answers questions about
+	// secrets, so it is reachable from elsewhere only when asked for.
+	DefaultAddr = "127.0.0.1:8700"
+)
+
+// Config configures a Server. Engine is required; every other field has a
+// default.
+type Config struct {
+	Engine Engine
+
+	// Policy is the policy document used when a request names none: a
+	// JSON string (a profile name, `"cuc"`) or a policy object. Nil leaves
+	// the api's default (cuc).
+	Policy []byte
+	// Tables is the restriction-tables document used when a dial or lint
+	// request names none: a JSON string (a built-in set) or an object. Nil
+	// leaves the api's default.
+	Tables []byte
+
+	// Directory maps a dial request's "caller" (an extension) to a class
+	// of service. Nil: a request with a caller is refused.
+	Directory Directory
+
+	// Store keeps sign-in state; nil means a new MemoryStore.
+	Store Store
+
+	// Token, when not empty, is the bearer token every request except
+	// /healthz must carry (Authorization: Bearer TOKEN).
+	Token string
+
+	MaxBodyBytes      int64
+	BodyTimeout       time.Duration
+	ReadHeaderTimeout time.Duration
+	WriteTimeout      time.Duration
+	IdleTimeout       time.Duration
+	ShutdownTimeout   time.Duration
+
+	// Logger receives one record per request; nil discards.
+	Logger *slog.Logger
+}
+
+// Directory resolves the caller of a dial request to its class of service
+// (a users file: extension → class of service).
+type Directory interface {
+	ClassOfService(caller string) (cos string, ok bool)
+}
+
+// Server is the decision service. Handler gives its http.Handler; Serve
+// runs it on a listener until its context ends.
+type Server struct {
+	cfg     Config
+	tokenH  [sha256.Size]byte
+	metrics *metrics
+	log     *slog.Logger
+	mux     *http.ServeMux
+	reqID   atomic.Uint64
+}
+
+// New checks cfg and returns a Server.
+func New(cfg Config) (*Server, error) {
+	if cfg.Engine == nil {
+		return nil, errors.New("server: Config.Engine is nil")
+	}
+	if cfg.Store == nil {
+		cfg.Store = NewMemoryStore()
+	}
+	setDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
+	setDefault(&cfg.BodyTimeout, DefaultBodyTimeout)
+	setDefault(&cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
+	setDefault(&cfg.WriteTimeout, DefaultWriteTimeout)
+	setDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
+	setDefault(&cfg.ShutdownTimeout, DefaultShutdownTimeout)
+	if cfg.MaxBodyBytes < 0 || cfg.BodyTimeout < 0 || cfg.WriteTimeout < 0 {
+		return nil, errors.New("server: limits must not be negative")
+	}
+	if cfg.WriteTimeout <= cfg.BodyTimeout {
+		// The 408 for a slow body must still be writable.
+		return nil, errors.New("server: WriteTimeout must be longer than BodyTimeout")
+	}
+	s := &Server{cfg: cfg, metrics: newMetrics(), log: cfg.Logger}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Token != "" {
+		s.tokenH = sha256.Sum256([]byte(cfg.Token))
+	}
+	s.routes()
+	return s, nil
+}
+
+func setDefault[T comparable](p *T, d T) {
+	var zero T
+	if *p == zero {
+		*p = d
+	}
+}
+
+// Handler returns the service's handler, for embedding in another server.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// HTTPServer returns an http.Server with the configured timeouts.
+func (s *Server) HTTPServer() *http.Server {
+	return &http.Server{
+		Handler:           s.mux,
+		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
+		WriteTimeout:      s.cfg.WriteTimeout,
+		IdleTimeout:       s.cfg.IdleTimeout,
+		MaxHeaderBytes:    16 << 10,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Serve answers requests on ln until ctx ends, then shuts down gracefully:
+// it stops accepting, lets requests in progress finish (up to
+// ShutdownTimeout) and returns nil. Any other failure is returned.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := s.HTTPServer()
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	s.log.Info("shutting down", "in_flight", s.metrics.inFlight.Load())
+	sctx, cancel := context.WithTimeout(context.Background(), s.cfg.ShutdownTimeout)
+	defer cancel()
+	err := hs.Shutdown(sctx)
+	if e := <-errc; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	if err != nil {
+		return err
+	}
+	s.log.Info("stopped")
+	return nil
+}
+
+// IsLoopback reports whether a listen address (host:port) binds only to a
+// loopback interface. An empty host (all interfaces) is not loopback.
+func IsLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// authorized checks the bearer token in constant time. Hashing both sides
+// first makes the comparison independent of the token's length too.
+func (s *Server) authorized(r *http.Request) bool {
+	if s.cfg.Token == "" {
+		return true
+	}
+	h := r.Header.Get("Authorization")
+	const prefix = "Bearer "
+	if len(h) < len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
+		return false
+	}
+	got := sha256.Sum256([]byte(strings.TrimSpace(h[len(prefix):])))
+	return subtle.ConstantTimeCompare(got[:], s.tokenH[:]) == 1
+}
