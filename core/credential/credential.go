@@ -2,8 +2,425 @@
 // (RFC 2307 / OpenLDAP schemes, PBKDF2, hex exports) with Unity
 // Connection's FIPS semantics. It depends on nothing else in tollgate, so
 // core's history rule can use it.
+//
+// Records are the userPassword values OpenLDAP's slappasswd prints
+// ({SHA}, {SSHA}, {MD5}, {SMD5}, and with the pw-sha2 module {SHA256},
+// {SSHA256}, {SHA384}, {SSHA384}, {SHA512}, {SSHA512}), the PBKDF2 format
+// of OpenLDAP's contrib pw-pbkdf2 module ({PBKDF2-SHA256}ITER$SALT$DK,
+// which passlib and 389-DS's PBKDF2-SHA256 also write), and the hex
+// digests of CSV exports (sha1:HEX, md5:HEX). See docs/credentials.md.
+//
+// The package reads no randomness: Make takes the salt from its caller.
+// Digests are compared in constant time. No error or result carries the
+// secret, the digest or the salt.
 package credential
 
-// Matches reports whether secret verifies against record outside FIPS mode.
-// Scaffolding: replaced by the credentials work (issue 4).
-func Matches(record, secret string) bool { return false }
+import (
+	"crypto/md5"
+	"crypto/pbkdf2"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"strconv"
+	"strings"
+)
+
+// Reason is the outcome of a verification, one of the stable codes below.
+type Reason string
+
+// Verification outcomes (DESIGN.md, "Credential" codes).
+const (
+	OK             Reason = "ok"
+	Mismatch       Reason = "mismatch"
+	FIPSLegacyHash Reason = "fips_legacy_hash" // an MD5 record under FIPS mode
+	UnknownScheme  Reason = "unknown_scheme"
+	Malformed      Reason = "malformed"
+)
+
+// Limits on what Parse accepts, so a hostile record cannot make a verifier
+// allocate or spin without bound.
+const (
+	// MaxRecordLen bounds a record's length in bytes; the longest record
+	// made here ({PBKDF2-SHA512} with a 64-byte salt) is about 200.
+	MaxRecordLen = 1024
+	// MaxSaltLen bounds a salt in bytes, for Make and for PBKDF2 records
+	// (pw-pbkdf2's PBKDF2_MAX_SALT_SIZE).
+	MaxSaltLen = 64
+	// MaxIterations bounds a PBKDF2 iteration count: above OWASP's 2023
+	// advice (600,000 for SHA-256, 1,300,000 for SHA-1) yet short enough
+	// that one verification stays within seconds.
+	MaxIterations = 2_000_000
+	// DefaultIterations is the count Make uses: pw-pbkdf2's default.
+	DefaultIterations = 10_000
+)
+
+// DefaultTarget is the scheme a legacy record is rehashed to when the
+// caller configures none: PBKDF2 with HMAC-SHA256, a FIPS-approved key
+// derivation (NIST SP 800-132).
+const DefaultTarget = PBKDF2SHA256
+
+// Error is a record that could not be parsed, or a record that could not
+// be made. Msg says what is wrong and where, never with the record's
+// content.
+type Error struct {
+	Reason Reason // Malformed or UnknownScheme
+	Scheme Scheme // the scheme, when it was recognised
+	Msg    string
+}
+
+func (e *Error) Error() string {
+	if e.Scheme != SchemeNone {
+		return "credential: " + e.Scheme.String() + " record: " + e.Msg
+	}
+	return "credential: " + e.Msg
+}
+
+func malformed(s Scheme, msg string) *Error { return &Error{Reason: Malformed, Scheme: s, Msg: msg} }
+
+// Record is a parsed stored credential. Verify and Check reuse it without
+// parsing again, which is what an audit trying many candidate PINs against
+// one record needs. A Record never prints its digest or salt.
+type Record struct {
+	scheme Scheme
+	iter   int
+	salt   []byte
+	digest []byte
+}
+
+// Scheme is the record's scheme.
+func (r *Record) Scheme() Scheme { return r.scheme }
+
+// Iterations is a PBKDF2 record's iteration count, 0 for other schemes.
+func (r *Record) Iterations() int { return r.iter }
+
+// SaltLen is the length of the record's salt in bytes.
+func (r *Record) SaltLen() int { return len(r.salt) }
+
+// String names the scheme only, so a record that reaches a log or a
+// format verb shows no digest.
+func (r *Record) String() string { return r.scheme.String() + " record" }
+
+// GoString is String, for %#v.
+func (r *Record) GoString() string { return r.String() }
+
+// Parse reads a record. Its error is an *Error with Reason Malformed or
+// UnknownScheme. Scheme names match without regard to case, as in OpenLDAP.
+func Parse(record string) (*Record, error) {
+	switch {
+	case record == "":
+		return nil, malformed(SchemeNone, "empty record")
+	case len(record) > MaxRecordLen:
+		return nil, malformed(SchemeNone, "record longer than "+strconv.Itoa(MaxRecordLen)+" bytes")
+	}
+	if record[0] == '{' {
+		end := strings.IndexByte(record, '}')
+		if end < 0 {
+			return nil, malformed(SchemeNone, "scheme label has no closing '}'")
+		}
+		s, ok := braced(strings.ToUpper(record[1:end]))
+		if !ok {
+			return nil, &Error{Reason: UnknownScheme, Msg: "unsupported scheme label"}
+		}
+		body := record[end+1:]
+		if schemes[s].form == formPBKDF2 {
+			return parsePBKDF2(s, body)
+		}
+		return parseRFC2307(s, body)
+	}
+	colon := strings.IndexByte(record, ':')
+	if colon > 0 {
+		switch strings.ToLower(record[:colon]) {
+		case "sha1":
+			return parseHex(HexSHA1, record[colon+1:])
+		case "md5":
+			return parseHex(HexMD5, record[colon+1:])
+		}
+	}
+	return nil, &Error{Reason: UnknownScheme, Msg: "no scheme label ({SCHEME} or sha1:/md5:)"}
+}
+
+func parseRFC2307(s Scheme, body string) (*Record, error) {
+	si := &schemes[s]
+	raw, err := decodeB64(body)
+	if err != nil {
+		return nil, malformed(s, err.Msg)
+	}
+	n := si.alg.size()
+	switch {
+	case !si.salted && len(raw) != n:
+		return nil, malformed(s, "digest is "+strconv.Itoa(len(raw))+" bytes, want "+strconv.Itoa(n))
+	case si.salted && len(raw) <= n:
+		return nil, malformed(s, "digest and salt are "+strconv.Itoa(len(raw))+" bytes, want more than "+strconv.Itoa(n))
+	}
+	return &Record{scheme: s, digest: raw[:n:n], salt: raw[n:]}, nil
+}
+
+// decodeB64 decodes standard base64, padded or not. It refuses anything
+// else (whitespace included, which encoding/base64 would skip).
+func decodeB64(body string) ([]byte, *Error) {
+	if body == "" {
+		return nil, malformed(SchemeNone, "no base64 after the scheme label")
+	}
+	for i := 0; i < len(body); i++ {
+		c := body[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '+' || c == '/' || c == '=') {
+			return nil, malformed(SchemeNone, "invalid base64 character at offset "+strconv.Itoa(i)+" after the scheme label")
+		}
+	}
+	enc := base64.StdEncoding
+	if !strings.HasSuffix(body, "=") && len(body)%4 != 0 {
+		enc = base64.RawStdEncoding
+	}
+	raw, err := enc.DecodeString(body)
+	if err != nil {
+		return nil, malformed(SchemeNone, "invalid base64 after the scheme label")
+	}
+	return raw, nil
+}
+
+// parsePBKDF2 reads pw-pbkdf2's ITER$SALT$DK, SALT and DK in adapted
+// base64 ('.' for '+', no padding). Standard '+' and padding are accepted
+// too, as pw-pbkdf2's own decoder does.
+func parsePBKDF2(s Scheme, body string) (*Record, error) {
+	parts := strings.Split(body, "$")
+	if len(parts) != 3 {
+		return nil, malformed(s, "want ITERATIONS$SALT$DIGEST, got "+strconv.Itoa(len(parts))+" '$'-separated fields")
+	}
+	it := parts[0]
+	if it == "" || len(it) > 9 {
+		return nil, malformed(s, "iteration count must be 1 to 9 digits")
+	}
+	iter := 0
+	for i := 0; i < len(it); i++ {
+		if it[i] < '0' || it[i] > '9' {
+			return nil, malformed(s, "iteration count is not a decimal number")
+		}
+		iter = iter*10 + int(it[i]-'0')
+	}
+	if iter < 1 || iter > MaxIterations {
+		return nil, malformed(s, "iteration count "+strconv.Itoa(iter)+" outside 1.."+strconv.Itoa(MaxIterations))
+	}
+	salt, err := decodeAB64(parts[1])
+	if err != nil {
+		return nil, malformed(s, "salt: "+err.Msg)
+	}
+	if len(salt) == 0 || len(salt) > MaxSaltLen {
+		return nil, malformed(s, "salt is "+strconv.Itoa(len(salt))+" bytes, want 1.."+strconv.Itoa(MaxSaltLen))
+	}
+	dk, err := decodeAB64(parts[2])
+	if err != nil {
+		return nil, malformed(s, "digest: "+err.Msg)
+	}
+	if n := schemes[s].alg.size(); len(dk) != n {
+		return nil, malformed(s, "digest is "+strconv.Itoa(len(dk))+" bytes, want "+strconv.Itoa(n))
+	}
+	return &Record{scheme: s, iter: iter, salt: salt, digest: dk}, nil
+}
+
+func decodeAB64(f string) ([]byte, *Error) {
+	f = strings.TrimRight(f, "=")
+	if f == "" {
+		return nil, malformed(SchemeNone, "empty field")
+	}
+	if strings.Contains(f, "=") {
+		return nil, malformed(SchemeNone, "padding inside the field")
+	}
+	return decodeB64(strings.ReplaceAll(f, ".", "+"))
+}
+
+func parseHex(s Scheme, body string) (*Record, error) {
+	n := schemes[s].alg.size()
+	if len(body) != 2*n {
+		return nil, malformed(s, "want "+strconv.Itoa(2*n)+" hex digits, got "+strconv.Itoa(len(body)))
+	}
+	d, err := hex.DecodeString(body)
+	if err != nil {
+		return nil, malformed(s, "not hexadecimal")
+	}
+	return &Record{scheme: s, digest: d}, nil
+}
+
+// Verify reports whether secret is the credential r stores, with r's own
+// algorithm (no FIPS rule). The digest comparison is constant-time.
+func (r *Record) Verify(secret string) bool {
+	si := &schemes[r.scheme]
+	var out [64]byte
+	var got []byte
+	if si.form == formPBKDF2 {
+		dk, err := pbkdf2Key(si.alg, secret, r.salt, r.iter, len(r.digest))
+		if err != nil {
+			return false
+		}
+		got = dk
+	} else {
+		got = sum(si.alg, &out, secret, r.salt)
+	}
+	ok := subtle.ConstantTimeCompare(got, r.digest) == 1
+	clear(out[:])
+	return ok
+}
+
+// sum hashes secret || salt into out. The concatenation is built on the
+// stack for usual sizes, so a verification does not allocate, and cleared.
+func sum(a algo, out *[64]byte, secret string, salt []byte) []byte {
+	var buf [256]byte
+	b := append(buf[:0], secret...)
+	b = append(b, salt...)
+	var n int
+	switch a {
+	case algSHA1:
+		d := sha1.Sum(b)
+		n = copy(out[:], d[:])
+	case algSHA256:
+		d := sha256.Sum256(b)
+		n = copy(out[:], d[:])
+	case algSHA384:
+		d := sha512.Sum384(b)
+		n = copy(out[:], d[:])
+	case algSHA512:
+		d := sha512.Sum512(b)
+		n = copy(out[:], d[:])
+	default:
+		d := md5.Sum(b)
+		n = copy(out[:], d[:])
+	}
+	clear(b)
+	return out[:n]
+}
+
+func pbkdf2Key(a algo, secret string, salt []byte, iter, n int) ([]byte, error) {
+	switch a {
+	case algSHA1:
+		return pbkdf2.Key(sha1.New, secret, salt, iter, n)
+	case algSHA256:
+		return pbkdf2.Key(sha256.New, secret, salt, iter, n)
+	default:
+		return pbkdf2.Key(sha512.New, secret, salt, iter, n)
+	}
+}
+
+// Options are the verifier's settings.
+type Options struct {
+	// FIPS applies Unity Connection's FIPS mode: only the SHA family
+	// verifies; an MD5 record is reported FIPSLegacyHash, never Mismatch,
+	// so the administrator knows the credential must be reset.
+	FIPS bool
+	// Target is the scheme records should be in. A verified record in
+	// another scheme (or a PBKDF2 record with fewer than DefaultIterations)
+	// gets rehash advice. SchemeNone advises only legacy MD5 records, to
+	// DefaultTarget.
+	Target Scheme
+}
+
+// Result is the outcome of a verification. It never holds the secret.
+type Result struct {
+	Verified bool
+	Reason   Reason
+	// Scheme is the record's scheme (SchemeNone when it was not recognised).
+	Scheme Scheme
+	// Rehash advises the caller to store a fresh record in RehashTo, made
+	// from the secret that just verified (Make with a new salt).
+	Rehash   bool
+	RehashTo Scheme
+}
+
+// Verify parses record and checks secret against it under o.
+func Verify(record, secret string, o Options) Result {
+	r, err := Parse(record)
+	if err != nil {
+		e := err.(*Error)
+		return Result{Reason: e.Reason, Scheme: e.Scheme}
+	}
+	return r.Check(secret, o)
+}
+
+// Check verifies secret against r under o.
+func (r *Record) Check(secret string, o Options) Result {
+	res := Result{Scheme: r.scheme}
+	if o.FIPS && !r.scheme.FIPS() {
+		// Unity Connection in FIPS mode hashes every PIN with SHA-1 and
+		// compares; an MD5 record can never match, so it is not even tried.
+		res.Reason = FIPSLegacyHash
+		return res
+	}
+	if !r.Verify(secret) {
+		res.Reason = Mismatch
+		return res
+	}
+	res.Verified, res.Reason = true, OK
+	target := o.Target
+	if !target.valid() {
+		if r.scheme.FIPS() {
+			return res
+		}
+		target = DefaultTarget
+	}
+	if r.scheme != target || schemes[r.scheme].form == formPBKDF2 && r.iter < DefaultIterations {
+		res.Rehash, res.RehashTo = true, target
+	}
+	return res
+}
+
+// Matches reports whether secret verifies against record outside FIPS mode,
+// with any supported scheme; a record that does not parse never matches.
+// This is the history rule's test (reused).
+func Matches(record, secret string) bool {
+	r, err := Parse(record)
+	if err != nil {
+		return false
+	}
+	return r.Verify(secret)
+}
+
+// Make returns a record of scheme s for secret, with the caller's salt (the
+// package reads no randomness). Unsalted schemes take no salt. Salted
+// RFC 2307 schemes take 1 to MaxSaltLen bytes; slappasswd uses SaltLen().
+// PBKDF2 takes exactly 16 bytes, the only length pw-pbkdf2 verifies, and
+// DefaultIterations.
+func Make(s Scheme, secret string, salt []byte) (string, error) {
+	return MakeIterations(s, secret, salt, DefaultIterations)
+}
+
+// MakeIterations is Make with a PBKDF2 iteration count (1..MaxIterations);
+// other schemes ignore it.
+func MakeIterations(s Scheme, secret string, salt []byte, iterations int) (string, error) {
+	if !s.valid() {
+		return "", &Error{Reason: UnknownScheme, Msg: "no such scheme"}
+	}
+	si := &schemes[s]
+	switch {
+	case !si.salted && len(salt) != 0:
+		return "", malformed(s, "this scheme takes no salt")
+	case si.form == formPBKDF2 && len(salt) != si.saltLen:
+		return "", malformed(s, "salt is "+strconv.Itoa(len(salt))+" bytes, want "+strconv.Itoa(si.saltLen)+" (pw-pbkdf2 verifies no other length)")
+	case si.salted && (len(salt) == 0 || len(salt) > MaxSaltLen):
+		return "", malformed(s, "salt is "+strconv.Itoa(len(salt))+" bytes, want 1.."+strconv.Itoa(MaxSaltLen))
+	}
+	var out [64]byte
+	defer clear(out[:])
+	switch si.form {
+	case formHex:
+		return si.name + hex.EncodeToString(sum(si.alg, &out, secret, nil)), nil
+	case formPBKDF2:
+		if iterations < 1 || iterations > MaxIterations {
+			return "", malformed(s, "iteration count "+strconv.Itoa(iterations)+" outside 1.."+strconv.Itoa(MaxIterations))
+		}
+		dk, err := pbkdf2Key(si.alg, secret, salt, iterations, si.alg.size())
+		if err != nil {
+			return "", malformed(s, "PBKDF2 refused its parameters")
+		}
+		return si.name + strconv.Itoa(iterations) + "$" + ab64(salt) + "$" + ab64(dk), nil
+	}
+	d := sum(si.alg, &out, secret, salt)
+	raw := make([]byte, 0, len(d)+len(salt))
+	raw = append(append(raw, d...), salt...)
+	return si.name + base64.StdEncoding.EncodeToString(raw), nil
+}
+
+// ab64 is pw-pbkdf2's adapted base64: '.' for '+', no padding.
+func ab64(b []byte) string {
+	return strings.ReplaceAll(base64.RawStdEncoding.EncodeToString(b), "+", ".")
+}
