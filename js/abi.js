@@ -1,0 +1,73 @@
+// The module's ABI as JS constants: a mirror of Go's internal/abi (see
+// docs/abi.md). test/abi.test.mjs checks every value here against Go's, so
+// the two cannot drift apart silently.
+
+/** ABI version this package speaks; a module exporting another is refused. */
+export const VERSION = 1;
+
+/** Export names. */
+export const exports = Object.freeze({
+  initialize: '_initialize',
+  version: 'abi_version',
+  bufPtr: 'buf_ptr',
+  bufCap: 'buf_cap',
+  bufReserve: 'buf_reserve',
+  call: 'call',
+  dial: 'dial',
+  dialBatch: 'dial_batch',
+  tableIndex: 'table_index',
+  fault: 'fault',
+});
+
+/** Status codes: call packs one into its result, buf_reserve returns one. */
+export const status = Object.freeze({
+  OK: 0,
+  OP_ERROR: 1,
+  BAD_ARGS: 2,
+  TOO_LARGE: 3,
+  PANIC: 4,
+  NO_HANDLE: 5,
+});
+
+/** Stable status names, as Go's abi.StatusName gives them. */
+export const statusNames = Object.freeze(['ok', 'op_error', 'bad_args', 'too_large', 'panic', 'no_handle']);
+
+/** Fault kinds for the fault export (host fault tests). */
+export const fault = Object.freeze({ PANIC: 1, MEMORY: 2 });
+
+/** Limits and the packing of call's result: status << LEN_BITS | length. */
+export const INITIAL_BUF = 64 << 10;
+export const LEN_BITS = 24;
+export const MAX_BUF = 2 ** LEN_BITS - 1;
+
+/** Splits call's result into [status, length]. */
+export function unpackCall(r) {
+  r >>>= 0;
+  return [r >>> LEN_BITS, r & MAX_BUF];
+}
+
+/** Dial result packing (the scalar dial export). */
+export const dial = Object.freeze({
+  MATCHED: 0,
+  TOO_SHORT: 1,
+  TOO_LONG: 2,
+  INVALID: 3,
+  ALLOWED_BIT: 1 << 0,
+  REASON_SHIFT: 1,
+  REASON_MASK: 7,
+  NORMALIZED_BIT: 1 << 4,
+  ROW_SHIFT: 8,
+});
+
+/** The api's reason names, indexed by dial reason. */
+export const dialReasonNames = Object.freeze(['matched', 'too_short', 'too_long', 'invalid']);
+
+/** Splits a non-negative dial result; row is -1 when no row matched. */
+export function unpackDial(r) {
+  return {
+    allowed: (r & dial.ALLOWED_BIT) !== 0,
+    reason: dialReasonNames[(r >>> dial.REASON_SHIFT) & dial.REASON_MASK] ?? 'unknown',
+    normalized: (r & dial.NORMALIZED_BIT) !== 0,
+    row: (r >>> dial.ROW_SHIFT) - 1,
+  };
+}

@@ -1,0 +1,346 @@
+// tollgate for browsers and Node: the committed WebAssembly module
+// (wasm/tollgate.wasm, the same bytes the Go host runs) behind a small API.
+//
+//   import { load } from '@tollgate/tollgate';
+//   const tg = await load();                       // or load({ lang: 'fr' })
+//   const v = tg.checkPin('2580', { extensions: ['4021'] });
+//   v.accepted;                                    // false
+//   v.reasons[0].code;                             // 'keypad_line'
+//
+// Every operation is one synchronous call into the module with the api's
+// JSON request (docs/architecture.md); the verdicts are the Go API's, byte
+// for byte. Messages come back in English from the module and are
+// re-rendered from a catalogue keyed by code for another language; codes
+// never change. No input ever appears in an error this module throws.
+
+import { WASI, WasiExit } from './wasi.js';
+import * as abi from './abi.js';
+
+export { WASI } from './wasi.js';
+export * as abi from './abi.js';
+
+/** Where the module is found by default: the repository's wasm/ beside js/. */
+export const defaultModuleURL = new URL('../wasm/tollgate.wasm', import.meta.url);
+
+/** Languages with a bundled message catalogue. */
+export const languages = Object.freeze(['en', 'fr']);
+
+const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+
+/**
+ * TollgateError is an operation that could not run: the api's error
+ * ({code, message, field}) or a fault of the module (code 'trap', 'panic',
+ * 'too_large', ...). Its message never holds the input.
+ */
+export class TollgateError extends Error {
+  constructor(code, message, field) {
+    super(field ? `${code}: ${field}: ${message}` : `${code}: ${message}`);
+    this.name = 'TollgateError';
+    this.code = code;
+    this.field = field;
+  }
+}
+
+async function readLocal(url) {
+  const { readFile } = await import('node:fs/promises');
+  return readFile(url);
+}
+
+function isFileURL(u) {
+  return u instanceof URL ? u.protocol === 'file:' : /^file:/.test(u);
+}
+
+// instantiate compiles and instantiates source with imports and returns
+// {module, instance}. In browsers a URL is fetched and compiled while it
+// streams in; a server that sends the wrong Content-Type (streaming needs
+// application/wasm) falls back to compiling the bytes.
+async function instantiate(source, imports) {
+  if (source instanceof WebAssembly.Module) {
+    return { module: source, instance: await WebAssembly.instantiate(source, imports) };
+  }
+  if (source instanceof ArrayBuffer || ArrayBuffer.isView(source)) {
+    return WebAssembly.instantiate(source, imports);
+  }
+  if (typeof source === 'string' || source instanceof URL) {
+    if (isNode && (isFileURL(source) || !/^https?:/.test(String(source)))) {
+      const url = source instanceof URL || isFileURL(source) ? source : new URL(source, `file://${process.cwd()}/`);
+      return WebAssembly.instantiate(await readLocal(url), imports);
+    }
+    source = fetch(source);
+  }
+  const response = await source;
+  if (!response.ok) {
+    throw new TollgateError('load', `fetching the module failed: HTTP ${response.status} ${response.statusText}`);
+  }
+  if (typeof WebAssembly.instantiateStreaming === 'function') {
+    try {
+      return await WebAssembly.instantiateStreaming(response.clone(), imports);
+    } catch (e) {
+      if (!(e instanceof TypeError)) throw e; // a MIME type problem is a TypeError
+    }
+  }
+  return WebAssembly.instantiate(await response.arrayBuffer(), imports);
+}
+
+// Catalogues already read, by language (shared by every instance).
+const catalogues = new Map();
+
+/**
+ * Reads the bundled catalogue for lang (messages.LANG.json beside this file).
+ * @returns {Promise<{lang: string, messages: Record<string,string>, details?: Record<string,string>}>}
+ */
+export async function loadCatalogue(lang) {
+  if (!languages.includes(lang)) {
+    throw new TollgateError('bad_option', `no catalogue for language "${lang}" (have ${languages.join(', ')})`, 'lang');
+  }
+  if (!catalogues.has(lang)) {
+    const url = new URL(`./messages.${lang}.json`, import.meta.url);
+    const text = isNode && url.protocol === 'file:'
+      ? (await readLocal(url)).toString('utf8')
+      : await (await fetch(url)).text();
+    catalogues.set(lang, JSON.parse(text));
+  }
+  return catalogues.get(lang);
+}
+
+/**
+ * Fills a template's {limit} and {detail} from a reason, as Go's core.Render
+ * does (an absent limit renders as 0).
+ */
+export function render(template, reason, details) {
+  if (!template) return reason.code;
+  const detail = reason.detail ?? '';
+  return template
+    .replaceAll('{limit}', String(reason.limit ?? 0))
+    .replaceAll('{detail}', (details && details[detail]) || detail);
+}
+
+/**
+ * Loads the module and returns a ready Tollgate.
+ * @param {object} [options] see index.d.ts (LoadOptions)
+ */
+export async function load(options = {}) {
+  const t0 = performance.now();
+  const wasi = new WASI({ stderr: options.stderr });
+  const { module, instance } = await instantiate(options.module ?? defaultModuleURL, wasi.importObject);
+  const tg = new Tollgate(module, instance, wasi, options);
+  if (options.lang && options.lang !== 'en') await tg.setLang(options.lang);
+  tg.loadMillis = performance.now() - t0;
+  return tg;
+}
+
+/** One module instance and its session (loaded policies and tables). */
+export class Tollgate {
+  constructor(module, instance, wasi, options = {}) {
+    this.module = module;
+    this.lang = 'en';
+    this.loadMillis = 0;
+    this._options = options;
+    this._enc = new TextEncoder();
+    this._dec = new TextDecoder('utf-8', { fatal: false });
+    this._loads = []; // [op, request text] of successful loads, replayed after a fault
+    this._bind(instance, wasi);
+  }
+
+  _bind(instance, wasi) {
+    wasi.initialize(instance);
+    const x = instance.exports;
+    const version = x[abi.exports.version]();
+    if (version !== abi.VERSION) {
+      throw new TollgateError('abi_version', `the module speaks ABI version ${version}; this package speaks ${abi.VERSION}`);
+    }
+    this.wasi = wasi;
+    this._x = x;
+    this._mem = x.memory;
+    this._bytes = new Uint8Array(this._mem.buffer);
+  }
+
+  /** The module's ABI version. */
+  get abiVersion() {
+    return this._x[abi.exports.version]();
+  }
+
+  _view() {
+    // memory.grow detaches the old buffer; re-create the view when it did.
+    if (this._bytes.buffer !== this._mem.buffer) this._bytes = new Uint8Array(this._mem.buffer);
+    return this._bytes;
+  }
+
+  // _replace discards a faulted instance for a fresh one from the same
+  // compiled module and replays the loads, so handles stay valid.
+  _replace() {
+    const wasi = new WASI({ stderr: this._options.stderr });
+    this._bind(new WebAssembly.Instance(this.module, wasi.importObject), wasi);
+    const loads = this._loads;
+    this._loads = [];
+    for (const [op, text] of loads) this.callText(op, text);
+  }
+
+  /**
+   * Runs op with the JSON request text and returns the response text exactly
+   * as the module produced it (an {"error": ...} object when the operation
+   * could not run). Throws TollgateError only for faults of the module.
+   */
+  callText(op, requestText) {
+    const x = this._x;
+    let status, n;
+    try {
+      let ptr = x.buf_ptr();
+      let cap = x.buf_cap();
+      let mem = this._view();
+      const opw = this._enc.encodeInto(op, mem.subarray(ptr, ptr + cap));
+      let req = this._enc.encodeInto(requestText, mem.subarray(ptr + opw.written, ptr + cap));
+      if (opw.read < op.length || req.read < requestText.length) {
+        // Too big for the scratch buffer: size it exactly and write again.
+        const opb = this._enc.encode(op);
+        const reqb = this._enc.encode(requestText);
+        const need = opb.length + reqb.length;
+        if (need > abi.MAX_BUF) throw new TollgateError('too_large', `request of ${need} bytes exceeds the module's ${abi.MAX_BUF}`);
+        const st = x.buf_reserve(need);
+        if (st !== abi.status.OK) throw new TollgateError(abi.statusNames[st] ?? 'unknown', `reserving ${need} bytes failed`);
+        ptr = x.buf_ptr();
+        mem = this._view();
+        mem.set(opb, ptr);
+        mem.set(reqb, ptr + opb.length);
+        req = { written: reqb.length };
+        opw.written = opb.length;
+      }
+      [status, n] = abi.unpackCall(x.call(opw.written, req.written));
+    } catch (e) {
+      if (e instanceof TollgateError) throw e;
+      // A trap (or proc_exit) leaves the instance undefined: never reuse it.
+      this._replace();
+      throw new TollgateError('trap', `the module trapped during ${JSON.stringify(op)} and was replaced (${e instanceof WasiExit ? 'exit' : e.name})`);
+    }
+    if (status === abi.status.OK || status === abi.status.OP_ERROR) {
+      const ptr = x.buf_ptr(); // the reply may have grown (moved) the buffer
+      const text = this._dec.decode(this._view().subarray(ptr, ptr + n));
+      if (status === abi.status.OK && (op === 'policy.load' || op === 'tables.load')) this._loads.push([op, requestText]);
+      return text;
+    }
+    if (status === abi.status.PANIC) {
+      this._replace();
+      throw new TollgateError('panic', `the module panicked during ${JSON.stringify(op)} and was replaced`);
+    }
+    throw new TollgateError(abi.statusNames[status] ?? 'unknown', `call ${JSON.stringify(op)} failed with status ${status}`);
+  }
+
+  /**
+   * Runs op with a request object and returns the parsed response, error
+   * objects included ({error: {code, message, field}}).
+   */
+  call(op, request = {}) {
+    return JSON.parse(this.callText(op, JSON.stringify(request)));
+  }
+
+  // _do runs op and throws the api's error as a TollgateError.
+  _do(op, request) {
+    const res = this.call(op, request);
+    if (res && res.error) throw new TollgateError(res.error.code, res.error.message, res.error.field);
+    return res;
+  }
+
+  /** Switches the language of messages; loads its catalogue when needed. */
+  async setLang(lang) {
+    if (lang !== 'en') await loadCatalogue(lang);
+    else await Promise.resolve();
+    this.lang = lang;
+  }
+
+  /**
+   * Re-renders a verdict's messages in lang (default: this.lang). Codes,
+   * spans, limits and details are unchanged; a code the catalogue lacks keeps
+   * the module's English message.
+   */
+  translate(verdict, lang = this.lang) {
+    if (lang === 'en' || !verdict || !Array.isArray(verdict.reasons)) return verdict;
+    const cat = catalogues.get(lang);
+    if (!cat) throw new TollgateError('bad_option', `catalogue "${lang}" is not loaded: call setLang first`, 'lang');
+    for (const r of verdict.reasons) {
+      const t = cat.messages[r.code];
+      if (t) r.message = render(t, r, cat.details);
+    }
+    return verdict;
+  }
+
+  _verdict(op, request, options) {
+    const v = this._do(op, request);
+    return this.translate(v, options.lang ?? this.lang);
+  }
+
+  /** Checks a voicemail PIN. context: extensions, first_name, last_name, dob, year, previous, previous_records. */
+  checkPin(pin, context = {}, options = {}) {
+    return this._verdict('pin', withPolicy({ pin: String(pin), context }, options), options);
+  }
+
+  /** Checks a web password. context: alias, extensions, old, previous, previous_records. */
+  checkPassword(password, context = {}, options = {}) {
+    return this._verdict('password', withPolicy({ password: String(password), context }, options), options);
+  }
+
+  /** Validates a policy (profile name or object) and returns {handle, name}. */
+  loadPolicy(policy) {
+    return this._do('policy.load', policy);
+  }
+
+  /** Validates restriction tables (built-in set name or object); returns {handle, tables}. */
+  loadTables(tables) {
+    return this._do('tables.load', tables);
+  }
+
+  /** Checks a dialed number against restriction tables. */
+  dial(number, options = {}) {
+    const req = {};
+    if (options.tables !== undefined) req.tables = options.tables;
+    if (options.table !== undefined) req.table = options.table;
+    if (options.cos !== undefined) req.cos = options.cos;
+    if (options.feature !== undefined) req.feature = options.feature;
+    req.number = String(number);
+    return this._do('dial', req);
+  }
+
+  /** Lints restriction tables; returns {findings}. */
+  lint(tables) {
+    return this._do('lint', tables === undefined ? {} : { tables });
+  }
+
+  /** Verifies a secret against a stored-credential record. */
+  verifyHash(record, secret, options = {}) {
+    const req = { record, secret };
+    if (options.fips !== undefined) req.fips = options.fips;
+    if (options.scheme !== undefined) req.scheme = options.scheme;
+    return this._do('hash.verify', req);
+  }
+
+  /** Makes a stored-credential record; salt is required for salted schemes. */
+  makeHash(scheme, secret, salt) {
+    const req = { scheme, secret };
+    if (salt !== undefined) req.salt = salt;
+    return this._do('hash.make', req);
+  }
+
+  /** Advances the sign-in state machine by one event. */
+  signin(request) {
+    return this._do('signin', request);
+  }
+
+  /** For fault tests only: asks the module to fail (abi.fault kinds). */
+  debugFault(kind) {
+    try {
+      const st = this._x.fault(kind);
+      if (st === abi.status.PANIC) {
+        this._replace();
+        throw new TollgateError('panic', 'the module panicked and was replaced');
+      }
+      return st;
+    } catch (e) {
+      if (e instanceof TollgateError) throw e;
+      this._replace();
+      throw new TollgateError('trap', `the module trapped and was replaced (${e.name})`);
+    }
+  }
+}
+
+function withPolicy(req, options) {
+  return options.policy === undefined ? req : { policy: options.policy, ...req };
+}
