@@ -10,7 +10,11 @@ package core
 type Policy struct {
 	// Name is the profile this policy was built from ("cuc", ...), or the
 	// name a policy file gives itself.
-	Name     string         `json:"name"`
+	Name string `json:"name"`
+	// Extends is the built-in profile the policy starts from; it also
+	// selects the ranges Validate applies (Exchange's, Cisco's, NIST's).
+	// Empty means the default profile, "cuc".
+	Extends  string         `json:"extends,omitempty"`
 	PIN      PINPolicy      `json:"pin"`
 	Password PasswordPolicy `json:"password"`
 	Account  AccountPolicy  `json:"account"`
