@@ -1,0 +1,199 @@
+// Types of @tollgate/tollgate (tollgate.js). Hand-written: keep in step with
+// tollgate.js and docs/architecture.md; test/types.test.mjs type-checks an
+// example program against this file.
+
+import { WASI } from './wasi.js';
+export { WASI } from './wasi.js';
+
+/** Bundled message catalogue languages. */
+export type Lang = 'en' | 'fr';
+export declare const languages: readonly Lang[];
+
+/** Where load() finds the module when no `module` option is given. */
+export declare const defaultModuleURL: URL;
+
+/** A policy reference: a profile name, an inline policy object, or a handle from loadPolicy. */
+export type PolicyRef = string | number | PolicyDocument;
+/** A restriction-tables reference: a built-in set name, an inline object, or a handle from loadTables. */
+export type TablesRef = string | number | Record<string, unknown>;
+
+/** A policy document (docs/policy.md); any field may be omitted to keep the profile's value. */
+export interface PolicyDocument {
+  name?: string;
+  extends?: string;
+  pin?: Record<string, number | boolean>;
+  password?: Record<string, number | boolean>;
+  account?: Record<string, number | boolean>;
+  [field: string]: unknown;
+}
+
+export interface LoadOptions {
+  /**
+   * The module: a URL (fetched and compiled while streaming in browsers, read
+   * from disk in Node for file: URLs and paths), its bytes, a compiled
+   * WebAssembly.Module, or a fetch Response. Default: defaultModuleURL.
+   */
+  module?: string | URL | BufferSource | WebAssembly.Module | Response | Promise<Response>;
+  /** Language of reason messages (default 'en'); codes never change. */
+  lang?: Lang;
+  /** Receives, line by line, what the Go runtime writes to stderr (crash reports); dropped by default. */
+  stderr?: (line: string) => void;
+}
+
+/** One reason a credential is refused. */
+export interface Reason {
+  /** Stable code, e.g. 'keypad_line', 'contains_extension'. */
+  code: string;
+  /** Human message in the current language; never contains the input. */
+  message: string;
+  /** Start of the part of the input the reason concerns (characters), when one applies. */
+  start?: number;
+  /** End of that part, exclusive. */
+  end?: number;
+  /** The numeric parameter of the message (a minimum length, a history depth). */
+  limit?: number;
+  /** A short non-secret word (a class name, a context field). */
+  detail?: string;
+}
+
+export interface Verdict {
+  accepted: boolean;
+  reasons: Reason[];
+}
+
+/** What a PIN check knows about the user (api JSON names). */
+export interface PinContext {
+  /** Primary extension first, then alternates. */
+  extensions?: string[];
+  first_name?: string;
+  last_name?: string;
+  /** Date of birth, YYYY-MM-DD. */
+  dob?: string;
+  /** Current year, for the date rule's window. */
+  year?: number;
+  /** Earlier PINs in plaintext, newest first. */
+  previous?: string[];
+  /** Earlier PINs as stored-credential records, newest first. */
+  previous_records?: string[];
+}
+
+/** What a password check knows about the user (api JSON names). */
+export interface PasswordContext {
+  alias?: string;
+  extensions?: string[];
+  /** The password being replaced, for the character-changes rule. */
+  old?: string;
+  previous?: string[];
+  previous_records?: string[];
+}
+
+export interface CheckOptions {
+  /** Default: the 'cuc' profile. */
+  policy?: PolicyRef;
+  /** Language of this verdict's messages (default: the instance's). */
+  lang?: Lang;
+}
+
+export interface DialOptions {
+  /** Default: 'default'. */
+  tables?: TablesRef;
+  /** A table by name... */
+  table?: string;
+  /** ...or a class of service and feature ('transfer', 'outdial', 'fax', 'system_transfer'). */
+  cos?: string;
+  feature?: string;
+}
+
+export interface DialResult {
+  /** The number as matched (separators dropped). */
+  number: string;
+  allowed: boolean;
+  reason: 'matched' | 'too_short' | 'too_long' | 'invalid';
+  table?: string;
+  /** Index of the matching row in the table. */
+  row?: number;
+  /** The matching row's dial string. */
+  pattern?: string;
+}
+
+export interface LintFinding {
+  code: string;
+  severity: string;
+  table?: string;
+  row?: number;
+  message: string;
+}
+
+export interface HashVerifyOptions {
+  /** Refuse legacy (MD5) records as under FIPS mode. */
+  fips?: boolean;
+  /** Expected scheme, when the record does not name one. */
+  scheme?: string;
+}
+
+export interface HashVerifyResult {
+  verified: boolean;
+  reason: 'ok' | 'mismatch' | 'fips_legacy_hash' | 'unknown_scheme' | 'malformed';
+  scheme?: string;
+  /** Present when a legacy record verified and should be re-hashed. */
+  rehash?: boolean;
+}
+
+/** An operation that could not run, or a fault of the module. Its message never holds the input. */
+export declare class TollgateError extends Error {
+  /** The api's error code ('bad_request', 'invalid_policy', ...) or a fault ('trap', 'panic', 'too_large'). */
+  code: string;
+  /** The offending request field, when known. */
+  field?: string;
+}
+
+/** A catalogue of message templates keyed by reason code. */
+export interface Catalogue {
+  lang: string;
+  messages: Record<string, string>;
+  details?: Record<string, string>;
+}
+
+export declare function loadCatalogue(lang: Lang): Promise<Catalogue>;
+/** Fills {limit} and {detail} of template from a reason, as Go's core.Render does. */
+export declare function render(template: string, reason: Reason, details?: Record<string, string>): string;
+
+/** Loads the module; resolves to a ready instance. */
+export declare function load(options?: LoadOptions): Promise<Tollgate>;
+
+/** One module instance and its session of loaded policies and tables. Calls are synchronous. */
+export declare class Tollgate {
+  readonly module: WebAssembly.Module;
+  readonly wasi: WASI;
+  /** Current message language. */
+  readonly lang: Lang;
+  /** Milliseconds load() took (fetch, compile, instantiate, initialise). */
+  loadMillis: number;
+  /** The module's ABI version. */
+  readonly abiVersion: number;
+
+  checkPin(pin: string, context?: PinContext, options?: CheckOptions): Verdict;
+  checkPassword(password: string, context?: PasswordContext, options?: CheckOptions): Verdict;
+  loadPolicy(policy: PolicyRef): { handle: number; name: string };
+  loadTables(tables: TablesRef): { handle: number; tables: string[] };
+  dial(number: string, options?: DialOptions): DialResult;
+  lint(tables?: TablesRef): { findings: LintFinding[] };
+  verifyHash(record: string, secret: string, options?: HashVerifyOptions): HashVerifyResult;
+  makeHash(scheme: string, secret: string, salt?: string): { record: string };
+  signin(request: { policy?: PolicyRef; kind: string; state?: unknown; event: unknown }): { state: unknown; decision: unknown };
+
+  /** Switches the message language, loading its catalogue when needed. */
+  setLang(lang: Lang): Promise<void>;
+  /** Re-renders a verdict's messages in lang; codes and spans are unchanged. */
+  translate<V extends Verdict>(verdict: V, lang?: Lang): V;
+
+  /** Any api operation by name; error responses are returned, not thrown. */
+  call(op: string, request?: unknown): any;
+  /** Same, with the request and response as JSON text exactly as the module sees them. */
+  callText(op: string, requestText: string): string;
+  /** For fault tests only: makes the module panic (1) or exhaust its memory (2). */
+  debugFault(kind: number): number;
+}
+
+/** The ABI mirror (see abi.js and docs/abi.md). */
+export * as abi from './abi.js';
