@@ -1,0 +1,454 @@
+package dialplan
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/dlclark/regexp2"
+)
+
+// Document is the JSON tables file (docs/tables.md). It is decoded strictly:
+// an unknown field is an error.
+type Document struct {
+	// TrunkAccessCodes are the access codes of additional phone-system
+	// integrations: every blocked row P also blocks CODE+P, at P's place.
+	TrunkAccessCodes []string `json:"trunk_access_codes,omitempty"`
+	// OutsideLineCodes are the codes that reach an outside line (default
+	// ["9"]); lint uses them, with the trunk codes, to probe for operator,
+	// international and external numbers.
+	OutsideLineCodes []string         `json:"outside_line_codes,omitempty"`
+	Tables           []TableDoc       `json:"tables"`
+	ClassesOfService []ClassOfService `json:"classes_of_service,omitempty"`
+}
+
+// TableDoc is one restriction table as written in a tables file.
+type TableDoc struct {
+	Name    string `json:"name"`
+	Dialect string `json:"dialect,omitempty"` // default "cuc"
+	// MinDigits and MaxDigits bound the number of keys of a normalized
+	// number (1..300, Unity Connection's range); a number outside them is
+	// refused before any row is tried. Defaults 1 and 40.
+	MinDigits int `json:"min_digits,omitempty"`
+	MaxDigits int `json:"max_digits,omitempty"`
+	// Order is "first" (first matching row wins) or "closest" (Unified CM's
+	// closest match: the matching row that matches the fewest numbers of
+	// the dialed length). Only cucm tables may ask for "closest", and it is
+	// their default.
+	Order string `json:"order,omitempty"`
+	// NoMatch is the verdict when no row matches: "blocked" (default) or
+	// "allowed". cuc tables end with * and never miss; exchange tables are
+	// allow-lists and always block what no rule allows.
+	NoMatch string   `json:"no_match,omitempty"`
+	Rows    []RowDoc `json:"rows"`
+}
+
+// RowDoc is one row. Blocked defaults to true, as in Unity Connection's
+// REST API, so that a forgotten flag fails closed.
+type RowDoc struct {
+	Pattern string `json:"pattern"`
+	Blocked *bool  `json:"blocked,omitempty"`
+	// Dialect overrides the table's dialect for this row; only "regex" is
+	// accepted, to put a regular expression at its place in a table.
+	Dialect string `json:"dialect,omitempty"`
+}
+
+// ClassOfService links tables to the features a user may configure.
+type ClassOfService struct {
+	Name           string `json:"name"`
+	Transfer       string `json:"transfer,omitempty"`
+	Outdial        string `json:"outdial,omitempty"` // message notification
+	Fax            string `json:"fax,omitempty"`
+	SystemTransfer string `json:"system_transfer,omitempty"`
+}
+
+// Features of a class of service.
+var Features = []string{"transfer", "outdial", "fax", "system_transfer"}
+
+// Table returns the name of the table c links to feature f, and whether f
+// is a known feature.
+func (c *ClassOfService) Table(f string) (string, bool) {
+	switch f {
+	case "transfer":
+		return c.Transfer, true
+	case "outdial", "notification":
+		return c.Outdial, true
+	case "fax":
+		return c.Fax, true
+	case "system_transfer":
+		return c.SystemTransfer, true
+	}
+	return "", false
+}
+
+// Limits of a table.
+const (
+	MinDigitsLimit = 1
+	MaxDigitsLimit = 300
+	// RegexTimeout bounds one regular-expression match.
+	RegexTimeout = 50 * time.Millisecond
+)
+
+// Set is a compiled tables document: tables ready to match, and classes of
+// service. A Set is immutable and safe for concurrent use.
+type Set struct {
+	Doc      Document // the document as loaded (defaults filled in)
+	tables   []*Table
+	byName   map[string]*Table
+	cos      map[string]*ClassOfService
+	outside  []string
+	trunk    []string
+	path     string
+}
+
+// Tables returns the tables in document order.
+func (s *Set) Tables() []*Table { return s.tables }
+
+// Table returns the named table.
+func (s *Set) Table(name string) (*Table, bool) {
+	t, ok := s.byName[name]
+	return t, ok
+}
+
+// DefaultTable is the table used when none is named: "Default Transfer"
+// when the set has it, else its first table.
+func (s *Set) DefaultTable() *Table {
+	if t, ok := s.byName["Default Transfer"]; ok {
+		return t
+	}
+	return s.tables[0]
+}
+
+// ForFeature returns the table class of service cos links to feature.
+func (s *Set) ForFeature(cos, feature string) (*Table, error) {
+	c, ok := s.cos[cos]
+	if !ok {
+		return nil, fmt.Errorf("dialplan: no class of service %q", cos)
+	}
+	name, ok := c.Table(feature)
+	if !ok {
+		return nil, fmt.Errorf("dialplan: unknown feature %q (transfer, outdial, fax, system_transfer)", feature)
+	}
+	if name == "" {
+		return nil, fmt.Errorf("dialplan: class of service %q links no table to %s", cos, feature)
+	}
+	return s.byName[name], nil
+}
+
+// ClassesOfService returns the classes of service in document order.
+func (s *Set) ClassesOfService() []ClassOfService { return s.Doc.ClassesOfService }
+
+// TrunkAccessCodes returns the set's trunk access codes.
+func (s *Set) TrunkAccessCodes() []string { return s.trunk }
+
+// OutsideLineCodes returns the codes that reach an outside line.
+func (s *Set) OutsideLineCodes() []string { return s.outside }
+
+// Parse decodes and compiles a JSON tables document. path, when not empty,
+// is put in errors.
+func Parse(path string, data []byte) (*Set, error) {
+	var d Document
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&d); err != nil {
+		return nil, decodeError(path, data, err)
+	}
+	if dec.More() {
+		return nil, &ParseError{Path: path, Row: -1, Err: ErrDecode, Msg: "trailing data after the document"}
+	}
+	return Compile(path, &d)
+}
+
+func decodeError(path string, data []byte, err error) error {
+	pe := &ParseError{Path: path, Row: -1, Err: ErrDecode, Msg: err.Error()}
+	var se *json.SyntaxError
+	var te *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &se):
+		pe.Line = 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte{'\n'})
+	case errors.As(err, &te):
+		pe.Line = 1 + bytes.Count(data[:min(int(te.Offset), len(data))], []byte{'\n'})
+		pe.Field = te.Field
+		pe.Msg = "want " + te.Type.String() + ", got " + te.Value
+	}
+	return pe
+}
+
+// Compile validates d and compiles every table. d is copied; defaults are
+// filled in the copy (Set.Doc).
+func Compile(path string, d *Document) (*Set, error) {
+	s := &Set{Doc: *d, byName: map[string]*Table{}, cos: map[string]*ClassOfService{}, path: path}
+	s.Doc.Tables = append([]TableDoc(nil), d.Tables...)
+	fail := func(table string, row int, field string, err error, format string, args ...any) error {
+		return &ParseError{Path: path, Table: table, Row: row, Field: field, Err: err, Msg: fmt.Sprintf(format, args...)}
+	}
+	codeOK := func(c string) bool {
+		if c == "" || len(c) > 16 {
+			return false
+		}
+		for i := 0; i < len(c); i++ {
+			if _, ok := symOf(c[i]); !ok {
+				return false
+			}
+		}
+		return true
+	}
+	for i, c := range d.TrunkAccessCodes {
+		if !codeOK(c) {
+			return nil, fail("", -1, "trunk_access_codes["+strconv.Itoa(i)+"]", ErrSyntax, "%q: a trunk access code is 1 to 16 keys (digits * # +)", c)
+		}
+	}
+	s.trunk = d.TrunkAccessCodes
+	s.outside = d.OutsideLineCodes
+	if s.outside == nil {
+		s.outside = []string{"9"}
+	}
+	for i, c := range s.outside {
+		if !codeOK(c) {
+			return nil, fail("", -1, "outside_line_codes["+strconv.Itoa(i)+"]", ErrSyntax, "%q: an outside-line code is 1 to 16 keys", c)
+		}
+	}
+	if len(d.Tables) == 0 {
+		return nil, fail("", -1, "tables", ErrMissing, "a tables document needs at least one table")
+	}
+	for i := range s.Doc.Tables {
+		td := &s.Doc.Tables[i]
+		if td.Name == "" {
+			return nil, fail("", -1, "tables["+strconv.Itoa(i)+"].name", ErrMissing, "every table needs a name")
+		}
+		if _, dup := s.byName[td.Name]; dup {
+			return nil, fail(td.Name, -1, "name", ErrDuplicate, "two tables are named %q", td.Name)
+		}
+		t, err := compileTable(path, td, s.trunk)
+		if err != nil {
+			return nil, err
+		}
+		t.index = i
+		s.tables = append(s.tables, t)
+		s.byName[td.Name] = t
+	}
+	for i := range s.Doc.ClassesOfService {
+		c := &s.Doc.ClassesOfService[i]
+		field := "classes_of_service[" + strconv.Itoa(i) + "]"
+		if c.Name == "" {
+			return nil, fail("", -1, field+".name", ErrMissing, "every class of service needs a name")
+		}
+		if _, dup := s.cos[c.Name]; dup {
+			return nil, fail("", -1, field+".name", ErrDuplicate, "two classes of service are named %q", c.Name)
+		}
+		for _, f := range Features {
+			name, _ := c.Table(f)
+			if name == "" {
+				continue
+			}
+			if _, ok := s.byName[name]; !ok {
+				return nil, fail("", -1, field+"."+f, ErrUnknownTable, "class of service %q links %s to %q, which is not a table here", c.Name, f, name)
+			}
+		}
+		s.cos[c.Name] = c
+	}
+	return s, nil
+}
+
+// Row is one compiled row.
+type Row struct {
+	Pattern string
+	Blocked bool
+	Regex   bool
+}
+
+// Table is one compiled restriction table. It is immutable and safe for
+// concurrent use.
+type Table struct {
+	Name      string
+	Dialect   string
+	MinDigits int
+	MaxDigits int
+	Closest   bool // cucm closest match instead of row order
+	NoMatchBlocked bool
+	Rows      []Row
+
+	index int
+	units []unit   // every (row, twin) alternative, in priority order
+	segs  []segment
+	trunk []string
+	// counts[u*(MaxDigits+1)+n] is how many numbers of n keys unit u
+	// matches; only for closest-match tables.
+	counts []float64
+}
+
+// unit is one alternative of a row: the row's own pattern (alt 0) or its
+// twin behind trunk access code alt-1.
+type unit struct {
+	row   int32
+	alt   int32
+	elems []elem
+}
+
+// segment is a run of automaton rows or one regex row.
+type segment struct {
+	dfa   *dfa
+	re    *regexp2.Regexp
+	row   int32
+}
+
+func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
+	fail := func(row, col int, field string, err error, format string, args ...any) error {
+		return &ParseError{Path: path, Table: td.Name, Row: row, Column: col, Field: field, Err: err, Msg: fmt.Sprintf(format, args...)}
+	}
+	if td.Dialect == "" {
+		td.Dialect = DialectCUC
+	}
+	known := false
+	for _, d := range Dialects {
+		known = known || d == td.Dialect
+	}
+	if !known {
+		return nil, fail(-1, 0, "dialect", ErrDialect, "%q (want one of cuc, cucm, asterisk, exchange, regex)", td.Dialect)
+	}
+	if td.MinDigits == 0 {
+		td.MinDigits = 1
+	}
+	if td.MaxDigits == 0 {
+		td.MaxDigits = 40
+	}
+	if td.MinDigits < MinDigitsLimit || td.MinDigits > MaxDigitsLimit {
+		return nil, fail(-1, 0, "min_digits", ErrRange, "%d is outside %d..%d", td.MinDigits, MinDigitsLimit, MaxDigitsLimit)
+	}
+	if td.MaxDigits < MinDigitsLimit || td.MaxDigits > MaxDigitsLimit {
+		return nil, fail(-1, 0, "max_digits", ErrRange, "%d is outside %d..%d", td.MaxDigits, MinDigitsLimit, MaxDigitsLimit)
+	}
+	if td.MinDigits > td.MaxDigits {
+		return nil, fail(-1, 0, "min_digits", ErrRange, "min_digits %d is above max_digits %d", td.MinDigits, td.MaxDigits)
+	}
+	switch td.Order {
+	case "":
+		td.Order = "first"
+		if td.Dialect == DialectCUCM {
+			td.Order = "closest"
+		}
+	case "first":
+	case "closest":
+		if td.Dialect != DialectCUCM {
+			return nil, fail(-1, 0, "order", ErrUnsupported, "closest match is Unified CM's rule; only cucm tables may use it")
+		}
+	default:
+		return nil, fail(-1, 0, "order", ErrSyntax, "%q (want first or closest)", td.Order)
+	}
+	switch td.NoMatch {
+	case "", "blocked":
+		td.NoMatch = "blocked"
+	case "allowed":
+		if td.Dialect == DialectExchange {
+			return nil, fail(-1, 0, "no_match", ErrUnsupported, "an exchange table is an allow-list: what no rule allows is blocked")
+		}
+	default:
+		return nil, fail(-1, 0, "no_match", ErrSyntax, "%q (want blocked or allowed)", td.NoMatch)
+	}
+	if len(td.Rows) == 0 {
+		return nil, fail(-1, 0, "rows", ErrMissing, "a table needs at least one row")
+	}
+	t := &Table{
+		Name: td.Name, Dialect: td.Dialect, MinDigits: td.MinDigits, MaxDigits: td.MaxDigits,
+		Closest: td.Order == "closest", NoMatchBlocked: td.NoMatch == "blocked", trunk: trunk,
+	}
+	run := -1
+	flush := func(end int) error {
+		if run < 0 {
+			return nil
+		}
+		d, err := buildDFA(t.units[run:end], t.Closest, MaxStates)
+		if err != nil {
+			return fail(-1, 0, "rows", ErrTooComplex, "%v", err)
+		}
+		d.unitBase = int32(run)
+		t.segs = append(t.segs, segment{dfa: d, row: -1})
+		run = -1
+		return nil
+	}
+	for i, rd := range td.Rows {
+		field := "rows[" + strconv.Itoa(i) + "]"
+		blocked := rd.Blocked == nil || *rd.Blocked
+		row := Row{Pattern: rd.Pattern, Blocked: blocked}
+		if td.Dialect == DialectExchange && blocked {
+			if rd.Blocked == nil {
+				blocked, row.Blocked = false, false // an allow-list entry
+			} else {
+				return nil, fail(i, 0, field+".blocked", ErrUnsupported, "exchange rules are allow-list entries; leave blocked out or false")
+			}
+		}
+		switch rd.Dialect {
+		case "":
+		case DialectRegex:
+			row.Regex = true
+		default:
+			return nil, fail(i, 0, field+".dialect", ErrUnsupported, "a row may only switch to regex, not %q", rd.Dialect)
+		}
+		if td.Dialect == DialectRegex {
+			row.Regex = true
+		}
+		if row.Regex {
+			if t.Closest {
+				return nil, fail(i, 0, field+".dialect", ErrUnsupported, "a closest-match table cannot hold regex rows")
+			}
+			if err := flush(len(t.units)); err != nil {
+				return nil, err
+			}
+			re, err := regexp2.Compile(rd.Pattern, regexp2.None)
+			if err != nil {
+				return nil, fail(i, 0, field+".pattern", ErrSyntax, "%v", err)
+			}
+			re.MatchTimeout = RegexTimeout
+			t.segs = append(t.segs, segment{re: re, row: int32(i)})
+			t.Rows = append(t.Rows, row)
+			continue
+		}
+		es, pe := parsePattern(td.Dialect, rd.Pattern)
+		if pe != nil {
+			return nil, fail(i, pe.col, field+".pattern", pe.err, "%s", pe.msg)
+		}
+		if run < 0 {
+			run = len(t.units)
+		}
+		t.units = append(t.units, unit{row: int32(i), elems: es})
+		if blocked {
+			for k, code := range trunk {
+				tw := make([]elem, 0, len(code)+len(es))
+				for j := 0; j < len(code); j++ {
+					tw = append(tw, lit(code[j]))
+				}
+				t.units = append(t.units, unit{row: int32(i), alt: int32(k + 1), elems: append(tw, es...)})
+			}
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	if td.Dialect == DialectCUC {
+		last := td.Rows[len(td.Rows)-1]
+		if last.Pattern != "*" || last.Dialect != "" {
+			return nil, fail(len(td.Rows)-1, 0, "rows", ErrLastRow, "Unity Connection tables end with the row * (only its blocked flag changes); add {\"pattern\": \"*\", \"blocked\": true}")
+		}
+	}
+	if err := flush(len(t.units)); err != nil {
+		return nil, err
+	}
+	if t.Closest {
+		t.counts = closestCounts(t.units, t.MaxDigits)
+	}
+	return t, nil
+}
+
+// Pattern returns the pattern that decided r: the row's pattern, or for a
+// trunk-code twin the code followed by it; "" when no row decided.
+func (t *Table) Pattern(r Result) string {
+	if r.Row < 0 || int(r.Row) >= len(t.Rows) {
+		return ""
+	}
+	p := t.Rows[r.Row].Pattern
+	if r.Alt > 0 && int(r.Alt) <= len(t.trunk) {
+		return t.trunk[r.Alt-1] + p
+	}
+	return p
+}
