@@ -10,22 +10,22 @@ type Scheme uint8
 // ({PBKDF2-SHA256}ITER$SALT$DK in adapted base64); the hex forms are the
 // sha1:HEX and md5:HEX of CSV exports.
 const (
-	SchemeNone Scheme = iota
-	SHA               // {SHA}: SHA-1, unsalted (RFC 2307)
-	SSHA              // {SSHA}: SHA-1, salted
-	SHA256            // {SHA256} (OpenLDAP pw-sha2)
-	SSHA256           // {SSHA256}
-	SHA384            // {SHA384}
-	SSHA384           // {SSHA384}
-	SHA512            // {SHA512}
-	SSHA512           // {SSHA512}
-	MD5               // {MD5}: not allowed under FIPS
-	SMD5              // {SMD5}: not allowed under FIPS
-	PBKDF2SHA1        // {PBKDF2-SHA1}, also read as {PBKDF2}
-	PBKDF2SHA256      // {PBKDF2-SHA256}
-	PBKDF2SHA512      // {PBKDF2-SHA512}
-	HexSHA1           // sha1:HEX
-	HexMD5            // md5:HEX: not allowed under FIPS
+	SchemeNone   Scheme = iota
+	SHA                 // {SHA}: SHA-1, unsalted (RFC 2307)
+	SSHA                // {SSHA}: SHA-1, salted
+	SHA256              // {SHA256} (OpenLDAP pw-sha2)
+	SSHA256             // {SSHA256}
+	SHA384              // {SHA384}
+	SSHA384             // {SSHA384}
+	SHA512              // {SHA512}
+	SSHA512             // {SSHA512}
+	MD5                 // {MD5}: not allowed under FIPS
+	SMD5                // {SMD5}: not allowed under FIPS
+	PBKDF2SHA1          // {PBKDF2-SHA1}, also read as {PBKDF2}
+	PBKDF2SHA256        // {PBKDF2-SHA256}
+	PBKDF2SHA512        // {PBKDF2-SHA512}
+	HexSHA1             // sha1:HEX
+	HexMD5              // md5:HEX: not allowed under FIPS
 	numSchemes
 )
 
