@@ -27,8 +27,9 @@ func TestCiscoGolden(t *testing.T) {
 		pattern string
 	}{
 		{tr, "9123", true, ReasonMatched, 2, "*"},
-		{tr, "915551234", true, ReasonMatched, 2, "*"}, // 91 + 7 keys is 9 keys: too few for 91???????*? no: 91 + 7
-		{tr, "9 1 555 1234", true, ReasonMatched, 2, "*"},
+		{tr, "915551234", false, ReasonMatched, 0, "91???????*"}, // 91 + 7 digits
+		{tr, "91555123", true, ReasonMatched, 2, "*"},            // 91 + 6 digits
+		{tr, "9 1 555 1234", false, ReasonMatched, 0, "91???????*"},
 		{tr, "914085551234", false, ReasonMatched, 0, "91???????*"},
 		{tr, "9011441234567", false, ReasonMatched, 1, "9011???????*"},
 		{tr, "900", true, ReasonMatched, 2, "*"}, // the hole FN20913 describes
