@@ -100,7 +100,7 @@ func TestParseErrors(t *testing.T) {
 		{"sha256:abcd", UnknownScheme, SchemeNone},
 		{"{}", UnknownScheme, SchemeNone},
 		{"{SHA}", Malformed, SHA},
-		{"{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ", OK, SHA},        // unpadded is accepted
+		{"{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ", OK, SHA},         // unpadded is accepted
 		{"{SHA}5en6G6MezRroT3XKqkdPOmY/Bf==", Malformed, SHA}, // wrong padding
 		{"{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=\n", Malformed, SHA},
 		{"{SHA}5en6G6Me zRroT3XKqkdPOmY/BfQ=", Malformed, SHA},
