@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
+	"os"
 
-	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/host"
 )
 
 // engineFlag adds --engine to a subcommand's flags. Every subcommand has it.
+// The default is the embedded WebAssembly module, so what the CLI prints is
+// what browsers and plugins print.
 func engineFlag(fs *flag.FlagSet) *string {
-	return fs.String("engine", "native", "engine: wasm (the embedded module) or native (the core compiled in)")
+	return fs.String("engine", "wasm", "engine: wasm (the embedded module, under wazero) or native (the core compiled in)")
 }
 
 // caller runs api operations for a CLI command.
@@ -18,12 +23,37 @@ type caller interface {
 }
 
 // openCaller returns a caller for the named engine.
-// Scaffolding: native only until the wasm host lands (issue 5).
 func openCaller(engine string) (caller, error) {
-	return &nativeCaller{s: api.NewSession()}, nil
+	e, err := openEngine(engine)
+	if err != nil {
+		return nil, err
+	}
+	return engineCaller{e}, nil
 }
 
-type nativeCaller struct{ s *api.Session }
+// openEngine returns the named host engine. Two environment variables adjust
+// the wasm engine: TOLLGATE_WASM names a .wasm file to run instead of the
+// embedded one (it must have a known ABI version), and
+// TOLLGATE_WASM_CACHE=off switches the on-disk compilation cache off.
+func openEngine(engine string) (host.Engine, error) {
+	var opts host.Options
+	if engine == "wasm" {
+		if p := os.Getenv("TOLLGATE_WASM"); p != "" {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return nil, errors.New("TOLLGATE_WASM: " + err.Error())
+			}
+			opts.Module = b
+		}
+		opts.NoCache = os.Getenv("TOLLGATE_WASM_CACHE") == "off"
+	}
+	return host.New(context.Background(), engine, opts)
+}
 
-func (n *nativeCaller) Do(op string, req []byte) ([]byte, error) { return n.s.Do(op, req, nil) }
-func (n *nativeCaller) Close() error                              { return nil }
+type engineCaller struct{ e host.Engine }
+
+func (c engineCaller) Do(op string, req []byte) ([]byte, error) {
+	return c.e.Do(context.Background(), op, req)
+}
+
+func (c engineCaller) Close() error { return c.e.Close() }

@@ -1,0 +1,335 @@
+package host
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"runtime"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/tollgate/tollgate/api"
+)
+
+// Engine runs tollgate operations. Implementations are safe for concurrent
+// use.
+type Engine interface {
+	// Do runs api operation op with the JSON request req and returns the
+	// JSON response, exactly as api.Session.Do does: when the operation
+	// cannot run, the response is the api's {"error": {...}} object and err
+	// is the *api.Error it describes. An engine fault (a trapped or
+	// panicked instance, an oversized request, a cancelled context) returns
+	// a nil response and a *Fault or the context's error.
+	Do(ctx context.Context, op string, req []byte) ([]byte, error)
+
+	// CheckPIN and CheckPassword run the "pin" and "password" operations.
+	CheckPIN(ctx context.Context, req *api.PINRequest) (*Verdict, error)
+	CheckPassword(ctx context.Context, req *api.PasswordRequest) (*Verdict, error)
+
+	// LoadPolicy runs "policy.load" with doc (a profile name as a JSON
+	// string, or a policy object) and returns the engine-wide handle.
+	LoadPolicy(ctx context.Context, doc []byte) (int, error)
+
+	// Name is "wasm" or "native".
+	Name() string
+
+	// Close releases the engine's instances. Calls after Close fail.
+	Close() error
+}
+
+// Verdict is the api's verdict JSON, decoded.
+type Verdict struct {
+	Accepted bool     `json:"accepted"`
+	Reasons  []Reason `json:"reasons"`
+}
+
+// Reason is one reason of a Verdict. Start and End are set when the reason
+// applies to a span of the input (character offsets, end exclusive).
+type Reason struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Start   *int   `json:"start,omitempty"`
+	End     *int   `json:"end,omitempty"`
+	Limit   int    `json:"limit,omitempty"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// Fault is an engine failure that is not an operation's answer: the guest
+// trapped or panicked, or the request could not be passed to it. The
+// message names the operation and the failure, never the request.
+type Fault struct {
+	Op     string
+	Status string // an abi status name, or "trap"
+	Err    error  // the runtime's error for a trap
+}
+
+func (f *Fault) Error() string {
+	s := "tollgate: engine fault in op " + strconv.Quote(f.Op) + ": " + f.Status
+	if f.Err != nil {
+		s += ": " + f.Err.Error()
+	}
+	return s
+}
+
+func (f *Fault) Unwrap() error { return f.Err }
+
+// ErrClosed is returned by calls on a closed engine.
+var ErrClosed = errors.New("tollgate: engine is closed")
+
+// Options configure an engine. The zero value is the default everywhere.
+type Options struct {
+	// Instances is the pool size; 0 means GOMAXPROCS.
+	Instances int
+
+	// Module is the .wasm to run instead of the embedded artifact. It must
+	// export ABI version abi.Version (wasm engine only).
+	Module []byte
+	// NoCache switches the on-disk compilation cache off.
+	NoCache bool
+	// CacheDir overrides the cache location; the default is
+	// os.UserCacheDir()/tollgate/wazero.
+	CacheDir string
+	// MemoryLimitPages caps each instance's linear memory in 64 KiB pages;
+	// 0 means DefaultMemoryLimitPages.
+	MemoryLimitPages uint32
+	// CloseOnContextDone lets a context deadline interrupt a running call,
+	// at a large cost per call (docs/abi.md).
+	CloseOnContextDone bool
+	// Interpreter runs the module in wazero's interpreter instead of
+	// compiling it: no compile time, much slower calls.
+	Interpreter bool
+}
+
+// DefaultMemoryLimitPages is 128 MiB per instance.
+const DefaultMemoryLimitPages = 2048
+
+// New returns the engine named kind ("wasm" or "native").
+func New(ctx context.Context, kind string, opts Options) (Engine, error) {
+	switch kind {
+	case "wasm":
+		return NewWasm(ctx, opts)
+	case "native":
+		return NewNative(opts), nil
+	}
+	return nil, errors.New("tollgate: unknown engine " + strconv.Quote(kind) + " (want wasm or native)")
+}
+
+// worker is one pooled executor: a wasm instance or a native api session.
+// It serves one call at a time.
+type worker interface {
+	// do runs op; opErr is the operation's own failure (its response is the
+	// error object), fault a failure of the worker, after which it is
+	// discarded.
+	do(ctx context.Context, op string, req []byte) (resp []byte, opErr error, fault error)
+	close()
+	// replayed is how many entries of the load log the worker has applied.
+	replayed() *int
+}
+
+// loadOps allocate handles: their successful calls are logged and replayed.
+var loadOps = map[string]bool{"policy.load": true, "tables.load": true}
+
+type loadEntry struct {
+	op        string
+	req, resp []byte
+}
+
+// engine is what both engines share: the pool and the load log.
+type engine struct {
+	name    string
+	newW    func(ctx context.Context) (worker, error)
+	idle    chan worker
+	slots   chan struct{} // one token per live worker
+	closed  atomic.Bool
+	logMu   sync.Mutex
+	log     []loadEntry
+	logLen  atomic.Int64
+	created atomic.Int64
+	dropped atomic.Int64
+}
+
+func newEngine(name string, size int, newW func(context.Context) (worker, error)) *engine {
+	if size <= 0 {
+		size = runtime.GOMAXPROCS(0)
+	}
+	return &engine{name: name, newW: newW, idle: make(chan worker, size), slots: make(chan struct{}, size)}
+}
+
+// Stats counts workers created and discarded since the engine started.
+type Stats struct {
+	Created, Discarded int64
+	Size               int
+}
+
+func (e *engine) stats() Stats {
+	return Stats{Created: e.created.Load(), Discarded: e.dropped.Load(), Size: cap(e.slots)}
+}
+
+func (e *engine) get(ctx context.Context) (worker, error) {
+	if e.closed.Load() {
+		return nil, ErrClosed
+	}
+	select {
+	case w := <-e.idle:
+		return w, nil
+	default:
+	}
+	select {
+	case w := <-e.idle:
+		return w, nil
+	case e.slots <- struct{}{}:
+		w, err := e.newW(ctx)
+		if err != nil {
+			<-e.slots
+			return nil, err
+		}
+		e.created.Add(1)
+		return w, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+func (e *engine) put(w worker, broken bool) {
+	if broken || e.closed.Load() {
+		w.close()
+		e.dropped.Add(1)
+		<-e.slots
+		return
+	}
+	e.idle <- w
+}
+
+// catchUp replays the load log into w. Entries are never modified once
+// appended, so a snapshot of the slice can be replayed without the lock.
+func (e *engine) catchUp(ctx context.Context, w worker) error {
+	if int64(*w.replayed()) == e.logLen.Load() {
+		return nil
+	}
+	e.logMu.Lock()
+	entries := e.log[*w.replayed():]
+	e.logMu.Unlock()
+	return replay(ctx, w, entries)
+}
+
+// replay applies entries to w; a replay that does not reproduce the logged
+// response is a fault (the instance would number handles differently).
+func replay(ctx context.Context, w worker, entries []loadEntry) error {
+	n := w.replayed()
+	for _, l := range entries {
+		resp, opErr, fault := w.do(ctx, l.op, l.req)
+		if fault != nil {
+			return fault
+		}
+		if opErr != nil || string(resp) != string(l.resp) {
+			return &Fault{Op: l.op, Status: "replay_mismatch"}
+		}
+		*n++
+	}
+	return nil
+}
+
+func (e *engine) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	w, err := e.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resp, opErr, fault := e.run(ctx, w, op, req)
+	e.put(w, fault != nil)
+	if fault != nil {
+		return nil, fault
+	}
+	return resp, opErr
+}
+
+func (e *engine) run(ctx context.Context, w worker, op string, req []byte) (resp []byte, opErr, fault error) {
+	if !loadOps[op] {
+		if fault = e.catchUp(ctx, w); fault != nil {
+			return nil, nil, fault
+		}
+		return w.do(ctx, op, req)
+	}
+	// A load holds the log so handles are numbered in one order everywhere.
+	e.logMu.Lock()
+	defer e.logMu.Unlock()
+	if fault = replay(ctx, w, e.log[*w.replayed():]); fault != nil {
+		return nil, nil, fault
+	}
+	resp, opErr, fault = w.do(ctx, op, req)
+	if fault == nil && opErr == nil {
+		e.log = append(e.log, loadEntry{op: op, req: append([]byte(nil), req...), resp: append([]byte(nil), resp...)})
+		e.logLen.Store(int64(len(e.log)))
+		*w.replayed()++
+	}
+	return resp, opErr, fault
+}
+
+func (e *engine) Name() string { return e.name }
+
+func (e *engine) Close() error {
+	if e.closed.Swap(true) {
+		return nil
+	}
+	for {
+		select {
+		case w := <-e.idle:
+			w.close()
+			<-e.slots
+		default:
+			return nil
+		}
+	}
+}
+
+func (e *engine) CheckPIN(ctx context.Context, req *api.PINRequest) (*Verdict, error) {
+	return e.verdict(ctx, "pin", req)
+}
+
+func (e *engine) CheckPassword(ctx context.Context, req *api.PasswordRequest) (*Verdict, error) {
+	return e.verdict(ctx, "password", req)
+}
+
+func (e *engine) verdict(ctx context.Context, op string, req any) (*Verdict, error) {
+	b, err := json.Marshal(req)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := e.Do(ctx, op, b)
+	if err != nil {
+		return nil, err
+	}
+	v := new(Verdict)
+	if err := json.Unmarshal(resp, v); err != nil {
+		return nil, &Fault{Op: op, Status: "bad_response", Err: err}
+	}
+	return v, nil
+}
+
+func (e *engine) LoadPolicy(ctx context.Context, doc []byte) (int, error) {
+	resp, err := e.Do(ctx, "policy.load", doc)
+	if err != nil {
+		return 0, err
+	}
+	var r struct {
+		Handle int `json:"handle"`
+	}
+	if err := json.Unmarshal(resp, &r); err != nil {
+		return 0, &Fault{Op: "policy.load", Status: "bad_response", Err: err}
+	}
+	return r.Handle, nil
+}
+
+// parseOpError decodes the api error object a guest answered with.
+func parseOpError(resp []byte) error {
+	var r struct {
+		Error *api.Error `json:"error"`
+	}
+	if err := json.Unmarshal(resp, &r); err != nil || r.Error == nil {
+		return &api.Error{Code: api.ErrInternal, Message: "malformed error response from the module"}
+	}
+	return r.Error
+}

@@ -1,0 +1,34 @@
+package host
+
+import (
+	"context"
+
+	"github.com/tollgate/tollgate/api"
+)
+
+// Native is the engine that runs the core compiled into the host: a pool of
+// api sessions (a session is not safe for concurrent use).
+type Native struct{ *engine }
+
+// NewNative returns a native engine. Only opts.Instances applies.
+func NewNative(opts Options) *Native {
+	return &Native{newEngine("native", opts.Instances, func(context.Context) (worker, error) {
+		return &nativeWorker{s: api.NewSession()}, nil
+	})}
+}
+
+// Stats reports the pool's counters.
+func (n *Native) Stats() Stats { return n.stats() }
+
+type nativeWorker struct {
+	s *api.Session
+	n int
+}
+
+func (w *nativeWorker) do(_ context.Context, op string, req []byte) (resp []byte, opErr, fault error) {
+	resp, opErr = w.s.Do(op, req, nil)
+	return resp, opErr, nil
+}
+
+func (w *nativeWorker) close()         {}
+func (w *nativeWorker) replayed() *int { return &w.n }

@@ -1,0 +1,295 @@
+package host
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+
+	"github.com/tetratelabs/wazero"
+	wapi "github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
+
+	tollgate "github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/internal/abi"
+)
+
+// Wasm is the engine that runs wasm/tollgate.wasm (or Options.Module) under
+// wazero, with a pool of instances.
+type Wasm struct {
+	*engine
+	c *compiled
+}
+
+// compiled is a module compiled once for a runtime configuration and shared
+// by every engine of the process that uses the same bytes and settings.
+type compiled struct {
+	rt  wazero.Runtime
+	cm  wazero.CompiledModule
+	cfg wazero.ModuleConfig
+}
+
+type compileKey struct {
+	sum         [32]byte
+	pages       uint32
+	closeOnDone bool
+	interpreter bool
+	cacheDir    string // "" when the disk cache is off
+}
+
+var (
+	compileMu sync.Mutex
+	compiles  = map[compileKey]*compileOnce{}
+	caches    = map[string]wazero.CompilationCache{}
+)
+
+type compileOnce struct {
+	once sync.Once
+	c    *compiled
+	err  error
+}
+
+// DefaultCacheDir is where compiled code is cached between processes:
+// os.UserCacheDir()/tollgate/wazero. wazero keys its entries by its own
+// version and the module's bytes, so a stale entry is never used.
+func DefaultCacheDir() (string, error) {
+	d, err := os.UserCacheDir()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(d, "tollgate", "wazero"), nil
+}
+
+// NewWasm compiles (once per process) and instantiates the module, checks
+// its ABI version, and returns an engine with a pool of Options.Instances
+// instances (GOMAXPROCS by default), created as load demands.
+func NewWasm(ctx context.Context, opts Options) (*Wasm, error) {
+	mod := opts.Module
+	if mod == nil {
+		mod = tollgate.Module
+	}
+	key := compileKey{sum: sha256.Sum256(mod), pages: opts.MemoryLimitPages,
+		closeOnDone: opts.CloseOnContextDone, interpreter: opts.Interpreter}
+	if key.pages == 0 {
+		key.pages = DefaultMemoryLimitPages
+	}
+	if !opts.NoCache && !opts.Interpreter {
+		key.cacheDir = opts.CacheDir
+		if key.cacheDir == "" {
+			// Without a cache directory the engine still works, compiling
+			// in every process.
+			key.cacheDir, _ = DefaultCacheDir()
+		}
+	}
+	compileMu.Lock()
+	co := compiles[key]
+	if co == nil {
+		co = &compileOnce{}
+		compiles[key] = co
+	}
+	compileMu.Unlock()
+	co.once.Do(func() { co.c, co.err = compile(ctx, key, mod) })
+	if co.err != nil {
+		return nil, co.err
+	}
+	w := &Wasm{c: co.c}
+	w.engine = newEngine("wasm", opts.Instances, func(ctx context.Context) (worker, error) {
+		return w.c.instantiate(ctx)
+	})
+	// The first instance is made now so that a bad module fails here.
+	first, err := w.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w.put(first, false)
+	return w, nil
+}
+
+func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error) {
+	rc := wazero.NewRuntimeConfig()
+	if key.interpreter {
+		rc = wazero.NewRuntimeConfigInterpreter()
+	}
+	rc = rc.WithMemoryLimitPages(key.pages).WithCloseOnContextDone(key.closeOnDone)
+	if key.cacheDir != "" {
+		compileMu.Lock()
+		cache, ok := caches[key.cacheDir]
+		if !ok {
+			var err error
+			if cache, err = wazero.NewCompilationCacheWithDir(key.cacheDir); err != nil {
+				cache = nil // an unusable directory only costs compile time
+			}
+			caches[key.cacheDir] = cache
+		}
+		compileMu.Unlock()
+		if cache != nil {
+			rc = rc.WithCompilationCache(cache)
+		}
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+		rt.Close(ctx)
+		return nil, err
+	}
+	cm, err := rt.CompileModule(ctx, mod)
+	if err != nil {
+		rt.Close(ctx)
+		return nil, errors.New("tollgate: compiling the wasm module: " + err.Error())
+	}
+	for _, name := range []string{abi.ExportVersion, abi.ExportBufPtr, abi.ExportBufCap, abi.ExportBufReserve, abi.ExportCall} {
+		if _, ok := cm.ExportedFunctions()[name]; !ok {
+			rt.Close(ctx)
+			return nil, errors.New("tollgate: the wasm module does not export " + name + " (not a tollgate module?)")
+		}
+	}
+	// Real clocks and randomness: wazero's defaults are deterministic
+	// fakes, and regexp2's match timeout reads the clock. No stdout or
+	// stderr: nothing the guest prints can leak an input.
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions(abi.ExportInitialize).
+		WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(rand.Reader)
+	return &compiled{rt: rt, cm: cm, cfg: cfg}, nil
+}
+
+// wasmWorker is one instance of the module.
+type wasmWorker struct {
+	mod                               wapi.Module
+	mem                               wapi.Memory
+	call, reserve, ptrFn, capFn       wapi.Function
+	dialFn, batchFn, indexFn, faultFn wapi.Function
+	stack                             []uint64
+	ptr, cap                          uint32
+	n                                 int
+}
+
+func (c *compiled) instantiate(ctx context.Context) (*wasmWorker, error) {
+	mod, err := c.rt.InstantiateModule(context.WithoutCancel(ctx), c.cm, c.cfg)
+	if err != nil {
+		return nil, errors.New("tollgate: instantiating the wasm module: " + err.Error())
+	}
+	w := &wasmWorker{mod: mod, mem: mod.Memory(), stack: make([]uint64, 3),
+		call: mod.ExportedFunction(abi.ExportCall), reserve: mod.ExportedFunction(abi.ExportBufReserve),
+		ptrFn: mod.ExportedFunction(abi.ExportBufPtr), capFn: mod.ExportedFunction(abi.ExportBufCap),
+		dialFn: mod.ExportedFunction(abi.ExportDial), batchFn: mod.ExportedFunction(abi.ExportDialBatch),
+		indexFn: mod.ExportedFunction(abi.ExportTableIndex), faultFn: mod.ExportedFunction(abi.ExportFault)}
+	if w.mem == nil {
+		mod.Close(ctx)
+		return nil, errors.New("tollgate: the wasm module exports no memory")
+	}
+	if err := w.mod.ExportedFunction(abi.ExportVersion).CallWithStack(ctx, w.stack); err != nil {
+		mod.Close(ctx)
+		return nil, errors.New("tollgate: reading the module's ABI version: " + err.Error())
+	}
+	if v := uint32(w.stack[0]); v != abi.Version {
+		mod.Close(ctx)
+		return nil, errors.New("tollgate: the wasm module has ABI version " + strconv.FormatUint(uint64(v), 10) +
+			"; this host supports version " + strconv.Itoa(abi.Version))
+	}
+	if err := w.refresh(ctx); err != nil {
+		mod.Close(ctx)
+		return nil, err
+	}
+	return w, nil
+}
+
+// refresh reads the scratch buffer's address and size.
+func (w *wasmWorker) refresh(ctx context.Context) error {
+	if err := w.ptrFn.CallWithStack(ctx, w.stack); err != nil {
+		return err
+	}
+	w.ptr = uint32(w.stack[0])
+	if err := w.capFn.CallWithStack(ctx, w.stack); err != nil {
+		return err
+	}
+	w.cap = uint32(w.stack[0])
+	return nil
+}
+
+// ensure makes the buffer at least n bytes.
+func (w *wasmWorker) ensure(ctx context.Context, op string, n uint64) error {
+	if n <= uint64(w.cap) {
+		return nil
+	}
+	if n > abi.MaxBuf {
+		return &Fault{Op: op, Status: abi.StatusName(abi.StatusTooLarge)}
+	}
+	w.stack[0] = n
+	if err := w.reserve.CallWithStack(ctx, w.stack); err != nil {
+		return &Fault{Op: op, Status: "trap", Err: err}
+	}
+	if s := int32(w.stack[0]); s != abi.StatusOK {
+		return &Fault{Op: op, Status: abi.StatusName(s)}
+	}
+	if err := w.refresh(ctx); err != nil {
+		return &Fault{Op: op, Status: "trap", Err: err}
+	}
+	return nil
+}
+
+// errTooLarge marks a request refused before it reached the guest: the
+// instance is intact.
+var errTooLarge = errors.New("request larger than the module's buffer limit")
+
+func (w *wasmWorker) do(ctx context.Context, op string, req []byte) (resp []byte, opErr, fault error) {
+	need := uint64(len(op)) + uint64(len(req))
+	if need > abi.MaxBuf {
+		return nil, nil, &Fault{Op: op, Status: abi.StatusName(abi.StatusTooLarge), Err: errTooLarge}
+	}
+	if err := w.ensure(ctx, op, need); err != nil {
+		return nil, nil, err
+	}
+	w.mem.WriteString(w.ptr, op)
+	w.mem.Write(w.ptr+uint32(len(op)), req)
+	w.stack[0], w.stack[1] = uint64(len(op)), uint64(len(req))
+	if err := w.call.CallWithStack(ctx, w.stack); err != nil {
+		return nil, nil, &Fault{Op: op, Status: "trap", Err: err}
+	}
+	status, n := abi.UnpackCall(uint32(w.stack[0]))
+	if n > w.cap {
+		// The guest grew its buffer to fit the response.
+		if err := w.refresh(ctx); err != nil {
+			return nil, nil, &Fault{Op: op, Status: "trap", Err: err}
+		}
+	}
+	view, ok := w.mem.Read(w.ptr, n)
+	if !ok {
+		return nil, nil, &Fault{Op: op, Status: "bad_response"}
+	}
+	resp = append([]byte(nil), view...)
+	switch status {
+	case abi.StatusOK:
+		return resp, nil, nil
+	case abi.StatusOpError:
+		return resp, parseOpError(resp), nil
+	}
+	return nil, nil, &Fault{Op: op, Status: abi.StatusName(int32(status))}
+}
+
+func (w *wasmWorker) close()         { w.mod.Close(context.Background()) }
+func (w *wasmWorker) replayed() *int { return &w.n }
+
+// Stats reports the pool's counters.
+func (w *Wasm) Stats() Stats { return w.stats() }
+
+// fault runs the module's fault-injection export through the pool with the
+// same discard rule as every call. Tests use it to prove the engine survives
+// a guest panic and a guest that exhausts its memory.
+func (w *Wasm) fault(ctx context.Context, kind uint32) error {
+	wk, err := w.get(ctx)
+	if err != nil {
+		return err
+	}
+	ww := wk.(*wasmWorker)
+	var f error
+	ww.stack[0] = uint64(kind)
+	if err := ww.faultFn.CallWithStack(ctx, ww.stack); err != nil {
+		f = &Fault{Op: abi.ExportFault, Status: "trap", Err: err}
+	} else if s := int32(ww.stack[0]); s != abi.StatusOK {
+		f = &Fault{Op: abi.ExportFault, Status: abi.StatusName(s)}
+	}
+	w.put(wk, f != nil)
+	return f
+}
