@@ -1,0 +1,556 @@
+package server_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/internal/server"
+)
+
+// recorder is a real engine that also remembers the last request each op
+// received, to show what the service sent after adding defaults.
+type recorder struct {
+	server.Engine
+	mu   sync.Mutex
+	last map[string][]byte
+}
+
+func newRecorder() *recorder {
+	return &recorder{Engine: server.NewNativeEngine(), last: map[string][]byte{}}
+}
+
+func (r *recorder) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
+	r.mu.Lock()
+	r.last[op] = slices.Clone(req)
+	r.mu.Unlock()
+	return r.Engine.Do(ctx, op, req)
+}
+
+func (r *recorder) request(op string) map[string]json.RawMessage {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var m map[string]json.RawMessage
+	json.Unmarshal(r.last[op], &m)
+	return m
+}
+
+// start runs a Server on a loopback listener with its real http.Server
+// settings (timeouts included).
+func start(t *testing.T, cfg server.Config) (string, *server.Server) {
+	t.Helper()
+	if cfg.Engine == nil {
+		cfg.Engine = server.NewNativeEngine()
+	}
+	srv, err := server.New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewUnstartedServer(srv.Handler())
+	ts.Config = srv.HTTPServer()
+	ts.Start()
+	t.Cleanup(ts.Close)
+	return ts.URL, srv
+}
+
+type reply struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func (r reply) errorCode() string {
+	var e struct{ Error api.Error }
+	json.Unmarshal(r.body, &e)
+	return e.Error.Code
+}
+
+func do(t *testing.T, method, url, body string, hdr ...string) reply {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return reply{resp.StatusCode, resp.Header, b}
+}
+
+func hasOp(op string) bool { return slices.Contains(api.Ops(), op) }
+
+// profilesReady reports whether core's profiles have landed; tests of
+// verdicts skip until they have.
+func profilesReady() bool {
+	_, err := api.NewSession().Do("policy.load", []byte(`"cuc"`), nil)
+	return err == nil
+}
+
+func TestErrorsAreClear4xx(t *testing.T) {
+	url, _ := start(t, server.Config{MaxBodyBytes: 256})
+	big := `{"pin":"` + strings.Repeat("1", 300) + `"}`
+	tests := []struct {
+		name, method, path, body string
+		hdr                      []string
+		status                   int
+		code                     string
+		msgHas                   string
+	}{
+		{"get on a POST route", "GET", "/v1/pin", "", nil, 405, server.ErrMethod, "POST"},
+		{"malformed JSON", "POST", "/v1/pin", `{"pin": "12`, nil, 400, api.ErrBadRequest, "unexpected end"},
+		{"syntax error", "POST", "/v1/pin", `{"pin" 1}`, nil, 400, api.ErrBadRequest, "malformed JSON at byte"},
+		{"not an object", "POST", "/v1/password", `[1,2]`, nil, 400, api.ErrBadRequest, "JSON object"},
+		{"null", "POST", "/v1/password", `null`, nil, 400, api.ErrBadRequest, "not null"},
+		{"empty body", "POST", "/v1/pin", ``, nil, 400, api.ErrBadRequest, "empty request body"},
+		{"trailing data", "POST", "/v1/pin", `{} {}`, nil, 400, api.ErrBadRequest, "trailing data"},
+		{"unknown field", "POST", "/v1/pin", `{"pin":"1234","pim":"1"}`, nil, 400, api.ErrBadRequest, `pim`},
+		{"wrong type", "POST", "/v1/pin", `{"pin":1234}`, nil, 400, api.ErrBadRequest, "string"},
+		{"oversized", "POST", "/v1/pin", big, nil, 413, server.ErrTooLarge, "256 bytes"},
+		{"oversized, chunked", "POST", "/v1/pin", big, []string{"Transfer-Encoding", "chunked"}, 413, server.ErrTooLarge, "256 bytes"},
+		{"wrong media type", "POST", "/v1/pin", `{}`, []string{"Content-Type", "text/plain"}, 415, server.ErrMediaType, "application/json"},
+		{"unknown endpoint", "POST", "/v1/nope", `{}`, nil, 404, server.ErrNotFound, "docs/api.md"},
+		{"bad user", "POST", "/v1/signin/a%01b", `{}`, nil, 400, api.ErrBadRequest, "printable"},
+		{"client sends state", "POST", "/v1/signin/alice", `{"state":{}}`, nil, 400, api.ErrBadRequest, "keeps the sign-in state"},
+		{"caller without directory", "POST", "/v1/dial", `{"caller":"2001","number":"9011"}`, nil, 400, api.ErrBadRequest, "users directory"},
+		{"unknown profile", "POST", "/v1/pin", `{"policy":"no-such-profile","pin":"1234"}`, nil, 400, api.ErrInvalidPolicy, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			r := do(t, tc.method, url+tc.path, tc.body, tc.hdr...)
+			if r.status != tc.status || r.errorCode() != tc.code {
+				t.Fatalf("%s %s = %d %s, want %d %s", tc.method, tc.path, r.status, r.body, tc.status, tc.code)
+			}
+			if !strings.Contains(string(r.body), tc.msgHas) {
+				t.Errorf("body %s does not say %q", r.body, tc.msgHas)
+			}
+			if ct := r.header.Get("Content-Type"); ct != "application/json" {
+				t.Errorf("Content-Type = %q", ct)
+			}
+		})
+	}
+}
+
+func TestMissingOpIsNotImplemented(t *testing.T) {
+	for _, op := range []string{"dial", "lint", "hash.verify", "signin"} {
+		if hasOp(op) {
+			continue
+		}
+		path := map[string]string{"dial": "/v1/dial", "lint": "/v1/lint", "hash.verify": "/v1/hash/verify", "signin": "/v1/signin/alice"}[op]
+		url, _ := start(t, server.Config{})
+		r := do(t, "POST", url+path, `{}`)
+		if r.status != 501 || r.errorCode() != api.ErrUnknownOp {
+			t.Errorf("%s without op %s = %d %s, want 501 unknown_op", path, op, r.status, r.body)
+		}
+	}
+}
+
+func TestDefaultsFillOnlyWhatIsMissing(t *testing.T) {
+	rec := newRecorder()
+	url, _ := start(t, server.Config{Engine: rec, Policy: []byte(`"exchange-um"`), Tables: []byte(`"recommended"`)})
+
+	do(t, "POST", url+"/v1/pin", `{"pin":"1234"}`)
+	if got := string(rec.request("pin")["policy"]); got != `"exchange-um"` {
+		t.Errorf("pin without policy: engine got policy %s, want the default", got)
+	}
+	do(t, "POST", url+"/v1/pin", `{"pin":"1234","policy":"cuc"}`)
+	if got := string(rec.request("pin")["policy"]); got != `"cuc"` {
+		t.Errorf("pin with policy: engine got %s, want the request's own", got)
+	}
+	do(t, "POST", url+"/v1/password", ` { } `)
+	if got := string(rec.request("password")["policy"]); got != `"exchange-um"` {
+		t.Errorf("empty password request: engine got policy %s", got)
+	}
+	do(t, "POST", url+"/v1/password", `{"policy":null,"password":"x"}`)
+	if got := string(rec.request("password")["policy"]); got != `"exchange-um"` {
+		t.Errorf("policy null: engine got %s, want the default", got)
+	}
+	do(t, "POST", url+"/v1/dial", `{"number":"9011","table":"transfer"}`)
+	if got := string(rec.request("dial")["tables"]); got != `"recommended"` {
+		t.Errorf("dial without tables: engine got %s", got)
+	}
+	do(t, "POST", url+"/v1/hash/verify", `{"record":"{SHA}x","secret":"s"}`)
+	if _, has := rec.request("hash.verify")["policy"]; has {
+		t.Error("hash.verify got a policy it has no field for")
+	}
+}
+
+type directory map[string]string
+
+func (d directory) ClassOfService(caller string) (string, bool) { c, ok := d[caller]; return c, ok }
+
+func TestDialCallerBecomesClassOfService(t *testing.T) {
+	rec := newRecorder()
+	url, _ := start(t, server.Config{Engine: rec, Directory: directory{"2001": "lobby"}})
+	do(t, "POST", url+"/v1/dial", `{"caller":"2001","feature":"transfer","number":"9011"}`)
+	got := rec.request("dial")
+	if string(got["cos"]) != `"lobby"` || got["caller"] != nil || string(got["feature"]) != `"transfer"` {
+		t.Errorf("engine got %v, want cos lobby in place of caller", got)
+	}
+	r := do(t, "POST", url+"/v1/dial", `{"caller":"9999","number":"9011"}`)
+	if r.status != 400 || r.errorCode() != server.ErrUnknownCaller {
+		t.Errorf("unknown caller = %d %s", r.status, r.body)
+	}
+	r = do(t, "POST", url+"/v1/dial", `{"caller":"2001","cos":"x","number":"9011"}`)
+	if r.status != 400 || !strings.Contains(string(r.body), "not both") {
+		t.Errorf("caller and cos = %d %s", r.status, r.body)
+	}
+}
+
+func TestBearerToken(t *testing.T) {
+	url, _ := start(t, server.Config{Token: "s3cret-token"})
+	for _, tc := range []struct {
+		path, auth string
+		want       int
+	}{
+		{"/metrics", "", 401},
+		{"/metrics", "Bearer wrong", 401},
+		{"/metrics", "Bearer s3cret-token-and-more", 401},
+		{"/metrics", "Basic s3cret-token", 401},
+		{"/metrics", "Bearer s3cret-token", 200},
+		{"/metrics", "bearer s3cret-token", 200},
+		{"/healthz", "", 200},
+	} {
+		r := do(t, "GET", url+tc.path, "", "Authorization", tc.auth)
+		if r.status != tc.want {
+			t.Errorf("GET %s with %q = %d, want %d", tc.path, tc.auth, r.status, tc.want)
+		}
+		if r.status == 401 && r.header.Get("WWW-Authenticate") == "" {
+			t.Errorf("401 without WWW-Authenticate")
+		}
+	}
+	r := do(t, "POST", url+"/v1/pin", `{"pin":"1234"}`)
+	if r.status != 401 || r.errorCode() != server.ErrUnauthorized {
+		t.Errorf("POST without token = %d %s", r.status, r.body)
+	}
+}
+
+// TestLogsNeverContainSecrets sends secrets through every path — good
+// requests, refusals, malformed, oversized, unknown fields — and searches
+// the captured log for them.
+func TestLogsNeverContainSecrets(t *testing.T) {
+	var buf syncBuffer
+	log := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	url, _ := start(t, server.Config{Logger: log, MaxBodyBytes: 512})
+	const pin, pw = "739164", "Zq8!vorpalBunny"
+	bodies := []struct{ path, body string }{
+		{"/v1/pin", `{"pin":"` + pin + `"}`},
+		{"/v1/pin", `{"pin":"` + pin + `","context":{"previous":["` + pin + `"]}}`},
+		{"/v1/pin", `{"pin":"` + pin + `","bogus":"` + pin + `"}`},
+		{"/v1/pin", `{"pin":"` + pin + `"`},
+		{"/v1/pin", `{"pin":` + pin + `}`},
+		{"/v1/pin", `{"pin":"` + pin + strings.Repeat(" ", 600) + `"}`},
+		{"/v1/password", `{"password":"` + pw + `","context":{"old":"` + pw + `"}}`},
+		{"/v1/password", `{"password":"` + pw + `","policy":"nope"}`},
+		{"/v1/hash/verify", `{"record":"{SHA}` + pw + `","secret":"` + pw + `"}`},
+		{"/v1/signin/alice", `{"kind":"pin","event":"` + pw + `"}`},
+	}
+	for _, b := range bodies {
+		do(t, "POST", url+b.path, b.body)
+	}
+	out := buf.String()
+	for _, secret := range []string{pin, pw} {
+		if strings.Contains(out, secret) {
+			t.Fatalf("log contains a secret:\n%s", out)
+		}
+	}
+	if n := strings.Count(out, `"msg":"request"`); n != len(bodies) {
+		t.Errorf("%d request records, want %d:\n%s", n, len(bodies), out)
+	}
+	if !strings.Contains(out, `"route":"/v1/signin/{user}"`) || !strings.Contains(out, `"status":413`) {
+		t.Errorf("log lacks route or status:\n%s", out)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func TestHealthz(t *testing.T) {
+	url, _ := start(t, server.Config{})
+	r := do(t, "GET", url+"/healthz", "")
+	if r.status != 200 || string(r.body) != `{"status":"ok"}` || r.header.Get("X-Request-Id") == "" {
+		t.Errorf("healthz = %d %q %v", r.status, r.body, r.header)
+	}
+	r = do(t, "GET", url+"/healthz", "", "X-Request-Id", "abc-123")
+	if r.header.Get("X-Request-Id") != "abc-123" {
+		t.Errorf("request id not echoed: %v", r.header)
+	}
+}
+
+// metricLines parses the text exposition format into name{labels} → value.
+func metricLines(t *testing.T, text string) map[string]float64 {
+	t.Helper()
+	out := map[string]float64{}
+	sc := bufio.NewScanner(strings.NewReader(text))
+	for sc.Scan() {
+		line := sc.Text()
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if i < 0 || err != nil {
+			t.Fatalf("bad metric line %q", line)
+		}
+		out[line[:i]] = v
+	}
+	return out
+}
+
+func TestMetrics(t *testing.T) {
+	url, _ := start(t, server.Config{})
+	for range 3 {
+		do(t, "GET", url+"/healthz", "")
+	}
+	do(t, "POST", url+"/v1/pin", `{"pin":`)
+	r := do(t, "GET", url+"/metrics", "")
+	if r.status != 200 || !strings.HasPrefix(r.header.Get("Content-Type"), "text/plain; version=0.0.4") {
+		t.Fatalf("metrics = %d %v", r.status, r.header)
+	}
+	m := metricLines(t, string(r.body))
+	for k, want := range map[string]float64{
+		`tollgate_requests_total{route="/healthz",status="200"}`:               3,
+		`tollgate_requests_total{route="/v1/pin",status="400"}`:                1,
+		`tollgate_request_duration_seconds_count{route="/healthz"}`:            3,
+		`tollgate_request_duration_seconds_bucket{route="/healthz",le="+Inf"}`: 3,
+		`tollgate_requests_in_flight`:                                          1, // this request
+	} {
+		if m[k] != want {
+			t.Errorf("%s = %v, want %v\n%s", k, m[k], want, r.body)
+		}
+	}
+	// Buckets are cumulative.
+	prev := -1.0
+	for _, le := range []string{"5e-05", "0.0001", "0.001", "0.01", "0.1", "1", "10", "+Inf"} {
+		v, ok := m[`tollgate_request_duration_seconds_bucket{route="/healthz",le="`+le+`"}`]
+		if !ok || v < prev {
+			t.Errorf("bucket le=%s = %v (present %v), previous %v", le, v, ok, prev)
+		}
+		prev = v
+	}
+	for _, h := range []string{"# TYPE tollgate_requests_total counter", "# TYPE tollgate_verdicts_total counter", "# TYPE tollgate_request_duration_seconds histogram"} {
+		if !strings.Contains(string(r.body), h) {
+			t.Errorf("metrics lack %q", h)
+		}
+	}
+}
+
+func TestVerdictMetricsAndAnswers(t *testing.T) {
+	if !profilesReady() {
+		t.Skip("core profiles not in this tree yet")
+	}
+	url, _ := start(t, server.Config{Policy: []byte(`"cuc"`)})
+	r := do(t, "POST", url+"/v1/pin", `{"pin":"123456"}`)
+	var v struct {
+		Accepted bool
+		Reasons  []struct{ Code string }
+	}
+	if err := json.Unmarshal(r.body, &v); err != nil || r.status != 200 || v.Accepted || len(v.Reasons) == 0 {
+		t.Fatalf("pin 123456 = %d %s, want refused", r.status, r.body)
+	}
+	// The answer is exactly the api's.
+	want, _ := api.NewSession().Do("pin", []byte(`{"policy":"cuc","pin":"123456"}`), nil)
+	if string(bytes.TrimSpace(r.body)) != string(want) {
+		t.Errorf("service answer %s\n   api answer %s", r.body, want)
+	}
+	do(t, "POST", url+"/v1/pin", `{"pin":"802163"}`)
+	m := metricLines(t, string(do(t, "GET", url+"/metrics", "").body))
+	for _, reason := range v.Reasons {
+		if m[`tollgate_verdicts_total{op="pin",code="`+reason.Code+`"}`] < 1 {
+			t.Errorf("no verdict count for %s", reason.Code)
+		}
+	}
+}
+
+// TestSlowClientGets408 trickles a body slower than the body timeout while
+// other clients keep being answered.
+func TestSlowClientGets408(t *testing.T) {
+	url, _ := start(t, server.Config{BodyTimeout: 300 * time.Millisecond})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "POST /v1/pin HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 40\r\n\r\n{\"pin\":")
+
+	// Meanwhile the service answers others.
+	for range 5 {
+		if r := do(t, "GET", url+"/healthz", ""); r.status != 200 {
+			t.Fatalf("healthz during slow client = %d", r.status)
+		}
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 408 || !strings.Contains(string(body), `"code":"timeout"`) || !strings.Contains(string(body), "300ms") {
+		t.Errorf("slow client = %d %s, want 408 timeout", resp.StatusCode, body)
+	}
+}
+
+// TestFaultsDoNotDisturbOthers runs good requests from many clients while
+// faulty ones arrive, and requires every good one to succeed.
+func TestFaultsDoNotDisturbOthers(t *testing.T) {
+	url, _ := start(t, server.Config{MaxBodyBytes: 4096, BodyTimeout: 200 * time.Millisecond})
+	good := func() (int, string) {
+		r := do(t, "GET", url+"/healthz", "")
+		return r.status, string(r.body)
+	}
+	goodPath, goodBody := "/healthz", ""
+	if profilesReady() {
+		goodPath, goodBody = "/v1/pin", `{"pin":"802163"}`
+		good = func() (int, string) {
+			r := do(t, "POST", url+goodPath, goodBody)
+			return r.status, string(r.body)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	faults := []func(){
+		func() { do(t, "POST", url+"/v1/pin", `{"pin":`) },
+		func() { do(t, "POST", url+"/v1/pin", `{"pin":"1","x":1}`) },
+		func() { do(t, "POST", url+"/v1/pin", strings.Repeat("[", 10000)) },
+		func() {
+			c, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+			if err != nil {
+				return
+			}
+			defer c.Close()
+			fmt.Fprintf(c, "POST /v1/pin HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+			c.SetReadDeadline(time.Now().Add(3 * time.Second))
+			io.ReadAll(c)
+		},
+	}
+	for i, f := range faults {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; ctx.Err() == nil && n < 50; n++ {
+				f()
+			}
+			_ = i
+		}()
+	}
+	var failures sync.Map
+	var gw sync.WaitGroup
+	for range 16 {
+		gw.Add(1)
+		go func() {
+			defer gw.Done()
+			for range 30 {
+				if st, body := good(); st != 200 {
+					failures.Store(body, st)
+				}
+			}
+		}()
+	}
+	gw.Wait()
+	cancel()
+	wg.Wait()
+	failures.Range(func(k, v any) bool {
+		t.Errorf("good request failed during faults: %v %v", v, k)
+		return true
+	})
+}
+
+func TestGracefulShutdown(t *testing.T) {
+	release := make(chan struct{})
+	eng := blockingEngine{Engine: server.NewNativeEngine(), release: release}
+	srv, err := server.New(server.Config{Engine: eng})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ctx, ln) }()
+	url := "http://" + ln.Addr().String()
+
+	inflight := make(chan reply, 1)
+	go func() { inflight <- do(t, "POST", url+"/v1/pin", `{"pin":"1"}`) }()
+	time.Sleep(100 * time.Millisecond) // the request is inside the engine
+	cancel()
+	select {
+	case err := <-done:
+		t.Fatalf("Serve returned (%v) with a request in flight", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if r := <-inflight; r.status == 0 || r.status >= 500 {
+		t.Errorf("in-flight request = %d %s", r.status, r.body)
+	}
+	if err := <-done; err != nil {
+		t.Errorf("Serve = %v, want nil after a graceful shutdown", err)
+	}
+	if _, err := http.Get(url + "/healthz"); err == nil {
+		t.Error("still accepting after shutdown")
+	}
+}
+
+type blockingEngine struct {
+	server.Engine
+	release chan struct{}
+}
+
+func (b blockingEngine) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
+	<-b.release
+	return b.Engine.Do(ctx, op, req)
+}
+
+func TestIsLoopback(t *testing.T) {
+	for addr, want := range map[string]bool{
+		"127.0.0.1:8700": true, "[::1]:8700": true, "localhost:1": true, "127.0.0.2:80": true,
+		":8700": false, "0.0.0.0:8700": false, "192.168.1.2:80": false, "[::]:80": false, "nonsense": false,
+	} {
+		if got := server.IsLoopback(addr); got != want {
+			t.Errorf("IsLoopback(%q) = %v, want %v", addr, got, want)
+		}
+	}
+}
+
+func TestNewRefusesBadConfig(t *testing.T) {
+	if _, err := server.New(server.Config{}); err == nil {
+		t.Error("New without an engine succeeded")
+	}
+	if _, err := server.New(server.Config{Engine: server.NewNativeEngine(), BodyTimeout: time.Minute, WriteTimeout: time.Second}); err == nil {
+		t.Error("New with WriteTimeout < BodyTimeout succeeded")
+	}
+}
