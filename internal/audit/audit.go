@@ -1,0 +1,466 @@
+package audit
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tollgate/tollgate/core"
+)
+
+// Config is how one audit runs.
+type Config struct {
+	// Engine runs the pin, password and dial operations; EngineName names
+	// it in messages and the summary.
+	Engine     Engine
+	EngineName string
+	// Policy is a built-in profile name or a JSON policy document; "" is
+	// the default profile (cuc).
+	Policy string
+	// Tables is a built-in restriction-table set name or a JSON tables
+	// document; "" is the default set.
+	Tables string
+	// FIPS says the system runs in FIPS mode (changes how legacy MD5
+	// records are reported); Exhaustive also tries every PIN of the
+	// policy's lengths (up to 8 digits) against each stored PIN record.
+	FIPS       bool
+	Exhaustive bool
+	// Workers is how many rows are checked at once; 0 is GOMAXPROCS.
+	Workers int
+	// Year is the current year, for the date rule's window; 0 skips it.
+	Year int
+	// Warn receives notes for the person running the audit (ignored
+	// columns, skipped checks, the exhaustive search's cost); nil drops them.
+	Warn io.Writer
+	// Progress, when set, is called about ten times a second with the rows
+	// written and the input bytes read so far.
+	Progress func(rows int, read int64)
+}
+
+func (c *Config) warnf(format string, args ...any) {
+	if c.Warn != nil {
+		fmt.Fprintf(c.Warn, format+"\n", args...)
+	}
+}
+
+// Input is what an audit reads. Open is called once per pass; when
+// Rereadable is false (standard input) it is called once and shared PINs
+// are flagged from their second holder on.
+type Input struct {
+	Name       string
+	Open       func() (io.ReadCloser, error)
+	Rereadable bool
+	// Size is the input's size in bytes when known (for the progress ETA).
+	Size int64
+}
+
+// Sink receives the records in input order, then the summary.
+type Sink interface {
+	Record(r *Record) error
+	End(s *Summary) error
+}
+
+// batchSize is rows per unit of work: large enough to amortize channel
+// operations, small enough to keep memory flat (workers × 4 batches are in
+// flight at most).
+const batchSize = 256
+
+type batch struct {
+	seq   int
+	recs  []record
+	arena []string
+	out   []Record
+}
+
+// Run audits in and writes every record to sink in input order. It
+// returns an error (and a nil summary) only when the audit cannot run at
+// all: unreadable input, a header without auditable columns, an invalid
+// policy or tables document, or a failing sink. An interrupted audit
+// (ctx cancelled) still ends its sink with a summary marked Interrupted.
+func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error) {
+	start := time.Now()
+	if cfg.Workers <= 0 {
+		cfg.Workers = runtime.GOMAXPROCS(0)
+	}
+	if cfg.EngineName == "" {
+		cfg.EngineName = "native"
+	}
+	pol, policyRef, err := resolvePolicy(cfg.Policy)
+	if err != nil {
+		return nil, err
+	}
+	tablesRef, tablesName, err := resolveTables(cfg.Tables)
+	if err != nil {
+		return nil, err
+	}
+	c := &checker{cfg: &cfg, policyRef: policyRef, tablesRef: tablesRef}
+	c.recover = newRecoverer(pol, cfg.FIPS, cfg.Exhaustive)
+	if err := c.loadTables(ctx); err != nil {
+		return nil, err
+	}
+
+	sum := newSummary(in.Name, cfg.EngineName, pol.Name, tablesName)
+	var read atomic.Int64
+	rc, err := in.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", in.Name, err)
+	}
+	defer func() { rc.Close() }()
+	cr, enc, lay, err := openCSV(&countingReader{r: rc, n: &read}, in.Name)
+	if err != nil {
+		return nil, err
+	}
+	sum.Encoding = enc
+	sum.IgnoredColumns = lay.ignored
+	if len(lay.ignored) > 0 {
+		cfg.warnf("audit: %s: ignoring columns %s (see docs/audit.md for the recognized names)", in.Name, strings.Join(lay.ignored, ", "))
+	}
+	c.lay = lay
+	_, hasPIN := lay.col[FieldPIN]
+	_, hasPINHash := lay.col[FieldPINHash]
+	if hasPIN || hasPINHash {
+		c.shared = newSharedTable()
+	}
+	if c.shared != nil || (cfg.Exhaustive && hasPINHash) {
+		if in.Rereadable {
+			records, err := c.firstPass(ctx, cr, hasPINHash)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", in.Name, err)
+			}
+			rc.Close()
+			if rc, err = in.Open(); err != nil {
+				return nil, fmt.Errorf("%s: %w", in.Name, err)
+			}
+			read.Store(0)
+			if cr, _, _, err = openCSV(&countingReader{r: rc, n: &read}, in.Name); err != nil {
+				return nil, err
+			}
+			if cfg.Exhaustive && hasPINHash {
+				c.estimate(records)
+			}
+		} else {
+			c.onePass = true
+			if cfg.Exhaustive && hasPINHash {
+				c.estimate(-1)
+			}
+		}
+	}
+
+	err = c.pipeline(ctx, cr, sink, sum, in.Size, &read)
+	sum.finish(start, c)
+	if err != nil {
+		return nil, err
+	}
+	if ctx.Err() != nil {
+		sum.Interrupted = true
+	}
+	if err := sink.End(sum); err != nil {
+		return nil, err
+	}
+	return sum, nil
+}
+
+// openCSV decodes the input and reads its header.
+func openCSV(r io.Reader, name string) (*csvReader, string, *layout, error) {
+	dec, enc, err := decodeInput(r)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("%s: %w", name, err)
+	}
+	cr := newCSVReader(dec)
+	h, _, err := cr.next(nil)
+	if err == io.EOF {
+		return nil, "", nil, fmt.Errorf("%s: empty file: want a header line naming the columns", name)
+	}
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if h.bad != "" {
+		return nil, "", nil, fmt.Errorf("%s: line %d: header: %s", name, h.line, h.bad)
+	}
+	lay, err := newLayout(h.fields)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("%s: line %d: %w", name, h.line, err)
+	}
+	return cr, enc, lay, nil
+}
+
+// firstPass counts the holders of each PIN and stored PIN record, and
+// the stored PIN records (for the exhaustive estimate).
+func (c *checker) firstPass(ctx context.Context, cr *csvReader, hasPINHash bool) (int, error) {
+	records := 0
+	var arena []string
+	for n := 0; ; n++ {
+		if n&1023 == 0 && ctx.Err() != nil {
+			return records, nil
+		}
+		rec, a, err := cr.next(arena[:0])
+		arena = a
+		if err == io.EOF {
+			return records, nil
+		}
+		if err != nil {
+			return 0, err
+		}
+		if rec.bad != "" || len(rec.fields) != c.lay.width {
+			continue
+		}
+		if c.shared != nil {
+			if pin := c.lay.get(rec.fields, FieldPIN); pin != "" {
+				c.shared.add(c.shared.digest(FieldPIN, pin))
+			}
+		}
+		if h := c.lay.get(rec.fields, FieldPINHash); h != "" {
+			records++
+			if c.shared != nil {
+				c.shared.add(c.shared.digest(FieldPINHash, h))
+			}
+		}
+	}
+}
+
+// estimate prints what the exhaustive search may cost before it starts.
+func (c *checker) estimate(records int) {
+	rate := c.recover.calibrate()
+	per := c.recover.searchSize()
+	secs := per / rate / float64(c.cfg.Workers)
+	lens := fmt.Sprintf("%d to %d digits", c.recover.minLen, c.recover.maxLen)
+	if records < 0 {
+		c.cfg.warnf("audit: --exhaustive: up to %.3g PINs (%s) per stored PIN record, about %s per record at %.3g unsalted SHA-1 verifications/s per worker on %d workers; salted and PBKDF2 records cost more",
+			per, lens, duration(secs), rate, c.cfg.Workers)
+		return
+	}
+	c.cfg.warnf("audit: --exhaustive: %d stored PIN records × up to %.3g PINs (%s) each: up to %s at %.3g unsalted SHA-1 verifications/s per worker on %d workers; salted and PBKDF2 records cost more",
+		records, per, lens, duration(secs*float64(records)), rate, c.cfg.Workers)
+}
+
+func duration(secs float64) string {
+	return time.Duration(secs * float64(time.Second)).Round(time.Second).String()
+}
+
+// pipeline reads batches of records, checks them on the workers and hands
+// them to sink in input order. At most 4 batches per worker are in flight,
+// which bounds memory whatever the file size.
+func (c *checker) pipeline(ctx context.Context, cr *csvReader, sink Sink, sum *Summary, size int64, read *atomic.Int64) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	workers := c.cfg.Workers
+	tokens := make(chan struct{}, 4*workers)
+	work := make(chan *batch, 4*workers)
+	done := make(chan *batch, 4*workers)
+	free := sync.Pool{New: func() any { return &batch{} }}
+	var readErr error
+
+	go func() {
+		defer close(work)
+		for seq := 0; ; seq++ {
+			select {
+			case tokens <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
+			b := free.Get().(*batch)
+			b.seq, b.recs, b.arena = seq, b.recs[:0], b.arena[:0]
+			var err error
+			for len(b.recs) < batchSize {
+				var rec record
+				rec, b.arena, err = cr.next(b.arena)
+				if err != nil {
+					break
+				}
+				b.recs = append(b.recs, rec)
+			}
+			if len(b.recs) > 0 {
+				work <- b
+			} else {
+				<-tokens
+			}
+			if err != nil {
+				if err != io.EOF {
+					readErr = err
+				}
+				return
+			}
+			if ctx.Err() != nil {
+				return
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var s rowScratch
+			for b := range work {
+				c.process(ctx, b, &s)
+				done <- b
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(done) }()
+
+	pending := map[int]*batch{}
+	next := 0
+	stopped := false
+	var sinkErr error
+	rows := 0
+	lastTick := time.Now()
+	for b := range done {
+		pending[b.seq] = b
+		for {
+			b, ok := pending[next]
+			if !ok {
+				break
+			}
+			delete(pending, next)
+			next++
+			// A batch checked after cancellation may be incomplete (the
+			// exhaustive search stops mid-row): it and all later ones are
+			// dropped, so the report is an exact prefix of the input.
+			if !stopped && ctx.Err() != nil {
+				stopped = true
+			}
+			if !stopped {
+				for i := range b.out {
+					sum.add(&b.out[i])
+					if err := sink.Record(&b.out[i]); err != nil {
+						sinkErr, stopped = err, true
+						cancel()
+						break
+					}
+				}
+				rows += len(b.out)
+			}
+			free.Put(b)
+			<-tokens
+		}
+		if c.cfg.Progress != nil && time.Since(lastTick) > 100*time.Millisecond {
+			lastTick = time.Now()
+			c.cfg.Progress(rows, read.Load())
+		}
+	}
+	if c.cfg.Progress != nil {
+		c.cfg.Progress(rows, read.Load())
+	}
+	if sinkErr != nil {
+		return sinkErr
+	}
+	return readErr
+}
+
+// process checks every record of b into b.out.
+func (c *checker) process(ctx context.Context, b *batch, s *rowScratch) {
+	if cap(b.out) < len(b.recs) {
+		b.out = make([]Record, len(b.recs))
+	}
+	b.out = b.out[:len(b.recs)]
+	for i := range b.recs {
+		rec := &b.recs[i]
+		out := &b.out[i]
+		*out = Record{Line: rec.line, Findings: out.Findings[:0]}
+		switch {
+		case rec.bad != "":
+			out.add(CodeBadRow, "", rec.bad)
+		case len(rec.fields) != c.lay.width:
+			if i, ok := c.lay.col[FieldAlias]; ok && i < len(rec.fields) {
+				out.Alias = strings.TrimSpace(rec.fields[i])
+			}
+			out.add(CodeBadRow, "", fmt.Sprintf("wrong field count: %d fields, the header has %d", len(rec.fields), c.lay.width))
+		default:
+			c.check(ctx, rec.fields, s, out)
+		}
+		// Findings are copied out of the reused slice, so a sink may keep them.
+		out.Findings = slices0(out.Findings)
+	}
+	clear(b.recs) // drop the row strings (they hold PINs) as soon as possible
+}
+
+// slices0 returns f, or an empty non-nil slice so JSON writes [].
+func slices0(f []Finding) []Finding {
+	if len(f) == 0 {
+		return []Finding{}
+	}
+	return append([]Finding(nil), f...)
+}
+
+// resolvePolicy validates the policy natively (its PIN lengths drive the
+// exhaustive search) and returns the JSON reference requests carry.
+func resolvePolicy(p string) (*core.Policy, []byte, error) {
+	p = strings.TrimSpace(p)
+	if p == "" {
+		p = core.DefaultProfile
+	}
+	if strings.HasPrefix(p, "{") {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, []byte(p)); err != nil {
+			return nil, nil, fmt.Errorf("policy: %w", err)
+		}
+		pol, err := core.ParsePolicy(buf.Bytes())
+		if err != nil {
+			return nil, nil, err
+		}
+		return pol, buf.Bytes(), nil
+	}
+	pol, err := core.Profile(p)
+	if err != nil {
+		return nil, nil, err
+	}
+	ref, _ := json.Marshal(p)
+	return pol, ref, nil
+}
+
+// resolveTables returns the JSON reference dial requests carry.
+func resolveTables(t string) ([]byte, string, error) {
+	t = strings.TrimSpace(t)
+	if t == "" {
+		t = "default"
+	}
+	if strings.HasPrefix(t, "{") {
+		var buf bytes.Buffer
+		if err := json.Compact(&buf, []byte(t)); err != nil {
+			return nil, "", fmt.Errorf("tables: %w", err)
+		}
+		return buf.Bytes(), "file", nil
+	}
+	ref, _ := json.Marshal(t)
+	return ref, t, nil
+}
+
+// loadTables checks the tables document once, so a broken one stops the
+// audit before any row instead of failing every number.
+func (c *checker) loadTables(ctx context.Context) error {
+	resp, err := c.cfg.Engine.Do(ctx, "tables.load", c.tablesRef)
+	if err == nil {
+		return nil
+	}
+	var e apiError
+	if json.Unmarshal(resp, &e) == nil && e.Error != nil {
+		if e.Error.Code == "unknown_op" {
+			return nil // reported once, by the first dial check
+		}
+		if e.Error.Field != "" {
+			return fmt.Errorf("tables: %s: %s", e.Error.Field, e.Error.Message)
+		}
+		return fmt.Errorf("tables: %s", e.Error.Message)
+	}
+	return fmt.Errorf("tables: %w", err)
+}
+
+type countingReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n.Add(int64(n))
+	return n, err
+}

@@ -1,0 +1,233 @@
+package audit
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"unicode/utf8"
+)
+
+// The CSV reader is RFC 4180 with the one liberty BAT files need (LF or
+// CRLF line ends), written here rather than taken from encoding/csv for
+// two reasons: encoding/csv reads to the end of the file after an
+// unterminated quote, swallowing every later row, and the audit must
+// report such a row and go on; and one allocation per record keeps the
+// audit close to the cost of merely reading the file.
+
+const (
+	// maxRecordBytes bounds one record, so a file without line breaks
+	// cannot exhaust memory.
+	maxRecordBytes = 1 << 20
+	// maxRecordLines bounds how many physical lines one quoted field may
+	// span before its opening quote is taken to be the mistake.
+	maxRecordLines = 16
+)
+
+// record is one CSV record: its first physical line (1-based) and either
+// its fields or the reason it could not be read.
+type record struct {
+	line   int
+	fields []string
+	bad    string
+}
+
+type csvReader struct {
+	r     *bufio.Reader
+	line  int // physical lines consumed from r
+	eof   bool
+	queue []queued // lines to parse again after a broken multi-line record
+
+	long   []byte // assembles a line longer than the bufio buffer
+	rec    []byte // the current record's field bytes, unescaped
+	ends   []int  // end offset in rec of each field
+	span   []queued // copies of the continuation lines of the current record
+}
+
+type queued struct {
+	b    []byte
+	line int
+}
+
+var errLineTooLong = errors.New("line too long")
+
+func newCSVReader(r io.Reader) *csvReader {
+	return &csvReader{r: bufio.NewReaderSize(r, 64<<10)}
+}
+
+// readLine returns the next physical line without its line end, and its
+// number. The slice is valid until the next call. err is io.EOF at the
+// end, errLineTooLong for a line over maxRecordBytes (already skipped).
+func (c *csvReader) readLine() ([]byte, int, error) {
+	if len(c.queue) > 0 {
+		q := c.queue[0]
+		c.queue = c.queue[1:]
+		return q.b, q.line, nil
+	}
+	if c.eof {
+		return nil, c.line, io.EOF
+	}
+	b, err := c.r.ReadSlice('\n')
+	if err == bufio.ErrBufferFull {
+		c.long = append(c.long[:0], b...)
+		for err == bufio.ErrBufferFull {
+			b, err = c.r.ReadSlice('\n')
+			if len(c.long) <= maxRecordBytes {
+				c.long = append(c.long, b...)
+			}
+		}
+		b = c.long
+	}
+	if err != nil && err != bufio.ErrBufferFull {
+		if err != io.EOF {
+			return nil, c.line, err
+		}
+		c.eof = true
+		if len(b) == 0 {
+			return nil, c.line, io.EOF
+		}
+	}
+	c.line++
+	if len(b) > maxRecordBytes {
+		return nil, c.line, errLineTooLong
+	}
+	b = bytes.TrimSuffix(b, []byte{'\n'})
+	b = bytes.TrimSuffix(b, []byte{'\r'})
+	return b, c.line, nil
+}
+
+// next reads the next record, skipping empty lines. It returns io.EOF at
+// the end of input and any read error of the underlying reader; a
+// malformed record is not an error but a record with bad set. The fields
+// are appended to arena (owned by the caller, so records of one batch
+// share one slice) and the grown arena is returned.
+func (c *csvReader) next(arena []string) (record, []string, error) {
+	var cur []byte
+	var start int
+	var err error
+	for {
+		cur, start, err = c.readLine()
+		if err == errLineTooLong {
+			return record{line: start, bad: fmt.Sprintf("line longer than %d bytes", maxRecordBytes)}, arena, nil
+		}
+		if err != nil {
+			return record{}, arena, err
+		}
+		if len(cur) > 0 {
+			break
+		}
+	}
+	c.rec = c.rec[:0]
+	c.ends = c.ends[:0]
+	c.span = c.span[:0]
+	bad := ""
+	if !utf8.Valid(cur) {
+		bad = undecodable(cur, start)
+	}
+	pos := 0
+	for {
+		// One field starts at cur[pos].
+		if pos < len(cur) && cur[pos] == '"' {
+			col := column(cur, pos)
+			pos++
+			for {
+				i := bytes.IndexByte(cur[pos:], '"')
+				if i < 0 {
+					c.rec = append(c.rec, cur[pos:]...)
+					next, ln, err := c.readLine()
+					if err == nil && len(c.span) < maxRecordLines && len(c.rec) <= maxRecordBytes {
+						c.span = append(c.span, queued{append([]byte(nil), next...), ln})
+						if bad == "" && !utf8.Valid(next) {
+							bad = undecodable(next, ln)
+						}
+						c.rec = append(c.rec, '\n')
+						cur, pos = next, 0
+						continue
+					}
+					if err != nil && err != io.EOF && err != errLineTooLong {
+						return record{}, arena, err
+					}
+					if err == nil {
+						c.span = append(c.span, queued{append([]byte(nil), next...), ln})
+					}
+					// Parse the swallowed lines again as records of their own.
+					c.queue = append(append([]queued(nil), c.span...), c.queue...)
+					return record{line: start, bad: fmt.Sprintf("broken quoting: the quoted field opened at line %d column %d is never closed", start, col)}, arena, nil
+				}
+				c.rec = append(c.rec, cur[pos:pos+i]...)
+				pos += i + 1
+				if pos < len(cur) && cur[pos] == '"' {
+					c.rec = append(c.rec, '"')
+					pos++
+					continue
+				}
+				break
+			}
+			c.ends = append(c.ends, len(c.rec))
+			if pos == len(cur) {
+				break
+			}
+			if cur[pos] != ',' {
+				ln := start + len(c.span)
+				return record{line: start, bad: fmt.Sprintf("broken quoting: text after the closing quote at line %d column %d", ln, column(cur, pos))}, arena, nil
+			}
+			pos++
+			if pos == len(cur) {
+				c.ends = append(c.ends, len(c.rec))
+				break
+			}
+			continue
+		}
+		i := bytes.IndexByte(cur[pos:], ',')
+		field := cur[pos:]
+		if i >= 0 {
+			field = cur[pos : pos+i]
+		}
+		if q := bytes.IndexByte(field, '"'); q >= 0 {
+			ln := start + len(c.span)
+			return record{line: start, bad: fmt.Sprintf("broken quoting: a quote inside an unquoted field at line %d column %d", ln, column(cur, pos+q))}, arena, nil
+		}
+		c.rec = append(c.rec, field...)
+		c.ends = append(c.ends, len(c.rec))
+		if i < 0 {
+			break
+		}
+		pos += i + 1
+		if pos == len(cur) {
+			c.ends = append(c.ends, len(c.rec))
+			break
+		}
+	}
+	if len(c.rec) > maxRecordBytes {
+		return record{line: start, bad: fmt.Sprintf("record longer than %d bytes", maxRecordBytes)}, arena, nil
+	}
+	if bad != "" {
+		return record{line: start, bad: bad}, arena, nil
+	}
+	s := string(c.rec)
+	first := len(arena)
+	prev := 0
+	for _, e := range c.ends {
+		arena = append(arena, s[prev:e])
+		prev = e
+	}
+	return record{line: start, fields: arena[first:len(arena):len(arena)]}, arena, nil
+}
+
+// column is the 1-based character column of byte offset off in line.
+func column(line []byte, off int) int {
+	return utf8.RuneCount(line[:off]) + 1
+}
+
+func undecodable(line []byte, ln int) string {
+	off := 0
+	for off < len(line) {
+		r, n := utf8.DecodeRune(line[off:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		off += n
+	}
+	return fmt.Sprintf("undecodable text: invalid UTF-8 at line %d column %d", ln, column(line, off))
+}
