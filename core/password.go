@@ -5,15 +5,14 @@ import (
 	"unicode/utf8"
 )
 
-// maxPasswordChars is the hard cap on a password, in characters. The
-// longest any profile allows is 127 (Enhanced Security Mode) and NIST asks
-// verifiers to accept at least 64; past 1024 an input is refused as
-// too_long before any other work, which bounds the edit distance of
-// too_similar at about a million steps. maxPasswordBytes is the same cap
-// checked on bytes first (a character is at most 4 bytes), so a huge
-// input is refused without even counting its characters.
+// maxPasswordChars is the hard cap on a password, in characters
+// (PasswordLengthCap, which no policy's max_length may exceed). A longer
+// input is refused as too_long before any other work, which bounds the
+// edit distance of too_similar at 65,536 steps. maxPasswordBytes is the
+// same cap checked on bytes first (a character is at most 4 bytes), so a
+// huge input is refused without even counting its characters.
 const (
-	maxPasswordChars = 1024
+	maxPasswordChars = PasswordLengthCap
 	maxPasswordBytes = 4 * maxPasswordChars
 )
 

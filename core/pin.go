@@ -2,11 +2,12 @@ package core
 
 import "unicode/utf8"
 
-// maxPINBytes is the hard cap on a PIN. No system tollgate follows allows
-// more than 24 digits (Exchange UM), so a longer input is refused as
-// too_long before any other work; this also bounds the quadratic rules
-// (repeated_group, contains_extension) at a few thousand steps.
-const maxPINBytes = 64
+// maxPINBytes is the hard cap on a PIN (PINLengthCap, which no policy's
+// max_length may exceed). A longer input is refused as too_long before any
+// other work, counted in bytes so that not even its characters are
+// counted; this also bounds the quadratic rules (repeated_group,
+// contains_extension) at a few thousand steps.
+const maxPINBytes = PINLengthCap
 
 // Detail values of PIN and password reasons.
 const (
