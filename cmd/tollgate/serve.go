@@ -95,11 +95,11 @@ Flags:
 		}
 	}
 
-	eng, closeEngine, err := openServeEngine(*engine)
+	eng, err := openEngine(*engine)
 	if err != nil {
 		return fail("--engine %s: %v", *engine, err)
 	}
-	defer closeEngine()
+	defer eng.Close()
 
 	cfg := server.Config{
 		Engine: eng, Token: token, Logger: logger,
@@ -169,15 +169,4 @@ func checkDocument(eng server.Engine, op string, doc []byte) error {
 		return nil
 	}
 	return err
-}
-
-// openServeEngine returns a concurrency-safe engine for the service.
-func openServeEngine(name string) (server.Engine, func(), error) {
-	switch name {
-	case "native":
-		return server.NewNativeEngine(), func() {}, nil
-	case "wasm":
-		return nil, nil, errors.New("the wasm engine is not available in this build yet; use --engine native")
-	}
-	return nil, nil, fmt.Errorf("unknown engine (want wasm or native)")
 }

@@ -40,8 +40,8 @@ const (
 	DefaultAddr = "127.0.0.1:8700"
 )
 
-// Config configures a Server. Engine is required; every other field has a
-// default.
+// Config configures a Server. Engine is required (host.New gives one);
+// every other field has a default.
 type Config struct {
 	Engine Engine
 

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/host"
 	"github.com/tollgate/tollgate/internal/server"
 )
 
@@ -30,8 +31,19 @@ type recorder struct {
 	last map[string][]byte
 }
 
-func newRecorder() *recorder {
-	return &recorder{Engine: server.NewNativeEngine(), last: map[string][]byte{}}
+func newRecorder(t *testing.T) *recorder {
+	return &recorder{Engine: newEngine(t, "native"), last: map[string][]byte{}}
+}
+
+// newEngine opens a host engine ("native" or "wasm") for one test.
+func newEngine(t *testing.T, kind string) host.Engine {
+	t.Helper()
+	e, err := host.New(context.Background(), kind, host.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
 }
 
 func (r *recorder) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
@@ -54,7 +66,7 @@ func (r *recorder) request(op string) map[string]json.RawMessage {
 func start(t *testing.T, cfg server.Config) (string, *server.Server) {
 	t.Helper()
 	if cfg.Engine == nil {
-		cfg.Engine = server.NewNativeEngine()
+		cfg.Engine = newEngine(t, "native")
 	}
 	srv, err := server.New(cfg)
 	if err != nil {
@@ -165,7 +177,7 @@ func TestMissingOpIsNotImplemented(t *testing.T) {
 }
 
 func TestDefaultsFillOnlyWhatIsMissing(t *testing.T) {
-	rec := newRecorder()
+	rec := newRecorder(t)
 	url, _ := start(t, server.Config{Engine: rec, Policy: []byte(`"exchange-um"`), Tables: []byte(`"recommended"`)})
 
 	do(t, "POST", url+"/v1/pin", `{"pin":"1234"}`)
@@ -199,7 +211,7 @@ type directory map[string]string
 func (d directory) ClassOfService(caller string) (string, bool) { c, ok := d[caller]; return c, ok }
 
 func TestDialCallerBecomesClassOfService(t *testing.T) {
-	rec := newRecorder()
+	rec := newRecorder(t)
 	url, _ := start(t, server.Config{Engine: rec, Directory: directory{"2001": "lobby"}})
 	do(t, "POST", url+"/v1/dial", `{"caller":"2001","feature":"transfer","number":"9011"}`)
 	got := rec.request("dial")
@@ -372,26 +384,30 @@ func TestVerdictMetricsAndAnswers(t *testing.T) {
 	if !profilesReady() {
 		t.Skip("core profiles not in this tree yet")
 	}
-	url, _ := start(t, server.Config{Policy: []byte(`"cuc"`)})
-	r := do(t, "POST", url+"/v1/pin", `{"pin":"123456"}`)
-	var v struct {
-		Accepted bool
-		Reasons  []struct{ Code string }
-	}
-	if err := json.Unmarshal(r.body, &v); err != nil || r.status != 200 || v.Accepted || len(v.Reasons) == 0 {
-		t.Fatalf("pin 123456 = %d %s, want refused", r.status, r.body)
-	}
-	// The answer is exactly the api's.
-	want, _ := api.NewSession().Do("pin", []byte(`{"policy":"cuc","pin":"123456"}`), nil)
-	if string(bytes.TrimSpace(r.body)) != string(want) {
-		t.Errorf("service answer %s\n   api answer %s", r.body, want)
-	}
-	do(t, "POST", url+"/v1/pin", `{"pin":"802163"}`)
-	m := metricLines(t, string(do(t, "GET", url+"/metrics", "").body))
-	for _, reason := range v.Reasons {
-		if m[`tollgate_verdicts_total{op="pin",code="`+reason.Code+`"}`] < 1 {
-			t.Errorf("no verdict count for %s", reason.Code)
-		}
+	for _, kind := range []string{"native", "wasm"} {
+		t.Run(kind, func(t *testing.T) {
+			url, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: []byte(`"cuc"`)})
+			r := do(t, "POST", url+"/v1/pin", `{"pin":"123456"}`)
+			var v struct {
+				Accepted bool
+				Reasons  []struct{ Code string }
+			}
+			if err := json.Unmarshal(r.body, &v); err != nil || r.status != 200 || v.Accepted || len(v.Reasons) == 0 {
+				t.Fatalf("pin 123456 = %d %s, want refused", r.status, r.body)
+			}
+			// The answer is exactly the api's.
+			want, _ := api.NewSession().Do("pin", []byte(`{"policy":"cuc","pin":"123456"}`), nil)
+			if string(bytes.TrimSpace(r.body)) != string(want) {
+				t.Errorf("service answer %s\n   api answer %s", r.body, want)
+			}
+			do(t, "POST", url+"/v1/pin", `{"pin":"802163"}`)
+			m := metricLines(t, string(do(t, "GET", url+"/metrics", "").body))
+			for _, reason := range v.Reasons {
+				if m[`tollgate_verdicts_total{op="pin",code="`+reason.Code+`"}`] < 1 {
+					t.Errorf("no verdict count for %s", reason.Code)
+				}
+			}
+		})
 	}
 }
 
@@ -490,7 +506,7 @@ func TestFaultsDoNotDisturbOthers(t *testing.T) {
 
 func TestGracefulShutdown(t *testing.T) {
 	release := make(chan struct{})
-	eng := blockingEngine{Engine: server.NewNativeEngine(), release: release}
+	eng := blockingEngine{Engine: newEngine(t, "native"), release: release}
 	srv, err := server.New(server.Config{Engine: eng})
 	if err != nil {
 		t.Fatal(err)
@@ -550,7 +566,7 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	if _, err := server.New(server.Config{}); err == nil {
 		t.Error("New without an engine succeeded")
 	}
-	if _, err := server.New(server.Config{Engine: server.NewNativeEngine(), BodyTimeout: time.Minute, WriteTimeout: time.Second}); err == nil {
+	if _, err := server.New(server.Config{Engine: newEngine(t, "native"), BodyTimeout: time.Minute, WriteTimeout: time.Second}); err == nil {
 		t.Error("New with WriteTimeout < BodyTimeout succeeded")
 	}
 }

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestServeUsageErrors(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty-token")
+	os.WriteFile(empty, []byte("\n"), 0o600)
+	notJSON := filepath.Join(dir, "policy.json")
+	os.WriteFile(notJSON, []byte("{nope"), 0o600)
+	for _, tc := range []struct {
+		args []string
+		say  string
+	}{
+		{[]string{"--listen", "0.0.0.0:0"}, "not a loopback address"},
+		{[]string{"--listen", ":8700"}, "not a loopback address"},
+		{[]string{"--log", "xml"}, "want text or json"},
+		{[]string{"--token-file", empty}, "is empty"},
+		{[]string{"--token-file", filepath.Join(dir, "missing")}, "no such file"},
+		{[]string{"--policy", notJSON}, "not valid JSON"},
+		{[]string{"--policy", "no-such-profile"}, "--policy no-such-profile"},
+		{[]string{"--engine", "quantum"}, "unknown engine"},
+		{[]string{"extra"}, "unexpected argument"},
+		{[]string{"--listen", "127.0.0.1:notaport"}, "serve:"},
+	} {
+		var stdout, stderr bytes.Buffer
+		code := run(append([]string{"serve"}, tc.args...), nil, &stdout, &stderr)
+		if code != exitUsage || !strings.Contains(stderr.String(), tc.say) {
+			t.Errorf("serve %v = %d, stderr %q; want %d saying %q", tc.args, code, stderr.String(), exitUsage, tc.say)
+		}
+	}
+}
+
+func TestServeHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"serve", "--help"}, nil, &stdout, &stderr); code != exitOK {
+		t.Fatalf("serve --help = %d", code)
+	}
+	for _, want := range []string{"-listen", "-policy", "-tables", "-engine", "-token-file", "SIGTERM"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("help lacks %s", want)
+		}
+	}
+}
+
+// TestServeStopsOnSIGTERM runs the real binary, asks it a question, sends
+// SIGTERM and expects a clean exit.
+func TestServeStopsOnSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	bin := filepath.Join(t.TempDir(), "tollgate")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	tokenFile := filepath.Join(t.TempDir(), "token")
+	os.WriteFile(tokenFile, []byte("t0ken\n"), 0o600)
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log", "json", "--policy", "cuc", "--token-file", tokenFile, "--engine", "native")
+	stderr, _ := cmd.StderrPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+
+	lines := bufio.NewScanner(stderr)
+	var addr string
+	for addr == "" && lines.Scan() {
+		var rec struct{ Msg, Addr string }
+		if json.Unmarshal(lines.Bytes(), &rec) == nil && rec.Msg == "listening" {
+			addr = rec.Addr
+		}
+	}
+	if addr == "" {
+		t.Fatal("no listening record on stderr")
+	}
+	req, _ := http.NewRequest("POST", "http://"+addr+"/v1/pin", strings.NewReader(`{"pin":"135790"}`))
+	req.Header.Set("Authorization", "Bearer t0ken")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !bytes.Contains(body, []byte(`"accepted"`)) {
+		t.Errorf("POST /v1/pin = %d %s", resp.StatusCode, body)
+	}
+
+	cmd.Process.Signal(syscall.SIGTERM)
+	var rest bytes.Buffer
+	go io.Copy(&rest, stderr)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after SIGTERM: %v\n%s", err, rest.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("still running 10s after SIGTERM")
+	}
+	for lines.Scan() {
+		rest.Write(lines.Bytes())
+	}
+	if !strings.Contains(rest.String(), `"msg":"stopped"`) {
+		t.Errorf("no stopped record after SIGTERM:\n%s", rest.String())
+	}
+	if strings.Contains(rest.String(), "135790") {
+		t.Error("the log holds the PIN")
+	}
+}
