@@ -61,7 +61,11 @@ func foldLetters(r rune) string {
 		}
 		return ""
 	}
-	return foldTable[unicode.ToLower(r)]
+	l := unicode.ToLower(r)
+	if l >= 'a' && l <= 'z' { // İ lowers to i
+		return asciiLetters[l-'a' : l-'a'+1]
+	}
+	return foldTable[l]
 }
 
 const asciiLetters = "abcdefghijklmnopqrstuvwxyz"
