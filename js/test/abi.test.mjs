@@ -1,0 +1,67 @@
+// The ABI constants mirrored in abi.js against Go's, through the golden
+// internal/abi/abi.json that Go's own test keeps equal to the Go constants.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as abi from '../abi.js';
+
+const golden = JSON.parse(readFileSync(new URL('../../internal/abi/abi.json', import.meta.url), 'utf8'));
+const wasm = readFileSync(new URL('../../wasm/tollgate.wasm', import.meta.url));
+
+test('version', () => assert.equal(abi.VERSION, golden.version));
+
+test('export names', () => {
+  assert.deepEqual(Object.values(abi.exports).sort(), Object.keys(golden.exports).sort());
+});
+
+test('status codes and their names', () => {
+  const js = {
+    ok: abi.status.OK, op_error: abi.status.OP_ERROR, bad_args: abi.status.BAD_ARGS,
+    too_large: abi.status.TOO_LARGE, panic: abi.status.PANIC, no_handle: abi.status.NO_HANDLE,
+  };
+  assert.deepEqual(js, golden.status);
+  for (const [name, code] of Object.entries(golden.status)) assert.equal(abi.statusNames[code], name);
+  assert.equal(abi.statusNames.length, Object.keys(golden.status).length);
+});
+
+test('fault kinds', () => {
+  assert.deepEqual({ panic: abi.fault.PANIC, memory: abi.fault.MEMORY }, golden.faults);
+});
+
+test('limits and call packing', () => {
+  assert.deepEqual({ initial_buf: abi.INITIAL_BUF, len_bits: abi.LEN_BITS, max_buf: abi.MAX_BUF }, golden.limits);
+  assert.deepEqual(abi.unpackCall((3 << 24) | 1234), [3, 1234]);
+  assert.deepEqual(abi.unpackCall(abi.MAX_BUF), [0, abi.MAX_BUF]);
+});
+
+test('dial packing and reason names', () => {
+  assert.deepEqual({
+    allowed_bit: abi.dial.ALLOWED_BIT, normalized_bit: abi.dial.NORMALIZED_BIT, reason_mask: abi.dial.REASON_MASK,
+    reason_shift: abi.dial.REASON_SHIFT, row_shift: abi.dial.ROW_SHIFT,
+  }, golden.dial);
+  for (const [k, name] of Object.entries(golden.dial_reasons)) assert.equal(abi.dialReasonNames[+k], name);
+  assert.equal(abi.dialReasonNames.length, Object.keys(golden.dial_reasons).length);
+  // allowed, too_long, normalized, row 41 (stored as 42)
+  const r = 1 | (2 << 1) | 16 | (42 << 8);
+  assert.deepEqual(abi.unpackDial(r), { allowed: true, reason: 'too_long', normalized: true, row: 41 });
+  assert.equal(abi.unpackDial(0).row, -1);
+});
+
+test('the committed module exports what the ABI names, with the documented arity', async () => {
+  const module = await WebAssembly.compile(wasm);
+  const have = new Map(WebAssembly.Module.exports(module).map((e) => [e.name, e.kind]));
+  assert.equal(have.get('memory'), 'memory');
+  const required = ['_initialize', 'abi_version', 'buf_ptr', 'buf_cap', 'buf_reserve', 'call', 'fault'];
+  for (const name of required) assert.equal(have.get(name), 'function', `module lacks export ${name}`);
+  for (const [name, kind] of have) {
+    if (kind === 'function') assert.ok(name in golden.exports, `module exports ${name}, which abi.json does not document`);
+  }
+  // Arity, checked on a live instance (a function's length is its parameter count).
+  const { WASI } = await import('../wasi.js');
+  const w = new WASI();
+  const inst = await WebAssembly.instantiate(module, w.importObject);
+  for (const [name, kind] of have) {
+    if (kind === 'function') assert.equal(inst.exports[name].length, golden.exports[name].params.length, `${name} arity`);
+  }
+});

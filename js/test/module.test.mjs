@@ -1,0 +1,120 @@
+// The ES module in Node: loading from every kind of source, the typed
+// operations, translation, errors that never show the input, and recovery
+// from a panicked or trapped instance.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { load, defaultModuleURL, TollgateError, render, loadCatalogue } from '../tollgate.js';
+
+const bytes = readFileSync(defaultModuleURL);
+const tg = await load();
+
+test('loads from the default URL, a path, bytes and a compiled module', async () => {
+  assert.equal(tg.abiVersion, 1);
+  const fromPath = await load({ module: fileURLToPath(defaultModuleURL) });
+  const fromBytes = await load({ module: bytes });
+  const fromModule = await load({ module: await WebAssembly.compile(bytes) });
+  for (const x of [fromPath, fromBytes, fromModule]) {
+    assert.equal(x.callText('pin', '{"pin":"2580"}'), tg.callText('pin', '{"pin":"2580"}'));
+  }
+});
+
+test('a module of another ABI version is refused', async () => {
+  // The smallest reactor that exports memory and abi_version() = 2.
+  const wat = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
+    0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, // type: () -> i32
+    0x03, 0x02, 0x01, 0x00, // func 0 of type 0
+    0x05, 0x03, 0x01, 0x00, 0x01, // memory 1 page
+    0x07, 0x18, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, // export "memory"
+    0x0b, 0x61, 0x62, 0x69, 0x5f, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x00, 0x00, // export "abi_version"
+    0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x02, 0x0b, // body: i32.const 2
+  ]);
+  await assert.rejects(load({ module: wat }), (e) => e instanceof TollgateError && e.code === 'abi_version');
+});
+
+test('checkPin: keypad line, extension with its span, a good PIN', () => {
+  const keypad = tg.checkPin('2580');
+  assert.equal(keypad.accepted, false);
+  assert.ok(keypad.reasons.some((r) => r.code === 'keypad_line'));
+
+  const ext = tg.checkPin('914021', { extensions: ['4021'], first_name: 'Ada', last_name: 'Lovelace' });
+  const r = ext.reasons.find((x) => x.code === 'contains_extension');
+  assert.ok(r, JSON.stringify(ext));
+  assert.deepEqual([r.start, r.end, r.detail], [2, 6, 'primary']);
+
+  const good = tg.checkPin('730196', { extensions: ['4021'] });
+  assert.deepEqual(good, { accepted: true, reasons: [] });
+});
+
+test('checkPassword with an alias and a policy by name and by handle', () => {
+  const v = tg.checkPassword('jsmith2024!A', { alias: 'jsmith' });
+  assert.ok(v.reasons.some((r) => r.code === 'contains_alias'), JSON.stringify(v));
+  const { handle, name } = tg.loadPolicy('cuc-esm');
+  assert.equal(name, 'cuc-esm');
+  const byName = tg.checkPassword('short', {}, { policy: 'cuc-esm' });
+  const byHandle = tg.checkPassword('short', {}, { policy: handle });
+  assert.deepEqual(byHandle, byName);
+  assert.ok(byName.reasons.some((r) => r.code === 'too_short' && r.limit === 14), JSON.stringify(byName));
+});
+
+test('French messages: same codes, spans and limits, translated words', async () => {
+  const en = tg.checkPin('914021', { extensions: ['4021'] });
+  await loadCatalogue('fr'); // a per-call lang needs its catalogue loaded
+  const fr = tg.checkPin('914021', { extensions: ['4021'] }, { lang: 'fr' }).reasons;
+  await tg.setLang('fr');
+  const fr2 = tg.checkPin('914021', { extensions: ['4021'] });
+  await tg.setLang('en');
+  assert.deepEqual(fr2.reasons.map((r) => r.code), en.reasons.map((r) => r.code));
+  const c = fr2.reasons.find((r) => r.code === 'contains_extension');
+  assert.equal(c.message, "N'incluez pas votre poste principal.");
+  assert.equal(c.start, 2);
+  assert.equal(fr.length, en.reasons.length);
+  const short = (await load({ lang: 'fr' })).checkPin('12');
+  assert.ok(short.reasons.some((r) => r.message === 'Trop court : utilisez au moins 6 caractères.'), JSON.stringify(short));
+});
+
+test('render fills placeholders as core.Render does', async () => {
+  const fr = await loadCatalogue('fr');
+  assert.equal(render('at least {limit}', { code: 'x' }), 'at least 0');
+  assert.equal(render('', { code: 'too_short' }), 'too_short');
+  assert.equal(render(fr.messages.missing_class, { code: 'missing_class', detail: 'upper' }, fr.details).includes('majuscule'), true);
+  await assert.rejects(loadCatalogue('xx'), TollgateError);
+});
+
+test('operation errors are TollgateErrors naming the field, never the input', () => {
+  const secret = '8675309';
+  assert.throws(() => tg.checkPin(secret, {}, { policy: 'no-such-profile' }), (e) => {
+    assert.ok(e instanceof TollgateError);
+    assert.equal(e.code, 'invalid_policy');
+    assert.ok(!e.message.includes(secret), e.message);
+    return true;
+  });
+  assert.throws(() => tg.checkPin(secret, { shoe_size: 44 }), (e) => e.code === 'bad_request' && !e.message.includes(secret));
+  const raw = tg.call('no.such.op', {});
+  assert.equal(raw.error.code, 'unknown_op');
+});
+
+test('a request larger than the scratch buffer grows it (and non-ASCII survives)', () => {
+  const pin = '٣'.repeat(70000); // Arabic-Indic digit three: 2 bytes in UTF-8, 140 KB in all
+  const v = tg.checkPin(pin);
+  assert.equal(v.accepted, false);
+  assert.ok(v.reasons.some((r) => r.code === 'too_long' || r.code === 'not_digits'), JSON.stringify(v.reasons.map((r) => r.code)));
+  assert.deepEqual(tg.checkPin('730196'), { accepted: true, reasons: [] });
+});
+
+test('a panic or a trap replaces the instance; loaded handles survive', async () => {
+  const x = await load();
+  const { handle } = x.loadPolicy('exchange-um');
+  const before = x.callText('pin', JSON.stringify({ policy: handle, pin: '1111' }));
+  assert.throws(() => x.debugFault(1), (e) => e.code === 'panic');
+  assert.equal(x.callText('pin', JSON.stringify({ policy: handle, pin: '1111' })), before);
+  const lines = [];
+  const y = await load({ stderr: (l) => lines.push(l) });
+  const h2 = y.loadPolicy('exchange-um').handle;
+  assert.throws(() => y.debugFault(2), (e) => e.code === 'trap');
+  assert.ok(lines.some((l) => l.includes('out of memory')), 'the runtime crash report reached stderr');
+  assert.equal(y.callText('pin', JSON.stringify({ policy: h2, pin: '1111' })), before);
+});
