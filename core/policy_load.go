@@ -187,6 +187,17 @@ func decodePolicySection(m policyMember, section reflect.Value) error {
 		case reflect.Int:
 			n, err := strconv.Atoi(raw)
 			if err != nil {
+				if policyJSONKind(f.raw) == "a number" {
+					what := " is too large"
+					if strings.ContainsAny(raw, ".eE") {
+						what = " is not a whole number"
+					}
+					if len(raw) > 40 {
+						raw = raw[:40] + "…"
+					}
+					return &PolicyError{Field: f.path, Value: raw, Allowed: "an integer",
+						Msg: raw + what + "; want an integer"}
+				}
 				return policyWrongType(f.path, f.raw, "an integer")
 			}
 			v.SetInt(int64(n))
@@ -300,10 +311,7 @@ func policyJSONKind(raw []byte) string {
 	case c == 'n':
 		return "null"
 	case c == '-' || c >= '0' && c <= '9':
-		if bytes.ContainsAny(t, ".eE") {
-			return "a fractional number"
-		}
-		return "a number out of range"
+		return "a number"
 	}
 	return "not JSON"
 }

@@ -226,7 +226,7 @@ func (v *policyValidator) rule(kind string, r *CredentialRule) {
 	resetAfter := intRange{lo: 0, hi: 0, why: whyExchangeOnly}
 	if exchange {
 		resetAfter = intRange{lo: 1, hi: min(998, r.FailedLimit-1), off: true, offMeaning: "never",
-			why: "below pin.failed_limit"}
+			why: "below pin.failed_limit, " + strconv.Itoa(r.FailedLimit)}
 	}
 	v.int(at("reset_after_failures"), r.ResetAfterFailures, resetAfter)
 
