@@ -62,7 +62,7 @@ func newNFA(units []unit) *nfa {
 			}
 			a.closeEnd[id+p] = int32(id + q)
 			a.accept[id+p] = q == L
-			a.all[id+p] = q == L && allAny
+			a.all[id+p] = q == L && allAny && p < L // at the end itself nothing loops
 			if p < L {
 				a.set[id+p] = u.elems[p].set
 				a.star[id+p] = u.elems[p].star
