@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -100,9 +101,12 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	if err != nil {
 		return nil, err
 	}
-	c := &checker{cfg: &cfg, policyRef: policyRef, tablesRef: tablesRef}
+	c := &checker{cfg: &cfg}
 	c.recover = newRecoverer(pol, cfg.FIPS, cfg.Exhaustive)
-	if err := c.loadTables(ctx); err != nil {
+	if c.policyRef, err = c.load(ctx, "policy.load", "policy", policyRef); err != nil {
+		return nil, err
+	}
+	if c.tablesRef, err = c.load(ctx, "tables.load", "tables", tablesRef); err != nil {
 		return nil, err
 	}
 
@@ -434,24 +438,32 @@ func resolveTables(t string) ([]byte, string, error) {
 	return ref, t, nil
 }
 
-// loadTables checks the tables document once, so a broken one stops the
-// audit before any row instead of failing every number.
-func (c *checker) loadTables(ctx context.Context) error {
-	resp, err := c.cfg.Engine.Do(ctx, "tables.load", c.tablesRef)
+// load runs a policy.load or tables.load once, so a broken document stops
+// the audit before any row, and returns the handle later requests use in
+// place of the document (engines share handles across their instances).
+// An engine without the operation keeps the by-value reference.
+func (c *checker) load(ctx context.Context, op, what string, ref []byte) ([]byte, error) {
+	resp, err := c.cfg.Engine.Do(ctx, op, ref)
 	if err == nil {
-		return nil
+		var h struct {
+			Handle *int `json:"handle"`
+		}
+		if json.Unmarshal(resp, &h) == nil && h.Handle != nil {
+			return strconv.AppendInt(nil, int64(*h.Handle), 10), nil
+		}
+		return ref, nil
 	}
 	var e apiError
 	if json.Unmarshal(resp, &e) == nil && e.Error != nil {
 		if e.Error.Code == "unknown_op" {
-			return nil // reported once, by the first dial check
+			return ref, nil // reported once, by the first check that needs it
 		}
 		if e.Error.Field != "" {
-			return fmt.Errorf("tables: %s: %s", e.Error.Field, e.Error.Message)
+			return nil, fmt.Errorf("%s: %s: %s", what, e.Error.Field, e.Error.Message)
 		}
-		return fmt.Errorf("tables: %s", e.Error.Message)
+		return nil, fmt.Errorf("%s: %s", what, e.Error.Message)
 	}
-	return fmt.Errorf("tables: %w", err)
+	return nil, fmt.Errorf("%s: %w", what, err)
 }
 
 type countingReader struct {

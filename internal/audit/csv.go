@@ -39,10 +39,10 @@ type csvReader struct {
 	eof   bool
 	queue []queued // lines to parse again after a broken multi-line record
 
-	long   []byte // assembles a line longer than the bufio buffer
-	rec    []byte // the current record's field bytes, unescaped
-	ends   []int  // end offset in rec of each field
-	span   []queued // copies of the continuation lines of the current record
+	long []byte   // assembles a line longer than the bufio buffer
+	rec  []byte   // the current record's field bytes, unescaped
+	ends []int    // end offset in rec of each field
+	span []queued // copies of the continuation lines of the current record
 }
 
 type queued struct {

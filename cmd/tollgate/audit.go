@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/tollgate/tollgate/internal/audit"
+)
+
+func init() {
+	register(&command{
+		name:    "audit",
+		summary: "audit a user export (CUC/CUCM BAT, Exchange CSV): trivial and shared PINs, legacy hashes, refused numbers",
+		run:     runAudit,
+	})
+}
+
+const auditUsage = `Usage: tollgate audit [flags] FILE.csv|-
+
+Reads a user export (RFC 4180 CSV, UTF-8 with or without BOM or UTF-16 with
+BOM; headers in any order and case, see docs/audit.md) and writes one record
+per data row, in input order: its line, alias and findings. Never prints a
+PIN, password or hash.
+
+Exit status: 0 nothing found, 1 findings, 2 the audit could not run or was
+interrupted (the partial report is still valid).
+
+Flags:
+`
+
+func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tollgate audit", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { io.WriteString(stderr, auditUsage); fs.PrintDefaults() }
+	policy := fs.String("policy", "cuc", "policy: a profile name (cuc, cuc-esm, cucm, exchange-um, nist-800-63b-4) or a JSON policy file")
+	tables := fs.String("tables", "default", "restriction tables: a built-in set name or a JSON tables file")
+	fips := fs.Bool("fips", false, "the system runs in FIPS mode: MD5-family records cannot sign in at all")
+	format := fs.String("format", "table", "report format: table, csv, json (JSON Lines) or html")
+	outPath := fs.String("o", "", "write the report to `FILE` instead of standard output")
+	summaryPath := fs.String("summary", "", "also write the summary as JSON to `FILE`")
+	exhaustive := fs.Bool("exhaustive", false, "try every PIN of the policy's lengths (up to 8 digits) against stored PIN hashes")
+	workers := fs.Int("workers", 0, "rows checked at once (0: one per CPU)")
+	engine := engineFlag(fs)
+	pos, err := parseInterspersed(fs, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return exitOK
+	}
+	if err != nil {
+		return exitUsage
+	}
+	if len(pos) != 1 {
+		fmt.Fprintln(stderr, "tollgate audit: want exactly one input file (or - for standard input)")
+		fs.Usage()
+		return exitUsage
+	}
+	policyDoc, err := docArg(*policy)
+	if err != nil {
+		fmt.Fprintf(stderr, "tollgate audit: --policy: %v\n", err)
+		return exitUsage
+	}
+	tablesDoc, err := docArg(*tables)
+	if err != nil {
+		fmt.Fprintf(stderr, "tollgate audit: --tables: %v\n", err)
+		return exitUsage
+	}
+	in, err := auditInput(pos[0], stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "tollgate audit: %v\n", err)
+		return exitUsage
+	}
+
+	var out io.Writer = stdout
+	if *outPath != "" {
+		f, err := os.OpenFile(*outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			fmt.Fprintf(stderr, "tollgate audit: -o: %v\n", err)
+			return exitUsage
+		}
+		defer f.Close()
+		out = f
+	}
+	sink, err := audit.NewSink(*format, out)
+	if err != nil {
+		fmt.Fprintf(stderr, "tollgate audit: --format: %v\n", err)
+		return exitUsage
+	}
+	eng, err := openEngine(*engine)
+	if err != nil {
+		fmt.Fprintf(stderr, "tollgate audit: --engine: %v\n", err)
+		return exitUsage
+	}
+	defer eng.Close()
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg := audit.Config{
+		Engine: eng, EngineName: *engine, Policy: policyDoc, Tables: tablesDoc,
+		FIPS: *fips, Exhaustive: *exhaustive, Workers: *workers,
+		Year: time.Now().Year(), Warn: stderr,
+	}
+	var bar *progressBar
+	if isTerminal(stderr) {
+		bar = &progressBar{w: stderr, size: in.Size, start: time.Now()}
+		cfg.Progress = bar.update
+	}
+	sum, err := audit.Run(ctx, cfg, in, sink)
+	if bar != nil {
+		bar.clear()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "tollgate audit: %v\n", err)
+		return exitUsage
+	}
+	if *summaryPath != "" {
+		f, err := os.OpenFile(*summaryPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err == nil {
+			err = audit.WriteSummaryJSON(f, sum)
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "tollgate audit: --summary: %v\n", err)
+			return exitUsage
+		}
+	}
+	if sum.Interrupted {
+		fmt.Fprintf(stderr, "tollgate audit: interrupted: the report holds the first %d rows\n", sum.Rows)
+		return exitUsage
+	}
+	if sum.Findings > 0 {
+		return exitRefused
+	}
+	return exitOK
+}
+
+// docArg reads a --policy or --tables value: a file when one exists at
+// that path (or the value ends in .json), else a built-in name.
+func docArg(v string) (string, error) {
+	if _, err := os.Stat(v); err == nil || strings.HasSuffix(v, ".json") {
+		b, err := os.ReadFile(v)
+		if err != nil {
+			return "", err
+		}
+		return string(b), nil
+	}
+	return v, nil
+}
+
+// auditInput opens the audited file. A regular file is read twice (the
+// first pass counts shared PINs); standard input and pipes once.
+func auditInput(path string, stdin io.Reader) (audit.Input, error) {
+	if path == "-" {
+		return audit.Input{Name: "stdin", Open: onceReader(stdin)}, nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		return audit.Input{}, err
+	}
+	if fi.IsDir() {
+		return audit.Input{}, fmt.Errorf("%s is a directory", path)
+	}
+	open := func() (io.ReadCloser, error) { return os.Open(path) }
+	if !fi.Mode().IsRegular() {
+		f, err := os.Open(path)
+		if err != nil {
+			return audit.Input{}, err
+		}
+		return audit.Input{Name: path, Open: onceReader(f)}, nil
+	}
+	return audit.Input{Name: path, Open: open, Rereadable: true, Size: fi.Size()}, nil
+}
+
+func onceReader(r io.Reader) func() (io.ReadCloser, error) {
+	used := false
+	return func() (io.ReadCloser, error) {
+		if used {
+			return nil, errors.New("input can be read only once")
+		}
+		used = true
+		return io.NopCloser(r), nil
+	}
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// progressBar draws rows, rate and ETA on one terminal line.
+type progressBar struct {
+	w     io.Writer
+	size  int64
+	start time.Time
+	drawn bool
+}
+
+func (p *progressBar) update(rows int, read int64) {
+	el := time.Since(p.start).Seconds()
+	rate := float64(rows) / max(el, 1e-3)
+	line := fmt.Sprintf("audit: %d rows  %.0f rows/s", rows, rate)
+	if p.size > 0 && read > 0 {
+		frac := min(float64(read)/float64(p.size), 1)
+		const width = 24
+		n := int(frac * width)
+		eta := time.Duration(el*(1-frac)/max(frac, 1e-6)) * time.Second
+		line = fmt.Sprintf("audit: [%s%s] %3.0f%%  %s  ETA %s", strings.Repeat("#", n), strings.Repeat(".", width-n), 100*frac, line[7:], eta.Round(time.Second))
+	}
+	fmt.Fprintf(p.w, "\r%-78s", line)
+	p.drawn = true
+}
+
+func (p *progressBar) clear() {
+	if p.drawn {
+		fmt.Fprintf(p.w, "\r%78s\r", "")
+	}
+}

@@ -1,0 +1,221 @@
+package audit
+
+import (
+	"bufio"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/tollgate/tollgate/api"
+)
+
+// Formats the audit writes.
+var Formats = []string{"table", "csv", "json", "html"}
+
+// NewSink returns the writer of format ("table", "csv", "json", "html")
+// on w. Every writer streams: it holds no record after writing it.
+func NewSink(format string, w io.Writer) (Sink, error) {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	switch format {
+	case "json":
+		return &jsonSink{w: bw}, nil
+	case "csv":
+		cw := csv.NewWriter(bw)
+		return &csvSink{w: bw, cw: cw}, nil
+	case "table":
+		return &tableSink{w: bw}, nil
+	case "html":
+		return &htmlSink{w: bw}, nil
+	}
+	return nil, fmt.Errorf("unknown format %q: want one of %s", format, strings.Join(Formats, ", "))
+}
+
+// jsonSink writes JSON Lines: one record per line and nothing else.
+type jsonSink struct {
+	w   *bufio.Writer
+	buf []byte
+}
+
+func (s *jsonSink) Record(r *Record) error {
+	b := append(s.buf[:0], `{"line":`...)
+	b = strconv.AppendInt(b, int64(r.Line), 10)
+	b = append(b, `,"alias":`...)
+	b = api.AppendString(b, r.Alias)
+	if r.COS != "" {
+		b = append(b, `,"cos":`...)
+		b = api.AppendString(b, r.COS)
+	}
+	b = append(b, `,"findings":[`...)
+	for i, f := range r.Findings {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, `{"code":`...)
+		b = api.AppendString(b, f.Code)
+		b = append(b, `,"field":`...)
+		b = api.AppendString(b, f.Field)
+		b = append(b, `,"message":`...)
+		b = api.AppendString(b, f.Message)
+		b = append(b, '}')
+	}
+	b = append(b, "]}\n"...)
+	s.buf = b
+	_, err := s.w.Write(b)
+	return err
+}
+
+func (s *jsonSink) End(*Summary) error { return s.w.Flush() }
+
+// csvSink writes one line per finding; a row without findings gets one
+// line with empty code, field and message, so every row is there.
+type csvSink struct {
+	w      *bufio.Writer
+	cw     *csv.Writer
+	header bool
+	line   [6]string
+}
+
+func (s *csvSink) Record(r *Record) error {
+	if !s.header {
+		s.header = true
+		if err := s.cw.Write([]string{"line", "alias", "cos", "code", "field", "message"}); err != nil {
+			return err
+		}
+	}
+	s.line[0], s.line[1], s.line[2] = strconv.Itoa(r.Line), csvSafe(r.Alias), csvSafe(r.COS)
+	if len(r.Findings) == 0 {
+		s.line[3], s.line[4], s.line[5] = "", "", ""
+		return s.cw.Write(s.line[:])
+	}
+	for _, f := range r.Findings {
+		s.line[3], s.line[4], s.line[5] = f.Code, f.Field, f.Message
+		if err := s.cw.Write(s.line[:]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// csvSafe defuses a value a spreadsheet would run as a formula (CSV
+// injection through an alias or class of service taken from the input).
+func csvSafe(v string) string {
+	if v != "" && strings.ContainsRune("=+-@\t\r", rune(v[0])) {
+		return "'" + v
+	}
+	return v
+}
+
+func (s *csvSink) End(*Summary) error {
+	if !s.header {
+		s.cw.Write([]string{"line", "alias", "cos", "code", "field", "message"})
+	}
+	s.cw.Flush()
+	if err := s.cw.Error(); err != nil {
+		return err
+	}
+	return s.w.Flush()
+}
+
+// tableSink writes rows with findings as aligned columns for a terminal,
+// then the summary. Column widths are fixed (the report streams, so it
+// cannot measure the longest value first); longer values are cut with "…".
+type tableSink struct {
+	w      *bufio.Writer
+	header bool
+	clean  int
+}
+
+const (
+	tabLine, tabAlias, tabCOS, tabCode, tabField = 6, 18, 14, 27, 19
+)
+
+func (s *tableSink) Record(r *Record) error {
+	if len(r.Findings) == 0 {
+		s.clean++
+		return nil
+	}
+	if !s.header {
+		s.header = true
+		s.row("LINE", "ALIAS", "COS", "CODE", "FIELD", "MESSAGE")
+	}
+	for i, f := range r.Findings {
+		line, alias, cos := strconv.Itoa(r.Line), r.Alias, r.COS
+		if i > 0 {
+			line, alias, cos = "", "", ""
+		}
+		s.row(line, alias, cos, f.Code, f.Field, f.Message)
+	}
+	return nil
+}
+
+func (s *tableSink) row(line, alias, cos, code, field, msg string) {
+	fmt.Fprintf(s.w, "%*s  %s  %s  %s  %s  %s\n", tabLine, line, pad(alias, tabAlias), pad(cos, tabCOS), pad(code, tabCode), pad(field, tabField), termSafe(msg))
+}
+
+// pad cuts or pads v to n characters, dropping control characters so a
+// value from the input cannot move the cursor of the terminal.
+func pad(v string, n int) string {
+	v = termSafe(v)
+	c := utf8.RuneCountInString(v)
+	if c > n {
+		r := []rune(v)
+		return string(r[:n-1]) + "…"
+	}
+	return v + strings.Repeat(" ", n-c)
+}
+
+func termSafe(v string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, v)
+}
+
+func (s *tableSink) End(sum *Summary) error {
+	if s.header {
+		fmt.Fprintf(s.w, "\n(%d rows without findings not shown)\n\n", s.clean)
+	}
+	WriteSummaryText(s.w, sum)
+	return s.w.Flush()
+}
+
+// WriteSummaryText writes the summary as aligned text.
+func WriteSummaryText(w io.Writer, s *Summary) {
+	state := "complete"
+	if s.Interrupted {
+		state = "INTERRUPTED: partial report"
+	}
+	fmt.Fprintf(w, "Audit of %s (%s; policy %s, tables %s, %s engine): %s\n", termSafe(s.Input), s.Encoding, termSafe(s.Policy), termSafe(s.Tables), s.Engine, state)
+	fmt.Fprintf(w, "%d rows, %d with findings, %d bad rows, %d findings\n", s.Rows, s.RowsWithFindings, s.BadRows, s.Findings)
+	for _, part := range []struct {
+		title string
+		m     map[string]int
+	}{{"By code", s.ByCode}, {"By field", s.ByField}, {"By class of service", s.ByCOS}} {
+		if len(part.m) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s:\n", part.title)
+		for _, c := range Sorted(part.m) {
+			fmt.Fprintf(w, "  %-28s %7d\n", termSafe(c.Key), c.N)
+		}
+	}
+	if len(s.SkippedChecks) > 0 {
+		fmt.Fprintf(w, "\nChecks skipped (the engine lacks the operation): %s\n", strings.Join(s.SkippedChecks, ", "))
+	}
+}
+
+// WriteSummaryJSON writes the summary as one indented JSON document.
+func WriteSummaryJSON(w io.Writer, s *Summary) error {
+	b, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
