@@ -1,0 +1,99 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"math/rand/v2"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/internal/conformance"
+)
+
+// loadCase is one call of the load test and what the native core answers.
+type loadCase struct {
+	op       string
+	req, ref []byte
+	load     bool // a handle-allocating load: its handle number varies
+}
+
+// loadMix runs the corpus in order on e and on a native session (so
+// handles agree) and returns the cheap, deterministic cases as a mix.
+func loadMix(t *testing.T, e Engine) []loadCase {
+	t.Helper()
+	dir, err := conformance.Dir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases, err := conformance.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref, again := api.NewSession(), api.NewSession()
+	var mix []loadCase
+	for _, c := range cases {
+		start := time.Now()
+		r, _ := ref.Do(c.Op, c.Request, nil)
+		cost := time.Since(start)
+		r2, _ := again.Do(c.Op, c.Request, nil)
+		if _, err := e.Do(context.Background(), c.Op, c.Request); errors.As(err, new(*Fault)) {
+			t.Fatalf("%s: %v", c.ID(), err)
+		}
+		// Key-stretching schemes cost milliseconds each: they would make
+		// 100 000 calls a benchmark, not a concurrency test.
+		if !bytes.Equal(r, r2) || cost > 200*time.Microsecond {
+			continue
+		}
+		mix = append(mix, loadCase{op: c.Op, req: c.Request, ref: r, load: loadOps[c.Op]})
+	}
+	if len(mix) == 0 {
+		t.Skip("no cheap deterministic case in the corpus yet")
+	}
+	return mix
+}
+
+// TestLoad makes 100 000 mixed calls from 8 goroutines on one wasm engine
+// (run it with -race) and demands every answer equal the native core's.
+// Loads are part of the mix, so instances keep replaying the handle log
+// while others serve calls.
+func TestLoad(t *testing.T) {
+	calls := 100_000
+	if testing.Short() {
+		calls = 10_000
+	}
+	w := newTestWasm(t, Options{Instances: 4})
+	mix := loadMix(t, w)
+	const workers = 8
+	var wg sync.WaitGroup
+	errc := make(chan error, workers)
+	for g := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(g), 1))
+			for range calls / workers {
+				c := &mix[rng.IntN(len(mix))]
+				got, err := w.Do(context.Background(), c.op, c.req)
+				if errors.As(err, new(*Fault)) {
+					errc <- errors.New(c.op + ": " + err.Error())
+					return
+				}
+				if !c.load && !bytes.Equal(got, c.ref) {
+					errc <- errors.New(c.op + ": wasm answered\n  " + string(got) + "\nnative answered\n  " + string(c.ref))
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errc)
+	for err := range errc {
+		t.Error(err)
+	}
+	if s := w.Stats(); s.Discarded != 0 || s.Created > int64(s.Size) {
+		t.Errorf("pool stats %+v: no instance should be discarded or exceed the pool size", s)
+	}
+}
