@@ -13,6 +13,8 @@ import (
 // 1<<19 states cost 32 MiB of transitions.
 const MaxStates = 1 << 19
 
+var maxStates = MaxStates // lowered by tests
+
 // dfa is a deterministic automaton over the 13 keypad symbols built by
 // subset construction from the rows' position automata. State 0 is dead,
 // state 1 the start. Each state knows the rows that accept there.

@@ -360,7 +360,7 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 		if run < 0 {
 			return nil
 		}
-		d, err := buildDFA(t.units[run:end], t.Closest, MaxStates)
+		d, err := buildDFA(t.units[run:end], t.Closest, maxStates)
 		if err != nil {
 			return fail(-1, 0, "rows", ErrTooComplex, "%v", err)
 		}
