@@ -63,6 +63,7 @@ func Ops() []string {
 type Session struct {
 	policies     []*core.Policy
 	policyByText map[string]*core.Policy
+	dial         dialSession // loaded restriction tables (dial.go)
 }
 
 // NewSession returns an empty session.
