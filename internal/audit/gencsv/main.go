@@ -178,7 +178,7 @@ func (g *gen) row(i int, used map[string]bool) []string {
 	case 0:
 		pw = "Password1"
 	case 1:
-		pw = strings.ToLower(asciiFold(last)) + "123"
+		pw = strings.ToLower(asciiFold(last)) + "2024"
 	case 2, 3:
 		pw = g.goodPassword()
 	case 4:
