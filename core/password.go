@@ -79,9 +79,12 @@ func (p *Policy) CheckPassword(pw string, c *PasswordContext, v *Verdict) {
 			v.add(Reason{Code: CodeRepeatedChar, HasSpan: true, Start: s, End: e, Limit: 3})
 		}
 		if c.Alias != "" {
-			var lbuf [128]rune
+			var lbuf, abuf [128]rune
 			lower := foldRunes(lbuf[:0], rs)
-			alias := foldRunes(nil, []rune(c.Alias))
+			alias := abuf[:0]
+			for _, ch := range c.Alias {
+				alias = append(alias, unicode.ToLower(ch))
+			}
 			if at := indexRunes(lower, alias, false); at >= 0 {
 				v.add(Reason{Code: CodeContainsAlias, HasSpan: true, Start: at, End: at + len(alias)})
 			}
@@ -92,7 +95,8 @@ func (p *Policy) CheckPassword(pw string, c *PasswordContext, v *Verdict) {
 			}
 		}
 		for i, ext := range c.Extensions {
-			d := digitRunes(ext)
+			var dbuf [32]rune
+			d := digitRunes(dbuf[:0], ext)
 			if len(d) == 0 {
 				continue
 			}
@@ -196,8 +200,8 @@ func palindromeRunes(rs []rune) bool {
 	return true
 }
 
-func digitRunes(s string) []rune {
-	var d []rune
+// digitRunes appends the ASCII digits of s to d.
+func digitRunes(d []rune, s string) []rune {
 	for i := 0; i < len(s); i++ {
 		if c := s[i]; c >= '0' && c <= '9' {
 			d = append(d, rune(c))
@@ -249,7 +253,12 @@ func tooSimilar(pw []rune, old string, want int) bool {
 	if d := len(pw) - m; d >= want || -d >= want || m > maxPasswordChars {
 		return false // the length difference alone is enough changes
 	}
-	return editDistance(pw, []rune(old)) < want
+	var buf [128]rune
+	o := buf[:0]
+	for _, ch := range old {
+		o = append(o, ch)
+	}
+	return editDistance(pw, o) < want
 }
 
 // editDistance is the Levenshtein distance between a and b.
