@@ -54,10 +54,10 @@ func TestSignInCUCLockout(t *testing.T) {
 		{fail(time.Minute), SignInFailed, 2, false, false},
 		{fail(31 * time.Minute), SignInFailed, 1, false, false}, // window passed since the last failure
 		{fail(32 * time.Minute), SignInFailed, 2, false, false},
-		{fail(33 * time.Minute), SignInFailed, 3, true, false},        // third failure locks
-		{good(40 * time.Minute), SignInLocked, 3, true, false},        // right PIN, still locked
-		{fail(62 * time.Minute), SignInLocked, 3, true, false},        // not counted, lock not extended
-		{good(63 * time.Minute), SignInOK, 0, false, false},           // 30 minutes after the lock
+		{fail(33 * time.Minute), SignInFailed, 3, true, false}, // third failure locks
+		{good(40 * time.Minute), SignInLocked, 3, true, false}, // right PIN, still locked
+		{fail(62 * time.Minute), SignInLocked, 3, true, false}, // not counted, lock not extended
+		{good(63 * time.Minute), SignInOK, 0, false, false},    // 30 minutes after the lock
 		{SignInEvent{Type: EventCheck, At: at(64 * time.Minute)}, SignInOK, 0, false, false},
 	})
 }
