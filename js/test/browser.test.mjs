@@ -1,0 +1,197 @@
+// The demo page in a real headless Chromium (Debian's, driven by
+// playwright-core): verdicts on every keystroke, spans highlighted, the
+// forwarding check, translation, no request beyond the page's own files,
+// and a screenshot of the filled form in out/. Load time and keystroke-to-
+// verdict time are reported, not asserted.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../demo/serve.mjs';
+import { root } from './corpus.mjs';
+
+const chromiumPath = process.env.TOLLGATE_CHROMIUM || '/usr/bin/chromium';
+const required = process.env.TOLLGATE_REQUIRE_BROWSER === '1';
+const haveBrowser = existsSync(chromiumPath);
+const outDir = join(root, 'out');
+
+// Flags for a headless Chromium that makes no request of its own.
+const chromiumArgs = [
+  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--disable-default-apps', '--disable-extensions', '--metrics-recording-only', '--no-default-browser-check',
+];
+
+let server;
+let context;
+let page;
+let profileDir;
+const requests = [];
+
+const skip = !haveBrowser && !required ? `no Chromium at ${chromiumPath} (make js-deps installs it)` : false;
+
+before(async () => {
+  if (skip) return;
+  assert.ok(haveBrowser, `no Chromium at ${chromiumPath}: run make js-deps`);
+  const { chromium } = await import('playwright-core');
+  server = await startServer({ port: 0 });
+  profileDir = mkdtempSync(join(tmpdir(), 'tollgate-chromium-'));
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    args: chromiumArgs,
+    viewport: { width: 1280, height: 900 },
+    deviceScaleFactor: 1,
+  });
+  context.on('request', (r) => requests.push(r.url()));
+  page = context.pages()[0] ?? (await context.newPage());
+  await server.warm; // compress the module first: load time is the browser's
+  await page.goto(`${server.url}/demo/`);
+  await page.waitForFunction(() => window.__tollgate && (window.__tollgate.ready || window.__tollgate.error), null, { timeout: 30000 });
+  const err = await page.evaluate(() => window.__tollgate.error);
+  assert.equal(err, null, `the page could not load the module: ${err}`);
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (profileDir) rmSync(profileDir, { recursive: true, force: true });
+});
+
+async function typeInto(selector, text) {
+  await page.fill(selector, '');
+  await page.type(selector, text);
+}
+
+const verdict = (id) => page.locator(`#${id}`);
+
+test('typing 2580 shows the keypad reason', { skip }, async () => {
+  await typeInto('#pin', '2580');
+  await page.locator('#pin-verdict [data-code="keypad_line"]').waitFor();
+  assert.equal(await verdict('pin-verdict').getAttribute('data-accepted'), 'false');
+  const text = await page.locator('#pin-verdict [data-code="keypad_line"]').textContent();
+  assert.match(text, /keypad/);
+});
+
+test('a good PIN is accepted', { skip }, async () => {
+  await typeInto('#pin', '730196');
+  assert.equal(await verdict('pin-verdict').getAttribute('data-accepted'), 'true');
+  assert.equal(await page.locator('#pin-verdict [data-code]').count(), 0);
+});
+
+test('a PIN containing the extension names it and highlights that part', { skip }, async () => {
+  await typeInto('#extension', '4021');
+  await typeInto('#pin', '914021');
+  const r = page.locator('#pin-verdict [data-code="contains_extension"]');
+  await r.waitFor();
+  assert.deepEqual([await r.getAttribute('data-start'), await r.getAttribute('data-end')], ['2', '6']);
+  const marks = await page.$$eval('#pin-strip .cell', (cells) => cells.map((c) => c.classList.contains('hl')));
+  assert.deepEqual(marks, [false, false, true, true, true, true]);
+  assert.equal(await page.locator('#pin-strip').textContent(), '••••••', 'the PIN is shown masked');
+});
+
+test('confirming with a different PIN says so; the same PIN clears it', { skip }, async () => {
+  await typeInto('#pin', '730196');
+  await typeInto('#pin-confirm', '730197');
+  assert.equal(await page.locator('#pin-verdict [data-code="confirm_mismatch"]').count(), 1);
+  await typeInto('#pin-confirm', '730196');
+  assert.equal(await verdict('pin-verdict').getAttribute('data-accepted'), 'true');
+});
+
+test('a password containing the alias', { skip }, async () => {
+  await typeInto('#alias', 'alovelace');
+  await typeInto('#password', 'alovelace-1815');
+  const r = page.locator('#password-verdict [data-code="contains_alias"]');
+  await r.waitFor();
+  assert.equal(await verdict('password-verdict').getAttribute('data-accepted'), 'false');
+});
+
+test('forwarding to 9011441234567 is blocked', { skip }, async () => {
+  await typeInto('#forward-number', '9011441234567');
+  const note = await page.locator('#forward-verdict li').first().getAttribute('data-error');
+  assert.equal(note, null, `the module could not check the number (${note})`);
+  assert.equal(await verdict('forward-verdict').getAttribute('data-accepted'), 'false');
+  assert.equal(await page.locator('#forward-verdict [data-code="matched"]').count(), 1);
+});
+
+test('French: same codes, messages in French', { skip }, async () => {
+  await typeInto('#pin', '914021');
+  await page.click('#lang-fr');
+  const r = page.locator('#pin-verdict [data-code="contains_extension"]');
+  await page.waitForFunction(() => document.documentElement.lang === 'fr');
+  assert.equal(await r.textContent(), "N'incluez pas votre poste principal.");
+  await page.click('#lang-en');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+  assert.match(await r.textContent(), /extension/);
+});
+
+test('a panicked instance is replaced in the browser too', { skip }, async () => {
+  const out = await page.evaluate(async () => {
+    const { load } = await import('/tollgate.js');
+    const tg = await load();
+    const before = tg.callText('pin', '{"pin":"2580"}');
+    let code = null;
+    try {
+      tg.debugFault(1);
+    } catch (e) {
+      code = e.code;
+    }
+    return { code, same: tg.callText('pin', '{"pin":"2580"}') === before };
+  });
+  assert.deepEqual(out, { code: 'panic', same: true });
+});
+
+test('screenshot of the filled form (out/demo-filled.png)', { skip }, async () => {
+  await typeInto('#extension', '4021');
+  await typeInto('#first-name', 'Ada');
+  await typeInto('#last-name', 'Lovelace');
+  await typeInto('#pin', '914021');
+  await typeInto('#pin-confirm', '914021');
+  await typeInto('#alias', 'alovelace');
+  await typeInto('#password', 'Lovelace1815');
+  await typeInto('#forward-number', '9011441234567');
+  await page.mouse.move(0, 0);
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, 'demo-filled.png');
+  await page.screenshot({ path: file, fullPage: true });
+  assert.ok(existsSync(file));
+});
+
+test('the page requested nothing but its own files', { skip }, async () => {
+  const own = new Set([
+    '/demo/', '/demo/demo.css', '/demo/demo.js', '/tollgate.js', '/wasi.js', '/abi.js',
+    '/wasm/tollgate.wasm', '/messages.fr.json', '/messages.en.json',
+  ]);
+  const foreign = requests.filter((u) => {
+    if (u.startsWith('data:')) return false;
+    const url = new URL(u);
+    return url.origin !== server.url || !own.has(url.pathname);
+  });
+  assert.deepEqual(foreign, []);
+  assert.ok(server.log.some((e) => e.path === '/wasm/tollgate.wasm' && e.status === 200));
+});
+
+test('timings (reported, not asserted)', { skip }, async (t) => {
+  // 40 keystrokes, one at a time, each timed from the input event to the verdict in the DOM.
+  await page.evaluate(() => { window.__tollgate.verdictMillis.length = 0; });
+  for (let k = 0; k < 5; k++) {
+    await typeInto('#pin', '73019625');
+    await typeInto('#password', 'Lovelace1815');
+    await typeInto('#forward-number', '9011441234');
+  }
+  const { loadMillis, verdictMillis } = await page.evaluate(() => window.__tollgate);
+  const sorted = [...verdictMillis].sort((a, b) => a - b);
+  const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+  const wasm = server.log.find((e) => e.path === '/wasm/tollgate.wasm');
+  const report = {
+    chromium: await context.browser()?.version() ?? 'persistent context',
+    module_load_ms: Math.round(loadMillis * 10) / 10,
+    keystroke_to_verdict_ms: { n: sorted.length, median: +q(0.5).toFixed(2), p95: +q(0.95).toFixed(2), max: +sorted.at(-1).toFixed(2) },
+    wasm_over_the_wire: { encoding: wasm?.encoding, bytes: wasm?.bytes },
+  };
+  t.diagnostic(JSON.stringify(report));
+  mkdirSync(outDir, { recursive: true });
+  writeFileSync(join(outDir, 'browser-timings.json'), JSON.stringify(report, null, 2) + '\n');
+});
