@@ -27,8 +27,8 @@ func ciscoLayout(name string) TableDoc {
 	}}
 }
 
-func blockAll(name string) TableDoc {
-	return TableDoc{Name: name, Dialect: DialectCUC, MinDigits: 1, MaxDigits: 40, Rows: []RowDoc{
+func blockAll(name string, maxDigits int) TableDoc {
+	return TableDoc{Name: name, Dialect: DialectCUC, MinDigits: 1, MaxDigits: maxDigits, Rows: []RowDoc{
 		{Pattern: "*", Blocked: b(true)},
 	}}
 }
@@ -42,7 +42,7 @@ func DefaultDocument() *Document {
 			ciscoLayout("Default Transfer"),
 			ciscoLayout("Default Outdial"),
 			ciscoLayout("Default Fax"),
-			blockAll("Default System Transfer"),
+			blockAll("Default System Transfer", 40),
 		},
 		ClassesOfService: []ClassOfService{{
 			Name: "Default", Transfer: "Default Transfer", Outdial: "Default Outdial",
@@ -52,19 +52,18 @@ func DefaultDocument() *Document {
 }
 
 // recommendedLayout applies the guide's best practices for a dial plan with
-// outside-line code 9: the operator and 0+ calls (90, 900 the international
-// operator, 9011 international) blocked, long distance blocked, local
-// seven-digit calls allowed, other outside calls and E.164 + dialing
-// blocked, internal extensions (3 keys or more, at most 15) allowed.
+// outside-line code 9: the international operator (900), international
+// numbers (9011), every other operator or 0+ call (90) and long distance
+// (91) blocked, E.164 dialing (+) blocked, local and internal numbers
+// allowed, and max_digits cut to 20 so trailing keys have no room.
 func recommendedLayout(name string) TableDoc {
-	return TableDoc{Name: name, Dialect: DialectCUC, MinDigits: 1, MaxDigits: 15, Rows: []RowDoc{
+	return TableDoc{Name: name, Dialect: DialectCUC, MinDigits: 1, MaxDigits: 20, Rows: []RowDoc{
+		{Pattern: "900*", Blocked: b(true)},
+		{Pattern: "9011*", Blocked: b(true)},
 		{Pattern: "90*", Blocked: b(true)},
 		{Pattern: "91*", Blocked: b(true)},
-		{Pattern: "9???????", Blocked: b(false)},
-		{Pattern: "9*", Blocked: b(true)},
 		{Pattern: "+*", Blocked: b(true)},
-		{Pattern: "???*", Blocked: b(false)},
-		{Pattern: "*", Blocked: b(true)},
+		{Pattern: "*", Blocked: b(false)},
 	}}
 }
 
@@ -79,7 +78,7 @@ func RecommendedDocument() *Document {
 			recommendedLayout("Recommended Transfer"),
 			recommendedLayout("Recommended Outdial"),
 			recommendedLayout("Recommended Fax"),
-			blockAll("Recommended System Transfer"),
+			blockAll("Recommended System Transfer", 20),
 		},
 		ClassesOfService: []ClassOfService{{
 			Name: "Recommended", Transfer: "Recommended Transfer", Outdial: "Recommended Outdial",

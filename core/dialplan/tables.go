@@ -95,13 +95,13 @@ const (
 // Set is a compiled tables document: tables ready to match, and classes of
 // service. A Set is immutable and safe for concurrent use.
 type Set struct {
-	Doc      Document // the document as loaded (defaults filled in)
-	tables   []*Table
-	byName   map[string]*Table
-	cos      map[string]*ClassOfService
-	outside  []string
-	trunk    []string
-	path     string
+	Doc     Document // the document as loaded (defaults filled in)
+	tables  []*Table
+	byName  map[string]*Table
+	cos     map[string]*ClassOfService
+	outside []string
+	trunk   []string
+	path    string
 }
 
 // Tables returns the tables in document order.
@@ -263,16 +263,16 @@ type Row struct {
 // Table is one compiled restriction table. It is immutable and safe for
 // concurrent use.
 type Table struct {
-	Name      string
-	Dialect   string
-	MinDigits int
-	MaxDigits int
-	Closest   bool // cucm closest match instead of row order
+	Name           string
+	Dialect        string
+	MinDigits      int
+	MaxDigits      int
+	Closest        bool // cucm closest match instead of row order
 	NoMatchBlocked bool
-	Rows      []Row
+	Rows           []Row
 
 	index int
-	units []unit   // every (row, twin) alternative, in priority order
+	units []unit // every (row, twin) alternative, in priority order
 	segs  []segment
 	trunk []string
 	// counts[u*(MaxDigits+1)+n] is how many numbers of n keys unit u
@@ -290,9 +290,9 @@ type unit struct {
 
 // segment is a run of automaton rows or one regex row.
 type segment struct {
-	dfa   *dfa
-	re    *regexp2.Regexp
-	row   int32
+	dfa *dfa
+	re  *regexp2.Regexp
+	row int32
 }
 
 func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {

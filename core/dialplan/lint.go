@@ -1,0 +1,400 @@
+package dialplan
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Severity of a lint finding. A finding of severity error makes
+// `tollgate lint` exit 1.
+type Severity string
+
+const (
+	SevError   Severity = "error"
+	SevWarning Severity = "warning"
+	SevInfo    Severity = "info"
+)
+
+// Lint codes. Stable: never renamed.
+const (
+	LintShadowedRow          = "shadowed_row"
+	LintRowNeverMatches      = "row_never_matches"
+	LintFinalRowAllowed      = "final_row_allowed"
+	LintNoInternationalBlock = "no_international_block"
+	LintNoOperatorBlock      = "no_operator_block"
+	LintTrunkCodeBypass      = "trunk_code_bypass"
+	LintMaxDigitsLarge       = "max_digits_large"
+	LintSystemTransferOpen   = "system_transfer_open"
+	LintPatternTooLong       = "pattern_too_long"
+	LintTooManyRows          = "too_many_rows"
+	LintSuffixBypass         = "suffix_bypass"
+	LintTableUnused          = "table_unused"
+	LintNotAnalyzed          = "not_analyzed"
+)
+
+// Limits lint checks against.
+const (
+	CiscoMaxPattern = 40 // characters in a Unity Connection restriction pattern
+	CiscoMaxRows    = 50 // dial strings in a Unity Connection 15 table
+	// LargeMaxDigits: an E.164 number has at most 15 digits; with an access
+	// code and an international prefix a real number has at most 20 keys.
+	LargeMaxDigits = 20
+	// lintWork bounds the automaton work of the exact checks of one table
+	// (states x probe states x lengths); past it lint says not_analyzed.
+	lintWork = 50_000_000
+)
+
+// Finding is one lint result. Row is -1 for a table- or set-level finding;
+// ShadowedBy is the row that shadows Row (shadowed_row), else -1.
+type Finding struct {
+	Code       string
+	Severity   Severity
+	Table      string
+	Row        int
+	ShadowedBy int
+	Message    string
+}
+
+// Lint checks every table of s. Shadowing, probes and bypasses are decided
+// exactly on the automata (language inclusion and intersection), and each
+// finding that concerns numbers gives one shortest example.
+func Lint(s *Set) []Finding {
+	var out []Finding
+	used := map[string]bool{}
+	sysTables := map[string]bool{}
+	for _, c := range s.Doc.ClassesOfService {
+		for _, f := range Features {
+			if name, _ := c.Table(f); name != "" {
+				used[name] = true
+			}
+		}
+		if c.SystemTransfer != "" {
+			sysTables[c.SystemTransfer] = true
+		}
+	}
+	if len(s.Doc.ClassesOfService) == 0 {
+		for _, t := range s.tables {
+			if strings.Contains(strings.ToLower(t.Name), "system transfer") {
+				sysTables[t.Name] = true
+			}
+		}
+	}
+	for _, t := range s.tables {
+		l := &linter{s: s, t: t}
+		l.run(sysTables[t.Name])
+		if len(s.Doc.ClassesOfService) > 0 && !used[t.Name] {
+			l.add(LintTableUnused, SevInfo, -1, "no class of service links this table")
+		}
+		out = append(out, l.out...)
+	}
+	return out
+}
+
+type linter struct {
+	s   *Set
+	t   *Table
+	out []Finding
+}
+
+func (l *linter) add(code string, sev Severity, row int, format string, args ...any) *Finding {
+	l.out = append(l.out, Finding{Code: code, Severity: sev, Table: l.t.Name, Row: row, ShadowedBy: -1, Message: fmt.Sprintf(format, args...)})
+	return &l.out[len(l.out)-1]
+}
+
+func (l *linter) run(systemTransfer bool) {
+	t := l.t
+	if len(t.Rows) > CiscoMaxRows {
+		l.add(LintTooManyRows, SevWarning, -1, "%d rows; Unity Connection 15 holds at most %d dial strings per table", len(t.Rows), CiscoMaxRows)
+	}
+	for i, r := range t.Rows {
+		if len(r.Pattern) > CiscoMaxPattern {
+			l.add(LintPatternTooLong, SevError, i, "pattern is %d characters; Unity Connection accepts at most %d", len(r.Pattern), CiscoMaxPattern)
+		}
+	}
+	if t.MaxDigits > LargeMaxDigits {
+		l.add(LintMaxDigitsLarge, SevWarning, -1, "max_digits is %d; no real number needs more than %d keys, and the extra room lets trailing keys (# or digits) slip past anchored patterns", t.MaxDigits, LargeMaxDigits)
+	}
+	last := len(t.Rows) - 1
+	if t.Dialect == DialectCUC && !t.Rows[last].Blocked {
+		l.add(LintFinalRowAllowed, SevWarning, last, "the final * row is allowed: every number no row above blocks goes through")
+	} else if t.Dialect != DialectCUC && !t.NoMatchBlocked {
+		l.add(LintFinalRowAllowed, SevWarning, -1, "no_match is allowed: every number no row blocks goes through")
+	}
+	if len(t.segs) != 1 || t.segs[0].dfa == nil {
+		l.add(LintNotAnalyzed, SevInfo, -1, "the table has regular-expression rows; shadowing, probes and bypasses are only decided for automaton rows")
+		return
+	}
+	d := t.segs[0].dfa
+	if len(d.acc)*(t.MaxDigits+1) > lintWork/nsym {
+		l.add(LintNotAnalyzed, SevInfo, -1, "the table's automaton (%d states) is too large for the exact checks", len(d.acc))
+		return
+	}
+	l.shadowing(d)
+	for _, a := range l.s.outside {
+		if w, ok := l.probe(d, a, "0"); ok {
+			l.add(LintNoOperatorBlock, SevError, -1, "the operator is reachable with access code %s: %s is allowed (block %s0 and %s00*)", a, w, a, a)
+		} else if w, ok := l.probe(d, a, "00X?"); ok {
+			l.add(LintNoOperatorBlock, SevError, -1, "the international operator is reachable with access code %s: %s is allowed (block %s00*)", a, w, a)
+		}
+		if w, ok := l.probe(d, a, "011XXXXXXXX?"); ok {
+			l.add(LintNoInternationalBlock, SevWarning, -1, "international numbers are allowed with access code %s: %s (block %s011*)", a, w, a)
+		}
+		if systemTransfer {
+			if w, ok := l.probe(d, a, "!"); ok {
+				l.add(LintSystemTransferOpen, SevError, -1, "callers' system transfers reach outside lines: %s is allowed; a system-transfer table should allow only chosen internal numbers", w)
+			}
+		}
+	}
+	if w, ok := l.probe(d, `\+`, "XXXXXXX?"); ok {
+		l.add(LintNoInternationalBlock, SevWarning, -1, "E.164 numbers with + are allowed: %s (block +*)", w)
+	}
+	for _, c := range l.s.trunk {
+		if w, row, ok := l.bypass(d, c); ok {
+			l.add(LintTrunkCodeBypass, SevError, row, "row %d blocks %s but %s%s is allowed: an earlier row lets trunk access code %s through", row, w, c, w, c)
+		}
+	}
+	l.suffix(d)
+}
+
+// verdict is the table's decision in state s after n keys: allowed, the
+// deciding row (-1 for no match).
+func (l *linter) verdict(d *dfa, s int32, n int) (bool, int32) {
+	u := l.t.winner(d, s, n)
+	if u < 0 {
+		return !l.t.NoMatchBlocked, -1
+	}
+	row := l.t.units[u].row
+	return !l.t.Rows[row].Blocked, row
+}
+
+func (l *linter) inRange(n int) bool { return n >= l.t.MinDigits && n <= l.t.MaxDigits }
+
+// shadowing finds rows that decide no number within min/max digits.
+func (l *linter) shadowing(d *dfa) {
+	t := l.t
+	wins := make([]bool, len(t.Rows))
+	cur := []int32{1}
+	seen := make([]int32, len(d.acc)) // layer+1 at which a state was queued
+	for n := 0; n <= t.MaxDigits && len(cur) > 0; n++ {
+		var next []int32
+		for _, s := range cur {
+			if n >= t.MinDigits {
+				if u := t.winner(d, s, n); u >= 0 {
+					wins[t.units[u].row] = true
+				}
+			}
+			for k := 0; k < nsym; k++ {
+				ns := d.trans[s<<4|int32(k)]
+				if ns != 0 && seen[ns] != int32(n+2) {
+					seen[ns] = int32(n + 2)
+					next = append(next, ns)
+				}
+			}
+		}
+		cur = next
+	}
+	for r, w := range wins {
+		if w || t.Rows[r].Regex {
+			continue
+		}
+		own := l.rowUnits(r)
+		od, err := buildDFA(own, false, maxStates)
+		if err != nil {
+			continue
+		}
+		if _, ok := searchDFA(od, 1, nil, 0, t.MaxDigits, func(a, _ int32, n int) bool { return l.inRange(n) && od.acc[a] >= 0 }); !ok {
+			l.add(LintRowNeverMatches, SevWarning, r, "row %d (%q) matches no number of %d to %d keys", r, t.Rows[r].Pattern, t.MinDigits, t.MaxDigits)
+			continue
+		}
+		by := -1
+		for i := 0; i < r && by < 0 && i < 500; i++ {
+			if l.covers(i, r) {
+				by = i
+			}
+		}
+		if by >= 0 {
+			f := l.add(LintShadowedRow, SevWarning, r, "row %d (%q) is never reached: row %d (%q) matches every number it matches", r, t.Rows[r].Pattern, by, t.Rows[by].Pattern)
+			f.ShadowedBy = by
+		} else {
+			l.add(LintShadowedRow, SevWarning, r, "row %d (%q) is never reached: the rows above it together match every number it matches", r, t.Rows[r].Pattern)
+		}
+	}
+}
+
+// rowUnits returns copies of row r's units, renumbered as one run.
+func (l *linter) rowUnits(r int) []unit {
+	var us []unit
+	for _, u := range l.t.units {
+		if int(u.row) == r {
+			us = append(us, u)
+		}
+	}
+	return us
+}
+
+// covers reports whether row i alone matches every number (within min/max
+// digits) that row r matches: r never wins in the two-row table [i, r].
+func (l *linter) covers(i, r int) bool {
+	ui, ur := l.rowUnits(i), l.rowUnits(r)
+	for k := range ui {
+		ui[k].row = 0
+	}
+	for k := range ur {
+		ur[k].row = 1
+	}
+	units := append(ui, ur...)
+	d, err := buildDFA(units, l.t.Closest, maxStates)
+	if err != nil {
+		return false
+	}
+	sub := &Table{Closest: l.t.Closest, MaxDigits: l.t.MaxDigits, units: units}
+	if sub.Closest {
+		sub.counts = closestCounts(units, l.t.MaxDigits)
+	}
+	_, found := searchDFA(d, 1, nil, 0, l.t.MaxDigits, func(a, _ int32, n int) bool {
+		u := sub.winner(d, a, n)
+		return l.inRange(n) && u >= 0 && units[u].row == 1
+	})
+	return !found
+}
+
+// probe looks for an allowed number made of code followed by a cucm
+// pattern rest (X digits, ! one or more, X? zero or more).
+func (l *linter) probe(d *dfa, code, rest string) (string, bool) {
+	var es []elem
+	if strings.HasPrefix(code, `\+`) {
+		es = append(es, lit('+'))
+	} else {
+		for i := 0; i < len(code); i++ {
+			es = append(es, lit(code[i]))
+		}
+	}
+	tail, err := parseCUCM(rest)
+	if err != nil {
+		return "", false
+	}
+	pd, perr := buildDFA([]unit{{elems: append(es, tail...)}}, false, maxStates)
+	if perr != nil {
+		return "", false
+	}
+	return searchDFA(d, 1, pd, 1, l.t.MaxDigits, func(a, b int32, n int) bool {
+		if !l.inRange(n) || pd.acc[b] < 0 {
+			return false
+		}
+		ok, _ := l.verdict(d, a, n)
+		return ok
+	})
+}
+
+// bypass looks for a number w that a row blocks while code+w is allowed.
+func (l *linter) bypass(d *dfa, code string) (string, int, bool) {
+	b0 := int32(1)
+	for i := 0; i < len(code); i++ {
+		k, _ := symOf(code[i])
+		b0 = d.trans[b0<<4|int32(k)]
+	}
+	c := len(code)
+	row := -1
+	w, ok := searchDFA(d, 1, d, b0, l.t.MaxDigits-c, func(a, b int32, n int) bool {
+		if !l.inRange(n) || !l.inRange(n+c) {
+			return false
+		}
+		u := l.t.winner(d, a, n) // a row's own pattern, not a twin, blocks w
+		if u < 0 || l.t.units[u].alt != 0 || !l.t.Rows[l.t.units[u].row].Blocked {
+			return false
+		}
+		if ok2, _ := l.verdict(d, b, n+c); ok2 {
+			row = int(l.t.units[u].row)
+			return true
+		}
+		return false
+	})
+	return w, row, ok
+}
+
+// suffix looks for a number a row blocks that becomes allowed with one more
+// key (often #) at its end.
+func (l *linter) suffix(d *dfa) {
+	reported := map[int32]bool{} // rows reported, or ending in * (open-ended)
+	for _, u := range l.t.units {
+		if n := len(u.elems); n > 0 && u.elems[n-1].star && u.elems[n-1].set == anySyms {
+			reported[u.row] = true
+		}
+	}
+	for k := nsym - 1; k >= 0; k-- { // # and * first: the classic trailing keys
+		var row int32
+		w, ok := searchDFA(d, 1, nil, 0, l.t.MaxDigits-1, func(a, _ int32, n int) bool {
+			if !l.inRange(n) || !l.inRange(n+1) {
+				return false
+			}
+			allowed, r := l.verdict(d, a, n)
+			if allowed || r < 0 || reported[r] {
+				return false
+			}
+			if ok2, _ := l.verdict(d, d.trans[a<<4|int32(k)], n+1); ok2 {
+				row = r
+				return true
+			}
+			return false
+		})
+		if ok {
+			reported[row] = true
+			l.add(LintSuffixBypass, SevWarning, int(row), "row %d blocks %s but %s%c is allowed: end the pattern with * to block what follows", row, w, w, symByte[k])
+		}
+	}
+}
+
+// searchDFA explores pairs (state of a, state of b) by number length, up
+// to maxN keys, and returns the shortest (then smallest) number w for which
+// ok(a-state, b-state, len(w)) holds. With b nil only a is followed.
+func searchDFA(a *dfa, a0 int32, b *dfa, b0 int32, maxN int, ok func(sa, sb int32, n int) bool) (string, bool) {
+	type node struct {
+		sa, sb int32
+		parent int32
+		sym    int8
+	}
+	nodes := []node{{sa: a0, sb: b0, parent: -1, sym: -1}}
+	layer := []int32{0}
+	for n := 0; n <= maxN && len(layer) > 0; n++ {
+		for _, i := range layer {
+			nd := nodes[i]
+			if ok(nd.sa, nd.sb, n) {
+				var w []byte
+				for j := i; nodes[j].parent >= 0; j = nodes[j].parent {
+					w = append(w, symByte[nodes[j].sym])
+				}
+				for x, y := 0, len(w)-1; x < y; x, y = x+1, y-1 {
+					w[x], w[y] = w[y], w[x]
+				}
+				return string(w), true
+			}
+		}
+		if n == maxN {
+			break
+		}
+		seen := map[uint64]bool{}
+		var next []int32
+		for _, i := range layer {
+			nd := nodes[i]
+			for k := 0; k < nsym; k++ {
+				sa := a.trans[nd.sa<<4|int32(k)]
+				sb := int32(0)
+				if b != nil {
+					sb = b.trans[nd.sb<<4|int32(k)]
+					if sb == 0 && b != a {
+						continue // the probe can no longer match
+					}
+				}
+				key := uint64(sa)<<32 | uint64(uint32(sb))
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				nodes = append(nodes, node{sa: sa, sb: sb, parent: i, sym: int8(k)})
+				next = append(next, int32(len(nodes)-1))
+			}
+		}
+		layer = next
+	}
+	return "", false
+}
