@@ -1,0 +1,56 @@
+package api
+
+import (
+	"encoding/json"
+	"strconv"
+
+	"github.com/tollgate/tollgate/core/dialplan"
+)
+
+// LintRequest is the "lint" operation: review a tables set.
+type LintRequest struct {
+	Tables json.RawMessage `json:"tables,omitempty"`
+}
+
+func init() {
+	// "lint" answers {"findings": [{"code", "severity", "table", "row",
+	// "message"}]}, plus "shadowed_by" on a shadowed_row finding that one
+	// row shadows. row is -1 for a table-level finding.
+	register("lint", func(s *Session, req, out []byte) ([]byte, error) {
+		var r LintRequest
+		if err := decodeStrict(req, &r); err != nil {
+			return nil, err
+		}
+		set, err := s.tables(r.Tables)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, `{"findings":[`...)
+		for i, f := range dialplan.Lint(set) {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = AppendFinding(out, &f)
+		}
+		return append(out, "]}"...), nil
+	})
+}
+
+// AppendFinding appends the JSON form of one lint finding.
+func AppendFinding(b []byte, f *dialplan.Finding) []byte {
+	b = append(b, `{"code":`...)
+	b = AppendString(b, f.Code)
+	b = append(b, `,"severity":`...)
+	b = AppendString(b, string(f.Severity))
+	b = append(b, `,"table":`...)
+	b = AppendString(b, f.Table)
+	b = append(b, `,"row":`...)
+	b = strconv.AppendInt(b, int64(f.Row), 10)
+	if f.ShadowedBy >= 0 {
+		b = append(b, `,"shadowed_by":`...)
+		b = strconv.AppendInt(b, int64(f.ShadowedBy), 10)
+	}
+	b = append(b, `,"message":`...)
+	b = AppendString(b, f.Message)
+	return append(b, '}')
+}
