@@ -189,7 +189,7 @@ func FuzzCSVReader(f *testing.F) {
 			}
 			last = r.line
 		}
-		if strings.ContainsAny(f1+f2, "\r") || !validUTF8(f1+f2) || f1 == "" && f2 == "" {
+		if strings.ContainsAny(f1+f2, "\r") || !validUTF8(f1) || !validUTF8(f2) || f1 == "" && f2 == "" {
 			return
 		}
 		var b bytes.Buffer
