@@ -1,0 +1,236 @@
+package api
+
+import (
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/tollgate/tollgate/core"
+)
+
+// SignInRequest is the "signin" operation: apply one event to an account's
+// sign-in state under a policy. Kind is "pin" (the default) or "password"
+// and picks the policy's credential rule. State is what the previous call
+// returned (absent for a new account); Event is what happened. The host
+// keeps the state; see docs/credentials.md for every field.
+type SignInRequest struct {
+	Policy json.RawMessage `json:"policy,omitempty"`
+	Kind   string          `json:"kind,omitempty"`
+	State  SignInState     `json:"state"`
+	Event  SignInEvent     `json:"event"`
+}
+
+// SignInState is the JSON form of core.SignInState. Times are RFC 3339;
+// null or absent means unknown. LockedAt set means locked.
+type SignInState struct {
+	Failures    int            `json:"failures"`
+	LastFailure *string        `json:"last_failure"`
+	LockedAt    *string        `json:"locked_at"`
+	MustChange  bool           `json:"must_change"`
+	ChangedAt   *string        `json:"changed_at"`
+	LastSignIn  *string        `json:"last_signin"`
+	Inactive    bool           `json:"inactive"`
+	Sessions    map[string]int `json:"sessions,omitempty"`
+}
+
+// SignInEvent is the JSON form of core.SignInEvent. Type is one of signin,
+// signout, change, unlock, activate, require_change, check. Interface
+// defaults to telephony for a PIN and web for a password; By is "user"
+// (the default) or "admin".
+type SignInEvent struct {
+	Type       string `json:"type"`
+	At         string `json:"at"`
+	OK         bool   `json:"ok,omitempty"`
+	Interface  string `json:"interface,omitempty"`
+	By         string `json:"by,omitempty"`
+	MustChange bool   `json:"must_change,omitempty"`
+}
+
+// Bounds on state counters, so a corrupted stored state is refused rather
+// than carried along.
+const (
+	maxStateFailures = 1_000_000
+	maxStateSessions = 100_000
+)
+
+func init() {
+	register("signin", func(s *Session, req, out []byte) ([]byte, error) {
+		var r SignInRequest
+		if err := decodeStrict(req, &r); err != nil {
+			return nil, err
+		}
+		p, err := s.policy(r.Policy)
+		if err != nil {
+			return nil, err
+		}
+		kind := r.Kind
+		if kind == "" {
+			kind = "pin"
+		}
+		rule, ok := p.Rule(kind)
+		if !ok {
+			return nil, &Error{Code: ErrBadRequest, Field: "kind", Message: `kind must be "pin" or "password"`}
+		}
+		st, err := r.State.core()
+		if err != nil {
+			return nil, err
+		}
+		ev, err := r.Event.core(kind)
+		if err != nil {
+			return nil, err
+		}
+		next, d := core.SignIn(rule, &p.Account, st, ev)
+		out = append(out, `{"state":`...)
+		out = appendSignInState(out, &next)
+		out = append(out, `,"decision":`...)
+		out = appendDecision(out, &d)
+		return append(out, '}'), nil
+	})
+}
+
+func parseTime(field string, v *string) (time.Time, error) {
+	if v == nil || *v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, *v)
+	if err != nil {
+		return time.Time{}, &Error{Code: ErrBadRequest, Field: field, Message: "want an RFC 3339 time such as 2026-01-05T09:00:00Z"}
+	}
+	return t, nil
+}
+
+func (j *SignInState) core() (core.SignInState, error) {
+	var s core.SignInState
+	if j.Failures < 0 || j.Failures > maxStateFailures {
+		return s, &Error{Code: ErrBadRequest, Field: "state.failures", Message: "failures " + strconv.Itoa(j.Failures) + " outside 0.." + strconv.Itoa(maxStateFailures)}
+	}
+	s.Failures = j.Failures
+	var err error
+	if s.LastFailure, err = parseTime("state.last_failure", j.LastFailure); err != nil {
+		return s, err
+	}
+	if s.LockedAt, err = parseTime("state.locked_at", j.LockedAt); err != nil {
+		return s, err
+	}
+	s.Locked = !s.LockedAt.IsZero()
+	if s.ChangedAt, err = parseTime("state.changed_at", j.ChangedAt); err != nil {
+		return s, err
+	}
+	if s.LastSignIn, err = parseTime("state.last_signin", j.LastSignIn); err != nil {
+		return s, err
+	}
+	s.MustChange, s.Inactive = j.MustChange, j.Inactive
+	for name, n := range j.Sessions {
+		i, ok := core.ParseInterface(name)
+		if !ok || name == "visual_voicemail" {
+			return s, &Error{Code: ErrBadRequest, Field: "state.sessions", Message: "unknown interface; want telephony, imap or web"}
+		}
+		if n < 0 || n > maxStateSessions {
+			return s, &Error{Code: ErrBadRequest, Field: "state.sessions." + name, Message: "sessions " + strconv.Itoa(n) + " outside 0.." + strconv.Itoa(maxStateSessions)}
+		}
+		s.Sessions[i] = n
+	}
+	return s, nil
+}
+
+func (j *SignInEvent) core(kind string) (core.SignInEvent, error) {
+	var e core.SignInEvent
+	t, ok := core.ParseEventType(j.Type)
+	if !ok {
+		return e, &Error{Code: ErrBadRequest, Field: "event.type", Message: "want signin, signout, change, unlock, activate, require_change or check"}
+	}
+	e.Type = t
+	if j.At == "" {
+		return e, &Error{Code: ErrBadRequest, Field: "event.at", Message: "the event's time is required (core reads no clock)"}
+	}
+	at, err := parseTime("event.at", &j.At)
+	if err != nil {
+		return e, err
+	}
+	e.At = at
+	iface := j.Interface
+	if iface == "" {
+		iface = "telephony"
+		if kind == "password" {
+			iface = "web"
+		}
+	}
+	if e.Interface, ok = core.ParseInterface(iface); !ok {
+		return e, &Error{Code: ErrBadRequest, Field: "event.interface", Message: "want telephony, visual_voicemail, imap or web"}
+	}
+	switch j.By {
+	case "", "user":
+	case "admin":
+		e.ByAdmin = true
+	default:
+		return e, &Error{Code: ErrBadRequest, Field: "event.by", Message: `want "user" or "admin"`}
+	}
+	e.OK, e.MustChange = j.OK, j.MustChange
+	return e, nil
+}
+
+func appendTime(b []byte, t time.Time) []byte {
+	if t.IsZero() {
+		return append(b, "null"...)
+	}
+	return AppendString(b, t.UTC().Format(time.RFC3339Nano))
+}
+
+// appendSignInState writes every field, in a fixed order, so the state is
+// byte-identical across engines and round-trips through SignInState.
+func appendSignInState(b []byte, s *core.SignInState) []byte {
+	b = append(b, `{"failures":`...)
+	b = strconv.AppendInt(b, int64(s.Failures), 10)
+	b = append(b, `,"last_failure":`...)
+	b = appendTime(b, s.LastFailure)
+	b = append(b, `,"locked_at":`...)
+	if s.Locked {
+		b = appendTime(b, s.LockedAt)
+	} else {
+		b = append(b, "null"...)
+	}
+	b = append(b, `,"must_change":`...)
+	b = strconv.AppendBool(b, s.MustChange)
+	b = append(b, `,"changed_at":`...)
+	b = appendTime(b, s.ChangedAt)
+	b = append(b, `,"last_signin":`...)
+	b = appendTime(b, s.LastSignIn)
+	b = append(b, `,"inactive":`...)
+	b = strconv.AppendBool(b, s.Inactive)
+	b = append(b, `,"sessions":{`...)
+	for i := core.Interface(0); i < core.NumInterfaces; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = AppendString(b, i.String())
+		b = append(b, ':')
+		b = strconv.AppendInt(b, int64(s.Sessions[i]), 10)
+	}
+	return append(b, "}}"...)
+}
+
+// appendDecision writes {"code", "allowed", "must_change", "locked",
+// "locked_until", "admin_must_unlock", "reset_credential", "remaining",
+// "retry_at"}; locked_until and retry_at are null when not set, remaining
+// is -1 when failures are not limited.
+func appendDecision(b []byte, d *core.SignInDecision) []byte {
+	b = append(b, `{"code":`...)
+	b = AppendString(b, string(d.Code))
+	b = append(b, `,"allowed":`...)
+	b = strconv.AppendBool(b, d.Allowed)
+	b = append(b, `,"must_change":`...)
+	b = strconv.AppendBool(b, d.MustChange)
+	b = append(b, `,"locked":`...)
+	b = strconv.AppendBool(b, d.Locked)
+	b = append(b, `,"locked_until":`...)
+	b = appendTime(b, d.LockedUntil)
+	b = append(b, `,"admin_must_unlock":`...)
+	b = strconv.AppendBool(b, d.AdminMustUnlock)
+	b = append(b, `,"reset_credential":`...)
+	b = strconv.AppendBool(b, d.ResetCredential)
+	b = append(b, `,"remaining":`...)
+	b = strconv.AppendInt(b, int64(d.Remaining), 10)
+	b = append(b, `,"retry_at":`...)
+	b = appendTime(b, d.RetryAt)
+	return append(b, '}')
+}
