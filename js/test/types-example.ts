@@ -1,0 +1,39 @@
+// Type-checked (never run) by types.test.mjs against index.d.ts: the README's
+// use of the package, and misuses that must not compile.
+import { load, TollgateError, type Verdict, type DialResult, type Lang } from '@tollgate/tollgate';
+import { WASI, errno } from '@tollgate/tollgate/wasi';
+
+async function main(): Promise<void> {
+  const tg = await load({ lang: 'fr', stderr: (line: string) => void line });
+  const v: Verdict = tg.checkPin('2580', { extensions: ['4021'], first_name: 'Ada' }, { policy: 'cuc' });
+  const first: string | undefined = v.reasons[0]?.code;
+  const span: number | undefined = v.reasons[0]?.start;
+  const pw = tg.checkPassword('Lovelace1815', { alias: 'alovelace' }, { lang: 'en' });
+  const { handle } = tg.loadPolicy('cuc-esm');
+  tg.checkPassword('x', {}, { policy: handle });
+  const d: DialResult = tg.dial('9011441234567', { tables: 'default', table: 'Default Transfer' });
+  const blocked: boolean = !d.allowed && d.reason === 'matched';
+  const h = tg.verifyHash('{SSHA}abc', 'secret', { fips: true });
+  const ok: boolean = h.verified;
+  const lang: Lang = tg.lang;
+  await tg.setLang('en');
+  const shim = new WASI({ sleep: false });
+  const bad: number = errno.BADF;
+  try {
+    tg.lint('default');
+  } catch (e) {
+    if (e instanceof TollgateError) console.log(e.code, e.field);
+  }
+  console.log(first, span, pw.accepted, blocked, ok, lang, shim.calls, bad, tg.loadMillis);
+
+  // @ts-expect-error a PIN is a string
+  tg.checkPin(2580);
+  // @ts-expect-error context fields use the api's JSON names
+  tg.checkPin('1', { firstName: 'Ada' });
+  // @ts-expect-error only the bundled languages
+  await load({ lang: 'de' });
+  // @ts-expect-error a verdict has no score
+  console.log(v.score);
+}
+
+void main;
