@@ -1,0 +1,11 @@
+module github.com/tollgate/tollgate/bench
+
+go 1.26
+
+replace github.com/tollgate/tollgate => ../
+
+require (
+	github.com/ccojocar/zxcvbn-go v1.0.4
+	github.com/tollgate/tollgate v0.0.0
+	github.com/wagslane/go-password-validator v0.3.0
+)
