@@ -63,6 +63,12 @@ func ParsePolicy(data []byte) (*Policy, error) {
 		}
 		return Profile(name)
 	}
+	// A whole-document syntax check first: its error offsets are absolute,
+	// so a malformed file is reported by line and column.
+	var syntax json.RawMessage
+	if err := json.Unmarshal(data, &syntax); err != nil {
+		return nil, policySyntaxError(data, err)
+	}
 	top, err := readPolicyMembers(data, "")
 	if err != nil {
 		return nil, err
@@ -319,15 +325,13 @@ func policyJSONKind(raw []byte) string {
 func policySyntaxError(data []byte, err error) error {
 	var se *json.SyntaxError
 	if errors.As(err, &se) {
-		return &PolicyError{Msg: "malformed JSON at " + docPosition(data, se.Offset) + ": " + strings.TrimPrefix(se.Error(), "json: ")}
-	}
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return &PolicyError{Msg: "malformed JSON: the document ends early"}
+		// Offset counts the offending byte; point at it, not past it.
+		return &PolicyError{Msg: "malformed JSON at " + docPosition(data, se.Offset-1) + ": " + strings.TrimPrefix(se.Error(), "json: ")}
 	}
 	return &PolicyError{Msg: "malformed JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
 }
 
-// position renders a byte offset as "line L, column C" (1-based, columns
+// docPosition renders a byte offset as "line L, column C" (1-based, columns
 // in characters).
 func docPosition(data []byte, off int64) string {
 	off = min(max(off, 0), int64(len(data)))

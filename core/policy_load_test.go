@@ -3,6 +3,8 @@ package core
 import (
 	"encoding/json"
 	"errors"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -102,9 +104,9 @@ func TestParsePolicyErrors(t *testing.T) {
 		{`[]`, "", []string{"JSON object or a profile name string, not an array"}},
 		{`7`, "", []string{"not a number"}},
 		{``, "", []string{"malformed JSON"}},
-		{`{"pin": {"min_length": 6}`, "", []string{"malformed JSON", "ends early"}},
+		{`{"pin": {"min_length": 6}`, "", []string{"malformed JSON", "unexpected end of JSON input"}},
 		{"{\n  \"pin\": {\"min_length\": 6,}\n}", "", []string{"malformed JSON at line 2"}},
-		{`{} {}`, "", []string{"unexpected data after the object"}},
+		{`{} {}`, "", []string{"malformed JSON at line 1, column 4", "after top-level value"}},
 		{`"nope"`, "profile", []string{"not a built-in profile"}},
 	}
 	for _, tt := range tests {
@@ -172,4 +174,48 @@ func FuzzParsePolicy(f *testing.F) {
 			t.Fatalf("round trip differs: %+v vs %+v", p, q)
 		}
 	})
+}
+
+// TestSamplePolicies: the files in testdata/policies parse; those under
+// invalid/ fail on the field their name describes.
+func TestSamplePolicies(t *testing.T) {
+	valid, _ := filepath.Glob(filepath.Join("..", "testdata", "policies", "*.json"))
+	if len(valid) == 0 {
+		t.Fatal("no sample policies")
+	}
+	for _, f := range valid {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := ParsePolicy(data)
+		if err != nil {
+			t.Errorf("%s: %v", f, err)
+			continue
+		}
+		if p.Name == p.Extends {
+			t.Errorf("%s: a sample should name itself", f)
+		}
+	}
+	invalid := map[string]string{
+		"min-length-out-of-range.json": "pin.min_length",
+		"unknown-field.json":           "pin.min_lenght",
+		"malformed.json":               "",
+		"nist-composition.json":        "password.min_classes",
+	}
+	files, _ := filepath.Glob(filepath.Join("..", "testdata", "policies", "invalid", "*.json"))
+	if len(files) != len(invalid) {
+		t.Errorf("%d invalid samples, %d expected", len(files), len(invalid))
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = ParsePolicy(data)
+		var pe *PolicyError
+		if want, ok := invalid[filepath.Base(f)]; !ok || !errors.As(err, &pe) || pe.Field != want {
+			t.Errorf("%s: %v; want an error on %q", f, err, want)
+		}
+	}
 }

@@ -31,8 +31,9 @@ var policyFlagUsage = "policy: a built-in profile (" + strings.Join(core.Profile
 
 // resolvePolicy turns a --policy value into a policyArg. A built-in profile
 // name wins over a file of the same name (write ./cuc for the file); an
-// empty value is the default profile, cuc. A file is read but not checked
-// here: the engine validates it, so every engine reports the same errors.
+// empty value is the default profile, cuc. A file is read and checked to
+// be JSON, no more: the engine validates it, so every engine reports the
+// same errors.
 func resolvePolicy(v string) (policyArg, error) {
 	if v == "" {
 		v = core.DefaultProfile
@@ -60,6 +61,15 @@ func resolvePolicy(v string) (policyArg, error) {
 	b, err := os.ReadFile(v)
 	if err != nil {
 		return policyArg{}, fmt.Errorf("--policy: %v", err)
+	}
+	if !json.Valid(b) {
+		// The request embeds the document, so it must be JSON; the core's
+		// parser says where it is not.
+		_, err := core.ParsePolicy(b)
+		if err == nil {
+			err = fmt.Errorf("not JSON")
+		}
+		return policyArg{}, fmt.Errorf("--policy %s: %v", v, err)
 	}
 	return policyArg{Label: v, File: true, Doc: b}, nil
 }
