@@ -5,6 +5,7 @@
 #   make test-js    Node and browser tests (after js-deps)
 #   make js-deps    npm packages from js/package-lock.json, and chromium
 #   make demo       serves js/demo/ and wasm/tollgate.wasm on localhost
+#   make bench-js   size, instantiate time and per-call cost (Node and Go)
 
 NODE      ?= node
 NPM       ?= npm
@@ -18,7 +19,7 @@ TEST_TARGETS += test-js
 # apt-get as root, through sudo otherwise.
 APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
 
-.PHONY: js-deps test-js demo
+.PHONY: js-deps test-js demo bench-js
 
 ## js-deps: install what test-js needs, only when it is missing or stale.
 js-deps:
@@ -32,6 +33,13 @@ js-deps:
 ## test-js: node:test suites in js/test (unit, corpus parity, types, browser).
 test-js:
 	cd js && TOLLGATE_CHROMIUM=$(CHROMIUM) TOLLGATE_REQUIRE_BROWSER=1 $(NODE) --test --test-reporter=spec test/*.test.mjs
+
+## bench-js: module size over the wire, instantiate time and per-call cost
+## in Node, next to the same calls from Go (docs/performance.md). Chromium's
+## figures come from the browser test (out/browser-timings.json).
+bench-js:
+	$(NODE) js/bench/bench.mjs
+	$(GO) test -run '^$$' -bench Call -benchtime=200ms -count=3 ./js/internal/jsgen
 
 ## demo: the demo page on http://$(DEMO_HOST):$(DEMO_PORT)/demo/ (Ctrl-C stops it).
 demo:

@@ -185,11 +185,18 @@ test('timings (reported, not asserted)', { skip }, async (t) => {
   const sorted = [...verdictMillis].sort((a, b) => a - b);
   const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
   const wasm = server.log.find((e) => e.path === '/wasm/tollgate.wasm');
+  // The same measurements as js/bench/bench.mjs in Node, here in Chromium.
+  const inPage = await page.evaluate(async () => {
+    const bytes = new Uint8Array(await (await fetch('/wasm/tollgate.wasm')).arrayBuffer());
+    const { measure } = await import('/bench/measure.js');
+    return measure(bytes);
+  });
   const report = {
     chromium: await context.browser()?.version() ?? 'persistent context',
     module_load_ms: Math.round(loadMillis * 10) / 10,
     keystroke_to_verdict_ms: { n: sorted.length, median: +q(0.5).toFixed(2), p95: +q(0.95).toFixed(2), max: +sorted.at(-1).toFixed(2) },
     wasm_over_the_wire: { encoding: wasm?.encoding, bytes: wasm?.bytes },
+    measure: inPage,
   };
   t.diagnostic(JSON.stringify(report));
   mkdirSync(outDir, { recursive: true });

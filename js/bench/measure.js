@@ -1,0 +1,70 @@
+// Measurements shared by Node (bench.mjs) and Chromium (the browser test):
+// compile, instantiate + _initialize, and the cost of one call from JS.
+// Medians of several runs; numbers for docs/performance.md, never asserted.
+
+import { load } from '../tollgate.js';
+
+// The requests of the per-call figures; the Go side (js/internal/jsgen
+// BenchmarkCall) sends the same bytes.
+export const requests = {
+  pin: '{"pin":"730196","context":{"extensions":["4021"],"first_name":"Ada","last_name":"Lovelace"}}',
+  password: '{"password":"Lovelace1815!","context":{"alias":"alovelace","extensions":["4021"]}}',
+};
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+/** Times fn over n runs and returns the median in milliseconds. */
+async function timeMs(n, fn) {
+  const xs = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
+    xs.push(performance.now() - t0);
+  }
+  return median(xs);
+}
+
+// perCall returns nanoseconds per call of fn, the median of rounds of
+// batches sized to last about 100 ms.
+function perCall(fn, rounds = 5) {
+  // Warm up first: V8 compiles wasm functions lazily with a baseline
+  // compiler and tiers hot ones up later.
+  const warm = performance.now();
+  while (performance.now() - warm < 300) fn();
+  let n = 100;
+  for (;;) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) fn();
+    const ms = performance.now() - t0;
+    if (ms > 50) break;
+    n *= 2;
+  }
+  const xs = [];
+  for (let r = 0; r < rounds; r++) {
+    const t0 = performance.now();
+    for (let i = 0; i < n; i++) fn();
+    xs.push(((performance.now() - t0) * 1e6) / n);
+  }
+  return median(xs);
+}
+
+/** Runs every measurement on the module bytes; returns a plain object. */
+export async function measure(bytes) {
+  const compileMs = await timeMs(5, () => WebAssembly.compile(bytes));
+  const module = await WebAssembly.compile(bytes);
+  const instantiateMs = await timeMs(5, () => load({ module }));
+  const tg = await load({ module });
+  const out = { bytes: bytes.byteLength, compileMs, instantiateMs, callNs: {} };
+  for (const [op, req] of Object.entries(requests)) {
+    out.callNs[`${op} callText`] = perCall(() => tg.callText(op, req));
+  }
+  const ctx = JSON.parse(requests.pin).context;
+  out.callNs['checkPin (objects)'] = perCall(() => tg.checkPin('730196', ctx));
+  const pctx = JSON.parse(requests.password).context;
+  out.callNs['checkPassword (objects)'] = perCall(() => tg.checkPassword('Lovelace1815!', pctx));
+  out.callNs['unknown op (boundary only)'] = perCall(() => tg.callText('x', '{}'));
+  for (const k of Object.keys(out.callNs)) out.callNs[k] = Math.round(out.callNs[k]);
+  out.compileMs = +compileMs.toFixed(1);
+  out.instantiateMs = +instantiateMs.toFixed(1);
+  return out;
+}

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"testing"
+
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/host"
+)
+
+// benchRequests are the bytes js/bench/measure.js sends, so that the Go and
+// JS per-call figures in docs/performance.md compare the same work.
+var benchRequests = []struct{ op, req string }{
+	{"pin", `{"pin":"730196","context":{"extensions":["4021"],"first_name":"Ada","last_name":"Lovelace"}}`},
+	{"password", `{"password":"Lovelace1815!","context":{"alias":"alovelace","extensions":["4021"]}}`},
+}
+
+// BenchmarkCall runs the JS benchmark's requests natively and on the
+// committed module under wazero (the Go host), for the JS-versus-Go ratio.
+func BenchmarkCall(b *testing.B) {
+	ctx := context.Background()
+	wasm, err := host.NewWasm(ctx, host.Options{Instances: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer wasm.Close()
+	s := api.NewSession()
+	for _, r := range benchRequests {
+		req := []byte(r.req)
+		want, _ := s.Do(r.op, req, nil)
+		b.Run(r.op+"/native", func(b *testing.B) {
+			b.ReportAllocs()
+			var out []byte
+			for b.Loop() {
+				out, _ = s.Do(r.op, req, out[:0])
+			}
+			if string(out) != string(want) {
+				b.Fatalf("native response changed: %s", out)
+			}
+		})
+		b.Run(r.op+"/wazero", func(b *testing.B) {
+			b.ReportAllocs()
+			var got []byte
+			for b.Loop() {
+				got, _ = wasm.Do(ctx, r.op, req)
+			}
+			if string(got) != string(want) {
+				b.Fatalf("wazero response differs from native:\n%s\n%s", got, want)
+			}
+		})
+	}
+}
