@@ -117,7 +117,7 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 		return nil, fmt.Errorf("%s: %w", in.Name, err)
 	}
 	defer func() { rc.Close() }()
-	cr, enc, lay, err := openCSV(&countingReader{r: rc, n: &read}, in.Name)
+	cr, enc, lay, err := openCSV(&countingReader{r: rc, n: &read}, in.Name, true)
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +143,7 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 				return nil, fmt.Errorf("%s: %w", in.Name, err)
 			}
 			read.Store(0)
-			if cr, _, _, err = openCSV(&countingReader{r: rc, n: &read}, in.Name); err != nil {
+			if cr, _, _, err = openCSV(&countingReader{r: rc, n: &read}, in.Name, true); err != nil {
 				return nil, err
 			}
 			if cfg.Exhaustive && hasPINHash {
@@ -172,7 +172,7 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 }
 
 // openCSV decodes the input and reads its header.
-func openCSV(r io.Reader, name string) (*csvReader, string, *layout, error) {
+func openCSV(r io.Reader, name string, auditing bool) (*csvReader, string, *layout, error) {
 	dec, enc, err := decodeInput(r)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("%s: %w", name, err)
@@ -189,6 +189,9 @@ func openCSV(r io.Reader, name string) (*csvReader, string, *layout, error) {
 		return nil, "", nil, fmt.Errorf("%s: line %d: header: %s", name, h.line, h.bad)
 	}
 	lay, err := newLayout(h.fields)
+	if err == nil && auditing {
+		err = lay.auditable(h.fields)
+	}
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("%s: line %d: %w", name, h.line, err)
 	}

@@ -35,8 +35,9 @@ type rowScratch struct {
 	rec  recScratch
 }
 
-// check audits one well-formed row.
-func (c *checker) check(ctx context.Context, fields []string, s *rowScratch, out *Record) {
+// userOf reads a row's context (alias, names, extensions, date of
+// birth) and its class of service into out.
+func (c *checker) userOf(fields []string, s *rowScratch, out *Record) user {
 	l := c.lay
 	out.Alias = l.get(fields, FieldAlias)
 	out.COS = l.get(fields, FieldCOS)
@@ -62,7 +63,13 @@ func (c *checker) check(ctx context.Context, fields []string, s *rowScratch, out
 			out.add(CodeInvalidValue, FieldDOB, "not a date (write YYYY-MM-DD, MM/DD/YYYY or YYYYMMDD); the date rule ran without it")
 		}
 	}
+	return u
+}
 
+// check audits one well-formed row.
+func (c *checker) check(ctx context.Context, fields []string, s *rowScratch, out *Record) {
+	l := c.lay
+	u := c.userOf(fields, s, out)
 	pin := l.get(fields, FieldPIN)
 	if pin != "" {
 		s.req = c.pinRequest(s.req[:0], pin, &u)

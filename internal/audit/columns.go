@@ -95,8 +95,7 @@ type layout struct {
 	ignored []string // headers neither recognized nor Junk, as written
 }
 
-// newLayout maps a header record. It fails when a field appears twice or
-// when no column the audit can check is present.
+// newLayout maps a header record. It fails when a field appears twice.
 func newLayout(header []string) (*layout, error) {
 	l := &layout{width: len(header), col: map[string]int{}}
 	for i, h := range header {
@@ -126,16 +125,20 @@ func newLayout(header []string) (*layout, error) {
 		l.ignored = append(l.ignored, h)
 	}
 	sort.Slice(l.numbers, func(a, b int) bool { return l.numbers[a].index < l.numbers[b].index })
-	checkable := len(l.numbers) > 0
+	return l, nil
+}
+
+// auditable fails when no column the audit can check is present.
+func (l *layout) auditable(header []string) error {
+	if len(l.numbers) > 0 {
+		return nil
+	}
 	for _, f := range []string{FieldPIN, FieldPassword, FieldPINHash, FieldPasswordHash} {
 		if _, ok := l.col[f]; ok {
-			checkable = true
+			return nil
 		}
 	}
-	if !checkable {
-		return nil, fmt.Errorf("header: no column to audit (want a PIN, password, PIN hash, password hash or phone number column; see docs/audit.md); header was %q", strings.Join(header, ","))
-	}
-	return l, nil
+	return fmt.Errorf("header: no column to audit (want a PIN, password, PIN hash, password hash or phone number column; see docs/audit.md); header was %q", strings.Join(header, ","))
 }
 
 // get returns the field f of a row, trimmed, with BAT's %null% read as
