@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/core/dialplan"
+)
+
+func init() {
+	register(&command{
+		name:    "dial",
+		summary: "check dialed numbers against toll-fraud restriction tables (exit 0 allowed, 1 blocked)",
+		run:     runDial,
+	})
+}
+
+const dialUsage = `Usage: tollgate dial [--tables FILE] [--table NAME | --cos NAME --feature F] [--json]
+                     [--engine E] NUMBER... | --file FILE|-
+
+Checks dialed numbers against a restriction table. Without --tables the
+built-in Cisco defaults are used (tables "Default Transfer", "Default
+Outdial", "Default Fax", "Default System Transfer", class of service
+"Default"); --tables recommended picks the stricter built-in set. FILE may be
+a tables document (docs/tables.md), a Unity Connection CUPI JSON export, an
+Asterisk extensions.conf or Exchange UM dialing-rule strings. Without --table
+or --cos, "Default Transfer" (or the file's first table) is used.
+
+--file reads one number per line (- for standard input) and streams the
+results, so it handles millions of numbers in bounded memory.
+
+--json prints one JSON object per number, in order:
+  {"number", "allowed", "reason", "table", "row", "pattern"}
+reason is matched, too_short, too_long, invalid, no_match or timeout.
+
+Exit status: 0 all allowed, 1 any blocked, 2 usage or configuration error.
+`
+
+// tablesRef loads the tables a --tables value names into the engine and
+// returns the handle to put in requests. "" is the built-in default set;
+// "default" and "recommended" name built-in sets; anything else is a file,
+// converted to a tables document when it is in an import format.
+func tablesRef(c caller, v string) (string, error) {
+	var doc []byte
+	switch v {
+	case "", dialplan.SetDefault, dialplan.SetRecommended:
+		if v == "" {
+			v = dialplan.SetDefault
+		}
+		doc = strconv.AppendQuote(nil, v)
+	default:
+		data, err := os.ReadFile(v)
+		if err != nil {
+			return "", err
+		}
+		if dialplan.Detect(v, data) == dialplan.FormatTables {
+			doc = data
+		} else {
+			d, err := dialplan.Import(v, data)
+			if err != nil {
+				return "", err
+			}
+			if doc, err = json.Marshal(d); err != nil {
+				return "", err
+			}
+		}
+	}
+	resp, err := c.Do("tables.load", doc)
+	if err != nil {
+		return "", fmt.Errorf("%s: %s", v, errorMessage(resp, err))
+	}
+	var r struct {
+		Handle int `json:"handle"`
+	}
+	if err := json.Unmarshal(resp, &r); err != nil {
+		return "", err
+	}
+	return strconv.Itoa(r.Handle), nil
+}
+
+// errorMessage extracts the message of an api error response.
+func errorMessage(resp []byte, err error) string {
+	var e struct {
+		Error api.Error `json:"error"`
+	}
+	if json.Unmarshal(resp, &e) == nil && e.Error.Message != "" {
+		return e.Error.Message
+	}
+	return err.Error()
+}
+
+func runDial(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	const who = "tollgate dial"
+	fs := flag.NewFlagSet(who, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	tables := fs.String("tables", "", "tables: default, recommended, or a file (tables JSON, CUPI JSON, extensions.conf, Exchange rules)")
+	table := fs.String("table", "", "the table to use (default: Default Transfer, or the file's first table)")
+	cos := fs.String("cos", "", "a class of service; with --feature picks its table")
+	feature := fs.String("feature", "", "transfer, outdial, fax or system_transfer (with --cos)")
+	file := fs.String("file", "", "read numbers from FILE, one per line; - for standard input")
+	asJSON := fs.Bool("json", false, "print JSON Lines, one object per number")
+	engine := engineFlag(fs)
+	if err := fs.Parse(args); err != nil {
+		if err == flag.ErrHelp {
+			io.WriteString(stdout, dialUsage+"\nFlags:\n")
+			fs.SetOutput(stdout)
+			fs.PrintDefaults()
+			return exitOK
+		}
+		fmt.Fprintf(stderr, "%s: %v\nRun 'tollgate dial --help' for usage.\n", who, err)
+		return exitUsage
+	}
+	numbers := fs.Args()
+	switch {
+	case *file == "" && len(numbers) == 0:
+		fmt.Fprintf(stderr, "%s: give numbers to check, or --file FILE|-\nRun 'tollgate dial --help' for usage.\n", who)
+		return exitUsage
+	case *file != "" && len(numbers) > 0:
+		fmt.Fprintf(stderr, "%s: give numbers or --file, not both\n", who)
+		return exitUsage
+	case *table != "" && *cos != "":
+		fmt.Fprintf(stderr, "%s: --table and --cos exclude each other\n", who)
+		return exitUsage
+	case (*cos == "") != (*feature == ""):
+		fmt.Fprintf(stderr, "%s: --cos and --feature go together\n", who)
+		return exitUsage
+	}
+	c, err := openCaller(*engine)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		return exitUsage
+	}
+	defer c.Close()
+	handle, err := tablesRef(c, *tables)
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		return exitUsage
+	}
+	// Every request shares this prefix; only the number changes.
+	prefix := []byte(`{"tables":` + handle)
+	if *table != "" {
+		prefix = append(append(prefix, `,"table":`...), api.AppendString(nil, *table)...)
+	}
+	if *cos != "" {
+		prefix = append(append(prefix, `,"cos":`...), api.AppendString(nil, *cos)...)
+		prefix = append(append(prefix, `,"feature":`...), api.AppendString(nil, *feature)...)
+	}
+	prefix = append(prefix, `,"number":`...)
+
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	defer out.Flush()
+	status := exitOK
+	req := make([]byte, 0, 256)
+	check := func(number string) bool {
+		req = api.AppendString(append(req[:0], prefix...), number)
+		req = append(req, '}')
+		resp, err := c.Do("dial", req)
+		if err != nil {
+			out.Flush()
+			fmt.Fprintf(stderr, "%s: %s\n", who, errorMessage(resp, err))
+			status = exitUsage
+			return false
+		}
+		if !bytes.Contains(resp, []byte(`"allowed":true`)) {
+			status = exitRefused
+		}
+		if *asJSON {
+			out.Write(resp)
+			out.WriteByte('\n')
+		} else {
+			writeDialText(out, resp)
+		}
+		return true
+	}
+	if *file == "" {
+		for _, n := range numbers {
+			if !check(n) {
+				return exitUsage
+			}
+		}
+		return status
+	}
+	var in io.Reader = stdin
+	if *file != "-" {
+		f, err := os.Open(*file)
+		if err != nil {
+			fmt.Fprintf(stderr, "%s: %v\n", who, err)
+			return exitUsage
+		}
+		defer f.Close()
+		in = f
+	}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	line := 0
+	for sc.Scan() {
+		line++
+		n := strings.TrimSpace(sc.Text())
+		if n == "" {
+			continue
+		}
+		if !check(n) {
+			return exitUsage
+		}
+	}
+	if err := sc.Err(); err != nil {
+		out.Flush()
+		fmt.Fprintf(stderr, "%s: %s: line %d: %v\n", who, *file, line+1, err)
+		return exitUsage
+	}
+	return status
+}
+
+// writeDialText prints one result for people:
+//
+//	blocked  914085551234  Default Transfer row 0 91???????*
+func writeDialText(w *bufio.Writer, resp []byte) {
+	var r struct {
+		Number  string `json:"number"`
+		Allowed bool   `json:"allowed"`
+		Reason  string `json:"reason"`
+		Table   string `json:"table"`
+		Row     int    `json:"row"`
+		Pattern string `json:"pattern"`
+	}
+	if err := json.Unmarshal(resp, &r); err != nil {
+		w.Write(resp)
+		w.WriteByte('\n')
+		return
+	}
+	verdict := "blocked"
+	if r.Allowed {
+		verdict = "allowed"
+	}
+	switch {
+	case r.Row >= 0:
+		fmt.Fprintf(w, "%s  %s  %s row %d %s\n", verdict, r.Number, r.Table, r.Row, r.Pattern)
+	default:
+		fmt.Fprintf(w, "%s  %s  %s: %s\n", verdict, r.Number, r.Table, strings.ReplaceAll(r.Reason, "_", " "))
+	}
+}
