@@ -3,6 +3,9 @@ package core
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -131,6 +134,51 @@ func TestProfileRoundTrip(t *testing.T) {
 		}
 		if !reflect.DeepEqual(p, q) {
 			t.Errorf("%s: round trip differs:\n got %+v\nwant %+v", name, q, p)
+		}
+	}
+}
+
+// TestPolicyDocDefaults keeps the defaults table in docs/policy.md equal
+// to the profiles.
+func TestPolicyDocDefaults(t *testing.T) {
+	doc, err := os.ReadFile(filepath.Join("..", "docs", "policy.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, table, ok := strings.Cut(string(doc), "Defaults per profile")
+	table, _, ok2 := strings.Cut(table, "### Where the defaults come from")
+	if !ok || !ok2 {
+		t.Fatal("docs/policy.md: defaults section not found")
+	}
+	want := map[string][]string{} // "pin.min_length" -> values per profile
+	for _, name := range ProfileNames() {
+		p, _ := Profile(name)
+		b, _ := json.Marshal(p)
+		var m map[string]any
+		json.Unmarshal(b, &m)
+		for _, section := range []string{"pin", "password", "account"} {
+			for field, v := range m[section].(map[string]any) {
+				want[section+"."+field] = append(want[section+"."+field], fmt.Sprint(v))
+			}
+		}
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(table, "\n") {
+		cells := strings.Split(strings.Trim(line, "| "), " | ")
+		if len(cells) != 1+len(ProfileNames()) || !strings.HasPrefix(cells[0], "`") {
+			continue
+		}
+		field := strings.Trim(cells[0], "`")
+		seen[field] = true
+		if w, ok := want[field]; !ok {
+			t.Errorf("docs/policy.md: %s is not a policy field", field)
+		} else if got := strings.Join(cells[1:], " "); got != strings.Join(w, " ") {
+			t.Errorf("docs/policy.md: %s = %s; the profiles say %s", field, got, strings.Join(w, " "))
+		}
+	}
+	for field := range want {
+		if !seen[field] {
+			t.Errorf("docs/policy.md: defaults table lacks %s", field)
 		}
 	}
 }
