@@ -33,7 +33,6 @@ func profile(tb testing.TB, name string) *core.Policy {
 }
 
 var sinkInt int
-var sinkFloat float64
 
 func BenchmarkPIN(b *testing.B) {
 	for _, name := range []string{"cuc", "nist-800-63b-4"} {
