@@ -31,6 +31,9 @@ type Engine interface {
 	// string, or a policy object) and returns the engine-wide handle.
 	LoadPolicy(ctx context.Context, doc []byte) (int, error)
 
+	// Dialer is the scalar restriction-table path.
+	Dialer
+
 	// Name is "wasm" or "native".
 	Name() string
 
@@ -123,6 +126,9 @@ type worker interface {
 	// discarded.
 	do(ctx context.Context, op string, req []byte) (resp []byte, opErr error, fault error)
 	close()
+	tableIndex(ctx context.Context, tables int, name string) (int, error)
+	dial(ctx context.Context, tables, table int, number []byte) (DialResult, error)
+	dialBatch(ctx context.Context, tables, table int, numbers [][]byte, out []DialResult) error
 	// replayed is how many entries of the load log the worker has applied.
 	replayed() *int
 }

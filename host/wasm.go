@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	tollgate "github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/internal/abi"
 )
 
@@ -148,8 +151,10 @@ func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error)
 	}
 	// Real clocks and randomness: wazero's defaults are deterministic
 	// fakes, and regexp2's match timeout reads the clock. No stdout or
-	// stderr: nothing the guest prints can leak an input.
-	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions(abi.ExportInitialize).
+	// stderr: nothing the guest prints can leak an input. GOGC=off makes
+	// initialisation skip collections; the module then sets its own
+	// steady-state GC percent (wasm/main.go).
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions(abi.ExportInitialize).WithEnv("GOGC", "off").
 		WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(rand.Reader)
 	return &compiled{rt: rt, cm: cm, cfg: cfg}, nil
 }
@@ -292,4 +297,133 @@ func (w *Wasm) fault(ctx context.Context, kind uint32) error {
 	}
 	w.put(wk, f != nil)
 	return f
+}
+
+// Wasm dial: the module's scalar exports.
+
+// status turns a negative export result into an error; a panic is a fault.
+func (w *wasmWorker) status(op string, r int32) error {
+	switch -r {
+	case abi.StatusNoHandle:
+		return ErrNoTable
+	case abi.StatusPanic:
+		return &Fault{Op: op, Status: abi.StatusName(-r)}
+	}
+	return errors.New("tollgate: " + op + ": " + abi.StatusName(-r))
+}
+
+func (w *wasmWorker) tableIndex(ctx context.Context, th int, name string) (int, error) {
+	if w.indexFn == nil {
+		return 0, errNoDialExports
+	}
+	if err := w.ensure(ctx, abi.ExportTableIndex, uint64(len(name))); err != nil {
+		return 0, err
+	}
+	w.mem.WriteString(w.ptr, name)
+	w.stack[0], w.stack[1] = uint64(uint32(th)), uint64(len(name))
+	if err := w.indexFn.CallWithStack(ctx, w.stack); err != nil {
+		return 0, &Fault{Op: abi.ExportTableIndex, Status: "trap", Err: err}
+	}
+	if r := int32(w.stack[0]); r < 0 {
+		return 0, w.status(abi.ExportTableIndex, r)
+	} else {
+		return int(r), nil
+	}
+}
+
+var errNoDialExports = errors.New("tollgate: this module has no dial exports")
+
+func (w *wasmWorker) dial(ctx context.Context, th, ti int, number []byte) (DialResult, error) {
+	if w.dialFn == nil {
+		return DialResult{}, errNoDialExports
+	}
+	if uint64(len(number)) > uint64(w.cap) {
+		if err := w.ensure(ctx, abi.ExportDial, uint64(len(number))); err != nil {
+			return DialResult{}, err
+		}
+	}
+	w.mem.Write(w.ptr, number)
+	w.stack[0], w.stack[1], w.stack[2] = uint64(uint32(th)), uint64(uint32(ti)), uint64(len(number))
+	if err := w.dialFn.CallWithStack(ctx, w.stack); err != nil {
+		return DialResult{}, &Fault{Op: abi.ExportDial, Status: "trap", Err: err}
+	}
+	r := int32(w.stack[0])
+	if r < 0 {
+		return DialResult{}, w.status(abi.ExportDial, r)
+	}
+	return unpackDial(uint32(r)), nil
+}
+
+func unpackDial(r uint32) DialResult {
+	allowed, reason, normalized, row, alt := abi.UnpackDial(r)
+	return DialResult{Allowed: allowed, Reason: dialplan.Reason(reason), Row: row, Alt: alt, Normalized: normalized}
+}
+
+// batchChunk is the buffer a batch is cut to fit: large enough that the
+// crossing is amortised, small enough to stay in cache.
+const batchChunk = 256 << 10
+
+func (w *wasmWorker) dialBatch(ctx context.Context, th, ti int, numbers [][]byte, out []DialResult) error {
+	if w.batchFn == nil {
+		return errNoDialExports
+	}
+	if err := w.ensure(ctx, abi.ExportDialBatch, batchChunk); err != nil {
+		return err
+	}
+	for len(numbers) > 0 {
+		// Fill the buffer: numbers and newlines, then 4 bytes of result
+		// per number after the input (4-byte aligned).
+		view, ok := w.mem.Read(w.ptr, w.cap)
+		if !ok {
+			return &Fault{Op: abi.ExportDialBatch, Status: "bad_buffer"}
+		}
+		in, n := 0, 0
+		for n < len(numbers) {
+			num := numbers[n]
+			if (in+len(num)+1+3)&^3+4*(n+1) > len(view) {
+				break
+			}
+			for _, c := range num {
+				if c == '\n' {
+					return fmt.Errorf("%w (number %d)", ErrNewline, len(out)-len(numbers)+n)
+				}
+			}
+			in += copy(view[in:], num)
+			view[in] = '\n'
+			in++
+			n++
+		}
+		if n == 0 {
+			// One number larger than the buffer: grow it and retry.
+			if err := w.ensure(ctx, abi.ExportDialBatch, uint64(2*len(numbers[0])+16)); err != nil {
+				return err
+			}
+			continue
+		}
+		w.stack[0], w.stack[1], w.stack[2] = uint64(uint32(th)), uint64(uint32(ti)), uint64(in)
+		if err := w.batchFn.CallWithStack(ctx, w.stack); err != nil {
+			return &Fault{Op: abi.ExportDialBatch, Status: "trap", Err: err}
+		}
+		r := int32(w.stack[0])
+		if r < 0 {
+			return w.status(abi.ExportDialBatch, r)
+		}
+		if int(r) != n {
+			return &Fault{Op: abi.ExportDialBatch, Status: "bad_response"}
+		}
+		res, ok := w.mem.Read(w.ptr+uint32((in+3)&^3), uint32(4*n))
+		if !ok {
+			return &Fault{Op: abi.ExportDialBatch, Status: "bad_response"}
+		}
+		dst := out[len(out)-len(numbers):]
+		for i := range n {
+			p := int32(binary.LittleEndian.Uint32(res[4*i:]))
+			if p < 0 {
+				return w.status(abi.ExportDialBatch, p)
+			}
+			dst[i] = unpackDial(uint32(p))
+		}
+		numbers = numbers[n:]
+	}
+	return nil
 }

@@ -11,6 +11,7 @@
 package main
 
 import (
+	"runtime/debug"
 	"unsafe"
 
 	"github.com/tollgate/tollgate/api"
@@ -30,6 +31,18 @@ var (
 
 // main never runs in a reactor; setup happens in package initialisation.
 func main() {}
+
+// gcPercent is the collector's setting once the module is initialised.
+// Collections are costly in wasm (one thread, no concurrent marking): at
+// Go's default of 100 a PIN check spends more time collecting than
+// checking. 400 keeps an instance's heap to a few tens of MiB.
+const gcPercent = 400
+
+// This init runs after every package's: hosts may start the module with
+// GOGC=off in its environment so that initialisation runs without
+// collections (about 4x faster to instantiate), and steady state collects
+// at gcPercent whatever the environment said.
+func init() { debug.SetGCPercent(gcPercent) }
 
 //go:wasmexport abi_version
 func abiVersion() uint32 { return abi.Version }

@@ -113,42 +113,50 @@ func UnpackCall(r uint32) (status, n uint32) { return r >> LenBits, r & MaxBuf }
 
 // Dial results. A non-negative dial result packs:
 //
-//	bit  0      allowed
-//	bits 1..3   reason: DialMatched, DialTooShort, DialTooLong, DialInvalid
-//	bit  4      normalized: separators (space - ( ) .) were dropped
-//	bits 8..30  row + 1 of the matching row in the table; 0 when no row
-//	            matched (a length or character refusal)
+//	bit  0       allowed
+//	bits 1..3    reason: DialMatched ... DialTimeout (core/dialplan's Reason)
+//	bit  4       normalized: separators (space - ( ) .) were dropped
+//	bits 5..11   alt: 0 for the row's own pattern, k for its twin behind
+//	             trunk access code k-1
+//	bits 12..30  row + 1 of the deciding row; 0 when no row decided (a
+//	             length or character refusal, no match, a timeout)
+//
+// A result whose row or alt does not fit is returned as -StatusTooLarge.
 const (
 	DialMatched  = 0
 	DialTooShort = 1
 	DialTooLong  = 2
 	DialInvalid  = 3
+	DialNoMatch  = 4
+	DialTimeout  = 5
 
 	DialAllowedBit    = 1 << 0
 	DialReasonShift   = 1
 	DialReasonMask    = 7
 	DialNormalizedBit = 1 << 4
-	DialRowShift      = 8
+	DialAltShift      = 5
+	DialAltMask       = 127
+	DialRowShift      = 12
+	// DialMaxRow is the largest row index a dial result can carry.
+	DialMaxRow = 1<<19 - 2
 )
+
+var dialReasons = [...]string{"matched", "too_short", "too_long", "invalid", "no_match", "timeout"}
 
 // DialReasonName returns the api's reason string for a dial reason.
 func DialReasonName(r uint32) string {
-	switch r {
-	case DialMatched:
-		return "matched"
-	case DialTooShort:
-		return "too_short"
-	case DialTooLong:
-		return "too_long"
-	case DialInvalid:
-		return "invalid"
+	if int(r) < len(dialReasons) {
+		return dialReasons[r]
 	}
 	return "unknown"
 }
 
-// PackDial packs a dial result; row is -1 when no row matched.
-func PackDial(allowed bool, reason uint32, normalized bool, row int) uint32 {
-	var r uint32
+// PackDial packs a dial result; row is -1 when no row decided. ok is false
+// when row or alt is out of range.
+func PackDial(allowed bool, reason uint32, normalized bool, row, alt int) (r uint32, ok bool) {
+	if row > DialMaxRow || alt < 0 || alt > DialAltMask {
+		return 0, false
+	}
 	if allowed {
 		r |= DialAllowedBit
 	}
@@ -156,16 +164,17 @@ func PackDial(allowed bool, reason uint32, normalized bool, row int) uint32 {
 	if normalized {
 		r |= DialNormalizedBit
 	}
+	r |= uint32(alt) << DialAltShift
 	if row >= 0 {
 		r |= uint32(row+1) << DialRowShift
 	}
-	return r
+	return r, true
 }
 
-// UnpackDial splits a non-negative dial result; row is -1 when none matched.
-func UnpackDial(r uint32) (allowed bool, reason uint32, normalized bool, row int) {
+// UnpackDial splits a non-negative dial result; row is -1 when none decided.
+func UnpackDial(r uint32) (allowed bool, reason uint32, normalized bool, row, alt int) {
 	return r&DialAllowedBit != 0, r >> DialReasonShift & DialReasonMask,
-		r&DialNormalizedBit != 0, int(r>>DialRowShift) - 1
+		r&DialNormalizedBit != 0, int(r>>DialRowShift) - 1, int(r >> DialAltShift & DialAltMask)
 }
 
 // BuildArgs are the go build arguments that make wasm/tollgate.wasm; with

@@ -49,7 +49,8 @@ func golden() ([]byte, error) {
 		Limits: map[string]int{"initial_buf": InitialBuf, "max_buf": MaxBuf, "len_bits": LenBits},
 		Dial: map[string]int{
 			"allowed_bit": DialAllowedBit, "reason_shift": DialReasonShift, "reason_mask": DialReasonMask,
-			"normalized_bit": DialNormalizedBit, "row_shift": DialRowShift,
+			"normalized_bit": DialNormalizedBit, "alt_shift": DialAltShift, "alt_mask": DialAltMask,
+			"row_shift": DialRowShift, "max_row": DialMaxRow,
 		},
 		Reasons: map[string]string{},
 		Build:   map[string]any{"go": BuildGo, "args": BuildArgs},
@@ -122,15 +123,22 @@ func TestPacking(t *testing.T) {
 		allowed    bool
 		reason     uint32
 		normalized bool
-		row        int
-	}{{true, DialMatched, false, 0}, {false, DialMatched, true, 41}, {false, DialTooLong, false, -1}, {false, DialInvalid, true, -1}, {true, DialMatched, false, 1<<23 - 2}} {
-		r := PackDial(c.allowed, c.reason, c.normalized, c.row)
-		if int32(r) < 0 {
-			t.Errorf("PackDial%v = %#x is negative as an i32", c, r)
+		row, alt   int
+	}{{true, DialMatched, false, 0, 0}, {false, DialMatched, true, 41, 2}, {false, DialTooLong, false, -1, 0},
+		{false, DialInvalid, true, -1, 0}, {true, DialTimeout, false, DialMaxRow, DialAltMask}} {
+		r, ok := PackDial(c.allowed, c.reason, c.normalized, c.row, c.alt)
+		if !ok || int32(r) < 0 {
+			t.Errorf("PackDial%v = %#x, %v: want a non-negative i32", c, r, ok)
 		}
-		a, re, no, ro := UnpackDial(r)
-		if a != c.allowed || re != c.reason || no != c.normalized || ro != c.row {
-			t.Errorf("UnpackDial(PackDial%v) = %v %v %v %v", c, a, re, no, ro)
+		a, re, no, ro, al := UnpackDial(r)
+		if a != c.allowed || re != c.reason || no != c.normalized || ro != c.row || al != c.alt {
+			t.Errorf("UnpackDial(PackDial%v) = %v %v %v %v %v", c, a, re, no, ro, al)
 		}
+	}
+	if _, ok := PackDial(true, 0, false, DialMaxRow+1, 0); ok {
+		t.Error("PackDial accepted a row beyond DialMaxRow")
+	}
+	if _, ok := PackDial(true, 0, false, 0, DialAltMask+1); ok {
+		t.Error("PackDial accepted an alt beyond DialAltMask")
 	}
 }

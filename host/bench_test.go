@@ -1,0 +1,136 @@
+package host
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	tollgate "github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/api"
+)
+
+// Benchmarks for docs/performance.md ("WebAssembly engine versus native").
+// Compare native and wasm sub-benchmarks of one run as ratios:
+//
+//	go test -run '^$' -bench . -benchtime=200ms -count=3 ./host
+
+var benchOps = []struct{ name, op, req string }{
+	{"pin", "pin", `{"policy":"cuc","pin":"135792","context":{"extensions":["36697"],"first_name":"Ann","last_name":"Lee"}}`},
+	{"pin-refused", "pin", `{"policy":"cuc","pin":"123456","context":{"extensions":["36697"]}}`},
+	{"password", "password", `{"policy":"cuc","password":"Tr0ub4dor&3x!","context":{"alias":"jdoe"}}`},
+	{"hash.verify-sha1", "hash.verify", `{"record":"{SHA}fEqNCco3Yq9h5ZUglD3CZJT4lBs=","secret":"123456"}`},
+	{"unknown-op", "nop", `{}`},
+}
+
+func benchEngines(b *testing.B) []Engine {
+	w, err := NewWasm(context.Background(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { w.Close() })
+	return []Engine{NewNative(Options{}), w}
+}
+
+// BenchmarkOp is each operation through Engine.Do, native against wasm.
+func BenchmarkOp(b *testing.B) {
+	ctx := context.Background()
+	for _, e := range benchEngines(b) {
+		for _, o := range benchOps {
+			req := []byte(o.req)
+			b.Run(o.name+"/"+e.Name(), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					e.Do(ctx, o.op, req)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkOverhead is the cost of crossing into the module: an export that
+// does nothing (buf_cap) through CallWithStack, against calling the
+// native dispatcher for an unknown op, the cheapest api path.
+func BenchmarkOverhead(b *testing.B) {
+	w := newBenchWasm(b)
+	wk, err := w.get(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ww := wk.(*wasmWorker)
+	b.Run("export-nop/wasm", func(b *testing.B) {
+		ctx := context.Background()
+		for b.Loop() {
+			ww.capFn.CallWithStack(ctx, ww.stack)
+		}
+	})
+	b.Run("call-unknown-op/wasm", func(b *testing.B) {
+		ctx := context.Background()
+		for b.Loop() {
+			ww.do(ctx, "nop", nil)
+		}
+	})
+	s := api.NewSession()
+	b.Run("call-unknown-op/native", func(b *testing.B) {
+		var out []byte
+		for b.Loop() {
+			out, _ = s.Do("nop", nil, out[:0])
+		}
+	})
+	w.put(wk, false)
+}
+
+func newBenchWasm(b *testing.B) *Wasm {
+	w, err := NewWasm(context.Background(), Options{Instances: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { w.Close() })
+	return w
+}
+
+// BenchmarkColdStart is what a new process pays before its first call:
+// compiling the module with no cache, with a warm on-disk cache, and with
+// the interpreter (no compilation).
+func BenchmarkColdStart(b *testing.B) {
+	ctx := context.Background()
+	warm := b.TempDir()
+	if _, err := compile(ctx, compileKey{pages: DefaultMemoryLimitPages, cacheDir: warm}, tollgate.Module); err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		key  func() compileKey
+	}{
+		{"compile-no-cache", func() compileKey { return compileKey{pages: DefaultMemoryLimitPages} }},
+		{"compile-warm-cache", func() compileKey { return compileKey{pages: DefaultMemoryLimitPages, cacheDir: warm} }},
+		{"interpreter", func() compileKey { return compileKey{pages: DefaultMemoryLimitPages, interpreter: true} }},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				cm, err := compile(ctx, c.key(), tollgate.Module)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				cm.rt.Close(ctx)
+				b.StartTimer()
+			}
+		})
+	}
+	_ = os.RemoveAll(warm)
+}
+
+// BenchmarkInstantiate is one new pooled instance: instantiate, run
+// _initialize, check the ABI version, read the buffer; then close it.
+func BenchmarkInstantiate(b *testing.B) {
+	ctx := context.Background()
+	w := newBenchWasm(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		wk, err := w.c.instantiate(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		wk.close()
+	}
+}

@@ -1,0 +1,123 @@
+//go:build wasip1
+
+package main
+
+import (
+	"bytes"
+	"encoding/binary"
+
+	"github.com/tollgate/tollgate/core/dialplan"
+	"github.com/tollgate/tollgate/internal/abi"
+)
+
+// The dial hot path: raw bytes in the scratch buffer, scalars out, no JSON
+// and no allocation per number.
+
+// results is dial_batch's scratch, kept across calls.
+var results []dialplan.Result
+
+// table finds table index ti of the tables set loaded under handle th.
+func table(th, ti uint32) (*dialplan.Table, bool) {
+	set, ok := session.TablesByHandle(int(int32(th)))
+	if !ok {
+		return nil, false
+	}
+	ts := set.Tables()
+	if ti >= uint32(len(ts)) {
+		return nil, false
+	}
+	return ts[ti], true
+}
+
+func pack(r *dialplan.Result) int32 {
+	p, ok := abi.PackDial(r.Allowed, uint32(r.Reason), r.Dropped > 0, int(r.Row), int(r.Alt))
+	if !ok {
+		return -abi.StatusTooLarge
+	}
+	return int32(p)
+}
+
+//go:wasmexport table_index
+func tableIndex(th, nameLen uint32) (r int32) {
+	defer func() {
+		if recover() != nil {
+			r = -abi.StatusPanic
+		}
+	}()
+	if nameLen > uint32(len(buf)) {
+		return -abi.StatusBadArgs
+	}
+	set, ok := session.TablesByHandle(int(int32(th)))
+	if !ok {
+		return -abi.StatusNoHandle
+	}
+	name := buf[:nameLen]
+	var t *dialplan.Table
+	if cos, feature, isCOS := bytes.Cut(name, []byte{'\n'}); isCOS {
+		var err error
+		if t, err = set.ForFeature(string(cos), string(feature)); err != nil {
+			return -abi.StatusNoHandle
+		}
+	} else if t, ok = set.Table(string(name)); !ok {
+		return -abi.StatusNoHandle
+	}
+	for i, x := range set.Tables() {
+		if x == t {
+			return int32(i)
+		}
+	}
+	return -abi.StatusNoHandle
+}
+
+//go:wasmexport dial
+func dial(th, ti, numLen uint32) (r int32) {
+	defer func() {
+		if recover() != nil {
+			r = -abi.StatusPanic
+		}
+	}()
+	if numLen > uint32(len(buf)) {
+		return -abi.StatusBadArgs
+	}
+	t, ok := table(th, ti)
+	if !ok {
+		return -abi.StatusNoHandle
+	}
+	res := t.Match(buf[:numLen])
+	return pack(&res)
+}
+
+//go:wasmexport dial_batch
+func dialBatch(th, ti, inLen uint32) (r int32) {
+	defer func() {
+		if recover() != nil {
+			r = -abi.StatusPanic
+		}
+	}()
+	if inLen > uint32(len(buf)) {
+		return -abi.StatusBadArgs
+	}
+	t, ok := table(th, ti)
+	if !ok {
+		return -abi.StatusNoHandle
+	}
+	in := buf[:inLen]
+	n := bytes.Count(in, []byte{'\n'})
+	if inLen > 0 && in[inLen-1] != '\n' {
+		n++
+	}
+	off := (int(inLen) + 3) &^ 3
+	if off+4*n > len(buf) {
+		return -abi.StatusTooLarge
+	}
+	if cap(results) < n {
+		results = make([]dialplan.Result, n)
+	}
+	res := results[:n]
+	t.MatchLines(in, res)
+	out := buf[off : off+4*n]
+	for i := range res {
+		binary.LittleEndian.PutUint32(out[4*i:], uint32(pack(&res[i])))
+	}
+	return int32(n)
+}
