@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/internal/audit"
 )
 
@@ -66,7 +68,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate audit: --policy: %v\n", err)
 		return exitUsage
 	}
-	tablesDoc, err := docArg(*tables)
+	tablesDoc, err := tablesArg(*tables)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate audit: --tables: %v\n", err)
 		return exitUsage
@@ -153,6 +155,28 @@ func docArg(v string) (string, error) {
 		return string(b), nil
 	}
 	return v, nil
+}
+
+// tablesArg reads a --tables value: a built-in set name, or a file in any
+// format package dialplan imports (tables JSON, a CUPI export, Asterisk
+// extensions.conf, Exchange dialing rules), passed on as tables JSON.
+func tablesArg(v string) (string, error) {
+	if _, err := os.Stat(v); err != nil && !strings.HasSuffix(v, ".json") {
+		return v, nil
+	}
+	data, err := os.ReadFile(v)
+	if err != nil {
+		return "", err
+	}
+	if dialplan.Detect(v, data) == dialplan.FormatTables {
+		return string(data), nil
+	}
+	doc, err := dialplan.Import(v, data)
+	if err != nil {
+		return "", err
+	}
+	b, err := json.Marshal(doc)
+	return string(b), err
 }
 
 // auditInput opens the audited file. A regular file is read twice (the

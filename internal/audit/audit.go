@@ -13,7 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core"
+	"github.com/tollgate/tollgate/core/dialplan"
 )
 
 // Config is how one audit runs.
@@ -97,11 +99,17 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	if err != nil {
 		return nil, err
 	}
-	tablesRef, tablesName, err := resolveTables(cfg.Tables)
+	set, tablesRef, tablesName, err := resolveTables(cfg.Tables)
 	if err != nil {
 		return nil, err
 	}
-	c := &checker{cfg: &cfg}
+	c := &checker{cfg: &cfg, cos: map[string]bool{}}
+	for i, cs := range set.ClassesOfService() {
+		if i == 0 {
+			c.fallbackCOS = cs.Name
+		}
+		c.cos[cs.Name] = true
+	}
 	c.recover = newRecoverer(pol, cfg.FIPS, cfg.Exhaustive)
 	if c.policyRef, err = c.load(ctx, "policy.load", "policy", policyRef); err != nil {
 		return nil, err
@@ -424,21 +432,31 @@ func resolvePolicy(p string) (*core.Policy, []byte, error) {
 	return pol, ref, nil
 }
 
-// resolveTables returns the JSON reference dial requests carry.
-func resolveTables(t string) ([]byte, string, error) {
+// resolveTables compiles the tables natively (to learn their classes of
+// service and to stop on a broken document before any row) and returns
+// the JSON reference dial requests carry.
+func resolveTables(t string) (*dialplan.Set, []byte, string, error) {
 	t = strings.TrimSpace(t)
 	if t == "" {
-		t = "default"
+		t = api.DefaultTables
 	}
 	if strings.HasPrefix(t, "{") {
 		var buf bytes.Buffer
 		if err := json.Compact(&buf, []byte(t)); err != nil {
-			return nil, "", fmt.Errorf("tables: %w", err)
+			return nil, nil, "", fmt.Errorf("tables: %w", err)
 		}
-		return buf.Bytes(), "file", nil
+		set, err := dialplan.Parse("", buf.Bytes())
+		if err != nil {
+			return nil, nil, "", fmt.Errorf("tables: %w", err)
+		}
+		return set, buf.Bytes(), "file", nil
+	}
+	set, err := dialplan.Builtin(t)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("tables: %w", err)
 	}
 	ref, _ := json.Marshal(t)
-	return ref, t, nil
+	return set, ref, t, nil
 }
 
 // load runs a policy.load or tables.load once, so a broken document stops

@@ -24,6 +24,13 @@ type checker struct {
 	policyRef []byte // JSON policy reference for requests
 	tablesRef []byte // JSON tables reference
 
+	// cos holds the classes of service the tables define; a row whose
+	// class of service is not among them (or has none) is checked under
+	// fallbackCOS, the tables' first, and the audit says so once per name.
+	cos         map[string]bool
+	fallbackCOS string
+	cosWarned   sync.Map
+
 	unavailable sync.Map // op → true: the engine does not have it
 	recover     *recoverer
 }
@@ -88,7 +95,7 @@ func (c *checker) check(ctx context.Context, fields []string, s *rowScratch, out
 	}
 	for _, nc := range l.numbers {
 		if n := value(fields[nc.index], true); n != "" {
-			s.req = c.dialRequest(s.req[:0], nc.feature, n, out.COS)
+			s.req = c.dialRequest(s.req[:0], nc.feature, n, c.tablesCOS(out.COS))
 			c.checkNumber(ctx, nc.field, s.req, out)
 		}
 	}
@@ -105,6 +112,21 @@ func (r *Record) add(code, field, msg string) {
 type user struct {
 	alias, first, last, dob string
 	exts                    []string
+}
+
+// tablesCOS maps a row's class of service to one the tables define.
+func (c *checker) tablesCOS(cos string) string {
+	if c.cos[cos] || len(c.cos) == 0 {
+		return cos
+	}
+	if _, seen := c.cosWarned.LoadOrStore(cos, true); !seen {
+		name := strconv.Quote(cos)
+		if cos == "" {
+			name = "(none)"
+		}
+		c.cfg.warnf("audit: class of service %s is not in the restriction tables; its numbers are checked with class of service %q", name, c.fallbackCOS)
+	}
+	return c.fallbackCOS
 }
 
 func (c *checker) pinRequest(b []byte, pin string, u *user) []byte {
@@ -136,12 +158,14 @@ func (c *checker) passwordRequest(b []byte, pw string, u *user) []byte {
 	return closeObj(b, "}}")
 }
 
+// dialRequest asks for the table cos links to feature; with tables that
+// define no class of service (a single CUPI table), their default table.
 func (c *checker) dialRequest(b []byte, feature, number, cos string) []byte {
 	b = append(b, `{"tables":`...)
 	b = append(b, c.tablesRef...)
-	b = append(b, `,"feature":`...)
-	b = api.AppendString(b, feature)
-	if cos != "" {
+	if len(c.cos) > 0 {
+		b = append(b, `,"feature":`...)
+		b = api.AppendString(b, feature)
 		b = append(b, `,"cos":`...)
 		b = api.AppendString(b, cos)
 	}

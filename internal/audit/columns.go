@@ -84,7 +84,7 @@ func normalizeHeader(h string) string {
 type numberColumn struct {
 	index   int
 	field   string
-	feature string // transfer, notification, fax
+	feature string // the class of service feature: transfer, outdial (notification), fax
 }
 
 // layout is where each recognized field sits in a row.
@@ -112,14 +112,14 @@ func newLayout(header []string) (*layout, error) {
 			case FieldTransfer:
 				l.numbers = append(l.numbers, numberColumn{i, f, "transfer"})
 			case FieldNotification:
-				l.numbers = append(l.numbers, numberColumn{i, f, "notification"})
+				l.numbers = append(l.numbers, numberColumn{i, f, "outdial"})
 			case FieldFax:
 				l.numbers = append(l.numbers, numberColumn{i, f, "fax"})
 			}
 			continue
 		}
 		if f, ok := batPhones[n]; ok {
-			l.numbers = append(l.numbers, numberColumn{i, f, "notification"})
+			l.numbers = append(l.numbers, numberColumn{i, f, "outdial"})
 			continue
 		}
 		l.ignored = append(l.ignored, h)

@@ -144,7 +144,7 @@ func TestHeaderLayout(t *testing.T) {
 			t.Errorf("%s at %d, want %d", f, l.col[f], i)
 		}
 	}
-	if len(l.numbers) != 1 || l.numbers[0].field != "active_mobilephone" || l.numbers[0].feature != "notification" {
+	if len(l.numbers) != 1 || l.numbers[0].field != "active_mobilephone" || l.numbers[0].feature != "outdial" {
 		t.Errorf("numbers = %+v", l.numbers)
 	}
 	if strings.Join(l.ignored, ",") != "FailureReason" {

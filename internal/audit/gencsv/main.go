@@ -273,23 +273,23 @@ func (g *gen) recordPassword(pw string) string {
 // default tables block (international, premium 1-900, operator).
 func (g *gen) number(i int) string {
 	r := g.r
-	switch k := r.IntN(20); {
-	case k < 8:
+	switch k := r.IntN(40); {
+	case k < 22:
 		return fmt.Sprintf("9%03d%04d", 200+r.IntN(700), r.IntN(10000))
-	case k < 12:
-		return fmt.Sprintf("91%03d%03d%04d", 201+r.IntN(700), 200+r.IntN(700), r.IntN(10000))
-	case k < 15:
+	case k < 32:
 		return strconv.Itoa(20000 + (i*7)%70000)
-	case k == 15:
+	case k < 35:
+		return fmt.Sprintf("91%03d%03d%04d", 201+r.IntN(700), 200+r.IntN(700), r.IntN(10000))
+	case k == 35:
 		return fmt.Sprintf("9011%d%09d", 33+r.IntN(60), r.IntN(1000000000))
-	case k == 16:
+	case k == 36:
 		return fmt.Sprintf("91900%07d", r.IntN(10000000))
-	case k == 17:
+	case k == 37:
 		return "900"
-	case k == 18:
+	case k == 38:
 		return fmt.Sprintf("91876%07d", r.IntN(10000000))
 	}
-	return fmt.Sprintf("9-1-%03d-%03d-%04d", 201+r.IntN(700), 200+r.IntN(700), r.IntN(10000))
+	return fmt.Sprintf("9-%03d-%04d", 200+r.IntN(700), r.IntN(10000))
 }
 
 func reverse(s string) string {
