@@ -219,3 +219,25 @@ func TestSamplePolicies(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkProfile(b *testing.B) {
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Profile(ProfileCUC); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkParsePolicy(b *testing.B) {
+	doc := []byte(`{"extends": "cuc", "name": "acme", "pin": {"min_length": 8, "dates": true, "blocklist": true},
+		"password": {"min_length": 12, "blocklist": true}, "account": {"inactivity_days": 90}}`)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := ParsePolicy(doc)
+		if err != nil || p.PIN.MinLength != 8 {
+			b.Fatal(p, err)
+		}
+	}
+}

@@ -234,3 +234,29 @@ func TestExplainVerdictLongSecret(t *testing.T) {
 		t.Errorf("a secret longer than the mask is described by position, got:\n%s", got)
 	}
 }
+
+// TestCheckEnginesAgree: the default engine (the wasm module) prints what
+// the native one prints, byte for byte, exit status included.
+func TestCheckEnginesAgree(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the wasm module")
+	}
+	for _, args := range [][]string{
+		{"pin", "--json", "28883"},
+		{"pin", "--policy", "exchange-um", "--ext", "36697", "--min-length", "4", "6697"},
+		{"pin", "--policy", "exchange-um", "--min-length", "3", "5827391"},
+		{"password", "--json", "--alias", "jdoe", "Xjdoe-19!"},
+		{"password", "--policy", policyFile("esm-strict.json"), "Tr4ck-Lamp-Ocean"},
+	} {
+		var outs [2]string
+		var codes [2]int
+		for i, engine := range []string{"native", "wasm"} {
+			var stdout, stderr bytes.Buffer
+			codes[i] = run(append([]string{args[0], "--engine", engine}, args[1:]...), nil, &stdout, &stderr)
+			outs[i] = stdout.String() + stderr.String()
+		}
+		if codes[0] != codes[1] || outs[0] != outs[1] {
+			t.Errorf("%v: native exit %d %q, wasm exit %d %q", args, codes[0], outs[0], codes[1], outs[1])
+		}
+	}
+}
