@@ -347,3 +347,27 @@ func TestFormatsShape(t *testing.T) {
 		}
 	}
 }
+
+func TestBlockedNumbers(t *testing.T) {
+	in := "Alias,COS,Transfer Number,Notification Number,Active_Pager,Fax Number\n" +
+		"a,Staff,9011441234567,95551234,91900555123,\n" +
+		"b,,20001,,,914085551234\n"
+	var warn bytes.Buffer
+	out, _ := runAudit(t, Config{Warn: &warn}, bytesInput("n.csv", []byte(in), true), "json")
+	recs := decodeLines(t, out)
+	if got := findings(recs[0]); got != "blocked_number@transfer_number blocked_number@active_pager" {
+		t.Errorf("a: %q", got)
+	}
+	if m := recs[0].Findings[0].Message; !strings.Contains(m, `"Default Transfer"`) || !strings.Contains(m, "row 1") || !strings.Contains(m, "9011???????*") {
+		t.Errorf("message %q lacks table, row or pattern", m)
+	}
+	if m := recs[0].Findings[1].Message; !strings.Contains(m, `"Default Outdial"`) {
+		t.Errorf("pager checked against %q", m)
+	}
+	if got := findings(recs[1]); got != "blocked_number@fax_number" || !strings.Contains(recs[1].Findings[0].Message, `"Default Fax"`) {
+		t.Errorf("b: %q", got)
+	}
+	if !strings.Contains(warn.String(), `class of service "Staff" is not in the restriction tables`) || !strings.Contains(warn.String(), "(none)") {
+		t.Errorf("warnings: %q", warn.String())
+	}
+}
