@@ -59,7 +59,7 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
-		t, err := pickTable(set, r.Table, r.COS, r.Feature)
+		t, err := PickTable(set, r.Table, r.COS, r.Feature)
 		if err != nil {
 			return nil, err
 		}
@@ -67,9 +67,9 @@ func init() {
 	})
 }
 
-// pickTable finds the table a request asks for: by name, by class of
+// PickTable finds the table a request asks for: by name, by class of
 // service and feature, or the set's default table.
-func pickTable(set *dialplan.Set, table, cos, feature string) (*dialplan.Table, error) {
+func PickTable(set *dialplan.Set, table, cos, feature string) (*dialplan.Table, error) {
 	switch {
 	case table != "" && cos != "":
 		return nil, &Error{Code: ErrBadRequest, Field: "cos", Message: "name a table or a class of service, not both"}

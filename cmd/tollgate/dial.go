@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core/dialplan"
+	"github.com/tollgate/tollgate/host"
 )
 
 func init() {
@@ -49,6 +51,12 @@ Exit status: 0 all allowed, 1 any blocked, 2 usage or configuration error.
 // "default" and "recommended" name built-in sets; anything else is a file,
 // converted to a tables document when it is in an import format.
 func tablesRef(c caller, v string) (string, error) {
+	h, _, err := loadTables(c, v)
+	return h, err
+}
+
+// loadTables is tablesRef that also returns the document it loaded.
+func loadTables(c caller, v string) (string, []byte, error) {
 	var doc []byte
 	switch v {
 	case "", dialplan.SetDefault, dialplan.SetRecommended:
@@ -59,31 +67,31 @@ func tablesRef(c caller, v string) (string, error) {
 	default:
 		data, err := os.ReadFile(v)
 		if err != nil {
-			return "", err
+			return "", nil, err
 		}
 		if dialplan.Detect(v, data) == dialplan.FormatTables {
 			doc = data
 		} else {
 			d, err := dialplan.Import(v, data)
 			if err != nil {
-				return "", err
+				return "", nil, err
 			}
 			if doc, err = json.Marshal(d); err != nil {
-				return "", err
+				return "", nil, err
 			}
 		}
 	}
 	resp, err := c.Do("tables.load", doc)
 	if err != nil {
-		return "", fmt.Errorf("%s: %s", v, errorMessage(resp, err))
+		return "", nil, fmt.Errorf("%s: %s", v, errorMessage(resp, err))
 	}
 	var r struct {
 		Handle int `json:"handle"`
 	}
 	if err := json.Unmarshal(resp, &r); err != nil {
-		return "", err
+		return "", nil, err
 	}
-	return strconv.Itoa(r.Handle), nil
+	return strconv.Itoa(r.Handle), doc, nil
 }
 
 // errorMessage extracts the message of an api error response.
@@ -139,7 +147,7 @@ func runDial(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	defer c.Close()
-	handle, err := tablesRef(c, *tables)
+	handle, doc, err := loadTables(c, *tables)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
@@ -200,6 +208,10 @@ func runDial(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	sc := bufio.NewScanner(in)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	if ec, ok := c.(engineCaller); ok {
+		h, _ := strconv.Atoi(handle)
+		return dialStream(ec.e, h, doc, *table, *cos, *feature, *asJSON, sc, *file, out, stderr)
+	}
 	line := 0
 	for sc.Scan() {
 		line++
@@ -215,6 +227,112 @@ func runDial(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		out.Flush()
 		fmt.Fprintf(stderr, "%s: %s: line %d: %v\n", who, *file, line+1, err)
 		return exitUsage
+	}
+	return status
+}
+
+// dialBatchSize is how many numbers cross into the engine at once.
+const dialBatchSize = 4096
+
+// dialStream is --file on a host engine: numbers go through the engine's
+// scalar batch path (one crossing per batch, no JSON), and each verdict is
+// printed exactly as the "dial" operation would print it, with the table's
+// name and pattern taken from the same document compiled here.
+func dialStream(e host.Engine, handle int, doc []byte, table, cos, feature string, asJSON bool,
+	sc *bufio.Scanner, file string, out *bufio.Writer, stderr io.Writer) int {
+	const who = "tollgate dial"
+	fail := func(err error) int {
+		out.Flush()
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		return exitUsage
+	}
+	var set *dialplan.Set
+	var err error
+	if len(doc) > 0 && doc[0] == '"' {
+		name, _ := strconv.Unquote(string(doc))
+		set, err = dialplan.Builtin(name)
+	} else {
+		set, err = dialplan.Parse("", doc)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	t, err := api.PickTable(set, table, cos, feature)
+	if err != nil {
+		return fail(err)
+	}
+	ctx := context.Background()
+	var ti int
+	if cos != "" {
+		ti, err = e.FeatureTable(ctx, handle, cos, feature)
+	} else {
+		ti, err = e.TableIndex(ctx, handle, t.Name)
+	}
+	if err != nil {
+		return fail(err)
+	}
+	status := exitOK
+	arena := make([]byte, 0, 64<<10)
+	nums := make([][]byte, 0, dialBatchSize)
+	res := make([]host.DialResult, dialBatchSize)
+	var line []byte
+	flush := func() error {
+		if len(nums) == 0 {
+			return nil
+		}
+		if err := e.DialBatch(ctx, handle, ti, nums, res); err != nil {
+			return err
+		}
+		for i, n := range nums {
+			r := dialplan.Result{Allowed: res[i].Allowed, Reason: res[i].Reason, Row: int32(res[i].Row), Alt: int32(res[i].Alt), Bad: -1}
+			if res[i].Normalized || r.Reason == dialplan.ReasonInvalid {
+				var buf [dialplan.MaxDigitsLimit + 1]byte
+				_, dropped, bad := dialplan.Normalize(buf[:0], n)
+				r.Dropped, r.Bad = int32(dropped), int32(bad)
+			}
+			if !r.Allowed {
+				status = exitRefused
+			}
+			line = api.AppendDial(line[:0], t, string(n), r)
+			if asJSON {
+				out.Write(line)
+				out.WriteByte('\n')
+			} else {
+				writeDialText(out, line)
+			}
+		}
+		nums, arena = nums[:0], arena[:0]
+		return nil
+	}
+	lineNo := 0
+	for sc.Scan() {
+		lineNo++
+		n := bytes.TrimSpace(sc.Bytes())
+		if len(n) == 0 {
+			continue
+		}
+		if len(arena)+len(n) > cap(arena) {
+			if err := flush(); err != nil {
+				return fail(err)
+			}
+			if len(n) > cap(arena) {
+				arena = make([]byte, 0, len(n))
+			}
+		}
+		start := len(arena)
+		arena = append(arena, n...)
+		nums = append(nums, arena[start:len(arena):len(arena)])
+		if len(nums) == dialBatchSize {
+			if err := flush(); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fail(fmt.Errorf("%s: line %d: %v", file, lineNo+1, err))
+	}
+	if err := flush(); err != nil {
+		return fail(err)
 	}
 	return status
 }

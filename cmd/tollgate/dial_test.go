@@ -1,0 +1,127 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+)
+
+func runCmd(t *testing.T, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, strings.NewReader(stdin), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestDialCLI(t *testing.T) {
+	tests := []struct {
+		args []string
+		code int
+		out  []string // substrings of stdout, in order
+	}{
+		{[]string{"dial", "9123"}, 0, []string{"allowed  9123  Default Transfer row 2 *"}},
+		{[]string{"dial", "9123", "914085551234"}, 1, []string{"allowed  9123", "blocked  914085551234  Default Transfer row 0 91???????*"}},
+		{[]string{"dial", "--json", "9011 44 20"}, 0, []string{`{"number":"90114420","allowed":true,"reason":"matched","table":"Default Transfer","row":2,"pattern":"*","dropped":2}`}},
+		{[]string{"dial", "--json", "--cos", "Default", "--feature", "system_transfer", "2000"}, 1,
+			[]string{`"table":"Default System Transfer","row":0,"pattern":"*"`}},
+		{[]string{"dial", "--table", "Default Fax", "9a"}, 1, []string{"blocked  9a  Default Fax: invalid"}},
+		{[]string{"dial", "--tables", "../../testdata/tables/outdial.json", "--json", "99914085551234"}, 1,
+			[]string{`"row":0,"pattern":"9991???????*"`}},
+		{[]string{"dial", "--tables", "recommended", "900", "2000"}, 1, []string{"blocked  900  Recommended Transfer row 0 900*", "allowed  2000"}},
+		{[]string{"dial", "--tables", "../../testdata/tables/extensions.conf", "--table", "internal-only", "1234"}, 0, []string{"allowed  1234  internal-only row 0 _1XXX"}},
+		{[]string{"dial", "--tables", "../../testdata/tables/cupi-restrictiontable.json", "9011441234567"}, 1, []string{"Default Outdial row 1 9011???????*"}},
+		{[]string{"dial", "--tables", "../../testdata/tables/exchange-dialing-rules.txt", "--table", "Local", "95551234"}, 0, []string{"Local row 0 9xxxxxxx"}},
+		// errors: exit 2
+		{[]string{"dial"}, 2, nil},
+		{[]string{"dial", "--table", "Nope", "9123"}, 2, nil},
+		{[]string{"dial", "--cos", "Default", "9123"}, 2, nil},
+		{[]string{"dial", "--tables", "../../testdata/tables/missing.json", "9123"}, 2, nil},
+	}
+	for _, tc := range tests {
+		code, out, errOut := runCmd(t, "", tc.args...)
+		if code != tc.code {
+			t.Errorf("%q: exit %d, want %d\nstdout: %s\nstderr: %s", tc.args, code, tc.code, out, errOut)
+			continue
+		}
+		rest := out
+		for _, want := range tc.out {
+			i := strings.Index(rest, want)
+			if i < 0 {
+				t.Errorf("%q: stdout lacks %q (in order)\n%s", tc.args, want, out)
+				break
+			}
+			rest = rest[i+len(want):]
+		}
+	}
+}
+
+func TestDialErrorsNameTheProblem(t *testing.T) {
+	_, _, errOut := runCmd(t, "", "dial", "--table", "Nope", "9123")
+	if !strings.Contains(errOut, `no table "Nope"`) || !strings.Contains(errOut, `"Default Transfer"`) {
+		t.Errorf("stderr %q should name the table and the choices", errOut)
+	}
+}
+
+// --file streams: results come out in input order, one JSON line each.
+func TestDialFileStream(t *testing.T) {
+	var in strings.Builder
+	const n = 5000
+	for i := 0; i < n; i++ {
+		if i%2 == 0 {
+			fmt.Fprintf(&in, "9%07d\n", i)
+		} else {
+			fmt.Fprintf(&in, "9011 44 %07d\r\n", i)
+		}
+	}
+	code, out, errOut := runCmd(t, in.String(), "dial", "--json", "--file", "-")
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %s", code, errOut)
+	}
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) != n {
+		t.Fatalf("%d lines, want %d", len(lines), n)
+	}
+	for i, l := range lines {
+		var r struct {
+			Number  string `json:"number"`
+			Allowed bool   `json:"allowed"`
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if r.Allowed != (i%2 == 0) {
+			t.Fatalf("line %d: %s", i+1, l)
+		}
+	}
+}
+
+func TestLintCLI(t *testing.T) {
+	code, out, _ := runCmd(t, "", "lint")
+	if code != 1 || !strings.Contains(out, "no_operator_block") || !strings.Contains(out, "Default Transfer") {
+		t.Errorf("lint on defaults: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCmd(t, "", "lint", "--tables", "recommended", "--json")
+	if code != 0 {
+		t.Errorf("lint on recommended: exit %d\n%s", code, out)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var f map[string]any
+		if err := json.Unmarshal([]byte(l), &f); err != nil {
+			t.Fatalf("lint --json line %q: %v", l, err)
+		}
+		for _, k := range []string{"code", "severity", "table", "row", "message"} {
+			if _, ok := f[k]; !ok {
+				t.Errorf("lint --json line lacks %q: %s", k, l)
+			}
+		}
+	}
+	code, out, _ = runCmd(t, "", "lint", "--tables", "../../testdata/tables/site.json")
+	if code != 0 {
+		t.Errorf("lint on site.json: exit %d\n%s", code, out)
+	}
+	if code, _, _ := runCmd(t, "", "lint", "extra"); code != 2 {
+		t.Errorf("lint with an argument: exit %d, want 2", code)
+	}
+}
