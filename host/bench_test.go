@@ -3,10 +3,12 @@ package host
 import (
 	"context"
 	"os"
+	"strconv"
 	"testing"
 
 	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/core/dialplan"
 )
 
 // Benchmarks for docs/performance.md ("WebAssembly engine versus native").
@@ -133,4 +135,50 @@ func BenchmarkInstantiate(b *testing.B) {
 		}
 		wk.close()
 	}
+}
+
+// BenchmarkDial is the hot path: one 11-digit number per call through each
+// engine's Dial, the batch form per number, and the bare matcher (the core
+// with no engine around it).
+func BenchmarkDial(b *testing.B) {
+	ctx := context.Background()
+	number := []byte("14155551234")
+	batch := make([][]byte, 1000)
+	for i := range batch {
+		batch[i] = []byte(strconv.Itoa(14155550000 + i))
+	}
+	out := make([]DialResult, len(batch))
+	for _, e := range benchEngines(b) {
+		h, err := e.LoadTables(ctx, []byte(`"recommended"`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ti, err := e.TableIndex(ctx, h, "Recommended Outdial")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("single/"+e.Name(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				e.Dial(ctx, h, ti, number)
+			}
+		})
+		b.Run("batch-per-number/"+e.Name(), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				e.DialBatch(ctx, h, ti, batch, out)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(batch)), "ns/number")
+		})
+	}
+	set, err := dialplan.Builtin("recommended")
+	if err != nil {
+		b.Fatal(err)
+	}
+	t, _ := set.Table("Recommended Outdial")
+	b.Run("single/core", func(b *testing.B) {
+		for b.Loop() {
+			t.Match(number)
+		}
+	})
 }

@@ -68,6 +68,16 @@ func (e *engine) LoadTables(ctx context.Context, doc []byte) (int, error) {
 	return r.Handle, nil
 }
 
+// isFault reports whether err means the worker must be discarded. It is a
+// function so that the hot path's error variable does not escape.
+func isFault(err error) bool {
+	if err == nil {
+		return false
+	}
+	var f *Fault
+	return errors.As(err, &f)
+}
+
 // with runs f on a pooled worker that has caught up with the load log.
 func (e *engine) with(ctx context.Context, f func(w worker) error) error {
 	if err := ctx.Err(); err != nil {
@@ -82,8 +92,7 @@ func (e *engine) with(ctx context.Context, f func(w worker) error) error {
 		return err
 	}
 	err = f(w)
-	var fault *Fault
-	e.put(w, errors.As(err, &fault))
+	e.put(w, isFault(err))
 	return err
 }
 
@@ -110,8 +119,7 @@ func (e *engine) Dial(ctx context.Context, tables, table int, number []byte) (r 
 	if err = e.catchUp(ctx, w); err == nil {
 		r, err = w.dial(ctx, tables, table, number)
 	}
-	var fault *Fault
-	e.put(w, err != nil && errors.As(err, &fault))
+	e.put(w, isFault(err))
 	return r, err
 }
 

@@ -143,10 +143,19 @@ type loadEntry struct {
 
 // engine is what both engines share: the pool and the load log.
 type engine struct {
-	name    string
-	newW    func(ctx context.Context) (worker, error)
-	idle    chan worker
-	slots   chan struct{} // one token per live worker
+	name string
+	newW func(ctx context.Context) (worker, error)
+	// The pool: a LIFO stack of idle workers (the most recently used is
+	// the warmest in cache) under a mutex, which is cheaper than channel
+	// operations on the hot path; callers wait on wake when every worker
+	// is busy.
+	mu      sync.Mutex
+	idle    []worker
+	live    int
+	size    int
+	waiters int
+	wake    chan struct{}
+	done    chan struct{} // closed by Close
 	closed  atomic.Bool
 	logMu   sync.Mutex
 	log     []loadEntry
@@ -159,7 +168,7 @@ func newEngine(name string, size int, newW func(context.Context) (worker, error)
 	if size <= 0 {
 		size = runtime.GOMAXPROCS(0)
 	}
-	return &engine{name: name, newW: newW, idle: make(chan worker, size), slots: make(chan struct{}, size)}
+	return &engine{name: name, newW: newW, size: size, wake: make(chan struct{}, 1), done: make(chan struct{})}
 }
 
 // Stats counts workers created and discarded since the engine started.
@@ -169,31 +178,67 @@ type Stats struct {
 }
 
 func (e *engine) stats() Stats {
-	return Stats{Created: e.created.Load(), Discarded: e.dropped.Load(), Size: cap(e.slots)}
+	return Stats{Created: e.created.Load(), Discarded: e.dropped.Load(), Size: e.size}
 }
 
 func (e *engine) get(ctx context.Context) (worker, error) {
-	if e.closed.Load() {
-		return nil, ErrClosed
-	}
-	select {
-	case w := <-e.idle:
-		return w, nil
-	default:
-	}
-	select {
-	case w := <-e.idle:
-		return w, nil
-	case e.slots <- struct{}{}:
-		w, err := e.newW(ctx)
-		if err != nil {
-			<-e.slots
+	for {
+		if e.closed.Load() {
+			return nil, ErrClosed
+		}
+		e.mu.Lock()
+		if n := len(e.idle); n > 0 {
+			w := e.idle[n-1]
+			e.idle = e.idle[:n-1]
+			e.mu.Unlock()
+			return w, nil
+		}
+		if e.live < e.size {
+			e.live++
+			e.mu.Unlock()
+			w, err := e.newW(ctx)
+			if err != nil {
+				e.release()
+				return nil, err
+			}
+			e.created.Add(1)
+			return w, nil
+		}
+		e.waiters++
+		e.mu.Unlock()
+		select {
+		case <-e.wake:
+		case <-e.done:
+		case <-ctx.Done():
+		}
+		e.mu.Lock()
+		e.waiters--
+		e.mu.Unlock()
+		if err := ctx.Err(); err != nil {
+			e.signal() // pass on a wake-up this caller may have taken
 			return nil, err
 		}
-		e.created.Add(1)
-		return w, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
+	}
+}
+
+// release gives up a worker's slot.
+func (e *engine) release() {
+	e.mu.Lock()
+	e.live--
+	e.mu.Unlock()
+	e.signal()
+}
+
+// signal wakes one waiter, if any.
+func (e *engine) signal() {
+	e.mu.Lock()
+	w := e.waiters
+	e.mu.Unlock()
+	if w > 0 {
+		select {
+		case e.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -201,10 +246,19 @@ func (e *engine) put(w worker, broken bool) {
 	if broken || e.closed.Load() {
 		w.close()
 		e.dropped.Add(1)
-		<-e.slots
+		e.release()
 		return
 	}
-	e.idle <- w
+	e.mu.Lock()
+	e.idle = append(e.idle, w)
+	waiting := e.waiters > 0
+	e.mu.Unlock()
+	if waiting {
+		select {
+		case e.wake <- struct{}{}:
+		default:
+		}
+	}
 }
 
 // catchUp replays the load log into w. Entries are never modified once
@@ -280,15 +334,17 @@ func (e *engine) Close() error {
 	if e.closed.Swap(true) {
 		return nil
 	}
-	for {
-		select {
-		case w := <-e.idle:
-			w.close()
-			<-e.slots
-		default:
-			return nil
-		}
+	e.mu.Lock()
+	idle := e.idle
+	e.idle = nil
+	e.live -= len(idle)
+	e.mu.Unlock()
+	for _, w := range idle {
+		w.close()
 	}
+	// Wake every waiter so that it sees the engine closed.
+	close(e.done)
+	return nil
 }
 
 func (e *engine) CheckPIN(ctx context.Context, req *api.PINRequest) (*Verdict, error) {
