@@ -46,6 +46,9 @@ func init() {
 			if !ok {
 				return nil, unknownScheme(r.Scheme)
 			}
+			if r.FIPS && !t.FIPS() {
+				return nil, &Error{Code: ErrBadRequest, Field: "scheme", Message: "an MD5 scheme cannot be the target in FIPS mode"}
+			}
 			o.Target = t
 		}
 		res := credential.Verify(r.Record, r.Secret, o)
