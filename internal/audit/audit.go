@@ -35,6 +35,9 @@ type Config struct {
 	// policy's lengths (up to 8 digits) against each stored PIN record.
 	FIPS       bool
 	Exhaustive bool
+	// NoFastPath sends every check through Engine even when it is the
+	// native one (for benchmarks and the fast path's own test).
+	NoFastPath bool
 	// Workers is how many rows are checked at once; 0 is GOMAXPROCS.
 	Workers int
 	// Year is the current year, for the date rule's window; 0 skips it.
@@ -111,6 +114,9 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 		c.cos[cs.Name] = true
 	}
 	c.recover = newRecoverer(pol, cfg.FIPS, cfg.Exhaustive)
+	if n, ok := cfg.Engine.(named); ok && n.Name() == "native" && !cfg.NoFastPath {
+		c.fast = &fastPath{pol: pol, set: set}
+	}
 	if c.policyRef, err = c.load(ctx, "policy.load", "policy", policyRef); err != nil {
 		return nil, err
 	}

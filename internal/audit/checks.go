@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/core"
 )
 
 // checker runs the per-row checks of one audit. It is shared by the
@@ -33,6 +34,7 @@ type checker struct {
 
 	unavailable sync.Map // op → true: the engine does not have it
 	recover     *recoverer
+	fast        *fastPath // nil unless the engine is native
 }
 
 // rowScratch is one worker's reusable buffers.
@@ -40,6 +42,8 @@ type rowScratch struct {
 	req  []byte
 	exts []string
 	rec  recScratch
+	v    core.Verdict
+	msgs map[msgKey]string
 }
 
 // userOf reads a row's context (alias, names, extensions, date of
@@ -78,11 +82,19 @@ func (c *checker) check(ctx context.Context, fields []string, s *rowScratch, out
 	l := c.lay
 	u := c.userOf(fields, s, out)
 	pin := l.get(fields, FieldPIN)
-	if pin != "" {
+	switch {
+	case pin == "":
+	case c.fast != nil:
+		c.fastPIN(pin, &u, s, out)
+	default:
 		s.req = c.pinRequest(s.req[:0], pin, &u)
 		c.verdict(ctx, "pin", FieldPIN, s.req, out)
 	}
-	if pw := l.get(fields, FieldPassword); pw != "" {
+	switch pw := l.get(fields, FieldPassword); {
+	case pw == "":
+	case c.fast != nil:
+		c.fastPassword(pw, &u, s, out)
+	default:
 		s.req = c.passwordRequest(s.req[:0], pw, &u)
 		c.verdict(ctx, "password", FieldPassword, s.req, out)
 	}
@@ -94,7 +106,12 @@ func (c *checker) check(ctx context.Context, fields []string, s *rowScratch, out
 		c.checkHash(ctx, FieldPasswordHash, h, &u, s, out)
 	}
 	for _, nc := range l.numbers {
-		if n := value(fields[nc.index], true); n != "" {
+		n := value(fields[nc.index], true)
+		switch {
+		case n == "":
+		case c.fast != nil:
+			c.fastDial(nc, n, c.tablesCOS(out.COS), out)
+		default:
 			s.req = c.dialRequest(s.req[:0], nc.feature, n, c.tablesCOS(out.COS))
 			c.checkNumber(ctx, nc.field, s.req, out)
 		}
@@ -295,20 +312,11 @@ func (c *checker) checkNumber(ctx context.Context, field string, req []byte, out
 	if d.Allowed {
 		return
 	}
-	var msg string
-	switch d.Reason {
-	case "matched":
-		row := -1
-		if d.Row != nil {
-			row = *d.Row
-		}
-		msg = fmt.Sprintf("the restriction table %q would refuse this number: row %d, pattern %s", d.Table, row, d.Pattern)
-	case "too_short", "too_long":
-		msg = fmt.Sprintf("the restriction table %q would refuse this number: %s for the table's digit limits", d.Table, strings.ReplaceAll(d.Reason, "_", " "))
-	default:
-		msg = fmt.Sprintf("the restriction table %q would refuse this number: %s", d.Table, d.Reason)
+	row := -1
+	if d.Row != nil {
+		row = *d.Row
 	}
-	out.add(CodeBlockedNumber, field, msg)
+	out.add(CodeBlockedNumber, field, blockedMessage(d.Table, d.Reason, row, d.Pattern))
 }
 
 func (c *checker) checkShared(pin, pinHash string, out *Record) {

@@ -23,12 +23,14 @@ import (
 // written eight ways) are verified one by one. The fixed list (the
 // blocklist's shapes) is, for unsalted schemes, hashed once per scheme
 // into a dictionary keyed by a per-run maphash of the record, so a row
-// costs one lookup plus one constant-time Verify to confirm a hit; salted
-// records verify the list one by one, and PBKDF2 records only its first
-// entries, since each verification costs milliseconds.
-
-// pbkdf2ListLimit is how much of the fixed list a PBKDF2 record gets.
-const pbkdf2ListLimit = 24
+// costs one lookup plus one constant-time Verify to confirm a hit. Salted
+// records must verify candidates one by one, so they get the head of the
+// list (its most common entries), and PBKDF2 records, at milliseconds per
+// verification, a shorter head; --exhaustive covers the rest.
+const (
+	saltedListLimit = 64
+	pbkdf2ListLimit = 24
+)
 
 type recoverer struct {
 	fips       bool
@@ -140,9 +142,11 @@ func (rc *recoverer) tryCandidates(r *credential.Record, rec string, pin bool, u
 		i, hit := d[maphash.String(rc.seed, canonicalRecord(rec))]
 		return hit && r.Verify(list[i])
 	}
-	if r.Iterations() > 0 && len(list) > pbkdf2ListLimit {
-		list = list[:pbkdf2ListLimit]
+	limit := saltedListLimit
+	if r.Iterations() > 0 {
+		limit = pbkdf2ListLimit
 	}
+	list = list[:min(limit, len(list))]
 	for _, cand := range list {
 		if r.Verify(cand) {
 			return true

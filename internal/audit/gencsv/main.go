@@ -29,6 +29,7 @@ func main() {
 	out := flag.String("o", "", "output `file` (required)")
 	seed := flag.Uint64("seed", 6, "random seed")
 	sample := flag.Bool("sample", false, "the bundled sample: a few broken rows and a UTF-8 BOM")
+	hashes := flag.Bool("hashes", true, "include stored PIN and password records (an LDAP-style export); false gives a BAT import file: plaintext PINs, passwords and numbers only")
 	flag.Parse()
 	if *out == "" {
 		fmt.Fprintln(os.Stderr, "gencsv: -o is required")
@@ -40,7 +41,7 @@ func main() {
 		os.Exit(2)
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
-	g := &gen{r: rand.New(rand.NewPCG(*seed, 0x7011)), sample: *sample}
+	g := &gen{r: rand.New(rand.NewPCG(*seed, 0x7011)), sample: *sample, hashes: *hashes}
 	if err := g.write(w, *n); err == nil {
 		err = w.Flush()
 	}
@@ -69,6 +70,7 @@ var (
 type gen struct {
 	r      *rand.Rand
 	sample bool
+	hashes bool
 }
 
 // templatePIN is the one PIN a user template gave a batch of accounts.
@@ -202,6 +204,9 @@ func (g *gen) row(i int, used map[string]bool) []string {
 	}
 	if r.IntN(15) == 0 {
 		dob = "%null%"
+	}
+	if !g.hashes {
+		pinHash, pwHash = "", ""
 	}
 	return []string{alias, first, last, ext, alt, pin, pw, pinHash, pwHash, cos, transfer, notify, pager, fax, dob, ""}
 }
