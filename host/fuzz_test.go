@@ -1,0 +1,96 @@
+package host
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/internal/abi"
+)
+
+// rawExports are the exports FuzzExports calls with arbitrary arguments
+// (fault is left out: crashing is its purpose).
+var rawExports = []string{abi.ExportVersion, abi.ExportBufPtr, abi.ExportBufCap, abi.ExportBufReserve,
+	abi.ExportCall, abi.ExportDial, abi.ExportDialBatch, abi.ExportTableIndex}
+
+// FuzzExports writes arbitrary bytes into a fresh instance's buffer and
+// calls an arbitrary export with arbitrary arguments. The host must never
+// crash; a trap must come back as an error; and the engine must serve the
+// next call.
+func FuzzExports(f *testing.F) {
+	f.Add(uint8(4), uint32(3), uint32(2), uint32(0), []byte("pin{}"))
+	f.Add(uint8(4), uint32(11), uint32(9), uint32(0), []byte(`tables.load"default"`))
+	f.Add(uint8(5), uint32(0), uint32(0), uint32(11), []byte("14155551234"))
+	f.Add(uint8(6), uint32(0), uint32(1), uint32(12), []byte("1\n2\n(91) 5\n"))
+	f.Add(uint8(7), uint32(0), uint32(16), uint32(0), []byte("Default Outdial"))
+	f.Add(uint8(3), uint32(1<<24), uint32(0), uint32(0), []byte{})
+	f.Add(uint8(4), uint32(0xffffffff), uint32(0xffffffff), uint32(0), []byte{0xff})
+	ctx := context.Background()
+	w, err := NewWasm(ctx, Options{Instances: 1, MemoryLimitPages: 512})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { w.Close() })
+	f.Fuzz(func(t *testing.T, export uint8, a, b, c uint32, data []byte) {
+		// A fresh instance each time: raw calls bypass the engine's handle
+		// log, so the instance is never returned to the pool.
+		wk, err := w.c.instantiate(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer wk.close()
+		// Sometimes load a tables set first so dial exports find a handle.
+		if len(data) > 0 && data[0]%2 == 0 {
+			if _, _, fault := wk.do(ctx, "tables.load", []byte(`"recommended"`)); fault != nil {
+				t.Fatal(fault)
+			}
+		}
+		wk.mem.Write(wk.ptr, data[:min(len(data), int(wk.cap))])
+		fn := wk.mod.ExportedFunction(rawExports[int(export)%len(rawExports)])
+		stack := make([]uint64, 3)
+		n := len(fn.Definition().ParamTypes())
+		copy(stack, []uint64{uint64(a), uint64(b), uint64(c)}[:n])
+		if err := fn.CallWithStack(ctx, stack); err != nil {
+			return // a trap: the error is the host's answer, the instance goes
+		}
+		if _, err := w.Do(ctx, "policy.load", []byte(`"cuc"`)); errors.As(err, new(*Fault)) {
+			t.Fatalf("the engine failed after a raw call: %v", err)
+		}
+	})
+}
+
+// FuzzDo sends arbitrary operations and requests through both engines:
+// responses must be byte-identical and neither engine may fault.
+func FuzzDo(f *testing.F) {
+	for _, op := range api.Ops() {
+		f.Add(op, []byte(`{}`))
+	}
+	f.Add("pin", []byte(`{"pin":"123456","context":{"extensions":["1234"]}}`))
+	f.Add("password", []byte(`{"password":"Cisco123!","policy":"cuc-esm"}`))
+	f.Add("dial", []byte(`{"tables":"recommended","number":"99 9011 44"}`))
+	f.Add("tables.load", []byte(`{"tables":[{"name":"t","rows":[{"pattern":"9*","blocked":true},{"pattern":"*"}]}]}`))
+	f.Add("policy.load", []byte(`{"extends":"cuc","pin":{"min_length":4}}`))
+	f.Add("nop", []byte("\xff\x00"))
+	ctx := context.Background()
+	w, err := NewWasm(ctx, Options{Instances: 1})
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { w.Close() })
+	n := NewNative(Options{Instances: 1})
+	f.Fuzz(func(t *testing.T, op string, req []byte) {
+		got, werr := w.Do(ctx, op, req)
+		want, nerr := n.Do(ctx, op, req)
+		if errors.As(werr, new(*Fault)) || errors.As(nerr, new(*Fault)) {
+			t.Fatalf("op %q: fault: wasm %v, native %v", op, werr, nerr)
+		}
+		if !bytes.Equal(got, want) {
+			t.Fatalf("op %q: wasm answered\n  %s\nnative answered\n  %s", op, got, want)
+		}
+		if (werr == nil) != (nerr == nil) {
+			t.Fatalf("op %q: wasm error %v, native error %v", op, werr, nerr)
+		}
+	})
+}
