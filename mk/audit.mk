@@ -1,0 +1,36 @@
+# Bulk CSV audit and PIN generation (issue 6). See docs/audit.md.
+#
+#   make run-sample     the README's main command: audit the bundled sample
+#   make audit-sample   regenerate testdata/csv/sample-users.csv from its generator
+#   make bench-audit    rows/s per engine against the encoding/csv floor on a
+#                       1,000,000-row file, and peak RSS at 1 M and 10 M rows
+#                       (files generated under /tmp, never committed)
+
+AUDIT_TMP    ?= /tmp/tollgate-audit
+AUDIT_SAMPLE := testdata/csv/sample-users.csv
+
+.PHONY: run-sample audit-sample bench-audit
+
+# Exit status 1 means "findings", which is what the sample is for.
+run-sample: build
+	@$(BIN)/tollgate audit $(AUDIT_SAMPLE) || [ $$? -eq 1 ]
+
+audit-sample:
+	$(GO) run ./internal/audit/gencsv -sample -o $(AUDIT_SAMPLE)
+
+$(AUDIT_TMP)/users-%.csv:
+	@mkdir -p $(AUDIT_TMP)
+	$(GO) run ./internal/audit/gencsv -n $(subst m,000000,$*) -o $@
+
+$(AUDIT_TMP)/bat-%.csv:
+	@mkdir -p $(AUDIT_TMP)
+	$(GO) run ./internal/audit/gencsv -hashes=false -n $(subst m,000000,$*) -o $@
+
+bench-audit: build $(AUDIT_TMP)/users-1m.csv $(AUDIT_TMP)/bat-1m.csv $(AUDIT_TMP)/users-10m.csv
+	for f in bat-1m users-1m; do \
+	  TOLLGATE_AUDIT_FILE=$(AUDIT_TMP)/$$f.csv $(GO) test -run '^$$' -bench 'Floor|Reader|Audit' -benchtime=1x -count=3 ./internal/audit; \
+	done
+	for f in users-1m users-10m; do \
+	  /usr/bin/time -f "$$f: peak RSS %M KiB, %e s" $(BIN)/tollgate audit --engine native --format json -o /dev/null $(AUDIT_TMP)/$$f.csv || true; \
+	  /usr/bin/time -f "$$f (wasm): peak RSS %M KiB, %e s" $(BIN)/tollgate audit --engine wasm --format json -o /dev/null $(AUDIT_TMP)/$$f.csv || true; \
+	done
