@@ -1,0 +1,514 @@
+package tollgatecaddy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
+
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/host"
+)
+
+func init() {
+	caddy.RegisterModule(Handler{})
+}
+
+// DefaultMaxBody bounds the body the handler reads to find its fields: a
+// form that changes a PIN or a password is small.
+const DefaultMaxBody = 64 << 10
+
+// Checks a Field may ask for.
+const (
+	CheckPIN      = "pin"
+	CheckPassword = "password"
+	CheckDial     = "dial"
+)
+
+// Handler checks request fields with tollgate before the next handler.
+type Handler struct {
+	// Engine is "wasm" (the embedded module, the default) or "native".
+	Engine string `json:"engine,omitempty"`
+	// Policy is the policy document for PIN and password checks: a JSON
+	// string naming a profile ("cuc") or a policy object. Empty: cuc.
+	Policy json.RawMessage `json:"policy,omitempty"`
+	// Tables is the restriction-tables document for dial checks: a JSON
+	// string naming a built-in set or a tables object. Empty: "default".
+	Tables json.RawMessage `json:"tables,omitempty"`
+	// MaxBody is the largest body read, in bytes; larger requests get 413.
+	MaxBody int64 `json:"max_body,omitempty"`
+	// Fields are the request fields to check.
+	Fields []Field `json:"fields,omitempty"`
+
+	eng    host.Engine
+	logger *zap.Logger
+}
+
+// Field names one request field and how to check it.
+type Field struct {
+	// Name is the field: a form field, or a JSON member (a dotted path
+	// such as "user.new_pin" reaches into nested objects).
+	Name string `json:"name"`
+	// Check is "pin", "password" or "dial".
+	Check string `json:"check"`
+	// Context maps a context key of the check to the request field that
+	// holds it. pin: extensions, first_name, last_name, dob, previous.
+	// password: alias, extensions, old, previous.
+	Context map[string]string `json:"context,omitempty"`
+	// Policy overrides the handler's policy for this field.
+	Policy json.RawMessage `json:"policy,omitempty"`
+	// Table, or Cos and Feature, select the restriction table of a dial
+	// check.
+	Table   string `json:"table,omitempty"`
+	Cos     string `json:"cos,omitempty"`
+	Feature string `json:"feature,omitempty"`
+}
+
+var contextKeys = map[string][]string{
+	CheckPIN:      {"extensions", "first_name", "last_name", "dob", "previous"},
+	CheckPassword: {"alias", "extensions", "old", "previous"},
+	CheckDial:     {},
+}
+
+// CaddyModule returns the Caddy module information.
+func (Handler) CaddyModule() caddy.ModuleInfo {
+	return caddy.ModuleInfo{
+		ID:  "http.handlers.tollgate",
+		New: func() caddy.Module { return new(Handler) },
+	}
+}
+
+// engines shares one engine per kind among every handler in the process
+// (and across config reloads): the module is compiled once and its pool of
+// instances reused.
+var engines = caddy.NewUsagePool()
+
+type sharedEngine struct{ host.Engine }
+
+func (s sharedEngine) Destruct() error { return s.Close() }
+
+// Provision opens the engine and checks the configuration against it, so a
+// bad policy fails the config load, not every request.
+func (h *Handler) Provision(ctx caddy.Context) error {
+	h.logger = ctx.Logger()
+	if h.Engine == "" {
+		h.Engine = "wasm"
+	}
+	if h.MaxBody == 0 {
+		h.MaxBody = DefaultMaxBody
+	}
+	v, _, err := engines.LoadOrNew(h.Engine, func() (caddy.Destructor, error) {
+		e, err := host.New(context.Background(), h.Engine, host.Options{})
+		if err != nil {
+			return nil, err
+		}
+		return sharedEngine{e}, nil
+	})
+	if err != nil {
+		return fmt.Errorf("tollgate: engine %s: %w", h.Engine, err)
+	}
+	h.eng = v.(sharedEngine).Engine
+	for i := range h.Fields {
+		f := &h.Fields[i]
+		if f.Check == CheckPIN || f.Check == CheckPassword {
+			// An empty candidate is refused, never an error: only a bad
+			// policy makes this fail.
+			req, _ := json.Marshal(map[string]any{"policy": h.policyOf(f), f.Check: ""})
+			if _, err := h.eng.Do(ctx, f.Check, req); err != nil {
+				return fmt.Errorf("tollgate: field %q: policy: %w", f.Name, err)
+			}
+		}
+	}
+	if len(h.Tables) > 0 {
+		_, err := h.eng.Do(ctx, "lint", []byte(`{"tables":`+string(h.Tables)+`}`))
+		var ae *api.Error
+		if err != nil && !(errors.As(err, &ae) && ae.Code == api.ErrUnknownOp) {
+			return fmt.Errorf("tollgate: tables: %w", err)
+		}
+	}
+	return nil
+}
+
+// Validate checks the configuration's shape.
+func (h *Handler) Validate() error {
+	if len(h.Fields) == 0 {
+		return errors.New("tollgate: no fields to check")
+	}
+	if h.Engine != "wasm" && h.Engine != "native" {
+		return fmt.Errorf("tollgate: engine %q: want wasm or native", h.Engine)
+	}
+	if h.MaxBody < 0 {
+		return errors.New("tollgate: max_body must not be negative")
+	}
+	seen := map[string]bool{}
+	for _, f := range h.Fields {
+		keys, ok := contextKeys[f.Check]
+		switch {
+		case f.Name == "":
+			return errors.New("tollgate: a field has no name")
+		case !ok:
+			return fmt.Errorf("tollgate: field %q: check %q: want pin, password or dial", f.Name, f.Check)
+		case seen[f.Name]:
+			return fmt.Errorf("tollgate: field %q named twice", f.Name)
+		case f.Check == CheckDial && f.Table == "" && (f.Cos == "" || f.Feature == ""):
+			return fmt.Errorf("tollgate: dial field %q needs a table, or a cos and a feature", f.Name)
+		case f.Check != CheckDial && (f.Table != "" || f.Cos != "" || f.Feature != ""):
+			return fmt.Errorf("tollgate: field %q: table, cos and feature apply to dial checks only", f.Name)
+		}
+		seen[f.Name] = true
+		for k := range f.Context {
+			if !contains(keys, k) {
+				return fmt.Errorf("tollgate: field %q: context %q: a %s check takes %s", f.Name, k, f.Check, strings.Join(keys, ", "))
+			}
+		}
+	}
+	return nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *Handler) policyOf(f *Field) json.RawMessage {
+	if len(f.Policy) > 0 {
+		return f.Policy
+	}
+	if len(h.Policy) > 0 {
+		return h.Policy
+	}
+	return nil
+}
+
+// refusal is one refused field in the 422 answer.
+type refusal struct {
+	Field   string          `json:"field"`
+	Check   string          `json:"check"`
+	Reasons json.RawMessage `json:"reasons"`
+	// Dial is the whole dial answer (table, row, pattern) for a dial check.
+	Dial json.RawMessage `json:"dial,omitempty"`
+}
+
+// ServeHTTP checks the configured fields and passes the request on
+// unchanged when none is refused.
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
+	if r.Body == nil || r.Body == http.NoBody {
+		return next.ServeHTTP(w, r)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, h.MaxBody+1))
+	r.Body.Close()
+	if err != nil {
+		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("tollgate: reading the body: %w", err))
+	}
+	if int64(len(body)) > h.MaxBody {
+		return writeJSON(w, http.StatusRequestEntityTooLarge, apiError("too_large", "request body larger than "+strconv.FormatInt(h.MaxBody, 10)+" bytes", ""))
+	}
+	restore := func() { r.Body = io.NopCloser(bytes.NewReader(body)) }
+
+	vals, perr := parseValues(r.Header.Get("Content-Type"), body, h.MaxBody)
+	if perr != nil {
+		return writeJSON(w, perr.status, apiError(perr.code, perr.msg, ""))
+	}
+	var refused []refusal
+	for i := range h.Fields {
+		f := &h.Fields[i]
+		v, ok, err := vals.one(f.Name)
+		if err != nil {
+			return writeJSON(w, http.StatusBadRequest, apiError(api.ErrBadRequest, err.Error(), f.Name))
+		}
+		if !ok {
+			continue // this request does not set the field
+		}
+		rf, status, err := h.check(r.Context(), f, v, vals)
+		if err != nil {
+			var ae *api.Error
+			if errors.As(err, &ae) && status < 500 {
+				return writeJSON(w, status, apiError(ae.Code, ae.Message, f.Name))
+			}
+			h.logger.Error("tollgate check failed", zap.String("field", f.Name), zap.String("check", f.Check), zap.Error(err))
+			return caddyhttp.Error(http.StatusInternalServerError, err)
+		}
+		if rf != nil {
+			refused = append(refused, *rf)
+		}
+	}
+	if len(refused) > 0 {
+		h.logRefusal(r, refused)
+		b, _ := json.Marshal(struct {
+			Accepted bool      `json:"accepted"`
+			Refused  []refusal `json:"refused"`
+		}{false, refused})
+		return writeJSON(w, http.StatusUnprocessableEntity, b)
+	}
+	restore()
+	return next.ServeHTTP(w, r)
+}
+
+// logRefusal logs which fields were refused and the codes, never a value.
+func (h *Handler) logRefusal(r *http.Request, refused []refusal) {
+	for _, rf := range refused {
+		var reasons []struct{ Code string }
+		json.Unmarshal(rf.Reasons, &reasons)
+		codes := make([]string, len(reasons))
+		for i, x := range reasons {
+			codes[i] = x.Code
+		}
+		h.logger.Info("tollgate refused a field", zap.String("field", rf.Field), zap.String("check", rf.Check),
+			zap.Strings("codes", codes), zap.String("uri", r.URL.Path))
+	}
+}
+
+// check runs one field's check; it returns a refusal, or nil when the
+// value is accepted.
+func (h *Handler) check(ctx context.Context, f *Field, v string, vals values) (*refusal, int, error) {
+	var req any
+	switch f.Check {
+	case CheckPIN:
+		c := api.PINContext{Year: time.Now().Year()}
+		c.Extensions = vals.list(f.Context["extensions"])
+		c.FirstName, _, _ = vals.one(f.Context["first_name"])
+		c.LastName, _, _ = vals.one(f.Context["last_name"])
+		c.DateOfBirth, _, _ = vals.one(f.Context["dob"])
+		c.Previous = vals.list(f.Context["previous"])
+		req = api.PINRequest{Policy: h.policyOf(f), PIN: v, Context: c}
+	case CheckPassword:
+		var c api.PasswordContext
+		c.Alias, _, _ = vals.one(f.Context["alias"])
+		c.Extensions = vals.list(f.Context["extensions"])
+		c.Old, _, _ = vals.one(f.Context["old"])
+		c.Previous = vals.list(f.Context["previous"])
+		req = api.PasswordRequest{Policy: h.policyOf(f), Password: v, Context: c}
+	case CheckDial:
+		m := map[string]any{"number": v}
+		if len(h.Tables) > 0 {
+			m["tables"] = h.Tables
+		}
+		if f.Table != "" {
+			m["table"] = f.Table
+		} else {
+			m["cos"], m["feature"] = f.Cos, f.Feature
+		}
+		req = m
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		return nil, 500, err
+	}
+	resp, err := h.eng.Do(ctx, f.Check, b)
+	if err != nil {
+		var ae *api.Error
+		if errors.As(err, &ae) && ae.Code == api.ErrBadRequest {
+			return nil, http.StatusBadRequest, err
+		}
+		return nil, http.StatusInternalServerError, err
+	}
+	if f.Check == CheckDial {
+		var d struct {
+			Allowed bool   `json:"allowed"`
+			Reason  string `json:"reason"`
+		}
+		if err := json.Unmarshal(resp, &d); err != nil {
+			return nil, 500, err
+		}
+		if d.Allowed {
+			return nil, 200, nil
+		}
+		code := d.Reason
+		if code == "matched" || code == "" {
+			code = "blocked"
+		}
+		reasons, _ := json.Marshal([]map[string]string{{"code": code, "message": dialMessage(code)}})
+		return &refusal{Field: f.Name, Check: f.Check, Reasons: reasons, Dial: resp}, 200, nil
+	}
+	var verdict struct {
+		Accepted bool            `json:"accepted"`
+		Reasons  json.RawMessage `json:"reasons"`
+	}
+	if err := json.Unmarshal(resp, &verdict); err != nil {
+		return nil, 500, err
+	}
+	if verdict.Accepted {
+		return nil, 200, nil
+	}
+	return &refusal{Field: f.Name, Check: f.Check, Reasons: verdict.Reasons}, 200, nil
+}
+
+func dialMessage(code string) string {
+	switch code {
+	case "blocked":
+		return "This number is blocked by the restriction table."
+	case "too_short":
+		return "This number has too few digits."
+	case "too_long":
+		return "This number has too many digits."
+	case "invalid":
+		return "This is not a number that can be dialed."
+	}
+	return "This number may not be dialed."
+}
+
+// values are a request's fields: a form, or a JSON object's members.
+type values struct {
+	form url.Values
+	obj  map[string]any
+}
+
+// one returns field name as a single string; ok is false when absent.
+func (v values) one(name string) (string, bool, error) {
+	if name == "" {
+		return "", false, nil
+	}
+	if v.form != nil {
+		vs, ok := v.form[name]
+		if !ok || len(vs) == 0 {
+			return "", false, nil
+		}
+		if len(vs) > 1 {
+			return "", false, fmt.Errorf("field %q is given %d times", name, len(vs))
+		}
+		return vs[0], true, nil
+	}
+	x, ok := v.lookup(name)
+	if !ok || x == nil {
+		return "", false, nil
+	}
+	switch t := x.(type) {
+	case string:
+		return t, true, nil
+	case json.Number:
+		return t.String(), true, nil
+	}
+	return "", false, fmt.Errorf("field %q must be a string", name)
+}
+
+// list returns field name as a list: a repeated form field, a JSON array
+// of strings, or one string.
+func (v values) list(name string) []string {
+	if name == "" {
+		return nil
+	}
+	if v.form != nil {
+		return v.form[name]
+	}
+	x, _ := v.lookup(name)
+	switch t := x.(type) {
+	case string:
+		return []string{t}
+	case []any:
+		out := make([]string, 0, len(t))
+		for _, e := range t {
+			if s, ok := e.(string); ok {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	return nil
+}
+
+func (v values) lookup(path string) (any, bool) {
+	var cur any = v.obj
+	for _, part := range strings.Split(path, ".") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if cur, ok = m[part]; !ok {
+			return nil, false
+		}
+	}
+	return cur, true
+}
+
+type parseError struct {
+	status    int
+	code, msg string
+}
+
+// parseValues reads the fields of a JSON, urlencoded or multipart body. A
+// body of any other type cannot be checked, so it is refused rather than
+// passed through unchecked.
+func parseValues(contentType string, body []byte, maxBody int64) (values, *parseError) {
+	mt, params, _ := mime.ParseMediaType(contentType)
+	switch {
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		var obj map[string]any
+		if err := dec.Decode(&obj); err != nil || obj == nil {
+			return values{}, &parseError{http.StatusBadRequest, api.ErrBadRequest, "the body is not a JSON object"}
+		}
+		return values{obj: obj}, nil
+	case mt == "application/x-www-form-urlencoded":
+		f, err := url.ParseQuery(string(body))
+		if err != nil {
+			return values{}, &parseError{http.StatusBadRequest, api.ErrBadRequest, "malformed form body"}
+		}
+		return values{form: f}, nil
+	case mt == "multipart/form-data":
+		req := &http.Request{Method: http.MethodPost, Header: http.Header{"Content-Type": {contentType}},
+			Body: io.NopCloser(bytes.NewReader(body))}
+		if params["boundary"] == "" || req.ParseMultipartForm(maxBody) != nil {
+			return values{}, &parseError{http.StatusBadRequest, api.ErrBadRequest, "malformed multipart body"}
+		}
+		defer req.MultipartForm.RemoveAll()
+		return values{form: url.Values(req.MultipartForm.Value)}, nil
+	}
+	return values{}, &parseError{http.StatusUnsupportedMediaType, "unsupported_media_type",
+		"tollgate checks JSON and form bodies; this Content-Type cannot be checked"}
+}
+
+func apiError(code, msg, field string) []byte {
+	b, _ := json.Marshal(struct {
+		Error api.Error `json:"error"`
+	}{api.Error{Code: code, Message: msg, Field: field}})
+	return b
+}
+
+func writeJSON(w http.ResponseWriter, status int, b []byte) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := w.Write(append(b, '\n'))
+	return err
+}
+
+// readDocument turns a Caddyfile policy/tables argument into a document:
+// a file's contents when it names a .json file, else a name.
+func readDocument(v string) (json.RawMessage, error) {
+	if strings.HasSuffix(v, ".json") {
+		b, err := os.ReadFile(v)
+		if err != nil {
+			return nil, err
+		}
+		if !json.Valid(b) {
+			return nil, fmt.Errorf("%s is not valid JSON", v)
+		}
+		return b, nil
+	}
+	return json.Marshal(v)
+}
+
+// Interface guards.
+var (
+	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.Validator             = (*Handler)(nil)
+	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
+)
