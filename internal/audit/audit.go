@@ -216,34 +216,45 @@ func openCSV(r io.Reader, name string, auditing bool) (*csvReader, string, *layo
 // the stored PIN records (for the exhaustive estimate).
 func (c *checker) firstPass(ctx context.Context, cr *csvReader, hasPINHash bool) (int, error) {
 	records := 0
-	var arena []string
+	pinCol, hasPIN := c.lay.col[FieldPIN]
+	hashCol := c.lay.col[FieldPINHash]
 	for n := 0; ; n++ {
 		if n&1023 == 0 && ctx.Err() != nil {
 			return records, nil
 		}
-		rec, a, err := cr.next(arena[:0])
-		arena = a
+		rec, err := cr.parse()
 		if err == io.EOF {
 			return records, nil
 		}
 		if err != nil {
 			return 0, err
 		}
-		if rec.bad != "" || len(rec.fields) != c.lay.width {
+		if rec.bad != "" || len(cr.ends) != c.lay.width {
 			continue
 		}
-		if c.shared != nil {
-			if pin := c.lay.get(rec.fields, FieldPIN); pin != "" {
-				c.shared.add(c.shared.digest(FieldPIN, pin))
+		if hasPIN && c.shared != nil {
+			if pin := rawValue(cr.field(pinCol)); len(pin) > 0 {
+				c.shared.add(c.shared.digestBytes(FieldPIN, pin))
 			}
 		}
-		if h := c.lay.get(rec.fields, FieldPINHash); h != "" {
-			records++
-			if c.shared != nil {
-				c.shared.add(c.shared.digest(FieldPINHash, h))
+		if hasPINHash {
+			if h := rawValue(cr.field(hashCol)); len(h) > 0 {
+				records++
+				if c.shared != nil {
+					c.shared.add(c.shared.digestBytes(FieldPINHash, h))
+				}
 			}
 		}
 	}
+}
+
+// rawValue is value (trimmed, %null% empty) on bytes.
+func rawValue(b []byte) []byte {
+	b = bytes.TrimSpace(b)
+	if len(b) == 6 && bytes.EqualFold(b, []byte("%null%")) {
+		return nil
+	}
+	return b
 }
 
 // estimate prints what the exhaustive search may cost before it starts.

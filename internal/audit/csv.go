@@ -103,16 +103,44 @@ func (c *csvReader) readLine() ([]byte, int, error) {
 // are appended to arena (owned by the caller, so records of one batch
 // share one slice) and the grown arena is returned.
 func (c *csvReader) next(arena []string) (record, []string, error) {
+	rec, err := c.parse()
+	if err != nil || rec.bad != "" {
+		return rec, arena, err
+	}
+	s := string(c.rec)
+	first := len(arena)
+	prev := 0
+	for _, e := range c.ends {
+		arena = append(arena, s[prev:e])
+		prev = e
+	}
+	rec.fields = arena[first:len(arena):len(arena)]
+	return rec, arena, nil
+}
+
+// field returns field i of the record parse just read, as bytes valid
+// until the next call (the first pass reads a column without allocating).
+func (c *csvReader) field(i int) []byte {
+	start := 0
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	return c.rec[start:c.ends[i]]
+}
+
+// parse reads the next record into c.rec and c.ends; a record without
+// fields and without bad set means the fields are there.
+func (c *csvReader) parse() (record, error) {
 	var cur []byte
 	var start int
 	var err error
 	for {
 		cur, start, err = c.readLine()
 		if err == errLineTooLong {
-			return record{line: start, bad: fmt.Sprintf("line longer than %d bytes", maxRecordBytes)}, arena, nil
+			return record{line: start, bad: fmt.Sprintf("line longer than %d bytes", maxRecordBytes)}, nil
 		}
 		if err != nil {
-			return record{}, arena, err
+			return record{}, err
 		}
 		if len(cur) > 0 {
 			break
@@ -146,14 +174,14 @@ func (c *csvReader) next(arena []string) (record, []string, error) {
 						continue
 					}
 					if err != nil && err != io.EOF && err != errLineTooLong {
-						return record{}, arena, err
+						return record{}, err
 					}
 					if err == nil {
 						c.span = append(c.span, queued{append([]byte(nil), next...), ln})
 					}
 					// Parse the swallowed lines again as records of their own.
 					c.queue = append(append([]queued(nil), c.span...), c.queue...)
-					return record{line: start, bad: fmt.Sprintf("broken quoting: the quoted field opened at line %d column %d is never closed", start, col)}, arena, nil
+					return record{line: start, bad: fmt.Sprintf("broken quoting: the quoted field opened at line %d column %d is never closed", start, col)}, nil
 				}
 				c.rec = append(c.rec, cur[pos:pos+i]...)
 				pos += i + 1
@@ -170,7 +198,7 @@ func (c *csvReader) next(arena []string) (record, []string, error) {
 			}
 			if cur[pos] != ',' {
 				ln := start + len(c.span)
-				return record{line: start, bad: fmt.Sprintf("broken quoting: text after the closing quote at line %d column %d", ln, column(cur, pos))}, arena, nil
+				return record{line: start, bad: fmt.Sprintf("broken quoting: text after the closing quote at line %d column %d", ln, column(cur, pos))}, nil
 			}
 			pos++
 			if pos == len(cur) {
@@ -186,7 +214,7 @@ func (c *csvReader) next(arena []string) (record, []string, error) {
 		}
 		if q := bytes.IndexByte(field, '"'); q >= 0 {
 			ln := start + len(c.span)
-			return record{line: start, bad: fmt.Sprintf("broken quoting: a quote inside an unquoted field at line %d column %d", ln, column(cur, pos+q))}, arena, nil
+			return record{line: start, bad: fmt.Sprintf("broken quoting: a quote inside an unquoted field at line %d column %d", ln, column(cur, pos+q))}, nil
 		}
 		c.rec = append(c.rec, field...)
 		c.ends = append(c.ends, len(c.rec))
@@ -200,19 +228,12 @@ func (c *csvReader) next(arena []string) (record, []string, error) {
 		}
 	}
 	if len(c.rec) > maxRecordBytes {
-		return record{line: start, bad: fmt.Sprintf("record longer than %d bytes", maxRecordBytes)}, arena, nil
+		return record{line: start, bad: fmt.Sprintf("record longer than %d bytes", maxRecordBytes)}, nil
 	}
 	if bad != "" {
-		return record{line: start, bad: bad}, arena, nil
+		return record{line: start, bad: bad}, nil
 	}
-	s := string(c.rec)
-	first := len(arena)
-	prev := 0
-	for _, e := range c.ends {
-		arena = append(arena, s[prev:e])
-		prev = e
-	}
-	return record{line: start, fields: arena[first:len(arena):len(arena)]}, arena, nil
+	return record{line: start}, nil
 }
 
 // column is the 1-based character column of byte offset off in line.

@@ -47,6 +47,21 @@ func (t *sharedTable) digest(f, v string) uint64 {
 	return d
 }
 
+// digestBytes is digest of a value held as bytes; the same value gives
+// the same digest either way.
+func (t *sharedTable) digestBytes(f string, v []byte) uint64 {
+	var h maphash.Hash
+	h.SetSeed(t.seed)
+	h.WriteString(f)
+	h.WriteByte(0)
+	h.Write(v)
+	d := h.Sum64()
+	if d == 0 {
+		d = 1
+	}
+	return d
+}
+
 // add counts one more holder of d and returns the count so far.
 func (t *sharedTable) add(d uint64) int {
 	t.mu.Lock()
