@@ -132,7 +132,7 @@ func (s *htmlSink) End(sum *Summary) error {
 	tile(sum.RowsWithFindings, "rows with findings", true)
 	tile(sum.Findings, "findings", true)
 	tile(sum.ByCode[CodeSharedPIN], "shared PINs", true)
-	tile(sum.ByCode[CodeRecoveredTrivial]+sum.ByCode[CodeRecoveredPIN], "PINs recovered from hashes", true)
+	tile(sum.ByCode[CodeRecoveredTrivial]+sum.ByCode[CodeRecoveredPIN], "PINs and passwords recovered from hashes", true)
 	tile(sum.BadRows, "bad rows", true)
 	s.w.WriteString("</div>\n<div class=\"charts\">\n")
 	s.chart("Findings by code", Sorted(sum.ByCode), true)
