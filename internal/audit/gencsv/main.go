@@ -42,10 +42,14 @@ func main() {
 	}
 	w := bufio.NewWriterSize(f, 1<<20)
 	g := &gen{r: rand.New(rand.NewPCG(*seed, 0x7011)), sample: *sample, hashes: *hashes}
-	if err := g.write(w, *n); err == nil {
+	err = g.write(w, *n)
+	if err == nil {
 		err = w.Flush()
 	}
-	if err := f.Close(); err != nil {
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gencsv:", err)
 		os.Exit(1)
 	}
