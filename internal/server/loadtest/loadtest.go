@@ -9,6 +9,7 @@ package loadtest
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -133,4 +134,30 @@ func Run(ctx context.Context, client *http.Client, o Options) Result {
 	slices.Sort(lat)
 	r.P50, r.P99, r.Max = lat[len(lat)/2], lat[len(lat)*99/100], lat[len(lat)-1]
 	return r
+}
+
+// Healthz is the baseline: the cheapest answer the service gives.
+var Healthz = []Request{{Method: "GET", Path: "/healthz", Want: 200}}
+
+// VerdictMix is the load's request mix, for a service whose default
+// policy is cuc: PINs and passwords, accepted and refused, each answer
+// checked for its expected outcome.
+func VerdictMix() []Request {
+	mk := func(path, body string, accepted bool) Request {
+		return Request{Method: "POST", Path: path, Body: []byte(body), Want: 200,
+			Check: func(b []byte) error {
+				var v struct{ Accepted *bool }
+				if err := json.Unmarshal(b, &v); err != nil || v.Accepted == nil || *v.Accepted != accepted {
+					return fmt.Errorf("answer %.120s, want accepted=%v", b, accepted)
+				}
+				return nil
+			}}
+	}
+	return []Request{
+		mk("/v1/pin", `{"pin":"802163","context":{"extensions":["2001"]}}`, true),
+		mk("/v1/pin", `{"pin":"345678"}`, false),
+		mk("/v1/pin", `{"pin":"200199","context":{"extensions":["2001"]}}`, false),
+		mk("/v1/password", `{"password":"Tr4il-Mix-Ocelot","context":{"alias":"jsmith"}}`, true),
+		mk("/v1/password", `{"password":"jsmith2024","context":{"alias":"jsmith"}}`, false),
+	}
 }

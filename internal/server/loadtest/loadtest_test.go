@@ -3,7 +3,6 @@ package loadtest_test
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -20,30 +19,6 @@ import (
 )
 
 const conns = 64
-
-// verdictMix is the request mix of the load: PINs and passwords, accepted
-// and refused, each answer checked for its expected outcome.
-func verdictMix() []loadtest.Request {
-	mk := func(path, body string, accepted bool) loadtest.Request {
-		return loadtest.Request{Method: "POST", Path: path, Body: []byte(body), Want: 200,
-			Check: func(b []byte) error {
-				var v struct{ Accepted *bool }
-				if err := json.Unmarshal(b, &v); err != nil || v.Accepted == nil || *v.Accepted != accepted {
-					return fmt.Errorf("answer %.120s, want accepted=%v", b, accepted)
-				}
-				return nil
-			}}
-	}
-	return []loadtest.Request{
-		mk("/v1/pin", `{"pin":"802163","context":{"extensions":["2001"]}}`, true),
-		mk("/v1/pin", `{"pin":"345678"}`, false),
-		mk("/v1/pin", `{"pin":"200199","context":{"extensions":["2001"]}}`, false),
-		mk("/v1/password", `{"password":"Tr4il-Mix-Ocelot","context":{"alias":"jsmith"}}`, true),
-		mk("/v1/password", `{"password":"jsmith2024","context":{"alias":"jsmith"}}`, false),
-	}
-}
-
-var healthz = []loadtest.Request{{Method: "GET", Path: "/healthz", Want: 200}}
 
 func startService(t *testing.T, engine string) (string, host.Engine) {
 	t.Helper()
@@ -103,12 +78,12 @@ func TestLoad(t *testing.T) {
 			}
 			// Warm up: connections, engine instances and their memory,
 			// parsed-policy caches.
-			run(verdictMix(), n)
-			base := run(healthz, n)
+			run(loadtest.VerdictMix(), n)
+			base := run(loadtest.Healthz, n)
 			t.Logf("healthz  %v", base)
 			var heap [rounds]uint64
 			for i := range rounds {
-				load := run(verdictMix(), n)
+				load := run(loadtest.VerdictMix(), n)
 				heap[i] = liveHeap()
 				t.Logf("verdicts %v; live heap %d KiB; workers %+v", load, heap[i]>>10, eng.(interface{ Stats() host.Stats }).Stats())
 				if i == 0 {
@@ -210,7 +185,7 @@ func TestFaultsUnderLoad(t *testing.T) {
 			}
 		}()
 	}
-	r := loadtest.Run(context.Background(), client, loadtest.Options{BaseURL: url, Conns: conns, Requests: n, Mix: verdictMix()})
+	r := loadtest.Run(context.Background(), client, loadtest.Options{BaseURL: url, Conns: conns, Requests: n, Mix: loadtest.VerdictMix()})
 	stop()
 	wg.Wait()
 	if r.Errors != 0 {
