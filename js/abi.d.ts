@@ -14,8 +14,9 @@ export declare const LEN_BITS: number;
 export declare const MAX_BUF: number;
 export declare function unpackCall(r: number): [status: number, length: number];
 export declare const dial: Readonly<{
-  MATCHED: number; TOO_SHORT: number; TOO_LONG: number; INVALID: number;
-  ALLOWED_BIT: number; REASON_SHIFT: number; REASON_MASK: number; NORMALIZED_BIT: number; ROW_SHIFT: number;
+  MATCHED: number; TOO_SHORT: number; TOO_LONG: number; INVALID: number; NO_MATCH: number; TIMEOUT: number;
+  ALLOWED_BIT: number; REASON_SHIFT: number; REASON_MASK: number; NORMALIZED_BIT: number;
+  ALT_SHIFT: number; ALT_MASK: number; ROW_SHIFT: number; MAX_ROW: number;
 }>;
 export declare const dialReasonNames: readonly string[];
-export declare function unpackDial(r: number): { allowed: boolean; reason: string; normalized: boolean; row: number };
+export declare function unpackDial(r: number): { allowed: boolean; reason: string; normalized: boolean; alt: number; row: number };

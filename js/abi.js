@@ -52,22 +52,31 @@ export const dial = Object.freeze({
   TOO_SHORT: 1,
   TOO_LONG: 2,
   INVALID: 3,
+  NO_MATCH: 4,
+  TIMEOUT: 5,
   ALLOWED_BIT: 1 << 0,
   REASON_SHIFT: 1,
   REASON_MASK: 7,
   NORMALIZED_BIT: 1 << 4,
-  ROW_SHIFT: 8,
+  ALT_SHIFT: 5,
+  ALT_MASK: 127,
+  ROW_SHIFT: 12,
+  MAX_ROW: 2 ** 19 - 2,
 });
 
 /** The api's reason names, indexed by dial reason. */
-export const dialReasonNames = Object.freeze(['matched', 'too_short', 'too_long', 'invalid']);
+export const dialReasonNames = Object.freeze(['matched', 'too_short', 'too_long', 'invalid', 'no_match', 'timeout']);
 
-/** Splits a non-negative dial result; row is -1 when no row matched. */
+/**
+ * Splits a non-negative dial result: row is -1 when no row decided; alt is 0
+ * for the row's own pattern, k for its twin behind trunk access code k-1.
+ */
 export function unpackDial(r) {
   return {
     allowed: (r & dial.ALLOWED_BIT) !== 0,
     reason: dialReasonNames[(r >>> dial.REASON_SHIFT) & dial.REASON_MASK] ?? 'unknown',
     normalized: (r & dial.NORMALIZED_BIT) !== 0,
+    alt: (r >>> dial.ALT_SHIFT) & dial.ALT_MASK,
     row: (r >>> dial.ROW_SHIFT) - 1,
   };
 }

@@ -38,13 +38,17 @@ test('limits and call packing', () => {
 test('dial packing and reason names', () => {
   assert.deepEqual({
     allowed_bit: abi.dial.ALLOWED_BIT, normalized_bit: abi.dial.NORMALIZED_BIT, reason_mask: abi.dial.REASON_MASK,
-    reason_shift: abi.dial.REASON_SHIFT, row_shift: abi.dial.ROW_SHIFT,
+    reason_shift: abi.dial.REASON_SHIFT, alt_shift: abi.dial.ALT_SHIFT, alt_mask: abi.dial.ALT_MASK,
+    row_shift: abi.dial.ROW_SHIFT, max_row: abi.dial.MAX_ROW,
   }, golden.dial);
+  const names = ['MATCHED', 'TOO_SHORT', 'TOO_LONG', 'INVALID', 'NO_MATCH', 'TIMEOUT'];
+  names.forEach((n, i) => assert.equal(abi.dial[n], i, n));
   for (const [k, name] of Object.entries(golden.dial_reasons)) assert.equal(abi.dialReasonNames[+k], name);
   assert.equal(abi.dialReasonNames.length, Object.keys(golden.dial_reasons).length);
-  // allowed, too_long, normalized, row 41 (stored as 42)
-  const r = 1 | (2 << 1) | 16 | (42 << 8);
-  assert.deepEqual(abi.unpackDial(r), { allowed: true, reason: 'too_long', normalized: true, row: 41 });
+  // allowed, too_long, normalized, alt 3, row 41 (stored as 42)
+  const r = 1 | (2 << 1) | 16 | (3 << 5) | (42 << 12);
+  assert.deepEqual(abi.unpackDial(r), { allowed: true, reason: 'too_long', normalized: true, alt: 3, row: 41 });
+  assert.equal(abi.unpackDial((abi.dial.MAX_ROW + 1) << abi.dial.ROW_SHIFT).row, abi.dial.MAX_ROW, 'the largest row fits in an i32');
   assert.equal(abi.unpackDial(0).row, -1);
 });
 
