@@ -2,6 +2,7 @@ package dialplan
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -193,6 +194,7 @@ func (l *linter) shadowing(d *dfa) {
 		}
 		cur = next
 	}
+	attributed := 0
 	for r, w := range wins {
 		if w || t.Rows[r].Regex {
 			continue
@@ -206,19 +208,85 @@ func (l *linter) shadowing(d *dfa) {
 			l.add(LintRowNeverMatches, SevWarning, r, "row %d (%q) matches no number of %d to %d keys", r, t.Rows[r].Pattern, t.MinDigits, t.MaxDigits)
 			continue
 		}
+		if attributed >= maxAttributions {
+			l.add(LintShadowedRow, SevWarning, r, "row %d (%q) is never reached: the rows above it match every number it matches", r, t.Rows[r].Pattern)
+			continue
+		}
+		attributed++
+		// The rows that decide the numbers row r matches: one of them may
+		// cover r alone; otherwise they cover it together.
+		winners := l.winnersOn(d, od)
 		by := -1
-		for i := 0; i < r && by < 0 && i < 500; i++ {
-			if l.covers(i, r) {
-				by = i
+		if len(winners) == 1 {
+			by = winners[0]
+		} else {
+			for k := len(winners) - 1; k >= 0 && by < 0 && k >= len(winners)-8; k-- {
+				if l.covers(winners[k], r) {
+					by = winners[k]
+				}
 			}
 		}
 		if by >= 0 {
 			f := l.add(LintShadowedRow, SevWarning, r, "row %d (%q) is never reached: row %d (%q) matches every number it matches", r, t.Rows[r].Pattern, by, t.Rows[by].Pattern)
 			f.ShadowedBy = by
 		} else {
-			l.add(LintShadowedRow, SevWarning, r, "row %d (%q) is never reached: the rows above it together match every number it matches", r, t.Rows[r].Pattern)
+			l.add(LintShadowedRow, SevWarning, r, "row %d (%q) is never reached: rows %s together match every number it matches", r, t.Rows[r].Pattern, rowList(winners))
 		}
 	}
+}
+
+// maxAttributions bounds how many shadowed rows of one table lint explains
+// row by row (each costs a product of automata); the rest are reported
+// without naming the rows that shadow them.
+const maxAttributions = 100
+
+func rowList(rows []int) string {
+	var b strings.Builder
+	for i, r := range rows {
+		if i == 8 {
+			fmt.Fprintf(&b, " and %d more", len(rows)-i)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, r)
+	}
+	return b.String()
+}
+
+// winnersOn returns, in row order, the rows of the table that decide the
+// numbers (within min/max digits) row automaton od accepts.
+func (l *linter) winnersOn(d, od *dfa) []int {
+	t := l.t
+	seen := map[int]bool{}
+	type pair struct{ a, b int32 }
+	layer := []pair{{1, 1}}
+	for n := 0; n <= t.MaxDigits && len(layer) > 0; n++ {
+		next := map[pair]bool{}
+		var nl []pair
+		for _, p := range layer {
+			if l.inRange(n) && od.acc[p.b] >= 0 {
+				if u := t.winner(d, p.a, n); u >= 0 {
+					seen[int(t.units[u].row)] = true
+				}
+			}
+			for k := 0; k < nsym; k++ {
+				q := pair{d.trans[p.a<<4|int32(k)], od.trans[p.b<<4|int32(k)]}
+				if q.b != 0 && !next[q] {
+					next[q] = true
+					nl = append(nl, q)
+				}
+			}
+		}
+		layer = nl
+	}
+	rows := make([]int, 0, len(seen))
+	for r := range seen {
+		rows = append(rows, r)
+	}
+	slices.Sort(rows)
+	return rows
 }
 
 // rowUnits returns copies of row r's units, renumbered as one run.
