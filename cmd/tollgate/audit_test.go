@@ -141,3 +141,18 @@ func TestAuditHTMLInChromium(t *testing.T) {
 		os.WriteFile(keep, data, 0o644)
 	}
 }
+
+// Standard error is not a terminal here: no progress bar, only notes.
+func TestAuditCLINoProgressWhenNotATerminal(t *testing.T) {
+	_, _, errs := runCLI(t, "", "audit", "--engine", "native", "--format", "json", sampleCSV)
+	if strings.ContainsAny(errs, "\r[#") {
+		t.Errorf("stderr has a progress bar: %q", errs)
+	}
+	var bar bytes.Buffer
+	p := &progressBar{w: &bar, size: 1000, start: time.Now().Add(-time.Second)}
+	p.update(500, 250)
+	p.clear()
+	if s := bar.String(); !strings.Contains(s, "25%") || !strings.Contains(s, "500 rows") || !strings.Contains(s, "ETA 3s") {
+		t.Errorf("progress line %q", s)
+	}
+}
