@@ -108,12 +108,15 @@ export interface DialResult {
   /** The number as matched (separators dropped). */
   number: string;
   allowed: boolean;
-  reason: 'matched' | 'too_short' | 'too_long' | 'invalid';
+  /** 'matched': a row decided (see allowed); the others refuse the number before or without a row. */
+  reason: 'matched' | 'too_short' | 'too_long' | 'invalid' | 'no_match' | 'timeout';
   table?: string;
-  /** Index of the matching row in the table. */
+  /** Index (from 0) of the deciding row in the table. */
   row?: number;
-  /** The matching row's dial string. */
+  /** The deciding row's dial string. */
   pattern?: string;
+  /** How many separators (space - ( ) .) were dropped from the input. */
+  dropped?: number;
 }
 
 export interface LintFinding {

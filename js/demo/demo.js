@@ -42,6 +42,8 @@ const words = {
     too_short: () => 'Too short to be a number you can forward to.',
     too_long: () => 'Too long: check the number.',
     invalid: () => 'Use only the digits 0–9, * and #.',
+    no_match: () => 'No rule allows this number.',
+    timeout: () => 'This number could not be checked in time; try again.',
     no_dial: 'Number checks are not available in this version of the checker.',
   },
   fr: {
@@ -71,6 +73,8 @@ const words = {
     too_short: () => 'Trop court pour être un numéro de renvoi.',
     too_long: () => 'Trop long : vérifiez le numéro.',
     invalid: () => 'Utilisez uniquement les chiffres 0 à 9, * et #.',
+    no_match: () => 'Aucune règle n’autorise ce numéro.',
+    timeout: () => 'Ce numéro n’a pas pu être vérifié à temps ; réessayez.',
     no_dial: 'La vérification des numéros n’est pas disponible dans cette version du vérificateur.',
   },
 };
@@ -175,11 +179,30 @@ function checkPassword() {
   linkReasons(list, strip);
 }
 
+// prefixSpan maps the literal start of a blocking pattern (the keys before
+// its first wildcard) back onto the typed number, separators skipped, so the
+// page can mark the part of the number that made the row match.
+function prefixSpan(typed, pattern) {
+  const literal = pattern.split(/[*?]/)[0];
+  let k = 0;
+  const chars = Array.from(typed);
+  for (let i = 0; i < chars.length && k < literal.length; i++) {
+    if (' -().'.includes(chars[i])) continue;
+    if (chars[i] !== literal[k]) return null;
+    k++;
+    if (k === literal.length) return { start: 0, end: i + 1 };
+  }
+  return null;
+}
+
 function checkForward() {
-  const number = $('forward-number').value.trim();
+  const typed = $('forward-number').value;
+  const number = typed.trim();
   const list = $('forward-verdict');
+  const strip = $('forward-strip');
   if (!tg) return;
-  if (number === '') return idle(list, null, w('type_number'));
+  strip.replaceChildren();
+  if (number === '') return idle(list, strip, w('type_number'));
   if (!tables || tables.error) {
     delete list.dataset.accepted;
     list.replaceChildren(item(w('no_dial'), 'note', { 'data-error': tables?.error?.code ?? 'no_tables' }));
@@ -196,8 +219,15 @@ function checkForward() {
   list.dataset.accepted = String(r.allowed);
   if (r.allowed) {
     list.replaceChildren(item(w('allowed', r), 'ok', { 'data-pattern': r.pattern }));
-  } else {
-    list.replaceChildren(item(w(r.reason, r), '', { 'data-code': r.reason, 'data-pattern': r.pattern }));
+    return;
+  }
+  const span = r.reason === 'matched' && r.pattern ? prefixSpan(typed, r.pattern) : null;
+  list.replaceChildren(item(w(r.reason, r), '', {
+    'data-code': r.reason, 'data-pattern': r.pattern, 'data-start': span?.start, 'data-end': span?.end,
+  }));
+  if (span) {
+    drawStrip(strip, typed, [span], true);
+    linkReasons(list, strip);
   }
 }
 

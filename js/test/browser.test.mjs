@@ -113,7 +113,13 @@ test('forwarding to 9011441234567 is blocked', { skip }, async () => {
   const note = await page.locator('#forward-verdict li').first().getAttribute('data-error');
   assert.equal(note, null, `the module could not check the number (${note})`);
   assert.equal(await verdict('forward-verdict').getAttribute('data-accepted'), 'false');
-  assert.equal(await page.locator('#forward-verdict [data-code="matched"]').count(), 1);
+  const r = page.locator('#forward-verdict [data-code="matched"]');
+  assert.equal(await r.count(), 1);
+  assert.match(await r.getAttribute('data-pattern'), /^9011/);
+  const marks = await page.$$eval('#forward-strip .cell', (cells) => cells.map((c) => c.classList.contains('hl')));
+  assert.deepEqual(marks.slice(0, 5), [true, true, true, true, false], 'the 9011 the blocking row starts with is marked');
+  await typeInto('#forward-number', '4085551234');
+  assert.equal(await verdict('forward-verdict').getAttribute('data-accepted'), 'true');
 });
 
 test('French: same codes, messages in French', { skip }, async () => {

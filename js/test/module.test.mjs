@@ -105,16 +105,46 @@ test('a request larger than the scratch buffer grows it (and non-ASCII survives)
   assert.deepEqual(tg.checkPin('730196'), { accepted: true, reasons: [] });
 });
 
-test('a panic or a trap replaces the instance; loaded handles survive', async () => {
+test('a panic replaces the instance; loaded handles survive', async () => {
   const x = await load();
   const { handle } = x.loadPolicy('exchange-um');
   const before = x.callText('pin', JSON.stringify({ policy: handle, pin: '1111' }));
   assert.throws(() => x.debugFault(1), (e) => e.code === 'panic');
   assert.equal(x.callText('pin', JSON.stringify({ policy: handle, pin: '1111' })), before);
+});
+
+test('a trap inside call replaces the instance and replays the loads', async () => {
+  // A real trap costs the module 4 GiB of allocation (see the slow test
+  // below); here the call export of a live instance throws the RuntimeError
+  // a trap raises, once.
+  const x = await load();
+  const { handle } = x.loadPolicy('exchange-um');
+  const before = x.callText('pin', JSON.stringify({ policy: handle, pin: '1111' }));
+  const faulty = { ...x._x, call: () => { throw new WebAssembly.RuntimeError('unreachable'); } };
+  x._x = faulty;
+  assert.throws(() => x.callText('pin', '{"pin":"8675309"}'), (e) => e.code === 'trap' && !e.message.includes('8675309'));
+  assert.notEqual(x._x, faulty, 'the instance was not replaced');
+  assert.equal(x.callText('pin', JSON.stringify({ policy: handle, pin: '1111' })), before);
+});
+
+test('a real trap (memory exhausted) is survived', { skip: process.env.TOLLGATE_SLOW_TESTS !== '1' && 'set TOLLGATE_SLOW_TESTS=1 (allocates 4 GiB, 20-60 s)' }, async () => {
   const lines = [];
   const y = await load({ stderr: (l) => lines.push(l) });
-  const h2 = y.loadPolicy('exchange-um').handle;
+  const h = y.loadPolicy('exchange-um').handle;
+  const before = y.callText('pin', JSON.stringify({ policy: h, pin: '1111' }));
   assert.throws(() => y.debugFault(2), (e) => e.code === 'trap');
   assert.ok(lines.some((l) => l.includes('out of memory')), 'the runtime crash report reached stderr');
-  assert.equal(y.callText('pin', JSON.stringify({ policy: h2, pin: '1111' })), before);
+  assert.equal(y.callText('pin', JSON.stringify({ policy: h, pin: '1111' })), before);
+});
+
+test('dial against the default tables', () => {
+  const blocked = tg.dial('9011441234567', { table: 'Default Transfer' });
+  assert.equal(blocked.allowed, false);
+  assert.equal(blocked.reason, 'matched');
+  assert.equal(typeof blocked.pattern, 'string');
+  const { handle, tables } = tg.loadTables('default');
+  assert.ok(tables.includes('Default Transfer'), JSON.stringify(tables));
+  assert.deepEqual(tg.dial('9011441234567', { tables: handle, table: 'Default Transfer' }), blocked);
+  assert.throws(() => tg.dial('1234', { table: 'No Such Table' }), TollgateError);
+  assert.ok(Array.isArray(tg.lint('default').findings));
 });
