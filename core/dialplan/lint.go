@@ -289,15 +289,15 @@ func (l *linter) winnersOn(d, od *dfa) []int {
 	return rows
 }
 
-// rowUnits returns copies of row r's units, renumbered as one run.
+// rowUnits returns copies of row r's units (contiguous in t.units).
 func (l *linter) rowUnits(r int) []unit {
-	var us []unit
-	for _, u := range l.t.units {
-		if int(u.row) == r {
-			us = append(us, u)
-		}
+	us := l.t.units
+	i, _ := slices.BinarySearchFunc(us, int32(r), func(u unit, row int32) int { return int(u.row - row) })
+	j := i
+	for j < len(us) && int(us[j].row) == r {
+		j++
 	}
-	return us
+	return append([]unit(nil), us[i:j]...)
 }
 
 // covers reports whether row i alone matches every number (within min/max
