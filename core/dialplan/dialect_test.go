@@ -268,3 +268,40 @@ func TestMatchNoAlloc(t *testing.T) {
 		t.Errorf("Normalize allocates %v times, want 0", allocs)
 	}
 }
+
+// Limits hold at their edge: the last valid value compiles, the next fails.
+func TestLimitsAtTheEdge(t *testing.T) {
+	long := func(n int) string {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = '9'
+		}
+		return string(b)
+	}
+	tests := []struct {
+		doc string
+		err error
+	}{
+		{`{"tables":[{"name":"T","max_digits":300,"rows":[{"pattern":"*"}]}]}`, nil},
+		{`{"tables":[{"name":"T","max_digits":301,"rows":[{"pattern":"*"}]}]}`, ErrRange},
+		{`{"tables":[{"name":"T","min_digits":300,"max_digits":300,"rows":[{"pattern":"*"}]}]}`, nil},
+		{`{"tables":[{"name":"T","rows":[{"pattern":"` + long(MaxPatternLength) + `"},{"pattern":"*"}]}]}`, nil},
+		{`{"tables":[{"name":"T","rows":[{"pattern":"` + long(MaxPatternLength+1) + `"},{"pattern":"*"}]}]}`, ErrRange},
+		{`{"trunk_access_codes":["` + long(16) + `"],"tables":[{"name":"T","rows":[{"pattern":"*"}]}]}`, nil},
+		{`{"trunk_access_codes":["` + long(17) + `"],"tables":[{"name":"T","rows":[{"pattern":"*"}]}]}`, ErrSyntax},
+	}
+	for i, tc := range tests {
+		_, err := Parse("", []byte(tc.doc))
+		if (tc.err == nil) != (err == nil) || (tc.err != nil && !errors.Is(err, tc.err)) {
+			t.Errorf("case %d: error %v, want %v", i, err, tc.err)
+		}
+	}
+	// A 300-key number is matched, a 301-key one is too long.
+	s := mustParse(t, `{"tables":[{"name":"T","max_digits":300,"rows":[{"pattern":"*","blocked":false}]}]}`)
+	if r := s.Tables()[0].MatchString(long(300)); !r.Allowed {
+		t.Errorf("300 keys: %v", r.Reason)
+	}
+	if r := s.Tables()[0].MatchString(long(301)); r.Reason != ReasonTooLong {
+		t.Errorf("301 keys: %v, want too_long", r.Reason)
+	}
+}
