@@ -31,10 +31,11 @@ func openCaller(engine string) (caller, error) {
 	return engineCaller{e}, nil
 }
 
-// openEngine returns the named host engine. Two environment variables adjust
+// openEngine returns the named host engine. Environment variables adjust
 // the wasm engine: TOLLGATE_WASM names a .wasm file to run instead of the
-// embedded one (it must have a known ABI version), and
-// TOLLGATE_WASM_CACHE=off switches the on-disk compilation cache off.
+// embedded one (it must have a known ABI version),
+// TOLLGATE_WASM_CACHE=off switches the on-disk compilation cache off, and
+// TOLLGATE_WASM_INTERPRETER=1 runs the module in wazero's interpreter.
 func openEngine(engine string) (host.Engine, error) {
 	var opts host.Options
 	if engine == "wasm" {
@@ -46,6 +47,7 @@ func openEngine(engine string) (host.Engine, error) {
 			opts.Module = b
 		}
 		opts.NoCache = os.Getenv("TOLLGATE_WASM_CACHE") == "off"
+		opts.Interpreter = os.Getenv("TOLLGATE_WASM_INTERPRETER") == "1"
 	}
 	return host.New(context.Background(), engine, opts)
 }
