@@ -53,6 +53,8 @@ Flags:
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in bytes")
 	bodyTimeout := fs.Duration("body-timeout", server.DefaultBodyTimeout, "time a client has to send its request body")
 	logFormat := fs.String("log", "text", "log format on stderr: text or json")
+	users := fs.String("users", "", "users file (CSV in the audit's format: extension, alternate extensions, class of service) turning a dial request's \"caller\" into its class of service")
+	defaultCOS := fs.String("default-cos", "", "class of service of a caller --users does not list (empty: refused with unknown_caller)")
 	engine := engineFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -120,6 +122,16 @@ Flags:
 		if err := checkDocument(eng, "tables.load", cfg.Tables); err != nil {
 			return fail("--tables %s: %v", *tables, err)
 		}
+	}
+	if *users != "" {
+		dir, err := usersDirectory(*users, *defaultCOS, *tables, cfg.Tables)
+		if err != nil {
+			return fail("--users: %v", err)
+		}
+		cfg.Directory = dir
+		logger.Info("users", "file", *users, "extensions", dir.Extensions(), "default_cos", dir.Default())
+	} else if *defaultCOS != "" {
+		return fail("--default-cos needs --users")
 	}
 	srv, err := server.New(cfg)
 	if err != nil {

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"github.com/tollgate/tollgate/core/dialplan"
+	"github.com/tollgate/tollgate/internal/directory"
+)
+
+// usersDirectory loads serve's --users file and checks, against the
+// service's default tables, that every class of service it (or
+// --default-cos) names exists: a typo would otherwise surface as a 400 on
+// a caller's first call. tablesArg and tablesDoc are --tables and its
+// document (nil: the built-in default set).
+func usersDirectory(path, defaultCOS, tablesArg string, tablesDoc []byte) (*directory.Directory, error) {
+	dir, err := directory.Load(path, defaultCOS)
+	if err != nil {
+		return nil, err
+	}
+	var set *dialplan.Set
+	var name string
+	switch {
+	case tablesDoc == nil:
+		set, err = dialplan.Builtin(dialplan.SetDefault)
+	case json.Unmarshal(tablesDoc, &name) == nil:
+		set, err = dialplan.Builtin(name)
+	default:
+		set, err = dialplan.Load(tablesArg, tablesDoc)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("checking its classes of service against the tables: %v", err)
+	}
+	var known []string
+	for _, c := range set.ClassesOfService() {
+		known = append(known, c.Name)
+	}
+	if err := dir.CheckClasses(known); err != nil {
+		return nil, err
+	}
+	return dir, nil
+}

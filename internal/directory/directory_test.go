@@ -1,0 +1,183 @@
+package directory
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf16"
+)
+
+func TestLookup(t *testing.T) {
+	// Header names as BAT and the audit spell them, in any order, with a
+	// PIN column that must be skipped.
+	const file = "Alias,Voicemail PIN,Extension,Alternate_Extensions,Class Of Service\r\n" +
+		"alice,135790,2001,,Staff\r\n" +
+		"bob,%null%,2002,3002; 4002,Lobby\r\n" +
+		"carol,,2003,,%NULL%\r\n" +
+		"dave,,%null%,,Staff\r\n" +
+		"\r\n" +
+		"erin, 2468 , 2005 ,,\" Staff \"\r\n"
+	for _, def := range []string{"", "Lobby"} {
+		d, err := Read("users.csv", strings.NewReader(file), def)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			caller string
+			want   string
+		}{
+			{"2001", "Staff"},
+			{" 2001 ", "Staff"},
+			{"2002", "Lobby"},
+			{"3002", "Lobby"}, // alternate extensions, trimmed
+			{"4002", "Lobby"},
+			{"2005", "Staff"},
+			{"2003", def}, // listed without a class: the default
+			{"9999", def}, // not listed: the default
+			{"", def},
+			{"135790", def}, // a PIN is not an extension
+		} {
+			got, ok := d.ClassOfService(tc.caller)
+			if got != tc.want || ok != (tc.want != "") {
+				t.Errorf("default %q: ClassOfService(%q) = %q, %v; want %q", def, tc.caller, got, ok, tc.want)
+			}
+		}
+		if d.Users() != 4 || d.Extensions() != 6 {
+			t.Errorf("users %d, extensions %d; want 4 and 6", d.Users(), d.Extensions())
+		}
+		want := "Lobby,Staff"
+		if got := strings.Join(d.Classes(), ","); got != want {
+			t.Errorf("Classes = %s, want %s", got, want)
+		}
+	}
+}
+
+func TestErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, say string
+	}{
+		{"empty", "", "empty file"},
+		{"no extension column", "alias,cos\nalice,Staff\n", "line 1: bad users file: no extension column (looked for extension, directorynumber"},
+		{"no cos column", "dn,pin\n2001,123456\n", "no class-of-service column (looked for cos, classofservice"},
+		{"two extension columns", "extension,dn,cos\n1,2,S\n", "columns 1 and 2 both give the extension"},
+		{"conflict", "extension,cos\n2001,Staff\n2002,Lobby\n2001,Lobby\n", `users.csv line 4: bad users file: extension 2001 is listed again with class of service "Lobby"; line 2 gives it "Staff"`},
+		{"alternate conflict", "extension,altextensions,cos\n2001,,Staff\n2002,2001,Lobby\n", "line 3"},
+		{"field count", "extension,cos,pin\n2001,Staff,123456\n2002,Lobby\n", "users.csv line 3 column 1: bad users file: wrong number of fields"},
+		{"stray quote", "extension,cos,pin\n2001,Staff,12\"3456\n", "users.csv line 2 column 14: bad users file: bare \" in non-quoted-field"},
+		{"not utf-8", "extension,cos\n2001,St\xffaff\n", "not UTF-8"},
+	} {
+		_, err := Read("users.csv", strings.NewReader(tc.file), "")
+		if err == nil || !strings.Contains(err.Error(), tc.say) || !errors.Is(err, ErrFormat) {
+			t.Errorf("%s: error %v; want ErrFormat saying %q", tc.name, err, tc.say)
+			continue
+		}
+		for _, secret := range []string{"123456", "12\"3456"} {
+			if strings.Contains(err.Error(), secret) {
+				t.Errorf("%s: error %q shows a PIN", tc.name, err)
+			}
+		}
+	}
+}
+
+func TestDuplicateSameClassIsFine(t *testing.T) {
+	d, err := Read("u", strings.NewReader("extension,alt extension,cos\n2001,3001,Staff\n3001,,Staff\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := d.ClassOfService("3001"); c != "Staff" || d.Users() != 1 {
+		t.Errorf("3001 → %q, users %d", c, d.Users())
+	}
+}
+
+func TestEncodings(t *testing.T) {
+	const text = "Extension,COS\r\n2001,Staff\r\n"
+	le := []byte{0xFF, 0xFE}
+	be := []byte{0xFE, 0xFF}
+	for _, u := range utf16.Encode([]rune(text)) {
+		le = append(le, byte(u), byte(u>>8))
+		be = append(be, byte(u>>8), byte(u))
+	}
+	for name, b := range map[string][]byte{
+		"utf-8":      []byte(text),
+		"utf-8 bom":  append([]byte{0xEF, 0xBB, 0xBF}, text...),
+		"utf-16 le":  le,
+		"utf-16 be":  be,
+		"odd utf-16": append(append([]byte{}, le...), 0),
+	} {
+		d, err := Read(name, strings.NewReader(string(b)), "")
+		if name == "odd utf-16" {
+			if err == nil || !strings.Contains(err.Error(), "odd number of bytes") {
+				t.Errorf("%s: error %v", name, err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if c, ok := d.ClassOfService("2001"); !ok || c != "Staff" {
+			t.Errorf("%s: 2001 → %q", name, c)
+		}
+	}
+}
+
+func TestCheckClasses(t *testing.T) {
+	d, err := Read("users.csv", strings.NewReader("extension,cos\n2001,Staff\n2002,Lobby\n2003,Guest\n"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := d.CheckClasses([]string{"Staff", "Lobby", "Guest"}); err != nil {
+		t.Errorf("all known: %v", err)
+	}
+	err = d.CheckClasses([]string{"Staff"})
+	if err == nil || !strings.Contains(err.Error(), `users.csv line 3: bad users file: class of service "Lobby" is not in the tables (classes: "Staff")`) {
+		t.Errorf("unknown class: %v", err)
+	}
+	d, _ = Read("users.csv", strings.NewReader("extension,cos\n2001,Staff\n"), "Nobody")
+	err = d.CheckClasses([]string{"Staff"})
+	if err == nil || !strings.HasPrefix(err.Error(), `the default class of service: bad users file: class of service "Nobody"`) {
+		t.Errorf("unknown default: %v", err)
+	}
+}
+
+func TestLoad(t *testing.T) {
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.csv"), ""); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+	d, err := Load("../../testdata/kamailio/users.csv", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.Extensions() == 0 {
+		t.Error("testdata/kamailio/users.csv lists nobody")
+	}
+}
+
+// FuzzRead checks that any input either loads or fails with ErrFormat,
+// and that a loaded directory answers every listed extension.
+func FuzzRead(f *testing.F) {
+	f.Add("extension,cos\n2001,Staff\n", "")
+	f.Add("Extension,Alternate Extensions,COS,PIN\n2001,3001;3002,Staff,1234\n2002,,%null%,9\n", "Lobby")
+	f.Add("\xff\xfeE\x00", "")
+	f.Fuzz(func(t *testing.T, file, def string) {
+		d, err := Read("f", strings.NewReader(file), def)
+		if err != nil {
+			if !errors.Is(err, ErrFormat) {
+				t.Fatalf("error without ErrFormat: %v", err)
+			}
+			return
+		}
+		for ext, cos := range d.byExt {
+			got, ok := d.ClassOfService(ext)
+			want := cos
+			if want == "" {
+				want = d.Default()
+			}
+			if ext == strings.TrimSpace(ext) && (got != want || ok != (want != "")) {
+				t.Fatalf("ClassOfService(%q) = %q, %v; stored %q", ext, got, ok, cos)
+			}
+		}
+	})
+}
