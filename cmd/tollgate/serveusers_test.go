@@ -88,7 +88,7 @@ func TestServeUsersDial(t *testing.T) {
 					{"2001", "99900", 200, false, 0, "99900*", ""}, // trunk code 99
 					{"2100", "95551234", 200, false, 0, "9*", ""},  // the lobby phone
 					{"2100", "2001", 200, true, 1, "????", ""},
-					{"4444", "2001", 200, true, 1, "????", ""},   // unknown: default Lobby
+					{"4444", "2001", 200, true, 1, "????", ""},    // unknown: default Lobby
 					{"4444", "95551234", 200, false, 0, "9*", ""}, // ... which blocks outside calls
 				} {
 					if def == "" && tc.caller == "4444" {
