@@ -531,7 +531,7 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 			Message: "the user in the path must be 1 to " + strconv.Itoa(maxUserBytes) + " printable bytes"}, l)
 	}
 	l.user = user
-	body, fields, status := s.readJSON(w, r, l)
+	_, fields, status := s.readJSON(w, r, l)
 	if status != 0 {
 		return status
 	}
@@ -539,17 +539,31 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 		return s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Field: "state",
 			Message: "the service keeps the sign-in state; leave state out"}, l)
 	}
-	body = withDefault(body, fields, "policy", s.cfg.Policy)
-	kind := string(bytes.TrimSpace(fields["kind"]))
-	key := user + "\x00" + kind
+	if len(s.cfg.Policy) > 0 && (fields["policy"] == nil || string(bytes.TrimSpace(fields["policy"])) == "null") {
+		fields["policy"] = s.cfg.Policy
+	}
+	ev, e := s.signinEvent(fields["event"])
+	if e != nil {
+		return s.fail(w, http.StatusBadRequest, e, l)
+	}
+	fields["event"] = ev
+	// The state is per user and per credential: PIN failures do not lock
+	// the web password. The signin op checks the kind's value.
+	kind := "pin"
+	if k, ok := fields["kind"]; ok {
+		json.Unmarshal(k, &kind)
+	}
+	key := kind + "\x00" + user
 
 	var resp []byte
 	status = http.StatusOK
 	err := s.cfg.Store.Update(r.Context(), key, func(state []byte) ([]byte, error) {
-		req := body
 		if state != nil {
 			fields["state"] = state
-			req = setField(body, fields, "state", state)
+		}
+		req, err := json.Marshal(fields)
+		if err != nil {
+			return nil, err
 		}
 		out, st := s.run(w, r.Context(), "signin", req, l)
 		if st != http.StatusOK {
@@ -575,6 +589,44 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 	}
 	s.countVerdict("signin", resp, l)
 	return writeJSON(w, http.StatusOK, resp)
+}
+
+// signinEvents are the shorthand events of /v1/signin/{user}: the words
+// a PBX or portal has at hand, as signin op events.
+var signinEvents = map[string]string{
+	"success": `{"type":"signin","ok":true}`,
+	"failure": `{"type":"signin","ok":false}`,
+	"unlock":  `{"type":"unlock","by":"admin"}`,
+	"signout": `{"type":"signout"}`,
+	"check":   `{"type":"check"}`,
+}
+
+// signinEvent turns the request's event — a shorthand word or a signin op
+// event object — into an event object with its time: the service's clock
+// when the request gives none (core reads no clock).
+func (s *Server) signinEvent(raw json.RawMessage) (json.RawMessage, *api.Error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, &api.Error{Code: api.ErrBadRequest, Field: "event", Message: "event is required: success, failure, unlock, signout, check or an event object"}
+	}
+	if raw[0] == '"' {
+		var word string
+		json.Unmarshal(raw, &word)
+		ev, ok := signinEvents[word]
+		if !ok {
+			return nil, &api.Error{Code: api.ErrBadRequest, Field: "event", Message: "unknown event word; want success, failure, unlock, signout, check or an event object"}
+		}
+		raw = []byte(ev)
+	}
+	var ev map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &ev); err != nil {
+		return nil, &api.Error{Code: api.ErrBadRequest, Field: "event", Message: "event must be a word or an object"}
+	}
+	if _, has := ev["at"]; !has {
+		ev["at"], _ = json.Marshal(s.cfg.Now().UTC().Format(time.RFC3339Nano))
+	}
+	out, _ := json.Marshal(ev)
+	return out, nil
 }
 
 // errAnswered tells serveSignin that run already wrote the error answer.

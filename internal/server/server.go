@@ -74,6 +74,10 @@ type Config struct {
 
 	// Logger receives one record per request; nil discards.
 	Logger *slog.Logger
+
+	// Now is the clock for sign-in events that carry no time; nil is
+	// time.Now.
+	Now func() time.Time
 }
 
 // Directory resolves the caller of a dial request to its class of service
@@ -100,6 +104,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Store == nil {
 		cfg.Store = NewMemoryStore()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	setDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
 	setDefault(&cfg.BodyTimeout, DefaultBodyTimeout)

@@ -570,3 +570,122 @@ func TestNewRefusesBadConfig(t *testing.T) {
 		t.Error("New with WriteTimeout < BodyTimeout succeeded")
 	}
 }
+
+// TestSignin drives the sign-in state machine through the service: cuc
+// locks after 3 failures for 30 minutes; state is per user and per kind.
+func TestSignin(t *testing.T) {
+	if !hasOp("signin") || !profilesReady() {
+		t.Skip("signin op not in this tree yet")
+	}
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	for _, kind := range []string{"native", "wasm"} {
+		t.Run(kind, func(t *testing.T) {
+			url, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: []byte(`"cuc"`), Now: clock})
+			type decision struct {
+				Code      string
+				Allowed   bool
+				Locked    bool
+				Remaining int
+			}
+			event := func(user, body string) decision {
+				t.Helper()
+				r := do(t, "POST", url+"/v1/signin/"+user, body)
+				var a struct {
+					State    map[string]any
+					Decision decision
+				}
+				if err := json.Unmarshal(r.body, &a); err != nil || r.status != 200 || a.State == nil {
+					t.Fatalf("signin %s %s = %d %s", user, body, r.status, r.body)
+				}
+				return a.Decision
+			}
+			user := "alice-" + kind
+			for i, want := range []string{"failed", "failed", "locked"} {
+				d := event(user, `{"event":"failure"}`)
+				if d.Code != want && !(want == "locked" && d.Locked) {
+					t.Fatalf("failure %d: %+v, want %s", i+1, d, want)
+				}
+			}
+			if d := event(user, `{"event":"success"}`); d.Allowed || !d.Locked {
+				t.Errorf("success while locked: %+v, want refused", d)
+			}
+			if d := event("bob-"+kind, `{"event":"success"}`); !d.Allowed {
+				t.Errorf("another user: %+v, want allowed", d)
+			}
+			if d := event(user, `{"kind":"password","event":"success"}`); !d.Allowed {
+				t.Errorf("the password of a user whose PIN is locked: %+v, want allowed", d)
+			}
+			advance(31 * time.Minute)
+			if d := event(user, `{"event":{"type":"signin","ok":true}}`); !d.Allowed {
+				t.Errorf("success after the 30-minute lockout: %+v", d)
+			}
+			for range 3 {
+				event(user, `{"event":"failure"}`)
+			}
+			if d := event(user, `{"event":"unlock"}`); d.Locked {
+				t.Errorf("unlock: %+v", d)
+			}
+			if d := event(user, `{"event":"success"}`); !d.Allowed {
+				t.Errorf("success after unlock: %+v", d)
+			}
+			r := do(t, "POST", url+"/v1/signin/"+user, `{"event":"maybe"}`)
+			if r.status != 400 || r.errorCode() != api.ErrBadRequest {
+				t.Errorf("unknown event = %d %s", r.status, r.body)
+			}
+			r = do(t, "POST", url+"/v1/signin/"+user, `{"kind":"fingerprint","event":"success"}`)
+			if r.status != 400 || !strings.Contains(string(r.body), `"field":"kind"`) {
+				t.Errorf("unknown kind = %d %s", r.status, r.body)
+			}
+		})
+	}
+}
+
+// TestSigninConcurrentFailures: failures arriving at once are all counted.
+func TestSigninConcurrentFailures(t *testing.T) {
+	if !hasOp("signin") || !profilesReady() {
+		t.Skip("signin op not in this tree yet")
+	}
+	store := server.NewMemoryStore()
+	url, _ := start(t, server.Config{Policy: []byte(`{"extends":"cuc","pin":{"failed_limit":0}}`), Store: store})
+	var wg sync.WaitGroup
+	for range 40 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			do(t, "POST", url+"/v1/signin/carol", `{"event":"failure"}`)
+		}()
+	}
+	wg.Wait()
+	var st struct{ Failures int }
+	json.Unmarshal(store.Get("pin\x00carol"), &st)
+	if st.Failures != 40 {
+		t.Errorf("failures = %d after 40 concurrent failures", st.Failures)
+	}
+}
+
+func TestDialLintHashVerdictCodes(t *testing.T) {
+	for _, op := range []string{"dial", "lint", "hash.verify"} {
+		if !hasOp(op) {
+			t.Skipf("op %s not in this tree yet", op)
+		}
+	}
+	url, _ := start(t, server.Config{Tables: []byte(`"default"`)})
+	for _, tc := range []struct{ path, body, key string }{
+		{"/v1/dial", `{"number":"9011442079460000"}`, `op="dial",code="blocked"`},
+		{"/v1/dial", `{"number":"2001"}`, `op="dial",code="allowed"`},
+		{"/v1/dial", `{"number":"1-800-FLOWERS"}`, `op="dial",code="invalid"`},
+		{"/v1/lint", `{}`, `op="lint",code="final_row_allowed"`},
+		{"/v1/hash/verify", `{"record":"{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=","secret":"test"}`, `op="hash.verify",code="ok"`},
+	} {
+		if r := do(t, "POST", url+tc.path, tc.body); r.status != 200 {
+			t.Errorf("%s %s = %d %s", tc.path, tc.body, r.status, r.body)
+		}
+		m := metricLines(t, string(do(t, "GET", url+"/metrics", "").body))
+		if m[`tollgate_verdicts_total{`+tc.key+`}`] < 1 {
+			t.Errorf("after %s %s: no tollgate_verdicts_total{%s}", tc.path, tc.body, tc.key)
+		}
+	}
+}
