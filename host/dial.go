@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -188,10 +189,8 @@ func (w *nativeWorker) dialBatch(_ context.Context, th, ti int, numbers [][]byte
 		return err
 	}
 	for i, num := range numbers {
-		for _, c := range num {
-			if c == '\n' {
-				return fmt.Errorf("%w (number %d)", ErrNewline, i)
-			}
+		if bytes.IndexByte(num, '\n') >= 0 {
+			return fmt.Errorf("%w (number %d)", ErrNewline, i)
 		}
 		if len(num) > 0 && num[len(num)-1] == '\r' {
 			num = num[:len(num)-1] // as the module's batch form does

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -383,10 +384,8 @@ func (w *wasmWorker) dialBatch(ctx context.Context, th, ti int, numbers [][]byte
 			if (in+len(num)+1+3)&^3+4*(n+1) > len(view) {
 				break
 			}
-			for _, c := range num {
-				if c == '\n' {
-					return fmt.Errorf("%w (number %d)", ErrNewline, len(out)-len(numbers)+n)
-				}
+			if bytes.IndexByte(num, '\n') >= 0 {
+				return fmt.Errorf("%w (number %d)", ErrNewline, len(out)-len(numbers)+n)
 			}
 			in += copy(view[in:], num)
 			view[in] = '\n'

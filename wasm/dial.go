@@ -13,9 +13,6 @@ import (
 // The dial hot path: raw bytes in the scratch buffer, scalars out, no JSON
 // and no allocation per number.
 
-// results is dial_batch's scratch, kept across calls.
-var results []dialplan.Result
-
 // table finds table index ti of the tables set loaded under handle th.
 func table(th, ti uint32) (*dialplan.Table, bool) {
 	set, ok := session.TablesByHandle(int(int32(th)))
@@ -101,23 +98,28 @@ func dialBatch(th, ti, inLen uint32) (r int32) {
 	if !ok {
 		return -abi.StatusNoHandle
 	}
+	// One pass: split a line, match it, store its packed result after the
+	// input. Cheaper in wasm than counting lines first and going through
+	// a slice of Results (dialplan.Table.MatchLines); same line rules.
 	in := buf[:inLen]
-	n := bytes.Count(in, []byte{'\n'})
-	if inLen > 0 && in[inLen-1] != '\n' {
+	out := buf[(inLen+3)&^3:]
+	n := 0
+	for len(in) > 0 {
+		line := in
+		if i := bytes.IndexByte(in, '\n'); i >= 0 {
+			line, in = in[:i], in[i+1:]
+		} else {
+			in = nil
+		}
+		if len(line) > 0 && line[len(line)-1] == '\r' {
+			line = line[:len(line)-1]
+		}
+		if 4*n+4 > len(out) {
+			return -abi.StatusTooLarge
+		}
+		res := t.Match(line)
+		binary.LittleEndian.PutUint32(out[4*n:], uint32(pack(&res)))
 		n++
-	}
-	off := (int(inLen) + 3) &^ 3
-	if off+4*n > len(buf) {
-		return -abi.StatusTooLarge
-	}
-	if cap(results) < n {
-		results = make([]dialplan.Result, n)
-	}
-	res := results[:n]
-	t.MatchLines(in, res)
-	out := buf[off : off+4*n]
-	for i := range res {
-		binary.LittleEndian.PutUint32(out[4*i:], uint32(pack(&res[i])))
 	}
 	return int32(n)
 }
