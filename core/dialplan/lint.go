@@ -137,7 +137,7 @@ func (l *linter) run(systemTransfer bool) {
 		} else if w, ok := l.probe(d, a, "00X?"); ok {
 			l.add(LintNoOperatorBlock, SevError, -1, "the international operator is reachable with access code %s: %s is allowed (block %s00*)", a, w, a)
 		}
-		if w, ok := l.probe(d, a, "011XXXXXXXX?"); ok {
+		if w, ok := l.probe(d, a, "011XXXXXXXX?"); ok { // 011 and 7 or more digits
 			l.add(LintNoInternationalBlock, SevWarning, -1, "international numbers are allowed with access code %s: %s (block %s011*)", a, w, a)
 		}
 		if systemTransfer {
@@ -146,7 +146,7 @@ func (l *linter) run(systemTransfer bool) {
 			}
 		}
 	}
-	if w, ok := l.probe(d, `\+`, "XXXXXXX?"); ok {
+	if w, ok := l.probe(d, `\+`, "XXXXXXXX?"); ok { // + and 7 or more digits
 		l.add(LintNoInternationalBlock, SevWarning, -1, "E.164 numbers with + are allowed: %s (block +*)", w)
 	}
 	for _, c := range l.s.trunk {
