@@ -76,6 +76,10 @@ func loadTables(c caller, v string) (string, []byte, error) {
 			if err != nil {
 				return "", nil, err
 			}
+			// Compiled here too: only here do errors know the file's lines.
+			if _, err := dialplan.Compile(v, d); err != nil {
+				return "", nil, err
+			}
 			if doc, err = json.Marshal(d); err != nil {
 				return "", nil, err
 			}

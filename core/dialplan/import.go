@@ -255,8 +255,12 @@ func ImportAsterisk(path string, data []byte) (*Document, error) {
 		exts := byCtx[name]
 		slices.SortStableFunc(exts, func(a, b ext) int { return asteriskCmp(a.pattern, b.pattern) })
 		td := TableDoc{Name: name, Dialect: DialectAsterisk}
+		if d.lines == nil {
+			d.lines = map[string][]int{}
+		}
 		for _, e := range exts {
 			td.Rows = append(td.Rows, RowDoc{Pattern: e.pattern, Blocked: b(e.blocked)})
+			d.lines[name] = append(d.lines[name], e.line)
 		}
 		d.Tables = append(d.Tables, td)
 	}
@@ -391,6 +395,10 @@ func ImportExchange(path string, data []byte) (*Document, error) {
 				d.Tables = append(d.Tables, TableDoc{Name: group, Dialect: DialectExchange})
 			}
 			d.Tables[k].Rows = append(d.Tables[k].Rows, RowDoc{Pattern: mask})
+			if d.lines == nil {
+				d.lines = map[string][]int{}
+			}
+			d.lines[group] = append(d.lines[group], i+1)
 		}
 	}
 	if len(d.Tables) == 0 {

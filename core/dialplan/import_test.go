@@ -97,6 +97,8 @@ func TestImportErrors(t *testing.T) {
 		{"short exten", "x.conf", "[c]\nexten => 100\n", 2, ErrSyntax},
 		{"rule with 3 parts", "rules.txt", "Local,9xxx,9xxx\n", 1, ErrSyntax},
 		{"cupi without table", "t.json", `{"RestrictionTables": {"RestrictionTable": []}}`, 0, ErrUnknownFormat},
+		{"bad asterisk pattern", "x.conf", "[c]\nexten => _9X,1,Dial()\n\nexten => _9.1,1,Hangup()\n", 4, ErrSyntax},
+		{"bad exchange mask", "rules.txt", "# rules\nLocal,9xxx,9xxx,ok\nLocal,9*1,9*1,bad\n", 3, ErrSyntax},
 	}
 	for _, tc := range tests {
 		_, err := Load(tc.path, []byte(tc.data))

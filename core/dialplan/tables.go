@@ -23,6 +23,10 @@ type Document struct {
 	OutsideLineCodes []string         `json:"outside_line_codes,omitempty"`
 	Tables           []TableDoc       `json:"tables"`
 	ClassesOfService []ClassOfService `json:"classes_of_service,omitempty"`
+
+	// lines[t][r] is the source line of row r of table t, for importers of
+	// text formats, so compile errors can name the line.
+	lines map[string][]int
 }
 
 // TableDoc is one restriction table as written in a tables file.
@@ -224,6 +228,10 @@ func Compile(path string, d *Document) (*Set, error) {
 		}
 		t, err := compileTable(path, td, s.trunk)
 		if err != nil {
+			var pe *ParseError
+			if errors.As(err, &pe) && pe.Row >= 0 && pe.Row < len(d.lines[td.Name]) {
+				pe.Line = d.lines[td.Name][pe.Row]
+			}
 			return nil, err
 		}
 		t.index = i
