@@ -6,7 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+	"strings"
 	"testing"
 
 	tollgate "github.com/tollgate/tollgate"
@@ -42,12 +42,16 @@ func TestArtifactFresh(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the module; skipped with -short")
 	}
-	if v := runtime.Version(); v != abi.BuildGo {
-		t.Skipf("toolchain %s; the artifact is reproducible with %s only", v, abi.BuildGo)
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go command on PATH")
+	}
+	if v, _ := exec.Command(gobin, "env", "GOVERSION").Output(); strings.TrimSpace(string(v)) != abi.BuildGo {
+		t.Skipf("toolchain %s; the artifact is reproducible with %s only", strings.TrimSpace(string(v)), abi.BuildGo)
 	}
 	out := filepath.Join(t.TempDir(), "tollgate.wasm")
 	args := append(append([]string(nil), abi.BuildArgs...), out, "./wasm")
-	cmd := exec.Command(filepath.Join(runtime.GOROOT(), "bin", "go"), args...)
+	cmd := exec.Command(gobin, args...)
 	cmd.Dir = ".."
 	cmd.Env = append(os.Environ(), "GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0", "GOFLAGS=")
 	if msg, err := cmd.CombinedOutput(); err != nil {

@@ -15,6 +15,7 @@ wasm:
 	$(WASM_ENV) $(GO) $(WASM_BUILD) $(WASM_OUT) ./wasm
 
 wasm-check:
+	$(WASM_ENV) $(GO) vet ./wasm
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(WASM_ENV) $(GO) $(WASM_BUILD) $$tmp/tollgate.wasm ./wasm && \
 	if cmp -s $$tmp/tollgate.wasm $(WASM_OUT); then echo "$(WASM_OUT) is up to date"; \
