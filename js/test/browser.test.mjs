@@ -128,6 +128,8 @@ test('French: same codes, messages in French', { skip }, async () => {
   const r = page.locator('#pin-verdict [data-code="contains_extension"]');
   await page.waitForFunction(() => document.documentElement.lang === 'fr');
   assert.equal(await r.textContent(), "N'incluez pas votre poste principal.");
+  mkdirSync(outDir, { recursive: true });
+  await page.screenshot({ path: join(outDir, 'demo-fr.png'), fullPage: true });
   await page.click('#lang-en');
   await page.waitForFunction(() => document.documentElement.lang === 'en');
   assert.match(await r.textContent(), /extension/);
