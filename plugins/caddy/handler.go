@@ -71,7 +71,7 @@ type Field struct {
 	// Policy overrides the handler's policy for this field.
 	Policy json.RawMessage `json:"policy,omitempty"`
 	// Table, or Cos and Feature, select the restriction table of a dial
-	// check.
+	// check; with neither, the set's default table applies.
 	Table   string `json:"table,omitempty"`
 	Cos     string `json:"cos,omitempty"`
 	Feature string `json:"feature,omitempty"`
@@ -163,8 +163,8 @@ func (h *Handler) Validate() error {
 			return fmt.Errorf("tollgate: field %q: check %q: want pin, password or dial", f.Name, f.Check)
 		case seen[f.Name]:
 			return fmt.Errorf("tollgate: field %q named twice", f.Name)
-		case f.Check == CheckDial && f.Table == "" && (f.Cos == "" || f.Feature == ""):
-			return fmt.Errorf("tollgate: dial field %q needs a table, or a cos and a feature", f.Name)
+		case f.Check == CheckDial && f.Table != "" && f.Cos != "":
+			return fmt.Errorf("tollgate: dial field %q: name a table or a cos, not both", f.Name)
 		case f.Check != CheckDial && (f.Table != "" || f.Cos != "" || f.Feature != ""):
 			return fmt.Errorf("tollgate: field %q: table, cos and feature apply to dial checks only", f.Name)
 		}
@@ -300,10 +300,10 @@ func (h *Handler) check(ctx context.Context, f *Field, v string, vals values) (*
 		if len(h.Tables) > 0 {
 			m["tables"] = h.Tables
 		}
-		if f.Table != "" {
-			m["table"] = f.Table
-		} else {
-			m["cos"], m["feature"] = f.Cos, f.Feature
+		for k, v := range map[string]string{"table": f.Table, "cos": f.Cos, "feature": f.Feature} {
+			if v != "" {
+				m[k] = v
+			}
 		}
 		req = m
 	}

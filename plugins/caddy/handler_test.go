@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -52,8 +54,12 @@ func (u *upstream) take() []received {
 
 const site = "http://localhost:18980"
 
-func siteConfig(upstreamAddr, engine string) string {
+func siteConfig(upstreamAddr, engine, logFile string) string {
 	return fmt.Sprintf(`{
+	log {
+		output file %s
+		level DEBUG
+	}
 	admin localhost:2999
 	http_port 18980
 	https_port 18943
@@ -76,11 +82,15 @@ func siteConfig(upstreamAddr, engine string) string {
 				alias alias
 				old old_password
 			}
+			dial forward_to
+			dial transfer_to {
+				table "Default Transfer"
+			}
 		}
 		reverse_proxy %s
 	}
 }
-`, site, engine, upstreamAddr)
+`, logFile, site, engine, upstreamAddr)
 }
 
 type answer struct {
@@ -102,7 +112,21 @@ func TestCaddyModule(t *testing.T) {
 			// Compiling the module on a busy machine can take longer than
 			// the harness's 5 s config-load timeout.
 			tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{LoadRequestTimeout: time.Minute})
-			tester.InitServer(siteConfig(strings.TrimPrefix(up.URL, "http://"), engine), "caddyfile")
+			logFile := filepath.Join(t.TempDir(), "caddy.log")
+			tester.InitServer(siteConfig(strings.TrimPrefix(up.URL, "http://"), engine, logFile), "caddyfile")
+			t.Cleanup(func() {
+				// Caddy's log (debug level) has the refusals' codes and never
+				// a checked value.
+				log, _ := os.ReadFile(logFile)
+				if !bytes.Contains(log, []byte("tollgate refused a field")) {
+					t.Errorf("no refusal in Caddy's log:\n%s", log)
+				}
+				for _, secret := range []string{"802163", "345678", "920017", "111111", "Jsmith-2024!x"} {
+					if bytes.Contains(log, []byte(secret)) {
+						t.Errorf("Caddy's log holds a checked value")
+					}
+				}
+			})
 			send := func(t *testing.T, contentType string, body []byte, chunked bool) (int, []byte) {
 				t.Helper()
 				var rd io.Reader = bytes.NewReader(body)
@@ -185,6 +209,12 @@ func TestCaddyModule(t *testing.T) {
 			t.Run("password with alias refused", func(t *testing.T) {
 				refused(t, js, []byte(`{"alias":"jsmith","new_password":"Jsmith-2024!x"}`), "new_password", "contains_alias")
 			})
+			t.Run("forwarding number allowed", func(t *testing.T) {
+				passes(t, form, []byte("forward_to=2001&transfer_to=2002"), false)
+			})
+			t.Run("international forwarding refused", func(t *testing.T) {
+				refused(t, js, []byte(`{"forward_to":"9011442079460000"}`), "forward_to", "blocked")
+			})
 			t.Run("multipart accepted", func(t *testing.T) {
 				var b bytes.Buffer
 				mw := multipart.NewWriter(&b)
@@ -263,7 +293,7 @@ func TestValidate(t *testing.T) {
 		{Handler{Engine: "gpu", Fields: []Field{{Name: "a", Check: "pin"}}}, "want wasm or native"},
 		{Handler{Engine: "wasm", Fields: []Field{{Name: "a", Check: "email"}}}, "want pin, password or dial"},
 		{Handler{Engine: "wasm", Fields: []Field{{Name: "a", Check: "pin"}, {Name: "a", Check: "password"}}}, "named twice"},
-		{Handler{Engine: "wasm", Fields: []Field{{Name: "a", Check: "dial"}}}, "needs a table"},
+		{Handler{Engine: "wasm", Fields: []Field{{Name: "a", Check: "dial", Table: "t", Cos: "c"}}}, "not both"},
 		{Handler{Engine: "wasm", Fields: []Field{{Name: "a", Check: "pin", Table: "x"}}}, "dial checks only"},
 		{Handler{Engine: "wasm", Fields: []Field{{Name: "a", Check: "pin", Context: map[string]string{"alias": "u"}}}}, "takes extensions"},
 	} {
