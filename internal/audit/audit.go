@@ -120,6 +120,9 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	if c.policyRef, err = c.load(ctx, "policy.load", "policy", policyRef); err != nil {
 		return nil, err
 	}
+	if c.fast == nil && !cfg.NoFastPath {
+		c.dialer = newTypedDial(ctx, cfg.Engine, tablesRef, set)
+	}
 	if c.tablesRef, err = c.load(ctx, "tables.load", "tables", tablesRef); err != nil {
 		return nil, err
 	}

@@ -34,7 +34,8 @@ type checker struct {
 
 	unavailable sync.Map // op → true: the engine does not have it
 	recover     *recoverer
-	fast        *fastPath // nil unless the engine is native
+	fast        *fastPath  // nil unless the engine is native
+	dialer      *typedDial // the engine's scalar dial entry, when it has one
 }
 
 // rowScratch is one worker's reusable buffers.
@@ -111,6 +112,8 @@ func (c *checker) check(ctx context.Context, fields []string, s *rowScratch, out
 		case n == "":
 		case c.fast != nil:
 			c.fastDial(nc, n, c.tablesCOS(out.COS), out)
+		case c.dialer != nil:
+			c.typedDial(ctx, nc, n, c.tablesCOS(out.COS), out)
 		default:
 			s.req = c.dialRequest(s.req[:0], nc.feature, n, c.tablesCOS(out.COS))
 			c.checkNumber(ctx, nc.field, s.req, out)
