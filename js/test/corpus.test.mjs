@@ -69,6 +69,14 @@ function checkMessages(res) {
   return null;
 }
 
+// firstDifference shows where two responses part, with a little context.
+function firstDifference(a, b) {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  const from = Math.max(0, i - 60);
+  return `at character ${i}:\n  native: …${a.slice(from, i + 60)}…\n  node:   …${b.slice(from, i + 60)}…`;
+}
+
 // nativeResponses runs the corpus on the Go core through js/internal/jsgen.
 function nativeResponses() {
   const out = execFileSync('go', ['run', './js/internal/jsgen', 'native'], {
@@ -98,7 +106,7 @@ test('byte-identical to the native Go core', (t) => {
     const ref = native.get(c.id);
     if (ref === undefined) diffs.push(`${c.file}:${c.line}: ${c.name}: not in Go's corpus`);
     else if (got !== ref && !exceptions.has(c.id)) {
-      diffs.push(`${c.file}:${c.line}: ${c.name}: differs from the native core:\n  native: ${ref}\n  node:   ${got instanceof Error ? got.message : got}`);
+      diffs.push(`${c.file}:${c.line}: ${c.name}: differs from the native core ${firstDifference(ref, got instanceof Error ? got.message : got)}`);
     }
   }
   if (diffs.length > 0) {
