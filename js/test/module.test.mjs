@@ -148,3 +148,35 @@ test('dial against the default tables', () => {
   assert.throws(() => tg.dial('1234', { table: 'No Such Table' }), TollgateError);
   assert.ok(Array.isArray(tg.lint('default').findings));
 });
+
+test('hash.make and hash.verify round trip; FIPS refuses MD5; nothing secret in the result', () => {
+  const secret = 'correct horse battery staple';
+  const { record } = tg.makeHash('{SSHA}', secret, 'ba265cd8');
+  assert.equal(record, '{SSHA}VKqAoH/Y+QO5A+vCXPoFAAxfGwK6JlzY'); // Debian slappasswd's record for this salt
+  assert.deepEqual(tg.verifyHash(record, secret), { verified: true, reason: 'ok', scheme: '{SSHA}' });
+  assert.equal(tg.verifyHash(record, secret + '!').reason, 'mismatch');
+  const md5 = tg.makeHash('{MD5}', secret).record;
+  const fips = tg.verifyHash(md5, secret, { fips: true });
+  assert.equal(fips.verified, false);
+  assert.equal(fips.reason, 'fips_legacy_hash');
+  assert.ok(!JSON.stringify(fips).includes(secret));
+});
+
+test('streaming compile from a Response, and the fallback to bytes for a wrong Content-Type', async () => {
+  const calls = [];
+  const real = WebAssembly.instantiateStreaming;
+  WebAssembly.instantiateStreaming = async (...args) => {
+    calls.push('streaming');
+    return real(...args);
+  };
+  try {
+    const good = await load({ module: new Response(bytes, { headers: { 'Content-Type': 'application/wasm' } }) });
+    assert.deepEqual(calls, ['streaming']);
+    const bad = await load({ module: new Response(bytes, { headers: { 'Content-Type': 'application/octet-stream' } }) });
+    assert.deepEqual(calls, ['streaming', 'streaming'], 'streaming was tried first');
+    for (const x of [good, bad]) assert.equal(x.checkPin('2580').accepted, false);
+    await assert.rejects(load({ module: new Response('nope', { status: 404, statusText: 'Not Found' }) }), (e) => e.code === 'load' && /404/.test(e.message));
+  } finally {
+    WebAssembly.instantiateStreaming = real;
+  }
+});
