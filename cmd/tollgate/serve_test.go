@@ -88,6 +88,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	}
 	req, _ := http.NewRequest("POST", "http://"+addr+"/v1/pin", strings.NewReader(`{"pin":"135790"}`))
 	req.Header.Set("Authorization", "Bearer t0ken")
+	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

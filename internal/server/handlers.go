@@ -58,6 +58,15 @@ var opRoutes = []route{
 	{"/v1/lint", "lint", "tables"},
 }
 
+// Routes lists the service's paths as docs/openapi.yaml names them.
+func Routes() []string {
+	out := make([]string, 0, len(opRoutes)+3)
+	for _, rt := range opRoutes {
+		out = append(out, rt.pattern)
+	}
+	return append(out, signinRoute, "/healthz", "/metrics")
+}
+
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
 	for _, rt := range opRoutes {
@@ -199,11 +208,12 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, l *reqLog) ([]
 	if r.Method != http.MethodPost {
 		return nil, nil, s.fail(w, http.StatusMethodNotAllowed, &api.Error{Code: ErrMethod, Message: "use POST with a JSON body"}, l, http.MethodPost)
 	}
-	if ct := r.Header.Get("Content-Type"); ct != "" {
-		mt, _, err := mime.ParseMediaType(ct)
-		if err != nil || (mt != jsonType && !strings.HasSuffix(mt, "+json")) {
-			return nil, nil, s.fail(w, http.StatusUnsupportedMediaType, &api.Error{Code: ErrMediaType, Message: "Content-Type must be application/json"}, l)
-		}
+	// JSON only, and said so: a browser cannot send application/json
+	// across origins without a CORS preflight, which this service never
+	// grants, so a web page cannot drive it (form posts, no-cors fetch).
+	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || (mt != jsonType && !strings.HasSuffix(mt, "+json")) {
+		return nil, nil, s.fail(w, http.StatusUnsupportedMediaType, &api.Error{Code: ErrMediaType, Message: "Content-Type must be application/json"}, l)
 	}
 	if r.ContentLength > s.cfg.MaxBodyBytes {
 		return nil, nil, s.fail(w, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBodyBytes), l)

@@ -97,6 +97,9 @@ func do(t *testing.T, method, url, body string, hdr ...string) reply {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if method == "POST" {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	for i := 0; i+1 < len(hdr); i += 2 {
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
@@ -140,6 +143,9 @@ func TestErrorsAreClear4xx(t *testing.T) {
 		{"oversized", "POST", "/v1/pin", big, nil, 413, server.ErrTooLarge, "256 bytes"},
 		{"oversized, chunked", "POST", "/v1/pin", big, []string{"Transfer-Encoding", "chunked"}, 413, server.ErrTooLarge, "256 bytes"},
 		{"wrong media type", "POST", "/v1/pin", `{}`, []string{"Content-Type", "text/plain"}, 415, server.ErrMediaType, "application/json"},
+		{"form post", "POST", "/v1/pin", `pin=1234`, []string{"Content-Type", "application/x-www-form-urlencoded"}, 415, server.ErrMediaType, "application/json"},
+		{"no media type", "POST", "/v1/pin", `{}`, []string{"Content-Type", ""}, 415, server.ErrMediaType, "application/json"},
+		{"json with charset", "POST", "/v1/pin", `{"pin":1}`, []string{"Content-Type", "application/json; charset=utf-8"}, 400, api.ErrBadRequest, "string"},
 		{"unknown endpoint", "POST", "/v1/nope", `{}`, nil, 404, server.ErrNotFound, "docs/api.md"},
 		{"bad user", "POST", "/v1/signin/a%01b", `{}`, nil, 400, api.ErrBadRequest, "printable"},
 		{"client sends state", "POST", "/v1/signin/alice", `{"state":{}}`, nil, 400, api.ErrBadRequest, "keeps the sign-in state"},
@@ -467,7 +473,7 @@ func TestFaultsDoNotDisturbOthers(t *testing.T) {
 				return
 			}
 			defer c.Close()
-			fmt.Fprintf(c, "POST /v1/pin HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+			fmt.Fprintf(c, "POST /v1/pin HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
 			c.SetReadDeadline(time.Now().Add(3 * time.Second))
 			io.ReadAll(c)
 		},
