@@ -119,6 +119,18 @@ export interface DialResult {
   dropped?: number;
 }
 
+/** The scalar dial result: no table name, pattern or normalized number. */
+export interface ScalarDial {
+  allowed: boolean;
+  reason: DialResult['reason'] | 'unknown';
+  /** Separators were dropped from the number. */
+  normalized: boolean;
+  /** 0: the row's own pattern decided; k: its twin behind trunk access code k-1. */
+  alt: number;
+  /** The deciding row, or -1. */
+  row: number;
+}
+
 export interface LintFinding {
   code: string;
   severity: string;
@@ -180,6 +192,12 @@ export declare class Tollgate {
   loadPolicy(policy: PolicyRef): { handle: number; name: string };
   loadTables(tables: TablesRef): { handle: number; tables: string[] };
   dial(number: string, options?: DialOptions): DialResult;
+  /**
+   * A matcher for one table through the scalar dial export (no JSON). tables
+   * is a handle from loadTables. Throws TollgateError 'no_handle' for an
+   * unknown table.
+   */
+  dialer(tables: number, table: string): (number: string) => ScalarDial;
   lint(tables?: TablesRef): { findings: LintFinding[] };
   verifyHash(record: string, secret: string, options?: HashVerifyOptions): HashVerifyResult;
   makeHash(scheme: string, secret: string, salt?: string): { record: string };

@@ -9,6 +9,7 @@ import { load } from '../tollgate.js';
 export const requests = {
   pin: '{"pin":"730196","context":{"extensions":["4021"],"first_name":"Ada","last_name":"Lovelace"}}',
   password: '{"password":"Lovelace1815!","context":{"alias":"alovelace","extensions":["4021"]}}',
+  dial: '{"table":"Default Transfer","number":"9011441234567"}',
 };
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -63,6 +64,9 @@ export async function measure(bytes) {
   out.callNs['checkPin (objects)'] = perCall(() => tg.checkPin('730196', ctx));
   const pctx = JSON.parse(requests.password).context;
   out.callNs['checkPassword (objects)'] = perCall(() => tg.checkPassword('Lovelace1815!', pctx));
+  const { handle } = tg.loadTables('default');
+  const match = tg.dialer(handle, 'Default Transfer');
+  out.callNs['dialer (scalar export)'] = perCall(() => match('9011441234567'));
   out.callNs['unknown op (boundary only)'] = perCall(() => tg.callText('x', '{}'));
   for (const k of Object.keys(out.callNs)) out.callNs[k] = Math.round(out.callNs[k]);
   out.compileMs = +compileMs.toFixed(1);

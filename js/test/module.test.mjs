@@ -180,3 +180,22 @@ test('streaming compile from a Response, and the fallback to bytes for a wrong C
     WebAssembly.instantiateStreaming = real;
   }
 });
+
+test('the scalar dialer agrees with the dial op', () => {
+  const { handle, tables } = tg.loadTables('default');
+  const numbers = ['9011441234567', '4085551234', '911', '12', '9 1 (408) 555-1234', '+442071234567', '9#', '', 'abc', '9'.repeat(60)];
+  for (const table of tables) {
+    const match = tg.dialer(handle, table);
+    for (const n of numbers) {
+      const want = tg.dial(n, { tables: handle, table });
+      const got = match(n);
+      assert.deepEqual(
+        { allowed: got.allowed, reason: got.reason, row: got.row },
+        { allowed: want.allowed, reason: want.reason, row: want.row ?? -1 },
+        `${table} ${JSON.stringify(n)}`,
+      );
+    }
+  }
+  assert.throws(() => tg.dialer(handle, 'No Such Table'), (e) => e.code === 'no_handle');
+  assert.throws(() => tg.dialer(99, 'Default Transfer'), (e) => e.code === 'no_handle');
+});

@@ -13,6 +13,40 @@ import (
 var benchRequests = []struct{ op, req string }{
 	{"pin", `{"pin":"730196","context":{"extensions":["4021"],"first_name":"Ada","last_name":"Lovelace"}}`},
 	{"password", `{"password":"Lovelace1815!","context":{"alias":"alovelace","extensions":["4021"]}}`},
+	{"dial", `{"table":"Default Transfer","number":"9011441234567"}`},
+}
+
+// BenchmarkDialScalar is the scalar dial path (no JSON) from Go, next to
+// the JS dialer() figure.
+func BenchmarkDialScalar(b *testing.B) {
+	ctx := context.Background()
+	number := []byte("9011441234567")
+	for _, kind := range []string{"native", "wasm"} {
+		e, err := host.New(ctx, kind, host.Options{Instances: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer e.Close()
+		d := e.(host.Dialer)
+		th, err := d.LoadTables(ctx, []byte(`"default"`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ti, err := d.TableIndex(ctx, th, "Default Transfer")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(kind, func(b *testing.B) {
+			b.ReportAllocs()
+			var r host.DialResult
+			for b.Loop() {
+				r, err = d.Dial(ctx, th, ti, number)
+			}
+			if err != nil || r.Allowed {
+				b.Fatalf("9011441234567 should be blocked: %+v %v", r, err)
+			}
+		})
+	}
 }
 
 // BenchmarkCall runs the JS benchmark's requests natively and on the
