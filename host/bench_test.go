@@ -21,6 +21,7 @@ var benchOps = []struct{ name, op, req string }{
 	{"pin-refused", "pin", `{"policy":"cuc","pin":"123456","context":{"extensions":["36697"]}}`},
 	{"password", "password", `{"policy":"cuc","password":"Tr0ub4dor&3x!","context":{"alias":"jdoe"}}`},
 	{"hash.verify-sha1", "hash.verify", `{"record":"{SHA}fEqNCco3Yq9h5ZUglD3CZJT4lBs=","secret":"123456"}`},
+	{"dial-json", "dial", `{"tables":"recommended","table":"Recommended Outdial","number":"14155551234"}`},
 	{"unknown-op", "nop", `{}`},
 }
 

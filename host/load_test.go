@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"sync"
 	"testing"
@@ -56,7 +57,8 @@ func loadMix(t *testing.T, e Engine) []loadCase {
 }
 
 // TestLoad makes 100 000 mixed calls from 8 goroutines on one wasm engine
-// (run it with -race) and demands every answer equal the native core's.
+// (run it with -race) and demands every answer equal the native core's:
+// every corpus operation through Do, and the scalar Dial path.
 // Loads are part of the mix, so instances keep replaying the handle log
 // while others serve calls.
 func TestLoad(t *testing.T) {
@@ -66,6 +68,22 @@ func TestLoad(t *testing.T) {
 	}
 	w := newTestWasm(t, Options{Instances: 4})
 	mix := loadMix(t, w)
+	// A quarter of the calls take the scalar dial path instead, checked
+	// against the native engine's answers.
+	ctx := context.Background()
+	n := NewNative(Options{})
+	nums := dialNumbers()
+	wh, err := w.LoadTables(ctx, []byte(`"recommended"`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nh, _ := n.LoadTables(ctx, []byte(`"recommended"`))
+	wantDial := make([]DialResult, len(nums))
+	for i, num := range nums {
+		if wantDial[i], err = n.Dial(ctx, nh, 1, num); err != nil {
+			t.Fatal(err)
+		}
+	}
 	const workers = 8
 	var wg sync.WaitGroup
 	errc := make(chan error, workers)
@@ -75,6 +93,15 @@ func TestLoad(t *testing.T) {
 			defer wg.Done()
 			rng := rand.New(rand.NewPCG(uint64(g), 1))
 			for range calls / workers {
+				if rng.IntN(4) == 0 {
+					i := rng.IntN(len(nums))
+					got, err := w.Dial(ctx, wh, 1, nums[i])
+					if err != nil || got != wantDial[i] {
+						errc <- fmt.Errorf("Dial %q: wasm %+v (%v), native %+v", nums[i], got, err, wantDial[i])
+						return
+					}
+					continue
+				}
 				c := &mix[rng.IntN(len(mix))]
 				got, err := w.Do(context.Background(), c.op, c.req)
 				if errors.As(err, new(*Fault)) {
