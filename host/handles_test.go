@@ -41,6 +41,28 @@ func TestHandlesAcrossInstances(t *testing.T) {
 		{"dial", fmt.Sprintf(`{"tables":%d,"table":"Recommended Outdial","number":"99 9011 44 20 7946 0000"}`, th)},
 		{"dial", fmt.Sprintf(`{"tables":%d,"cos":"Recommended","feature":"transfer","number":"5551234"}`, th)},
 	}
+	// Hold every instance at once, so that each one (the later ones fresh,
+	// with no loads) must catch up with the log to answer.
+	var held []worker
+	for range size {
+		wk, err := w.get(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, wk)
+	}
+	for i, wk := range held {
+		for _, r := range reqs {
+			got, _, fault := w.run(ctx, wk, r.op, []byte(r.req))
+			want, _ := n.Do(ctx, r.op, []byte(r.req))
+			if fault != nil || string(got) != string(want) {
+				t.Fatalf("instance %d: %s %s: wasm %s (%v), native %s", i, r.op, r.req, got, fault, want)
+			}
+		}
+	}
+	for _, wk := range held {
+		w.put(wk, false)
+	}
 	var wg sync.WaitGroup
 	errc := make(chan error, 16)
 	for g := range 16 {
@@ -64,6 +86,6 @@ func TestHandlesAcrossInstances(t *testing.T) {
 		t.Error(err)
 	}
 	if s := w.Stats(); s.Created != size || s.Discarded != 0 {
-		t.Errorf("pool stats %+v: want all %d instances created (so that loads were replayed) and none discarded", s, size)
+		t.Errorf("pool stats %+v: want %d instances created and none discarded", s, size)
 	}
 }
