@@ -28,7 +28,7 @@ const (
 	// arrive in time (slowloris).
 	DefaultReadHeaderTimeout = 5 * time.Second
 	// DefaultWriteTimeout bounds the whole exchange after the headers:
-	// body, operation and response.
+	// body, operation and response (at least BodyTimeout + 10 s).
 	DefaultWriteTimeout = 15 * time.Second
 	// DefaultIdleTimeout closes a kept-alive connection left unused.
 	DefaultIdleTimeout = 60 * time.Second
@@ -111,14 +111,15 @@ func New(cfg Config) (*Server, error) {
 	setDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
 	setDefault(&cfg.BodyTimeout, DefaultBodyTimeout)
 	setDefault(&cfg.ReadHeaderTimeout, DefaultReadHeaderTimeout)
-	setDefault(&cfg.WriteTimeout, DefaultWriteTimeout)
+	// The 408 for a slow body must still be writable after the body
+	// timeout, with time to spare for the operation.
+	setDefault(&cfg.WriteTimeout, max(DefaultWriteTimeout, cfg.BodyTimeout+10*time.Second))
 	setDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
 	setDefault(&cfg.ShutdownTimeout, DefaultShutdownTimeout)
 	if cfg.MaxBodyBytes < 0 || cfg.BodyTimeout < 0 || cfg.WriteTimeout < 0 {
 		return nil, errors.New("server: limits must not be negative")
 	}
 	if cfg.WriteTimeout <= cfg.BodyTimeout {
-		// The 408 for a slow body must still be writable.
 		return nil, errors.New("server: WriteTimeout must be longer than BodyTimeout")
 	}
 	s := &Server{cfg: cfg, metrics: newMetrics(), log: cfg.Logger}

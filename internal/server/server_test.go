@@ -445,6 +445,27 @@ func TestSlowClientGets408(t *testing.T) {
 	}
 }
 
+// TestSlowHeadersAreDisconnected: a client that never finishes its
+// headers is cut off after ReadHeaderTimeout. (net/http closes such a
+// connection without an answer; there is no request yet to answer.)
+func TestSlowHeadersAreDisconnected(t *testing.T) {
+	url, _ := start(t, server.Config{ReadHeaderTimeout: 200 * time.Millisecond})
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprint(conn, "POST /v1/pin HTTP/1.1\r\nHost: x\r\n")
+	start := time.Now()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := io.ReadAll(conn); err != nil {
+		t.Fatalf("connection not closed by the server: %v", err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Errorf("closed after %v", d)
+	}
+}
+
 // TestFaultsDoNotDisturbOthers runs good requests from many clients while
 // faulty ones arrive, and requires every good one to succeed.
 func TestFaultsDoNotDisturbOthers(t *testing.T) {
