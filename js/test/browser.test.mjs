@@ -29,6 +29,7 @@ let context;
 let page;
 let profileDir;
 const requests = [];
+const pageErrors = []; // console errors and uncaught exceptions
 
 const skip = !haveBrowser && !required ? `no Chromium at ${chromiumPath} (make js-deps installs it)` : false;
 
@@ -47,6 +48,8 @@ before(async () => {
   });
   context.on('request', (r) => requests.push(r.url()));
   page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') pageErrors.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => pageErrors.push(`uncaught: ${e.message}`));
   await server.warm; // compress the module first: load time is the browser's
   await page.goto(`${server.url}/demo/`);
   await page.waitForFunction(() => window.__tollgate && (window.__tollgate.ready || window.__tollgate.error), null, { timeout: 30000 });
@@ -165,6 +168,12 @@ test('screenshot of the filled form (out/demo-filled.png)', { skip }, async () =
   const file = join(outDir, 'demo-filled.png');
   await page.screenshot({ path: file, fullPage: true });
   assert.ok(existsSync(file));
+  // The same form on a phone-sized screen.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(outDir, 'demo-mobile.png'), fullPage: true });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await page.setViewportSize({ width: 1280, height: 900 });
+  assert.ok(overflow <= 0, `the page is ${overflow} px wider than a 390 px screen`);
 });
 
 test('the page requested nothing but its own files', { skip }, async () => {
@@ -179,6 +188,10 @@ test('the page requested nothing but its own files', { skip }, async () => {
   });
   assert.deepEqual(foreign, []);
   assert.ok(server.log.some((e) => e.path === '/wasm/tollgate.wasm' && e.status === 200));
+});
+
+test('no console error, warning or uncaught exception (CSP violations included)', { skip }, () => {
+  assert.deepEqual(pageErrors, []);
 });
 
 test('timings (reported, not asserted)', { skip }, async (t) => {
