@@ -13,7 +13,8 @@
 # fail (trap). Ends with "N passed, N failed"; exit status 1 on a failure.
 #
 # Environment: LAT_CALLS (calls per latency round, default 300; 0 skips the
-# measurement), LAT_ROUNDS (default 3), KEEP_WORK=1 keeps the work directory.
+# measurement), LAT_ROUNDS (default 3), ENGINE (tollgate's --engine: wasm,
+# the default, or native), KEEP_WORK=1 keeps the work directory.
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -21,6 +22,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/tollgate-kamailio.XXXXXX")
 LAT_CALLS=${LAT_CALLS:-300}
 LAT_ROUNDS=${LAT_ROUNDS:-3}
+ENGINE=${ENGINE:-wasm}
 IP=127.0.0.1
 
 PASSED=0
@@ -84,11 +86,15 @@ free_port() {
 	fi
 }
 
-# wait_log FILE PATTERN SECONDS: until PATTERN is in FILE.
+# wait_log FILE PATTERN SECONDS [PID]: until PATTERN is in FILE; gives up
+# early when PID has exited.
 wait_log() {
-	local file=$1 pattern=$2 secs=$3 i
+	local file=$1 pattern=$2 secs=$3 pid=${4-} i
 	for ((i = 0; i < secs * 10; i++)); do
 		grep -q -- "$pattern" "$file" 2>/dev/null && return 0
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
+			return 1
+		fi
 		sleep 0.1
 	done
 	return 1
@@ -110,17 +116,18 @@ SIP_UAC=$(free_port)
 # start_tollgate NAME ADDR: the decision service with the test's tables
 # and users; unknown callers have no default class of service.
 start_tollgate() {
-	start "$1" "$WORK/tollgate" serve --listen "$2" \
+	start "$1" "$WORK/tollgate" serve --listen "$2" --engine "$ENGINE" \
 		--tables "$ROOT/testdata/kamailio/tables.json" \
 		--users "$ROOT/testdata/kamailio/users.csv"
-	wait_log "$WORK/$1.log" "msg=listening" 20 || { cat "$WORK/$1.log"; die "tollgate serve did not start"; }
+	eval "local pid=\$PID_$1"
+	wait_log "$WORK/$1.log" "msg=listening" 20 "$pid" || { cat "$WORK/$1.log"; die "tollgate serve did not start"; }
 }
 
 log "== starting tollgate serve, sipp UAS and three kamailio instances"
 start_tollgate tollgate "$IP:0"
 TOLLGATE_ADDR=$(sed -n 's/.*msg=listening addr=\([0-9.:]*\).*/\1/p' "$WORK/tollgate.log" | head -1)
 [ -n "$TOLLGATE_ADDR" ] || die "no listening address in the tollgate log"
-log "tollgate serve on $TOLLGATE_ADDR"
+log "tollgate serve on $TOLLGATE_ADDR (engine $ENGINE)"
 
 start uas sipp -sn uas -i $IP -p "$SIP_UAS" -nostdin -bind_local
 start_kamailio() { # NAME PORT EXTRA-DEFINES...
@@ -136,7 +143,8 @@ start_kamailio kam_check "$SIP_CHECK"
 start_kamailio kam_open "$SIP_OPEN" -A TOLLGATE_FAIL_OPEN
 start_kamailio kam_off "$SIP_OFF" -A TOLLGATE_OFF
 for k in kam_check kam_open kam_off; do
-	wait_log "$WORK/$k.log" "processes (at least)" 20 || { tail -20 "$WORK/$k.log"; die "kamailio $k did not start"; }
+	eval "pid=\$PID_$k"
+	wait_log "$WORK/$k.log" "processes (at least)" 20 "$pid" || { tail -20 "$WORK/$k.log"; die "kamailio $k did not start"; }
 done
 sleep 0.5
 for p in uas kam_check kam_open kam_off; do
