@@ -272,8 +272,9 @@ func topLevel(body []byte) (map[string]json.RawMessage, *api.Error) {
 	if fields == nil {
 		return nil, &api.Error{Code: api.ErrBadRequest, Message: "the request body must be a JSON object, not null"}
 	}
-	if dec.More() {
-		return nil, &api.Error{Code: api.ErrBadRequest, Message: "trailing data after the request object at byte " + strconv.FormatInt(dec.InputOffset(), 10)}
+	// Not dec.More, which is false before a stray '}' or ']'.
+	if off := dec.InputOffset(); len(bytes.TrimSpace(body[off:])) != 0 {
+		return nil, &api.Error{Code: api.ErrBadRequest, Message: "trailing data after the request object at byte " + strconv.FormatInt(off, 10)}
 	}
 	return fields, nil
 }

@@ -138,6 +138,7 @@ func TestErrorsAreClear4xx(t *testing.T) {
 		{"null", "POST", "/v1/password", `null`, nil, 400, api.ErrBadRequest, "not null"},
 		{"empty body", "POST", "/v1/pin", ``, nil, 400, api.ErrBadRequest, "empty request body"},
 		{"trailing data", "POST", "/v1/pin", `{} {}`, nil, 400, api.ErrBadRequest, "trailing data"},
+		{"stray brace", "POST", "/v1/pin", `{"pin":"1"}}`, nil, 400, api.ErrBadRequest, "trailing data"},
 		{"unknown field", "POST", "/v1/pin", `{"pin":"1234","pim":"1"}`, nil, 400, api.ErrBadRequest, `pim`},
 		{"wrong type", "POST", "/v1/pin", `{"pin":1234}`, nil, 400, api.ErrBadRequest, "string"},
 		{"oversized", "POST", "/v1/pin", big, nil, 413, server.ErrTooLarge, "256 bytes"},
