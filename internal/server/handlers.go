@@ -285,41 +285,29 @@ func withDefault(body []byte, fields map[string]json.RawMessage, key string, doc
 	if len(doc) == 0 {
 		return body
 	}
-	if v, ok := fields[key]; ok && string(bytes.TrimSpace(v)) != "null" {
+	v, present := fields[key]
+	if present && string(bytes.TrimSpace(v)) != "null" {
 		return body
 	}
 	fields[key] = doc
-	return setField(body, fields, key, doc)
-}
-
-// setField splices "key":value in as the object's first member when the
-// key is absent, and re-encodes the object when it is present (null).
-func setField(body []byte, fields map[string]json.RawMessage, key string, value []byte) []byte {
-	if _, present := fieldPresent(body, key); present {
+	if present {
+		// "key": null — re-encode the object rather than find the member.
 		out, _ := json.Marshal(fields)
 		return out
 	}
+	// Splice "key":doc in as the first member: no re-encoding, and the
+	// request's own members keep their bytes.
 	i := bytes.IndexByte(body, '{')
 	rest := bytes.TrimSpace(body[i+1:])
-	out := make([]byte, 0, len(body)+len(key)+len(value)+4)
+	out := make([]byte, 0, len(body)+len(key)+len(doc)+4)
 	out = append(out, '{')
 	out = api.AppendString(out, key)
 	out = append(out, ':')
-	out = append(out, value...)
+	out = append(out, doc...)
 	if len(rest) > 0 && rest[0] != '}' {
 		out = append(out, ',')
 	}
 	return append(out, rest...)
-}
-
-// fieldPresent reports whether key is a top-level member of the object.
-func fieldPresent(body []byte, key string) (json.RawMessage, bool) {
-	var m map[string]json.RawMessage
-	if json.Unmarshal(body, &m) != nil {
-		return nil, false
-	}
-	v, ok := m[key]
-	return v, ok
 }
 
 // resolveCaller turns a dial request's "caller" into its class of service

@@ -500,14 +500,13 @@ func TestFaultsDoNotDisturbOthers(t *testing.T) {
 			io.ReadAll(c)
 		},
 	}
-	for i, f := range faults {
+	for _, f := range faults {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for n := 0; ctx.Err() == nil && n < 50; n++ {
 				f()
 			}
-			_ = i
 		}()
 	}
 	var failures sync.Map
