@@ -48,11 +48,12 @@ before(async () => {
   });
   context.on('request', (r) => requests.push(r.url()));
   page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(60000);
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') pageErrors.push(`${m.type()}: ${m.text()}`); });
   page.on('pageerror', (e) => pageErrors.push(`uncaught: ${e.message}`));
   await server.warm; // compress the module first: load time is the browser's
   await page.goto(`${server.url}/demo/`);
-  await page.waitForFunction(() => window.__tollgate && (window.__tollgate.ready || window.__tollgate.error), null, { timeout: 30000 });
+  await page.waitForFunction(() => window.__tollgate && (window.__tollgate.ready || window.__tollgate.error), null, { timeout: 120000 }); // generous: CI machines are shared
   const err = await page.evaluate(() => window.__tollgate.error);
   assert.equal(err, null, `the page could not load the module: ${err}`);
 });
