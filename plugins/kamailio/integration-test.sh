@@ -7,6 +7,9 @@
 #   kamailio check   (plugins/kamailio/kamailio.cfg, fails closed)
 #   kamailio open    (the same with TOLLGATE_FAIL_OPEN)
 #   kamailio off     (the same with TOLLGATE_OFF: the latency baseline)
+#   kamailio token   (the same with TOLLGATE_TOKEN, against a second
+#                     tollgate serve that wants a bearer token; and one
+#                     instance with a wrong token)
 #
 # then places calls with sipp UAC scenarios and checks the final reply and
 # its X-Tollgate-Reason header. Every process is stopped on exit, pass or
@@ -110,24 +113,34 @@ log "== building tollgate"
 SIP_CHECK=$(free_port)
 SIP_OPEN=$(free_port)
 SIP_OFF=$(free_port)
+SIP_TOKEN=$(free_port)
+SIP_BADTOKEN=$(free_port)
 SIP_UAS=$(free_port)
 SIP_UAC=$(free_port)
 
-# start_tollgate NAME ADDR: the decision service with the test's tables
-# and users; unknown callers have no default class of service.
+# start_tollgate NAME ADDR [FLAGS...]: the decision service with the
+# test's tables and users; unknown callers have no default class of service.
 start_tollgate() {
-	start "$1" "$WORK/tollgate" serve --listen "$2" --engine "$ENGINE" \
+	local name=$1 addr=$2
+	shift 2
+	start "$name" "$WORK/tollgate" serve --listen "$addr" --engine "$ENGINE" \
 		--tables "$ROOT/testdata/kamailio/tables.json" \
-		--users "$ROOT/testdata/kamailio/users.csv"
-	eval "local pid=\$PID_$1"
-	wait_log "$WORK/$1.log" "msg=listening" 20 "$pid" || { cat "$WORK/$1.log"; die "tollgate serve did not start"; }
+		--users "$ROOT/testdata/kamailio/users.csv" "$@"
+	eval "local pid=\$PID_$name"
+	wait_log "$WORK/$name.log" "msg=listening" 20 "$pid" || { cat "$WORK/$name.log"; die "tollgate serve did not start"; }
 }
 
 log "== starting tollgate serve, sipp UAS and three kamailio instances"
 start_tollgate tollgate "$IP:0"
-TOLLGATE_ADDR=$(sed -n 's/.*msg=listening addr=\([0-9.:]*\).*/\1/p' "$WORK/tollgate.log" | head -1)
+addr_of() { sed -n 's/.*msg=listening addr=\([0-9.:]*\).*/\1/p' "$WORK/$1.log" | head -1; }
+TOLLGATE_ADDR=$(addr_of tollgate)
 [ -n "$TOLLGATE_ADDR" ] || die "no listening address in the tollgate log"
 log "tollgate serve on $TOLLGATE_ADDR (engine $ENGINE)"
+# A second service that wants a bearer token.
+TOKEN=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
+printf '%s\n' "$TOKEN" >"$WORK/token"
+start_tollgate tollgate_tok "$IP:0" --token-file "$WORK/token"
+TOKEN_ADDR=$(addr_of tollgate_tok)
 
 start uas sipp -sn uas -i $IP -p "$SIP_UAS" -nostdin -bind_local
 start_kamailio() { # NAME PORT EXTRA-DEFINES...
@@ -142,12 +155,14 @@ start_kamailio() { # NAME PORT EXTRA-DEFINES...
 start_kamailio kam_check "$SIP_CHECK"
 start_kamailio kam_open "$SIP_OPEN" -A TOLLGATE_FAIL_OPEN
 start_kamailio kam_off "$SIP_OFF" -A TOLLGATE_OFF
-for k in kam_check kam_open kam_off; do
+start_kamailio kam_token "$SIP_TOKEN" -A "TOLLGATE_URL=\"http://$TOKEN_ADDR/v1/dial\"" -A "TOLLGATE_TOKEN=\"$TOKEN\""
+start_kamailio kam_badtoken "$SIP_BADTOKEN" -A "TOLLGATE_URL=\"http://$TOKEN_ADDR/v1/dial\"" -A "TOLLGATE_TOKEN=\"not-$TOKEN\""
+for k in kam_check kam_open kam_off kam_token kam_badtoken; do
 	eval "pid=\$PID_$k"
 	wait_log "$WORK/$k.log" "processes (at least)" 20 "$pid" || { tail -20 "$WORK/$k.log"; die "kamailio $k did not start"; }
 done
 sleep 0.5
-for p in uas kam_check kam_open kam_off; do
+for p in uas kam_check kam_open kam_off kam_token kam_badtoken; do
 	eval "pid=\$PID_$p"
 	kill -0 "$pid" 2>/dev/null || { tail -20 "$WORK/$p.log"; die "$p exited at start"; }
 done
@@ -198,6 +213,10 @@ call "caller not in the users file" "$SIP_CHECK" uac-refused.xml 7777 95551234 4
 call "forged To-tag does not skip the check" "$SIP_CHECK" uac-forged.xml 2001 9011441234567 481
 call "fail-open instance while tollgate is up" "$SIP_OPEN" uac-refused.xml 2001 900 403 \
 	'blocked_number; reason=matched; table="Staff Outdial"; row=0; pattern="900*"'
+call "bearer token: allowed call" "$SIP_TOKEN" uac-call.xml 2001 95551234 200
+call "bearer token: blocked call" "$SIP_TOKEN" uac-refused.xml 2001 900 403 \
+	'blocked_number; reason=matched; table="Staff Outdial"; row=0; pattern="900*"'
+call "wrong bearer token is refused, not let through" "$SIP_BADTOKEN" uac-refused.xml 2001 95551234 403 'unauthorized'
 
 # p50 of a list of microsecond values on stdin.
 median() { sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]; else print 0}'; }
