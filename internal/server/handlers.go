@@ -70,7 +70,6 @@ func Routes() []string {
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
 	for _, rt := range opRoutes {
-		rt := rt
 		s.mux.Handle(rt.pattern, s.wrap(rt.pattern, true, func(w http.ResponseWriter, r *http.Request, l *reqLog) int {
 			return s.serveOp(w, r, rt, l)
 		}))
