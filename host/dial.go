@@ -79,31 +79,50 @@ func isFault(err error) bool {
 	return errors.As(err, &f)
 }
 
+// dialPool is the pool (and context) for a scalar call on tables: the
+// guarded one when they hold regular-expression rows.
+func (e *engine) dialPool(ctx context.Context, tables int) (*pool, context.Context, context.CancelFunc, error) {
+	if e.guardTables != nil && e.guardTables(tables) {
+		return e.guardPool(ctx)
+	}
+	return e.main, ctx, nil, nil
+}
+
 // with runs f on a pooled worker that has caught up with the load log.
-func (e *engine) with(ctx context.Context, f func(w worker) error) error {
+func (e *engine) with(ctx context.Context, tables int, f func(ctx context.Context, w worker) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	w, err := e.get(ctx)
+	p, ctx, cancel, err := e.dialPool(ctx, tables)
+	if err != nil {
+		return err
+	}
+	if cancel != nil {
+		defer cancel()
+	}
+	w, err := p.get(ctx)
 	if err != nil {
 		return err
 	}
 	if err := e.catchUp(ctx, w); err != nil {
-		e.put(w, true)
+		p.put(w, true)
 		return err
 	}
-	err = f(w)
-	e.put(w, isFault(err))
+	err = f(ctx, w)
+	p.put(w, isFault(err))
 	return err
 }
 
 func (e *engine) TableIndex(ctx context.Context, tables int, name string) (i int, err error) {
-	err = e.with(ctx, func(w worker) error { i, err = w.tableIndex(ctx, tables, name); return err })
+	err = e.with(ctx, tables, func(ctx context.Context, w worker) error { i, err = w.tableIndex(ctx, tables, name); return err })
 	return i, err
 }
 
 func (e *engine) FeatureTable(ctx context.Context, tables int, cos, feature string) (i int, err error) {
-	err = e.with(ctx, func(w worker) error { i, err = w.tableIndex(ctx, tables, cos+"\n"+feature); return err })
+	err = e.with(ctx, tables, func(ctx context.Context, w worker) error {
+		i, err = w.tableIndex(ctx, tables, cos+"\n"+feature)
+		return err
+	})
 	return i, err
 }
 
@@ -113,20 +132,31 @@ func (e *engine) Dial(ctx context.Context, tables, table int, number []byte) (r 
 	if err := ctx.Err(); err != nil {
 		return r, err
 	}
-	w, err := e.get(ctx)
+	p := e.main
+	if e.guardTables != nil && e.guardTables(tables) {
+		gp, gctx, cancel, err := e.guardPool(ctx)
+		if err != nil {
+			return r, err
+		}
+		defer cancel()
+		p, ctx = gp, gctx
+	}
+	w, err := p.get(ctx)
 	if err != nil {
 		return r, err
 	}
 	if err = e.catchUp(ctx, w); err == nil {
 		r, err = w.dial(ctx, tables, table, number)
 	}
-	e.put(w, isFault(err))
+	p.put(w, isFault(err))
 	return r, err
 }
 
 func (e *engine) DialBatch(ctx context.Context, tables, table int, numbers [][]byte, out []DialResult) error {
 	n := min(len(numbers), len(out))
-	return e.with(ctx, func(w worker) error { return w.dialBatch(ctx, tables, table, numbers[:n], out[:n]) })
+	return e.with(ctx, tables, func(ctx context.Context, w worker) error {
+		return w.dialBatch(ctx, tables, table, numbers[:n], out[:n])
+	})
 }
 
 // Native dial: the same matcher, reached through the session's handle.

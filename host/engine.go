@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/tollgate/tollgate/api"
 )
@@ -96,9 +97,13 @@ type Options struct {
 	// MemoryLimitPages caps each instance's linear memory in 64 KiB pages;
 	// 0 means DefaultMemoryLimitPages.
 	MemoryLimitPages uint32
-	// CloseOnContextDone lets a context deadline interrupt a running call,
-	// at a large cost per call (docs/abi.md).
+	// CloseOnContextDone lets a context deadline interrupt any running
+	// call, at a large cost per call (docs/host.md). Without it, only calls
+	// that may run a regular expression go to a second, guarded pool.
 	CloseOnContextDone bool
+	// GuardTimeout bounds a call that may run a regular expression when
+	// its context has no deadline; 0 means DefaultGuardTimeout.
+	GuardTimeout time.Duration
 	// Interpreter runs the module in wazero's interpreter instead of
 	// compiling it: no compile time, much slower calls.
 	Interpreter bool
@@ -141,34 +146,57 @@ type loadEntry struct {
 	req, resp []byte
 }
 
-// engine is what both engines share: the pool and the load log.
+// engine is what both engines share: the pool and the load log. The wasm
+// engine adds a second, guarded pool for calls that may run a regular
+// expression (see Wasm).
 type engine struct {
-	name string
-	newW func(ctx context.Context) (worker, error)
-	// The pool: a LIFO stack of idle workers (the most recently used is
-	// the warmest in cache) under a mutex, which is cheaper than channel
-	// operations on the hot path; callers wait on wake when every worker
-	// is busy.
+	name   string
+	main   *pool
+	closed atomic.Bool
+	done   chan struct{} // closed by Close
+
+	// The wasm engine's guard (nil in the native engine): needsGuard and
+	// guardTables tell whether a call may run a regular expression, and
+	// guardPool returns the pool and the bounded context to run it with.
+	needsGuard  func(op string, req []byte) bool
+	guardTables func(tables int) bool
+	guardPool   func(ctx context.Context) (*pool, context.Context, context.CancelFunc, error)
+	// loaded, when set, is told of every successful load.
+	loaded func(op string, req, resp []byte)
+
+	logMu  sync.Mutex
+	log    []loadEntry
+	logLen atomic.Int64
+}
+
+// pool is a LIFO stack of idle workers (the most recently used is the
+// warmest in cache) under a mutex, which is cheaper than channel
+// operations on the hot path; callers wait on wake when every worker is
+// busy.
+type pool struct {
+	e       *engine
+	newW    func(ctx context.Context) (worker, error)
 	mu      sync.Mutex
 	idle    []worker
 	live    int
 	size    int
 	waiters int
 	wake    chan struct{}
-	done    chan struct{} // closed by Close
-	closed  atomic.Bool
-	logMu   sync.Mutex
-	log     []loadEntry
-	logLen  atomic.Int64
 	created atomic.Int64
 	dropped atomic.Int64
 }
 
 func newEngine(name string, size int, newW func(context.Context) (worker, error)) *engine {
+	e := &engine{name: name, done: make(chan struct{})}
+	e.main = e.newPool(size, newW)
+	return e
+}
+
+func (e *engine) newPool(size int, newW func(context.Context) (worker, error)) *pool {
 	if size <= 0 {
 		size = runtime.GOMAXPROCS(0)
 	}
-	return &engine{name: name, newW: newW, size: size, wake: make(chan struct{}, 1), done: make(chan struct{})}
+	return &pool{e: e, newW: newW, size: size, wake: make(chan struct{}, 1)}
 }
 
 // Stats counts workers created and discarded since the engine started.
@@ -178,86 +206,102 @@ type Stats struct {
 }
 
 func (e *engine) stats() Stats {
-	return Stats{Created: e.created.Load(), Discarded: e.dropped.Load(), Size: e.size}
+	return Stats{Created: e.main.created.Load(), Discarded: e.main.dropped.Load(), Size: e.main.size}
 }
 
-func (e *engine) get(ctx context.Context) (worker, error) {
+// get and put use the main pool.
+func (e *engine) get(ctx context.Context) (worker, error) { return e.main.get(ctx) }
+func (e *engine) put(w worker, broken bool)               { e.main.put(w, broken) }
+
+func (p *pool) get(ctx context.Context) (worker, error) {
 	for {
-		if e.closed.Load() {
+		if p.e.closed.Load() {
 			return nil, ErrClosed
 		}
-		e.mu.Lock()
-		if n := len(e.idle); n > 0 {
-			w := e.idle[n-1]
-			e.idle = e.idle[:n-1]
-			e.mu.Unlock()
+		p.mu.Lock()
+		if n := len(p.idle); n > 0 {
+			w := p.idle[n-1]
+			p.idle = p.idle[:n-1]
+			p.mu.Unlock()
 			return w, nil
 		}
-		if e.live < e.size {
-			e.live++
-			e.mu.Unlock()
-			w, err := e.newW(ctx)
+		if p.live < p.size {
+			p.live++
+			p.mu.Unlock()
+			w, err := p.newW(ctx)
 			if err != nil {
-				e.release()
+				p.release()
 				return nil, err
 			}
-			e.created.Add(1)
+			p.created.Add(1)
 			return w, nil
 		}
-		e.waiters++
-		e.mu.Unlock()
+		p.waiters++
+		p.mu.Unlock()
 		select {
-		case <-e.wake:
-		case <-e.done:
+		case <-p.wake:
+		case <-p.e.done:
 		case <-ctx.Done():
 		}
-		e.mu.Lock()
-		e.waiters--
-		e.mu.Unlock()
+		p.mu.Lock()
+		p.waiters--
+		p.mu.Unlock()
 		if err := ctx.Err(); err != nil {
-			e.signal() // pass on a wake-up this caller may have taken
+			p.signal() // pass on a wake-up this caller may have taken
 			return nil, err
 		}
 	}
 }
 
 // release gives up a worker's slot.
-func (e *engine) release() {
-	e.mu.Lock()
-	e.live--
-	e.mu.Unlock()
-	e.signal()
+func (p *pool) release() {
+	p.mu.Lock()
+	p.live--
+	p.mu.Unlock()
+	p.signal()
 }
 
 // signal wakes one waiter, if any.
-func (e *engine) signal() {
-	e.mu.Lock()
-	w := e.waiters
-	e.mu.Unlock()
+func (p *pool) signal() {
+	p.mu.Lock()
+	w := p.waiters
+	p.mu.Unlock()
 	if w > 0 {
 		select {
-		case e.wake <- struct{}{}:
+		case p.wake <- struct{}{}:
 		default:
 		}
 	}
 }
 
-func (e *engine) put(w worker, broken bool) {
-	if broken || e.closed.Load() {
+func (p *pool) put(w worker, broken bool) {
+	if broken || p.e.closed.Load() {
 		w.close()
-		e.dropped.Add(1)
-		e.release()
+		p.dropped.Add(1)
+		p.release()
 		return
 	}
-	e.mu.Lock()
-	e.idle = append(e.idle, w)
-	waiting := e.waiters > 0
-	e.mu.Unlock()
+	p.mu.Lock()
+	p.idle = append(p.idle, w)
+	waiting := p.waiters > 0
+	p.mu.Unlock()
 	if waiting {
 		select {
-		case e.wake <- struct{}{}:
+		case p.wake <- struct{}{}:
 		default:
 		}
+	}
+}
+
+// drain closes the idle workers (Close).
+func (p *pool) drain() {
+	p.mu.Lock()
+	idle := p.idle
+	p.idle = nil
+	p.live -= len(idle)
+	p.mu.Unlock()
+	for _, w := range idle {
+		w.close()
 	}
 }
 
@@ -294,12 +338,21 @@ func (e *engine) Do(ctx context.Context, op string, req []byte) ([]byte, error) 
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	w, err := e.get(ctx)
+	p := e.main
+	if e.needsGuard != nil && e.needsGuard(op, req) {
+		gp, gctx, cancel, err := e.guardPool(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer cancel()
+		p, ctx = gp, gctx
+	}
+	w, err := p.get(ctx)
 	if err != nil {
 		return nil, err
 	}
 	resp, opErr, fault := e.run(ctx, w, op, req)
-	e.put(w, fault != nil)
+	p.put(w, fault != nil)
 	if fault != nil {
 		return nil, fault
 	}
@@ -324,6 +377,9 @@ func (e *engine) run(ctx context.Context, w worker, op string, req []byte) (resp
 		e.log = append(e.log, loadEntry{op: op, req: append([]byte(nil), req...), resp: append([]byte(nil), resp...)})
 		e.logLen.Store(int64(len(e.log)))
 		*w.replayed()++
+		if e.loaded != nil {
+			e.loaded(op, req, resp)
+		}
 	}
 	return resp, opErr, fault
 }
@@ -334,14 +390,7 @@ func (e *engine) Close() error {
 	if e.closed.Swap(true) {
 		return nil
 	}
-	e.mu.Lock()
-	idle := e.idle
-	e.idle = nil
-	e.live -= len(idle)
-	e.mu.Unlock()
-	for _, w := range idle {
-		w.close()
-	}
+	e.main.drain()
 	// Wake every waiter so that it sees the engine closed.
 	close(e.done)
 	return nil

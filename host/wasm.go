@@ -6,12 +6,15 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	wapi "github.com/tetratelabs/wazero/api"
@@ -26,7 +29,16 @@ import (
 // wazero, with a pool of instances.
 type Wasm struct {
 	*engine
-	c *compiled
+	c            *compiled
+	key          compileKey
+	mod          []byte
+	instances    int
+	guardTimeout time.Duration
+
+	guardOnce sync.Once
+	guard     *pool // nil until a call needs it
+	guardErr  error
+	regex     atomic.Pointer[[]bool] // by tables handle: may hold a regex
 }
 
 // compiled is a module compiled once for a runtime configuration and shared
@@ -89,6 +101,32 @@ func NewWasm(ctx context.Context, opts Options) (*Wasm, error) {
 			key.cacheDir, _ = DefaultCacheDir()
 		}
 	}
+	c, err := compileShared(ctx, key, mod)
+	if err != nil {
+		return nil, err
+	}
+	w := &Wasm{c: c, key: key, mod: mod, instances: opts.Instances, guardTimeout: opts.GuardTimeout}
+	if w.guardTimeout <= 0 {
+		w.guardTimeout = DefaultGuardTimeout
+	}
+	w.engine = newEngine("wasm", opts.Instances, func(ctx context.Context) (worker, error) {
+		return w.c.instantiate(ctx)
+	})
+	w.engine.needsGuard = w.needsGuard
+	w.engine.guardTables = w.regexTables
+	w.engine.guardPool = w.guardPool
+	w.engine.loaded = w.noteLoad
+	// The first instance is made now so that a bad module fails here.
+	first, err := w.get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	w.put(first, false)
+	return w, nil
+}
+
+// compileShared compiles mod for key once per process.
+func compileShared(ctx context.Context, key compileKey, mod []byte) (*compiled, error) {
 	compileMu.Lock()
 	co := compiles[key]
 	if co == nil {
@@ -97,20 +135,140 @@ func NewWasm(ctx context.Context, opts Options) (*Wasm, error) {
 	}
 	compileMu.Unlock()
 	co.once.Do(func() { co.c, co.err = compile(ctx, key, mod) })
-	if co.err != nil {
-		return nil, co.err
+	return co.c, co.err
+}
+
+// DefaultGuardTimeout bounds a call that may run a regular expression when
+// the caller's context has no deadline of its own.
+const DefaultGuardTimeout = 2 * time.Second
+
+// Regular expressions (the regex dialect of restriction tables) are the one
+// place where a guest call's time is not bounded by its input: regexp2
+// keeps its match timeout with a clock goroutine, and inside a busy wasm
+// call no other goroutine runs (wasm has one thread and Go does not
+// preempt it), so the timeout never fires and a catastrophic pattern would
+// hold an instance forever. Calls that may run one therefore go to a second
+// pool compiled with WithCloseOnContextDone, under a deadline; everything
+// else stays on the unguarded pool, where that option would cost 3-6x.
+//
+// A call may run a regular expression when it is a dial, lint or
+// tables.load whose request mentions "regex" (or holds a \u escape that
+// could spell it), or refers to a tables handle whose document did; built-in
+// sets have none.
+
+// mayHoldRegex reports whether a request or tables document may contain a
+// regex row.
+func mayHoldRegex(b []byte) bool {
+	return bytes.Contains(b, []byte("regex")) || bytes.Contains(b, []byte(`\u`))
+}
+
+func (w *Wasm) needsGuard(op string, req []byte) bool {
+	switch op {
+	case "dial", "lint", "tables.load":
+	default:
+		return false
 	}
-	w := &Wasm{c: co.c}
-	w.engine = newEngine("wasm", opts.Instances, func(ctx context.Context) (worker, error) {
-		return w.c.instantiate(ctx)
+	if mayHoldRegex(req) {
+		return true
+	}
+	rt := w.regex.Load()
+	if op == "tables.load" || rt == nil {
+		return false
+	}
+	// A request naming tables by handle: {"tables": N, ...}.
+	key := []byte(`"tables"`)
+	switch bytes.Count(req, key) {
+	case 0:
+		return false // the default built-in set
+	case 1:
+	default:
+		return true // ambiguous: be safe
+	}
+	rest := req[bytes.Index(req, key)+len(key):]
+	rest = bytes.TrimLeft(rest, " \t\r\n:")
+	h, n := 0, 0
+	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' && n < 9 {
+		h = h*10 + int(rest[n]-'0')
+		n++
+	}
+	if n == 0 {
+		return false // a built-in set's name; an inline document matched above
+	}
+	return h < len(*rt) && (*rt)[h]
+}
+
+// regexTables reports whether tables handle h's document may hold a regex.
+func (w *Wasm) regexTables(h int) bool {
+	rt := w.regex.Load()
+	return rt != nil && h >= 0 && h < len(*rt) && (*rt)[h]
+}
+
+// noteLoad records which tables handles may hold regular expressions. It
+// runs under the engine's load lock.
+func (w *Wasm) noteLoad(op string, req, resp []byte) {
+	if op != "tables.load" || !mayHoldRegex(req) {
+		return
+	}
+	var r struct {
+		Handle int `json:"handle"`
+	}
+	if json.Unmarshal(resp, &r) != nil || r.Handle < 0 {
+		return
+	}
+	var next []bool
+	if old := w.regex.Load(); old != nil {
+		next = append(next, *old...)
+	}
+	for len(next) <= r.Handle {
+		next = append(next, false)
+	}
+	next[r.Handle] = true
+	w.regex.Store(&next)
+}
+
+// guardPool returns the guarded pool, compiling it on first use, and a
+// context bounded by the caller's deadline or DefaultGuardTimeout.
+func (w *Wasm) guardPool(ctx context.Context) (*pool, context.Context, context.CancelFunc, error) {
+	w.guardOnce.Do(func() {
+		if w.key.closeOnDone {
+			w.guard = w.engine.main // already guarded
+			return
+		}
+		key := w.key
+		key.closeOnDone = true
+		c, err := compileShared(ctx, key, w.mod)
+		if err != nil {
+			w.guardErr = err
+			return
+		}
+		w.guard = w.engine.newPool(w.instances, func(ctx context.Context) (worker, error) { return c.instantiate(ctx) })
 	})
-	// The first instance is made now so that a bad module fails here.
-	first, err := w.get(ctx)
-	if err != nil {
-		return nil, err
+	if w.guardErr != nil {
+		return nil, nil, nil, w.guardErr
 	}
-	w.put(first, false)
-	return w, nil
+	var cancel context.CancelFunc
+	if _, ok := ctx.Deadline(); ok {
+		ctx, cancel = context.WithCancel(ctx)
+	} else {
+		ctx, cancel = context.WithTimeout(ctx, w.guardTimeout)
+	}
+	return w.guard, ctx, cancel, nil
+}
+
+// Close closes both pools.
+func (w *Wasm) Close() error {
+	err := w.engine.Close()
+	if g := w.guardOnceDone(); g != nil && g != w.engine.main {
+		g.drain()
+	}
+	return err
+}
+
+func (w *Wasm) guardOnceDone() *pool {
+	var g *pool
+	w.guardOnce.Do(func() {}) // never compiles: only observes
+	g = w.guard
+	return g
 }
 
 func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error) {
@@ -172,7 +330,10 @@ type wasmWorker struct {
 }
 
 func (c *compiled) instantiate(ctx context.Context) (*wasmWorker, error) {
-	mod, err := c.rt.InstantiateModule(context.WithoutCancel(ctx), c.cm, c.cfg)
+	// An instance outlives the call that made it: its set-up is not cut
+	// short by that caller's deadline.
+	ctx = context.WithoutCancel(ctx)
+	mod, err := c.rt.InstantiateModule(ctx, c.cm, c.cfg)
 	if err != nil {
 		return nil, errors.New("tollgate: instantiating the wasm module: " + err.Error())
 	}
@@ -224,15 +385,24 @@ func (w *wasmWorker) ensure(ctx context.Context, op string, n uint64) error {
 	}
 	w.stack[0] = n
 	if err := w.reserve.CallWithStack(ctx, w.stack); err != nil {
-		return &Fault{Op: op, Status: "trap", Err: err}
+		return trap(ctx, op, err)
 	}
 	if s := int32(w.stack[0]); s != abi.StatusOK {
 		return &Fault{Op: op, Status: abi.StatusName(s)}
 	}
 	if err := w.refresh(ctx); err != nil {
-		return &Fault{Op: op, Status: "trap", Err: err}
+		return trap(ctx, op, err)
 	}
 	return nil
+}
+
+// trap is the Fault for a call the runtime failed: a deadline when the
+// guarded pool's context ended (wazero closed the instance), else a trap.
+func trap(ctx context.Context, op string, err error) *Fault {
+	if ctx.Err() != nil {
+		return &Fault{Op: op, Status: "deadline", Err: ctx.Err()}
+	}
+	return &Fault{Op: op, Status: "trap", Err: err}
 }
 
 // errTooLarge marks a request refused before it reached the guest: the
@@ -251,13 +421,13 @@ func (w *wasmWorker) do(ctx context.Context, op string, req []byte) (resp []byte
 	w.mem.Write(w.ptr+uint32(len(op)), req)
 	w.stack[0], w.stack[1] = uint64(len(op)), uint64(len(req))
 	if err := w.call.CallWithStack(ctx, w.stack); err != nil {
-		return nil, nil, &Fault{Op: op, Status: "trap", Err: err}
+		return nil, nil, trap(ctx, op, err)
 	}
 	status, n := abi.UnpackCall(uint32(w.stack[0]))
 	if n > w.cap {
 		// The guest grew its buffer to fit the response.
 		if err := w.refresh(ctx); err != nil {
-			return nil, nil, &Fault{Op: op, Status: "trap", Err: err}
+			return nil, nil, trap(ctx, op, err)
 		}
 	}
 	view, ok := w.mem.Read(w.ptr, n)
@@ -323,7 +493,7 @@ func (w *wasmWorker) tableIndex(ctx context.Context, th int, name string) (int, 
 	w.mem.WriteString(w.ptr, name)
 	w.stack[0], w.stack[1] = uint64(uint32(th)), uint64(len(name))
 	if err := w.indexFn.CallWithStack(ctx, w.stack); err != nil {
-		return 0, &Fault{Op: abi.ExportTableIndex, Status: "trap", Err: err}
+		return 0, trap(ctx, abi.ExportTableIndex, err)
 	}
 	if r := int32(w.stack[0]); r < 0 {
 		return 0, w.status(abi.ExportTableIndex, r)
@@ -346,7 +516,7 @@ func (w *wasmWorker) dial(ctx context.Context, th, ti int, number []byte) (DialR
 	w.mem.Write(w.ptr, number)
 	w.stack[0], w.stack[1], w.stack[2] = uint64(uint32(th)), uint64(uint32(ti)), uint64(len(number))
 	if err := w.dialFn.CallWithStack(ctx, w.stack); err != nil {
-		return DialResult{}, &Fault{Op: abi.ExportDial, Status: "trap", Err: err}
+		return DialResult{}, trap(ctx, abi.ExportDial, err)
 	}
 	r := int32(w.stack[0])
 	if r < 0 {
@@ -401,7 +571,7 @@ func (w *wasmWorker) dialBatch(ctx context.Context, th, ti int, numbers [][]byte
 		}
 		w.stack[0], w.stack[1], w.stack[2] = uint64(uint32(th)), uint64(uint32(ti)), uint64(in)
 		if err := w.batchFn.CallWithStack(ctx, w.stack); err != nil {
-			return &Fault{Op: abi.ExportDialBatch, Status: "trap", Err: err}
+			return trap(ctx, abi.ExportDialBatch, err)
 		}
 		r := int32(w.stack[0])
 		if r < 0 {
