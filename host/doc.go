@@ -22,9 +22,11 @@
 // is discarded).
 //
 // Time: requests are bounded in size and every guest operation does work
-// bounded by its input, so a call cannot run away; the context is checked
-// before a call and while waiting for an instance. wazero's
-// WithCloseOnContextDone, which would let a deadline interrupt a running
-// call, costs 3–17× per call and is off unless Options.CloseOnContextDone is
-// set.
+// bounded by its input, so a call cannot run away — except a regex-dialect
+// table row, whose regexp2 timeout cannot fire inside a wasm call. Calls
+// that may run one go to a second pool compiled with wazero's
+// WithCloseOnContextDone and run under a deadline; all other calls stay on
+// a pool without it (it costs 3–6× per call). The context is checked
+// before a call and while waiting for an instance. docs/host.md has the
+// details.
 package host
