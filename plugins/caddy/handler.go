@@ -142,6 +142,16 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 	return nil
 }
 
+// Cleanup releases this handler's use of the shared engine; the last user
+// closes it.
+func (h *Handler) Cleanup() error {
+	if h.eng == nil {
+		return nil
+	}
+	_, err := engines.Delete(h.Engine)
+	return err
+}
+
 // Validate checks the configuration's shape.
 func (h *Handler) Validate() error {
 	if len(h.Fields) == 0 {
@@ -509,6 +519,7 @@ func readDocument(v string) (json.RawMessage, error) {
 // Interface guards.
 var (
 	_ caddy.Provisioner           = (*Handler)(nil)
+	_ caddy.CleanerUpper          = (*Handler)(nil)
 	_ caddy.Validator             = (*Handler)(nil)
 	_ caddyhttp.MiddlewareHandler = (*Handler)(nil)
 )

@@ -255,6 +255,24 @@ func TestCaddyModule(t *testing.T) {
 	}
 }
 
+// TestEngineReleasedOnReload: after a config with the wasm engine is
+// replaced by one with the native engine, the wasm engine has no user
+// left (it was closed), and the native one has exactly this config's.
+func TestEngineReleasedOnReload(t *testing.T) {
+	up := newUpstream(t)
+	addr := strings.TrimPrefix(up.URL, "http://")
+	for _, engine := range []string{"wasm", "native"} {
+		tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{LoadRequestTimeout: time.Minute})
+		tester.InitServer(siteConfig(addr, engine, filepath.Join(t.TempDir(), "caddy.log")), "caddyfile")
+	}
+	if n, ok := engines.References("wasm"); ok || n != 0 {
+		t.Errorf("wasm engine still has %d users after the reload", n)
+	}
+	if n, _ := engines.References("native"); n != 1 {
+		t.Errorf("native engine has %d users, want 1 (one handler)", n)
+	}
+}
+
 // secretOf pulls the checked value out of a test body, to make sure no
 // answer repeats it.
 func secretOf(body []byte) string {
