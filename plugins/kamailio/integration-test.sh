@@ -110,13 +110,14 @@ done
 log "== building tollgate"
 (cd "$ROOT" && go build -trimpath -o "$WORK/tollgate" ./cmd/tollgate) || die "go build failed"
 
-SIP_CHECK=$(free_port)
-SIP_OPEN=$(free_port)
-SIP_OFF=$(free_port)
-SIP_TOKEN=$(free_port)
-SIP_BADTOKEN=$(free_port)
-SIP_UAS=$(free_port)
-SIP_UAC=$(free_port)
+# Seven distinct ports.
+PORTS=()
+while [ ${#PORTS[@]} -lt 7 ]; do
+	p=$(free_port)
+	case " ${PORTS[*]-} " in *" $p "*) ;; *) PORTS+=("$p") ;; esac
+done
+SIP_CHECK=${PORTS[0]} SIP_OPEN=${PORTS[1]} SIP_OFF=${PORTS[2]} SIP_TOKEN=${PORTS[3]}
+SIP_BADTOKEN=${PORTS[4]} SIP_UAS=${PORTS[5]} SIP_UAC=${PORTS[6]}
 
 # start_tollgate NAME ADDR [FLAGS...]: the decision service with the
 # test's tables and users; unknown callers have no default class of service.

@@ -11,7 +11,9 @@ start == "" { start = $0; next }
 /^CSeq:/ {
   if (dir == "out" && start ~ /^INVITE / && !(cid in sent)) sent[cid] = ts
   if (dir == "in" && start ~ /^SIP\/2\.0 200/ && $3 == "INVITE" && (cid in sent) && !(cid in got)) {
-    got[cid] = ts; printf "%.0f\n", ts - sent[cid]
+    d = ts - sent[cid]
+    if (d < 0) d += 86400e6  # the call crossed midnight
+    got[cid] = ts; printf "%.0f\n", d
   }
   dir = ""
 }
