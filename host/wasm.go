@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -18,6 +19,7 @@ import (
 
 	"github.com/tetratelabs/wazero"
 	wapi "github.com/tetratelabs/wazero/api"
+	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	tollgate "github.com/tollgate/tollgate"
@@ -297,7 +299,9 @@ func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error)
 		rt.Close(ctx)
 		return nil, err
 	}
-	cm, err := rt.CompileModule(ctx, mod)
+	// Compile functions in parallel: a cold compile of this module takes
+	// seconds on one core.
+	cm, err := rt.CompileModule(experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0)), mod)
 	if err != nil {
 		rt.Close(ctx)
 		return nil, errors.New("tollgate: compiling the wasm module: " + err.Error())
