@@ -132,6 +132,17 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 			}
 		}
 	}
+	for i := range h.Fields {
+		f := &h.Fields[i]
+		if f.Check != CheckDial {
+			continue
+		}
+		// An empty number is an answer (too_short); an unknown table,
+		// class of service or feature is an error.
+		if _, _, err := h.check(ctx, f, "", values{}); err != nil {
+			return fmt.Errorf("tollgate: dial field %q: %w", f.Name, err)
+		}
+	}
 	if len(h.Tables) > 0 {
 		_, err := h.eng.Do(ctx, "lint", []byte(`{"tables":`+string(h.Tables)+`}`))
 		var ae *api.Error

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/caddyserver/caddy/v2"
+	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddytest"
 )
 
@@ -273,6 +275,26 @@ func TestEngineReleasedOnReload(t *testing.T) {
 	}
 }
 
+// TestExampleCaddyfile: the shipped example adapts, and validates with
+// every module provisioned (engine, policy, tables, table names).
+func TestExampleCaddyfile(t *testing.T) {
+	b, err := os.ReadFile("Caddyfile.example")
+	if err != nil {
+		t.Fatal(err)
+	}
+	js, warn, err := caddyconfig.GetAdapter("caddyfile").Adapt(b, nil)
+	if err != nil || len(warn) > 0 {
+		t.Fatalf("adapt: %v %v", err, warn)
+	}
+	var cfg caddy.Config
+	if err := json.Unmarshal(js, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	if err := caddy.Validate(&cfg); err != nil {
+		t.Fatalf("validate: %v", err)
+	}
+}
+
 // secretOf pulls the checked value out of a test body, to make sure no
 // answer repeats it.
 func secretOf(body []byte) string {
@@ -297,6 +319,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"tollgate {\n max_body lots\n}", "max_body"},
 		{"tollgate {\n policy missing.json\n}", "no such file"},
 		{"tollgate {\n policy no-such-profile\n pin a\n}", "policy"},
+		{"tollgate {\n dial a {\n table Nowhere\n }\n}", `dial field \"a\"`},
 	} {
 		caddytest.AssertLoadError(t, "{\n admin localhost:2999\n}\n:18981 {\n"+tc.conf+"\n}\n", "caddyfile", tc.say)
 	}
