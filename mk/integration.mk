@@ -14,7 +14,7 @@ TEST_TARGETS  += test-integration
 CHECK_TARGETS += check-kamailio
 
 KAMAILIO_CFG      := plugins/kamailio/kamailio.cfg
-KAMAILIO_PKGS     := kamailio kamailio-utils-modules kamailio-json-modules sip-tester
+KAMAILIO_PKGS     := kamailio kamailio-utils-modules kamailio-extra-modules sip-tester
 INTEGRATION_TIME  ?= 600
 LAT_CALLS         ?= 200
 LAT_ROUNDS        ?= 3
