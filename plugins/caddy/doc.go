@@ -8,9 +8,10 @@
 // default) or the native core, so a portal behind Caddy gets exactly the
 // verdicts the CLI, the decision service and the browser module give.
 //
-// Build Caddy with it:
+// Build Caddy with it from a checkout (cmd/caddy is Caddy plus this
+// module; xcaddy needs published module versions):
 //
-//	xcaddy build --with github.com/tollgate/tollgate/plugins/caddy
+//	cd plugins/caddy && go build -o caddy ./cmd/caddy
 //
 // Caddyfile:
 //
