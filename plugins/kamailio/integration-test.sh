@@ -210,6 +210,9 @@ call "lobby phone dials out" "$SIP_CHECK" uac-refused.xml 2100 95551234 403 \
 call "lobby phone dials an extension" "$SIP_CHECK" uac-call.xml 2100 2002 200
 call "number too long for the table" "$SIP_CHECK" uac-refused.xml 2001 912345678901234567890 403 \
 	'blocked_number; reason=too_long; table="Staff Outdial"'
+# A gateway may decode %30 to 0; tollgate sees the raw user part and refuses it.
+call "percent-encoded digits are refused, not decoded past the check" "$SIP_CHECK" uac-refused.xml 2001 '9%3011441234567' 403 \
+	'blocked_number; reason=invalid; table="Staff Outdial"'
 call "caller not in the users file" "$SIP_CHECK" uac-refused.xml 7777 95551234 403 'unknown_caller'
 call "forged To-tag does not skip the check" "$SIP_CHECK" uac-forged.xml 2001 9011441234567 481
 call "fail-open instance while tollgate is up" "$SIP_OPEN" uac-refused.xml 2001 900 403 \
