@@ -532,8 +532,8 @@ func TestFaultsDoNotDisturbOthers(t *testing.T) {
 }
 
 func TestGracefulShutdown(t *testing.T) {
-	release := make(chan struct{})
-	eng := blockingEngine{Engine: newEngine(t, "native"), release: release}
+	release, entered := make(chan struct{}), make(chan struct{}, 1)
+	eng := blockingEngine{Engine: newEngine(t, "native"), release: release, entered: entered}
 	srv, err := server.New(server.Config{Engine: eng})
 	if err != nil {
 		t.Fatal(err)
@@ -549,7 +549,7 @@ func TestGracefulShutdown(t *testing.T) {
 
 	inflight := make(chan reply, 1)
 	go func() { inflight <- do(t, "POST", url+"/v1/pin", `{"pin":"1"}`) }()
-	time.Sleep(100 * time.Millisecond) // the request is inside the engine
+	<-entered // the request is inside the engine
 	cancel()
 	select {
 	case err := <-done:
@@ -570,10 +570,14 @@ func TestGracefulShutdown(t *testing.T) {
 
 type blockingEngine struct {
 	server.Engine
-	release chan struct{}
+	release, entered chan struct{}
 }
 
 func (b blockingEngine) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
+	select {
+	case b.entered <- struct{}{}:
+	default:
+	}
 	<-b.release
 	return b.Engine.Do(ctx, op, req)
 }
