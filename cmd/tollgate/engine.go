@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"os"
+	"runtime/debug"
 
 	"github.com/tollgate/tollgate/host"
 )
@@ -47,6 +48,9 @@ func openEngine(engine string) (host.Engine, error) {
 			opts.Module = b
 		}
 		opts.NoCache = os.Getenv("TOLLGATE_WASM_CACHE") == "off"
+		// Loading the compiled module allocates tens of megabytes that are
+		// garbage at once; collecting during start-up only costs time.
+		defer debug.SetGCPercent(debug.SetGCPercent(-1))
 		opts.Interpreter = os.Getenv("TOLLGATE_WASM_INTERPRETER") == "1"
 	}
 	return host.New(context.Background(), engine, opts)
