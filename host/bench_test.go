@@ -183,3 +183,35 @@ func BenchmarkDial(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkCloseOnContextDone is what wazero's WithCloseOnContextDone costs
+// per call (the guarded pool that regex calls use), against the main pool.
+func BenchmarkCloseOnContextDone(b *testing.B) {
+	ctx := context.Background()
+	pin := []byte(`{"policy":"cuc","pin":"135792","context":{"extensions":["36697"],"first_name":"Ann","last_name":"Lee"}}`)
+	for _, guarded := range []bool{false, true} {
+		w, err := NewWasm(ctx, Options{Instances: 1, CloseOnContextDone: guarded})
+		if err != nil {
+			b.Fatal(err)
+		}
+		name := "off"
+		if guarded {
+			name = "on"
+		}
+		h, err := w.LoadTables(ctx, []byte(`"recommended"`))
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run("dial/"+name, func(b *testing.B) {
+			for b.Loop() {
+				w.Dial(ctx, h, 1, []byte("14155551234"))
+			}
+		})
+		b.Run("pin/"+name, func(b *testing.B) {
+			for b.Loop() {
+				w.Do(ctx, "pin", pin)
+			}
+		})
+		w.Close()
+	}
+}
