@@ -3,6 +3,7 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"strconv"
 
 	"github.com/tollgate/tollgate/core"
@@ -108,8 +109,10 @@ func decodeStrict(data []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return badRequest(err)
 	}
-	if dec.More() {
-		return &Error{Code: ErrBadRequest, Message: "trailing data after the request object"}
+	// Decoder.More reports false before a stray '}' or ']', so look for
+	// any further token instead: only white space may follow the object.
+	if _, err := dec.Token(); err != io.EOF {
+		return &Error{Code: ErrBadRequest, Message: "trailing data after the request object at byte " + strconv.FormatInt(dec.InputOffset(), 10)}
 	}
 	return nil
 }
