@@ -316,8 +316,12 @@ func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error)
 	// fakes, and regexp2's match timeout reads the clock. No stdout or
 	// stderr: nothing the guest prints can leak an input. GOGC=off makes
 	// initialisation skip collections; the module then sets its own
-	// steady-state GC percent (wasm/main.go).
-	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions(abi.ExportInitialize).WithEnv("GOGC", "off").
+	// steady-state GC percent (wasm/main.go). GOMEMLIMIT, three quarters of
+	// the memory cap, makes the guest's collector work harder as its heap
+	// nears the cap instead of growing into it and aborting.
+	memLimit := strconv.FormatUint(uint64(key.pages)*65536/4*3, 10)
+	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions(abi.ExportInitialize).
+		WithEnv("GOGC", "off").WithEnv("GOMEMLIMIT", memLimit).
 		WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(rand.Reader)
 	return &compiled{rt: rt, cm: cm, cfg: cfg}, nil
 }
