@@ -72,8 +72,8 @@ func (e *engine) LoadTables(ctx context.Context, doc []byte) (int, error) {
 // isFault reports whether err means the worker must be discarded. It is a
 // function so that the hot path's error variable does not escape.
 func isFault(err error) bool {
-	if err == nil {
-		return false
+	if err == nil || errors.Is(err, errTooLarge) {
+		return false // refused before it reached the module
 	}
 	var f *Fault
 	return errors.As(err, &f)

@@ -352,7 +352,7 @@ func (e *engine) Do(ctx context.Context, op string, req []byte) ([]byte, error) 
 		return nil, err
 	}
 	resp, opErr, fault := e.run(ctx, w, op, req)
-	p.put(w, fault != nil)
+	p.put(w, isFault(fault))
 	if fault != nil {
 		return nil, fault
 	}

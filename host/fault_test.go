@@ -90,6 +90,12 @@ func TestOversizedRequest(t *testing.T) {
 		t.Fatalf("error mentions the input: %v", err)
 	}
 	okCall(t, w)
+	if s := w.Stats(); s.Discarded != 0 {
+		t.Errorf("stats %+v: a request refused before it reached the module must not cost the instance", s)
+	}
+	if _, err := w.Dial(context.Background(), 0, 0, make([]byte, abi.MaxBuf+1)); !errors.Is(err, errTooLarge) {
+		t.Errorf("Dial(max_buf+1) = %v, want a too_large Fault", err)
+	}
 }
 
 func TestUnknownABIVersionRefused(t *testing.T) {

@@ -389,7 +389,7 @@ func (w *wasmWorker) ensure(ctx context.Context, op string, n uint64) error {
 		return nil
 	}
 	if n > abi.MaxBuf {
-		return &Fault{Op: op, Status: abi.StatusName(abi.StatusTooLarge)}
+		return &Fault{Op: op, Status: abi.StatusName(abi.StatusTooLarge), Err: errTooLarge}
 	}
 	w.stack[0] = n
 	if err := w.reserve.CallWithStack(ctx, w.stack); err != nil {
