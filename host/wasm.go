@@ -380,6 +380,9 @@ func (w *wasmWorker) refresh(ctx context.Context) error {
 		return err
 	}
 	w.cap = uint32(w.stack[0])
+	if w.ptr == 0 || w.cap == 0 {
+		return errors.New("the module reported no scratch buffer")
+	}
 	return nil
 }
 

@@ -44,14 +44,33 @@ const gcPercent = 400
 // at gcPercent whatever the environment said.
 func init() { debug.SetGCPercent(gcPercent) }
 
+// abi_version returns a constant: it cannot panic, so it has no recover.
+//
 //go:wasmexport abi_version
 func abiVersion() uint32 { return abi.Version }
 
+// buf_ptr and buf_cap answer 0 if anything went wrong; hosts treat a zero
+// address or size as a fault.
+//
 //go:wasmexport buf_ptr
-func bufPtr() uint32 { return uint32(uintptr(unsafe.Pointer(&buf[0]))) }
+func bufPtr() (p uint32) {
+	defer func() {
+		if recover() != nil {
+			p = 0
+		}
+	}()
+	return uint32(uintptr(unsafe.Pointer(&buf[0])))
+}
 
 //go:wasmexport buf_cap
-func bufCap() uint32 { return uint32(len(buf)) }
+func bufCap() (n uint32) {
+	defer func() {
+		if recover() != nil {
+			n = 0
+		}
+	}()
+	return uint32(len(buf))
+}
 
 //go:wasmexport buf_reserve
 func bufReserve(n uint32) (status uint32) {
