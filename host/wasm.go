@@ -136,7 +136,8 @@ func compileShared(ctx context.Context, key compileKey, mod []byte) (*compiled, 
 		compiles[key] = co
 	}
 	compileMu.Unlock()
-	co.once.Do(func() { co.c, co.err = compile(ctx, key, mod) })
+	// The result is shared and kept: no caller's deadline may cut it short.
+	co.once.Do(func() { co.c, co.err = compile(context.WithoutCancel(ctx), key, mod) })
 	return co.c, co.err
 }
 
@@ -313,7 +314,7 @@ func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error)
 		}
 	}
 	// Real clocks and randomness: wazero's defaults are deterministic
-	// fakes, and regexp2's match timeout reads the clock. No stdout or
+	// fakes (a clock that advances 1 ms per read). No stdout or
 	// stderr: nothing the guest prints can leak an input. GOGC=off makes
 	// initialisation skip collections; the module then sets its own
 	// steady-state GC percent (wasm/main.go). GOMEMLIMIT, three quarters of
