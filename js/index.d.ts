@@ -38,6 +38,12 @@ export interface LoadOptions {
   lang?: Lang;
   /** Receives, line by line, what the Go runtime writes to stderr (crash reports); dropped by default. */
   stderr?: (line: string) => void;
+  /**
+   * Environment of the module, added to the default { GOGC: 'off' } (which
+   * speeds up initialisation; the module sets its own collector afterwards).
+   * E.g. { GOMEMLIMIT: '1610612736' }.
+   */
+  env?: Record<string, string>;
 }
 
 /** One reason a credential is refused. */

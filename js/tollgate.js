@@ -41,6 +41,10 @@ export class TollgateError extends Error {
   }
 }
 
+// ModuleFailed: buf_ptr or buf_cap answered 0, the module's way of saying it
+// recovered from a panic there (docs/abi.md); the instance is discarded.
+class ModuleFailed extends Error {}
+
 async function readLocal(url) {
   const { readFile } = await import('node:fs/promises');
   return readFile(url);
@@ -121,7 +125,7 @@ export function render(template, reason, details) {
  */
 export async function load(options = {}) {
   const t0 = performance.now();
-  const wasi = new WASI({ stderr: options.stderr });
+  const wasi = newWASI(options);
   const { module, instance } = await instantiate(options.module ?? defaultModuleURL, wasi.importObject);
   const tg = new Tollgate(module, instance, wasi, options);
   if (options.lang && options.lang !== 'en') await tg.setLang(options.lang);
@@ -169,7 +173,7 @@ export class Tollgate {
   // _replace discards a faulted instance for a fresh one from the same
   // compiled module and replays the loads, so handles stay valid.
   _replace() {
-    const wasi = new WASI({ stderr: this._options.stderr });
+    const wasi = newWASI(this._options);
     this._bind(new WebAssembly.Instance(this.module, wasi.importObject), wasi);
     const loads = this._loads;
     this._loads = [];
@@ -187,6 +191,7 @@ export class Tollgate {
     try {
       let ptr = x.buf_ptr();
       let cap = x.buf_cap();
+      if (ptr === 0 || cap === 0) throw new ModuleFailed();
       let mem = this._view();
       const opw = this._enc.encodeInto(op, mem.subarray(ptr, ptr + cap));
       let req = this._enc.encodeInto(requestText, mem.subarray(ptr + opw.written, ptr + cap));
@@ -210,10 +215,15 @@ export class Tollgate {
       if (e instanceof TollgateError) throw e;
       // A trap (or proc_exit) leaves the instance undefined: never reuse it.
       this._replace();
+      if (e instanceof ModuleFailed) throw new TollgateError('panic', `the module failed before ${JSON.stringify(op)} and was replaced`);
       throw new TollgateError('trap', `the module trapped during ${JSON.stringify(op)} and was replaced (${e instanceof WasiExit ? 'exit' : e.name})`);
     }
     if (status === abi.status.OK || status === abi.status.OP_ERROR) {
       const ptr = x.buf_ptr(); // the reply may have grown (moved) the buffer
+      if (ptr === 0) {
+        this._replace();
+        throw new TollgateError('panic', `the module failed after ${JSON.stringify(op)} and was replaced`);
+      }
       const text = this._dec.decode(this._view().subarray(ptr, ptr + n));
       if (status === abi.status.OK && (op === 'policy.load' || op === 'tables.load')) this._loads.push([op, requestText]);
       return text;
@@ -326,10 +336,14 @@ export class Tollgate {
     let r;
     try {
       const x = this._x;
-      r = fn(x, x.buf_ptr(), x.buf_cap());
+      const ptr = x.buf_ptr();
+      const cap = x.buf_cap();
+      if (ptr === 0 || cap === 0) throw new ModuleFailed();
+      r = fn(x, ptr, cap);
     } catch (e) {
       if (e instanceof TollgateError) throw e;
       this._replace();
+      if (e instanceof ModuleFailed) throw new TollgateError('panic', `the module failed before ${name} and was replaced`);
       throw new TollgateError('trap', `the module trapped during ${name} and was replaced`);
     }
     if (r >= 0) return r;
@@ -381,6 +395,14 @@ export class Tollgate {
       throw new TollgateError('trap', `the module trapped and was replaced (${e.name})`);
     }
   }
+}
+
+// newWASI makes the shim for one instance. GOGC=off lets package
+// initialisation run without collections (the module sets its own
+// collector percentage once initialised, docs/abi.md); options.env adds to
+// or overrides it (GOMEMLIMIT, say).
+function newWASI(options) {
+  return new WASI({ stderr: options.stderr, env: { GOGC: 'off', ...options.env } });
 }
 
 function withPolicy(req, options) {

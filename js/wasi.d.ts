@@ -17,6 +17,8 @@ export interface WASIOptions {
   stderr?: (line: string) => void;
   /** Honour poll_oneoff timeouts by blocking where the platform allows (default true). */
   sleep?: boolean;
+  /** The environment the module sees (GOGC, GOMEMLIMIT, ...); empty by default. */
+  env?: Record<string, string>;
 }
 
 /** One module instance's view of the system. */

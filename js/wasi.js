@@ -106,6 +106,8 @@ export class WASI {
    *   runtime's crash reports); dropped by default.
    * @param {boolean} [options.sleep] honour poll_oneoff timeouts by blocking
    *   where possible (default true).
+   * @param {Record<string,string>} [options.env] the environment the module
+   *   sees (GOGC, GOMEMLIMIT, ...); empty by default.
    */
   constructor(options = {}) {
     this.memory = null;
@@ -114,6 +116,8 @@ export class WASI {
     this._view = null;
     this._out = { 1: lineWriter(options.stdout), 2: lineWriter(options.stderr) };
     this._sleep = options.sleep === false ? () => {} : makeSleeper();
+    const enc = new TextEncoder();
+    this._env = Object.entries(options.env ?? {}).map(([k, v]) => enc.encode(`${k}=${v}\0`));
     this.imports = this._build();
   }
 
@@ -164,11 +168,30 @@ export class WASI {
       dv.setUint32(sizePtr, 0, true);
       return errno.SUCCESS;
     };
+    // environ_get writes one pointer per "KEY=VALUE\0" string at listPtr
+    // and the strings themselves, back to back, at bufPtr.
+    const environGet = (listPtr, bufPtr) => {
+      const dv = this._dv();
+      const mem = new Uint8Array(this.memory.buffer);
+      let at = bufPtr;
+      this._env.forEach((b, i) => {
+        dv.setUint32(listPtr + 4 * i, at, true);
+        mem.set(b, at);
+        at += b.length;
+      });
+      return errno.SUCCESS;
+    };
+    const environSizes = (countPtr, sizePtr) => {
+      const dv = this._dv();
+      dv.setUint32(countPtr, this._env.length, true);
+      dv.setUint32(sizePtr, this._env.reduce((n, b) => n + b.length, 0), true);
+      return errno.SUCCESS;
+    };
     const fns = {
       args_get: () => errno.SUCCESS,
       args_sizes_get: emptyList,
-      environ_get: () => errno.SUCCESS,
-      environ_sizes_get: emptyList,
+      environ_get: environGet,
+      environ_sizes_get: environSizes,
 
       clock_res_get: (id, resPtr) => {
         if (id < CLOCK_REALTIME || id > CLOCK_THREAD_CPUTIME) return errno.INVAL;

@@ -199,3 +199,22 @@ test('the scalar dialer agrees with the dial op', () => {
   assert.throws(() => tg.dialer(handle, 'No Such Table'), (e) => e.code === 'no_handle');
   assert.throws(() => tg.dialer(99, 'Default Transfer'), (e) => e.code === 'no_handle');
 });
+
+test('the module starts with GOGC=off unless told otherwise', async () => {
+  assert.equal(tg.wasi.calls.environ_get, 1, 'the runtime did not read the environment');
+  const custom = await load({ env: { GOGC: '100', GOMEMLIMIT: '1073741824' } });
+  assert.equal(custom.checkPin('2580').accepted, false);
+});
+
+test('a zero buf_ptr (the module failed there) replaces the instance', async () => {
+  const x = await load();
+  const { handle } = x.loadPolicy('exchange-um');
+  const before = x.callText('pin', JSON.stringify({ policy: handle, pin: '1111' }));
+  const failed = { ...x._x, buf_ptr: () => 0 };
+  x._x = failed;
+  assert.throws(() => x.callText('pin', '{"pin":"1"}'), (e) => e.code === 'panic');
+  assert.notEqual(x._x, failed);
+  assert.equal(x.callText('pin', JSON.stringify({ policy: handle, pin: '1111' })), before);
+  x._x = { ...x._x, buf_cap: () => 0 };
+  assert.throws(() => x.dialer(0, 'Default Transfer'), (e) => e.code === 'panic');
+});

@@ -44,7 +44,17 @@ test('random_get fills the whole range, beyond one getRandomValues chunk', () =>
   assert.equal(new Uint8Array(w.memory.buffer)[16 + n], 0, 'wrote past the range');
 });
 
-test('args and environment are empty', () => {
+test('the environment is what the options say, as KEY=VALUE\\0 strings', () => {
+  const { i, w, dv } = shim({ env: { GOGC: 'off', GOMEMLIMIT: '1610612736' } });
+  assert.equal(i.environ_sizes_get(0, 4), errno.SUCCESS);
+  const want = 'GOGC=off\0GOMEMLIMIT=1610612736\0';
+  assert.deepEqual([dv().getUint32(0, true), dv().getUint32(4, true)], [2, want.length]);
+  assert.equal(i.environ_get(100, 200), errno.SUCCESS);
+  assert.deepEqual([dv().getUint32(100, true), dv().getUint32(104, true)], [200, 200 + 'GOGC=off\0'.length]);
+  assert.equal(new TextDecoder().decode(new Uint8Array(w.memory.buffer, 200, want.length)), want);
+});
+
+test('args and environment are empty by default', () => {
   const { i, dv } = shim();
   dv().setUint32(0, 7, true);
   dv().setUint32(4, 7, true);
