@@ -8,21 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/tollgate/tollgate/host"
 )
-
-// cpuTime is the CPU time (user + system) this process has used. The
-// machine is shared, so wall-clock rates swing with the neighbours' load;
-// CPU time per row is the steadier figure.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
 
 // report adds rows/s (wall clock) and CPU ns per row.
 func report(b *testing.B, rows int, cpu time.Duration) {
