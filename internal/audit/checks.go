@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core"
@@ -31,6 +32,7 @@ type checker struct {
 	cos         map[string]bool
 	fallbackCOS string
 	cosWarned   sync.Map
+	cosWarnings atomic.Int64
 
 	unavailable sync.Map // op → true: the engine does not have it
 	recover     *recoverer
@@ -134,6 +136,9 @@ type user struct {
 	exts                    []string
 }
 
+// maxCOSWarnings is how many unknown classes of service are named.
+const maxCOSWarnings = 20
+
 // tablesCOS maps a row's class of service to one the tables define.
 func (c *checker) tablesCOS(cos string) string {
 	if c.cos[cos] || len(c.cos) == 0 {
@@ -144,7 +149,13 @@ func (c *checker) tablesCOS(cos string) string {
 		if cos == "" {
 			name = "(none)"
 		}
-		c.cfg.warnf("audit: class of service %s is not in the restriction tables; its numbers are checked with class of service %q", name, c.fallbackCOS)
+		// A file with a class of service per user must not flood stderr.
+		switch n := c.cosWarnings.Add(1); {
+		case n <= maxCOSWarnings:
+			c.cfg.warnf("audit: class of service %s is not in the restriction tables; its numbers are checked with class of service %q", name, c.fallbackCOS)
+		case n == maxCOSWarnings+1:
+			c.cfg.warnf("audit: more classes of service are not in the restriction tables; their numbers are checked with class of service %q too", c.fallbackCOS)
+		}
 	}
 	return c.fallbackCOS
 }
