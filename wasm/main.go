@@ -118,8 +118,20 @@ func call(opLen, reqLen uint32) (r uint32) {
 	if err != nil {
 		status = abi.StatusOpError
 	}
-	return reply(status, out)
+	r = reply(status, out)
+	// Keep the copies for the next call unless one was unusually large:
+	// an instance should not hold megabytes for a request seen once.
+	if cap(in) > keepCap {
+		in = nil
+	}
+	if cap(out) > keepCap {
+		out = nil
+	}
+	return r
 }
+
+// keepCap is the largest request or response copy kept between calls.
+const keepCap = 1 << 20
 
 // panicResponse is the api's error object for a recovered panic. It names
 // no input: a panic value might hold part of one.
