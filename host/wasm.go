@@ -87,11 +87,14 @@ func DefaultCacheDir() (string, error) {
 // instances (GOMAXPROCS by default), created as load demands.
 func NewWasm(ctx context.Context, opts Options) (*Wasm, error) {
 	mod := opts.Module
+	key := compileKey{pages: opts.MemoryLimitPages, closeOnDone: opts.CloseOnContextDone, interpreter: opts.Interpreter}
 	if mod == nil {
+		// The embedded module is fixed for the life of the process: the
+		// zero sum names it, and start-up skips hashing 5 MB.
 		mod = tollgate.Module
+	} else {
+		key.sum = sha256.Sum256(mod)
 	}
-	key := compileKey{sum: sha256.Sum256(mod), pages: opts.MemoryLimitPages,
-		closeOnDone: opts.CloseOnContextDone, interpreter: opts.Interpreter}
 	if key.pages == 0 {
 		key.pages = DefaultMemoryLimitPages
 	}
