@@ -17,7 +17,8 @@
 //	GET  /metrics           Prometheus text format
 //
 // A request that names no policy (or no tables) gets the service's
-// configured default. Bodies are size-limited and must arrive within a
+// configured default: loaded once through the engine at New, and passed
+// by handle, so a large document is not copied into every request. Bodies are size-limited and must arrive within a
 // deadline; an optional bearer token is compared in constant time. Logs are
 // structured (log/slog) and never contain a request body, so never a
 // secret. The API is documented in docs/api.md and docs/openapi.yaml.

@@ -180,17 +180,20 @@ func (s *Server) serveOp(w http.ResponseWriter, r *http.Request, rt route, l *re
 	if status != 0 {
 		return status
 	}
-	var err *api.Error
-	switch rt.defaultKey {
-	case "policy":
-		body = withDefault(body, fields, "policy", s.cfg.Policy)
-	case "tables":
-		body = withDefault(body, fields, "tables", s.cfg.Tables)
-	}
+	// The caller first: resolving it re-encodes the request, which must
+	// not carry the default tables when they are a document (an engine
+	// without tables.load).
 	if rt.op == "dial" {
+		var err *api.Error
 		if body, err = s.resolveCaller(body, fields); err != nil {
 			return s.fail(w, http.StatusBadRequest, err, l)
 		}
+	}
+	switch rt.defaultKey {
+	case "policy":
+		body = withDefault(body, fields, "policy", s.policyRef)
+	case "tables":
+		body = withDefault(body, fields, "tables", s.tablesRef)
 	}
 	resp, status := s.run(w, r.Context(), rt.op, body, l)
 	if status != http.StatusOK {
@@ -278,8 +281,9 @@ func topLevel(body []byte) (map[string]json.RawMessage, *api.Error) {
 	return fields, nil
 }
 
-// withDefault returns body with key set to doc when the request leaves key
-// out (or null). The body is otherwise passed as sent.
+// withDefault returns body with key set to doc (the default's handle, or
+// its document) when the request leaves key out (or null). The body is
+// otherwise passed as sent.
 func withDefault(body []byte, fields map[string]json.RawMessage, key string, doc []byte) []byte {
 	if len(doc) == 0 {
 		return body
@@ -537,8 +541,8 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 		return s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Field: "state",
 			Message: "the service keeps the sign-in state; leave state out"}, l)
 	}
-	if len(s.cfg.Policy) > 0 && (fields["policy"] == nil || string(bytes.TrimSpace(fields["policy"])) == "null") {
-		fields["policy"] = s.cfg.Policy
+	if len(s.policyRef) > 0 && (fields["policy"] == nil || string(bytes.TrimSpace(fields["policy"])) == "null") {
+		fields["policy"] = s.policyRef
 	}
 	ev, e := s.signinEvent(fields["event"])
 	if e != nil {

@@ -1,16 +1,21 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
+
+	"github.com/tollgate/tollgate/api"
 )
 
 // Defaults for the limits in Config.
@@ -46,12 +51,21 @@ type Config struct {
 	Engine Engine
 
 	// Policy is the policy document used when a request names none: a
-	// JSON string (a profile name, `"cuc"`) or a policy object. Nil leaves
-	// the api's default (cuc).
+	// JSON string (a profile name, `"cuc"`) or a policy object, or the
+	// handle (a JSON number) of a policy already loaded in Engine. Nil
+	// leaves the api's default (cuc).
+	//
+	// New loads a document once through the engine ("policy.load") and
+	// puts the handle, not the document, into the requests that name no
+	// policy, so a large document is neither copied nor decoded per
+	// request. That needs an Engine whose handles hold on every call, as
+	// both engines of package host do (they replay loads into every
+	// instance). An engine that lacks the op gets the document inline.
 	Policy []byte
 	// Tables is the restriction-tables document used when a dial or lint
-	// request names none: a JSON string (a built-in set) or an object. Nil
-	// leaves the api's default.
+	// request names none: a JSON string (a built-in set) or an object, or
+	// a handle; loaded once like Policy ("tables.load"). Nil leaves the
+	// api's default.
 	Tables []byte
 
 	// Directory maps a dial request's "caller" (an extension) to a class
@@ -89,12 +103,16 @@ type Directory interface {
 // Server is the decision service. Handler gives its http.Handler; Serve
 // runs it on a listener until its context ends.
 type Server struct {
-	cfg     Config
-	tokenH  [sha256.Size]byte
-	metrics *metrics
-	log     *slog.Logger
-	mux     *http.ServeMux
-	reqID   atomic.Uint64
+	cfg Config
+	// policyRef and tablesRef are what a request naming no policy or
+	// tables gets: the handle of Config.Policy / Config.Tables, or the
+	// document itself when the engine cannot load it.
+	policyRef, tablesRef []byte
+	tokenH               [sha256.Size]byte
+	metrics              *metrics
+	log                  *slog.Logger
+	mux                  *http.ServeMux
+	reqID                atomic.Uint64
 }
 
 // New checks cfg and returns a Server.
@@ -126,11 +144,64 @@ func New(cfg Config) (*Server, error) {
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	var err error
+	if s.policyRef, err = loadDefault(cfg.Engine, "policy", cfg.Policy); err != nil {
+		return nil, err
+	}
+	if s.tablesRef, err = loadDefault(cfg.Engine, "tables", cfg.Tables); err != nil {
+		return nil, err
+	}
 	if cfg.Token != "" {
 		s.tokenH = sha256.Sum256([]byte(cfg.Token))
 	}
 	s.routes()
 	return s, nil
+}
+
+// LoadTimeout bounds each load of a default document in New. The first
+// call on the wasm engine compiles the module, unless the compilation
+// cache has it.
+const LoadTimeout = 30 * time.Second
+
+// DefaultError is New's error for a Config.Policy or Config.Tables the
+// engine refuses to load (Err is usually the *api.Error naming the field).
+type DefaultError struct {
+	Key string // "policy" or "tables"
+	Err error
+}
+
+func (e *DefaultError) Error() string { return "server: default " + e.Key + ": " + e.Err.Error() }
+func (e *DefaultError) Unwrap() error { return e.Err }
+
+// loadDefault loads a default document through the engine ("policy.load"
+// or "tables.load") and returns the reference requests get: the handle as
+// a JSON number. A handle given as the document is kept as it is; an
+// engine without the op (an older module) leaves the document inline.
+func loadDefault(eng Engine, key string, doc []byte) ([]byte, error) {
+	doc = bytes.TrimSpace(doc)
+	if len(doc) == 0 {
+		return nil, nil
+	}
+	if doc[0] >= '0' && doc[0] <= '9' {
+		return doc, nil // already a handle
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), LoadTimeout)
+	defer cancel()
+	resp, err := eng.Do(ctx, key+".load", doc)
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.Code == api.ErrUnknownOp {
+		return doc, nil
+	}
+	if err != nil {
+		return nil, &DefaultError{Key: key, Err: err}
+	}
+	var r struct {
+		Handle *int `json:"handle"`
+	}
+	if err := json.Unmarshal(resp, &r); err != nil || r.Handle == nil || *r.Handle < 0 {
+		return nil, &DefaultError{Key: key, Err: errors.New(key + ".load answered without a handle")}
+	}
+	return strconv.AppendInt(nil, int64(*r.Handle), 10), nil
 }
 
 func setDefault[T comparable](p *T, d T) {

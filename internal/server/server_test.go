@@ -23,17 +23,24 @@ import (
 	"github.com/tollgate/tollgate/internal/server"
 )
 
-// recorder is a real engine that also remembers the last request each op
-// received, to show what the service sent after adding defaults.
+// recorder is a real engine that also remembers every call — op, request,
+// response — to show what the service sent after adding defaults.
 type recorder struct {
 	server.Engine
-	mu   sync.Mutex
-	last map[string][]byte
+	mu    sync.Mutex
+	calls []call
+}
+
+type call struct {
+	op        string
+	req, resp []byte
 }
 
 func newRecorder(t *testing.T) *recorder {
-	return &recorder{Engine: newEngine(t, "native"), last: map[string][]byte{}}
+	return newRecorderOn(newEngine(t, "native"))
 }
+
+func newRecorderOn(e server.Engine) *recorder { return &recorder{Engine: e} }
 
 // newEngine opens a host engine ("native" or "wasm") for one test.
 func newEngine(t *testing.T, kind string) host.Engine {
@@ -47,18 +54,45 @@ func newEngine(t *testing.T, kind string) host.Engine {
 }
 
 func (r *recorder) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
+	resp, err := r.Engine.Do(ctx, op, req)
 	r.mu.Lock()
-	r.last[op] = slices.Clone(req)
+	r.calls = append(r.calls, call{op, slices.Clone(req), slices.Clone(resp)})
 	r.mu.Unlock()
-	return r.Engine.Do(ctx, op, req)
+	return resp, err
 }
 
-func (r *recorder) request(op string) map[string]json.RawMessage {
+// of returns the calls of op, in order.
+func (r *recorder) of(op string) []call {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	var out []call
+	for _, c := range r.calls {
+		if c.op == op {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// request decodes the last request op received.
+func (r *recorder) request(op string) map[string]json.RawMessage {
 	var m map[string]json.RawMessage
-	json.Unmarshal(r.last[op], &m)
+	if cs := r.of(op); len(cs) > 0 {
+		json.Unmarshal(cs[len(cs)-1].req, &m)
+	}
 	return m
+}
+
+// handle is the handle the engine answered the last load of op with, as
+// the JSON number requests carry.
+func (r *recorder) handle(t *testing.T, op string) string {
+	t.Helper()
+	cs := r.of(op)
+	var a struct{ Handle *int }
+	if len(cs) == 0 || json.Unmarshal(cs[len(cs)-1].resp, &a) != nil || a.Handle == nil {
+		t.Fatalf("no successful %s recorded", op)
+	}
+	return strconv.Itoa(*a.Handle)
 }
 
 // start runs a Server on a loopback listener with its real http.Server
@@ -186,26 +220,37 @@ func TestMissingOpIsNotImplemented(t *testing.T) {
 func TestDefaultsFillOnlyWhatIsMissing(t *testing.T) {
 	rec := newRecorder(t)
 	url, _ := start(t, server.Config{Engine: rec, Policy: []byte(`"exchange-um"`), Tables: []byte(`"recommended"`)})
+	// The defaults are loaded once, at New; requests carry their handles.
+	if l := rec.of("policy.load"); len(l) != 1 || string(l[0].req) != `"exchange-um"` {
+		t.Fatalf("policy.load calls %q, want one with the default", l)
+	}
+	if l := rec.of("tables.load"); len(l) != 1 || string(l[0].req) != `"recommended"` {
+		t.Fatalf("tables.load calls %q, want one with the default", l)
+	}
+	policy, tables := rec.handle(t, "policy.load"), rec.handle(t, "tables.load")
 
 	do(t, "POST", url+"/v1/pin", `{"pin":"1234"}`)
-	if got := string(rec.request("pin")["policy"]); got != `"exchange-um"` {
-		t.Errorf("pin without policy: engine got policy %s, want the default", got)
+	if got := string(rec.request("pin")["policy"]); got != policy {
+		t.Errorf("pin without policy: engine got policy %s, want the default's handle %s", got, policy)
 	}
 	do(t, "POST", url+"/v1/pin", `{"pin":"1234","policy":"cuc"}`)
 	if got := string(rec.request("pin")["policy"]); got != `"cuc"` {
 		t.Errorf("pin with policy: engine got %s, want the request's own", got)
 	}
 	do(t, "POST", url+"/v1/password", ` { } `)
-	if got := string(rec.request("password")["policy"]); got != `"exchange-um"` {
+	if got := string(rec.request("password")["policy"]); got != policy {
 		t.Errorf("empty password request: engine got policy %s", got)
 	}
 	do(t, "POST", url+"/v1/password", `{"policy":null,"password":"x"}`)
-	if got := string(rec.request("password")["policy"]); got != `"exchange-um"` {
-		t.Errorf("policy null: engine got %s, want the default", got)
+	if got := string(rec.request("password")["policy"]); got != policy {
+		t.Errorf("policy null: engine got %s, want the default's handle", got)
 	}
 	do(t, "POST", url+"/v1/dial", `{"number":"9011","table":"transfer"}`)
-	if got := string(rec.request("dial")["tables"]); got != `"recommended"` {
+	if got := string(rec.request("dial")["tables"]); got != tables {
 		t.Errorf("dial without tables: engine got %s", got)
+	}
+	if n := len(rec.of("policy.load")) + len(rec.of("tables.load")); n != 2 {
+		t.Errorf("%d loads after the requests, want the 2 of New", n)
 	}
 	do(t, "POST", url+"/v1/hash/verify", `{"record":"{SHA}x","secret":"s"}`)
 	if _, has := rec.request("hash.verify")["policy"]; has {
