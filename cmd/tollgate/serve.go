@@ -13,9 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
-	"time"
 
-	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/internal/server"
 )
 
@@ -107,24 +105,25 @@ Flags:
 		Engine: eng, Token: token, Logger: logger,
 		MaxBodyBytes: *maxBody, BodyTimeout: *bodyTimeout,
 	}
+	// server.New loads these once through the engine (a bad one is a
+	// usage error, not a 400 on every request) and requests carry the
+	// handles.
 	if *policy != "" {
 		if cfg.Policy, err = documentArg(*policy); err != nil {
 			return fail("--policy: %v", err)
-		}
-		if err := checkDocument(eng, "policy.load", cfg.Policy); err != nil {
-			return fail("--policy %s: %v", *policy, err)
 		}
 	}
 	if *tables != "" {
 		if cfg.Tables, err = documentArg(*tables); err != nil {
 			return fail("--tables: %v", err)
 		}
-		if err := checkDocument(eng, "tables.load", cfg.Tables); err != nil {
-			return fail("--tables %s: %v", *tables, err)
-		}
 	}
 	if *users != "" {
 		dir, err := usersDirectory(*users, *defaultCOS, *tables, cfg.Tables)
+		var bt *badTablesError
+		if errors.As(err, &bt) {
+			return fail("--tables %s: %v", *tables, err)
+		}
 		if err != nil {
 			return fail("--users: %v", err)
 		}
@@ -135,6 +134,11 @@ Flags:
 	}
 	srv, err := server.New(cfg)
 	if err != nil {
+		var de *server.DefaultError
+		if errors.As(err, &de) {
+			arg := map[string]string{"policy": *policy, "tables": *tables}[de.Key]
+			return fail("--%s %s: %v", de.Key, arg, de.Err)
+		}
 		return fail("%v", err)
 	}
 	ln, err := net.Listen("tcp", *listen)
@@ -167,18 +171,4 @@ func documentArg(v string) ([]byte, error) {
 		return b, nil
 	}
 	return json.Marshal(v)
-}
-
-// checkDocument loads a document once at start so a bad --policy or
-// --tables is a usage error, not a 400 on every request. An engine that
-// lacks the loading op yet is not an error here.
-func checkDocument(eng server.Engine, op string, doc []byte) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_, err := eng.Do(ctx, op, doc)
-	var ae *api.Error
-	if errors.As(err, &ae) && ae.Code == api.ErrUnknownOp {
-		return nil
-	}
-	return err
 }

@@ -21,6 +21,10 @@ func TestServeUsageErrors(t *testing.T) {
 	os.WriteFile(empty, []byte("\n"), 0o600)
 	notJSON := filepath.Join(dir, "policy.json")
 	os.WriteFile(notJSON, []byte("{nope"), 0o600)
+	badPolicy := filepath.Join(dir, "bad-policy.json")
+	os.WriteFile(badPolicy, []byte(`{"pin":{"min_length":-1}}`), 0o600)
+	badTables := filepath.Join(dir, "tables.json")
+	os.WriteFile(badTables, []byte(`{"tables":[{"name":"x","rows":[{"pattern":"9*","blocked":"yes"}]}]}`), 0o600)
 	for _, tc := range []struct {
 		args []string
 		say  string
@@ -32,6 +36,10 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"--token-file", filepath.Join(dir, "missing")}, "no such file"},
 		{[]string{"--policy", notJSON}, "not valid JSON"},
 		{[]string{"--policy", "no-such-profile"}, "--policy no-such-profile"},
+		{[]string{"--policy", badPolicy, "--engine", "native"}, "--policy " + badPolicy + ": "},
+		{[]string{"--tables", "no-such-set", "--engine", "native"}, "--tables no-such-set: "},
+		{[]string{"--tables", badTables, "--engine", "native"}, "--tables " + badTables + ": "},
+		{[]string{"--tables", badTables, "--users", filepath.Join(dir, "missing.csv"), "--engine", "native"}, "--tables " + badTables + ": "},
 		{[]string{"--engine", "quantum"}, "unknown engine"},
 		{[]string{"extra"}, "unexpected argument"},
 		{[]string{"--listen", "127.0.0.1:notaport"}, "serve:"},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/internal/directory"
@@ -13,13 +12,13 @@ import (
 // --default-cos) names exists: a typo would otherwise surface as a 400 on
 // a caller's first call. tablesArg and tablesDoc are --tables and its
 // document (nil: the built-in default set).
+//
+// The tables are parsed first, and a failure there is a *badTablesError:
+// serve reports it against --tables, as it does without --users.
 func usersDirectory(path, defaultCOS, tablesArg string, tablesDoc []byte) (*directory.Directory, error) {
-	dir, err := directory.Load(path, defaultCOS)
-	if err != nil {
-		return nil, err
-	}
 	var set *dialplan.Set
 	var name string
+	var err error
 	switch {
 	case tablesDoc == nil:
 		set, err = dialplan.Builtin(dialplan.SetDefault)
@@ -29,7 +28,11 @@ func usersDirectory(path, defaultCOS, tablesArg string, tablesDoc []byte) (*dire
 		set, err = dialplan.Load(tablesArg, tablesDoc)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("checking its classes of service against the tables: %v", err)
+		return nil, &badTablesError{err}
+	}
+	dir, err := directory.Load(path, defaultCOS)
+	if err != nil {
+		return nil, err
 	}
 	var known []string
 	for _, c := range set.ClassesOfService() {
@@ -40,3 +43,9 @@ func usersDirectory(path, defaultCOS, tablesArg string, tablesDoc []byte) (*dire
 	}
 	return dir, nil
 }
+
+// badTablesError is usersDirectory's error for tables that do not parse.
+type badTablesError struct{ err error }
+
+func (e *badTablesError) Error() string { return e.err.Error() }
+func (e *badTablesError) Unwrap() error { return e.err }
