@@ -50,8 +50,14 @@ type Config struct {
 	Progress func(rows int, read int64)
 }
 
+// warnMu serializes notes: workers write them, and Warn need not be safe
+// for concurrent use.
+var warnMu sync.Mutex
+
 func (c *Config) warnf(format string, args ...any) {
 	if c.Warn != nil {
+		warnMu.Lock()
+		defer warnMu.Unlock()
 		fmt.Fprintf(c.Warn, format+"\n", args...)
 	}
 }
