@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/tollgate/tollgate/api"
 )
 
 // readAll reads every record of input (after decoding) as "line:f1|f2" or
@@ -205,4 +207,12 @@ func FuzzCSVReader(f *testing.F) {
 			t.Fatalf("round trip of %q %q: %+v", f1, f2, recs)
 		}
 	})
+}
+
+func TestAppendJSONString(t *testing.T) {
+	for _, v := range []string{"", "plain text", `say "hi"`, `back\slash`, "tab\there", "Zoë 😀", "\x00\x1f"} {
+		if got, want := string(appendJSONString(nil, v)), string(api.AppendString(nil, v)); got != want {
+			t.Errorf("%q: %s, want %s", v, got, want)
+		}
+	}
 }

@@ -44,10 +44,10 @@ func (s *jsonSink) Record(r *Record) error {
 	b := append(s.buf[:0], `{"line":`...)
 	b = strconv.AppendInt(b, int64(r.Line), 10)
 	b = append(b, `,"alias":`...)
-	b = api.AppendString(b, r.Alias)
+	b = appendJSONString(b, r.Alias)
 	if r.COS != "" {
 		b = append(b, `,"cos":`...)
-		b = api.AppendString(b, r.COS)
+		b = appendJSONString(b, r.COS)
 	}
 	b = append(b, `,"findings":[`...)
 	for i, f := range r.Findings {
@@ -55,11 +55,11 @@ func (s *jsonSink) Record(r *Record) error {
 			b = append(b, ',')
 		}
 		b = append(b, `{"code":`...)
-		b = api.AppendString(b, f.Code)
+		b = appendJSONString(b, f.Code)
 		b = append(b, `,"field":`...)
-		b = api.AppendString(b, f.Field)
+		b = appendJSONString(b, f.Field)
 		b = append(b, `,"message":`...)
-		b = api.AppendString(b, f.Message)
+		b = appendJSONString(b, f.Message)
 		b = append(b, '}')
 	}
 	b = append(b, "]}\n"...)
@@ -69,6 +69,19 @@ func (s *jsonSink) Record(r *Record) error {
 }
 
 func (s *jsonSink) End(*Summary) error { return s.w.Flush() }
+
+// appendJSONString is api.AppendString with a fast path: most values need
+// no escaping and are copied in one piece instead of byte by byte.
+func appendJSONString(b []byte, v string) []byte {
+	for i := 0; i < len(v); i++ {
+		if c := v[i]; c < 0x20 || c == '"' || c == '\\' {
+			return api.AppendString(b, v)
+		}
+	}
+	b = append(b, '"')
+	b = append(b, v...)
+	return append(b, '"')
+}
 
 // csvSink writes one line per finding; a row without findings gets one
 // line with empty code, field and message, so every row is there.
