@@ -16,39 +16,47 @@ func FuzzWithDefault(f *testing.F) {
 		"{\n\"a\":[1,{\"policy\":2}]\n}", `{"a":1,"a":2}`, `{"policy":{"extends":"cuc"}}`} {
 		f.Add([]byte(s))
 	}
-	def := []byte(`{"extends":"exchange-um"}`)
+	// The default is a handle (what the service sends once it has loaded
+	// its default) or a document (an engine without the load ops).
+	defs := [][]byte{[]byte(`3`), []byte(`{"extends":"exchange-um"}`)}
 	f.Fuzz(func(t *testing.T, body []byte) {
-		fields, e := topLevel(body)
-		if e != nil {
-			return // the service answers 400; nothing is spliced
-		}
-		var before map[string]any
-		if json.Unmarshal(body, &before) != nil {
-			t.Fatalf("topLevel accepted %q, which does not decode", body)
-		}
-		out := withDefault(body, fields, "policy", def)
-		var after map[string]any
-		dec := json.NewDecoder(bytes.NewReader(out))
-		if err := dec.Decode(&after); err != nil || len(bytes.TrimSpace(out[dec.InputOffset():])) != 0 {
-			t.Fatalf("withDefault(%q) = %q: not one JSON object (%v)", body, out, err)
-		}
-		if p, ok := before["policy"]; ok && p != nil {
-			if !bytes.Equal(out, body) {
-				t.Fatalf("a request with its own policy was changed: %q → %q", body, out)
-			}
-			return
-		}
-		want := map[string]any{}
-		for k, v := range before {
-			want[k] = v
-		}
-		var d any
-		json.Unmarshal(def, &d)
-		want["policy"] = d
-		var got map[string]any
-		json.Unmarshal(out, &got)
-		if !reflect.DeepEqual(got, want) {
-			t.Fatalf("withDefault(%q) = %q, want the request plus the default", body, out)
+		for _, def := range defs {
+			checkWithDefault(t, body, def)
 		}
 	})
+}
+
+func checkWithDefault(t *testing.T, body, def []byte) {
+	fields, e := topLevel(body)
+	if e != nil {
+		return // the service answers 400; nothing is spliced
+	}
+	var before map[string]any
+	if json.Unmarshal(body, &before) != nil {
+		t.Fatalf("topLevel accepted %q, which does not decode", body)
+	}
+	out := withDefault(body, fields, "policy", def)
+	var after map[string]any
+	dec := json.NewDecoder(bytes.NewReader(out))
+	if err := dec.Decode(&after); err != nil || len(bytes.TrimSpace(out[dec.InputOffset():])) != 0 {
+		t.Fatalf("withDefault(%q) = %q: not one JSON object (%v)", body, out, err)
+	}
+	if p, ok := before["policy"]; ok && p != nil {
+		if !bytes.Equal(out, body) {
+			t.Fatalf("a request with its own policy was changed: %q → %q", body, out)
+		}
+		return
+	}
+	want := map[string]any{}
+	for k, v := range before {
+		want[k] = v
+	}
+	var d any
+	json.Unmarshal(def, &d)
+	want["policy"] = d
+	var got map[string]any
+	json.Unmarshal(out, &got)
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("withDefault(%q) = %q, want the request plus the default", body, out)
+	}
 }
