@@ -5,11 +5,7 @@ go 1.26
 require (
 	github.com/dlclark/regexp2 v1.12.0
 	github.com/google/uuid v1.6.0
-	github.com/stretchr/testify v1.12.1
 	github.com/tetratelabs/wazero v1.12.0
 )
 
-require (
-	go.yaml.in/yaml/v3 v3.0.5 // indirect
-	golang.org/x/sys v0.44.0 // indirect
-)
+require golang.org/x/sys v0.44.0 // indirect
