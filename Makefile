@@ -10,11 +10,11 @@ BIN         := bin
 
 TEST_DEPS     :=          # installers (apt-get, npm ci) that tests need; mk/*.mk append
 TEST_TARGETS  := test-go  # mk/*.mk append their test targets
-CHECK_TARGETS := check-go
+CHECK_TARGETS := check-go check-bench
 
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all build test test-go check check-go bench tools clean
+.PHONY: all build test test-go check check-go check-bench bench bench-peers tools clean
 
 all: build
 
@@ -43,6 +43,14 @@ check-go: tools
 ## bench: benchmarks of the core (see docs/performance.md for figures).
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./core/...
+
+## bench-peers: the same PIN/password inputs through the Go peer libraries
+## (nested module bench/, so the root module stays free of them).
+bench-peers:
+	cd bench && $(GO) test -run Detection -v . && $(GO) test -run '^$$' -bench . -benchtime=200ms -count=3 .
+
+check-bench:
+	cd bench && $(GO) vet ./... && $(GO) test -count=1 -run Detection .
 
 tools:
 	@test -x $(GOBIN)/staticcheck || $(GO) install $(STATICCHECK)
