@@ -261,6 +261,15 @@ func tooSimilar(pw []rune, old string, want int) bool {
 	return editDistance(pw, o) < want
 }
 
+// NameDistance is the edit distance between two short names (flag or field
+// names), for "did you mean" hints; anything longer than 32 bytes is no typo.
+func NameDistance(a, b string) int {
+	if len(a) > 32 || len(b) > 32 {
+		return 32
+	}
+	return editDistance([]rune(a), []rune(b))
+}
+
 // editDistance is the Levenshtein distance between a and b.
 func editDistance(a, b []rune) int {
 	var buf [2 * 129]int

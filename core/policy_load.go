@@ -279,7 +279,7 @@ func policyUnknownField(path string, known []string) error {
 	msg := "unknown field"
 	best, bestD := "", 3 // suggest only near misses (edit distance ≤ 2)
 	for _, k := range known {
-		if d := fieldNameDistance(name, k); d < bestD {
+		if d := NameDistance(name, k); d < bestD {
 			best, bestD = k, d
 		}
 	}
@@ -339,25 +339,4 @@ func docPosition(data []byte, off int64) string {
 	line := 1 + bytes.Count(before, []byte{'\n'})
 	col := 1 + utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
 	return "line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col)
-}
-
-// fieldNameDistance is the Levenshtein distance between two short ASCII names.
-func fieldNameDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/tollgate/tollgate/core"
 	"io"
 	"strings"
 	"time"
@@ -292,34 +293,11 @@ func splitSecretArgs(fs *flag.FlagSet, args []string) (pos []string, help bool, 
 func closestFlag(fs *flag.FlagSet, name string) string {
 	best, bestD := "", 3
 	fs.VisitAll(func(f *flag.Flag) {
-		if d := levenshtein(name, f.Name); d < bestD {
+		if d := core.NameDistance(name, f.Name); d < bestD {
 			best, bestD = f.Name, d
 		}
 	})
 	return best
-}
-
-func levenshtein(a, b string) int {
-	if len(a) > 32 || len(b) > 32 { // flag names are short; anything longer is no typo
-		return 32
-	}
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // flagSet reports whether the named flag was given.
