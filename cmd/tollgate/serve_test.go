@@ -108,20 +108,25 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	}
 
 	cmd.Process.Signal(syscall.SIGTERM)
+	// One reader drains the rest of stderr (it ends when the process
+	// exits); the buffer is read only after that reader is done.
 	var rest bytes.Buffer
-	go io.Copy(&rest, stderr)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("exit after SIGTERM: %v\n%s", err, rest.String())
+	drained := make(chan struct{})
+	go func() {
+		defer close(drained)
+		for lines.Scan() {
+			rest.Write(lines.Bytes())
+			rest.WriteByte('\n')
 		}
+	}()
+	select {
+	case <-drained:
 	case <-time.After(10 * time.Second):
+		cmd.Process.Kill()
 		t.Fatal("still running 10s after SIGTERM")
 	}
-	for lines.Scan() {
-		rest.Write(lines.Bytes())
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("exit after SIGTERM: %v\n%s", err, rest.String())
 	}
 	if !strings.Contains(rest.String(), `"msg":"stopped"`) {
 		t.Errorf("no stopped record after SIGTERM:\n%s", rest.String())
