@@ -9,12 +9,12 @@ GOBIN       ?= $(shell $(GO) env GOPATH)/bin
 BIN         := bin
 
 TEST_DEPS     :=          # installers (apt-get, npm ci) that tests need; mk/*.mk append
-TEST_TARGETS  := test-go  # mk/*.mk append their test targets
+TEST_TARGETS  := test-go test-race  # mk/*.mk append their test targets
 CHECK_TARGETS := check-go check-bench
 
 include $(sort $(wildcard mk/*.mk))
 
-.PHONY: all build test test-go check check-go check-bench bench bench-peers tools clean
+.PHONY: all build test test-go test-race check check-go check-bench bench bench-peers tools clean
 
 all: build
 
@@ -26,6 +26,12 @@ test: $(TEST_DEPS) $(TEST_TARGETS)
 
 test-go:
 	$(GO) test -count=1 ./...
+
+## test-race: the concurrent parts again under the race detector (the engine
+## hammer test, the service, the audit's workers, the CLI's serve tests).
+RACE_PKGS := ./host/... ./internal/server/... ./internal/audit/... ./cmd/tollgate/
+test-race:
+	$(GO) test -race -count=1 $(RACE_PKGS)
 
 ## check: formatting, vet, staticcheck, tidy modules, cross-builds.
 check: $(CHECK_TARGETS)
