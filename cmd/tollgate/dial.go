@@ -120,15 +120,8 @@ func runDial(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	file := fs.String("file", "", "read numbers from FILE, one per line; - for standard input")
 	asJSON := fs.Bool("json", false, "print JSON Lines, one object per number")
 	engine := engineFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			io.WriteString(stdout, dialUsage+"\nFlags:\n")
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "%s: %v\nRun 'tollgate dial --help' for usage.\n", who, err)
-		return exitUsage
+	if code, done := parseFlags(fs, args, dialUsage, stdout, stderr); done {
+		return code
 	}
 	numbers := fs.Args()
 	switch {
@@ -367,5 +360,24 @@ func writeDialText(w *bufio.Writer, resp []byte) {
 		fmt.Fprintf(w, "%s  %s  %s row %d %s\n", verdict, r.Number, r.Table, r.Row, r.Pattern)
 	default:
 		fmt.Fprintf(w, "%s  %s  %s: %s\n", verdict, r.Number, r.Table, strings.ReplaceAll(r.Reason, "_", " "))
+	}
+}
+
+// parseFlags parses a subcommand's flags. done reports that the command
+// should stop with code: after --help (usage on stdout, 0) or a usage error
+// (on stderr, 2). fs is named after the command ("tollgate dial").
+func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (code int, done bool) {
+	err := fs.Parse(args)
+	switch {
+	case err == nil:
+		return 0, false
+	case err == flag.ErrHelp:
+		io.WriteString(stdout, usage+"\nFlags:\n")
+		fs.SetOutput(stdout)
+		fs.PrintDefaults()
+		return exitOK, true
+	default:
+		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", fs.Name(), err, fs.Name())
+		return exitUsage, true
 	}
 }

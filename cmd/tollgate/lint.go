@@ -37,15 +37,8 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	tables := fs.String("tables", "", "tables: default, recommended, or a file")
 	asJSON := fs.Bool("json", false, "print one JSON object per finding")
 	engine := engineFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			io.WriteString(stdout, lintUsage+"\nFlags:\n")
-			fs.SetOutput(stdout)
-			fs.PrintDefaults()
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "%s: %v\nRun 'tollgate lint --help' for usage.\n", who, err)
-		return exitUsage
+	if code, done := parseFlags(fs, args, lintUsage, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "%s: unexpected argument %q (use --tables FILE)\n", who, fs.Arg(0))
