@@ -22,6 +22,8 @@
 // and bypasses exactly on the same automata.
 //
 // The package is pure Go (stdlib and regexp2): no I/O, no goroutines of
-// its own, no clock (regexp2's match timeout keeps its own). The file
-// format and every dialect are described in docs/tables.md.
+// its own, no clock (regexp2's match timeout keeps its own). The regex
+// engine is replaceable (RegexEngine): the WebAssembly module builds
+// without regexp2 and asks its host to run patterns. The file format and
+// every dialect are described in docs/tables.md.
 package dialplan

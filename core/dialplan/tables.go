@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"strconv"
 	"time"
-
-	"github.com/dlclark/regexp2"
 )
 
 // Document is the JSON tables file (docs/tables.md). It is decoded strictly:
@@ -299,7 +297,7 @@ type unit struct {
 // segment is a run of automaton rows or one regex row.
 type segment struct {
 	dfa *dfa
-	re  *regexp2.Regexp
+	re  Regex
 	row int32
 }
 
@@ -405,11 +403,13 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 			if err := flush(len(t.units)); err != nil {
 				return nil, err
 			}
-			re, err := regexp2.Compile(rd.Pattern, regexp2.None)
+			re, err := compileRegex(rd.Pattern)
+			if err == errNoRegexEngine {
+				return nil, fail(i, 0, field+".dialect", ErrUnsupported, "%v", err)
+			}
 			if err != nil {
 				return nil, fail(i, 0, field+".pattern", ErrSyntax, "%v", err)
 			}
-			re.MatchTimeout = RegexTimeout
 			t.segs = append(t.segs, segment{re: re, row: int32(i)})
 			t.Rows = append(t.Rows, row)
 			continue

@@ -11,7 +11,7 @@ package abi
 // Version is the ABI version the module exports through abi_version. A host
 // refuses a module whose version it does not know. Additive changes (a new
 // export, a new status code) keep the version; anything else bumps it.
-const Version = 1
+const Version = 2
 
 // Export names.
 const (
@@ -44,6 +44,44 @@ const (
 	// FaultMemory allocates until the guest's memory is exhausted (a trap).
 	ExportFault = "fault"
 )
+
+// Host imports: functions the module imports from the host, all in module
+// ImportModule. Version 2 added them: regular expressions (the regex
+// dialect of restriction tables) run in the host, not in the module, so
+// the module carries no backtracking regex engine (about 0.3 MB gzip) and
+// the host can bound a match's time with a real clock, which a busy wasm
+// call cannot. The Go host implements them with regexp2 (the native core's
+// engine, so verdicts agree); the JS package with the same regexp2 code
+// compiled to a second module, wasm/regex.wasm, loaded on demand.
+const (
+	ImportModule = "tollgate_host"
+	// ImportRegexCompile: regex_compile(pat_ptr, pat_len, err_ptr, err_cap
+	// i32) -> i32. Compiles the UTF-8 pattern in guest memory with regexp2's
+	// default options (regexp2.None) and the match timeout RegexTimeoutMS.
+	// Returns an id >= 0 that regex_match takes, or, for a pattern that does
+	// not compile, -(n+1) where n is the length of the error message the
+	// host wrote at err_ptr (at most err_cap bytes; the host truncates).
+	// Ids are per module instance and live as long as the instance.
+	ImportRegexCompile = "regex_compile"
+	// ImportRegexMatch: regex_match(id, in_ptr, in_len i32) -> i32, one of
+	// RegexNoMatch, RegexMatch, RegexTimeout, RegexNoID.
+	ImportRegexMatch = "regex_match"
+)
+
+// Results of regex_match.
+const (
+	RegexNoMatch = 0
+	RegexMatch   = 1
+	// RegexTimeout: the match ran past RegexTimeoutMS and was abandoned.
+	RegexTimeout = 2
+	// RegexNoID: the id was never returned by regex_compile to this
+	// instance.
+	RegexNoID = 3
+)
+
+// RegexTimeoutMS is the match timeout hosts apply (core/dialplan's
+// RegexTimeout).
+const RegexTimeoutMS = 50
 
 // Fault kinds for ExportFault.
 const (
