@@ -2,13 +2,12 @@ package core
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
-	"io"
-	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tollgate/tollgate/internal/jsonx"
 )
 
 // MaxPolicyBytes bounds a policy document. The largest meaningful one
@@ -56,40 +55,54 @@ func ParsePolicy(data []byte) (*Policy, error) {
 			Msg: "document of " + strconv.Itoa(len(data)) + " bytes is too large; at most " + strconv.Itoa(MaxPolicyBytes) + " bytes",
 		}
 	}
-	if t := bytes.TrimSpace(data); len(t) > 0 && t[0] == '"' {
-		var name string
-		if err := json.Unmarshal(t, &name); err != nil {
-			return nil, policySyntaxError(data, err)
-		}
+	// The whole document is checked first, so that a malformed file is
+	// reported as such (by line and column) before any field is looked at.
+	d := jsonx.NewDecoder(data)
+	if err := d.Skip(); err != nil {
+		return nil, policyDecodeError(data, err)
+	}
+	if err := d.End(); err != nil {
+		return nil, policyDecodeError(data, err)
+	}
+	d = jsonx.NewDecoder(data)
+	switch k := d.Kind(); k {
+	case jsonx.String:
+		name, _ := d.String() // well-formed: checked above
 		return Profile(name)
-	}
-	// A whole-document syntax check first: its error offsets are absolute,
-	// so a malformed file is reported by line and column.
-	var syntax json.RawMessage
-	if err := json.Unmarshal(data, &syntax); err != nil {
-		return nil, policySyntaxError(data, err)
-	}
-	top, err := readPolicyMembers(data, "")
-	if err != nil {
-		return nil, err
+	case jsonx.Object:
+	default:
+		return nil, &PolicyError{Msg: "a policy document is a JSON object or a profile name string, not " + k.String()}
 	}
 	extends := DefaultProfile
 	name, named := "", false
-	for _, m := range top {
-		switch m.key {
+	// Sections are applied once the profile they change is known, whatever
+	// the order of the members.
+	type section struct {
+		key string
+		raw []byte
+	}
+	var sections [3]section
+	n := 0
+	err := d.Object(func(key string) error {
+		var err error
+		switch key {
 		case "extends":
-			if extends, err = decodePolicyString(m); err != nil {
-				return nil, err
-			}
+			extends, err = policyString(d, key)
 		case "name":
-			if name, err = decodePolicyString(m); err != nil {
-				return nil, err
-			}
+			name, err = policyString(d, key)
 			named = true
 		case "pin", "password", "account":
+			// Keys are unique (checked above), so there are at most three.
+			sections[n].key = key
+			sections[n].raw, err = d.Raw()
+			n++
 		default:
-			return nil, policyUnknownField(m.path, policyTopFields)
+			err = policyUnknownField(key, policyTopFields)
 		}
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
 	p, err := Profile(extends)
 	if err != nil {
@@ -100,19 +113,17 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	if named {
 		p.Name = name
 	}
-	for _, m := range top {
-		var section reflect.Value
-		switch m.key {
+	for _, s := range sections[:n] {
+		var err error
+		switch s.key {
 		case "pin":
-			section = reflect.ValueOf(&p.PIN).Elem()
+			err = decodePolicySection(s.raw, s.key, &p.PIN, pinFields)
 		case "password":
-			section = reflect.ValueOf(&p.Password).Elem()
+			err = decodePolicySection(s.raw, s.key, &p.Password, passwordFields)
 		case "account":
-			section = reflect.ValueOf(&p.Account).Elem()
-		default:
-			continue
+			err = decodePolicySection(s.raw, s.key, &p.Account, accountFields)
 		}
-		if err := decodePolicySection(m, section); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	}
@@ -124,154 +135,129 @@ func ParsePolicy(data []byte) (*Policy, error) {
 
 var policyTopFields = []string{"extends", "name", "pin", "password", "account"}
 
-// policyMember is one "key": value pair of a JSON object, value undecoded.
-type policyMember struct {
-	key, path string
-	raw       json.RawMessage
+// policyField is one settable field of a section S, by its JSON name:
+// exactly one of its accessors is set, after the field's Go type. The
+// tables below are the file format; TestPolicyFieldTables holds them to
+// the structs' json tags.
+type policyField[S any] struct {
+	name   string
+	asInt  func(*S) *int
+	asBool func(*S) *bool
 }
 
-// readPolicyMembers reads one JSON object strictly: the whole of data must be
-// that object, and no key may repeat. path prefixes the members' paths.
-func readPolicyMembers(data []byte, path string) ([]policyMember, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, policySyntaxError(data, err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		if path == "" {
-			return nil, &PolicyError{Msg: "a policy document is a JSON object or a profile name string, not " + policyJSONKind(data)}
-		}
-		return nil, policyWrongType(path, data, "an object")
-	}
-	var out []policyMember
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return nil, policySyntaxError(data, err)
-		}
-		key := tok.(string) // object keys are always strings
-		m := policyMember{key: key, path: key}
-		if path != "" {
-			m.path = path + "." + key
-		}
-		for _, prev := range out {
-			if prev.key == key {
-				return nil, &PolicyError{Field: m.path, Msg: "appears more than once; give each field once"}
-			}
-		}
-		if err := dec.Decode(&m.raw); err != nil {
-			return nil, policySyntaxError(data, err)
-		}
-		out = append(out, m)
-	}
-	if _, err := dec.Token(); err != nil { // the closing brace
-		return nil, policySyntaxError(data, err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, &PolicyError{Field: path, Msg: "unexpected data after the object at " + docPosition(data, dec.InputOffset())}
-	}
-	return out, nil
+func intField[S any](name string, f func(*S) *int) policyField[S] {
+	return policyField[S]{name: name, asInt: f}
 }
 
-// decodePolicySection sets the fields of section (a PINPolicy, PasswordPolicy or
-// AccountPolicy) from the members of m's object.
-func decodePolicySection(m policyMember, section reflect.Value) error {
-	fields := policyFields[section.Type()]
-	members, err := readPolicyMembers(m.raw, m.path)
-	if err != nil {
-		return err
+func boolField[S any](name string, f func(*S) *bool) policyField[S] {
+	return policyField[S]{name: name, asBool: f}
+}
+
+// credentialFields lists CredentialRule's fields for a section S that
+// embeds it; they come first, as the rule is S's first field.
+func credentialFields[S any](rule func(*S) *CredentialRule) []policyField[S] {
+	ri := func(f func(*CredentialRule) *int) func(*S) *int {
+		return func(s *S) *int { return f(rule(s)) }
 	}
-	for _, f := range members {
-		pf, ok := fields.byName[f.key]
-		if !ok {
-			return policyUnknownField(f.path, fields.names)
-		}
-		v := section.FieldByIndex(pf.index)
-		raw := strings.TrimSpace(string(f.raw))
-		switch v.Kind() {
-		case reflect.Int:
-			n, err := strconv.Atoi(raw)
-			if err != nil {
-				if policyJSONKind(f.raw) == "a number" {
-					what := " is too large"
-					if strings.ContainsAny(raw, ".eE") {
-						what = " is not a whole number"
-					}
-					if len(raw) > 40 {
-						raw = raw[:40] + "…"
-					}
-					return &PolicyError{Field: f.path, Value: raw, Allowed: "an integer",
-						Msg: raw + what + "; want an integer"}
-				}
-				return policyWrongType(f.path, f.raw, "an integer")
+	return []policyField[S]{
+		intField("min_length", ri(func(r *CredentialRule) *int { return &r.MinLength })),
+		intField("max_length", ri(func(r *CredentialRule) *int { return &r.MaxLength })),
+		intField("failed_limit", ri(func(r *CredentialRule) *int { return &r.FailedLimit })),
+		intField("reset_failed_minutes", ri(func(r *CredentialRule) *int { return &r.ResetFailedMinutes })),
+		intField("lockout_minutes", ri(func(r *CredentialRule) *int { return &r.LockoutMinutes })),
+		boolField("admin_must_unlock", func(s *S) *bool { return &rule(s).AdminMustUnlock }),
+		intField("reset_after_failures", ri(func(r *CredentialRule) *int { return &r.ResetAfterFailures })),
+		intField("expiry_days", ri(func(r *CredentialRule) *int { return &r.ExpiryDays })),
+		intField("min_change_minutes", ri(func(r *CredentialRule) *int { return &r.MinChangeMinutes })),
+		intField("history", ri(func(r *CredentialRule) *int { return &r.History })),
+	}
+}
+
+// The fields of each section, in declaration order (the order of the
+// "known fields" list in an unknown-field error).
+var (
+	pinFields = append(credentialFields(func(s *PINPolicy) *CredentialRule { return &s.CredentialRule }),
+		boolField("trivial", func(s *PINPolicy) *bool { return &s.Trivial }),
+		boolField("exchange_common_patterns", func(s *PINPolicy) *bool { return &s.ExchangeCommonPatterns }),
+		intField("keypad_contains_min", func(s *PINPolicy) *int { return &s.KeypadContainsMin }),
+		boolField("dates", func(s *PINPolicy) *bool { return &s.Dates }),
+		boolField("blocklist", func(s *PINPolicy) *bool { return &s.Blocklist }),
+	)
+	passwordFields = append(credentialFields(func(s *PasswordPolicy) *CredentialRule { return &s.CredentialRule }),
+		boolField("trivial", func(s *PasswordPolicy) *bool { return &s.Trivial }),
+		intField("min_classes", func(s *PasswordPolicy) *int { return &s.MinClasses }),
+		intField("min_changes", func(s *PasswordPolicy) *int { return &s.MinChanges }),
+		boolField("blocklist", func(s *PasswordPolicy) *bool { return &s.Blocklist }),
+	)
+	accountFields = []policyField[AccountPolicy]{
+		intField("inactivity_days", func(s *AccountPolicy) *int { return &s.InactivityDays }),
+		intField("max_sessions_telephony", func(s *AccountPolicy) *int { return &s.MaxSessionsTelephony }),
+		intField("max_sessions_imap", func(s *AccountPolicy) *int { return &s.MaxSessionsIMAP }),
+	}
+)
+
+// decodePolicySection sets the fields of s (a PINPolicy, PasswordPolicy
+// or AccountPolicy) from raw, the section's well-formed JSON value; path
+// is the section's key.
+func decodePolicySection[S any](raw []byte, path string, s *S, fields []policyField[S]) error {
+	d := jsonx.NewDecoder(raw)
+	if k := d.Kind(); k != jsonx.Object {
+		return policyWrongType(path, raw, k, "an object")
+	}
+	return d.Object(func(key string) error {
+		fpath := path + "." + key
+		for _, f := range fields {
+			if f.name != key {
+				continue
 			}
-			v.SetInt(int64(n))
-		case reflect.Bool:
-			if raw != "true" && raw != "false" {
-				return policyWrongType(f.path, f.raw, "true or false")
-			}
-			v.SetBool(raw == "true")
-		case reflect.String:
-			s, err := decodePolicyString(f)
+			k := d.Kind()
+			v, err := d.Raw()
 			if err != nil {
 				return err
 			}
-			v.SetString(s)
-		default:
-			panic("core: policy field " + f.path + " has unsupported kind " + v.Kind().String())
-		}
-	}
-	return nil
-}
-
-func decodePolicyString(m policyMember) (string, error) {
-	var s string
-	if len(m.raw) == 0 || m.raw[0] != '"' || json.Unmarshal(m.raw, &s) != nil {
-		return "", policyWrongType(m.path, m.raw, "a string")
-	}
-	return s, nil
-}
-
-// sectionFields maps the JSON names of one section's fields (embedded
-// CredentialRule flattened, as encoding/json does) to their indices.
-type sectionFields struct {
-	names  []string // in declaration order
-	byName map[string]policyField
-}
-
-type policyField struct {
-	index []int
-	kind  reflect.Kind
-}
-
-var policyFields = map[reflect.Type]sectionFields{
-	reflect.TypeFor[PINPolicy]():      policyFieldsOf(reflect.TypeFor[PINPolicy]()),
-	reflect.TypeFor[PasswordPolicy](): policyFieldsOf(reflect.TypeFor[PasswordPolicy]()),
-	reflect.TypeFor[AccountPolicy]():  policyFieldsOf(reflect.TypeFor[AccountPolicy]()),
-}
-
-func policyFieldsOf(t reflect.Type) sectionFields {
-	sf := sectionFields{byName: map[string]policyField{}}
-	var walk func(t reflect.Type, prefix []int)
-	walk = func(t reflect.Type, prefix []int) {
-		for i := range t.NumField() {
-			f := t.Field(i)
-			index := append(append([]int(nil), prefix...), i)
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			if f.Anonymous && name == "" {
-				walk(f.Type, index)
-				continue
+			if f.asBool != nil {
+				if k != jsonx.Bool {
+					return policyWrongType(fpath, v, k, "true or false")
+				}
+				*f.asBool(s) = v[0] == 't'
+				return nil
 			}
-			if name == "" || name == "-" || !f.IsExported() {
-				continue
+			if k != jsonx.Number {
+				return policyWrongType(fpath, v, k, "an integer")
 			}
-			sf.names = append(sf.names, name)
-			sf.byName[name] = policyField{index: index, kind: f.Type.Kind()}
+			n, err := strconv.Atoi(string(v))
+			if err != nil {
+				// JSON numbers have no sign '+' and no leading zeros, so
+				// Atoi fails only on a fraction, an exponent or overflow.
+				what := " is too large"
+				if bytes.ContainsAny(v, ".eE") {
+					what = " is not a whole number"
+				}
+				shown := policyShown(v)
+				return &PolicyError{Field: fpath, Value: shown, Allowed: "an integer", Msg: shown + what + "; want an integer"}
+			}
+			*f.asInt(s) = n
+			return nil
 		}
+		names := make([]string, len(fields))
+		for i, f := range fields {
+			names[i] = f.name
+		}
+		return policyUnknownField(fpath, names)
+	})
+}
+
+// policyString reads the string member key of the top-level object.
+func policyString(d *jsonx.Decoder, key string) (string, error) {
+	k := d.Kind()
+	if k != jsonx.String {
+		v, err := d.Raw()
+		if err != nil {
+			return "", err
+		}
+		return "", policyWrongType(key, v, k, "a string")
 	}
-	walk(t, nil)
-	return sf
+	return d.String()
 }
 
 func policyUnknownField(path string, known []string) error {
@@ -290,53 +276,36 @@ func policyUnknownField(path string, known []string) error {
 		Msg: msg + "; known fields here: " + strings.Join(known, ", ")}
 }
 
-func policyWrongType(path string, raw []byte, want string) error {
-	v := strings.TrimSpace(string(raw))
-	if len(v) > 40 {
-		v = v[:40] + "…"
-	}
-	return &PolicyError{Field: path, Value: v, Allowed: want,
-		Msg: v + " is " + policyJSONKind(raw) + "; want " + want}
+// policyWrongType reports a value of kind k (text raw) where want was
+// expected. Policies hold no secrets, so the value is shown.
+func policyWrongType(path string, raw []byte, k jsonx.Kind, want string) error {
+	v := policyShown(raw)
+	return &PolicyError{Field: path, Value: v, Allowed: want, Msg: v + " is " + k.String() + "; want " + want}
 }
 
-// policyJSONKind names the JSON type of a raw value, with an article.
-func policyJSONKind(raw []byte) string {
-	t := bytes.TrimSpace(raw)
-	if len(t) == 0 {
-		return "empty"
+// policyShown is a value's JSON text for a message: at most 40 bytes, cut
+// at a character boundary.
+func policyShown(raw []byte) string {
+	if len(raw) <= 40 {
+		return string(raw)
 	}
-	switch c := t[0]; {
-	case c == '{':
-		return "an object"
-	case c == '[':
-		return "an array"
-	case c == '"':
-		return "a string"
-	case c == 't' || c == 'f':
-		return "a boolean"
-	case c == 'n':
-		return "null"
-	case c == '-' || c >= '0' && c <= '9':
-		return "a number"
+	n := 40
+	for n > 0 && !utf8.RuneStart(raw[n]) {
+		n--
 	}
-	return "not JSON"
+	return string(raw[:n]) + "…"
 }
 
-func policySyntaxError(data []byte, err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		// Offset counts the offending byte; point at it, not past it.
-		return &PolicyError{Msg: "malformed JSON at " + docPosition(data, se.Offset-1) + ": " + strings.TrimPrefix(se.Error(), "json: ")}
+// policyDecodeError turns a jsonx error from the whole-document check
+// into a PolicyError: malformed JSON by line and column, or a repeated
+// key by its path.
+func policyDecodeError(data []byte, err error) error {
+	var je *jsonx.Error
+	if !errors.As(err, &je) {
+		return &PolicyError{Msg: "malformed JSON: " + err.Error()}
 	}
-	return &PolicyError{Msg: "malformed JSON: " + strings.TrimPrefix(err.Error(), "json: ")}
-}
-
-// docPosition renders a byte offset as "line L, column C" (1-based, columns
-// in characters).
-func docPosition(data []byte, off int64) string {
-	off = min(max(off, 0), int64(len(data)))
-	before := data[:off]
-	line := 1 + bytes.Count(before, []byte{'\n'})
-	col := 1 + utf8.RuneCount(before[bytes.LastIndexByte(before, '\n')+1:])
-	return "line " + strconv.Itoa(line) + ", column " + strconv.Itoa(col)
+	if je.Syntax {
+		return &PolicyError{Msg: "malformed JSON at " + jsonx.Position(data, je.Offset) + ": " + je.Msg}
+	}
+	return &PolicyError{Field: je.Path, Msg: je.Msg}
 }

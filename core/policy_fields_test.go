@@ -1,0 +1,161 @@
+package core
+
+import (
+	"errors"
+	"reflect"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// policyFields is the file format as the structs' json tags declare it,
+// found by reflection (embedded CredentialRule flattened, as
+// encoding/json does). ParsePolicy uses explicit tables instead, so that
+// the module links no reflect; TestPolicyFieldTables holds the two
+// together.
+var policyFields = map[reflect.Type]sectionFields{
+	reflect.TypeFor[PINPolicy]():      policyFieldsOf(reflect.TypeFor[PINPolicy]()),
+	reflect.TypeFor[PasswordPolicy](): policyFieldsOf(reflect.TypeFor[PasswordPolicy]()),
+	reflect.TypeFor[AccountPolicy]():  policyFieldsOf(reflect.TypeFor[AccountPolicy]()),
+}
+
+type sectionFields struct {
+	names  []string // in declaration order
+	byName map[string]reflectField
+}
+
+type reflectField struct {
+	index []int
+	kind  reflect.Kind
+}
+
+func policyFieldsOf(t reflect.Type) sectionFields {
+	sf := sectionFields{byName: map[string]reflectField{}}
+	var walk func(t reflect.Type, prefix []int)
+	walk = func(t reflect.Type, prefix []int) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			index := append(append([]int(nil), prefix...), i)
+			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if f.Anonymous && name == "" {
+				walk(f.Type, index)
+				continue
+			}
+			if name == "" || name == "-" || !f.IsExported() {
+				continue
+			}
+			sf.names = append(sf.names, name)
+			sf.byName[name] = reflectField{index: index, kind: f.Type.Kind()}
+		}
+	}
+	walk(t, nil)
+	return sf
+}
+
+// TestPolicyFieldTables: every json-tagged field of each section is in
+// ParsePolicy's table, in declaration order, and setting it through a
+// document changes that field and no other; the table names nothing else.
+// Adding a struct field without a table entry fails here.
+func TestPolicyFieldTables(t *testing.T) {
+	checkSection(t, "pin", pinFields)
+	checkSection(t, "password", passwordFields)
+	checkSection(t, "account", accountFields)
+}
+
+func checkSection[S any](t *testing.T, section string, table []policyField[S]) {
+	t.Helper()
+	typ := reflect.TypeFor[S]()
+	want := policyFields[typ]
+	var got []string
+	for _, f := range table {
+		got = append(got, f.name)
+		if (f.asInt == nil) == (f.asBool == nil) {
+			t.Errorf("%s.%s: the table entry needs exactly one accessor", section, f.name)
+		}
+	}
+	if !slices.Equal(got, want.names) {
+		t.Errorf("%s: table lists %q; the struct's json fields are %q", section, got, want.names)
+	}
+	for _, name := range want.names {
+		rf := want.byName[name]
+		var doc string
+		var val any
+		switch rf.kind {
+		case reflect.Int:
+			doc, val = `{"`+name+`": 7919}`, 7919
+		case reflect.Bool:
+			doc, val = `{"`+name+`": true}`, true
+		default:
+			t.Errorf("%s.%s: kind %s; ParsePolicy reads only integers and booleans", section, name, rf.kind)
+			continue
+		}
+		var s S
+		if err := decodePolicySection([]byte(doc), section, &s, table); err != nil {
+			t.Errorf("%s.%s: %v", section, name, err)
+			continue
+		}
+		var wantS S
+		reflect.ValueOf(&wantS).Elem().FieldByIndex(rf.index).Set(reflect.ValueOf(val))
+		if !reflect.DeepEqual(s, wantS) {
+			t.Errorf("%s.%s: setting it gives %+v; want %+v", section, name, s, wantS)
+		}
+	}
+}
+
+// TestParsePolicyEveryField sets every field of a profile through a
+// document, with the value it already has, and gets the profile back: no
+// field of the file format is dropped on the way in.
+func TestParsePolicyEveryField(t *testing.T) {
+	for _, name := range ProfileNames() {
+		p, _ := Profile(name)
+		var b strings.Builder
+		b.WriteString(`{"extends": "` + name + `"`)
+		for _, sec := range []struct {
+			key string
+			v   reflect.Value
+		}{{"pin", reflect.ValueOf(p.PIN)}, {"password", reflect.ValueOf(p.Password)}, {"account", reflect.ValueOf(p.Account)}} {
+			fs := policyFields[sec.v.Type()]
+			b.WriteString(`, "` + sec.key + `": {`)
+			for i, f := range fs.names {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				v := sec.v.FieldByIndex(fs.byName[f].index)
+				b.WriteString(`"` + f + `": `)
+				if v.Kind() == reflect.Bool {
+					b.WriteString(strconv.FormatBool(v.Bool()))
+				} else {
+					b.WriteString(strconv.FormatInt(v.Int(), 10))
+				}
+			}
+			b.WriteString("}")
+		}
+		b.WriteString("}")
+		q, err := ParsePolicy([]byte(b.String()))
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if !reflect.DeepEqual(p, q) {
+			t.Errorf("%s: every field given gives %+v; want %+v", name, q, p)
+		}
+	}
+}
+
+// TestParsePolicyUnknownFieldLists: the known-field list of an unknown
+// field's error is the section's fields in declaration order.
+func TestParsePolicyUnknownFieldLists(t *testing.T) {
+	for section, typ := range map[string]reflect.Type{
+		"pin": reflect.TypeFor[PINPolicy](), "password": reflect.TypeFor[PasswordPolicy](), "account": reflect.TypeFor[AccountPolicy](),
+	} {
+		_, err := ParsePolicy([]byte(`{"` + section + `": {"zzzzzz": 1}}`))
+		var pe *PolicyError
+		if !errors.As(err, &pe) || pe.Field != section+".zzzzzz" {
+			t.Fatalf("%s: %v; want an error on %s.zzzzzz", section, err, section)
+		}
+		if want := strings.Join(policyFields[typ].names, ", "); pe.Allowed != want || !strings.HasSuffix(pe.Msg, "known fields here: "+want) {
+			t.Errorf("%s: %q; want the known fields %s", section, err, want)
+		}
+	}
+}
