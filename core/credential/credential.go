@@ -23,7 +23,6 @@ import (
 	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"strconv"
 	"strings"
 )
@@ -236,8 +235,8 @@ func parseHex(s Scheme, body string) (*Record, error) {
 	if len(body) != 2*n {
 		return nil, malformed(s, "want "+strconv.Itoa(2*n)+" hex digits, got "+strconv.Itoa(len(body)))
 	}
-	d, err := hex.DecodeString(body)
-	if err != nil {
+	d, ok := decodeHex(body)
+	if !ok {
 		return nil, malformed(s, "not hexadecimal")
 	}
 	return &Record{scheme: s, digest: d}, nil
@@ -403,7 +402,7 @@ func MakeIterations(s Scheme, secret string, salt []byte, iterations int) (strin
 	defer clear(out[:])
 	switch si.form {
 	case formHex:
-		return si.name + hex.EncodeToString(sum(si.alg, &out, secret, nil)), nil
+		return string(appendHex([]byte(si.name), sum(si.alg, &out, secret, nil))), nil
 	case formPBKDF2:
 		if iterations < 1 || iterations > MaxIterations {
 			return "", malformed(s, "iteration count "+strconv.Itoa(iterations)+" outside 1.."+strconv.Itoa(MaxIterations))
