@@ -1,7 +1,8 @@
 package dialplan
 
 import (
-	"fmt"
+	"errors"
+	"strconv"
 	"sync"
 )
 
@@ -102,7 +103,7 @@ func Builtin(name string) (*Set, error) {
 	case SetRecommended:
 		d = RecommendedDocument()
 	default:
-		return nil, fmt.Errorf("dialplan: no built-in tables set %q (default, recommended)", name)
+		return nil, errors.New("dialplan: no built-in tables set " + strconv.Quote(name) + " (default, recommended)")
 	}
 	s, err := Compile("", d)
 	if err != nil {

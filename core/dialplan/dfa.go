@@ -1,9 +1,10 @@
 package dialplan
 
 import (
-	"fmt"
+	"errors"
 	"math/bits"
 	"slices"
+	"strconv"
 )
 
 // MaxStates bounds the automaton of one run of rows. Subset construction
@@ -116,7 +117,7 @@ func buildDFA(units []unit, closest bool, limit int) (*dfa, error) {
 		}
 		s := int32(len(sets))
 		if int(s) >= limit {
-			return 0, fmt.Errorf("more than %d automaton states (rows with * or ! before the end multiply states); split the table or simplify those rows", limit)
+			return 0, errors.New("more than " + strconv.Itoa(limit) + " automaton states (rows with * or ! before the end multiply states); split the table or simplify those rows")
 		}
 		index[k] = s
 		sets = append(sets, set)

@@ -89,7 +89,11 @@ var badDocs = []struct {
 	field       string
 	err         error
 }{
-	{"unknown field", `{"tables":[{"name":"T","rows":[{"pattern":"*"}]}],"x":1}`, "", -1, 0, "", ErrDecode},
+	{"unknown field", `{"tables":[{"name":"T","rows":[{"pattern":"*"}]}],"x":1}`, "", -1, 0, "x", ErrDecode},
+	{"unknown row field", `{"tables":[{"name":"T","rows":[{"pattern":"*","blockd":true}]}]}`, "", -1, 0, "tables[0].rows[0].blockd", ErrDecode},
+	{"wrong type", `{"tables":[{"name":"T","max_digits":"40","rows":[{"pattern":"*"}]}]}`, "", -1, 0, "tables[0].max_digits", ErrDecode},
+	{"repeated field", `{"tables":[{"name":"T","name":"U","rows":[{"pattern":"*"}]}]}`, "", -1, 0, "tables[0].name", ErrDecode},
+	{"trailing bracket", `{"tables":[{"name":"T","rows":[{"pattern":"*"}]}]}]`, "", -1, 0, "", ErrDecode},
 	{"no tables", `{"tables":[]}`, "", -1, 0, "tables", ErrMissing},
 	{"bad dialect", `{"tables":[{"name":"T","dialect":"sip","rows":[{"pattern":"*"}]}]}`, "T", -1, 0, "dialect", ErrDialect},
 	{"max over 300", `{"tables":[{"name":"T","max_digits":301,"rows":[{"pattern":"*"}]}]}`, "T", -1, 0, "max_digits", ErrRange},

@@ -2,11 +2,11 @@ package dialplan
 
 import (
 	"bytes"
-	"encoding/json"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tollgate/tollgate/internal/jsonx"
 )
 
 // Import formats, as Detect names them.
@@ -20,7 +20,7 @@ const (
 // Detect guesses the format of a tables file from its name and content.
 func Detect(path string, data []byte) string {
 	t := bytes.TrimSpace(data)
-	if len(t) > 0 && (t[0] == '{' || (t[0] == '[' && json.Valid(t))) {
+	if len(t) > 0 && (t[0] == '{' || (t[0] == '[' && jsonx.Valid(t))) {
 		if bytes.Contains(t, []byte(`"RestrictionTable`)) || bytes.Contains(t, []byte(`"NumberPattern"`)) || bytes.Contains(t, []byte(`"DisplayName"`)) {
 			return FormatCUPI
 		}
@@ -56,67 +56,23 @@ func Import(path string, data []byte) (*Document, error) {
 	case FormatExchange:
 		return ImportExchange(path, data)
 	}
-	var d Document
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
-		return nil, decodeError(path, data, err)
-	}
-	return &d, nil
+	return decodeDocument(path, data)
 }
 
-// cupiValue accepts CUPI's scalars, which the REST API writes as strings
-// ("40", "true") and some tools as numbers or booleans.
-type cupiValue string
-
-func (v *cupiValue) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*v = cupiValue(s)
-		return nil
-	}
-	*v = cupiValue(strings.TrimSpace(string(b)))
-	return nil
-}
-
-// cupiList accepts CUPI's list quirk: one element comes as an object, more
-// as an array.
-type cupiList[T any] []T
-
-func (l *cupiList[T]) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '{' {
-		var one T
-		if err := json.Unmarshal(b, &one); err != nil {
-			return err
-		}
-		*l = cupiList[T]{one}
-		return nil
-	}
-	var many []T
-	err := json.Unmarshal(b, &many)
-	*l = many
-	return err
-}
-
+// cupiPattern and cupiTable hold what tollgate reads of CUPI's objects;
+// the other members (URI, ObjectId, ...) are skipped.
 type cupiPattern struct {
-	NumberPattern  string    `json:"NumberPattern"`
-	Blocked        cupiValue `json:"Blocked"`
-	SequenceNumber cupiValue `json:"SequenceNumber"`
-}
-
-type cupiPatterns struct {
-	RestrictionPattern cupiList[cupiPattern] `json:"RestrictionPattern"`
+	NumberPattern  string
+	Blocked        string
+	SequenceNumber string
 }
 
 type cupiTable struct {
-	DisplayName         string       `json:"DisplayName"`
-	MinDigits           cupiValue    `json:"MinDigits"`
-	MaxDigits           cupiValue    `json:"MaxDigits"`
-	RestrictionPatterns cupiPatterns `json:"RestrictionPatterns"`
-	// RestrictionPattern holds the patterns when the export put the
-	// /restrictionpatterns answer's list directly in the table object.
-	RestrictionPattern cupiList[cupiPattern] `json:"RestrictionPattern"`
+	DisplayName string
+	MinDigits   string
+	MaxDigits   string
+	Patterns    []cupiPattern // under RestrictionPatterns
+	Listed      []cupiPattern // the list directly in the table object
 }
 
 // ImportCUPI reads restriction tables as Unity Connection's REST API
@@ -126,22 +82,35 @@ type cupiTable struct {
 // Patterns are ordered by SequenceNumber; Blocked defaults to true as in
 // CUPI. DefaultBlocked is ignored: the final * row carries the verdict.
 func ImportCUPI(path string, data []byte) (*Document, error) {
-	var top struct {
-		RestrictionTables struct {
-			RestrictionTable cupiList[cupiTable] `json:"RestrictionTable"`
-		} `json:"RestrictionTables"`
-		RestrictionTable *cupiTable `json:"RestrictionTable"`
-		cupiTable
+	dec := jsonx.NewDecoder(data)
+	var tables, single []cupiTable
+	var top cupiTable // the table's own members at the top level
+	err := dec.Object(func(key string) error {
+		switch key {
+		case "RestrictionTables":
+			if dec.Null() {
+				return nil
+			}
+			return dec.Object(func(key string) error {
+				if key != "RestrictionTable" {
+					return nil
+				}
+				return readCUPIList(dec, &tables, readCUPITable)
+			})
+		case "RestrictionTable":
+			return readCUPIList(dec, &single, readCUPITable)
+		}
+		return readCUPITableMember(dec, key, &top)
+	})
+	if err == nil {
+		err = dec.End()
 	}
-	if err := json.Unmarshal(data, &top); err != nil {
+	if err != nil {
 		return nil, decodeError(path, data, err)
 	}
-	tables := []cupiTable(top.RestrictionTables.RestrictionTable)
-	if top.RestrictionTable != nil {
-		tables = append(tables, *top.RestrictionTable)
-	}
+	tables = append(tables, single...)
 	if top.DisplayName != "" {
-		tables = append(tables, top.cupiTable)
+		tables = append(tables, top)
 	}
 	if len(tables) == 0 {
 		return nil, &ParseError{Path: path, Row: -1, Err: ErrUnknownFormat, Msg: "no RestrictionTable with a DisplayName found"}
@@ -149,23 +118,23 @@ func ImportCUPI(path string, data []byte) (*Document, error) {
 	d := &Document{}
 	for _, ct := range tables {
 		td := TableDoc{Name: ct.DisplayName, Dialect: DialectCUC}
-		for field, v := range map[string]cupiValue{"MinDigits": ct.MinDigits, "MaxDigits": ct.MaxDigits} {
-			if v == "" {
+		for _, f := range [...]struct {
+			name string
+			v    string
+			n    *int
+		}{{"MinDigits", ct.MinDigits, &td.MinDigits}, {"MaxDigits", ct.MaxDigits, &td.MaxDigits}} {
+			if f.v == "" {
 				continue
 			}
-			n, err := strconv.Atoi(string(v))
+			n, err := strconv.Atoi(f.v)
 			if err != nil {
-				return nil, &ParseError{Path: path, Table: ct.DisplayName, Row: -1, Field: field, Err: ErrSyntax, Msg: fmt.Sprintf("%q is not a number", v)}
+				return nil, &ParseError{Path: path, Table: ct.DisplayName, Row: -1, Field: f.name, Err: ErrSyntax, Msg: strconv.Quote(f.v) + " is not a number"}
 			}
-			if field == "MinDigits" {
-				td.MinDigits = n
-			} else {
-				td.MaxDigits = n
-			}
+			*f.n = n
 		}
-		pats := append([]cupiPattern(ct.RestrictionPatterns.RestrictionPattern), ct.RestrictionPattern...)
+		pats := append(ct.Patterns, ct.Listed...)
 		seq := func(p cupiPattern) int {
-			n, err := strconv.Atoi(string(p.SequenceNumber))
+			n, err := strconv.Atoi(p.SequenceNumber)
 			if err != nil {
 				return 1 << 30
 			}
@@ -174,18 +143,110 @@ func ImportCUPI(path string, data []byte) (*Document, error) {
 		slices.SortStableFunc(pats, func(a, b cupiPattern) int { return seq(a) - seq(b) })
 		for i, p := range pats {
 			blocked := true
-			switch strings.ToLower(string(p.Blocked)) {
+			switch strings.ToLower(p.Blocked) {
 			case "", "true", "1":
 			case "false", "0":
 				blocked = false
 			default:
-				return nil, &ParseError{Path: path, Table: ct.DisplayName, Row: i, Field: "Blocked", Err: ErrSyntax, Msg: fmt.Sprintf("%q is not true or false", p.Blocked)}
+				return nil, &ParseError{Path: path, Table: ct.DisplayName, Row: i, Field: "Blocked", Err: ErrSyntax, Msg: strconv.Quote(p.Blocked) + " is not true or false"}
 			}
 			td.Rows = append(td.Rows, RowDoc{Pattern: p.NumberPattern, Blocked: b(blocked)})
 		}
 		d.Tables = append(d.Tables, td)
 	}
 	return d, nil
+}
+
+// readCUPIList reads CUPI's list quirk into out: one element comes as an
+// object, more as an array; null is none (a null element, a zero one).
+func readCUPIList[T any](d *jsonx.Decoder, out *[]T, read func(*jsonx.Decoder, *T) error) error {
+	switch d.Kind() {
+	case jsonx.Null:
+		d.Null()
+		return nil
+	case jsonx.Object:
+		var v T
+		if err := read(d, &v); err != nil {
+			return err
+		}
+		*out = append(*out, v)
+		return nil
+	case jsonx.Array:
+		return d.Array(func(int) error {
+			var v T
+			if !d.Null() {
+				if err := read(d, &v); err != nil {
+					return err
+				}
+			}
+			*out = append(*out, v)
+			return nil
+		})
+	}
+	return d.Fail("want an object or an array, got " + d.Kind().String())
+}
+
+func readCUPITable(d *jsonx.Decoder, t *cupiTable) error {
+	return d.Object(func(key string) error { return readCUPITableMember(d, key, t) })
+}
+
+// readCUPITableMember reads one member of a RestrictionTable object,
+// skipping those tollgate has no use for.
+func readCUPITableMember(d *jsonx.Decoder, key string, t *cupiTable) error {
+	switch key {
+	case "DisplayName":
+		return readString(d, &t.DisplayName)
+	case "MinDigits":
+		return readCUPIValue(d, &t.MinDigits)
+	case "MaxDigits":
+		return readCUPIValue(d, &t.MaxDigits)
+	case "RestrictionPatterns":
+		if d.Null() {
+			return nil
+		}
+		return d.Object(func(key string) error {
+			if key != "RestrictionPattern" {
+				return nil
+			}
+			return readCUPIList(d, &t.Patterns, readCUPIPattern)
+		})
+	case "RestrictionPattern":
+		return readCUPIList(d, &t.Listed, readCUPIPattern)
+	}
+	return nil
+}
+
+func readCUPIPattern(d *jsonx.Decoder, p *cupiPattern) error {
+	return d.Object(func(key string) error {
+		switch key {
+		case "NumberPattern":
+			return readString(d, &p.NumberPattern)
+		case "Blocked":
+			return readCUPIValue(d, &p.Blocked)
+		case "SequenceNumber":
+			return readCUPIValue(d, &p.SequenceNumber)
+		}
+		return nil
+	})
+}
+
+// readCUPIValue reads one of CUPI's scalars, which the REST API writes as
+// strings ("40", "true") and some tools as numbers or booleans; null is
+// "". Another value is kept as its JSON text, for the error that follows.
+func readCUPIValue(d *jsonx.Decoder, v *string) error {
+	switch d.Kind() {
+	case jsonx.String:
+		s, err := d.String()
+		*v = s
+		return err
+	case jsonx.Null:
+		d.Null()
+		*v = ""
+		return nil
+	}
+	raw, err := d.Raw()
+	*v = string(raw)
+	return err
 }
 
 // ImportAsterisk reads the contexts of an extensions.conf: each context
@@ -382,7 +443,7 @@ func ImportExchange(path string, data []byte) (*Document, error) {
 		for _, r := range rules {
 			parts := strings.Split(r, ",")
 			if len(parts) != 4 {
-				return nil, &ParseError{Path: path, Line: i + 1, Row: -1, Err: ErrSyntax, Msg: fmt.Sprintf("a dialing rule has 4 comma-separated parts (group, number mask, dialed number, comment), this one has %d", len(parts))}
+				return nil, &ParseError{Path: path, Line: i + 1, Row: -1, Err: ErrSyntax, Msg: "a dialing rule has 4 comma-separated parts (group, number mask, dialed number, comment), this one has " + strconv.Itoa(len(parts))}
 			}
 			group, mask := strings.TrimSpace(parts[0]), strings.TrimSpace(parts[1])
 			if group == "" || len(group) > 32 {

@@ -1,8 +1,8 @@
 package dialplan
 
 import (
-	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -97,23 +97,23 @@ type linter struct {
 	out []Finding
 }
 
-func (l *linter) add(code string, sev Severity, row int, format string, args ...any) *Finding {
-	l.out = append(l.out, Finding{Code: code, Severity: sev, Table: l.t.Name, Row: row, ShadowedBy: -1, Message: fmt.Sprintf(format, args...)})
+func (l *linter) add(code string, sev Severity, row int, msg string) *Finding {
+	l.out = append(l.out, Finding{Code: code, Severity: sev, Table: l.t.Name, Row: row, ShadowedBy: -1, Message: msg})
 	return &l.out[len(l.out)-1]
 }
 
 func (l *linter) run(systemTransfer bool) {
 	t := l.t
 	if len(t.Rows) > CiscoMaxRows {
-		l.add(LintTooManyRows, SevWarning, -1, "%d rows; Unity Connection 15 holds at most %d dial strings per table", len(t.Rows), CiscoMaxRows)
+		l.add(LintTooManyRows, SevWarning, -1, strconv.Itoa(len(t.Rows))+" rows; Unity Connection 15 holds at most "+strconv.Itoa(CiscoMaxRows)+" dial strings per table")
 	}
 	for i, r := range t.Rows {
 		if len(r.Pattern) > CiscoMaxPattern {
-			l.add(LintPatternTooLong, SevError, i, "pattern is %d characters; Unity Connection accepts at most %d", len(r.Pattern), CiscoMaxPattern)
+			l.add(LintPatternTooLong, SevError, i, "pattern is "+strconv.Itoa(len(r.Pattern))+" characters; Unity Connection accepts at most "+strconv.Itoa(CiscoMaxPattern))
 		}
 	}
 	if t.MaxDigits > LargeMaxDigits {
-		l.add(LintMaxDigitsLarge, SevWarning, -1, "max_digits is %d; no real number needs more than %d keys, and the extra room lets trailing keys (# or digits) slip past anchored patterns", t.MaxDigits, LargeMaxDigits)
+		l.add(LintMaxDigitsLarge, SevWarning, -1, "max_digits is "+strconv.Itoa(t.MaxDigits)+"; no real number needs more than "+strconv.Itoa(LargeMaxDigits)+" keys, and the extra room lets trailing keys (# or digits) slip past anchored patterns")
 	}
 	last := len(t.Rows) - 1
 	if t.Dialect == DialectCUC && !t.Rows[last].Blocked {
@@ -127,31 +127,31 @@ func (l *linter) run(systemTransfer bool) {
 	}
 	d := t.segs[0].dfa
 	if len(d.acc)*(t.MaxDigits+1) > lintWork/nsym {
-		l.add(LintNotAnalyzed, SevInfo, -1, "the table's automaton (%d states) is too large for the exact checks", len(d.acc))
+		l.add(LintNotAnalyzed, SevInfo, -1, "the table's automaton ("+strconv.Itoa(len(d.acc))+" states) is too large for the exact checks")
 		return
 	}
 	l.shadowing(d)
 	for _, a := range l.s.outside {
 		if w, ok := l.probe(d, a, "0"); ok {
-			l.add(LintNoOperatorBlock, SevError, -1, "the operator is reachable with access code %s: %s is allowed (block %s0 and %s00*)", a, w, a, a)
+			l.add(LintNoOperatorBlock, SevError, -1, "the operator is reachable with access code "+a+": "+w+" is allowed (block "+a+"0 and "+a+"00*)")
 		} else if w, ok := l.probe(d, a, "00X?"); ok {
-			l.add(LintNoOperatorBlock, SevError, -1, "the international operator is reachable with access code %s: %s is allowed (block %s00*)", a, w, a)
+			l.add(LintNoOperatorBlock, SevError, -1, "the international operator is reachable with access code "+a+": "+w+" is allowed (block "+a+"00*)")
 		}
 		if w, ok := l.probe(d, a, "011XXXXXXXX?"); ok { // 011 and 7 or more digits
-			l.add(LintNoInternationalBlock, SevWarning, -1, "international numbers are allowed with access code %s: %s (block %s011*)", a, w, a)
+			l.add(LintNoInternationalBlock, SevWarning, -1, "international numbers are allowed with access code "+a+": "+w+" (block "+a+"011*)")
 		}
 		if systemTransfer {
 			if w, ok := l.probe(d, a, "!"); ok {
-				l.add(LintSystemTransferOpen, SevError, -1, "callers' system transfers reach outside lines: %s is allowed; a system-transfer table should allow only chosen internal numbers", w)
+				l.add(LintSystemTransferOpen, SevError, -1, "callers' system transfers reach outside lines: "+w+" is allowed; a system-transfer table should allow only chosen internal numbers")
 			}
 		}
 	}
 	if w, ok := l.probe(d, `\+`, "XXXXXXXX?"); ok { // + and 7 or more digits
-		l.add(LintNoInternationalBlock, SevWarning, -1, "E.164 numbers with + are allowed: %s (block +*)", w)
+		l.add(LintNoInternationalBlock, SevWarning, -1, "E.164 numbers with + are allowed: "+w+" (block +*)")
 	}
 	for _, c := range l.s.trunk {
 		if w, row, ok := l.bypass(d, c); ok {
-			l.add(LintTrunkCodeBypass, SevError, row, "row %d blocks %s but %s%s is allowed: an earlier row lets trunk access code %s through", row, w, c, w, c)
+			l.add(LintTrunkCodeBypass, SevError, row, "row "+strconv.Itoa(row)+" blocks "+w+" but "+c+w+" is allowed: an earlier row lets trunk access code "+c+" through")
 		}
 	}
 	l.suffix(d)
@@ -205,11 +205,11 @@ func (l *linter) shadowing(d *dfa) {
 			continue
 		}
 		if _, ok := searchDFA(od, 1, nil, 0, t.MaxDigits, func(a, _ int32, n int) bool { return l.inRange(n) && od.acc[a] >= 0 }); !ok {
-			l.add(LintRowNeverMatches, SevWarning, r, "row %d (%q) matches no number of %d to %d keys", r, t.Rows[r].Pattern, t.MinDigits, t.MaxDigits)
+			l.add(LintRowNeverMatches, SevWarning, r, "row "+strconv.Itoa(r)+" ("+strconv.Quote(t.Rows[r].Pattern)+") matches no number of "+strconv.Itoa(t.MinDigits)+" to "+strconv.Itoa(t.MaxDigits)+" keys")
 			continue
 		}
 		if attributed >= maxAttributions {
-			l.add(LintShadowedRow, SevWarning, r, "row %d (%q) is never reached: the rows above it match every number it matches", r, t.Rows[r].Pattern)
+			l.add(LintShadowedRow, SevWarning, r, "row "+strconv.Itoa(r)+" ("+strconv.Quote(t.Rows[r].Pattern)+") is never reached: the rows above it match every number it matches")
 			continue
 		}
 		attributed++
@@ -227,10 +227,10 @@ func (l *linter) shadowing(d *dfa) {
 			}
 		}
 		if by >= 0 {
-			f := l.add(LintShadowedRow, SevWarning, r, "row %d (%q) is never reached: row %d (%q) matches every number it matches", r, t.Rows[r].Pattern, by, t.Rows[by].Pattern)
+			f := l.add(LintShadowedRow, SevWarning, r, "row "+strconv.Itoa(r)+" ("+strconv.Quote(t.Rows[r].Pattern)+") is never reached: row "+strconv.Itoa(by)+" ("+strconv.Quote(t.Rows[by].Pattern)+") matches every number it matches")
 			f.ShadowedBy = by
 		} else {
-			l.add(LintShadowedRow, SevWarning, r, "row %d (%q) is never reached: rows %s together match every number it matches", r, t.Rows[r].Pattern, rowList(winners))
+			l.add(LintShadowedRow, SevWarning, r, "row "+strconv.Itoa(r)+" ("+strconv.Quote(t.Rows[r].Pattern)+") is never reached: rows "+rowList(winners)+" together match every number it matches")
 		}
 	}
 }
@@ -244,13 +244,13 @@ func rowList(rows []int) string {
 	var b strings.Builder
 	for i, r := range rows {
 		if i == 8 {
-			fmt.Fprintf(&b, " and %d more", len(rows)-i)
+			b.WriteString(" and " + strconv.Itoa(len(rows)-i) + " more")
 			break
 		}
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		fmt.Fprint(&b, r)
+		b.WriteString(strconv.Itoa(r))
 	}
 	return b.String()
 }
@@ -407,7 +407,7 @@ func (l *linter) suffix(d *dfa) {
 		})
 		if ok {
 			reported[row] = true
-			l.add(LintSuffixBypass, SevWarning, int(row), "row %d blocks %s but %s%c is allowed: end the pattern with * to block what follows", row, w, w, symByte[k])
+			l.add(LintSuffixBypass, SevWarning, int(row), "row "+strconv.Itoa(int(row))+" blocks "+w+" but "+w+string(rune(symByte[k]))+" is allowed: end the pattern with * to block what follows")
 		}
 	}
 }

@@ -1,7 +1,7 @@
 package dialplan
 
 import (
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -31,14 +31,14 @@ type elem struct {
 // than this hard limit, which keeps automata and error columns small.
 const MaxPatternLength = 512
 
-func perr(col int, err error, format string, args ...any) *patError {
-	return &patError{col: col, err: err, msg: fmt.Sprintf(format, args...)}
+func perr(col int, err error, msg string) *patError {
+	return &patError{col: col, err: err, msg: msg}
 }
 
 // parsePattern parses a pattern of a non-regex dialect.
 func parsePattern(dialect, p string) ([]elem, *patError) {
 	if len(p) > MaxPatternLength {
-		return nil, perr(MaxPatternLength+1, ErrRange, "pattern is %d bytes, the limit is %d", len(p), MaxPatternLength)
+		return nil, perr(MaxPatternLength+1, ErrRange, "pattern is "+strconv.Itoa(len(p))+" bytes, the limit is "+strconv.Itoa(MaxPatternLength))
 	}
 	switch dialect {
 	case DialectCUC:
@@ -50,7 +50,7 @@ func parsePattern(dialect, p string) ([]elem, *patError) {
 	case DialectExchange:
 		return parseExchange(p)
 	}
-	return nil, perr(0, ErrDialect, "%q", dialect)
+	return nil, perr(0, ErrDialect, strconv.Quote(dialect))
 }
 
 func lit(c byte) elem {
@@ -76,7 +76,7 @@ func parseCUC(p string) ([]elem, *patError) {
 		case c == '@':
 			return nil, perr(i+1, ErrUnsupported, "URI patterns (with @) are not dial strings")
 		default:
-			return nil, perr(i+1, ErrSyntax, "%q is not a cuc pattern character (digits, * ? # +)", c)
+			return nil, perr(i+1, ErrSyntax, strconv.QuoteRune(rune(c))+" is not a cuc pattern character (digits, * ? # +)")
 		}
 	}
 	return out, nil
@@ -125,7 +125,7 @@ func parseCUCM(p string) ([]elem, *patError) {
 			}
 		case c == '?' || c == '+':
 			if !canRepeat {
-				return nil, perr(i+1, ErrSyntax, "%c must follow a digit, X or a [set]", c)
+				return nil, perr(i+1, ErrSyntax, string(rune(c))+" must follow a digit, X or a [set]")
 			}
 			last := out[len(out)-1]
 			if c == '?' {
@@ -163,7 +163,7 @@ func parseCUCM(p string) ([]elem, *patError) {
 		case c == '@':
 			return nil, perr(i+1, ErrUnsupported, "@ (the National Numbering Plan) depends on Unified CM's installed numbering-plan data; write the patterns out")
 		default:
-			return nil, perr(i+1, ErrSyntax, "%q is not a cucm route-pattern character", c)
+			return nil, perr(i+1, ErrSyntax, strconv.QuoteRune(rune(c))+" is not a cucm route-pattern character")
 		}
 	}
 	return out, nil
@@ -190,13 +190,13 @@ func parseSet(body string, off int, lenient bool) (symSet, *patError) {
 		if k+2 < len(body) && body[k+1] == '-' {
 			hi := body[k+2]
 			if hi < c {
-				return 0, perr(off+k+2, ErrSyntax, "range %c-%c is reversed", c, hi)
+				return 0, perr(off+k+2, ErrSyntax, "range "+string(rune(c))+"-"+string(rune(hi))+" is reversed")
 			}
 			for x := int(c); x <= int(hi); x++ {
 				if sym, ok := symOf(byte(x)); ok {
 					s |= 1 << sym
 				} else if !lenient && (x < '0' || x > '9') {
-					return 0, perr(off+k+2, ErrSyntax, "range %c-%c must be digits", c, hi)
+					return 0, perr(off+k+2, ErrSyntax, "range "+string(rune(c))+"-"+string(rune(hi))+" must be digits")
 				}
 			}
 			k += 2
@@ -207,7 +207,7 @@ func parseSet(body string, off int, lenient bool) (symSet, *patError) {
 			if lenient {
 				continue
 			}
-			return 0, perr(off+k+2, ErrSyntax, "%q is not a key", c)
+			return 0, perr(off+k+2, ErrSyntax, strconv.QuoteRune(rune(c))+" is not a key")
 		}
 		s |= 1 << sym
 	}
@@ -253,7 +253,7 @@ func parseAsterisk(p string) ([]elem, *patError) {
 			out = append(out, elem{set: digitSyms &^ 3})
 		case c == '.' || c == '!':
 			if i != len(p)-1 {
-				return nil, perr(i+1, ErrSyntax, "%c is only allowed at the end of a pattern", c)
+				return nil, perr(i+1, ErrSyntax, string(rune(c))+" is only allowed at the end of a pattern")
 			}
 			if c == '.' {
 				out = append(out, elem{set: anySyms})
@@ -302,7 +302,7 @@ func parseExchange(p string) ([]elem, *patError) {
 		case c == '*':
 			return nil, perr(i+1, ErrSyntax, "* is only valid as the whole mask (any number)")
 		default:
-			return nil, perr(i+1, ErrSyntax, "%q is not a number-mask character (digits and x)", c)
+			return nil, perr(i+1, ErrSyntax, strconv.QuoteRune(rune(c))+" is not a number-mask character (digits and x)")
 		}
 	}
 	return out, nil

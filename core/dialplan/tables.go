@@ -1,10 +1,7 @@
 package dialplan
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
 	"time"
 )
@@ -94,6 +91,9 @@ const (
 	RegexTimeout = 50 * time.Millisecond
 )
 
+// digitsRange is "1..300", for messages.
+var digitsRange = strconv.Itoa(MinDigitsLimit) + ".." + strconv.Itoa(MaxDigitsLimit)
+
 // Set is a compiled tables document: tables ready to match, and classes of
 // service. A Set is immutable and safe for concurrent use.
 type Set struct {
@@ -128,14 +128,14 @@ func (s *Set) DefaultTable() *Table {
 func (s *Set) ForFeature(cos, feature string) (*Table, error) {
 	c, ok := s.cos[cos]
 	if !ok {
-		return nil, fmt.Errorf("dialplan: no class of service %q", cos)
+		return nil, errors.New("dialplan: no class of service " + strconv.Quote(cos))
 	}
 	name, ok := c.Table(feature)
 	if !ok {
-		return nil, fmt.Errorf("dialplan: unknown feature %q (transfer, outdial, fax, system_transfer)", feature)
+		return nil, errors.New("dialplan: unknown feature " + strconv.Quote(feature) + " (transfer, outdial, fax, system_transfer)")
 	}
 	if name == "" {
-		return nil, fmt.Errorf("dialplan: class of service %q links no table to %s", cos, feature)
+		return nil, errors.New("dialplan: class of service " + strconv.Quote(cos) + " links no table to " + feature)
 	}
 	return s.byName[name], nil
 }
@@ -152,31 +152,11 @@ func (s *Set) OutsideLineCodes() []string { return s.outside }
 // Parse decodes and compiles a JSON tables document. path, when not empty,
 // is put in errors.
 func Parse(path string, data []byte) (*Set, error) {
-	var d Document
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&d); err != nil {
-		return nil, decodeError(path, data, err)
+	d, err := decodeDocument(path, data)
+	if err != nil {
+		return nil, err
 	}
-	if dec.More() {
-		return nil, &ParseError{Path: path, Row: -1, Err: ErrDecode, Msg: "trailing data after the document"}
-	}
-	return Compile(path, &d)
-}
-
-func decodeError(path string, data []byte, err error) error {
-	pe := &ParseError{Path: path, Row: -1, Err: ErrDecode, Msg: err.Error()}
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		pe.Line = 1 + bytes.Count(data[:min(int(se.Offset), len(data))], []byte{'\n'})
-	case errors.As(err, &te):
-		pe.Line = 1 + bytes.Count(data[:min(int(te.Offset), len(data))], []byte{'\n'})
-		pe.Field = te.Field
-		pe.Msg = "want " + te.Type.String() + ", got " + te.Value
-	}
-	return pe
+	return Compile(path, d)
 }
 
 // Compile validates d and compiles every table. d is copied; defaults are
@@ -184,8 +164,8 @@ func decodeError(path string, data []byte, err error) error {
 func Compile(path string, d *Document) (*Set, error) {
 	s := &Set{Doc: *d, byName: map[string]*Table{}, cos: map[string]*ClassOfService{}, path: path}
 	s.Doc.Tables = append([]TableDoc(nil), d.Tables...)
-	fail := func(table string, row int, field string, err error, format string, args ...any) error {
-		return &ParseError{Path: path, Table: table, Row: row, Field: field, Err: err, Msg: fmt.Sprintf(format, args...)}
+	fail := func(table string, row int, field string, err error, msg string) error {
+		return &ParseError{Path: path, Table: table, Row: row, Field: field, Err: err, Msg: msg}
 	}
 	codeOK := func(c string) bool {
 		if c == "" || len(c) > 16 {
@@ -200,7 +180,7 @@ func Compile(path string, d *Document) (*Set, error) {
 	}
 	for i, c := range d.TrunkAccessCodes {
 		if !codeOK(c) {
-			return nil, fail("", -1, "trunk_access_codes["+strconv.Itoa(i)+"]", ErrSyntax, "%q: a trunk access code is 1 to 16 keys (digits * # +)", c)
+			return nil, fail("", -1, "trunk_access_codes["+strconv.Itoa(i)+"]", ErrSyntax, strconv.Quote(c)+": a trunk access code is 1 to 16 keys (digits * # +)")
 		}
 	}
 	s.trunk = d.TrunkAccessCodes
@@ -210,7 +190,7 @@ func Compile(path string, d *Document) (*Set, error) {
 	}
 	for i, c := range s.outside {
 		if !codeOK(c) {
-			return nil, fail("", -1, "outside_line_codes["+strconv.Itoa(i)+"]", ErrSyntax, "%q: an outside-line code is 1 to 16 keys", c)
+			return nil, fail("", -1, "outside_line_codes["+strconv.Itoa(i)+"]", ErrSyntax, strconv.Quote(c)+": an outside-line code is 1 to 16 keys")
 		}
 	}
 	if len(d.Tables) == 0 {
@@ -222,7 +202,7 @@ func Compile(path string, d *Document) (*Set, error) {
 			return nil, fail("", -1, "tables["+strconv.Itoa(i)+"].name", ErrMissing, "every table needs a name")
 		}
 		if _, dup := s.byName[td.Name]; dup {
-			return nil, fail(td.Name, -1, "name", ErrDuplicate, "two tables are named %q", td.Name)
+			return nil, fail(td.Name, -1, "name", ErrDuplicate, "two tables are named "+strconv.Quote(td.Name))
 		}
 		t, err := compileTable(path, td, s.trunk)
 		if err != nil {
@@ -243,7 +223,7 @@ func Compile(path string, d *Document) (*Set, error) {
 			return nil, fail("", -1, field+".name", ErrMissing, "every class of service needs a name")
 		}
 		if _, dup := s.cos[c.Name]; dup {
-			return nil, fail("", -1, field+".name", ErrDuplicate, "two classes of service are named %q", c.Name)
+			return nil, fail("", -1, field+".name", ErrDuplicate, "two classes of service are named "+strconv.Quote(c.Name))
 		}
 		for _, f := range Features {
 			name, _ := c.Table(f)
@@ -251,7 +231,7 @@ func Compile(path string, d *Document) (*Set, error) {
 				continue
 			}
 			if _, ok := s.byName[name]; !ok {
-				return nil, fail("", -1, field+"."+f, ErrUnknownTable, "class of service %q links %s to %q, which is not a table here", c.Name, f, name)
+				return nil, fail("", -1, field+"."+f, ErrUnknownTable, "class of service "+strconv.Quote(c.Name)+" links "+f+" to "+strconv.Quote(name)+", which is not a table here")
 			}
 		}
 		s.cos[c.Name] = c
@@ -302,8 +282,8 @@ type segment struct {
 }
 
 func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
-	fail := func(row, col int, field string, err error, format string, args ...any) error {
-		return &ParseError{Path: path, Table: td.Name, Row: row, Column: col, Field: field, Err: err, Msg: fmt.Sprintf(format, args...)}
+	fail := func(row, col int, field string, err error, msg string) error {
+		return &ParseError{Path: path, Table: td.Name, Row: row, Column: col, Field: field, Err: err, Msg: msg}
 	}
 	if td.Dialect == "" {
 		td.Dialect = DialectCUC
@@ -313,7 +293,7 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 		known = known || d == td.Dialect
 	}
 	if !known {
-		return nil, fail(-1, 0, "dialect", ErrDialect, "%q (want one of cuc, cucm, asterisk, exchange, regex)", td.Dialect)
+		return nil, fail(-1, 0, "dialect", ErrDialect, strconv.Quote(td.Dialect)+" (want one of cuc, cucm, asterisk, exchange, regex)")
 	}
 	if td.MinDigits == 0 {
 		td.MinDigits = 1
@@ -322,13 +302,13 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 		td.MaxDigits = 40
 	}
 	if td.MinDigits < MinDigitsLimit || td.MinDigits > MaxDigitsLimit {
-		return nil, fail(-1, 0, "min_digits", ErrRange, "%d is outside %d..%d", td.MinDigits, MinDigitsLimit, MaxDigitsLimit)
+		return nil, fail(-1, 0, "min_digits", ErrRange, strconv.Itoa(td.MinDigits)+" is outside "+digitsRange)
 	}
 	if td.MaxDigits < MinDigitsLimit || td.MaxDigits > MaxDigitsLimit {
-		return nil, fail(-1, 0, "max_digits", ErrRange, "%d is outside %d..%d", td.MaxDigits, MinDigitsLimit, MaxDigitsLimit)
+		return nil, fail(-1, 0, "max_digits", ErrRange, strconv.Itoa(td.MaxDigits)+" is outside "+digitsRange)
 	}
 	if td.MinDigits > td.MaxDigits {
-		return nil, fail(-1, 0, "min_digits", ErrRange, "min_digits %d is above max_digits %d", td.MinDigits, td.MaxDigits)
+		return nil, fail(-1, 0, "min_digits", ErrRange, "min_digits "+strconv.Itoa(td.MinDigits)+" is above max_digits "+strconv.Itoa(td.MaxDigits))
 	}
 	switch td.Order {
 	case "":
@@ -342,7 +322,7 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 			return nil, fail(-1, 0, "order", ErrUnsupported, "closest match is Unified CM's rule; only cucm tables may use it")
 		}
 	default:
-		return nil, fail(-1, 0, "order", ErrSyntax, "%q (want first or closest)", td.Order)
+		return nil, fail(-1, 0, "order", ErrSyntax, strconv.Quote(td.Order)+" (want first or closest)")
 	}
 	switch td.NoMatch {
 	case "", "blocked":
@@ -352,7 +332,7 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 			return nil, fail(-1, 0, "no_match", ErrUnsupported, "an exchange table is an allow-list: what no rule allows is blocked")
 		}
 	default:
-		return nil, fail(-1, 0, "no_match", ErrSyntax, "%q (want blocked or allowed)", td.NoMatch)
+		return nil, fail(-1, 0, "no_match", ErrSyntax, strconv.Quote(td.NoMatch)+" (want blocked or allowed)")
 	}
 	if len(td.Rows) == 0 {
 		return nil, fail(-1, 0, "rows", ErrMissing, "a table needs at least one row")
@@ -368,7 +348,7 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 		}
 		d, err := buildDFA(t.units[run:end], t.Closest, maxStates)
 		if err != nil {
-			return fail(-1, 0, "rows", ErrTooComplex, "%v", err)
+			return fail(-1, 0, "rows", ErrTooComplex, err.Error())
 		}
 		d.unitBase = int32(run)
 		t.segs = append(t.segs, segment{dfa: d, row: -1})
@@ -391,7 +371,7 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 		case DialectRegex:
 			row.Regex = true
 		default:
-			return nil, fail(i, 0, field+".dialect", ErrUnsupported, "a row may only switch to regex, not %q", rd.Dialect)
+			return nil, fail(i, 0, field+".dialect", ErrUnsupported, "a row may only switch to regex, not "+strconv.Quote(rd.Dialect))
 		}
 		if td.Dialect == DialectRegex {
 			row.Regex = true
@@ -405,10 +385,10 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 			}
 			re, err := compileRegex(rd.Pattern)
 			if err == errNoRegexEngine {
-				return nil, fail(i, 0, field+".dialect", ErrUnsupported, "%v", err)
+				return nil, fail(i, 0, field+".dialect", ErrUnsupported, err.Error())
 			}
 			if err != nil {
-				return nil, fail(i, 0, field+".pattern", ErrSyntax, "%v", err)
+				return nil, fail(i, 0, field+".pattern", ErrSyntax, err.Error())
 			}
 			t.segs = append(t.segs, segment{re: re, row: int32(i)})
 			t.Rows = append(t.Rows, row)
@@ -416,7 +396,7 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 		}
 		es, pe := parsePattern(td.Dialect, rd.Pattern)
 		if pe != nil {
-			return nil, fail(i, pe.col, field+".pattern", pe.err, "%s", pe.msg)
+			return nil, fail(i, pe.col, field+".pattern", pe.err, pe.msg)
 		}
 		if run < 0 {
 			run = len(t.units)
