@@ -61,7 +61,12 @@ const (
 	// Returns an id >= 0 that regex_match takes, or, for a pattern that does
 	// not compile, -(n+1) where n is the length of the error message the
 	// host wrote at err_ptr (at most err_cap bytes; the host truncates).
-	// Ids are per module instance and live as long as the instance.
+	// Ids are per module instance and live as long as the instance; the
+	// same pattern compiled twice may get the same id. A host may refuse
+	// patterns beyond a per-instance limit, as a compile error (the Go host
+	// allows host.MaxRegexPerInstance distinct patterns). The guest makes
+	// err_cap at least len(pattern)+256, room for regexp2's messages, which
+	// quote the pattern, so that they equal the native core's.
 	ImportRegexCompile = "regex_compile"
 	// ImportRegexMatch: regex_match(id, in_ptr, in_len i32) -> i32, one of
 	// RegexNoMatch, RegexMatch, RegexTimeout, RegexNoID.
@@ -218,7 +223,10 @@ func UnpackDial(r uint32) (allowed bool, reason uint32, normalized bool, row, al
 // BuildArgs are the go build arguments that make wasm/tollgate.wasm; with
 // GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 and the toolchain BuildGo they
 // reproduce the committed artifact byte for byte. mk/wasm.mk uses the same.
-var BuildArgs = []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o"}
+//
+// The tag tollgate_hostregex leaves regexp2 out of the module: regular
+// expressions run in the host through the ImportModule imports.
+var BuildArgs = []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-tags=tollgate_hostregex", "-ldflags=-s -w -buildid=", "-o"}
 
 // BuildGo is the toolchain the committed artifact is built with; another
 // toolchain produces different (equally valid) bytes.

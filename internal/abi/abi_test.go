@@ -21,9 +21,18 @@ func golden() ([]byte, error) {
 		Since   int      `json:"since"`
 		Summary string   `json:"summary"`
 	}
+	type imp struct {
+		Module  string   `json:"module"`
+		Params  []string `json:"params"`
+		Result  string   `json:"result"`
+		Since   int      `json:"since"`
+		Summary string   `json:"summary"`
+	}
 	g := struct {
 		Version int               `json:"version"`
 		Exports map[string]export `json:"exports"`
+		Imports map[string]imp    `json:"imports"`
+		Regex   map[string]int    `json:"regex"`
 		Status  map[string]int    `json:"status"`
 		Faults  map[string]int    `json:"faults"`
 		Limits  map[string]int    `json:"limits"`
@@ -44,6 +53,14 @@ func golden() ([]byte, error) {
 			ExportTableIndex: {[]string{"tables", "name_len"}, "i32", 1, "index of a table by name: index or -status"},
 			ExportFault:      {[]string{"kind"}, "i32", 1, "fault injection for host tests"},
 		},
+		Imports: map[string]imp{
+			ImportRegexCompile: {ImportModule, []string{"pat_ptr", "pat_len", "err_ptr", "err_cap"}, "i32", 2,
+				"compile a pattern: id >= 0, or -(n+1) with an n-byte error message at err_ptr"},
+			ImportRegexMatch: {ImportModule, []string{"id", "in_ptr", "in_len"}, "i32", 2,
+				"match an input: no_match, match, timeout or no_id"},
+		},
+		Regex: map[string]int{"no_match": RegexNoMatch, "match": RegexMatch, "timeout": RegexTimeout,
+			"no_id": RegexNoID, "timeout_ms": RegexTimeoutMS},
 		Status: map[string]int{},
 		Faults: map[string]int{"panic": FaultPanic, "memory": FaultMemory},
 		Limits: map[string]int{"initial_buf": InitialBuf, "max_buf": MaxBuf, "len_bits": LenBits},
