@@ -273,3 +273,18 @@ func FuzzParsePolicyVsRef(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkParsePolicyEncodingJSON is BenchmarkParsePolicy with the old
+// loader, for the ratio in one run.
+func BenchmarkParsePolicyEncodingJSON(b *testing.B) {
+	doc := []byte(`{"extends": "cuc", "name": "acme", "pin": {"min_length": 8, "dates": true, "blocklist": true},
+		"password": {"min_length": 12, "blocklist": true}, "account": {"inactivity_days": 90}}`)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		p, err := refParsePolicy(doc)
+		if err != nil || p.PIN.MinLength != 8 {
+			b.Fatal(p, err)
+		}
+	}
+}
