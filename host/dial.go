@@ -79,27 +79,12 @@ func isFault(err error) bool {
 	return errors.As(err, &f)
 }
 
-// dialPool is the pool (and context) for a scalar call on tables: the
-// guarded one when they hold regular-expression rows.
-func (e *engine) dialPool(ctx context.Context, tables int) (*pool, context.Context, context.CancelFunc, error) {
-	if e.guardTables != nil && e.guardTables(tables) {
-		return e.guardPool(ctx)
-	}
-	return e.main, ctx, nil, nil
-}
-
 // with runs f on a pooled worker that has caught up with the load log.
 func (e *engine) with(ctx context.Context, tables int, f func(ctx context.Context, w worker) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p, ctx, cancel, err := e.dialPool(ctx, tables)
-	if err != nil {
-		return err
-	}
-	if cancel != nil {
-		defer cancel()
-	}
+	p := e.main
 	w, err := p.get(ctx)
 	if err != nil {
 		return err
@@ -133,14 +118,6 @@ func (e *engine) Dial(ctx context.Context, tables, table int, number []byte) (r 
 		return r, err
 	}
 	p := e.main
-	if e.guardTables != nil && e.guardTables(tables) {
-		gp, gctx, cancel, err := e.guardPool(ctx)
-		if err != nil {
-			return r, err
-		}
-		defer cancel()
-		p, ctx = gp, gctx
-	}
 	w, err := p.get(ctx)
 	if err != nil {
 		return r, err

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/tollgate/tollgate/api"
 )
@@ -98,12 +97,10 @@ type Options struct {
 	// 0 means DefaultMemoryLimitPages.
 	MemoryLimitPages uint32
 	// CloseOnContextDone lets a context deadline interrupt any running
-	// call, at a large cost per call (docs/host.md). Without it, only calls
-	// that may run a regular expression go to a second, guarded pool.
+	// call, at a large cost per call (docs/host.md). No call needs it:
+	// every export's work is bounded by its input, and regular expressions
+	// run in the host under regexp2's match timeout.
 	CloseOnContextDone bool
-	// GuardTimeout bounds a call that may run a regular expression when
-	// its context has no deadline; 0 means DefaultGuardTimeout.
-	GuardTimeout time.Duration
 	// Interpreter runs the module in wazero's interpreter instead of
 	// compiling it: no compile time, much slower calls.
 	Interpreter bool
@@ -146,23 +143,12 @@ type loadEntry struct {
 	req, resp []byte
 }
 
-// engine is what both engines share: the pool and the load log. The wasm
-// engine adds a second, guarded pool for calls that may run a regular
-// expression (see Wasm).
+// engine is what both engines share: the pool and the load log.
 type engine struct {
 	name   string
 	main   *pool
 	closed atomic.Bool
 	done   chan struct{} // closed by Close
-
-	// The wasm engine's guard (nil in the native engine): needsGuard and
-	// guardTables tell whether a call may run a regular expression, and
-	// guardPool returns the pool and the bounded context to run it with.
-	needsGuard  func(op string, req []byte) bool
-	guardTables func(tables int) bool
-	guardPool   func(ctx context.Context) (*pool, context.Context, context.CancelFunc, error)
-	// loaded, when set, is told of every successful load.
-	loaded func(op string, req, resp []byte)
 
 	logMu  sync.Mutex
 	log    []loadEntry
@@ -274,7 +260,14 @@ func (p *pool) signal() {
 	}
 }
 
+// spender is a worker that can wear out (a wasm instance at
+// MaxRegexPerInstance): put discards it like a broken one.
+type spender interface{ spent() bool }
+
 func (p *pool) put(w worker, broken bool) {
+	if s, ok := w.(spender); ok && s.spent() {
+		broken = true
+	}
 	if broken || p.e.closed.Load() {
 		w.close()
 		p.dropped.Add(1)
@@ -339,14 +332,6 @@ func (e *engine) Do(ctx context.Context, op string, req []byte) ([]byte, error) 
 		return nil, err
 	}
 	p := e.main
-	if e.needsGuard != nil && e.needsGuard(op, req) {
-		gp, gctx, cancel, err := e.guardPool(ctx)
-		if err != nil {
-			return nil, err
-		}
-		defer cancel()
-		p, ctx = gp, gctx
-	}
 	w, err := p.get(ctx)
 	if err != nil {
 		return nil, err
@@ -377,9 +362,6 @@ func (e *engine) run(ctx context.Context, w worker, op string, req []byte) (resp
 		e.log = append(e.log, loadEntry{op: op, req: append([]byte(nil), req...), resp: append([]byte(nil), resp...)})
 		e.logLen.Store(int64(len(e.log)))
 		*w.replayed()++
-		if e.loaded != nil {
-			e.loaded(op, req, resp)
-		}
 	}
 	return resp, opErr, fault
 }

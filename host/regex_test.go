@@ -1,76 +1,211 @@
 package host
 
 import (
+	"bytes"
 	"context"
-	"errors"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tollgate/tollgate/core/dialplan"
+	"github.com/tollgate/tollgate/internal/abi"
 )
 
 // catastrophic is a tables document with a regex row that backtracks
-// exponentially on a run of 1s: natively regexp2's match timeout stops it;
-// in wasm that timeout cannot fire (docs/host.md), so the engine must.
+// exponentially on a run of 1s. regexp2's match timeout stops it on both
+// engines: in the wasm engine the pattern runs in the host.
 const catastrophic = `{"tables":[{"name":"r","dialect":"regex","max_digits":60,"rows":[{"pattern":"^(1+)+2$","blocked":true},{"pattern":".*","blocked":false}]}]}`
 
-func TestRegexGuard(t *testing.T) {
+// within fails the test instead of hanging when f does not return: a
+// liveness check, not a speed assertion (the timeout is 50 ms; the bound is
+// minutes away from it).
+func within(t *testing.T, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("%s did not return: the regex timeout did not fire", what)
+	}
+}
+
+func TestRegexTimeout(t *testing.T) {
 	ctx := context.Background()
-	w := newTestWasm(t, Options{Instances: 1, GuardTimeout: 300 * time.Millisecond})
 	num := strings.Repeat("1", 40)
+	w := newTestWasm(t, Options{Instances: 1})
+	n := NewNative(Options{Instances: 1})
+	for _, e := range []Engine{w, n} {
+		t.Run(e.Name(), func(t *testing.T) {
+			// Inline through Do: the timeout verdict, byte for byte the
+			// native session's.
+			req := []byte(`{"tables":` + catastrophic + `,"table":"r","number":"` + num + `"}`)
+			var resp []byte
+			var err error
+			within(t, "Do", func() { resp, err = e.Do(ctx, "dial", req) })
+			if err != nil || !bytes.Contains(resp, []byte(`"reason":"timeout"`)) {
+				t.Fatalf("catastrophic regex through Do = %s, %v; want the timeout reason", resp, err)
+			}
+			want, _ := NewNative(Options{}).Do(ctx, "dial", req)
+			if !bytes.Equal(resp, want) {
+				t.Fatalf("Do = %s\nnative %s", resp, want)
+			}
 
-	// Inline document through Do.
-	start := time.Now()
-	resp, err := w.Do(ctx, "dial", []byte(`{"tables":`+catastrophic+`,"table":"r","number":"`+num+`"}`))
-	var f *Fault
-	if !errors.As(err, &f) || f.Status != "deadline" || !errors.Is(err, context.DeadlineExceeded) || resp != nil {
-		t.Fatalf("catastrophic regex through Do = %s, %v; want a deadline Fault", resp, err)
-	}
-	if d := time.Since(start); d > 10*time.Second {
-		t.Fatalf("the guard took %v", d)
-	}
+			// Loaded, then by handle: the scalar path.
+			h, err := e.LoadTables(ctx, []byte(catastrophic))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var r DialResult
+			within(t, "Dial", func() { r, err = e.Dial(ctx, h, 0, []byte(num)) })
+			if err != nil || r.Reason != dialplan.ReasonTimeout || r.Allowed || r.Row != 0 {
+				t.Fatalf("catastrophic regex through Dial = %+v, %v; want blocked, timeout at row 0", r, err)
+			}
 
-	// Loaded once, then by handle: JSON and the scalar path.
-	h, err := w.LoadTables(ctx, []byte(catastrophic))
+			// The instance stays usable: a harmless number on the same
+			// table, then another operation, on the one pooled instance.
+			if r, err = e.Dial(ctx, h, 0, []byte("13")); err != nil || !r.Allowed || r.Row != 1 {
+				t.Fatalf("Dial(13) after the timeout = %+v, %v; want allowed by row 1", r, err)
+			}
+			if _, err := e.Do(ctx, "pin", []byte(`{"pin":"135792"}`)); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	if s := w.Stats(); s.Discarded != 0 || s.Created != 1 {
+		t.Errorf("wasm stats %+v: a regex timeout must not cost the instance", s)
+	}
+}
+
+// TestRegexCompileError: a pattern regexp2 refuses gives the same error
+// object as native, with regexp2's message in full.
+func TestRegexCompileError(t *testing.T) {
+	ctx := context.Background()
+	w := newTestWasm(t, Options{Instances: 1})
+	long := strings.Repeat("(1", 200) // unbalanced, and a message longer than 256 bytes
+	for _, pat := range []string{`(12`, `[9-1]`, long} {
+		req := []byte(`{"tables":[{"name":"r","dialect":"regex","rows":[{"pattern":"` + pat + `","blocked":true},{"pattern":".*"}]}]}`)
+		got, gerr := w.Do(ctx, "tables.load", req)
+		want, werr := NewNative(Options{}).Do(ctx, "tables.load", req)
+		if gerr == nil || werr == nil || !bytes.Equal(got, want) {
+			t.Errorf("pattern %.20q: wasm %s (%v)\nnative %s (%v)", pat, got, gerr, want, werr)
+		}
+	}
+}
+
+// TestRegexRegistry: ids are per instance, the same text reuses its id,
+// and an instance's patterns are forgotten when it is closed.
+func TestRegexRegistry(t *testing.T) {
+	ctx := context.Background()
+	w := newTestWasm(t, Options{Instances: 1})
+	before := regexes.len()
+	wk, err := w.c.instantiate(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !w.regexTables(h) {
-		t.Fatalf("handle %d not marked as holding a regex", h)
+	if regexes.len() != before+1 {
+		t.Fatalf("registry holds %d instances, want %d", regexes.len(), before+1)
 	}
-	if _, err := w.Do(ctx, "dial", []byte(`{"tables":`+strconv.Itoa(h)+`,"table":"r","number":"`+num+`"}`)); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("catastrophic regex by handle = %v, want a deadline", err)
+	doc := []byte(`{"tables":[{"name":"r","dialect":"regex","rows":[{"pattern":"^9","blocked":true},{"pattern":"^9"},{"pattern":".*"}]}]}`)
+	for range 3 { // inline, compiled and cached; then by text again
+		if _, opErr, fault := wk.do(ctx, "lint", append([]byte(`{"tables":`), append(doc, '}')...)); opErr != nil || fault != nil {
+			t.Fatal(opErr, fault)
+		}
 	}
-	if _, err := w.Dial(ctx, h, 0, []byte(num)); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("catastrophic regex through Dial = %v, want a deadline", err)
+	if got := len(wk.rs.res); got != 2 {
+		t.Errorf("instance holds %d compiled patterns, want 2 (^9 and .*)", got)
 	}
-	// A caller's own, shorter deadline wins.
-	short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
-	defer cancel()
-	if _, err := w.Dial(short, h, 0, []byte(num)); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("Dial under a 50 ms deadline = %v", err)
+	wk.close()
+	if regexes.len() != before {
+		t.Errorf("closing the instance left its patterns in the registry")
 	}
+}
 
-	// A harmless number on the same regex table answers as native does.
-	n := NewNative(Options{})
-	nh, _ := n.LoadTables(ctx, []byte(catastrophic))
-	got, err := w.Dial(ctx, h, 0, []byte("12"))
-	want, _ := n.Dial(ctx, nh, 0, []byte("12"))
-	if err != nil || got != want {
-		t.Fatalf("Dial(12) on the regex table: wasm %+v %v, native %+v", got, err, want)
+// TestRegexLimit: past MaxRegexPerInstance distinct patterns a load fails
+// with a message naming the limit, and the instance is replaced so the
+// next call works.
+func TestRegexLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles MaxRegexPerInstance patterns")
 	}
+	ctx := context.Background()
+	w := newTestWasm(t, Options{Instances: 1})
+	var b strings.Builder
+	b.WriteString(`{"tables":[{"name":"r","dialect":"regex","max_digits":20,"rows":[`)
+	for i := range MaxRegexPerInstance + 1 {
+		b.WriteString(`{"pattern":"^` + strconv.Itoa(i) + `$","blocked":true},`)
+	}
+	b.WriteString(`{"pattern":".*"}]}]}`)
+	_, err := w.Do(ctx, "tables.load", []byte(b.String()))
+	if err == nil || !strings.Contains(err.Error(), strconv.Itoa(MaxRegexPerInstance)+" distinct regular expressions") {
+		t.Fatalf("loading %d patterns = %v; want the limit named", MaxRegexPerInstance+1, err)
+	}
+	if s := w.Stats(); s.Discarded != 1 {
+		t.Fatalf("stats %+v: the instance at the limit should be discarded", s)
+	}
+	if _, err := w.Do(ctx, "tables.load", []byte(catastrophic)); err != nil {
+		t.Fatalf("a load after the limit: %v", err)
+	}
+}
 
-	// Calls without regexes stay on the main pool and keep working.
-	if _, err := w.Do(ctx, "pin", []byte(`{"pin":"135792"}`)); err != nil {
-		t.Fatal(err)
+// sliceMem is a guest memory of a fixed size, for calling the imports
+// directly.
+type sliceMem []byte
+
+func (m sliceMem) Read(off, n uint32) ([]byte, bool) {
+	if uint64(off)+uint64(n) > uint64(len(m)) {
+		return nil, false
 	}
-	if w.needsGuard("dial", []byte(`{"tables":"recommended","number":"1"}`)) || w.needsGuard("pin", []byte(`{"pin":"regex"}`)) {
-		t.Error("a call without a regular expression was routed to the guarded pool")
+	return m[off : off+n], true
+}
+
+func (m sliceMem) Write(off uint32, b []byte) bool {
+	if uint64(off)+uint64(len(b)) > uint64(len(m)) {
+		return false
 	}
-	if !w.needsGuard("dial", []byte(`{"tables": `+strconv.Itoa(h)+`, "number":"1"}`)) || !w.needsGuard("lint", []byte(`{"tables":{"t\u0061bles":[]}}`)) {
-		t.Error("a call that may run a regular expression was not guarded")
-	}
-	if s := w.Stats(); s.Discarded != 0 {
-		t.Errorf("main pool stats %+v: the regex calls should not have touched it", s)
-	}
+	copy(m[off:], b)
+	return true
+}
+
+// FuzzRegexImports calls regex_compile and regex_match with arbitrary
+// pointers, lengths, ids and bytes against a small memory. The host must
+// never panic, answers stay in their ranges, and an error message never
+// lands outside [err_ptr, err_ptr+err_cap).
+func FuzzRegexImports(f *testing.F) {
+	f.Add([]byte("^9011\x0090111"), uint32(0), uint32(5), uint32(64), uint32(32), int32(0), uint32(6), uint32(5))
+	f.Add([]byte("(12"), uint32(0), uint32(3), uint32(8), uint32(4), int32(0), uint32(0), uint32(0))
+	f.Add([]byte("x"), uint32(0xfffffff0), uint32(0x20), uint32(0xffffffff), uint32(0xffffffff), int32(-1), uint32(0xffffffff), uint32(1))
+	f.Fuzz(func(t *testing.T, data []byte, patPtr, patLen, errPtr, errCap uint32, id int32, inPtr, inLen uint32) {
+		key := new(int) // a fresh instance
+		defer regexes.drop(key)
+		mem := make(sliceMem, 128)
+		copy(mem, data)
+		snapshot := append(sliceMem(nil), mem...)
+		r := regexCompile(key, mem, patPtr, patLen, errPtr, errCap)
+		if r < 0 {
+			n := uint32(-(r + 1))
+			if n > errCap {
+				t.Fatalf("message of %d bytes for err_cap %d", n, errCap)
+			}
+			for i := range mem {
+				inside := uint64(i) >= uint64(errPtr) && uint64(i) < uint64(errPtr)+uint64(n)
+				if !inside && mem[i] != snapshot[i] {
+					t.Fatalf("byte %d written outside the error buffer [%d, +%d)", i, errPtr, n)
+				}
+			}
+		} else if r != 0 {
+			t.Fatalf("first id of a fresh instance = %d, want 0", r)
+		}
+		for _, x := range []int32{id, r} {
+			m := regexMatch(key, mem, x, inPtr, inLen)
+			known := r == 0 && x == 0 // the only id this instance has
+			if known && (m < abi.RegexNoMatch || m > abi.RegexTimeout) || !known && m != abi.RegexNoID {
+				t.Fatalf("regex_match(id %d) = %d after regex_compile gave %d", x, m, r)
+			}
+		}
+		if m := regexMatch(new(int), mem, 0, 0, 0); m != abi.RegexNoID {
+			t.Fatalf("regex_match from an unknown instance = %d, want no_id", m)
+		}
+	})
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -14,8 +13,6 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
-	"sync/atomic"
-	"time"
 
 	"github.com/tetratelabs/wazero"
 	wapi "github.com/tetratelabs/wazero/api"
@@ -31,16 +28,7 @@ import (
 // wazero, with a pool of instances.
 type Wasm struct {
 	*engine
-	c            *compiled
-	key          compileKey
-	mod          []byte
-	instances    int
-	guardTimeout time.Duration
-
-	guardOnce sync.Once
-	guard     *pool // nil until a call needs it
-	guardErr  error
-	regex     atomic.Pointer[[]bool] // by tables handle: may hold a regex
+	c *compiled
 }
 
 // compiled is a module compiled once for a runtime configuration and shared
@@ -110,17 +98,10 @@ func NewWasm(ctx context.Context, opts Options) (*Wasm, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &Wasm{c: c, key: key, mod: mod, instances: opts.Instances, guardTimeout: opts.GuardTimeout}
-	if w.guardTimeout <= 0 {
-		w.guardTimeout = DefaultGuardTimeout
-	}
+	w := &Wasm{c: c}
 	w.engine = newEngine("wasm", opts.Instances, func(ctx context.Context) (worker, error) {
 		return w.c.instantiate(ctx)
 	})
-	w.engine.needsGuard = w.needsGuard
-	w.engine.guardTables = w.regexTables
-	w.engine.guardPool = w.guardPool
-	w.engine.loaded = w.noteLoad
 	// The first instance is made now so that a bad module fails here.
 	first, err := w.get(ctx)
 	if err != nil {
@@ -142,139 +123,6 @@ func compileShared(ctx context.Context, key compileKey, mod []byte) (*compiled, 
 	// The result is shared and kept: no caller's deadline may cut it short.
 	co.once.Do(func() { co.c, co.err = compile(context.WithoutCancel(ctx), key, mod) })
 	return co.c, co.err
-}
-
-// DefaultGuardTimeout bounds a call that may run a regular expression when
-// the caller's context has no deadline of its own.
-const DefaultGuardTimeout = 2 * time.Second
-
-// Regular expressions (the regex dialect of restriction tables) are the one
-// place where a guest call's time is not bounded by its input: regexp2
-// keeps its match timeout with a clock goroutine, and inside a busy wasm
-// call no other goroutine runs (wasm has one thread and Go does not
-// preempt it), so the timeout never fires and a catastrophic pattern would
-// hold an instance forever. Calls that may run one therefore go to a second
-// pool compiled with WithCloseOnContextDone, under a deadline; everything
-// else stays on the unguarded pool, where that option would cost 3-6x.
-//
-// A call may run a regular expression when it is a dial, lint or
-// tables.load whose request mentions "regex" (or holds a \u escape that
-// could spell it), or refers to a tables handle whose document did; built-in
-// sets have none.
-
-// mayHoldRegex reports whether a request or tables document may contain a
-// regex row.
-func mayHoldRegex(b []byte) bool {
-	return bytes.Contains(b, []byte("regex")) || bytes.Contains(b, []byte(`\u`))
-}
-
-func (w *Wasm) needsGuard(op string, req []byte) bool {
-	switch op {
-	case "dial", "lint", "tables.load":
-	default:
-		return false
-	}
-	if mayHoldRegex(req) {
-		return true
-	}
-	rt := w.regex.Load()
-	if op == "tables.load" || rt == nil {
-		return false
-	}
-	// A request naming tables by handle: {"tables": N, ...}.
-	key := []byte(`"tables"`)
-	switch bytes.Count(req, key) {
-	case 0:
-		return false // the default built-in set
-	case 1:
-	default:
-		return true // ambiguous: be safe
-	}
-	rest := req[bytes.Index(req, key)+len(key):]
-	rest = bytes.TrimLeft(rest, " \t\r\n:")
-	h, n := 0, 0
-	for n < len(rest) && rest[n] >= '0' && rest[n] <= '9' && n < 9 {
-		h = h*10 + int(rest[n]-'0')
-		n++
-	}
-	if n == 0 {
-		return false // a built-in set's name; an inline document matched above
-	}
-	return h < len(*rt) && (*rt)[h]
-}
-
-// regexTables reports whether tables handle h's document may hold a regex.
-func (w *Wasm) regexTables(h int) bool {
-	rt := w.regex.Load()
-	return rt != nil && h >= 0 && h < len(*rt) && (*rt)[h]
-}
-
-// noteLoad records which tables handles may hold regular expressions. It
-// runs under the engine's load lock.
-func (w *Wasm) noteLoad(op string, req, resp []byte) {
-	if op != "tables.load" || !mayHoldRegex(req) {
-		return
-	}
-	var r struct {
-		Handle int `json:"handle"`
-	}
-	if json.Unmarshal(resp, &r) != nil || r.Handle < 0 {
-		return
-	}
-	var next []bool
-	if old := w.regex.Load(); old != nil {
-		next = append(next, *old...)
-	}
-	for len(next) <= r.Handle {
-		next = append(next, false)
-	}
-	next[r.Handle] = true
-	w.regex.Store(&next)
-}
-
-// guardPool returns the guarded pool, compiling it on first use, and a
-// context bounded by the caller's deadline or DefaultGuardTimeout.
-func (w *Wasm) guardPool(ctx context.Context) (*pool, context.Context, context.CancelFunc, error) {
-	w.guardOnce.Do(func() {
-		if w.key.closeOnDone {
-			w.guard = w.engine.main // already guarded
-			return
-		}
-		key := w.key
-		key.closeOnDone = true
-		c, err := compileShared(ctx, key, w.mod)
-		if err != nil {
-			w.guardErr = err
-			return
-		}
-		w.guard = w.engine.newPool(w.instances, func(ctx context.Context) (worker, error) { return c.instantiate(ctx) })
-	})
-	if w.guardErr != nil {
-		return nil, nil, nil, w.guardErr
-	}
-	var cancel context.CancelFunc
-	if _, ok := ctx.Deadline(); ok {
-		ctx, cancel = context.WithCancel(ctx)
-	} else {
-		ctx, cancel = context.WithTimeout(ctx, w.guardTimeout)
-	}
-	return w.guard, ctx, cancel, nil
-}
-
-// Close closes both pools.
-func (w *Wasm) Close() error {
-	err := w.engine.Close()
-	if g := w.guardOnceDone(); g != nil && g != w.engine.main {
-		g.drain()
-	}
-	return err
-}
-
-func (w *Wasm) guardOnceDone() *pool {
-	var g *pool
-	w.guardOnce.Do(func() {}) // never compiles: only observes
-	g = w.guard
-	return g
 }
 
 func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error) {
@@ -302,6 +150,10 @@ func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error)
 	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
 		rt.Close(ctx)
 		return nil, err
+	}
+	if err := instantiateRegexHost(ctx, rt); err != nil {
+		rt.Close(ctx)
+		return nil, errors.New("tollgate: the regex host module: " + err.Error())
 	}
 	// Compile functions in parallel: a cold compile of this module takes
 	// seconds on one core.
@@ -339,6 +191,7 @@ type wasmWorker struct {
 	stack                             []uint64
 	ptr, cap                          uint32
 	n                                 int
+	rs                                *regexSet // its patterns, in regexes
 }
 
 func (c *compiled) instantiate(ctx context.Context) (*wasmWorker, error) {
@@ -353,22 +206,23 @@ func (c *compiled) instantiate(ctx context.Context) (*wasmWorker, error) {
 		call: mod.ExportedFunction(abi.ExportCall), reserve: mod.ExportedFunction(abi.ExportBufReserve),
 		ptrFn: mod.ExportedFunction(abi.ExportBufPtr), capFn: mod.ExportedFunction(abi.ExportBufCap),
 		dialFn: mod.ExportedFunction(abi.ExportDial), batchFn: mod.ExportedFunction(abi.ExportDialBatch),
-		indexFn: mod.ExportedFunction(abi.ExportTableIndex), faultFn: mod.ExportedFunction(abi.ExportFault)}
+		indexFn: mod.ExportedFunction(abi.ExportTableIndex), faultFn: mod.ExportedFunction(abi.ExportFault),
+		rs: regexes.set(mod)}
 	if w.mem == nil {
-		mod.Close(ctx)
+		closeInstance(ctx, mod)
 		return nil, errors.New("tollgate: the wasm module exports no memory")
 	}
 	if err := w.mod.ExportedFunction(abi.ExportVersion).CallWithStack(ctx, w.stack); err != nil {
-		mod.Close(ctx)
+		closeInstance(ctx, mod)
 		return nil, errors.New("tollgate: reading the module's ABI version: " + err.Error())
 	}
 	if v := uint32(w.stack[0]); v != abi.Version {
-		mod.Close(ctx)
+		closeInstance(ctx, mod)
 		return nil, errors.New("tollgate: the wasm module has ABI version " + strconv.FormatUint(uint64(v), 10) +
 			"; this host supports version " + strconv.Itoa(abi.Version))
 	}
 	if err := w.refresh(ctx); err != nil {
-		mod.Close(ctx)
+		closeInstance(ctx, mod)
 		return nil, err
 	}
 	return w, nil
@@ -412,7 +266,8 @@ func (w *wasmWorker) ensure(ctx context.Context, op string, n uint64) error {
 }
 
 // trap is the Fault for a call the runtime failed: a deadline when the
-// guarded pool's context ended (wazero closed the instance), else a trap.
+// context ended under Options.CloseOnContextDone (wazero closed the
+// instance), else a trap.
 func trap(ctx context.Context, op string, err error) *Fault {
 	if ctx.Err() != nil {
 		return &Fault{Op: op, Status: "deadline", Err: ctx.Err()}
@@ -459,7 +314,18 @@ func (w *wasmWorker) do(ctx context.Context, op string, req []byte) (resp []byte
 	return nil, nil, &Fault{Op: op, Status: abi.StatusName(int32(status))}
 }
 
-func (w *wasmWorker) close()         { w.mod.Close(context.Background()) }
+func (w *wasmWorker) close() { closeInstance(context.Background(), w.mod) }
+
+// closeInstance closes an instance and forgets its regular expressions.
+func closeInstance(ctx context.Context, mod wapi.Module) {
+	mod.Close(ctx)
+	regexes.drop(mod)
+}
+
+// spent reports that the instance reached MaxRegexPerInstance: the pool
+// discards it after its call.
+func (w *wasmWorker) spent() bool { return w.rs.full }
+
 func (w *wasmWorker) replayed() *int { return &w.n }
 
 // Stats reports the pool's counters.

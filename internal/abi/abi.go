@@ -161,8 +161,9 @@ func UnpackCall(r uint32) (status, n uint32) { return r >> LenBits, r & MaxBuf }
 //	bit  4       normalized: separators (space - ( ) .) were dropped
 //	bits 5..11   alt: 0 for the row's own pattern, k for its twin behind
 //	             trunk access code k-1
-//	bits 12..30  row + 1 of the deciding row; 0 when no row decided (a
-//	             length or character refusal, no match, a timeout)
+//	bits 12..30  row + 1 of the deciding row, or of the regex row that
+//	             ran out of time; 0 when no row decided (a length or
+//	             character refusal, no match)
 //
 // A result whose row or alt does not fit is returned as -StatusTooLarge.
 const (
