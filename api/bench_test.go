@@ -1,0 +1,50 @@
+package api_test
+
+import (
+	"testing"
+
+	"github.com/tollgate/tollgate/api"
+)
+
+// These measure one call through Session.Do, as a host makes it: decoding
+// the request, resolving the policy or tables by name (cached after the
+// first call), checking, and writing the response. The requests carry the
+// context fields a portal sends, so decoding is a realistic share.
+
+func benchDo(b *testing.B, op, req string) {
+	s := api.NewSession()
+	r := []byte(req)
+	out, err := s.Do(op, r, nil)
+	if err != nil {
+		b.Fatalf("%s: %v: %s", op, err, out)
+	}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(r)))
+	for b.Loop() {
+		out, _ = s.Do(op, r, out[:0])
+	}
+}
+
+func BenchmarkDoPIN(b *testing.B) {
+	benchDo(b, "pin", `{"policy":"cuc","pin":"802163","context":{"extensions":["36697","2001"],"first_name":"Jane","last_name":"Doe","dob":"1984-03-12","year":2026,"previous":["{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ="]}}`)
+}
+
+func BenchmarkDoPassword(b *testing.B) {
+	benchDo(b, "password", `{"policy":"cuc","password":"Tr1cky-Harbor-94","context":{"alias":"jdoe","extensions":["36697"],"old":"Harbor-93-Tr1cky"}}`)
+}
+
+func BenchmarkDoDial(b *testing.B) {
+	benchDo(b, "dial", `{"tables":"default","number":"9 1 (408) 555-0134"}`)
+}
+
+// BenchmarkDoBadRequest is the error path: an unknown field, answered with
+// an error object.
+func BenchmarkDoBadRequest(b *testing.B) {
+	s := api.NewSession()
+	r := []byte(`{"policy":"cuc","pn":"802163"}`)
+	out, _ := s.Do("pin", r, nil)
+	b.ReportAllocs()
+	for b.Loop() {
+		out, _ = s.Do("pin", r, out[:0])
+	}
+}
