@@ -184,8 +184,8 @@ func BenchmarkDial(b *testing.B) {
 	})
 }
 
-// BenchmarkCloseOnContextDone is what wazero's WithCloseOnContextDone costs
-// per call (the guarded pool that regex calls use), against the main pool.
+// BenchmarkCloseOnContextDone is what wazero's WithCloseOnContextDone
+// (Options.CloseOnContextDone) costs per call, against an engine without it.
 func BenchmarkCloseOnContextDone(b *testing.B) {
 	ctx := context.Background()
 	pin := []byte(`{"policy":"cuc","pin":"135792","context":{"extensions":["36697"],"first_name":"Ann","last_name":"Lee"}}`)
@@ -213,5 +213,36 @@ func BenchmarkCloseOnContextDone(b *testing.B) {
 			}
 		})
 		w.Close()
+	}
+}
+
+// regexTables is a Kamailio-style table: a number that is allowed crosses
+// every regex row into the module's host and back (ABI v2).
+const regexTables = `{"trunk_access_codes":["9"],"tables":[{"name":"k","dialect":"regex","max_digits":20,"rows":[
+{"pattern":"^(00|011)","blocked":true},{"pattern":"^1?900[0-9]{7}$","blocked":true},
+{"pattern":"^1?976","blocked":true},{"pattern":"^[2-9][0-9]{6}$"},{"pattern":"^1?[2-9][0-9]{9}$"},{"pattern":".*","blocked":true}]}]}`
+
+// BenchmarkRegex is a dial on regex rows through the scalar path: natively
+// regexp2 runs in process; in the wasm engine each row is a regex_match
+// import call into the host.
+func BenchmarkRegex(b *testing.B) {
+	ctx := context.Background()
+	for _, e := range benchEngines(b) {
+		h, err := e.LoadTables(ctx, []byte(regexTables))
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range []struct{ name, number string }{{"first-row", "011442079460000"}, {"fifth-row", "14155551234"}} {
+			number := []byte(c.number)
+			if r, err := e.Dial(ctx, h, 0, number); err != nil || r.Row < 0 {
+				b.Fatalf("%s: %+v %v", c.name, r, err)
+			}
+			b.Run(c.name+"/"+e.Name(), func(b *testing.B) {
+				b.ReportAllocs()
+				for b.Loop() {
+					e.Dial(ctx, h, 0, number)
+				}
+			})
+		}
 	}
 }
