@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	wapi "github.com/tetratelabs/wazero/api"
+
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/internal/abi"
 )
@@ -208,4 +210,40 @@ func FuzzRegexImports(f *testing.F) {
 			t.Fatalf("regex_match from an unknown instance = %d, want no_id", m)
 		}
 	})
+}
+
+// TestModuleImports: the embedded module imports exactly the two regex
+// functions from abi.ImportModule, with the signatures docs/abi.md gives,
+// and otherwise only WASI.
+func TestModuleImports(t *testing.T) {
+	w := newTestWasm(t, Options{Instances: 1})
+	want := map[string]int{abi.ImportRegexCompile: 4, abi.ImportRegexMatch: 3}
+	for _, f := range w.c.cm.ImportedFunctions() {
+		mod, name, _ := f.Import()
+		switch mod {
+		case "wasi_snapshot_preview1":
+			continue
+		case abi.ImportModule:
+		default:
+			t.Errorf("the module imports %s.%s", mod, name)
+			continue
+		}
+		n, ok := want[name]
+		if !ok {
+			t.Errorf("the module imports %s.%s, which the ABI does not define", mod, name)
+			continue
+		}
+		delete(want, name)
+		params, results := f.ParamTypes(), f.ResultTypes()
+		ok = len(params) == n && len(results) == 1 && results[0] == wapi.ValueTypeI32
+		for _, p := range params {
+			ok = ok && p == wapi.ValueTypeI32
+		}
+		if !ok {
+			t.Errorf("%s.%s has params %v results %v; want %d i32 params and one i32 result", mod, name, params, results, n)
+		}
+	}
+	for name := range want {
+		t.Errorf("the module does not import %s.%s", abi.ImportModule, name)
+	}
 }
