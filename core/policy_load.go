@@ -1,7 +1,6 @@
 package core
 
 import (
-	"bytes"
 	"errors"
 	"strconv"
 	"strings"
@@ -117,11 +116,11 @@ func ParsePolicy(data []byte) (*Policy, error) {
 		var err error
 		switch s.key {
 		case "pin":
-			err = decodePolicySection(s.raw, s.key, &p.PIN, pinFields)
+			err = decodePolicySection(s.raw, s.key, p, pinFields)
 		case "password":
-			err = decodePolicySection(s.raw, s.key, &p.Password, passwordFields)
+			err = decodePolicySection(s.raw, s.key, p, passwordFields)
 		case "account":
-			err = decodePolicySection(s.raw, s.key, &p.Account, accountFields)
+			err = decodePolicySection(s.raw, s.key, p, accountFields)
 		}
 		if err != nil {
 			return nil, err
@@ -135,71 +134,70 @@ func ParsePolicy(data []byte) (*Policy, error) {
 
 var policyTopFields = []string{"extends", "name", "pin", "password", "account"}
 
-// policyField is one settable field of a section S, by its JSON name:
+// policyField is one settable field of a section, by its JSON name:
 // exactly one of its accessors is set, after the field's Go type. The
 // tables below are the file format; TestPolicyFieldTables holds them to
-// the structs' json tags.
-type policyField[S any] struct {
+// the structs' json tags. (Accessors take the whole Policy so that one
+// decoder, not one generic instance per section, serves all three: the
+// module's size counts.)
+type policyField struct {
 	name   string
-	asInt  func(*S) *int
-	asBool func(*S) *bool
+	asInt  func(*Policy) *int
+	asBool func(*Policy) *bool
 }
 
-func intField[S any](name string, f func(*S) *int) policyField[S] {
-	return policyField[S]{name: name, asInt: f}
+func intField(name string, f func(*Policy) *int) policyField {
+	return policyField{name: name, asInt: f}
 }
 
-func boolField[S any](name string, f func(*S) *bool) policyField[S] {
-	return policyField[S]{name: name, asBool: f}
+func boolField(name string, f func(*Policy) *bool) policyField {
+	return policyField{name: name, asBool: f}
 }
 
-// credentialFields lists CredentialRule's fields for a section S that
-// embeds it; they come first, as the rule is S's first field.
-func credentialFields[S any](rule func(*S) *CredentialRule) []policyField[S] {
-	ri := func(f func(*CredentialRule) *int) func(*S) *int {
-		return func(s *S) *int { return f(rule(s)) }
-	}
-	return []policyField[S]{
-		intField("min_length", ri(func(r *CredentialRule) *int { return &r.MinLength })),
-		intField("max_length", ri(func(r *CredentialRule) *int { return &r.MaxLength })),
-		intField("failed_limit", ri(func(r *CredentialRule) *int { return &r.FailedLimit })),
-		intField("reset_failed_minutes", ri(func(r *CredentialRule) *int { return &r.ResetFailedMinutes })),
-		intField("lockout_minutes", ri(func(r *CredentialRule) *int { return &r.LockoutMinutes })),
-		boolField("admin_must_unlock", func(s *S) *bool { return &rule(s).AdminMustUnlock }),
-		intField("reset_after_failures", ri(func(r *CredentialRule) *int { return &r.ResetAfterFailures })),
-		intField("expiry_days", ri(func(r *CredentialRule) *int { return &r.ExpiryDays })),
-		intField("min_change_minutes", ri(func(r *CredentialRule) *int { return &r.MinChangeMinutes })),
-		intField("history", ri(func(r *CredentialRule) *int { return &r.History })),
+// credentialFields lists the fields of the CredentialRule that rule
+// selects; they come first in their section, as the rule is its first
+// field.
+func credentialFields(rule func(*Policy) *CredentialRule) []policyField {
+	return []policyField{
+		intField("min_length", func(p *Policy) *int { return &rule(p).MinLength }),
+		intField("max_length", func(p *Policy) *int { return &rule(p).MaxLength }),
+		intField("failed_limit", func(p *Policy) *int { return &rule(p).FailedLimit }),
+		intField("reset_failed_minutes", func(p *Policy) *int { return &rule(p).ResetFailedMinutes }),
+		intField("lockout_minutes", func(p *Policy) *int { return &rule(p).LockoutMinutes }),
+		boolField("admin_must_unlock", func(p *Policy) *bool { return &rule(p).AdminMustUnlock }),
+		intField("reset_after_failures", func(p *Policy) *int { return &rule(p).ResetAfterFailures }),
+		intField("expiry_days", func(p *Policy) *int { return &rule(p).ExpiryDays }),
+		intField("min_change_minutes", func(p *Policy) *int { return &rule(p).MinChangeMinutes }),
+		intField("history", func(p *Policy) *int { return &rule(p).History }),
 	}
 }
 
 // The fields of each section, in declaration order (the order of the
 // "known fields" list in an unknown-field error).
 var (
-	pinFields = append(credentialFields(func(s *PINPolicy) *CredentialRule { return &s.CredentialRule }),
-		boolField("trivial", func(s *PINPolicy) *bool { return &s.Trivial }),
-		boolField("exchange_common_patterns", func(s *PINPolicy) *bool { return &s.ExchangeCommonPatterns }),
-		intField("keypad_contains_min", func(s *PINPolicy) *int { return &s.KeypadContainsMin }),
-		boolField("dates", func(s *PINPolicy) *bool { return &s.Dates }),
-		boolField("blocklist", func(s *PINPolicy) *bool { return &s.Blocklist }),
+	pinFields = append(credentialFields(func(p *Policy) *CredentialRule { return &p.PIN.CredentialRule }),
+		boolField("trivial", func(p *Policy) *bool { return &p.PIN.Trivial }),
+		boolField("exchange_common_patterns", func(p *Policy) *bool { return &p.PIN.ExchangeCommonPatterns }),
+		intField("keypad_contains_min", func(p *Policy) *int { return &p.PIN.KeypadContainsMin }),
+		boolField("dates", func(p *Policy) *bool { return &p.PIN.Dates }),
+		boolField("blocklist", func(p *Policy) *bool { return &p.PIN.Blocklist }),
 	)
-	passwordFields = append(credentialFields(func(s *PasswordPolicy) *CredentialRule { return &s.CredentialRule }),
-		boolField("trivial", func(s *PasswordPolicy) *bool { return &s.Trivial }),
-		intField("min_classes", func(s *PasswordPolicy) *int { return &s.MinClasses }),
-		intField("min_changes", func(s *PasswordPolicy) *int { return &s.MinChanges }),
-		boolField("blocklist", func(s *PasswordPolicy) *bool { return &s.Blocklist }),
+	passwordFields = append(credentialFields(func(p *Policy) *CredentialRule { return &p.Password.CredentialRule }),
+		boolField("trivial", func(p *Policy) *bool { return &p.Password.Trivial }),
+		intField("min_classes", func(p *Policy) *int { return &p.Password.MinClasses }),
+		intField("min_changes", func(p *Policy) *int { return &p.Password.MinChanges }),
+		boolField("blocklist", func(p *Policy) *bool { return &p.Password.Blocklist }),
 	)
-	accountFields = []policyField[AccountPolicy]{
-		intField("inactivity_days", func(s *AccountPolicy) *int { return &s.InactivityDays }),
-		intField("max_sessions_telephony", func(s *AccountPolicy) *int { return &s.MaxSessionsTelephony }),
-		intField("max_sessions_imap", func(s *AccountPolicy) *int { return &s.MaxSessionsIMAP }),
+	accountFields = []policyField{
+		intField("inactivity_days", func(p *Policy) *int { return &p.Account.InactivityDays }),
+		intField("max_sessions_telephony", func(p *Policy) *int { return &p.Account.MaxSessionsTelephony }),
+		intField("max_sessions_imap", func(p *Policy) *int { return &p.Account.MaxSessionsIMAP }),
 	}
 )
 
-// decodePolicySection sets the fields of s (a PINPolicy, PasswordPolicy
-// or AccountPolicy) from raw, the section's well-formed JSON value; path
-// is the section's key.
-func decodePolicySection[S any](raw []byte, path string, s *S, fields []policyField[S]) error {
+// decodePolicySection sets fields of p from raw, the well-formed JSON
+// value of the section named path, whose fields are fields.
+func decodePolicySection(raw []byte, path string, p *Policy, fields []policyField) error {
 	d := jsonx.NewDecoder(raw)
 	if k := d.Kind(); k != jsonx.Object {
 		return policyWrongType(path, raw, k, "an object")
@@ -219,7 +217,7 @@ func decodePolicySection[S any](raw []byte, path string, s *S, fields []policyFi
 				if k != jsonx.Bool {
 					return policyWrongType(fpath, v, k, "true or false")
 				}
-				*f.asBool(s) = v[0] == 't'
+				*f.asBool(p) = v[0] == 't'
 				return nil
 			}
 			if k != jsonx.Number {
@@ -230,13 +228,15 @@ func decodePolicySection[S any](raw []byte, path string, s *S, fields []policyFi
 				// JSON numbers have no sign '+' and no leading zeros, so
 				// Atoi fails only on a fraction, an exponent or overflow.
 				what := " is too large"
-				if bytes.ContainsAny(v, ".eE") {
-					what = " is not a whole number"
+				for _, c := range v {
+					if c == '.' || c == 'e' || c == 'E' {
+						what = " is not a whole number"
+					}
 				}
 				shown := policyShown(v)
 				return &PolicyError{Field: fpath, Value: shown, Allowed: "an integer", Msg: shown + what + "; want an integer"}
 			}
-			*f.asInt(s) = n
+			*f.asInt(p) = n
 			return nil
 		}
 		names := make([]string, len(fields))
