@@ -22,11 +22,12 @@
 // is discarded).
 //
 // Time: requests are bounded in size and every guest operation does work
-// bounded by its input, so a call cannot run away — except a regex-dialect
-// table row, whose regexp2 timeout cannot fire inside a wasm call. Calls
-// that may run one go to a second pool compiled with wazero's
-// WithCloseOnContextDone and run under a deadline; all other calls stay on
-// a pool without it (it costs 3–6× per call). The context is checked
-// before a call and while waiting for an instance. docs/host.md has the
-// details.
+// bounded by its input, so a call cannot run away. Regular expressions
+// (the regex dialect of restriction tables) run in the host, not in the
+// module: the module imports regex_compile and regex_match (ABI v2) and
+// this package answers them with regexp2 under the native core's 50 ms
+// match timeout, which fires because it runs natively. So no call needs
+// wazero's WithCloseOnContextDone (it costs 3–6× per call; it remains an
+// option). The context is checked before a call and while waiting for an
+// instance. docs/host.md has the details.
 package host
