@@ -97,23 +97,41 @@ type linter struct {
 	out []Finding
 }
 
-func (l *linter) add(code string, sev Severity, row int, msg string) *Finding {
-	l.out = append(l.out, Finding{Code: code, Severity: sev, Table: l.t.Name, Row: row, ShadowedBy: -1, Message: msg})
+// add records a finding whose message is tmpl with each % replaced by the
+// next of args. (Concatenation would make every literal piece an operand
+// and cost the WebAssembly module about twice the code.)
+func (l *linter) add(code string, sev Severity, row int, tmpl string, args ...string) *Finding {
+	n := len(tmpl)
+	for _, a := range args {
+		n += len(a)
+	}
+	b := make([]byte, 0, n)
+	for _, a := range args {
+		i := strings.IndexByte(tmpl, '%')
+		if i < 0 {
+			break
+		}
+		b = append(b, tmpl[:i]...)
+		b = append(b, a...)
+		tmpl = tmpl[i+1:]
+	}
+	b = append(b, tmpl...)
+	l.out = append(l.out, Finding{Code: code, Severity: sev, Table: l.t.Name, Row: row, ShadowedBy: -1, Message: string(b)})
 	return &l.out[len(l.out)-1]
 }
 
 func (l *linter) run(systemTransfer bool) {
 	t := l.t
 	if len(t.Rows) > CiscoMaxRows {
-		l.add(LintTooManyRows, SevWarning, -1, strconv.Itoa(len(t.Rows))+" rows; Unity Connection 15 holds at most "+strconv.Itoa(CiscoMaxRows)+" dial strings per table")
+		l.add(LintTooManyRows, SevWarning, -1, "% rows; Unity Connection 15 holds at most % dial strings per table", itoa(len(t.Rows)), itoa(CiscoMaxRows))
 	}
 	for i, r := range t.Rows {
 		if len(r.Pattern) > CiscoMaxPattern {
-			l.add(LintPatternTooLong, SevError, i, "pattern is "+strconv.Itoa(len(r.Pattern))+" characters; Unity Connection accepts at most "+strconv.Itoa(CiscoMaxPattern))
+			l.add(LintPatternTooLong, SevError, i, "pattern is % characters; Unity Connection accepts at most %", itoa(len(r.Pattern)), itoa(CiscoMaxPattern))
 		}
 	}
 	if t.MaxDigits > LargeMaxDigits {
-		l.add(LintMaxDigitsLarge, SevWarning, -1, "max_digits is "+strconv.Itoa(t.MaxDigits)+"; no real number needs more than "+strconv.Itoa(LargeMaxDigits)+" keys, and the extra room lets trailing keys (# or digits) slip past anchored patterns")
+		l.add(LintMaxDigitsLarge, SevWarning, -1, "max_digits is %; no real number needs more than % keys, and the extra room lets trailing keys (# or digits) slip past anchored patterns", itoa(t.MaxDigits), itoa(LargeMaxDigits))
 	}
 	last := len(t.Rows) - 1
 	if t.Dialect == DialectCUC && !t.Rows[last].Blocked {
@@ -127,31 +145,31 @@ func (l *linter) run(systemTransfer bool) {
 	}
 	d := t.segs[0].dfa
 	if len(d.acc)*(t.MaxDigits+1) > lintWork/nsym {
-		l.add(LintNotAnalyzed, SevInfo, -1, "the table's automaton ("+strconv.Itoa(len(d.acc))+" states) is too large for the exact checks")
+		l.add(LintNotAnalyzed, SevInfo, -1, "the table's automaton (% states) is too large for the exact checks", itoa(len(d.acc)))
 		return
 	}
 	l.shadowing(d)
 	for _, a := range l.s.outside {
 		if w, ok := l.probe(d, a, "0"); ok {
-			l.add(LintNoOperatorBlock, SevError, -1, "the operator is reachable with access code "+a+": "+w+" is allowed (block "+a+"0 and "+a+"00*)")
+			l.add(LintNoOperatorBlock, SevError, -1, "the operator is reachable with access code %: % is allowed (block %0 and %00*)", a, w, a, a)
 		} else if w, ok := l.probe(d, a, "00X?"); ok {
-			l.add(LintNoOperatorBlock, SevError, -1, "the international operator is reachable with access code "+a+": "+w+" is allowed (block "+a+"00*)")
+			l.add(LintNoOperatorBlock, SevError, -1, "the international operator is reachable with access code %: % is allowed (block %00*)", a, w, a)
 		}
 		if w, ok := l.probe(d, a, "011XXXXXXXX?"); ok { // 011 and 7 or more digits
-			l.add(LintNoInternationalBlock, SevWarning, -1, "international numbers are allowed with access code "+a+": "+w+" (block "+a+"011*)")
+			l.add(LintNoInternationalBlock, SevWarning, -1, "international numbers are allowed with access code %: % (block %011*)", a, w, a)
 		}
 		if systemTransfer {
 			if w, ok := l.probe(d, a, "!"); ok {
-				l.add(LintSystemTransferOpen, SevError, -1, "callers' system transfers reach outside lines: "+w+" is allowed; a system-transfer table should allow only chosen internal numbers")
+				l.add(LintSystemTransferOpen, SevError, -1, "callers' system transfers reach outside lines: % is allowed; a system-transfer table should allow only chosen internal numbers", w)
 			}
 		}
 	}
 	if w, ok := l.probe(d, `\+`, "XXXXXXXX?"); ok { // + and 7 or more digits
-		l.add(LintNoInternationalBlock, SevWarning, -1, "E.164 numbers with + are allowed: "+w+" (block +*)")
+		l.add(LintNoInternationalBlock, SevWarning, -1, "E.164 numbers with + are allowed: % (block +*)", w)
 	}
 	for _, c := range l.s.trunk {
 		if w, row, ok := l.bypass(d, c); ok {
-			l.add(LintTrunkCodeBypass, SevError, row, "row "+strconv.Itoa(row)+" blocks "+w+" but "+c+w+" is allowed: an earlier row lets trunk access code "+c+" through")
+			l.add(LintTrunkCodeBypass, SevError, row, "row % blocks % but %% is allowed: an earlier row lets trunk access code % through", itoa(row), w, c, w, c)
 		}
 	}
 	l.suffix(d)
@@ -205,11 +223,11 @@ func (l *linter) shadowing(d *dfa) {
 			continue
 		}
 		if _, ok := searchDFA(od, 1, nil, 0, t.MaxDigits, func(a, _ int32, n int) bool { return l.inRange(n) && od.acc[a] >= 0 }); !ok {
-			l.add(LintRowNeverMatches, SevWarning, r, "row "+strconv.Itoa(r)+" ("+strconv.Quote(t.Rows[r].Pattern)+") matches no number of "+strconv.Itoa(t.MinDigits)+" to "+strconv.Itoa(t.MaxDigits)+" keys")
+			l.add(LintRowNeverMatches, SevWarning, r, "row % (%) matches no number of % to % keys", itoa(r), strconv.Quote(t.Rows[r].Pattern), itoa(t.MinDigits), itoa(t.MaxDigits))
 			continue
 		}
 		if attributed >= maxAttributions {
-			l.add(LintShadowedRow, SevWarning, r, "row "+strconv.Itoa(r)+" ("+strconv.Quote(t.Rows[r].Pattern)+") is never reached: the rows above it match every number it matches")
+			l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: the rows above it match every number it matches", itoa(r), strconv.Quote(t.Rows[r].Pattern))
 			continue
 		}
 		attributed++
@@ -227,10 +245,10 @@ func (l *linter) shadowing(d *dfa) {
 			}
 		}
 		if by >= 0 {
-			f := l.add(LintShadowedRow, SevWarning, r, "row "+strconv.Itoa(r)+" ("+strconv.Quote(t.Rows[r].Pattern)+") is never reached: row "+strconv.Itoa(by)+" ("+strconv.Quote(t.Rows[by].Pattern)+") matches every number it matches")
+			f := l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: row % (%) matches every number it matches", itoa(r), strconv.Quote(t.Rows[r].Pattern), itoa(by), strconv.Quote(t.Rows[by].Pattern))
 			f.ShadowedBy = by
 		} else {
-			l.add(LintShadowedRow, SevWarning, r, "row "+strconv.Itoa(r)+" ("+strconv.Quote(t.Rows[r].Pattern)+") is never reached: rows "+rowList(winners)+" together match every number it matches")
+			l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: rows % together match every number it matches", itoa(r), strconv.Quote(t.Rows[r].Pattern), rowList(winners))
 		}
 	}
 }
@@ -240,17 +258,23 @@ func (l *linter) shadowing(d *dfa) {
 // without naming the rows that shadow them.
 const maxAttributions = 100
 
+// itoa is strconv.Itoa kept out of line: inlined at each of lint's
+// messages it would cost the module more code than the call.
+//
+//go:noinline
+func itoa(i int) string { return strconv.Itoa(i) }
+
 func rowList(rows []int) string {
 	var b strings.Builder
 	for i, r := range rows {
 		if i == 8 {
-			b.WriteString(" and " + strconv.Itoa(len(rows)-i) + " more")
+			b.WriteString(" and " + itoa(len(rows)-i) + " more")
 			break
 		}
 		if i > 0 {
 			b.WriteString(", ")
 		}
-		b.WriteString(strconv.Itoa(r))
+		b.WriteString(itoa(r))
 	}
 	return b.String()
 }
@@ -407,7 +431,7 @@ func (l *linter) suffix(d *dfa) {
 		})
 		if ok {
 			reported[row] = true
-			l.add(LintSuffixBypass, SevWarning, int(row), "row "+strconv.Itoa(int(row))+" blocks "+w+" but "+w+string(rune(symByte[k]))+" is allowed: end the pattern with * to block what follows")
+			l.add(LintSuffixBypass, SevWarning, int(row), "row % blocks % but %% is allowed: end the pattern with * to block what follows", itoa(int(row)), w, w, string(rune(symByte[k])))
 		}
 	}
 }
