@@ -1,12 +1,10 @@
 package api
 
 import (
-	"bytes"
-	"encoding/json"
-	"io"
 	"strconv"
 
 	"github.com/tollgate/tollgate/core"
+	"github.com/tollgate/tollgate/internal/jsonx"
 )
 
 // Error is an operation that could not run: a malformed request, an invalid
@@ -94,39 +92,18 @@ func (s *Session) Do(op string, req []byte, out []byte) ([]byte, error) {
 	return res, nil
 }
 
+// appendError appends {"error": {"code", "message", "field"}}, field only
+// when known.
 func appendError(out []byte, e *Error) []byte {
-	b, _ := json.Marshal(struct {
-		Error *Error `json:"error"`
-	}{e})
-	return append(out, b...)
-}
-
-// decodeStrict decodes data into v, refusing unknown fields and trailing
-// data, and names the offending field in the error.
-func decodeStrict(data []byte, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return badRequest(err)
+	out = append(out, `{"error":{"code":`...)
+	out = AppendString(out, e.Code)
+	out = append(out, `,"message":`...)
+	out = AppendString(out, e.Message)
+	if e.Field != "" {
+		out = append(out, `,"field":`...)
+		out = AppendString(out, e.Field)
 	}
-	// Decoder.More reports false before a stray '}' or ']', so look for
-	// any further token instead: only white space may follow the object.
-	if _, err := dec.Token(); err != io.EOF {
-		return &Error{Code: ErrBadRequest, Message: "trailing data after the request object at byte " + strconv.FormatInt(dec.InputOffset(), 10)}
-	}
-	return nil
-}
-
-func badRequest(err error) *Error {
-	e := &Error{Code: ErrBadRequest, Message: err.Error()}
-	switch t := err.(type) {
-	case *json.UnmarshalTypeError:
-		e.Field = t.Field
-		e.Message = "wrong type: want " + t.Type.String() + ", got " + t.Value
-	case *json.SyntaxError:
-		e.Message = "malformed JSON at byte " + strconv.FormatInt(t.Offset, 10) + ": " + t.Error()
-	}
-	return e
+	return append(out, "}}"...)
 }
 
 // AppendVerdict appends the JSON form of v:
@@ -168,20 +145,8 @@ func AppendReason(b []byte, r *core.Reason) []byte {
 	return append(b, '}')
 }
 
-// AppendString appends s as a JSON string literal.
+// AppendString appends s as a JSON string literal (invalid UTF-8 becomes
+// U+FFFD; U+2028 and U+2029 are escaped, so it is valid JavaScript too).
 func AppendString(b []byte, s string) []byte {
-	const hex = "0123456789abcdef"
-	b = append(b, '"')
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '"' || c == '\\':
-			b = append(b, '\\', c)
-		case c < 0x20:
-			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
-		default:
-			b = append(b, c)
-		}
-	}
-	return append(b, '"')
+	return jsonx.AppendString(b, s)
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
 	"strings"
@@ -23,11 +22,11 @@ type dialSession struct {
 // DialRequest is the "dial" operation: check one dialed number against a
 // table, named directly or through a class of service and a feature.
 type DialRequest struct {
-	Tables  json.RawMessage `json:"tables,omitempty"`
-	Table   string          `json:"table,omitempty"`
-	COS     string          `json:"cos,omitempty"`
-	Feature string          `json:"feature,omitempty"`
-	Number  string          `json:"number"`
+	Tables  RawJSON `json:"tables,omitempty"`
+	Table   string  `json:"table,omitempty"`
+	COS     string  `json:"cos,omitempty"`
+	Feature string  `json:"feature,omitempty"`
+	Number  string  `json:"number"`
 }
 
 func init() {
@@ -52,7 +51,7 @@ func init() {
 	})
 	register("dial", func(s *Session, req, out []byte) ([]byte, error) {
 		var r DialRequest
-		if err := decodeStrict(req, &r); err != nil {
+		if err := decodeRequest(req, &r); err != nil {
 			return nil, err
 		}
 		set, err := s.tables(r.Tables)
@@ -137,7 +136,7 @@ func AppendDial(b []byte, t *dialplan.Table, number string, r dialplan.Result) [
 
 // tables resolves a request's tables reference: a handle, a built-in set
 // name or an inline document; "default" when absent.
-func (s *Session) tables(ref json.RawMessage) (*dialplan.Set, error) {
+func (s *Session) tables(ref RawJSON) (*dialplan.Set, error) {
 	ref = bytes.TrimSpace(ref)
 	if len(ref) == 0 || string(ref) == "null" {
 		return dialplan.Builtin(DefaultTables)
@@ -155,16 +154,17 @@ func (s *Session) tables(ref json.RawMessage) (*dialplan.Set, error) {
 // parseTables compiles a tables document (a built-in name string or an
 // object), caching by text so a document repeated inline compiles once.
 func (s *Session) parseTables(doc []byte) (*dialplan.Set, error) {
-	key := string(bytes.TrimSpace(doc))
-	if set, ok := s.dial.byText[key]; ok {
+	doc = bytes.TrimSpace(doc)
+	if set, ok := s.dial.byText[string(doc)]; ok { // no copy to look up
 		return set, nil
 	}
+	key := string(doc)
 	var set *dialplan.Set
 	var err error
 	if len(key) > 0 && key[0] == '"' {
 		var name string
-		if err := json.Unmarshal([]byte(key), &name); err != nil {
-			return nil, badRequest(err)
+		if name, err = readName(key); err != nil {
+			return nil, err
 		}
 		set, err = dialplan.Builtin(name)
 		if err != nil {

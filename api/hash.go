@@ -2,7 +2,6 @@ package api
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"strconv"
 
 	"github.com/tollgate/tollgate/core/credential"
@@ -36,7 +35,7 @@ func init() {
 	// (a fresh record) when advised.
 	register("hash.verify", func(s *Session, req, out []byte) ([]byte, error) {
 		var r HashVerifyRequest
-		if err := decodeStrict(req, &r); err != nil {
+		if err := decodeRequest(req, &r); err != nil {
 			return nil, err
 		}
 		var o credential.Options
@@ -78,7 +77,7 @@ func init() {
 	})
 	register("hash.make", func(s *Session, req, out []byte) ([]byte, error) {
 		var r HashMakeRequest
-		if err := decodeStrict(req, &r); err != nil {
+		if err := decodeRequest(req, &r); err != nil {
 			return nil, err
 		}
 		if r.Scheme == "" {
@@ -106,8 +105,8 @@ func init() {
 // crypto/rand when none is given.
 func saltFor(sc credential.Scheme, hexSalt string) ([]byte, error) {
 	if hexSalt != "" {
-		b, err := hex.DecodeString(hexSalt)
-		if err != nil {
+		b, ok := decodeHex(hexSalt)
+		if !ok {
 			return nil, &Error{Code: ErrBadRequest, Field: "salt", Message: "salt must be hexadecimal, an even number of digits"}
 		}
 		return b, nil

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"strconv"
 
 	"github.com/tollgate/tollgate/core/dialplan"
@@ -9,7 +8,7 @@ import (
 
 // LintRequest is the "lint" operation: review a tables set.
 type LintRequest struct {
-	Tables json.RawMessage `json:"tables,omitempty"`
+	Tables RawJSON `json:"tables,omitempty"`
 }
 
 func init() {
@@ -18,7 +17,7 @@ func init() {
 	// row shadows. row is -1 for a table-level finding.
 	register("lint", func(s *Session, req, out []byte) ([]byte, error) {
 		var r LintRequest
-		if err := decodeStrict(req, &r); err != nil {
+		if err := decodeRequest(req, &r); err != nil {
 			return nil, err
 		}
 		set, err := s.tables(r.Tables)

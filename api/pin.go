@@ -1,18 +1,14 @@
 package api
 
-import (
-	"encoding/json"
-
-	"github.com/tollgate/tollgate/core"
-)
+import "github.com/tollgate/tollgate/core"
 
 // PINRequest is the "pin" operation: check a PIN against a policy.
 // Policy is a profile name ("cuc"), an inline policy object, or the handle
 // a "policy.load" returned.
 type PINRequest struct {
-	Policy  json.RawMessage `json:"policy,omitempty"`
-	PIN     string          `json:"pin"`
-	Context PINContext      `json:"context"`
+	Policy  RawJSON    `json:"policy,omitempty"`
+	PIN     string     `json:"pin"`
+	Context PINContext `json:"context"`
 }
 
 // PINContext is the JSON form of core.PINContext.
@@ -28,7 +24,7 @@ type PINContext struct {
 
 // PasswordRequest is the "password" operation.
 type PasswordRequest struct {
-	Policy   json.RawMessage `json:"policy,omitempty"`
+	Policy   RawJSON         `json:"policy,omitempty"`
 	Password string          `json:"password"`
 	Context  PasswordContext `json:"context"`
 }
@@ -45,7 +41,7 @@ type PasswordContext struct {
 func init() {
 	register("pin", func(s *Session, req, out []byte) ([]byte, error) {
 		var r PINRequest
-		if err := decodeStrict(req, &r); err != nil {
+		if err := decodeRequest(req, &r); err != nil {
 			return nil, err
 		}
 		p, err := s.policy(r.Policy)
@@ -64,7 +60,7 @@ func init() {
 	})
 	register("password", func(s *Session, req, out []byte) ([]byte, error) {
 		var r PasswordRequest
-		if err := decodeStrict(req, &r); err != nil {
+		if err := decodeRequest(req, &r); err != nil {
 			return nil, err
 		}
 		p, err := s.policy(r.Policy)

@@ -2,11 +2,11 @@ package api
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"strconv"
 
 	"github.com/tollgate/tollgate/core"
+	"github.com/tollgate/tollgate/internal/jsonx"
 )
 
 // DefaultProfile is used when a request names no policy.
@@ -32,7 +32,7 @@ func init() {
 }
 
 // policy resolves a request's policy reference.
-func (s *Session) policy(ref json.RawMessage) (*core.Policy, error) {
+func (s *Session) policy(ref RawJSON) (*core.Policy, error) {
 	ref = bytes.TrimSpace(ref)
 	if len(ref) == 0 || string(ref) == "null" {
 		ref = []byte(`"` + DefaultProfile + `"`)
@@ -51,16 +51,17 @@ func (s *Session) policy(ref json.RawMessage) (*core.Policy, error) {
 // object), caching by its text so a document repeated inline in many
 // requests is parsed once.
 func (s *Session) parsePolicy(doc []byte) (*core.Policy, error) {
-	key := string(bytes.TrimSpace(doc))
-	if p, ok := s.policyByText[key]; ok {
+	doc = bytes.TrimSpace(doc)
+	if p, ok := s.policyByText[string(doc)]; ok { // no copy to look up
 		return p, nil
 	}
+	key := string(doc)
 	var p *core.Policy
 	var err error
 	if len(key) > 0 && key[0] == '"' {
 		var name string
-		if err := json.Unmarshal([]byte(key), &name); err != nil {
-			return nil, badRequest(err)
+		if name, err = readName(key); err != nil {
+			return nil, err
 		}
 		p, err = core.Profile(name)
 	} else {
@@ -82,4 +83,18 @@ func policyError(err error) *Error {
 		return &Error{Code: ErrInvalidPolicy, Field: pe.Field, Message: pe.Error()}
 	}
 	return &Error{Code: ErrInvalidPolicy, Message: err.Error()}
+}
+
+// readName reads a document that is a JSON string: a profile or built-in
+// tables name.
+func readName(doc string) (string, error) {
+	d := jsonx.NewDecoder([]byte(doc))
+	name, err := d.String()
+	if err == nil {
+		err = d.End()
+	}
+	if err != nil {
+		return "", requestError(err)
+	}
+	return name, nil
 }

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -14,10 +13,10 @@ import (
 // returned (absent for a new account); Event is what happened. The host
 // keeps the state; see docs/credentials.md for every field.
 type SignInRequest struct {
-	Policy json.RawMessage `json:"policy,omitempty"`
-	Kind   string          `json:"kind,omitempty"`
-	State  SignInState     `json:"state"`
-	Event  SignInEvent     `json:"event"`
+	Policy RawJSON     `json:"policy,omitempty"`
+	Kind   string      `json:"kind,omitempty"`
+	State  SignInState `json:"state"`
+	Event  SignInEvent `json:"event"`
 }
 
 // SignInState is the JSON form of core.SignInState. Times are RFC 3339;
@@ -56,7 +55,7 @@ const (
 func init() {
 	register("signin", func(s *Session, req, out []byte) ([]byte, error) {
 		var r SignInRequest
-		if err := decodeStrict(req, &r); err != nil {
+		if err := decodeRequest(req, &r); err != nil {
 			return nil, err
 		}
 		p, err := s.policy(r.Policy)

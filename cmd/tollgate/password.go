@@ -76,7 +76,7 @@ func runPassword(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	req, err := json.Marshal(api.PasswordRequest{
-		Policy:   pa.Doc,
+		Policy:   api.RawJSON(pa.Doc),
 		Password: pw,
 		Context: api.PasswordContext{
 			Alias: *alias, Extensions: exts, Old: *old, Previous: previous,

@@ -92,7 +92,7 @@ func runPIN(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	req, err := json.Marshal(api.PINRequest{
-		Policy: pa.Doc,
+		Policy: api.RawJSON(pa.Doc),
 		PIN:    pin,
 		Context: api.PINContext{
 			Extensions: exts, FirstName: *first, LastName: *last,

@@ -308,14 +308,14 @@ func (h *Handler) check(ctx context.Context, f *Field, v string, vals values) (*
 		c.LastName, _, _ = vals.one(f.Context["last_name"])
 		c.DateOfBirth, _, _ = vals.one(f.Context["dob"])
 		c.Previous = vals.list(f.Context["previous"])
-		req = api.PINRequest{Policy: h.policyOf(f), PIN: v, Context: c}
+		req = api.PINRequest{Policy: api.RawJSON(h.policyOf(f)), PIN: v, Context: c}
 	case CheckPassword:
 		var c api.PasswordContext
 		c.Alias, _, _ = vals.one(f.Context["alias"])
 		c.Extensions = vals.list(f.Context["extensions"])
 		c.Old, _, _ = vals.one(f.Context["old"])
 		c.Previous = vals.list(f.Context["previous"])
-		req = api.PasswordRequest{Policy: h.policyOf(f), Password: v, Context: c}
+		req = api.PasswordRequest{Policy: api.RawJSON(h.policyOf(f)), Password: v, Context: c}
 	case CheckDial:
 		m := map[string]any{"number": v}
 		if len(h.Tables) > 0 {

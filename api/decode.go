@@ -1,0 +1,423 @@
+package api
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/tollgate/tollgate/core"
+	"github.com/tollgate/tollgate/internal/jsonx"
+)
+
+// Requests are read with jsonx and one hand-written decoder per type, not
+// encoding/json: this package is linked into the WebAssembly module, where
+// encoding/json (with the reflect and fmt it keeps alive) would cost a
+// quarter of the size budget and its reflective decoding most of a call.
+// The decoders follow the structs' json tags; decode_test.go holds each
+// one to its struct, so a field added to a struct and not to its decoder
+// fails the tests.
+//
+// The rules are those of encoding/json with DisallowUnknownFields, made
+// stricter: keys match exactly (not case-insensitively), a key may appear
+// once, and nothing but white space may follow the request object. As with
+// encoding/json, null leaves a field at its zero value.
+
+// RawJSON is a JSON value kept as its text: a request's policy or tables
+// reference (a name string, a handle number or an inline document). It
+// marshals and unmarshals as itself with encoding/json, so host code that
+// builds requests with encoding/json works unchanged.
+type RawJSON []byte
+
+// MarshalJSON returns the value's text, or null when it is empty.
+func (r RawJSON) MarshalJSON() ([]byte, error) {
+	if len(r) == 0 {
+		return []byte("null"), nil
+	}
+	return r, nil
+}
+
+// UnmarshalJSON keeps a copy of data.
+func (r *RawJSON) UnmarshalJSON(data []byte) error {
+	if r == nil {
+		return errors.New("api.RawJSON: UnmarshalJSON on a nil pointer")
+	}
+	*r = append((*r)[:0], data...)
+	return nil
+}
+
+// requestDecoder is a request type that reads itself from a jsonx.Decoder.
+type requestDecoder interface {
+	decodeJSON(d *jsonx.Decoder) error
+}
+
+// decodeRequest reads data into v strictly and reports a faulty request as
+// an ErrBadRequest *Error naming the field's full path. No message repeats
+// a string value from the request: one may be a secret.
+func decodeRequest(data []byte, v requestDecoder) error {
+	d := jsonx.NewDecoder(data)
+	if err := v.decodeJSON(d); err != nil {
+		return requestError(err)
+	}
+	if err := d.End(); err != nil {
+		return &Error{Code: ErrBadRequest, Message: "trailing data after the request object at byte " + strconv.Itoa(d.Offset())}
+	}
+	return nil
+}
+
+// requestError turns a decoding error into an *Error.
+func requestError(err error) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	var je *jsonx.Error
+	if errors.As(err, &je) {
+		if je.Syntax {
+			return &Error{Code: ErrBadRequest, Field: je.Path, Message: je.Error()}
+		}
+		return &Error{Code: ErrBadRequest, Field: je.Path, Message: je.Msg}
+	}
+	return &Error{Code: ErrBadRequest, Message: err.Error()}
+}
+
+// unknownField is the error for a key that is not one of known; the
+// decoder's path already ends with it.
+func unknownField(d *jsonx.Decoder, key string, known []string) error {
+	msg := "unknown field"
+	best, bestD := "", 3 // only near misses (edit distance ≤ 2)
+	for _, k := range known {
+		if n := core.NameDistance(key, k); n < bestD {
+			best, bestD = k, n
+		}
+	}
+	if best != "" {
+		msg += " (did you mean " + best + "?)"
+	}
+	return &Error{Code: ErrBadRequest, Field: d.Path(), Message: msg + "; known fields here: " + strings.Join(known, ", ")}
+}
+
+// The readers below take null as the zero value, as encoding/json does.
+
+func readString(d *jsonx.Decoder) (string, error) {
+	if d.Null() {
+		return "", nil
+	}
+	return d.String()
+}
+
+func readInt(d *jsonx.Decoder) (int, error) {
+	if d.Null() {
+		return 0, nil
+	}
+	return d.Int()
+}
+
+func readBool(d *jsonx.Decoder) (bool, error) {
+	if d.Null() {
+		return false, nil
+	}
+	return d.Bool()
+}
+
+// readStringPtr reads a string, or nil for null.
+func readStringPtr(d *jsonx.Decoder) (*string, error) {
+	if d.Null() {
+		return nil, nil
+	}
+	s, err := d.String()
+	if err != nil {
+		return nil, err
+	}
+	return &s, nil
+}
+
+// readRaw reads any value as its text (null included: references treat
+// "null" as absent).
+func readRaw(d *jsonx.Decoder) (RawJSON, error) {
+	b, err := d.Raw()
+	return RawJSON(b), err
+}
+
+// Known fields of each request object, in the order of the structs; the
+// tests check them against the json tags.
+var (
+	pinRequestFields      = []string{"policy", "pin", "context"}
+	pinContextFields      = []string{"extensions", "first_name", "last_name", "dob", "year", "previous", "previous_records"}
+	passwordRequestFields = []string{"policy", "password", "context"}
+	passwordContextFields = []string{"alias", "extensions", "old", "previous", "previous_records"}
+	dialRequestFields     = []string{"tables", "table", "cos", "feature", "number"}
+	lintRequestFields     = []string{"tables"}
+	hashVerifyFields      = []string{"record", "secret", "fips", "scheme", "salt"}
+	hashMakeFields        = []string{"scheme", "secret", "salt"}
+	signInRequestFields   = []string{"policy", "kind", "state", "event"}
+	signInStateFields     = []string{"failures", "last_failure", "locked_at", "must_change", "changed_at", "last_signin", "inactive", "sessions"}
+	signInEventFields     = []string{"type", "at", "ok", "interface", "by", "must_change"}
+)
+
+func (r *PINRequest) decodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(key string) (err error) {
+		switch key {
+		case "policy":
+			r.Policy, err = readRaw(d)
+		case "pin":
+			r.PIN, err = readString(d)
+		case "context":
+			err = r.Context.decodeJSON(d)
+		default:
+			err = unknownField(d, key, pinRequestFields)
+		}
+		return err
+	})
+}
+
+func (c *PINContext) decodeJSON(d *jsonx.Decoder) error {
+	if d.Null() {
+		return nil
+	}
+	return d.Object(func(key string) (err error) {
+		switch key {
+		case "extensions":
+			c.Extensions, err = d.Strings()
+		case "first_name":
+			c.FirstName, err = readString(d)
+		case "last_name":
+			c.LastName, err = readString(d)
+		case "dob":
+			c.DateOfBirth, err = readString(d)
+		case "year":
+			c.Year, err = readInt(d)
+		case "previous":
+			c.Previous, err = d.Strings()
+		case "previous_records":
+			c.PreviousRecords, err = d.Strings()
+		default:
+			err = unknownField(d, key, pinContextFields)
+		}
+		return err
+	})
+}
+
+func (r *PasswordRequest) decodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(key string) (err error) {
+		switch key {
+		case "policy":
+			r.Policy, err = readRaw(d)
+		case "password":
+			r.Password, err = readString(d)
+		case "context":
+			err = r.Context.decodeJSON(d)
+		default:
+			err = unknownField(d, key, passwordRequestFields)
+		}
+		return err
+	})
+}
+
+func (c *PasswordContext) decodeJSON(d *jsonx.Decoder) error {
+	if d.Null() {
+		return nil
+	}
+	return d.Object(func(key string) (err error) {
+		switch key {
+		case "alias":
+			c.Alias, err = readString(d)
+		case "extensions":
+			c.Extensions, err = d.Strings()
+		case "old":
+			c.Old, err = readString(d)
+		case "previous":
+			c.Previous, err = d.Strings()
+		case "previous_records":
+			c.PreviousRecords, err = d.Strings()
+		default:
+			err = unknownField(d, key, passwordContextFields)
+		}
+		return err
+	})
+}
+
+func (r *DialRequest) decodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(key string) (err error) {
+		switch key {
+		case "tables":
+			r.Tables, err = readRaw(d)
+		case "table":
+			r.Table, err = readString(d)
+		case "cos":
+			r.COS, err = readString(d)
+		case "feature":
+			r.Feature, err = readString(d)
+		case "number":
+			r.Number, err = readString(d)
+		default:
+			err = unknownField(d, key, dialRequestFields)
+		}
+		return err
+	})
+}
+
+func (r *LintRequest) decodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(key string) (err error) {
+		switch key {
+		case "tables":
+			r.Tables, err = readRaw(d)
+		default:
+			err = unknownField(d, key, lintRequestFields)
+		}
+		return err
+	})
+}
+
+func (r *HashVerifyRequest) decodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(key string) (err error) {
+		switch key {
+		case "record":
+			r.Record, err = readString(d)
+		case "secret":
+			r.Secret, err = readString(d)
+		case "fips":
+			r.FIPS, err = readBool(d)
+		case "scheme":
+			r.Scheme, err = readString(d)
+		case "salt":
+			r.Salt, err = readString(d)
+		default:
+			err = unknownField(d, key, hashVerifyFields)
+		}
+		return err
+	})
+}
+
+func (r *HashMakeRequest) decodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(key string) (err error) {
+		switch key {
+		case "scheme":
+			r.Scheme, err = readString(d)
+		case "secret":
+			r.Secret, err = readString(d)
+		case "salt":
+			r.Salt, err = readString(d)
+		default:
+			err = unknownField(d, key, hashMakeFields)
+		}
+		return err
+	})
+}
+
+func (r *SignInRequest) decodeJSON(d *jsonx.Decoder) error {
+	return d.Object(func(key string) (err error) {
+		switch key {
+		case "policy":
+			r.Policy, err = readRaw(d)
+		case "kind":
+			r.Kind, err = readString(d)
+		case "state":
+			err = r.State.decodeJSON(d)
+		case "event":
+			err = r.Event.decodeJSON(d)
+		default:
+			err = unknownField(d, key, signInRequestFields)
+		}
+		return err
+	})
+}
+
+func (s *SignInState) decodeJSON(d *jsonx.Decoder) error {
+	if d.Null() {
+		return nil
+	}
+	return d.Object(func(key string) (err error) {
+		switch key {
+		case "failures":
+			s.Failures, err = readInt(d)
+		case "last_failure":
+			s.LastFailure, err = readStringPtr(d)
+		case "locked_at":
+			s.LockedAt, err = readStringPtr(d)
+		case "must_change":
+			s.MustChange, err = readBool(d)
+		case "changed_at":
+			s.ChangedAt, err = readStringPtr(d)
+		case "last_signin":
+			s.LastSignIn, err = readStringPtr(d)
+		case "inactive":
+			s.Inactive, err = readBool(d)
+		case "sessions":
+			s.Sessions, err = readSessions(d)
+		default:
+			err = unknownField(d, key, signInStateFields)
+		}
+		return err
+	})
+}
+
+// readSessions reads the per-interface session counts; which names are
+// interfaces is SignInState.core's to check.
+func readSessions(d *jsonx.Decoder) (map[string]int, error) {
+	if d.Null() {
+		return nil, nil
+	}
+	m := map[string]int{}
+	err := d.Object(func(name string) error {
+		n, err := readInt(d)
+		m[name] = n
+		return err
+	})
+	return m, err
+}
+
+func (e *SignInEvent) decodeJSON(d *jsonx.Decoder) error {
+	if d.Null() {
+		return nil
+	}
+	return d.Object(func(key string) (err error) {
+		switch key {
+		case "type":
+			e.Type, err = readString(d)
+		case "at":
+			e.At, err = readString(d)
+		case "ok":
+			e.OK, err = readBool(d)
+		case "interface":
+			e.Interface, err = readString(d)
+		case "by":
+			e.By, err = readString(d)
+		case "must_change":
+			e.MustChange, err = readBool(d)
+		default:
+			err = unknownField(d, key, signInEventFields)
+		}
+		return err
+	})
+}
+
+// decodeHex decodes a hex salt, digits of either case; ok is false for an
+// odd length or any other byte. (encoding/hex would link fmt into the
+// module through its error type.)
+func decodeHex(s string) (b []byte, ok bool) {
+	if len(s)%2 != 0 {
+		return nil, false
+	}
+	b = make([]byte, len(s)/2)
+	for i := range b {
+		hi, ok1 := fromHexChar(s[2*i])
+		lo, ok2 := fromHexChar(s[2*i+1])
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		b[i] = hi<<4 | lo
+	}
+	return b, true
+}
+
+func fromHexChar(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
