@@ -119,6 +119,21 @@ func readBool(d *jsonx.Decoder) (bool, error) {
 	return d.Bool()
 }
 
+// readStrings reads an array of strings; [] is an empty slice and null
+// nil, as with encoding/json.
+func readStrings(d *jsonx.Decoder) ([]string, error) {
+	if d.Null() {
+		return nil, nil
+	}
+	out := []string{}
+	err := d.Array(func(int) error {
+		s, err := d.String()
+		out = append(out, s)
+		return err
+	})
+	return out, err
+}
+
 // readStringPtr reads a string, or nil for null.
 func readStringPtr(d *jsonx.Decoder) (*string, error) {
 	if d.Null() {
@@ -177,7 +192,7 @@ func (c *PINContext) decodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(key string) (err error) {
 		switch key {
 		case "extensions":
-			c.Extensions, err = d.Strings()
+			c.Extensions, err = readStrings(d)
 		case "first_name":
 			c.FirstName, err = readString(d)
 		case "last_name":
@@ -187,9 +202,9 @@ func (c *PINContext) decodeJSON(d *jsonx.Decoder) error {
 		case "year":
 			c.Year, err = readInt(d)
 		case "previous":
-			c.Previous, err = d.Strings()
+			c.Previous, err = readStrings(d)
 		case "previous_records":
-			c.PreviousRecords, err = d.Strings()
+			c.PreviousRecords, err = readStrings(d)
 		default:
 			err = unknownField(d, key, pinContextFields)
 		}
@@ -222,13 +237,13 @@ func (c *PasswordContext) decodeJSON(d *jsonx.Decoder) error {
 		case "alias":
 			c.Alias, err = readString(d)
 		case "extensions":
-			c.Extensions, err = d.Strings()
+			c.Extensions, err = readStrings(d)
 		case "old":
 			c.Old, err = readString(d)
 		case "previous":
-			c.Previous, err = d.Strings()
+			c.Previous, err = readStrings(d)
 		case "previous_records":
-			c.PreviousRecords, err = d.Strings()
+			c.PreviousRecords, err = readStrings(d)
 		default:
 			err = unknownField(d, key, passwordContextFields)
 		}
