@@ -46,42 +46,34 @@ type regexSet struct {
 
 // regexRegistry maps each live instance (its wapi.Module) to its set. An
 // instance's entry is dropped when the host closes it (wasmWorker.close).
-type regexRegistry struct {
-	mu   sync.Mutex
-	sets map[any]*regexSet
-}
+// A sync.Map: every regex_match looks its instance up, from as many
+// goroutines as the pool has instances, and entries change only when an
+// instance comes or goes.
+type regexRegistry struct{ sets sync.Map } // any -> *regexSet
 
-var regexes = regexRegistry{sets: map[any]*regexSet{}}
+var regexes regexRegistry
 
 // set returns key's set, creating it.
 func (r *regexRegistry) set(key any) *regexSet {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	s := r.sets[key]
-	if s == nil {
-		s = &regexSet{byText: map[string]int32{}}
-		r.sets[key] = s
+	if s, ok := r.sets.Load(key); ok {
+		return s.(*regexSet)
 	}
-	return s
+	s, _ := r.sets.LoadOrStore(key, &regexSet{byText: map[string]int32{}})
+	return s.(*regexSet)
 }
 
 // lookup returns key's set or nil.
 func (r *regexRegistry) lookup(key any) *regexSet {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.sets[key]
+	s, _ := r.sets.Load(key)
+	rs, _ := s.(*regexSet)
+	return rs
 }
 
-func (r *regexRegistry) drop(key any) {
-	r.mu.Lock()
-	delete(r.sets, key)
-	r.mu.Unlock()
-}
+func (r *regexRegistry) drop(key any) { r.sets.Delete(key) }
 
-func (r *regexRegistry) len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.sets)
+func (r *regexRegistry) len() (n int) {
+	r.sets.Range(func(any, any) bool { n++; return true })
+	return n
 }
 
 // regexCompile implements regex_compile for the instance key. A pointer or
