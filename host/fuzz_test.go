@@ -25,6 +25,10 @@ func FuzzExports(f *testing.F) {
 	f.Add(uint8(5), uint32(0), uint32(0), uint32(11), []byte("14155551234"))
 	f.Add(uint8(6), uint32(0), uint32(1), uint32(12), []byte("1\n2\n(91) 5\n"))
 	f.Add(uint8(7), uint32(0), uint32(16), uint32(0), []byte("Default Outdial"))
+	// Regex rows: the call crosses into the host's regex imports.
+	f.Add(uint8(4), uint32(4), uint32(len(catastrophic)+48), uint32(0),
+		[]byte(`dial{"tables":`+catastrophic+`,"table":"r","number":"1111111111112"}`))
+	f.Add(uint8(4), uint32(11), uint32(len(catastrophic)), uint32(0), []byte(`tables.load`+catastrophic))
 	f.Add(uint8(3), uint32(1<<24), uint32(0), uint32(0), []byte{})
 	f.Add(uint8(4), uint32(0xffffffff), uint32(0xffffffff), uint32(0), []byte{0xff})
 	ctx := context.Background()
