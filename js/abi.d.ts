@@ -4,6 +4,16 @@ export declare const exports: Readonly<{
   initialize: string; version: string; bufPtr: string; bufCap: string; bufReserve: string;
   call: string; dial: string; dialBatch: string; tableIndex: string; fault: string;
 }>;
+export declare const IMPORT_MODULE: string;
+export declare const imports: Readonly<{ regexCompile: string; regexMatch: string }>;
+export declare const regex: Readonly<{ NO_MATCH: number; MATCH: number; TIMEOUT: number; NO_ID: number; TIMEOUT_MS: number }>;
+export declare const regexModule: Readonly<{
+  VERSION: number; FILE: string; MAX_PATTERNS: number; MAX_PER_INSTANCE: number;
+  exports: Readonly<{
+    initialize: string; version: string; bufPtr: string; bufCap: string; bufReserve: string;
+    compile: string; match: string; count: string;
+  }>;
+}>;
 export declare const status: Readonly<{
   OK: number; OP_ERROR: number; BAD_ARGS: number; TOO_LARGE: number; PANIC: number; NO_HANDLE: number;
 }>;

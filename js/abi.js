@@ -3,7 +3,7 @@
 // the two cannot drift apart silently.
 
 /** ABI version this package speaks; a module exporting another is refused. */
-export const VERSION = 1;
+export const VERSION = 2;
 
 /** Export names. */
 export const exports = Object.freeze({
@@ -17,6 +17,47 @@ export const exports = Object.freeze({
   dialBatch: 'dial_batch',
   tableIndex: 'table_index',
   fault: 'fault',
+});
+
+/**
+ * Host imports (ABI 2): functions the module imports from module
+ * IMPORT_MODULE; regular expressions run in the host (docs/abi.md).
+ */
+export const IMPORT_MODULE = 'tollgate_host';
+export const imports = Object.freeze({
+  regexCompile: 'regex_compile',
+  regexMatch: 'regex_match',
+});
+
+/** Results of regex_match, and the match timeout hosts apply. */
+export const regex = Object.freeze({
+  NO_MATCH: 0,
+  MATCH: 1,
+  TIMEOUT: 2,
+  NO_ID: 3,
+  TIMEOUT_MS: 50,
+});
+
+/**
+ * The regex module, wasm/regex.wasm (Go's abi.RegexMod*, mirrored from
+ * internal/abi/regexmod.json): regexp2 compiled to a module of its own, with
+ * which this package answers the imports above.
+ */
+export const regexModule = Object.freeze({
+  VERSION: 1,
+  FILE: 'wasm/regex.wasm',
+  MAX_PATTERNS: 4096,
+  MAX_PER_INSTANCE: 4096,
+  exports: Object.freeze({
+    initialize: '_initialize',
+    version: 'version',
+    bufPtr: 'buf_ptr',
+    bufCap: 'buf_cap',
+    bufReserve: 'buf_reserve',
+    compile: 'compile',
+    match: 'match',
+    count: 'count',
+  }),
 });
 
 /** Status codes: call packs one into its result, buf_reserve returns one. */

@@ -12,11 +12,19 @@
 // for byte. Messages come back in English from the module and are
 // re-rendered from a catalogue keyed by code for another language; codes
 // never change. No input ever appears in an error this module throws.
+//
+// Regular expressions (the regex dialect of restriction tables) run in a
+// second module, wasm/regex.wasm, loaded only when needed (regex.js,
+// docs/js.md): await tg.enableRegex(), or the async entry points
+// loadTablesAsync, lintAsync, dialAsync and callAsync, load it before a
+// document with regex rows reaches the main module.
 
 import { WASI, WasiExit } from './wasi.js';
 import * as abi from './abi.js';
+import { RegexEngine, RegexTable, mentionsRegex, prepareNode } from './regex.js';
 
 export { WASI } from './wasi.js';
+export { defaultRegexModuleURL } from './regex.js';
 export * as abi from './abi.js';
 
 /** Where the module is found by default: the repository's wasm/ beside js/. */
@@ -125,9 +133,16 @@ export function render(template, reason, details) {
  */
 export async function load(options = {}) {
   const t0 = performance.now();
+  const engine = new RegexEngine(options);
+  await prepareNode();
   const wasi = newWASI(options);
-  const { module, instance } = await instantiate(options.module ?? defaultModuleURL, wasi.importObject);
-  const tg = new Tollgate(module, instance, wasi, options);
+  const table = new RegexTable(engine);
+  // With regex: true the regex module compiles while the main one does.
+  const [{ module, instance }] = await Promise.all([
+    instantiate(options.module ?? defaultModuleURL, importObject(wasi, table)),
+    engine.mode === true ? engine.enable() : null,
+  ]);
+  const tg = new Tollgate(module, instance, wasi, options, engine, table);
   if (options.lang && options.lang !== 'en') await tg.setLang(options.lang);
   tg.loadMillis = performance.now() - t0;
   return tg;
@@ -135,18 +150,20 @@ export async function load(options = {}) {
 
 /** One module instance and its session (loaded policies and tables). */
 export class Tollgate {
-  constructor(module, instance, wasi, options = {}) {
+  constructor(module, instance, wasi, options = {}, engine = new RegexEngine(options), table = new RegexTable(engine)) {
     this.module = module;
+    this._regex = engine;
     this.lang = 'en';
     this.loadMillis = 0;
     this._options = options;
     this._enc = new TextEncoder();
     this._dec = new TextDecoder('utf-8', { fatal: false });
     this._loads = []; // [op, request text] of successful loads, replayed after a fault
-    this._bind(instance, wasi);
+    this._bind(instance, wasi, table);
   }
 
-  _bind(instance, wasi) {
+  _bind(instance, wasi, table) {
+    table.memory = instance.exports.memory;
     wasi.initialize(instance);
     const x = instance.exports;
     const version = x[abi.exports.version]();
@@ -174,7 +191,8 @@ export class Tollgate {
   // compiled module and replays the loads, so handles stay valid.
   _replace() {
     const wasi = newWASI(this._options);
-    this._bind(new WebAssembly.Instance(this.module, wasi.importObject), wasi);
+    const table = new RegexTable(this._regex);
+    this._bind(new WebAssembly.Instance(this.module, importObject(wasi, table)), wasi, table);
     const loads = this._loads;
     this._loads = [];
     for (const [op, text] of loads) this.callText(op, text);
@@ -355,6 +373,54 @@ export class Tollgate {
     throw new TollgateError(abi.statusNames[st] ?? 'unknown', `${name} failed with status ${st}`);
   }
 
+  /**
+   * Makes regular expressions available: compiles wasm/regex.wasm (fetched
+   * in browsers) once. Resolves at once when it already is; rejects with
+   * code 'bad_option' under load({regex: false}).
+   */
+  async enableRegex() {
+    try {
+      await this._regex.enable();
+    } catch (e) {
+      if (this._regex.mode === false) throw new TollgateError('bad_option', 'regular expressions are disabled (load option regex: false)', 'regex');
+      throw new TollgateError('load', e instanceof Error ? e.message : 'loading the regex module failed');
+    }
+  }
+
+  /** Whether the regex module is compiled, so that regex rows work in synchronous calls. */
+  get regexReady() {
+    return this._regex.ready;
+  }
+
+  // _regexFor loads the regex module when request may hold regex rows.
+  async _regexFor(request) {
+    if (this._regex.mode !== false && !this._regex.ready && mentionsRegex(request)) await this.enableRegex();
+  }
+
+  /** loadTables, after loading the regex module if the tables need it. */
+  async loadTablesAsync(tables) {
+    await this._regexFor(tables);
+    return this.loadTables(tables);
+  }
+
+  /** lint, after loading the regex module if the tables need it. */
+  async lintAsync(tables) {
+    await this._regexFor(tables);
+    return this.lint(tables);
+  }
+
+  /** dial, after loading the regex module if inline tables need it. */
+  async dialAsync(number, options = {}) {
+    await this._regexFor(options.tables);
+    return this.dial(number, options);
+  }
+
+  /** call, after loading the regex module if the request may need it. */
+  async callAsync(op, request = {}) {
+    await this._regexFor(request);
+    return this.call(op, request);
+  }
+
   /** Lints restriction tables; returns {findings}. */
   lint(tables) {
     return this._do('lint', tables === undefined ? {} : { tables });
@@ -403,6 +469,12 @@ export class Tollgate {
 // or overrides it (GOMEMLIMIT, say).
 function newWASI(options) {
   return new WASI({ stderr: options.stderr, env: { GOGC: 'off', ...options.env } });
+}
+
+// importObject is one main-module instance's imports: WASI and, in
+// tollgate_host, its own regex table.
+function importObject(wasi, table) {
+  return { ...wasi.importObject, [abi.IMPORT_MODULE]: table.imports() };
 }
 
 function withPolicy(req, options) {

@@ -64,8 +64,38 @@ test('the committed module exports what the ABI names, with the documented arity
   // Arity, checked on a live instance (a function's length is its parameter count).
   const { WASI } = await import('../wasi.js');
   const w = new WASI();
-  const inst = await WebAssembly.instantiate(module, w.importObject);
+  const tollgate_host = { regex_compile: () => -1, regex_match: () => abi.regex.NO_ID };
+  const inst = await WebAssembly.instantiate(module, { ...w.importObject, [abi.IMPORT_MODULE]: tollgate_host });
   for (const [name, kind] of have) {
     if (kind === 'function') assert.equal(inst.exports[name].length, golden.exports[name].params.length, `${name} arity`);
   }
+});
+
+test('host imports and regex results', async () => {
+  assert.deepEqual(Object.values(abi.imports).sort(), Object.keys(golden.imports).sort());
+  for (const imp of Object.values(golden.imports)) assert.equal(imp.module, abi.IMPORT_MODULE);
+  assert.deepEqual({
+    no_match: abi.regex.NO_MATCH, match: abi.regex.MATCH, timeout: abi.regex.TIMEOUT,
+    no_id: abi.regex.NO_ID, timeout_ms: abi.regex.TIMEOUT_MS,
+  }, golden.regex);
+  // The committed module imports exactly these, with the documented arity.
+  const module = await WebAssembly.compile(wasm);
+  const host = WebAssembly.Module.imports(module).filter((x) => x.module === abi.IMPORT_MODULE).map((x) => x.name).sort();
+  assert.deepEqual(host, Object.keys(golden.imports).sort());
+  const { RegexTable, RegexEngine } = await import('../regex.js');
+  const fns = new RegexTable(new RegexEngine()).imports();
+  for (const [name, imp] of Object.entries(golden.imports)) assert.equal(fns[name].length, imp.params.length, `${name} arity`);
+});
+
+test('the regex module mirror matches internal/abi/regexmod.json and wasm/regex.wasm', async () => {
+  const g = JSON.parse(readFileSync(new URL('../../internal/abi/regexmod.json', import.meta.url), 'utf8'));
+  assert.equal(abi.regexModule.VERSION, g.version);
+  assert.equal(abi.regexModule.FILE, g.file);
+  assert.equal(abi.regexModule.MAX_PATTERNS, g.max_patterns);
+  assert.equal(abi.regexModule.MAX_PER_INSTANCE, g.max_per_instance);
+  assert.deepEqual({ ...abi.regexModule.exports }, g.exports);
+  const module = await WebAssembly.compile(readFileSync(new URL(`../../${g.file}`, import.meta.url)));
+  const have = WebAssembly.Module.exports(module).filter((e) => e.kind === 'function').map((e) => e.name).sort();
+  assert.deepEqual(have, Object.values(g.exports).sort());
+  for (const imp of WebAssembly.Module.imports(module)) assert.equal(imp.module, 'wasi_snapshot_preview1');
 });

@@ -6,13 +6,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { load, defaultModuleURL, TollgateError, render, loadCatalogue } from '../tollgate.js';
+import { load, defaultModuleURL, TollgateError, render, loadCatalogue, abi } from '../tollgate.js';
 
 const bytes = readFileSync(defaultModuleURL);
 const tg = await load();
 
 test('loads from the default URL, a path, bytes and a compiled module', async () => {
-  assert.equal(tg.abiVersion, 1);
+  assert.equal(tg.abiVersion, abi.VERSION);
   const fromPath = await load({ module: fileURLToPath(defaultModuleURL) });
   const fromBytes = await load({ module: bytes });
   const fromModule = await load({ module: await WebAssembly.compile(bytes) });
@@ -22,7 +22,7 @@ test('loads from the default URL, a path, bytes and a compiled module', async ()
 });
 
 test('a module of another ABI version is refused', async () => {
-  // The smallest reactor that exports memory and abi_version() = 2.
+  // The smallest reactor that exports memory and abi_version() = 99.
   const wat = new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, // magic, version
     0x01, 0x05, 0x01, 0x60, 0x00, 0x01, 0x7f, // type: () -> i32
@@ -30,7 +30,7 @@ test('a module of another ABI version is refused', async () => {
     0x05, 0x03, 0x01, 0x00, 0x01, // memory 1 page
     0x07, 0x18, 0x02, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x00, // export "memory"
     0x0b, 0x61, 0x62, 0x69, 0x5f, 0x76, 0x65, 0x72, 0x73, 0x69, 0x6f, 0x6e, 0x00, 0x00, // export "abi_version"
-    0x0a, 0x06, 0x01, 0x04, 0x00, 0x41, 0x02, 0x0b, // body: i32.const 2
+    0x0a, 0x07, 0x01, 0x05, 0x00, 0x41, 0xe3, 0x00, 0x0b, // body: i32.const 99
   ]);
   await assert.rejects(load({ module: wat }), (e) => e instanceof TollgateError && e.code === 'abi_version');
 });
