@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/core"
+	"github.com/tollgate/tollgate/internal/rfc3339"
 )
 
 // SignInRequest is the "signin" operation: apply one event to an account's
@@ -91,8 +92,8 @@ func parseTime(field string, v *string) (time.Time, error) {
 	if v == nil || *v == "" {
 		return time.Time{}, nil
 	}
-	t, err := time.Parse(time.RFC3339Nano, *v)
-	if err != nil {
+	t, ok := rfc3339.Parse(*v)
+	if !ok {
 		return time.Time{}, &Error{Code: ErrBadRequest, Field: field, Message: "want an RFC 3339 time such as 2026-01-05T09:00:00Z"}
 	}
 	return t, nil
@@ -172,7 +173,8 @@ func appendTime(b []byte, t time.Time) []byte {
 	if t.IsZero() {
 		return append(b, "null"...)
 	}
-	return AppendString(b, t.UTC().Format(time.RFC3339Nano))
+	b = append(b, '"')
+	return append(rfc3339.Append(b, t), '"')
 }
 
 // appendSignInState writes every field, in a fixed order, so the state is
