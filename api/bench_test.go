@@ -26,7 +26,7 @@ func benchDo(b *testing.B, op, req string) {
 }
 
 func BenchmarkDoPIN(b *testing.B) {
-	benchDo(b, "pin", `{"policy":"cuc","pin":"802163","context":{"extensions":["36697","2001"],"first_name":"Jane","last_name":"Doe","dob":"1984-03-12","year":2026,"previous":["{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ="]}}`)
+	benchDo(b, "pin", `{"policy":"cuc","pin":"802163","context":{"extensions":["36697","2001"],"first_name":"Jane","last_name":"Doe","dob":"1984-03-12","year":2026,"previous":["112358"]}}`)
 }
 
 func BenchmarkDoPassword(b *testing.B) {
