@@ -11,6 +11,8 @@ export declare const languages: readonly Lang[];
 
 /** Where load() finds the module when no `module` option is given. */
 export declare const defaultModuleURL: URL;
+/** Where the regex module (wasm/regex.wasm) is found when no `regexModule` option is given. */
+export declare const defaultRegexModuleURL: URL;
 
 /** A policy reference: a profile name, an inline policy object, or a handle from loadPolicy. */
 export type PolicyRef = string | number | PolicyDocument;
@@ -44,6 +46,17 @@ export interface LoadOptions {
    * E.g. { GOMEMLIMIT: '1610612736' }.
    */
   env?: Record<string, string>;
+  /**
+   * Regular expressions (the regex dialect of restriction tables) run in a
+   * second module, wasm/regex.wasm (regexp2, for verdicts equal to Go's).
+   * 'auto' (default): Node reads it on first use; browsers download it on
+   * enableRegex() or an async entry point (loadTablesAsync, lintAsync,
+   * dialAsync, callAsync) given a document with regex rows, never otherwise.
+   * true: load() loads it too. false: never; regex rows fail to load.
+   */
+  regex?: 'auto' | boolean;
+  /** The regex module: same forms as `module`. Default: defaultRegexModuleURL. */
+  regexModule?: string | URL | BufferSource | WebAssembly.Module | Response | Promise<Response>;
 }
 
 /** One reason a credential is refused. */
@@ -192,6 +205,23 @@ export declare class Tollgate {
   loadMillis: number;
   /** The module's ABI version. */
   readonly abiVersion: number;
+  /** Whether the regex module is compiled, so that regex rows work in synchronous calls. */
+  readonly regexReady: boolean;
+
+  /**
+   * Loads the regex module once (fetched in browsers). Rejects with
+   * TollgateError 'bad_option' under { regex: false }, 'load' if it cannot
+   * be fetched.
+   */
+  enableRegex(): Promise<void>;
+  /** loadTables, after loading the regex module when the tables use regex rows. */
+  loadTablesAsync(tables: TablesRef): Promise<{ handle: number; tables: string[] }>;
+  /** lint, likewise. */
+  lintAsync(tables?: TablesRef): Promise<{ findings: LintFinding[] }>;
+  /** dial, likewise for inline tables. */
+  dialAsync(number: string, options?: DialOptions): Promise<DialResult>;
+  /** call, likewise. */
+  callAsync(op: string, request?: unknown): Promise<any>;
 
   checkPin(pin: string, context?: PinContext, options?: CheckOptions): Verdict;
   checkPassword(password: string, context?: PasswordContext, options?: CheckOptions): Verdict;

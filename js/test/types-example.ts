@@ -24,6 +24,14 @@ async function main(): Promise<void> {
   } catch (e) {
     if (e instanceof TollgateError) console.log(e.code, e.field);
   }
+  const rg = await load({ regex: 'auto', regexModule: new URL('https://example.test/regex.wasm') });
+  await rg.enableRegex();
+  const ready: boolean = rg.regexReady;
+  const t = await rg.loadTablesAsync({ tables: [{ name: 'r', dialect: 'regex', rows: [{ pattern: '^9011', blocked: true }] }] });
+  const rd: DialResult = await rg.dialAsync('9011', { tables: t.handle, table: 'r' });
+  console.log(ready, rd.allowed, (await rg.lintAsync()).findings.length);
+  // @ts-expect-error regex is 'auto', true or false
+  await load({ regex: 'lazy' });
   console.log(first, span, pw.accepted, blocked, ok, lang, shim.calls, bad, tg.loadMillis);
 
   // @ts-expect-error a PIN is a string
