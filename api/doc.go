@@ -7,6 +7,9 @@
 // what the conformance corpus in testdata/vectors is written in, and why a
 // case that passes on one host passes on all of them.
 //
-// Requests are decoded strictly: an unknown field is an error naming it.
-// Responses never contain a secret.
+// Requests are decoded strictly, by hand-written readers over
+// internal/jsonx (decode.go): an unknown field, a field given twice, a
+// wrong type or trailing data is a bad_request whose field is the full
+// path. The package uses neither encoding/json nor fmt nor reflect, which
+// would not fit the module's size budget. Responses never contain a secret.
 package api
