@@ -14,6 +14,8 @@ import { fileURLToPath } from 'node:url';
 
 const jsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wasmFile = join(jsDir, '..', 'wasm', 'tollgate.wasm');
+// The regex module, fetched by tollgate.js only for documents with regex rows.
+const regexFile = join(jsDir, '..', 'wasm', 'regex.wasm');
 
 const types = {
   '.html': 'text/html; charset=utf-8',
@@ -49,6 +51,7 @@ const csp = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src
 
 function resolve(urlPath) {
   if (urlPath === '/wasm/tollgate.wasm') return wasmFile;
+  if (urlPath === '/wasm/regex.wasm') return regexFile;
   const rel = normalize(decodeURIComponent(urlPath)).replace(/^[/\\]+/, '');
   if (rel.startsWith('..') || rel.split(sep).some((p) => hidden.has(p) || p.startsWith('.'))) return null;
   const file = join(jsDir, rel);

@@ -6,6 +6,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -179,7 +180,7 @@ test('screenshot of the filled form (out/demo-filled.png)', { skip }, async () =
 
 test('the page requested nothing but its own files', { skip }, async () => {
   const own = new Set([
-    '/demo/', '/demo/demo.css', '/demo/demo.js', '/tollgate.js', '/wasi.js', '/abi.js',
+    '/demo/', '/demo/demo.css', '/demo/demo.js', '/tollgate.js', '/wasi.js', '/abi.js', '/regex.js',
     '/wasm/tollgate.wasm', '/messages.fr.json', '/messages.en.json',
   ]);
   const foreign = requests.filter((u) => {
@@ -189,6 +190,37 @@ test('the page requested nothing but its own files', { skip }, async () => {
   });
   assert.deepEqual(foreign, []);
   assert.ok(server.log.some((e) => e.path === '/wasm/tollgate.wasm' && e.status === 200));
+});
+
+test('a page that never uses regex never downloads regex.wasm', { skip }, () => {
+  assert.deepEqual(requests.filter((u) => u.includes('regex.wasm')), []);
+  assert.ok(!server.log.some((e) => e.path === '/wasm/regex.wasm'));
+});
+
+test('a regex table in the browser: regex.wasm is fetched once, on demand, and the verdicts are Go\'s', { skip }, async () => {
+  const doc = { tables: [{ name: 'r', dialect: 'regex', min_digits: 1, max_digits: 20, rows: [
+    { pattern: '(?<=9)011', blocked: true }, { pattern: '^9[2-9]\\d{9}$', blocked: false }, { pattern: '^\\d+$', blocked: false },
+  ] }] };
+  const numbers = ['9011441234', '92125551234', '١٢٣', '8011', '1900'];
+  const out = await page.evaluate(async ({ doc, numbers }) => {
+    const { load } = await import('/tollgate.js');
+    const tg = await load();
+    const before = tg.regexReady;
+    // A synchronous call cannot wait for a download: it says how to enable it.
+    const refused = tg.call('tables.load', doc).error?.message ?? '';
+    const loaded = await tg.loadTablesAsync(doc);
+    const texts = numbers.map((number) => tg.callText('dial', JSON.stringify({ tables: loaded.handle, table: 'r', number })));
+    await tg.enableRegex(); // already loaded: no second download
+    return { before, refused, after: tg.regexReady, texts };
+  }, { doc, numbers });
+  assert.equal(out.before, false);
+  assert.match(out.refused, /enableRegex/);
+  assert.equal(out.after, true);
+  const pairs = [['tables.load', JSON.stringify(doc)], ...numbers.map((number) => ['dial', JSON.stringify({ tables: 0, table: 'r', number })])];
+  const native = JSON.parse(execFileSync('go', ['run', './js/internal/jsgen', 'do'], { cwd: root, input: JSON.stringify(pairs), encoding: 'utf8' }));
+  assert.deepEqual(out.texts, native.slice(1));
+  assert.ok(out.texts.some((t) => t.includes('"allowed":false')) && out.texts.some((t) => t.includes('"allowed":true')));
+  assert.equal(server.log.filter((e) => e.path === '/wasm/regex.wasm' && e.status === 200).length, 1, 'fetched exactly once');
 });
 
 test('no console error, warning or uncaught exception (CSP violations included)', { skip }, () => {
