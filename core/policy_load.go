@@ -1,7 +1,6 @@
 package core
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -300,8 +299,8 @@ func policyShown(raw []byte) string {
 // into a PolicyError: malformed JSON by line and column, or a repeated
 // key by its path.
 func policyDecodeError(data []byte, err error) error {
-	var je *jsonx.Error
-	if !errors.As(err, &je) {
+	je, ok := err.(*jsonx.Error) // jsonx errors are never wrapped
+	if !ok {
 		return &PolicyError{Msg: "malformed JSON: " + err.Error()}
 	}
 	if je.Syntax {

@@ -1,7 +1,6 @@
 package dialplan
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/tollgate/tollgate/internal/jsonx"
@@ -179,8 +178,8 @@ func unknownField(d *jsonx.Decoder, known []string) error {
 // field, its offset the line (and, for malformed JSON, which has no
 // field to name, the column too).
 func decodeError(path string, data []byte, err error) error {
-	var je *jsonx.Error
-	if !errors.As(err, &je) {
+	je, ok := err.(*jsonx.Error) // jsonx errors are never wrapped
+	if !ok {
 		return err // a ParseError from a reader, or an unexpected error
 	}
 	pe := &ParseError{Path: path, Row: -1, Err: ErrDecode, Field: je.Path, Msg: je.Msg, Line: lineOf(data, je.Offset)}

@@ -2,7 +2,6 @@ package dialplan
 
 import (
 	"errors"
-	"strconv"
 	"sync"
 )
 
@@ -103,7 +102,7 @@ func Builtin(name string) (*Set, error) {
 	case SetRecommended:
 		d = RecommendedDocument()
 	default:
-		return nil, errors.New("dialplan: no built-in tables set " + strconv.Quote(name) + " (default, recommended)")
+		return nil, errors.New("dialplan: no built-in tables set " + quote(name) + " (default, recommended)")
 	}
 	s, err := Compile("", d)
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+
+	"github.com/tollgate/tollgate/internal/jsonx"
 )
 
 // Sentinel errors, one per kind of problem in a tables document. A
@@ -48,7 +50,7 @@ func (e *ParseError) Error() string {
 		b.WriteString(": ")
 	}
 	if e.Table != "" {
-		b.WriteString("table " + strconv.Quote(e.Table))
+		b.WriteString("table " + quote(e.Table))
 		if e.Row >= 0 {
 			b.WriteString(" row " + strconv.Itoa(e.Row))
 		}
@@ -78,3 +80,21 @@ type patError struct {
 }
 
 func (e *patError) Error() string { return e.err.Error() + ": " + e.msg }
+
+// quote renders s for a message as a JSON string literal (strconv.Quote's
+// machinery and tables would cost the module about 12 KB for the same
+// result on printable text).
+func quote(s string) string { return string(jsonx.AppendString(nil, s)) }
+
+// quoteByte renders one byte of a pattern for a message: 'c', or '\xHH'
+// when it is not printable ASCII.
+func quoteByte(c byte) string {
+	if c >= 0x20 && c < 0x7f {
+		if c == '\'' || c == '\\' {
+			return `'\` + string(rune(c)) + "'"
+		}
+		return "'" + string(rune(c)) + "'"
+	}
+	const hex = "0123456789abcdef"
+	return `'\x` + string([]byte{hex[c>>4], hex[c&0xf]}) + "'"
+}

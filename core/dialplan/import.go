@@ -128,7 +128,7 @@ func ImportCUPI(path string, data []byte) (*Document, error) {
 			}
 			n, err := strconv.Atoi(f.v)
 			if err != nil {
-				return nil, &ParseError{Path: path, Table: ct.DisplayName, Row: -1, Field: f.name, Err: ErrSyntax, Msg: strconv.Quote(f.v) + " is not a number"}
+				return nil, &ParseError{Path: path, Table: ct.DisplayName, Row: -1, Field: f.name, Err: ErrSyntax, Msg: quote(f.v) + " is not a number"}
 			}
 			*f.n = n
 		}
@@ -148,7 +148,7 @@ func ImportCUPI(path string, data []byte) (*Document, error) {
 			case "false", "0":
 				blocked = false
 			default:
-				return nil, &ParseError{Path: path, Table: ct.DisplayName, Row: i, Field: "Blocked", Err: ErrSyntax, Msg: strconv.Quote(p.Blocked) + " is not true or false"}
+				return nil, &ParseError{Path: path, Table: ct.DisplayName, Row: i, Field: "Blocked", Err: ErrSyntax, Msg: quote(p.Blocked) + " is not true or false"}
 			}
 			td.Rows = append(td.Rows, RowDoc{Pattern: p.NumberPattern, Blocked: b(blocked)})
 		}

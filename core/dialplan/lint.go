@@ -223,11 +223,11 @@ func (l *linter) shadowing(d *dfa) {
 			continue
 		}
 		if _, ok := searchDFA(od, 1, nil, 0, t.MaxDigits, func(a, _ int32, n int) bool { return l.inRange(n) && od.acc[a] >= 0 }); !ok {
-			l.add(LintRowNeverMatches, SevWarning, r, "row % (%) matches no number of % to % keys", itoa(r), strconv.Quote(t.Rows[r].Pattern), itoa(t.MinDigits), itoa(t.MaxDigits))
+			l.add(LintRowNeverMatches, SevWarning, r, "row % (%) matches no number of % to % keys", itoa(r), quote(t.Rows[r].Pattern), itoa(t.MinDigits), itoa(t.MaxDigits))
 			continue
 		}
 		if attributed >= maxAttributions {
-			l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: the rows above it match every number it matches", itoa(r), strconv.Quote(t.Rows[r].Pattern))
+			l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: the rows above it match every number it matches", itoa(r), quote(t.Rows[r].Pattern))
 			continue
 		}
 		attributed++
@@ -245,10 +245,10 @@ func (l *linter) shadowing(d *dfa) {
 			}
 		}
 		if by >= 0 {
-			f := l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: row % (%) matches every number it matches", itoa(r), strconv.Quote(t.Rows[r].Pattern), itoa(by), strconv.Quote(t.Rows[by].Pattern))
+			f := l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: row % (%) matches every number it matches", itoa(r), quote(t.Rows[r].Pattern), itoa(by), quote(t.Rows[by].Pattern))
 			f.ShadowedBy = by
 		} else {
-			l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: rows % together match every number it matches", itoa(r), strconv.Quote(t.Rows[r].Pattern), rowList(winners))
+			l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: rows % together match every number it matches", itoa(r), quote(t.Rows[r].Pattern), rowList(winners))
 		}
 	}
 }

@@ -50,7 +50,7 @@ func parsePattern(dialect, p string) ([]elem, *patError) {
 	case DialectExchange:
 		return parseExchange(p)
 	}
-	return nil, perr(0, ErrDialect, strconv.Quote(dialect))
+	return nil, perr(0, ErrDialect, quote(dialect))
 }
 
 func lit(c byte) elem {
@@ -76,7 +76,7 @@ func parseCUC(p string) ([]elem, *patError) {
 		case c == '@':
 			return nil, perr(i+1, ErrUnsupported, "URI patterns (with @) are not dial strings")
 		default:
-			return nil, perr(i+1, ErrSyntax, strconv.QuoteRune(rune(c))+" is not a cuc pattern character (digits, * ? # +)")
+			return nil, perr(i+1, ErrSyntax, quoteByte(c)+" is not a cuc pattern character (digits, * ? # +)")
 		}
 	}
 	return out, nil
@@ -163,7 +163,7 @@ func parseCUCM(p string) ([]elem, *patError) {
 		case c == '@':
 			return nil, perr(i+1, ErrUnsupported, "@ (the National Numbering Plan) depends on Unified CM's installed numbering-plan data; write the patterns out")
 		default:
-			return nil, perr(i+1, ErrSyntax, strconv.QuoteRune(rune(c))+" is not a cucm route-pattern character")
+			return nil, perr(i+1, ErrSyntax, quoteByte(c)+" is not a cucm route-pattern character")
 		}
 	}
 	return out, nil
@@ -207,7 +207,7 @@ func parseSet(body string, off int, lenient bool) (symSet, *patError) {
 			if lenient {
 				continue
 			}
-			return 0, perr(off+k+2, ErrSyntax, strconv.QuoteRune(rune(c))+" is not a key")
+			return 0, perr(off+k+2, ErrSyntax, quoteByte(c)+" is not a key")
 		}
 		s |= 1 << sym
 	}
@@ -302,7 +302,7 @@ func parseExchange(p string) ([]elem, *patError) {
 		case c == '*':
 			return nil, perr(i+1, ErrSyntax, "* is only valid as the whole mask (any number)")
 		default:
-			return nil, perr(i+1, ErrSyntax, strconv.QuoteRune(rune(c))+" is not a number-mask character (digits and x)")
+			return nil, perr(i+1, ErrSyntax, quoteByte(c)+" is not a number-mask character (digits and x)")
 		}
 	}
 	return out, nil

@@ -128,14 +128,14 @@ func (s *Set) DefaultTable() *Table {
 func (s *Set) ForFeature(cos, feature string) (*Table, error) {
 	c, ok := s.cos[cos]
 	if !ok {
-		return nil, errors.New("dialplan: no class of service " + strconv.Quote(cos))
+		return nil, errors.New("dialplan: no class of service " + quote(cos))
 	}
 	name, ok := c.Table(feature)
 	if !ok {
-		return nil, errors.New("dialplan: unknown feature " + strconv.Quote(feature) + " (transfer, outdial, fax, system_transfer)")
+		return nil, errors.New("dialplan: unknown feature " + quote(feature) + " (transfer, outdial, fax, system_transfer)")
 	}
 	if name == "" {
-		return nil, errors.New("dialplan: class of service " + strconv.Quote(cos) + " links no table to " + feature)
+		return nil, errors.New("dialplan: class of service " + quote(cos) + " links no table to " + feature)
 	}
 	return s.byName[name], nil
 }
@@ -180,7 +180,7 @@ func Compile(path string, d *Document) (*Set, error) {
 	}
 	for i, c := range d.TrunkAccessCodes {
 		if !codeOK(c) {
-			return nil, fail("", -1, "trunk_access_codes["+strconv.Itoa(i)+"]", ErrSyntax, strconv.Quote(c)+": a trunk access code is 1 to 16 keys (digits * # +)")
+			return nil, fail("", -1, "trunk_access_codes["+strconv.Itoa(i)+"]", ErrSyntax, quote(c)+": a trunk access code is 1 to 16 keys (digits * # +)")
 		}
 	}
 	s.trunk = d.TrunkAccessCodes
@@ -190,7 +190,7 @@ func Compile(path string, d *Document) (*Set, error) {
 	}
 	for i, c := range s.outside {
 		if !codeOK(c) {
-			return nil, fail("", -1, "outside_line_codes["+strconv.Itoa(i)+"]", ErrSyntax, strconv.Quote(c)+": an outside-line code is 1 to 16 keys")
+			return nil, fail("", -1, "outside_line_codes["+strconv.Itoa(i)+"]", ErrSyntax, quote(c)+": an outside-line code is 1 to 16 keys")
 		}
 	}
 	if len(d.Tables) == 0 {
@@ -202,12 +202,11 @@ func Compile(path string, d *Document) (*Set, error) {
 			return nil, fail("", -1, "tables["+strconv.Itoa(i)+"].name", ErrMissing, "every table needs a name")
 		}
 		if _, dup := s.byName[td.Name]; dup {
-			return nil, fail(td.Name, -1, "name", ErrDuplicate, "two tables are named "+strconv.Quote(td.Name))
+			return nil, fail(td.Name, -1, "name", ErrDuplicate, "two tables are named "+quote(td.Name))
 		}
 		t, err := compileTable(path, td, s.trunk)
 		if err != nil {
-			var pe *ParseError
-			if errors.As(err, &pe) && pe.Row >= 0 && pe.Row < len(d.lines[td.Name]) {
+			if pe, ok := err.(*ParseError); ok && pe.Row >= 0 && pe.Row < len(d.lines[td.Name]) {
 				pe.Line = d.lines[td.Name][pe.Row]
 			}
 			return nil, err
@@ -223,7 +222,7 @@ func Compile(path string, d *Document) (*Set, error) {
 			return nil, fail("", -1, field+".name", ErrMissing, "every class of service needs a name")
 		}
 		if _, dup := s.cos[c.Name]; dup {
-			return nil, fail("", -1, field+".name", ErrDuplicate, "two classes of service are named "+strconv.Quote(c.Name))
+			return nil, fail("", -1, field+".name", ErrDuplicate, "two classes of service are named "+quote(c.Name))
 		}
 		for _, f := range Features {
 			name, _ := c.Table(f)
@@ -231,7 +230,7 @@ func Compile(path string, d *Document) (*Set, error) {
 				continue
 			}
 			if _, ok := s.byName[name]; !ok {
-				return nil, fail("", -1, field+"."+f, ErrUnknownTable, "class of service "+strconv.Quote(c.Name)+" links "+f+" to "+strconv.Quote(name)+", which is not a table here")
+				return nil, fail("", -1, field+"."+f, ErrUnknownTable, "class of service "+quote(c.Name)+" links "+f+" to "+quote(name)+", which is not a table here")
 			}
 		}
 		s.cos[c.Name] = c
@@ -293,7 +292,7 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 		known = known || d == td.Dialect
 	}
 	if !known {
-		return nil, fail(-1, 0, "dialect", ErrDialect, strconv.Quote(td.Dialect)+" (want one of cuc, cucm, asterisk, exchange, regex)")
+		return nil, fail(-1, 0, "dialect", ErrDialect, quote(td.Dialect)+" (want one of cuc, cucm, asterisk, exchange, regex)")
 	}
 	if td.MinDigits == 0 {
 		td.MinDigits = 1
@@ -322,7 +321,7 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 			return nil, fail(-1, 0, "order", ErrUnsupported, "closest match is Unified CM's rule; only cucm tables may use it")
 		}
 	default:
-		return nil, fail(-1, 0, "order", ErrSyntax, strconv.Quote(td.Order)+" (want first or closest)")
+		return nil, fail(-1, 0, "order", ErrSyntax, quote(td.Order)+" (want first or closest)")
 	}
 	switch td.NoMatch {
 	case "", "blocked":
@@ -332,7 +331,7 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 			return nil, fail(-1, 0, "no_match", ErrUnsupported, "an exchange table is an allow-list: what no rule allows is blocked")
 		}
 	default:
-		return nil, fail(-1, 0, "no_match", ErrSyntax, strconv.Quote(td.NoMatch)+" (want blocked or allowed)")
+		return nil, fail(-1, 0, "no_match", ErrSyntax, quote(td.NoMatch)+" (want blocked or allowed)")
 	}
 	if len(td.Rows) == 0 {
 		return nil, fail(-1, 0, "rows", ErrMissing, "a table needs at least one row")
@@ -371,7 +370,7 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 		case DialectRegex:
 			row.Regex = true
 		default:
-			return nil, fail(i, 0, field+".dialect", ErrUnsupported, "a row may only switch to regex, not "+strconv.Quote(rd.Dialect))
+			return nil, fail(i, 0, field+".dialect", ErrUnsupported, "a row may only switch to regex, not "+quote(rd.Dialect))
 		}
 		if td.Dialect == DialectRegex {
 			row.Regex = true
