@@ -79,7 +79,7 @@ const maxCached = 256
 func (s *Session) Do(op string, req []byte, out []byte) ([]byte, error) {
 	h, ok := handlers[op]
 	if !ok {
-		return appendError(out, &Error{Code: ErrUnknownOp, Message: "unknown operation " + strconv.Quote(op)}), &Error{Code: ErrUnknownOp}
+		return appendError(out, &Error{Code: ErrUnknownOp, Message: "unknown operation " + quote(op)}), &Error{Code: ErrUnknownOp}
 	}
 	res, err := h(s, req, out)
 	if err != nil {
@@ -150,3 +150,7 @@ func AppendReason(b []byte, r *core.Reason) []byte {
 func AppendString(b []byte, s string) []byte {
 	return jsonx.AppendString(b, s)
 }
+
+// quote renders s for a message as a JSON string literal; strconv.Quote
+// would link its own escaping tables into the module.
+func quote(s string) string { return string(AppendString(nil, s)) }

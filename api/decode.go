@@ -66,12 +66,12 @@ func decodeRequest(data []byte, v requestDecoder) error {
 
 // requestError turns a decoding error into an *Error.
 func requestError(err error) *Error {
-	var e *Error
-	if errors.As(err, &e) {
+	// Type assertions, not errors.As (which links reflection into the
+	// module): these errors are never wrapped.
+	if e, ok := err.(*Error); ok {
 		return e
 	}
-	var je *jsonx.Error
-	if errors.As(err, &je) {
+	if je, ok := err.(*jsonx.Error); ok {
 		if je.Syntax {
 			return &Error{Code: ErrBadRequest, Field: je.Path, Message: je.Error()}
 		}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"errors"
 	"strconv"
 	"strings"
 
@@ -77,9 +76,9 @@ func PickTable(set *dialplan.Set, table, cos, feature string) (*dialplan.Table, 
 		if !ok {
 			names := make([]string, 0, len(set.Tables()))
 			for _, t := range set.Tables() {
-				names = append(names, strconv.Quote(t.Name))
+				names = append(names, quote(t.Name))
 			}
-			return nil, &Error{Code: ErrBadRequest, Field: "table", Message: "no table " + strconv.Quote(table) + " (tables: " + strings.Join(names, ", ") + ")"}
+			return nil, &Error{Code: ErrBadRequest, Field: "table", Message: "no table " + quote(table) + " (tables: " + strings.Join(names, ", ") + ")"}
 		}
 		return t, nil
 	case cos != "":
@@ -105,7 +104,7 @@ func PickTable(set *dialplan.Set, table, cos, feature string) (*dialplan.Table, 
 func AppendDial(b []byte, t *dialplan.Table, number string, r dialplan.Result) []byte {
 	b = append(b, `{"number":`...)
 	if r.Reason == dialplan.ReasonInvalid {
-		b = AppendString(b, strings.ToValidUTF8(number, "\uFFFD"))
+		b = AppendString(b, number) // invalid UTF-8 becomes U+FFFD
 	} else if r.Dropped == 0 {
 		b = AppendString(b, number)
 	} else {
@@ -184,8 +183,7 @@ func (s *Session) parseTables(doc []byte) (*dialplan.Set, error) {
 }
 
 func tablesError(err error) *Error {
-	var pe *dialplan.ParseError
-	if errors.As(err, &pe) {
+	if pe, ok := err.(*dialplan.ParseError); ok { // never wrapped
 		return &Error{Code: ErrInvalidTables, Field: pe.Field, Message: pe.Error()}
 	}
 	return &Error{Code: ErrInvalidTables, Message: err.Error()}

@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"errors"
 	"strconv"
 
 	"github.com/tollgate/tollgate/core"
@@ -78,8 +77,7 @@ func (s *Session) parsePolicy(doc []byte) (*core.Policy, error) {
 }
 
 func policyError(err error) *Error {
-	var pe *core.PolicyError
-	if errors.As(err, &pe) {
+	if pe, ok := err.(*core.PolicyError); ok { // never wrapped
 		return &Error{Code: ErrInvalidPolicy, Field: pe.Field, Message: pe.Error()}
 	}
 	return &Error{Code: ErrInvalidPolicy, Message: err.Error()}
