@@ -4,7 +4,7 @@
 
 import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants as zc } from 'node:zlib';
-import { defaultModuleURL } from '../tollgate.js';
+import { defaultModuleURL, defaultRegexModuleURL } from '../tollgate.js';
 import { measure } from './measure.js';
 
 const bytes = readFileSync(process.env.TOLLGATE_WASM || defaultModuleURL);
@@ -16,5 +16,12 @@ const sizes = {
 if (!process.argv.includes('--quick')) {
   sizes.brotli11 = brotliCompressSync(bytes, { params: { [zc.BROTLI_PARAM_QUALITY]: 11, [zc.BROTLI_PARAM_SIZE_HINT]: bytes.length } }).length;
 }
+// The regex module, downloaded only for documents with regex rows.
+const rbytes = readFileSync(defaultRegexModuleURL);
+const regexSizes = {
+  raw: rbytes.length,
+  gzip9: gzipSync(rbytes, { level: 9 }).length,
+  brotli9: brotliCompressSync(rbytes, { params: { [zc.BROTLI_PARAM_QUALITY]: 9 } }).length,
+};
 const m = await measure(new Uint8Array(bytes));
-console.log(JSON.stringify({ node: process.version, sizes, ...m }, null, 2));
+console.log(JSON.stringify({ node: process.version, sizes, regexSizes, ...m }, null, 2));

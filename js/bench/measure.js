@@ -12,6 +12,14 @@ export const requests = {
   dial: '{"table":"Default Transfer","number":"9011441234567"}',
 };
 
+// A regex table like 'Default Transfer' (js/internal/jsgen BenchmarkDialRegex
+// loads the same document): international and premium blocked, the rest
+// allowed.
+export const regexTables = JSON.stringify({ tables: [{ name: 'Regex Transfer', dialect: 'regex', min_digits: 1, max_digits: 30, rows: [
+  { pattern: '^9011', blocked: true }, { pattern: '^91?900', blocked: true }, { pattern: '^91?976', blocked: true },
+  { pattern: '^9[2-9]\\d{6}$', blocked: false }, { pattern: '^\\d{4}$', blocked: false }, { pattern: '.', blocked: true },
+] }] });
+
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Times fn over n runs and returns the median in milliseconds. */
@@ -68,6 +76,18 @@ export async function measure(bytes) {
   const match = tg.dialer(handle, 'Default Transfer');
   out.callNs['dialer (scalar export)'] = perCall(() => match('9011441234567'));
   out.callNs['unknown op (boundary only)'] = perCall(() => tg.callText('x', '{}'));
+  // Regular expressions cross to the regex module once per row tried:
+  // the same number through a regex table, by JSON and by the scalar export.
+  const rt0 = performance.now();
+  await tg.enableRegex();
+  out.regexEnableMs = +(performance.now() - rt0).toFixed(1);
+  const rh = tg.callText('tables.load', regexTables);
+  const rhandle = JSON.parse(rh).handle;
+  out.callNs['regex dial callText (row 0 decides)'] = perCall(() => tg.callText('dial', `{"tables":${rhandle},"table":"Regex Transfer","number":"9011441234567"}`));
+  out.callNs['regex dial callText (row 5 decides)'] = perCall(() => tg.callText('dial', `{"tables":${rhandle},"table":"Regex Transfer","number":"5551234567890"}`));
+  const rmatch = tg.dialer(rhandle, 'Regex Transfer');
+  out.callNs['regex dialer (row 0 decides)'] = perCall(() => rmatch('9011441234567'));
+  out.callNs['regex dialer (row 5 decides)'] = perCall(() => rmatch('5551234567890'));
   for (const k of Object.keys(out.callNs)) out.callNs[k] = Math.round(out.callNs[k]);
   out.compileMs = +compileMs.toFixed(1);
   out.instantiateMs = +instantiateMs.toFixed(1);

@@ -84,3 +84,47 @@ func BenchmarkCall(b *testing.B) {
 		})
 	}
 }
+
+// regexTables is js/bench/measure.js's regexTables: the JS regex dial
+// figures next to Go's (native regexp2, and the module under wazero, whose
+// regex imports the Go host answers natively).
+const regexTables = `{"tables":[{"name":"Regex Transfer","dialect":"regex","min_digits":1,"max_digits":30,"rows":[` +
+	`{"pattern":"^9011","blocked":true},{"pattern":"^91?900","blocked":true},{"pattern":"^91?976","blocked":true},` +
+	`{"pattern":"^9[2-9]\\d{6}$","blocked":false},{"pattern":"^\\d{4}$","blocked":false},{"pattern":".","blocked":true}]}]}`
+
+// BenchmarkDialRegex: the scalar dial of a regex table, row 0 and row 5
+// deciding, from Go.
+func BenchmarkDialRegex(b *testing.B) {
+	ctx := context.Background()
+	for _, kind := range []string{"native", "wasm"} {
+		e, err := host.New(ctx, kind, host.Options{Instances: 1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer e.Close()
+		d := e.(host.Dialer)
+		th, err := d.LoadTables(ctx, []byte(regexTables))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ti, err := d.TableIndex(ctx, th, "Regex Transfer")
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range []struct {
+			name, number string
+			row          int
+		}{{"row0", "9011441234567", 0}, {"row5", "5551234567890", 5}} {
+			number := []byte(c.number)
+			b.Run(kind+"/"+c.name, func(b *testing.B) {
+				var r host.DialResult
+				for b.Loop() {
+					r, err = d.Dial(ctx, th, ti, number)
+				}
+				if err != nil || r.Allowed || r.Row != c.row {
+					b.Fatalf("%s: want blocked by row %d, got %+v %v", c.number, c.row, r, err)
+				}
+			})
+		}
+	}
+}
