@@ -136,19 +136,25 @@ export class RegexEngine {
     const v = x[rx.exports.version]();
     if (v !== rx.VERSION) throw new Error(`the regex module speaks version ${v}; this package speaks ${rx.VERSION}`);
     this.gen++;
-    this.inst = { x, mem: x.memory, bytes: new Uint8Array(x.memory.buffer) };
+    // ptr and cap are cached: the buffer moves only in buf_reserve.
+    this.inst = { x, mem: x.memory, bytes: new Uint8Array(x.memory.buffer), ptr: x.buf_ptr(), cap: x.buf_cap() };
+    if (this.inst.ptr === 0) throw new Error('regex module failed');
     return this.inst;
   }
 
-  // _put copies bytes to the start of the instance's buffer.
+  // _put copies bytes (any Uint8Array, a view of the main module's memory
+  // included) to the start of the instance's buffer.
   _put(inst, bytes) {
-    const x = inst.x;
-    if (bytes.length > x.buf_cap() && x.buf_reserve(bytes.length) !== abi.status.OK) return -1;
-    const ptr = x.buf_ptr();
-    if (ptr === 0) throw new Error('regex module failed');
+    if (bytes.length > inst.cap) {
+      const x = inst.x;
+      if (x.buf_reserve(bytes.length) !== abi.status.OK) return -1;
+      inst.ptr = x.buf_ptr();
+      inst.cap = x.buf_cap();
+      if (inst.ptr === 0) throw new Error('regex module failed');
+    }
     if (inst.bytes.buffer !== inst.mem.buffer) inst.bytes = new Uint8Array(inst.mem.buffer);
-    inst.bytes.set(bytes, ptr);
-    return ptr;
+    inst.bytes.set(bytes, inst.ptr);
+    return inst.ptr;
   }
 
   /**
@@ -169,7 +175,9 @@ export class RegexEngine {
           continue;
         }
         const n = -(r + 1);
-        const ptr = inst.x.buf_ptr();
+        // The message may have grown (moved) the buffer.
+        const ptr = inst.ptr = inst.x.buf_ptr();
+        inst.cap = inst.x.buf_cap();
         if (inst.bytes.buffer !== inst.mem.buffer) inst.bytes = new Uint8Array(inst.mem.buffer);
         return { error: inst.bytes.slice(ptr, ptr + n) };
       } catch (e) {
@@ -235,10 +243,12 @@ export class RegexTable {
     };
   }
 
-  _read(ptr, len) {
+  // _view returns the main module's bytes at ptr (no copy), or null when
+  // they lie outside its memory.
+  _view(ptr, len) {
     const buf = this.memory.buffer;
     if (ptr + len > buf.byteLength) return null;
-    return new Uint8Array(buf, ptr, len).slice();
+    return new Uint8Array(buf, ptr, len);
   }
 
   // _error writes msg (a string or bytes), cut to errCap, and returns -(n+1).
@@ -252,7 +262,8 @@ export class RegexTable {
   }
 
   compile(patPtr, patLen, errPtr, errCap) {
-    const pat = this._read(patPtr, patLen);
+    const view = this._view(patPtr, patLen);
+    const pat = view && view.slice(); // kept, to compile again in a new regex instance
     if (!pat) return this._error(errPtr, errCap, `regex_compile: pattern at ${patPtr} length ${patLen} lies outside the module's memory`);
     const key = byteKey(pat);
     const known = this.byKey.get(key);
@@ -269,7 +280,7 @@ export class RegexTable {
   match(id, inPtr, inLen) {
     const e = this.entries[id];
     if (e === undefined) return abi.regex.NO_ID;
-    const input = this._read(inPtr, inLen);
+    const input = this._view(inPtr, inLen);
     if (!input) return abi.regex.TIMEOUT; // an unreadable input decides nothing
     const eng = this.engine;
     if (e.gen !== eng.gen || !eng.inst) {
