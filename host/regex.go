@@ -37,7 +37,8 @@ type guestMemory interface {
 	Write(offset uint32, b []byte) bool
 }
 
-// regexSet is one instance's compiled patterns: an id is an index.
+// regexSet is one instance's compiled patterns: an id is an index. The
+// compiled patterns themselves are shared (sharedRegexes).
 type regexSet struct {
 	byText map[string]int32
 	res    []*regexp2.Regexp
@@ -69,7 +70,65 @@ func (r *regexRegistry) lookup(key any) *regexSet {
 	return rs
 }
 
-func (r *regexRegistry) drop(key any) { r.sets.Delete(key) }
+// drop forgets key's set and releases its patterns.
+func (r *regexRegistry) drop(key any) {
+	s, ok := r.sets.LoadAndDelete(key)
+	if !ok {
+		return
+	}
+	for text := range s.(*regexSet).byText {
+		sharedRegexes.release(text)
+	}
+}
+
+// sharedRegexes holds each distinct pattern compiled once for the process:
+// every pooled instance replays the same loaded tables and would otherwise
+// compile (and keep) its own copy of every pattern. A regexp2.Regexp is
+// safe for concurrent use. An entry lives while some instance holds it.
+var sharedRegexes = regexCache{m: map[string]*sharedRegex{}}
+
+type regexCache struct {
+	mu sync.Mutex
+	m  map[string]*sharedRegex
+}
+
+type sharedRegex struct {
+	re   *regexp2.Regexp
+	refs int // instances holding it
+}
+
+// acquire returns text compiled as the native core compiles it.
+func (c *regexCache) acquire(text string) (*regexp2.Regexp, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.m[text]; s != nil {
+		s.refs++
+		return s.re, nil
+	}
+	re, err := regexp2.Compile(text, regexp2.None)
+	if err != nil {
+		return nil, err
+	}
+	re.MatchTimeout = dialplan.RegexTimeout
+	c.m[text] = &sharedRegex{re: re, refs: 1}
+	return re, nil
+}
+
+func (c *regexCache) release(text string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if s := c.m[text]; s != nil {
+		if s.refs--; s.refs <= 0 {
+			delete(c.m, text)
+		}
+	}
+}
+
+func (c *regexCache) len() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m)
+}
 
 func (r *regexRegistry) len() (n int) {
 	r.sets.Range(func(any, any) bool { n++; return true })
@@ -94,11 +153,10 @@ func regexCompile(key any, mem guestMemory, patPtr, patLen, errPtr, errCap uint3
 		return compileError(mem, errPtr, errCap, errTooManyRegex)
 	}
 	text := string(pat)
-	re, err := regexp2.Compile(text, regexp2.None)
+	re, err := sharedRegexes.acquire(text)
 	if err != nil {
 		return compileError(mem, errPtr, errCap, err.Error())
 	}
-	re.MatchTimeout = dialplan.RegexTimeout
 	id := int32(len(s.res))
 	s.res = append(s.res, re)
 	s.byText[text] = id

@@ -118,9 +118,25 @@ func TestRegexRegistry(t *testing.T) {
 	if got := len(wk.rs.res); got != 2 {
 		t.Errorf("instance holds %d compiled patterns, want 2 (^9 and .*)", got)
 	}
+	// A second instance shares the compiled patterns.
+	shared := sharedRegexes.len()
+	wk2, err := w.c.instantiate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, opErr, fault := wk2.do(ctx, "lint", append([]byte(`{"tables":`), append(doc, '}')...)); opErr != nil || fault != nil {
+		t.Fatal(opErr, fault)
+	}
+	if len(wk2.rs.res) != 2 || wk2.rs.res[0] != wk.rs.res[0] || sharedRegexes.len() != shared {
+		t.Errorf("a second instance compiled its own copies (%d shared patterns, %d before)", sharedRegexes.len(), shared)
+	}
 	wk.close()
+	wk2.close()
 	if regexes.len() != before {
-		t.Errorf("closing the instance left its patterns in the registry")
+		t.Errorf("closing the instances left their patterns in the registry")
+	}
+	if sharedRegexes.len() != shared-2 {
+		t.Errorf("%d shared patterns after both instances closed, want %d", sharedRegexes.len(), shared-2)
 	}
 }
 
