@@ -38,6 +38,15 @@ export async function prepareNode() {
   if (isNode && !nodeFs) nodeFs = await import('node:fs');
 }
 
+// Compiled regex modules by URL, shared by every Tollgate of the page or
+// process: a second load() neither downloads nor compiles it again.
+const compiledByURL = new Map(); // String(url) -> WebAssembly.Module
+
+function urlKey(src) {
+  if (src instanceof URL) return src.href;
+  return typeof src === 'string' ? src : null;
+}
+
 function isFileURL(u) {
   return u instanceof URL ? u.protocol === 'file:' : /^file:/.test(u);
 }
@@ -62,7 +71,7 @@ export class RegexEngine {
     this.inst = null; // {x, mem, bytes}
     this.gen = 0; // bumps with every new instance: ids of older ones are void
     this.enc = new TextEncoder();
-    /** How many times the module was fetched or read (tests, network checks). */
+    /** How many times this engine obtained the module (read, fetched or from the shared cache). */
     this.loads = 0;
   }
 
@@ -76,7 +85,11 @@ export class RegexEngine {
     if (this.mode === false) throw new RegexDisabled();
     if (this.code) return;
     this.loading ??= this._fetch().then(
-      (code) => { this.code = code; },
+      (code) => {
+        this.code = code;
+        const key = urlKey(this.source);
+        if (key !== null) compiledByURL.set(key, code);
+      },
       (e) => { this.loading = null; throw e; },
     );
     await this.loading;
@@ -85,6 +98,8 @@ export class RegexEngine {
   async _fetch() {
     let src = this.source;
     this.loads++;
+    const cached = compiledByURL.get(urlKey(src));
+    if (cached) return cached;
     if (src instanceof WebAssembly.Module) return src;
     if (src instanceof ArrayBuffer || ArrayBuffer.isView(src)) return WebAssembly.compile(src);
     if (typeof src === 'string' || src instanceof URL) {
@@ -111,12 +126,16 @@ export class RegexEngine {
   // a compiled module (large synchronous compiles are refused there).
   _syncLoad() {
     const src = this.source;
-    if (src instanceof WebAssembly.Module) {
+    const cached = compiledByURL.get(urlKey(src));
+    if (cached) {
+      this.code = cached;
+    } else if (src instanceof WebAssembly.Module) {
       this.code = src;
     } else if (isNode && (ArrayBuffer.isView(src) || src instanceof ArrayBuffer)) {
       this.code = new WebAssembly.Module(src);
     } else if (isNode && nodeFs && (typeof src === 'string' || src instanceof URL) && !/^https?:/.test(String(src))) {
       this.code = new WebAssembly.Module(nodeFs.readFileSync(localURL(src)));
+      compiledByURL.set(urlKey(src), this.code);
     } else {
       return false;
     }
