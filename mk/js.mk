@@ -39,7 +39,7 @@ test-js:
 ## figures come from the browser test (out/browser-timings.json).
 bench-js:
 	$(NODE) js/bench/bench.mjs
-	$(GO) test -run '^$$' -bench Call -benchtime=200ms -count=3 ./js/internal/jsgen
+	$(GO) test -run '^$$' -bench 'Call|DialScalar|DialRegex' -benchtime=200ms -count=3 ./js/internal/jsgen
 
 ## demo: the demo page on http://$(DEMO_HOST):$(DEMO_PORT)/demo/ (Ctrl-C stops it).
 demo:
