@@ -252,6 +252,7 @@ export class RegexTable {
     this.memory = null; // the main instance's memory, set once instantiated
     this.entries = []; // {bytes, rid, gen}
     this.byKey = new Map();
+    this.full = false;
   }
 
   /** The import object's tollgate_host part for this instance. */
@@ -287,7 +288,10 @@ export class RegexTable {
     const key = byteKey(pat);
     const known = this.byKey.get(key);
     if (known !== undefined) return known;
-    if (this.entries.length >= rx.MAX_PER_INSTANCE) return this._error(errPtr, errCap, msgTooMany);
+    if (this.entries.length >= rx.MAX_PER_INSTANCE) {
+      this.full = true; // the host replaces this instance after the call
+      return this._error(errPtr, errCap, msgTooMany);
+    }
     const r = this.engine.compile(pat);
     if (r.error !== undefined) return this._error(errPtr, errCap, r.error);
     const id = this.entries.length;

@@ -164,6 +164,7 @@ export class Tollgate {
 
   _bind(instance, wasi, table) {
     table.memory = instance.exports.memory;
+    this._rtable = table;
     wasi.initialize(instance);
     const x = instance.exports;
     const version = x[abi.exports.version]();
@@ -244,6 +245,9 @@ export class Tollgate {
       }
       const text = this._dec.decode(this._view().subarray(ptr, ptr + n));
       if (status === abi.status.OK && (op === 'policy.load' || op === 'tables.load')) this._loads.push([op, requestText]);
+      // An instance that reached the regex limit starts over, as under the
+      // Go host: a fresh one with the successful loads replayed.
+      if (this._rtable.full) this._replace();
       return text;
     }
     if (status === abi.status.PANIC) {

@@ -154,7 +154,7 @@ test('ids per main instance survive a replaced main instance and a replaced rege
   assert.equal(tg._regex.gen, gen + 1);
 });
 
-test('the same pattern compiles once; the per-instance limit is a load error', async () => {
+test('the same pattern compiles once; the per-instance limit is a load error, then the instance starts over', async () => {
   const tg = await load();
   for (let i = 0; i < 3; i++) tg.loadTables(table([{ pattern: '^9011', blocked: true }]));
   assert.equal(tg._regex.count, 1);
@@ -163,6 +163,10 @@ test('the same pattern compiles once; the per-instance limit is a load error', a
   const r = tg.call('tables.load', table(rows));
   assert.equal(r.error.code, 'invalid_tables');
   assert.ok(r.error.message.includes(`more than ${max} distinct regular expressions`), r.error.message);
+  // The instance then starts over (loads replayed), so later documents work.
+  assert.equal(tg._rtable.entries.length, 1, 'a fresh instance holds only the replayed load');
+  const { handle } = tg.loadTables(table([{ pattern: '^7', blocked: true }, { pattern: '.', blocked: false }]));
+  assert.equal(tg.dial('71', { tables: handle, table: 'r' }).allowed, false);
 });
 
 test('compile errors never show the number, and a regex verdict names no input', async () => {
