@@ -48,6 +48,12 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
+		// A date the rule cannot read would turn it off without a word;
+		// the value is not repeated (it is personal data).
+		if r.Context.DateOfBirth != "" && !core.ValidDateOfBirth(r.Context.DateOfBirth) {
+			return nil, &Error{Code: ErrBadRequest, Field: "context.dob",
+				Message: "want a calendar date as " + core.DateOfBirthFormat + " (e.g. 1970-01-31)"}
+		}
 		c := core.PINContext{
 			Extensions: r.Context.Extensions, FirstName: r.Context.FirstName,
 			LastName: r.Context.LastName, DateOfBirth: r.Context.DateOfBirth,

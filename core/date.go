@@ -106,6 +106,17 @@ func calendarDate(pin string, year int) (layout string, ok bool) {
 // (DD and D, MM and M, YYYY and YY).
 type dobParts [3][2]string
 
+// DateOfBirthFormat is the one spelling PINContext.DateOfBirth accepts.
+const DateOfBirthFormat = "YYYY-MM-DD"
+
+// ValidDateOfBirth reports whether s is a real calendar date spelled
+// YYYY-MM-DD, the only form the date-of-birth rule reads. Callers check it
+// so a malformed date is refused instead of silently disabling the rule.
+func ValidDateOfBirth(s string) bool {
+	_, ok := parseDOB(s)
+	return ok
+}
+
 // parseDOB splits "YYYY-MM-DD" into its parts. It returns false for any
 // other shape or an impossible date, and then the DOB rule does not apply.
 func parseDOB(s string) (p dobParts, ok bool) {
