@@ -13,6 +13,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caddyserver/caddy/v2"
@@ -53,8 +54,15 @@ type Handler struct {
 	// Fields are the request fields to check.
 	Fields []Field `json:"fields,omitempty"`
 
-	eng    host.Engine
+	eng    *sharedEngine
 	logger *zap.Logger
+	// policyRef and tablesRef are what requests carry in place of Policy
+	// and Tables: the engine-wide handle Provision loaded them under, or
+	// the document itself on an engine without the load ops.
+	policyRef, tablesRef json.RawMessage
+	// inline makes Provision skip the loads, so every request carries
+	// the documents (the fallback path; the benchmark's baseline).
+	inline bool
 }
 
 // Field names one request field and how to check it.
@@ -75,6 +83,8 @@ type Field struct {
 	Table   string `json:"table,omitempty"`
 	Cos     string `json:"cos,omitempty"`
 	Feature string `json:"feature,omitempty"`
+
+	policyRef json.RawMessage // Policy's handle, as Handler.policyRef
 }
 
 var contextKeys = map[string][]string{
@@ -96,12 +106,61 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // instances reused.
 var engines = caddy.NewUsagePool()
 
-type sharedEngine struct{ host.Engine }
+type sharedEngine struct {
+	host.Engine
+	// loaded maps op and document text to the reference Provision got for
+	// it, so re-provisioning the same config (every config reload) reuses
+	// the handles instead of growing the engine's load log, which every
+	// new instance replays.
+	mu     sync.Mutex
+	loaded map[string]json.RawMessage
+}
 
-func (s sharedEngine) Destruct() error { return s.Close() }
+func (s *sharedEngine) Destruct() error { return s.Close() }
 
-// Provision opens the engine and checks the configuration against it, so a
-// bad policy fails the config load, not every request.
+// load loads doc once through op ("policy.load" or "tables.load") and
+// returns what requests should carry: the handle as a JSON number. The
+// handle holds on every instance, including ones the engine starts later
+// to replace a faulted one, because the host replays loads into each. A
+// number is kept as it is (already a handle); an engine without the op
+// gets the document inline.
+func (s *sharedEngine) load(ctx context.Context, op string, doc json.RawMessage) (json.RawMessage, error) {
+	doc = bytes.TrimSpace(doc)
+	if len(doc) == 0 || doc[0] >= '0' && doc[0] <= '9' {
+		return doc, nil
+	}
+	key := op + "\x00" + string(doc)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ref, ok := s.loaded[key]; ok {
+		return ref, nil
+	}
+	resp, err := s.Do(ctx, op, doc)
+	var ae *api.Error
+	if errors.As(err, &ae) && ae.Code == api.ErrUnknownOp {
+		return doc, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var r struct {
+		Handle *int `json:"handle"`
+	}
+	if err := json.Unmarshal(resp, &r); err != nil || r.Handle == nil || *r.Handle < 0 {
+		return nil, fmt.Errorf("%s answered without a handle", op)
+	}
+	ref := json.RawMessage(strconv.AppendInt(nil, int64(*r.Handle), 10))
+	if s.loaded == nil {
+		s.loaded = map[string]json.RawMessage{}
+	}
+	s.loaded[key] = ref
+	return ref, nil
+}
+
+// Provision opens the engine, loads the policies and the tables into it
+// once (requests then carry handles, not documents) and checks the
+// configuration against it, so a bad policy fails the config load, not
+// every request.
 func (h *Handler) Provision(ctx caddy.Context) error {
 	h.logger = ctx.Logger()
 	if h.Engine == "" {
@@ -115,14 +174,29 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		if err != nil {
 			return nil, err
 		}
-		return sharedEngine{e}, nil
+		return &sharedEngine{Engine: e}, nil
 	})
 	if err != nil {
 		return fmt.Errorf("tollgate: engine %s: %w", h.Engine, err)
 	}
-	h.eng = v.(sharedEngine).Engine
+	h.eng = v.(*sharedEngine)
+	h.policyRef, h.tablesRef = h.Policy, h.Tables
+	if !h.inline {
+		if h.policyRef, err = h.eng.load(ctx, "policy.load", h.Policy); err != nil {
+			return fmt.Errorf("tollgate: policy: %w", err)
+		}
+		if h.tablesRef, err = h.eng.load(ctx, "tables.load", h.Tables); err != nil {
+			return fmt.Errorf("tollgate: tables: %w", err)
+		}
+	}
 	for i := range h.Fields {
 		f := &h.Fields[i]
+		f.policyRef = f.Policy
+		if len(f.Policy) > 0 && !h.inline {
+			if f.policyRef, err = h.eng.load(ctx, "policy.load", f.Policy); err != nil {
+				return fmt.Errorf("tollgate: field %q: policy: %w", f.Name, err)
+			}
+		}
 		if f.Check == CheckPIN || f.Check == CheckPassword {
 			// An empty candidate is refused, never an error: only a bad
 			// policy makes this fail.
@@ -208,12 +282,13 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// policyOf is the policy reference a field's requests carry.
 func (h *Handler) policyOf(f *Field) json.RawMessage {
-	if len(f.Policy) > 0 {
-		return f.Policy
+	if len(f.policyRef) > 0 {
+		return f.policyRef
 	}
-	if len(h.Policy) > 0 {
-		return h.Policy
+	if len(h.policyRef) > 0 {
+		return h.policyRef
 	}
 	return nil
 }
@@ -317,16 +392,7 @@ func (h *Handler) check(ctx context.Context, f *Field, v string, vals values) (*
 		c.Previous = vals.list(f.Context["previous"])
 		req = api.PasswordRequest{Policy: api.RawJSON(h.policyOf(f)), Password: v, Context: c}
 	case CheckDial:
-		m := map[string]any{"number": v}
-		if len(h.Tables) > 0 {
-			m["tables"] = h.Tables
-		}
-		for k, v := range map[string]string{"table": f.Table, "cos": f.Cos, "feature": f.Feature} {
-			if v != "" {
-				m[k] = v
-			}
-		}
-		req = m
+		req = api.DialRequest{Tables: api.RawJSON(h.tablesRef), Table: f.Table, COS: f.Cos, Feature: f.Feature, Number: v}
 	}
 	b, err := json.Marshal(req)
 	if err != nil {
