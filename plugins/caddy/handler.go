@@ -106,6 +106,9 @@ func (Handler) CaddyModule() caddy.ModuleInfo {
 // instances reused.
 var engines = caddy.NewUsagePool()
 
+// newEngine opens an engine; a test wraps it to see what handlers send.
+var newEngine = host.New
+
 type sharedEngine struct {
 	host.Engine
 	// loaded maps op and document text to the reference Provision got for
@@ -170,7 +173,7 @@ func (h *Handler) Provision(ctx caddy.Context) error {
 		h.MaxBody = DefaultMaxBody
 	}
 	v, _, err := engines.LoadOrNew(h.Engine, func() (caddy.Destructor, error) {
-		e, err := host.New(context.Background(), h.Engine, host.Options{})
+		e, err := newEngine(context.Background(), h.Engine, host.Options{})
 		if err != nil {
 			return nil, err
 		}
