@@ -20,6 +20,7 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddytest"
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
+	"go.uber.org/zap"
 
 	"github.com/tollgate/tollgate/host"
 )
@@ -319,6 +320,7 @@ func BenchmarkDialField(b *testing.B) {
 						b.Fatal(err)
 					}
 					defer h.Cleanup()
+					h.logger = zap.NewNop() // the same refusal log line in both modes
 					body := []byte(`{"forward_to":"9011442079460000"}`)
 					b.ReportAllocs()
 					for b.Loop() {
