@@ -276,6 +276,16 @@ func (h *Handler) Validate() error {
 	return nil
 }
 
+// requestField names the request field an api error is about: the field
+// mapped to the context key it names (context.dob → the form's birth date
+// field), else the checked field.
+func (f *Field) requestField(apiField string) string {
+	if k, ok := strings.CutPrefix(apiField, "context."); ok && f.Context[k] != "" {
+		return f.Context[k]
+	}
+	return f.Name
+}
+
 func contains(list []string, s string) bool {
 	for _, x := range list {
 		if x == s {
@@ -339,7 +349,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 		if err != nil {
 			var ae *api.Error
 			if errors.As(err, &ae) && status < 500 {
-				return writeJSON(w, status, apiError(ae.Code, ae.Message, f.Name))
+				return writeJSON(w, status, apiError(ae.Code, ae.Message, f.requestField(ae.Field)))
 			}
 			h.logger.Error("tollgate check failed", zap.String("field", f.Name), zap.String("check", f.Check), zap.Error(err))
 			return caddyhttp.Error(http.StatusInternalServerError, err)

@@ -91,6 +91,7 @@ func handlesConfig(dir, upstreamAddr string) string {
 			tables %s
 			pin new_pin {
 				extensions extension
+				dob birth_date
 			}
 			dial forward_to {
 				table "Staff Transfer"
@@ -205,6 +206,24 @@ func TestHandlesInCaddy(t *testing.T) {
 			t.Fatalf("a request ran op %s", c.op)
 		}
 	}
+
+	// A date of birth the date rule cannot read is the client's error,
+	// named by its own field, not a silently weaker check.
+	resp, err := tester.Client.Post(site+"/account/x", "application/json",
+		strings.NewReader(`{"new_pin":"73916482","birth_date":"31-02-1990"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var e struct {
+		Error struct{ Code, Message, Field string }
+	}
+	if json.Unmarshal(b, &e); resp.StatusCode != 400 || e.Error.Code != "bad_request" || e.Error.Field != "birth_date" ||
+		!strings.Contains(e.Error.Message, "YYYY-MM-DD") || strings.Contains(string(b), "73916482") {
+		t.Errorf("malformed dob: status %d %s, want 400 bad_request on birth_date with the format", resp.StatusCode, b)
+	}
+	rec.take()
 
 	// A reload of the same config provisions a new handler before the old
 	// one is released: the engine stays, and its handles are reused.
