@@ -1,8 +1,12 @@
 package api
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tollgate/tollgate/core"
 )
 
 // TestPINDateOfBirth: a dob the date rule cannot read is a bad_request
@@ -56,6 +60,36 @@ func TestPINDateOfBirth(t *testing.T) {
 		}
 		if got := strings.HasPrefix(string(out), `{"accepted":true`); got != tc.accepted {
 			t.Errorf("dob %q: %s, want accepted=%v", tc.dob, out, tc.accepted)
+		}
+	}
+}
+
+// FuzzDateOfBirth: the api accepts exactly the dob values Go's time
+// package parses as a date (the CLI's --dob check), so the CLI and every
+// engine refuse the same spellings.
+func FuzzDateOfBirth(f *testing.F) {
+	for _, s := range []string{"1990-07-04", "1992-02-29", "1990-02-29", "31-02-1990", "0000-01-01", "1990-7-4", "+990-07-04", "1990-07-4 "} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, dob string) {
+		_, perr := time.Parse(time.DateOnly, dob)
+		if got, want := core.ValidDateOfBirth(dob), perr == nil; got != want {
+			t.Fatalf("ValidDateOfBirth(%q) = %v, time.Parse says %v", dob, got, want)
+		}
+	})
+}
+
+// TestDateOfBirthEveryDay: every day from 1900 to 2100 is accepted and the
+// day after each month's last is refused, as by the calendar.
+func TestDateOfBirthEveryDay(t *testing.T) {
+	for d := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC); d.Year() <= 2100; d = d.AddDate(0, 0, 1) {
+		if s := d.Format(time.DateOnly); !core.ValidDateOfBirth(s) {
+			t.Fatalf("%s refused", s)
+		}
+		if next := d.AddDate(0, 0, 1); next.Day() == 1 {
+			if s := fmt.Sprintf("%04d-%02d-%02d", d.Year(), d.Month(), d.Day()+1); core.ValidDateOfBirth(s) {
+				t.Fatalf("%s accepted", s)
+			}
 		}
 	}
 }
