@@ -590,12 +590,13 @@ func (d *Decoder) Array(fn func(i int) error) error {
 	}
 }
 
-// Strings reads an array of strings; null reads as nil.
+// Strings reads an array of strings; null reads as nil, [] as an empty,
+// non-nil slice (so that a caller can tell "none" from "not given").
 func (d *Decoder) Strings() ([]string, error) {
 	if d.Null() {
 		return nil, nil
 	}
-	var out []string
+	out := []string{} // [] is an empty list, not an absent one
 	err := d.Array(func(int) error {
 		s, err := d.String()
 		out = append(out, s)

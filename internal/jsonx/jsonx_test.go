@@ -235,3 +235,14 @@ func FuzzDecoder(f *testing.F) {
 		}
 	})
 }
+
+// Regression: [] read as nil, which made "outside_line_codes": [] look
+// absent (found by dialplan's fuzz test).
+func TestStringsEmptyIsNotNil(t *testing.T) {
+	for doc, wantNil := range map[string]bool{`[]`: false, `null`: true, ` [ ] `: false} {
+		got, err := NewDecoder([]byte(doc)).Strings()
+		if err != nil || (got == nil) != wantNil || len(got) != 0 {
+			t.Errorf("Strings(%s) = %#v, %v", doc, got, err)
+		}
+	}
+}
