@@ -405,34 +405,3 @@ func (e *SignInEvent) decodeJSON(d *jsonx.Decoder) error {
 		return err
 	})
 }
-
-// decodeHex decodes a hex salt, digits of either case; ok is false for an
-// odd length or any other byte. (encoding/hex would link fmt into the
-// module through its error type.)
-func decodeHex(s string) (b []byte, ok bool) {
-	if len(s)%2 != 0 {
-		return nil, false
-	}
-	b = make([]byte, len(s)/2)
-	for i := range b {
-		hi, ok1 := fromHexChar(s[2*i])
-		lo, ok2 := fromHexChar(s[2*i+1])
-		if !ok1 || !ok2 {
-			return nil, false
-		}
-		b[i] = hi<<4 | lo
-	}
-	return b, true
-}
-
-func fromHexChar(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}

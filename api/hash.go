@@ -105,7 +105,7 @@ func init() {
 // crypto/rand when none is given.
 func saltFor(sc credential.Scheme, hexSalt string) ([]byte, error) {
 	if hexSalt != "" {
-		b, ok := decodeHex(hexSalt)
+		b, ok := credential.DecodeHex(hexSalt)
 		if !ok {
 			return nil, &Error{Code: ErrBadRequest, Field: "salt", Message: "salt must be hexadecimal, an even number of digits"}
 		}

@@ -235,7 +235,7 @@ func parseHex(s Scheme, body string) (*Record, error) {
 	if len(body) != 2*n {
 		return nil, malformed(s, "want "+strconv.Itoa(2*n)+" hex digits, got "+strconv.Itoa(len(body)))
 	}
-	d, ok := decodeHex(body)
+	d, ok := DecodeHex(body)
 	if !ok {
 		return nil, malformed(s, "not hexadecimal")
 	}

@@ -15,9 +15,9 @@ func appendHex(dst, src []byte) []byte {
 	return dst
 }
 
-// decodeHex decodes s, digits of either case; ok is false for an odd
-// length or any other byte.
-func decodeHex(s string) (b []byte, ok bool) {
+// DecodeHex decodes s, digits of either case; ok is false for an odd
+// length or any other byte. The api uses it for salts given in hex.
+func DecodeHex(s string) (b []byte, ok bool) {
 	if len(s)%2 != 0 {
 		return nil, false
 	}

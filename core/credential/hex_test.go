@@ -11,10 +11,10 @@ func FuzzHex(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, ok := decodeHex(s)
+		got, ok := DecodeHex(s)
 		want, err := hex.DecodeString(s)
 		if ok != (err == nil) || ok && string(got) != string(want) {
-			t.Fatalf("decodeHex(%q) = %x, %v; encoding/hex: %x, %v", s, got, ok, want, err)
+			t.Fatalf("DecodeHex(%q) = %x, %v; encoding/hex: %x, %v", s, got, ok, want, err)
 		}
 		if enc := string(appendHex(nil, []byte(s))); enc != hex.EncodeToString([]byte(s)) {
 			t.Fatalf("appendHex(%q) = %s; encoding/hex: %s", s, enc, hex.EncodeToString([]byte(s)))
