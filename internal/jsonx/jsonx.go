@@ -17,6 +17,7 @@ package jsonx
 
 import (
 	"strconv"
+	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -150,7 +151,23 @@ func (d *Decoder) unexpected(context string) *Error {
 	if d.pos >= len(d.data) {
 		return d.syntax("unexpected end of JSON input")
 	}
-	return d.syntax("invalid character " + quoteChar(d.data[d.pos]) + " " + context)
+	return d.syntax(invalidChar(d.data[d.pos]) + " " + context)
+}
+
+// invalidChar names a byte that does not belong where it is. Only JSON's
+// own punctuation is shown: any other byte may be part of an unquoted
+// secret ({"pin": 12a4}), and the error's offset locates it anyway.
+func invalidChar(c byte) string {
+	if strings.IndexByte(`{}[],:"`, c) >= 0 {
+		return "invalid character " + quoteChar(c)
+	}
+	return "invalid character"
+}
+
+// inString is the syntax error for a bad byte inside a string literal. It
+// gives the offset but not the byte: the string may be a PIN or password.
+func (d *Decoder) inString(what string) *Error {
+	return d.syntax(what + " in string literal")
 }
 
 func quoteChar(c byte) string {
@@ -215,7 +232,7 @@ func (d *Decoder) End() error {
 	d.space()
 	if d.pos < len(d.data) {
 		d.path = d.path[:0]
-		return d.syntax("invalid character " + quoteChar(d.data[d.pos]) + " after top-level value")
+		return d.syntax(invalidChar(d.data[d.pos]) + " after top-level value")
 	}
 	return nil
 }
@@ -361,7 +378,7 @@ func (d *Decoder) str() (string, error) {
 			}
 			return string(fixUTF8(nil, b)), nil
 		case c < 0x20:
-			return "", d.unexpected("in string literal")
+			return "", d.inString("a control character")
 		case c != '\\':
 			b = append(b, c)
 			d.pos++
@@ -409,7 +426,7 @@ func (d *Decoder) str() (string, error) {
 			}
 			b = utf8.AppendRune(b, r)
 		default:
-			return "", d.unexpected("in string escape code")
+			return "", d.inString("an invalid escape")
 		}
 		d.pos++
 	}
@@ -433,7 +450,7 @@ func (d *Decoder) hex4() (rune, error) {
 		case c >= 'A' && c <= 'F':
 			r = r<<4 | rune(c-'A'+10)
 		default:
-			return 0, d.unexpected("in \\u hexadecimal character escape")
+			return 0, d.inString("an invalid \\u escape")
 		}
 	}
 	return r, nil

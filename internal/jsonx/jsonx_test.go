@@ -125,9 +125,9 @@ func TestErrors(t *testing.T) {
 		{`{"pin" "1"}`, "malformed JSON at byte 7: invalid character '\"' after object key"},
 		{`{"pin": "1" "year": 1}`, "malformed JSON at byte 12: invalid character '\"' after object key:value pair"},
 		{`{"exts": ["1" "2"]}`, "malformed JSON at byte 14: invalid character '\"' after array element"},
-		{`{"pin": "a\qb"}`, "malformed JSON at byte 11: invalid character 'q' in string escape code"},
-		{"{\"pin\": \"a\x01\"}", "malformed JSON at byte 10: invalid character '\\x01' in string literal"},
-		{`{"year": 01}`, "malformed JSON at byte 10: invalid character '1' after object key:value pair"},
+		{`{"pin": "a\qb"}`, "malformed JSON at byte 11: an invalid escape in string literal"},
+		{"{\"pin\": \"a\x01\"}", "malformed JSON at byte 10: a control character in string literal"},
+		{`{"year": 01}`, "malformed JSON at byte 10: invalid character after object key:value pair"},
 		{`{"year": -}`, "malformed JSON at byte 10: invalid character '}' in numeric literal"},
 		{`{"quiet": tru}`, "malformed JSON at byte 13: invalid character '}' in literal true (expecting 'e')"},
 		{`[1]`, "want an object, got an array"},
@@ -243,6 +243,24 @@ func TestStringsEmptyIsNotNil(t *testing.T) {
 		got, err := NewDecoder([]byte(doc)).Strings()
 		if err != nil || (got == nil) != wantNil || len(got) != 0 {
 			t.Errorf("Strings(%s) = %#v, %v", doc, got, err)
+		}
+	}
+}
+
+// Regression: a syntax error named the offending byte, which could be a
+// character of a PIN or password, quoted or not.
+func TestSyntaxErrorsNameNoSecretByte(t *testing.T) {
+	for _, doc := range []string{`{"pin": "s3cr\qt"}`, "{\"pin\": \"s3cr\x01t\"}", `{"pin": "s3cr\u12Zt"}`,
+		`{"pin": 12q4}`, `{"pin": tqrue}`, `{"pin": "ok"} q`, `{"pin": "1" q}`, `[1 q]`} {
+		_, err := decodeAll([]byte(doc))
+		if err == nil {
+			t.Fatalf("%s: accepted", doc)
+		}
+		msg := err.Error()[strings.Index(err.Error(), ":")+1:] // after "malformed JSON at byte N"
+		for _, c := range []string{"q", "x01", "Z"} {
+			if strings.Contains(msg, c) {
+				t.Errorf("%s: error %q names a byte of the input", doc, err)
+			}
 		}
 	}
 }
