@@ -9,9 +9,13 @@ export { WASI } from './wasi.js';
 export type Lang = 'en' | 'fr';
 export declare const languages: readonly Lang[];
 
-/** Where load() finds the module when no `module` option is given. */
+/**
+ * Where load() finds the module when no `module` option is given:
+ * tollgate.wasm beside tollgate.js, as the package ships it (in a checkout of
+ * the repository, where it stays in wasm/, Node reads wasm/tollgate.wasm).
+ */
 export declare const defaultModuleURL: URL;
-/** Where the regex module (wasm/regex.wasm) is found when no `regexModule` option is given. */
+/** Where the regex module is found when no `regexModule` option is given: regex.wasm beside tollgate.js (likewise). */
 export declare const defaultRegexModuleURL: URL;
 
 /** A policy reference: a profile name, an inline policy object, or a handle from loadPolicy. */
@@ -48,7 +52,7 @@ export interface LoadOptions {
   env?: Record<string, string>;
   /**
    * Regular expressions (the regex dialect of restriction tables) run in a
-   * second module, wasm/regex.wasm (regexp2, for verdicts equal to Go's).
+   * second module, regex.wasm (regexp2, for verdicts equal to Go's).
    * 'auto' (default): Node reads it on first use; browsers download it on
    * enableRegex() or an async entry point (loadTablesAsync, lintAsync,
    * dialAsync, callAsync) given a document with regex rows, never otherwise.

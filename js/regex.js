@@ -21,8 +21,20 @@ import * as abi from './abi.js';
 const rx = abi.regexModule;
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
 
-/** Where the regex module is found by default: the repository's wasm/ beside js/. */
-export const defaultRegexModuleURL = new URL('../wasm/regex.wasm', import.meta.url);
+/**
+ * Where the regex module is found by default: regex.wasm beside this file,
+ * where the npm package has it. Written as new URL('…', import.meta.url) so
+ * that bundlers (Vite, webpack, Parcel, Rollup) emit the file and rewrite
+ * the URL.
+ */
+export const defaultRegexModuleURL = new URL('./regex.wasm', import.meta.url);
+
+// nodeImport imports a Node built-in under a name bundlers cannot see: a
+// browser bundle then neither fails to resolve it nor warns about it (the
+// branches that call it never run in browsers).
+export function nodeImport(name) {
+  return import(/* webpackIgnore: true */ /* @vite-ignore */ name);
+}
 
 // Messages regex_compile writes back when no engine answers. They become
 // the table's load error, so they say how to fix it.
@@ -35,7 +47,21 @@ const msgTooMany = `tollgate host: more than ${rx.MAX_PER_INSTANCE} distinct reg
 // module synchronously from inside an import.
 let nodeFs = null;
 export async function prepareNode() {
-  if (isNode && !nodeFs) nodeFs = await import('node:fs');
+  if (isNode && !nodeFs) nodeFs = await nodeImport('node:fs');
+}
+
+// In a checkout of the repository the modules stay in wasm/ beside js/; only
+// npm pack copies them beside the js files (internal/pack.mjs). checkoutURL
+// maps a default URL whose file is absent to the checkout's wasm/NAME, so
+// that Node runs from a checkout with no options too. Deliberately not
+// written as new URL('…', import.meta.url): a bundler would go looking for a
+// file that the package does not have.
+const here = import.meta.url;
+export function checkoutURL(url) {
+  if (!isNode || !nodeFs || url.protocol !== 'file:' || nodeFs.existsSync(url)) return url;
+  const name = url.pathname.slice(url.pathname.lastIndexOf('/') + 1);
+  const alt = new URL(`../wasm/${name}`, here);
+  return nodeFs.existsSync(alt) ? alt : url;
 }
 
 // Compiled regex modules by URL, shared by every Tollgate of the page or
@@ -230,6 +256,7 @@ export class RegexEngine {
 class RegexDisabled extends Error {}
 
 function localURL(src) {
+  if (src === defaultRegexModuleURL) return checkoutURL(src);
   return src instanceof URL || isFileURL(src) ? src : new URL(src, `file://${process.cwd()}/`);
 }
 

@@ -1,5 +1,6 @@
 // tollgate for browsers and Node: the committed WebAssembly module
-// (wasm/tollgate.wasm, the same bytes the Go host runs) behind a small API.
+// (wasm/tollgate.wasm, the same bytes the Go host runs; tollgate.wasm beside
+// this file in the npm package) behind a small API.
 //
 //   import { load } from '@tollgate/tollgate';
 //   const tg = await load();                       // or load({ lang: 'fr' })
@@ -14,21 +15,27 @@
 // never change. No input ever appears in an error this module throws.
 //
 // Regular expressions (the regex dialect of restriction tables) run in a
-// second module, wasm/regex.wasm, loaded only when needed (regex.js,
+// second module, regex.wasm, loaded only when needed (regex.js,
 // docs/js.md): await tg.enableRegex(), or the async entry points
 // loadTablesAsync, lintAsync, dialAsync and callAsync, load it before a
 // document with regex rows reaches the main module.
 
 import { WASI, WasiExit } from './wasi.js';
 import * as abi from './abi.js';
-import { RegexEngine, RegexTable, mentionsRegex, prepareNode } from './regex.js';
+import { RegexEngine, RegexTable, mentionsRegex, prepareNode, nodeImport, checkoutURL } from './regex.js';
 
 export { WASI } from './wasi.js';
 export { defaultRegexModuleURL } from './regex.js';
 export * as abi from './abi.js';
 
-/** Where the module is found by default: the repository's wasm/ beside js/. */
-export const defaultModuleURL = new URL('../wasm/tollgate.wasm', import.meta.url);
+/**
+ * Where the module is found by default: tollgate.wasm beside this file, where
+ * the npm package has it (npm pack copies it from wasm/; in a checkout of the
+ * repository Node reads wasm/tollgate.wasm instead, see checkoutURL). Written
+ * as new URL('…', import.meta.url) so that bundlers emit the file and
+ * rewrite the URL.
+ */
+export const defaultModuleURL = new URL('./tollgate.wasm', import.meta.url);
 
 /** Languages with a bundled message catalogue. */
 export const languages = Object.freeze(['en', 'fr']);
@@ -54,9 +61,26 @@ export class TollgateError extends Error {
 class ModuleFailed extends Error {}
 
 async function readLocal(url) {
-  const { readFile } = await import('node:fs/promises');
+  const { readFile } = await nodeImport('node:fs/promises');
   return readFile(url);
 }
+
+// readModule reads a module file in Node; a file that is not there is a
+// load error that names it (a path is not a secret).
+async function readModule(url) {
+  try {
+    return await readLocal(url);
+  } catch (e) {
+    const path = url.protocol === 'file:' ? decodeURIComponent(url.pathname) : String(url);
+    throw new TollgateError('load', `cannot read the module ${path}: ${e.code || e.message}`);
+  }
+}
+
+// The catalogues, each written out so that bundlers emit both files.
+const catalogueURLs = {
+  en: new URL('./messages.en.json', import.meta.url),
+  fr: new URL('./messages.fr.json', import.meta.url),
+};
 
 function isFileURL(u) {
   return u instanceof URL ? u.protocol === 'file:' : /^file:/.test(u);
@@ -76,7 +100,7 @@ async function instantiate(source, imports) {
   if (typeof source === 'string' || source instanceof URL) {
     if (isNode && (isFileURL(source) || !/^https?:/.test(String(source)))) {
       const url = source instanceof URL || isFileURL(source) ? source : new URL(source, `file://${process.cwd()}/`);
-      return WebAssembly.instantiate(await readLocal(url), imports);
+      return WebAssembly.instantiate(await readModule(url), imports);
     }
     source = fetch(source);
   }
@@ -106,7 +130,7 @@ export async function loadCatalogue(lang) {
     throw new TollgateError('bad_option', `no catalogue for language "${lang}" (have ${languages.join(', ')})`, 'lang');
   }
   if (!catalogues.has(lang)) {
-    const url = new URL(`./messages.${lang}.json`, import.meta.url);
+    const url = catalogueURLs[lang];
     const text = isNode && url.protocol === 'file:'
       ? (await readLocal(url)).toString('utf8')
       : await (await fetch(url)).text();
@@ -139,7 +163,7 @@ export async function load(options = {}) {
   const table = new RegexTable(engine);
   // With regex: true the regex module compiles while the main one does.
   const [{ module, instance }] = await Promise.all([
-    instantiate(options.module ?? defaultModuleURL, importObject(wasi, table)),
+    instantiate(options.module ?? checkoutURL(defaultModuleURL), importObject(wasi, table)),
     engine.mode === true ? engine.enable() : null,
   ]);
   const tg = new Tollgate(module, instance, wasi, options, engine, table);

@@ -4,10 +4,10 @@
 
 import { readFileSync } from 'node:fs';
 import { gzipSync, brotliCompressSync, constants as zc } from 'node:zlib';
-import { defaultModuleURL, defaultRegexModuleURL } from '../tollgate.js';
 import { measure } from './measure.js';
 
-const bytes = readFileSync(process.env.TOLLGATE_WASM || defaultModuleURL);
+// The committed modules (in the npm package they sit beside tollgate.js).
+const bytes = readFileSync(process.env.TOLLGATE_WASM || new URL('../../wasm/tollgate.wasm', import.meta.url));
 const sizes = {
   raw: bytes.length,
   gzip9: gzipSync(bytes, { level: 9 }).length,
@@ -17,7 +17,7 @@ if (!process.argv.includes('--quick')) {
   sizes.brotli11 = brotliCompressSync(bytes, { params: { [zc.BROTLI_PARAM_QUALITY]: 11, [zc.BROTLI_PARAM_SIZE_HINT]: bytes.length } }).length;
 }
 // The regex module, downloaded only for documents with regex rows.
-const rbytes = readFileSync(defaultRegexModuleURL);
+const rbytes = readFileSync(new URL('../../wasm/regex.wasm', import.meta.url));
 const regexSizes = {
   raw: rbytes.length,
   gzip9: gzipSync(rbytes, { level: 9 }).length,

@@ -1,5 +1,6 @@
-// A static server for the demo: js/ at /, and the committed module at
-// /wasm/tollgate.wasm (served from wasm/, not copied), on localhost only.
+// A static server for the demo: js/ at /, and the committed modules at
+// /tollgate.wasm and /regex.wasm, beside tollgate.js as in the npm package
+// (served from wasm/, not copied), on localhost only.
 // Responses are compressed (brotli, else gzip) as a production server would
 // send them, so the browser tests see the real bytes over the wire.
 //
@@ -50,8 +51,8 @@ const hidden = new Set(['node_modules', 'test', 'internal']);
 const csp = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'";
 
 function resolve(urlPath) {
-  if (urlPath === '/wasm/tollgate.wasm') return wasmFile;
-  if (urlPath === '/wasm/regex.wasm') return regexFile;
+  if (urlPath === '/tollgate.wasm') return wasmFile;
+  if (urlPath === '/regex.wasm') return regexFile;
   const rel = normalize(decodeURIComponent(urlPath)).replace(/^[/\\]+/, '');
   if (rel.startsWith('..') || rel.split(sep).some((p) => hidden.has(p) || p.startsWith('.'))) return null;
   const file = join(jsDir, rel);

@@ -13,17 +13,9 @@ import { join } from 'node:path';
 import { startServer } from '../demo/serve.mjs';
 import { root } from './corpus.mjs';
 
-const chromiumPath = process.env.TOLLGATE_CHROMIUM || '/usr/bin/chromium';
-const required = process.env.TOLLGATE_REQUIRE_BROWSER === '1';
-const haveBrowser = existsSync(chromiumPath);
-const outDir = join(root, 'out');
+import { chromiumPath, haveBrowser, chromiumArgs, skipBrowser } from './chromium.mjs';
 
-// Flags for a headless Chromium that makes no request of its own.
-const chromiumArgs = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-  '--disable-default-apps', '--disable-extensions', '--metrics-recording-only', '--no-default-browser-check',
-];
+const outDir = join(root, 'out');
 
 let server;
 let context;
@@ -32,7 +24,7 @@ let profileDir;
 const requests = [];
 const pageErrors = []; // console errors and uncaught exceptions
 
-const skip = !haveBrowser && !required ? `no Chromium at ${chromiumPath} (make js-deps installs it)` : false;
+const skip = skipBrowser;
 
 before(async () => {
   if (skip) return;
@@ -181,7 +173,7 @@ test('screenshot of the filled form (out/demo-filled.png)', { skip }, async () =
 test('the page requested nothing but its own files', { skip }, async () => {
   const own = new Set([
     '/demo/', '/demo/demo.css', '/demo/demo.js', '/tollgate.js', '/wasi.js', '/abi.js', '/regex.js',
-    '/wasm/tollgate.wasm', '/messages.fr.json', '/messages.en.json',
+    '/tollgate.wasm', '/messages.fr.json', '/messages.en.json',
   ]);
   const foreign = requests.filter((u) => {
     if (u.startsWith('data:')) return false;
@@ -189,12 +181,12 @@ test('the page requested nothing but its own files', { skip }, async () => {
     return url.origin !== server.url || !own.has(url.pathname);
   });
   assert.deepEqual(foreign, []);
-  assert.ok(server.log.some((e) => e.path === '/wasm/tollgate.wasm' && e.status === 200));
+  assert.ok(server.log.some((e) => e.path === '/tollgate.wasm' && e.status === 200));
 });
 
 test('a page that never uses regex never downloads regex.wasm', { skip }, () => {
   assert.deepEqual(requests.filter((u) => u.includes('regex.wasm')), []);
-  assert.ok(!server.log.some((e) => e.path === '/wasm/regex.wasm'));
+  assert.ok(!server.log.some((e) => e.path === '/regex.wasm'));
 });
 
 test('a regex table in the browser: regex.wasm is fetched once, on demand, and the verdicts are Go\'s', { skip }, async () => {
@@ -220,7 +212,7 @@ test('a regex table in the browser: regex.wasm is fetched once, on demand, and t
   const native = JSON.parse(execFileSync('go', ['run', './js/internal/jsgen', 'do'], { cwd: root, input: JSON.stringify(pairs), encoding: 'utf8' }));
   assert.deepEqual(out.texts, native.slice(1));
   assert.ok(out.texts.some((t) => t.includes('"allowed":false')) && out.texts.some((t) => t.includes('"allowed":true')));
-  assert.equal(server.log.filter((e) => e.path === '/wasm/regex.wasm' && e.status === 200).length, 1, 'fetched exactly once');
+  assert.equal(server.log.filter((e) => e.path === '/regex.wasm' && e.status === 200).length, 1, 'fetched exactly once');
 });
 
 test('no console error, warning or uncaught exception (CSP violations included)', { skip }, () => {
@@ -238,10 +230,10 @@ test('timings (reported, not asserted)', { skip }, async (t) => {
   const { loadMillis, verdictMillis } = await page.evaluate(() => window.__tollgate);
   const sorted = [...verdictMillis].sort((a, b) => a - b);
   const q = (p) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
-  const wasm = server.log.find((e) => e.path === '/wasm/tollgate.wasm');
+  const wasm = server.log.find((e) => e.path === '/tollgate.wasm');
   // The same measurements as js/bench/bench.mjs in Node, here in Chromium.
   const inPage = await page.evaluate(async () => {
-    const bytes = new Uint8Array(await (await fetch('/wasm/tollgate.wasm')).arrayBuffer());
+    const bytes = new Uint8Array(await (await fetch('/tollgate.wasm')).arrayBuffer());
     const { measure } = await import('/bench/measure.js');
     return measure(bytes);
   });

@@ -8,17 +8,29 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { load, defaultModuleURL, TollgateError, render, loadCatalogue, abi } from '../tollgate.js';
 
-const bytes = readFileSync(defaultModuleURL);
+// The committed module. In a checkout it stays in wasm/; defaultModuleURL
+// (tollgate.wasm beside tollgate.js) exists only in the npm package.
+const wasmURL = new URL('../../wasm/tollgate.wasm', import.meta.url);
+const bytes = readFileSync(wasmURL);
 const tg = await load();
 
 test('loads from the default URL, a path, bytes and a compiled module', async () => {
   assert.equal(tg.abiVersion, abi.VERSION);
-  const fromPath = await load({ module: fileURLToPath(defaultModuleURL) });
+  const fromPath = await load({ module: fileURLToPath(wasmURL) });
   const fromBytes = await load({ module: bytes });
   const fromModule = await load({ module: await WebAssembly.compile(bytes) });
   for (const x of [fromPath, fromBytes, fromModule]) {
     assert.equal(x.callText('pin', '{"pin":"2580"}'), tg.callText('pin', '{"pin":"2580"}'));
   }
+});
+
+test('the default module is tollgate.wasm beside tollgate.js; a module that is not there is a load error naming the file', async () => {
+  // In the npm package the file is there (test/package.test.mjs installs
+  // one); in this checkout load() found wasm/tollgate.wasm instead.
+  assert.equal(defaultModuleURL.href, new URL('../tollgate.wasm', import.meta.url).href);
+  const missing = fileURLToPath(new URL('./no-such-dir/tollgate.wasm', import.meta.url));
+  await assert.rejects(load({ module: missing }), (e) => e instanceof TollgateError && e.code === 'load' &&
+    e.message === `load: cannot read the module ${missing}: ENOENT`);
 });
 
 test('a module of another ABI version is refused', async () => {

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { load, abi, defaultRegexModuleURL, TollgateError } from '../tollgate.js';
+import { load, abi, TollgateError } from '../tollgate.js';
 import { msgNotLoaded, msgDisabled } from '../regex.js';
 import { root } from './corpus.mjs';
 
@@ -97,7 +97,7 @@ test("regex: false refuses regex rows with a message that says why, and enableRe
 test("regex: 'auto' with a module that cannot load synchronously: a message says how, the async entry points load it", async () => {
   // A fetch Response stands for a browser's URL: it cannot be read inside a
   // synchronous import.
-  const bytes = readFileSync(defaultRegexModuleURL);
+  const bytes = readFileSync(new URL('../../wasm/regex.wasm', import.meta.url));
   let fetched = 0;
   const regexModule = {
     then(resolve) {
