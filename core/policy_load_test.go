@@ -38,6 +38,12 @@ func TestParsePolicy(t *testing.T) {
 		{`{"pin": {"admin_must_unlock": true, "lockout_minutes": 0}}`, func(p *Policy) bool {
 			return p.PIN.AdminMustUnlock && p.PIN.LockoutMinutes == 0
 		}, "administrator must unlock"},
+		{`{"pin": {"sequence_wraps": true}, "password": {"sequence_wraps": true}}`, func(p *Policy) bool {
+			return p.PIN.SequenceWraps && p.Password.SequenceWraps && p.PIN.Trivial
+		}, "sequences wrap from 9 to 0 when asked"},
+		{`{"extends": "exchange-um", "pin": {"sequence_wraps": true}}`, func(p *Policy) bool {
+			return p.PIN.SequenceWraps && p.PIN.ExchangeCommonPatterns
+		}, "Exchange's sequential rule may wrap too"},
 		{`{"account": {"inactivity_days": 90, "max_sessions_telephony": 2, "max_sessions_imap": 5}}`, func(p *Policy) bool {
 			return p.Account == AccountPolicy{InactivityDays: 90, MaxSessionsTelephony: 2, MaxSessionsIMAP: 5}
 		}, "account section"},
@@ -76,6 +82,11 @@ func TestParsePolicyErrors(t *testing.T) {
 		{`{"pin": {"min_length": null}}`, "pin.min_length", []string{"null; want an integer"}},
 		{`{"pin": {"trivial": 1}}`, "pin.trivial", []string{"want true or false"}},
 		{`{"pin": {"trivial": "yes"}}`, "pin.trivial", []string{"want true or false"}},
+		{`{"pin": {"sequence_wraps": 1}}`, "pin.sequence_wraps", []string{"1 is a number; want true or false"}},
+		{`{"extends": "exchange-um", "pin": {"exchange_common_patterns": false, "sequence_wraps": true}}`, "pin.sequence_wraps",
+			[]string{"true is not allowed; want false", "set pin.trivial or pin.exchange_common_patterns"}},
+		{`{"extends": "nist-800-63b-4", "password": {"sequence_wraps": true}}`, "password.sequence_wraps",
+			[]string{"true is not allowed; want false", "set password.trivial"}},
 		{`{"pin": []}`, "pin", []string{"an array; want an object"}},
 		{`{"pin": null}`, "pin", []string{"want an object"}},
 		{`{"name": 7}`, "name", []string{"want a string"}},

@@ -276,6 +276,10 @@ func (v *policyValidator) pin() {
 		keypad = intRange{lo: 0, hi: 0, why: whyNISTSubstrings}
 	}
 	v.int("pin.keypad_contains_min", pp.KeypadContainsMin, keypad)
+	if !pp.Trivial && !pp.ExchangeCommonPatterns {
+		v.bool("pin.sequence_wraps", pp.SequenceWraps, false,
+			"it changes the sequential rule, which is off: set pin.trivial or pin.exchange_common_patterns")
+	}
 }
 
 func (v *policyValidator) password() {
@@ -290,6 +294,10 @@ func (v *policyValidator) password() {
 	case familyNIST:
 		v.bool("password.trivial", pw.Trivial, false, whyNISTComposition)
 		classes = intRange{lo: 0, hi: 0, why: whyNISTComposition}
+	}
+	if !pw.Trivial {
+		v.bool("password.sequence_wraps", pw.SequenceWraps, false,
+			"it changes the consecutive_chars rule, which is off: set password.trivial")
 	}
 	v.int("password.min_classes", pw.MinClasses, classes)
 	v.int("password.min_changes", pw.MinChanges, changes)
