@@ -11,8 +11,9 @@ import "strings"
 // six-digit PINs — reimplemented here as rules. Other lengths have no
 // published list; for them the whole-PIN shapes those lists are made of
 // are refused: one digit throughout, one run of the digit ring (see
-// sequential), and one group of up to three digits repeated (12121212,
-// 1231231).
+// sequenceRun; the list wraps from 9 to 0 whatever sequence_wraps says,
+// because 1234567890 and 0987654321 are among the PINs people pick most),
+// and one group of up to three digits repeated (12121212, 1231231).
 //
 // Passwords: commonPasswords below.
 
@@ -87,7 +88,7 @@ func commonPIN(pin string) (heuristic string, ok bool) {
 		switch {
 		case periodic(s, 1):
 			return "repeat", true
-		case ringRun(s) != 0:
+		case sequenceRun(s, true) != 0:
 			return "series", true
 		case len(s) > 3 && periodic(s, 2), len(s) > 5 && periodic(s, 3):
 			return "period", true

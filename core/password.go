@@ -105,7 +105,7 @@ func (p *Policy) CheckPassword(pw string, c *PasswordContext, v *Verdict) {
 				break
 			}
 		}
-		if consecutive(rs) {
+		if consecutive(rs, r.SequenceWraps) {
 			v.add(Reason{Code: CodeConsecutiveChars, HasSpan: true, Start: 0, End: n})
 		}
 	}
@@ -212,35 +212,35 @@ func digitRunes(d []rune, s string) []rune {
 
 // consecutive reports whether the whole password (three characters or
 // more) is one ascending or descending run: each character the next (or
-// the previous) code point, letters compared without case, digits on the
-// ring where 0 follows 9 as in the PIN rule (abcdef, FEDCBA, 654321,
-// 7890).
-func consecutive(rs []rune) bool {
+// the previous) code point, letters compared without case (abcdef,
+// FEDCBA, 654321). Digits stop at 9 and 0 as in the PIN rule; with wraps,
+// 0 follows 9 (7890123).
+func consecutive(rs []rune, wraps bool) bool {
 	if len(rs) < 3 {
 		return false
 	}
-	step := runeStep(rs[0], rs[1])
+	step := runeStep(rs[0], rs[1], wraps)
 	if step != 1 && step != -1 {
 		return false
 	}
 	for i := 2; i < len(rs); i++ {
-		if runeStep(rs[i-1], rs[i]) != step {
+		if runeStep(rs[i-1], rs[i], wraps) != step {
 			return false
 		}
 	}
 	return true
 }
 
-// runeStep is the signed distance from a to b, +1 or -1 for neighbours.
-func runeStep(a, b rune) int {
-	if a >= '0' && a <= '9' && b >= '0' && b <= '9' {
-		switch (b - a + 10) % 10 {
-		case 1:
+// runeStep is the signed distance from a to b, +1 or -1 for neighbours;
+// with wraps, 9 and 0 are neighbours too.
+func runeStep(a, b rune, wraps bool) int {
+	if wraps && a >= '0' && a <= '9' && b >= '0' && b <= '9' {
+		switch b - a {
+		case -9:
 			return 1
 		case 9:
 			return -1
 		}
-		return 0
 	}
 	return int(unicode.ToLower(b) - unicode.ToLower(a))
 }

@@ -22,7 +22,7 @@ func FuzzCheckPassword(f *testing.F) {
 	all := pwPolicy(8, func(r *PasswordPolicy) {
 		r.Trivial, r.MinClasses, r.MinChanges, r.History, r.Blocklist = true, 3, 4, 2, true
 	})
-	policies := []*Policy{all, esmPW, nistPW, loosePW}
+	policies := []*Policy{all, esmPW, nistPW, loosePW, ringPW}
 	f.Fuzz(func(t *testing.T, pw, alias, ext, old string) {
 		ctx := PasswordContext{Alias: alias, Extensions: []string{ext}, Old: old, Previous: []string{old}}
 		for _, p := range policies {
@@ -55,6 +55,11 @@ func FuzzCheckPassword(f *testing.F) {
 				in := alias != "" && strings.Contains(strings.ToLower(pw), strings.ToLower(alias))
 				if v.Has(CodeContainsAlias) != in {
 					t.Fatalf("contains_alias = %v, oracle %v", v.Has(CodeContainsAlias), in)
+				}
+				if pw != "" && strings.Trim(pw, "0123456789") == "" {
+					if want := sequenceOracle(pw, p.Password.SequenceWraps); v.Has(CodeConsecutiveChars) != want {
+						t.Fatalf("consecutive_chars = %v for digits, oracle %v (wraps %v)", v.Has(CodeConsecutiveChars), want, p.Password.SequenceWraps)
+					}
 				}
 			}
 			if p.Password.MinChanges > 0 && old != "" && pw == old && !v.Has(CodeTooSimilar) {

@@ -15,6 +15,7 @@ func pwPolicy(min int, set func(*PasswordPolicy)) *Policy {
 
 var (
 	loosePW = pwPolicy(6, func(r *PasswordPolicy) { r.Trivial = true })
+	ringPW  = pwPolicy(6, func(r *PasswordPolicy) { r.Trivial, r.SequenceWraps = true, true })
 	ciscoPW = pwPolicy(8, func(r *PasswordPolicy) { r.Trivial, r.MinClasses = true, 3 })
 	esmPW   = pwPolicy(14, func(r *PasswordPolicy) {
 		r.Trivial, r.MinClasses, r.MinChanges, r.History = true, 4, 4, 24
@@ -43,7 +44,14 @@ var pwTests = []pwTest{
 	{"fedcba", loosePW, "fedcba", PasswordContext{}, "consecutive_chars@0-6"},
 	{"654321", loosePW, "654321", PasswordContext{}, "consecutive_chars@0-6"},
 	{"mixed case run", loosePW, "aBcDeF", PasswordContext{}, "consecutive_chars@0-6"},
-	{"digit ring", loosePW, "7890123", PasswordContext{}, "consecutive_chars@0-7"},
+	{"digits stop at 9", loosePW, "7890123", PasswordContext{}, ""},
+	{"digits stop at 0", loosePW, "2109876", PasswordContext{}, ""},
+	{"0123456789", loosePW, "0123456789", PasswordContext{}, "consecutive_chars@0-10"},
+	{"digit ring", ringPW, "7890123", PasswordContext{}, "consecutive_chars@0-7"},
+	{"digit ring down", ringPW, "2109876", PasswordContext{}, "consecutive_chars@0-7"},
+	{"ring keeps letters straight", ringPW, "xyzabc", PasswordContext{}, ""},
+	{"ring still runs straight", ringPW, "abcdef", PasswordContext{}, "consecutive_chars@0-6"},
+	{"letters do not wrap", loosePW, "xyzabc", PasswordContext{}, ""},
 	{"run inside is fine", loosePW, "abcdefX", PasswordContext{}, ""},
 	{"abcdef cisco", ciscoPW, "abcdefgh", PasswordContext{}, "few_classes/3 consecutive_chars@0-8"},
 

@@ -70,7 +70,7 @@ func (p *Policy) CheckPIN(pin string, c *PINContext, v *Verdict) {
 			v.add(Reason{Code: CodeRepeatedGroup, HasSpan: true, Start: s, End: e})
 		}
 	}
-	if (r.Trivial || r.ExchangeCommonPatterns) && ringRun(pin) != 0 {
+	if (r.Trivial || r.ExchangeCommonPatterns) && sequenceRun(pin, r.SequenceWraps) != 0 {
 		v.add(with(whole, CodeSequential, 0, ""))
 	}
 	switch {
@@ -268,25 +268,45 @@ func repeatedGroup(s string) (start, end int, ok bool) {
 	return 0, 0, false
 }
 
-// ringRun reports whether all of s (digits, at least three) ascends (+1)
-// or descends (-1) by one on the ring 0 1 2 … 9 0, or neither (0). The
-// ring lets 0 follow 9, as it does on the keypad (… 7 8 9 0) and in the
-// run 1234567890 people type, and precede 1, as in 012345.
-func ringRun(s string) int {
+// sequenceRun reports whether all of s (digits, at least three) ascends
+// (+1) or descends (-1) by one, or neither (0). Digits run 0 to 9 and stop
+// there, as in the seeds' examples (012345, 987654, 1234, 65432): Cisco's
+// "ascending or descending group of digits" and Exchange's "consecutive
+// numbers" do not go on from 9 to 0. With wraps they do, on the ring
+// 0 1 … 9 0 (789012, 901234, 321098): the policy field sequence_wraps for
+// stricter sites, and the blocklist's series heuristic.
+func sequenceRun(s string, wraps bool) int {
 	if len(s) < 3 {
 		return 0
 	}
-	step := (int(s[1]) - int(s[0]) + 10) % 10
-	if step != 1 && step != 9 {
+	step := digitStep(s[0], s[1], wraps)
+	if step == 0 {
 		return 0
 	}
 	for i := 2; i < len(s); i++ {
-		if (int(s[i])-int(s[i-1])+10)%10 != step {
+		if digitStep(s[i-1], s[i], wraps) != step {
 			return 0
 		}
 	}
-	if step == 1 {
+	return step
+}
+
+// digitStep is +1 when digit b follows digit a, -1 when it precedes it,
+// else 0; with wraps, 0 follows 9.
+func digitStep(a, b byte, wraps bool) int {
+	switch int(b) - int(a) {
+	case 1:
 		return 1
+	case -1:
+		return -1
+	case -9:
+		if wraps {
+			return 1
+		}
+	case 9:
+		if wraps {
+			return -1
+		}
 	}
-	return -1
+	return 0
 }

@@ -36,10 +36,14 @@ func reverse(s string) string {
 	return string(b)
 }
 
-// ringOracle: a sequential PIN is a substring of the digit ring written
-// out forwards or backwards.
-func ringOracle(s string) bool {
-	ring := strings.Repeat("0123456789", 8)
+// sequenceOracle: a sequential PIN is a substring of the digits written
+// out forwards or backwards, once (0..9), or round the ring when the
+// policy wraps (often enough for the longest password).
+func sequenceOracle(s string, wraps bool) bool {
+	ring := "0123456789"
+	if wraps {
+		ring = strings.Repeat(ring, PasswordLengthCap/10+2)
+	}
 	return len(s) >= 3 && (strings.Contains(ring, s) || strings.Contains(reverse(ring), s))
 }
 
@@ -83,7 +87,9 @@ func FuzzCheckPIN(f *testing.F) {
 		r.Trivial, r.ExchangeCommonPatterns, r.Dates, r.Blocklist = true, true, true, true
 		r.KeypadContainsMin, r.History = 3, 3
 	})
-	policies := []*Policy{all, trivialPIN, exchangePIN, datesPIN, commonPINs}
+	allRing := *all
+	allRing.PIN.SequenceWraps = true
+	policies := []*Policy{all, &allRing, trivialPIN, exchangePIN, ringPIN, ringExPIN, datesPIN, commonPINs}
 	f.Fuzz(func(t *testing.T, pin, ext, names, dob, prev string) {
 		first, last, _ := strings.Cut(names, "|")
 		ctx := PINContext{Extensions: []string{ext}, FirstName: first, LastName: last,
@@ -136,8 +142,8 @@ func FuzzCheckPIN(f *testing.F) {
 				}
 			}
 			if p.PIN.Trivial || p.PIN.ExchangeCommonPatterns {
-				if v.Has(CodeSequential) != ringOracle(pin) {
-					t.Fatalf("sequential = %v, oracle %v", v.Has(CodeSequential), ringOracle(pin))
+				if want := sequenceOracle(pin, p.PIN.SequenceWraps); v.Has(CodeSequential) != want {
+					t.Fatalf("sequential = %v, oracle %v (wraps %v)", v.Has(CodeSequential), want, p.PIN.SequenceWraps)
 				}
 			}
 			if p.PIN.ExchangeCommonPatterns {

@@ -39,6 +39,8 @@ var (
 	trivialPIN  = pinPolicy(4, func(r *PINPolicy) { r.Trivial = true })
 	trivialPIN3 = pinPolicy(3, func(r *PINPolicy) { r.Trivial = true })
 	exchangePIN = pinPolicy(4, func(r *PINPolicy) { r.ExchangeCommonPatterns = true })
+	ringPIN     = pinPolicy(4, func(r *PINPolicy) { r.Trivial, r.SequenceWraps = true, true })
+	ringExPIN   = pinPolicy(4, func(r *PINPolicy) { r.ExchangeCommonPatterns, r.SequenceWraps = true, true })
 	datesPIN    = pinPolicy(4, func(r *PINPolicy) { r.Dates = true })
 	commonPINs  = pinPolicy(4, func(r *PINPolicy) { r.Blocklist = true })
 	keypad3PIN  = pinPolicy(4, func(r *PINPolicy) { r.KeypadContainsMin = 3 })
@@ -87,13 +89,28 @@ var pinTests = []pinTest{
 	{"pair inside is fine", trivialPIN, "904747", PINContext{}, ""},
 	{"group not adjacent", trivialPIN, "4089408", PINContext{}, ""},
 
-	// sequential (on the ring: 0 follows 9).
+	// sequential: digits run 0..9 and stop (seeds 001, 002); the ring,
+	// where 0 follows 9, only with sequence_wraps.
 	{"012345", trivialPIN, "012345", PINContext{}, "sequential@0-6"},
 	{"987654", trivialPIN, "987654", PINContext{}, "sequential@0-6"},
-	{"ring up", trivialPIN, "789012", PINContext{}, "sequential@0-6"},
-	{"ring down", trivialPIN, "321098", PINContext{}, "sequential@0-6"},
+	{"0123456789", trivialPIN, "0123456789", PINContext{}, "sequential@0-10"},
+	{"9876543210", trivialPIN, "9876543210", PINContext{}, "sequential@0-10"},
+	{"no wrap up", trivialPIN, "789012", PINContext{}, ""},
+	{"no wrap 901234", trivialPIN, "901234", PINContext{}, ""},
+	{"no wrap down", trivialPIN, "321098", PINContext{}, ""},
+	{"no wrap 1234567890", trivialPIN, "1234567890", PINContext{}, ""},
+	{"no wrap 7890", trivialPIN, "7890", PINContext{}, ""},
+	{"ring up", ringPIN, "789012", PINContext{}, "sequential@0-6"},
+	{"ring 901234", ringPIN, "901234", PINContext{}, "sequential@0-6"},
+	{"ring down", ringPIN, "321098", PINContext{}, "sequential@0-6"},
+	{"ring 1234567890", ringPIN, "1234567890", PINContext{}, "sequential@0-10"},
+	{"ring 0987654321", ringPIN, "0987654321", PINContext{}, "sequential@0-10"},
+	{"ring still runs straight", ringPIN, "012345", PINContext{}, "sequential@0-6"},
+	{"ring twice round", ringPIN, "567890123456", PINContext{}, "sequential@0-12"},
+	{"ring step two", ringPIN, "135791", PINContext{}, ""},
 	{"step two", trivialPIN, "135790", PINContext{}, ""},
 	{"turns", trivialPIN, "123432", PINContext{}, ""},
+	{"turns at 9", ringPIN, "789098", PINContext{}, ""},
 
 	// keypad_line: the whole PIN on one line.
 	{"2580", trivialPIN, "2580", PINContext{}, "keypad_line@0-4"},
@@ -133,6 +150,11 @@ var pinTests = []pinTest{
 	// Exchange common patterns.
 	{"exchange 1234", exchangePIN, "1234", PINContext{}, "sequential@0-4"},
 	{"exchange 65432", exchangePIN, "65432", PINContext{}, "sequential@0-5"},
+	{"exchange no wrap 789012", exchangePIN, "789012", PINContext{}, ""},
+	{"exchange no wrap 7890", exchangePIN, "7890", PINContext{}, ""},
+	{"exchange no wrap 10987", exchangePIN, "10987", PINContext{}, ""},
+	{"exchange ring 789012", ringExPIN, "789012", PINContext{}, "sequential@0-6"},
+	{"exchange ring 10987", ringExPIN, "10987", PINContext{}, "sequential@0-5"},
 	{"exchange 11111", exchangePIN, "11111", PINContext{}, "all_same@0-5"},
 	{"exchange 22222", exchangePIN, "22222", PINContext{}, "all_same@0-5"},
 	{"exchange 6697", exchangePIN, "6697", PINContext{Extensions: []string{"36697"}}, "extension_suffix@0-4(primary)"},
@@ -189,6 +211,9 @@ var pinTests = []pinTest{
 	{"ios 6 not listed", commonPINs, "123457", PINContext{}, ""},
 	{"five same", commonPINs, "77777", PINContext{}, "common@0-5(repeat)"},
 	{"eight series", commonPINs, "12345678", PINContext{}, "common@0-8(series)"},
+	{"ten series wraps", commonPINs, "1234567890", PINContext{}, "common@0-10(series)"},
+	{"ten series down wraps", commonPINs, "0987654321", PINContext{}, "common@0-10(series)"},
+	{"five series wraps", commonPINs, "89012", PINContext{}, "common@0-5(series)"},
 	{"eight period", commonPINs, "12121212", PINContext{}, "common@0-8(period)"},
 	{"seven period three", commonPINs, "1231231", PINContext{}, "common@0-7(period)"},
 	{"eight random", commonPINs, "73915284", PINContext{}, ""},

@@ -63,6 +63,12 @@ type PINPolicy struct {
 	// (sequential, all_same, extension_suffix). It is the negation of the
 	// UM mailbox policy's AllowCommonPatterns setting.
 	ExchangeCommonPatterns bool `json:"exchange_common_patterns"`
+	// SequenceWraps lets a sequential run go on from 9 to 0 and from 0 to
+	// 9, as on a ring (789012, 321098). Off in every profile: neither
+	// Cisco's "ascending or descending group of digits" nor Exchange's
+	// "consecutive numbers" wraps, and a profile must not refuse what its
+	// system accepts. A stricter site turns it on.
+	SequenceWraps bool `json:"sequence_wraps"`
 	// KeypadContainsMin, when not 0, also refuses PINs that merely contain a
 	// keypad line of at least this many digits.
 	KeypadContainsMin int `json:"keypad_contains_min"`
@@ -80,6 +86,9 @@ type PasswordPolicy struct {
 	// contains_alias, contains_reversed_alias, contains_extension,
 	// consecutive_chars.
 	Trivial bool `json:"trivial"`
+	// SequenceWraps lets the digits of a consecutive_chars run go on from
+	// 9 to 0 and from 0 to 9 (7890123); off in every profile, as for PINs.
+	SequenceWraps bool `json:"sequence_wraps"`
 	// MinClasses is how many of the four classes (upper, lower, digit,
 	// symbol) a password needs: 3 gives few_classes (Cisco), 4 gives
 	// missing_class per absent class (Enhanced Security Mode), 0 none.

@@ -93,7 +93,7 @@ func checkSection(t *testing.T, section, goName string, table []policyField) {
 			continue
 		}
 		var p Policy
-		if err := decodePolicySection([]byte(doc), section, &p, table); err != nil {
+		if err := decodePolicySection([]byte(doc), section, &p, table, nil); err != nil {
 			t.Errorf("%s.%s: %v", section, name, err)
 			continue
 		}

@@ -41,8 +41,10 @@ func (e *PolicyError) Error() string {
 //	{"extends": "cuc", "name": "...", "pin": {...}, "password": {...}, "account": {...}}
 //
 // The policy starts as the profile named by extends (DefaultProfile when
-// absent) and every field given replaces the profile's value. Decoding is
-// strict: an unknown or repeated field, a wrong type, a value out of range
+// absent) and every field given replaces the profile's value; of the
+// lockout pair, one given alone settles the other (lockout_minutes 0 means
+// admin_must_unlock, admin_must_unlock true means no duration: see
+// lockoutGiven.normalise). Decoding is strict: an unknown or repeated field, a wrong type, a value out of range
 // or trailing data is a *PolicyError naming the field's full path. A
 // document that is a JSON string ("cuc") names a profile. The format is
 // specified in docs/policy.md.
@@ -111,20 +113,23 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	if named {
 		p.Name = name
 	}
+	var pinLock, pwLock lockoutGiven
 	for _, s := range sections[:n] {
 		var err error
 		switch s.key {
 		case "pin":
-			err = decodePolicySection(s.raw, s.key, p, pinFields)
+			err = decodePolicySection(s.raw, s.key, p, pinFields, &pinLock)
 		case "password":
-			err = decodePolicySection(s.raw, s.key, p, passwordFields)
+			err = decodePolicySection(s.raw, s.key, p, passwordFields, &pwLock)
 		case "account":
-			err = decodePolicySection(s.raw, s.key, p, accountFields)
+			err = decodePolicySection(s.raw, s.key, p, accountFields, nil)
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
+	pinLock.normalise(&p.PIN.CredentialRule)
+	pwLock.normalise(&p.Password.CredentialRule)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -177,12 +182,14 @@ var (
 	pinFields = append(credentialFields(func(p *Policy) *CredentialRule { return &p.PIN.CredentialRule }),
 		boolField("trivial", func(p *Policy) *bool { return &p.PIN.Trivial }),
 		boolField("exchange_common_patterns", func(p *Policy) *bool { return &p.PIN.ExchangeCommonPatterns }),
+		boolField("sequence_wraps", func(p *Policy) *bool { return &p.PIN.SequenceWraps }),
 		intField("keypad_contains_min", func(p *Policy) *int { return &p.PIN.KeypadContainsMin }),
 		boolField("dates", func(p *Policy) *bool { return &p.PIN.Dates }),
 		boolField("blocklist", func(p *Policy) *bool { return &p.PIN.Blocklist }),
 	)
 	passwordFields = append(credentialFields(func(p *Policy) *CredentialRule { return &p.Password.CredentialRule }),
 		boolField("trivial", func(p *Policy) *bool { return &p.Password.Trivial }),
+		boolField("sequence_wraps", func(p *Policy) *bool { return &p.Password.SequenceWraps }),
 		intField("min_classes", func(p *Policy) *int { return &p.Password.MinClasses }),
 		intField("min_changes", func(p *Policy) *int { return &p.Password.MinChanges }),
 		boolField("blocklist", func(p *Policy) *bool { return &p.Password.Blocklist }),
@@ -194,9 +201,31 @@ var (
 	}
 )
 
+// lockoutGiven records which of a section's two lockout fields a
+// document gives, so that the one it gives can settle the one it inherits.
+type lockoutGiven struct{ minutes, admin bool }
+
+// normalise applies seed 003's reading of Lockout Duration / Administrator
+// Must Unlock ("Enter 0 or check the Administrator Must Unlock check box")
+// to what the document gave: either one alone means an administrator must
+// unlock, and the other field, inherited from the profile, follows it.
+// Given together they must agree, which Validate checks. A duration given
+// alone never clears an inherited admin_must_unlock: a looser lockout
+// takes saying admin_must_unlock false (Unified CM: "Uncheck the check box
+// to enter a value greater than 0").
+func (g lockoutGiven) normalise(r *CredentialRule) {
+	switch {
+	case g.admin && !g.minutes && r.AdminMustUnlock:
+		r.LockoutMinutes = 0
+	case g.minutes && !g.admin && r.LockoutMinutes == 0:
+		r.AdminMustUnlock = true
+	}
+}
+
 // decodePolicySection sets fields of p from raw, the well-formed JSON
-// value of the section named path, whose fields are fields.
-func decodePolicySection(raw []byte, path string, p *Policy, fields []policyField) error {
+// value of the section named path, whose fields are fields; lock (nil for
+// the account section) records the lockout fields given.
+func decodePolicySection(raw []byte, path string, p *Policy, fields []policyField, lock *lockoutGiven) error {
 	d := jsonx.NewDecoder(raw)
 	if k := d.Kind(); k != jsonx.Object {
 		return policyWrongType(path, raw, k, "an object")
@@ -211,6 +240,14 @@ func decodePolicySection(raw []byte, path string, p *Policy, fields []policyFiel
 			v, err := d.Raw()
 			if err != nil {
 				return err
+			}
+			if lock != nil {
+				switch key {
+				case "lockout_minutes":
+					lock.minutes = true
+				case "admin_must_unlock":
+					lock.admin = true
+				}
 			}
 			if f.asBool != nil {
 				if k != jsonx.Bool {

@@ -66,22 +66,28 @@ func refParsePolicy(data []byte) (*Policy, error) {
 	if named {
 		p.Name = name
 	}
+	var pinLock, pwLock lockoutGiven
 	for _, m := range top {
 		var section reflect.Value
+		var lock *lockoutGiven
 		switch m.key {
 		case "pin":
-			section = reflect.ValueOf(&p.PIN).Elem()
+			section, lock = reflect.ValueOf(&p.PIN).Elem(), &pinLock
 		case "password":
-			section = reflect.ValueOf(&p.Password).Elem()
+			section, lock = reflect.ValueOf(&p.Password).Elem(), &pwLock
 		case "account":
 			section = reflect.ValueOf(&p.Account).Elem()
 		default:
 			continue
 		}
-		if err := refDecodeSection(m, section); err != nil {
+		if err := refDecodeSection(m, section, lock); err != nil {
 			return nil, err
 		}
 	}
+	// The lockout pair is settled as ParsePolicy settles it (the old
+	// loader predates that rule; this oracle checks the decoding).
+	pinLock.normalise(&p.PIN.CredentialRule)
+	pwLock.normalise(&p.Password.CredentialRule)
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
@@ -139,8 +145,9 @@ func refReadMembers(data []byte, path string) ([]refMember, error) {
 }
 
 // refDecodeSection sets the fields of section (a PINPolicy, PasswordPolicy or
-// AccountPolicy) from the members of m's object.
-func refDecodeSection(m refMember, section reflect.Value) error {
+// AccountPolicy) from the members of m's object, and records in lock (nil
+// for the account section) which lockout fields it gives.
+func refDecodeSection(m refMember, section reflect.Value, lock *lockoutGiven) error {
 	fields := policyFields[section.Type()]
 	members, err := refReadMembers(m.raw, m.path)
 	if err != nil {
@@ -150,6 +157,10 @@ func refDecodeSection(m refMember, section reflect.Value) error {
 		pf, ok := fields.byName[f.key]
 		if !ok {
 			return policyUnknownField(f.path, fields.names)
+		}
+		if lock != nil {
+			lock.minutes = lock.minutes || f.key == "lockout_minutes"
+			lock.admin = lock.admin || f.key == "admin_must_unlock"
 		}
 		v := section.FieldByIndex(pf.index)
 		raw := strings.TrimSpace(string(f.raw))

@@ -38,6 +38,12 @@ func TestParsePolicy(t *testing.T) {
 		{`{"pin": {"admin_must_unlock": true, "lockout_minutes": 0}}`, func(p *Policy) bool {
 			return p.PIN.AdminMustUnlock && p.PIN.LockoutMinutes == 0
 		}, "administrator must unlock"},
+		{`{"pin": {"sequence_wraps": true}, "password": {"sequence_wraps": true}}`, func(p *Policy) bool {
+			return p.PIN.SequenceWraps && p.Password.SequenceWraps && p.PIN.Trivial
+		}, "sequences wrap from 9 to 0 when asked"},
+		{`{"extends": "exchange-um", "pin": {"sequence_wraps": true}}`, func(p *Policy) bool {
+			return p.PIN.SequenceWraps && p.PIN.ExchangeCommonPatterns
+		}, "Exchange's sequential rule may wrap too"},
 		{`{"account": {"inactivity_days": 90, "max_sessions_telephony": 2, "max_sessions_imap": 5}}`, func(p *Policy) bool {
 			return p.Account == AccountPolicy{InactivityDays: 90, MaxSessionsTelephony: 2, MaxSessionsIMAP: 5}
 		}, "account section"},
@@ -76,6 +82,11 @@ func TestParsePolicyErrors(t *testing.T) {
 		{`{"pin": {"min_length": null}}`, "pin.min_length", []string{"null; want an integer"}},
 		{`{"pin": {"trivial": 1}}`, "pin.trivial", []string{"want true or false"}},
 		{`{"pin": {"trivial": "yes"}}`, "pin.trivial", []string{"want true or false"}},
+		{`{"pin": {"sequence_wraps": 1}}`, "pin.sequence_wraps", []string{"1 is a number; want true or false"}},
+		{`{"extends": "exchange-um", "pin": {"exchange_common_patterns": false, "sequence_wraps": true}}`, "pin.sequence_wraps",
+			[]string{"true is not allowed; want false", "set pin.trivial or pin.exchange_common_patterns"}},
+		{`{"extends": "nist-800-63b-4", "password": {"sequence_wraps": true}}`, "password.sequence_wraps",
+			[]string{"true is not allowed; want false", "set password.trivial"}},
 		{`{"pin": []}`, "pin", []string{"an array; want an object"}},
 		{`{"pin": null}`, "pin", []string{"want an object"}},
 		{`{"name": 7}`, "name", []string{"want a string"}},
@@ -97,7 +108,8 @@ func TestParsePolicyErrors(t *testing.T) {
 		{`{"extends": "cuc-esm", "password": {"expiry_days": 61}}`, "password.expiry_days", []string{"61 is out of range 1..60"}},
 		{`{"extends": "cuc-esm", "password": {"expiry_days": 0}}`, "password.expiry_days", []string{"0 is out of range 1..60"}},
 		{`{"password": {"min_changes": 9}}`, "password.min_changes", []string{"9 is out of range 0..8"}},
-		{`{"pin": {"admin_must_unlock": true}}`, "pin.lockout_minutes", []string{"30 is out of range 0 (admin_must_unlock is true)"}},
+		{`{"pin": {"admin_must_unlock": true, "lockout_minutes": 30}}`, "pin.lockout_minutes", []string{"30 is out of range 0 (admin_must_unlock is true"}},
+		{`{"pin": {"admin_must_unlock": false, "lockout_minutes": 0}}`, "pin.lockout_minutes", []string{"0 is out of range 1..1440 (0 means an administrator must unlock"}},
 		{`{"extends": "nist-800-63b-4", "password": {"expiry_days": 90}}`, "password.expiry_days", []string{"forced periodic changes"}},
 		{`{"extends": "nist-800-63b-4", "password": {"trivial": true}}`, "password.trivial", []string{"true is not allowed; want false", "composition"}},
 		{`{"extends": "nist-800-63b-4", "pin": {"failed_limit": 101}}`, "pin.failed_limit", []string{"101 is out of range 1..100"}},
@@ -238,6 +250,124 @@ func BenchmarkParsePolicy(b *testing.B) {
 		p, err := ParsePolicy(doc)
 		if err != nil || p.PIN.MinLength != 8 {
 			b.Fatal(p, err)
+		}
+	}
+}
+
+// TestParsePolicyLockout: seed 003's "Enter 0 or check the Administrator
+// Must Unlock check box": either field alone means an administrator must
+// unlock, in every profile and both sections, and the field inherited
+// from the profile follows. Fields given together must agree; a duration
+// alone does not clear an inherited admin_must_unlock.
+func TestParsePolicyLockout(t *testing.T) {
+	type want struct {
+		admin   bool
+		minutes int
+		field   string   // when set, an error on this field
+		msg     []string // substrings of the error
+	}
+	adminUnlock := want{admin: true, minutes: 0}
+	conflict := func(section string) want {
+		return want{field: section + ".lockout_minutes", msg: []string{"30 is out of range 0 (admin_must_unlock is true; set it to false for a timed lockout)"}}
+	}
+	for _, profile := range ProfileNames() {
+		for _, section := range []string{"pin", "password"} {
+			try := func(fields string, w want) {
+				t.Helper()
+				doc := `{"extends": "` + profile + `", "` + section + `": {` + fields + `}}`
+				p, err := ParsePolicy([]byte(doc))
+				if w.field != "" {
+					var pe *PolicyError
+					if !errors.As(err, &pe) || pe.Field != w.field {
+						t.Errorf("%s: %v; want an error on %s", doc, err, w.field)
+						return
+					}
+					for _, s := range w.msg {
+						if !strings.Contains(err.Error(), s) {
+							t.Errorf("%s: %q lacks %q", doc, err, s)
+						}
+					}
+					return
+				}
+				if err != nil {
+					t.Errorf("%s: %v", doc, err)
+					return
+				}
+				r, _ := p.Rule(section)
+				if r.AdminMustUnlock != w.admin || r.LockoutMinutes != w.minutes {
+					t.Errorf("%s: admin_must_unlock %v, lockout_minutes %d; want %v, %d",
+						doc, r.AdminMustUnlock, r.LockoutMinutes, w.admin, w.minutes)
+				}
+			}
+			// The same in every profile.
+			try(`"lockout_minutes": 0`, adminUnlock)
+			try(`"admin_must_unlock": true`, adminUnlock)
+			try(`"admin_must_unlock": true, "lockout_minutes": 0`, adminUnlock)
+			try(`"lockout_minutes": 0, "admin_must_unlock": true`, adminUnlock)
+			try(`"admin_must_unlock": true, "lockout_minutes": 30`, conflict(section))
+			try(`"lockout_minutes": 30, "admin_must_unlock": true`, conflict(section))
+		}
+	}
+
+	// What depends on the profile: its inherited pair, its failed_limit
+	// (0 in exchange-um's password half: nothing ever locks) and
+	// Exchange UM's PIN lockout, which only an administrator ends.
+	tests := []struct {
+		section, doc string
+		want
+	}{
+		// A timed lockout needs a duration of 1..1440 on Cisco's page.
+		{"pin", `{"extends": "cucm", "pin": {"admin_must_unlock": false, "lockout_minutes": 0}}`,
+			want{field: "pin.lockout_minutes", msg: []string{"0 is out of range 1..1440 (0 means an administrator must unlock, and admin_must_unlock is false)"}}},
+		{"password", `{"extends": "cuc", "password": {"lockout_minutes": 0, "admin_must_unlock": false}}`,
+			want{field: "password.lockout_minutes", msg: []string{"0 is out of range 1..1440"}}},
+		{"pin", `{"extends": "cuc-esm", "pin": {"lockout_minutes": 45}}`, want{minutes: 45}},
+		{"pin", `{"extends": "cucm", "pin": {"admin_must_unlock": false}}`, want{minutes: 30}},
+		{"pin", `{"extends": "cucm", "pin": {"lockout_minutes": 1441}}`,
+			want{field: "pin.lockout_minutes", msg: []string{"1441 is out of range 1..1440 (admin_must_unlock is false)"}}},
+		// With no failed-logon limit nothing locks: 0 is no contradiction.
+		{"pin", `{"extends": "cucm", "pin": {"failed_limit": 0, "admin_must_unlock": false, "lockout_minutes": 0}}`, want{}},
+		// NIST inherits admin unlock: a duration alone does not relax it.
+		{"pin", `{"extends": "nist-800-63b-4", "pin": {"lockout_minutes": 30}}`, conflict("pin")},
+		{"pin", `{"extends": "nist-800-63b-4", "pin": {"admin_must_unlock": false}}`,
+			want{field: "pin.lockout_minutes", msg: []string{"0 is out of range 1..99999 (0 means an administrator must unlock"}}},
+		{"password", `{"extends": "nist-800-63b-4", "password": {"admin_must_unlock": false, "lockout_minutes": 30}}`, want{minutes: 30}},
+		// Exchange UM keeps a locked mailbox locked until its PIN is reset.
+		{"pin", `{"extends": "exchange-um", "pin": {"lockout_minutes": 30}}`, conflict("pin")},
+		{"pin", `{"extends": "exchange-um", "pin": {"admin_must_unlock": false, "lockout_minutes": 0}}`,
+			want{field: "pin.admin_must_unlock", msg: []string{"false is not allowed; want true"}}},
+		{"password", `{"extends": "exchange-um", "password": {"admin_must_unlock": false, "lockout_minutes": 0}}`, want{}},
+		{"password", `{"extends": "exchange-um", "password": {"failed_limit": 5, "lockout_minutes": 30}}`, want{minutes: 30}},
+		{"password", `{"extends": "exchange-um", "password": {"failed_limit": 5}}`,
+			want{field: "password.lockout_minutes", msg: []string{"0 is out of range 1..99999 (0 means an administrator must unlock"}}},
+		// Each section settles its own pair.
+		{"pin", `{"pin": {"lockout_minutes": 0}, "password": {"lockout_minutes": 20}}`, adminUnlock},
+		{"password", `{"pin": {"lockout_minutes": 0}, "password": {"lockout_minutes": 20}}`, want{minutes: 20}},
+		{"password", `{"pin": {"admin_must_unlock": true}}`, want{minutes: 30}},
+	}
+	for _, tt := range tests {
+		p, err := ParsePolicy([]byte(tt.doc))
+		if tt.field != "" {
+			var pe *PolicyError
+			if !errors.As(err, &pe) || pe.Field != tt.field {
+				t.Errorf("%s: %v; want an error on %s", tt.doc, err, tt.field)
+				continue
+			}
+			for _, s := range tt.msg {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("%s: %q lacks %q", tt.doc, err, s)
+				}
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.doc, err)
+			continue
+		}
+		r, _ := p.Rule(tt.section)
+		if r.AdminMustUnlock != tt.admin || r.LockoutMinutes != tt.minutes {
+			t.Errorf("%s: %s admin_must_unlock %v, lockout_minutes %d; want %v, %d",
+				tt.doc, tt.section, r.AdminMustUnlock, r.LockoutMinutes, tt.admin, tt.minutes)
 		}
 	}
 }

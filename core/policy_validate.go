@@ -214,12 +214,19 @@ func (v *policyValidator) rule(kind string, r *CredentialRule) {
 	if generic {
 		lockHi = genericMaxMinutes
 	}
+	// Seed 003: a duration of 0 and Administrator Must Unlock are one
+	// setting. A loaded document has settled the pair when it gave only
+	// one of them (lockoutGiven.normalise); what is left here is a
+	// contradiction, or a timed lockout with no duration.
 	lock := intRange{lo: 1, hi: lockHi, why: "admin_must_unlock is false"}
+	if r.LockoutMinutes == 0 {
+		lock.why = "0 means an administrator must unlock, and admin_must_unlock is false"
+	}
 	switch {
 	case r.AdminMustUnlock:
-		lock = intRange{lo: 0, hi: 0, why: "admin_must_unlock is true"}
+		lock = intRange{lo: 0, hi: 0, why: "admin_must_unlock is true; set it to false for a timed lockout"}
 	case r.FailedLimit == 0:
-		lock = intRange{lo: 0, hi: lockHi}
+		lock = intRange{lo: 0, hi: lockHi} // nothing ever locks
 	}
 	v.int(at("lockout_minutes"), r.LockoutMinutes, lock)
 
@@ -269,6 +276,10 @@ func (v *policyValidator) pin() {
 		keypad = intRange{lo: 0, hi: 0, why: whyNISTSubstrings}
 	}
 	v.int("pin.keypad_contains_min", pp.KeypadContainsMin, keypad)
+	if !pp.Trivial && !pp.ExchangeCommonPatterns {
+		v.bool("pin.sequence_wraps", pp.SequenceWraps, false,
+			"it changes the sequential rule, which is off: set pin.trivial or pin.exchange_common_patterns")
+	}
 }
 
 func (v *policyValidator) password() {
@@ -283,6 +294,10 @@ func (v *policyValidator) password() {
 	case familyNIST:
 		v.bool("password.trivial", pw.Trivial, false, whyNISTComposition)
 		classes = intRange{lo: 0, hi: 0, why: whyNISTComposition}
+	}
+	if !pw.Trivial {
+		v.bool("password.sequence_wraps", pw.SequenceWraps, false,
+			"it changes the consecutive_chars rule, which is off: set password.trivial")
 	}
 	v.int("password.min_classes", pw.MinClasses, classes)
 	v.int("password.min_changes", pw.MinChanges, changes)

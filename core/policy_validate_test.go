@@ -201,6 +201,15 @@ func TestValidateBooleans(t *testing.T) {
 		{"cuc", "pin.exchange_common_patterns", true, true},
 		{"cuc", "pin.blocklist", true, true},
 		{"cuc-esm", "password.trivial", false, true},
+		// sequence_wraps changes a rule: valid where that rule is on.
+		{"cuc", "pin.sequence_wraps", true, true},
+		{"cucm", "password.sequence_wraps", true, true},
+		{"cuc-esm", "password.sequence_wraps", true, true},
+		{"exchange-um", "pin.sequence_wraps", true, true},
+		{"exchange-um", "password.sequence_wraps", true, false},
+		{"nist-800-63b-4", "pin.sequence_wraps", true, false},
+		{"nist-800-63b-4", "password.sequence_wraps", true, false},
+		{"nist-800-63b-4", "pin.sequence_wraps", false, true},
 	}
 	for _, tt := range tests {
 		p, _ := Profile(tt.profile)
