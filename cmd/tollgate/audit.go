@@ -35,14 +35,10 @@ PIN, password or hash.
 
 Exit status: 0 nothing found, 1 findings, 2 the audit could not run or was
 interrupted (the partial report is still valid).
-
-Flags:
 `
 
 func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("tollgate audit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { io.WriteString(stderr, auditUsage); fs.PrintDefaults() }
 	policy := fs.String("policy", "cuc", "policy: a profile name (cuc, cuc-esm, cucm, exchange-um, nist-800-63b-4) or a JSON policy file")
 	tables := fs.String("tables", "default", "restriction tables: a built-in set name or a JSON tables file")
 	fips := fs.Bool("fips", false, "the system runs in FIPS mode: MD5-family records cannot sign in at all")
@@ -52,16 +48,13 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	exhaustive := fs.Bool("exhaustive", false, "try every PIN of the policy's lengths (up to 8 digits) against stored PIN hashes")
 	workers := fs.Int("workers", 0, "rows checked at once (0: one per CPU)")
 	engine := engineFlag(fs)
-	pos, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
+	pos, code, done := parseArgs(fs, args, auditUsage, stdout, stderr)
+	if done {
+		return code
 	}
 	if len(pos) != 1 {
 		fmt.Fprintln(stderr, "tollgate audit: want exactly one input file (or - for standard input)")
-		fs.Usage()
+		printUsage(fs, auditUsage, stderr)
 		return exitUsage
 	}
 	policyDoc, err := docArg(*policy)

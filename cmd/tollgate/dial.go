@@ -362,22 +362,3 @@ func writeDialText(w *bufio.Writer, resp []byte) {
 		fmt.Fprintf(w, "%s  %s  %s: %s\n", verdict, r.Number, r.Table, strings.ReplaceAll(r.Reason, "_", " "))
 	}
 }
-
-// parseFlags parses a subcommand's flags. done reports that the command
-// should stop with code: after --help (usage on stdout, 0) or a usage error
-// (on stderr, 2). fs is named after the command ("tollgate dial").
-func parseFlags(fs *flag.FlagSet, args []string, usage string, stdout, stderr io.Writer) (code int, done bool) {
-	err := fs.Parse(args)
-	switch {
-	case err == nil:
-		return 0, false
-	case err == flag.ErrHelp:
-		io.WriteString(stdout, usage+"\nFlags:\n")
-		fs.SetOutput(stdout)
-		fs.PrintDefaults()
-		return exitOK, true
-	default:
-		fmt.Fprintf(stderr, "%s: %v\nRun '%s --help' for usage.\n", fs.Name(), err, fs.Name())
-		return exitUsage, true
-	}
-}
