@@ -148,11 +148,32 @@ func TestAuditCLINoProgressWhenNotATerminal(t *testing.T) {
 	if strings.ContainsAny(errs, "\r[#") {
 		t.Errorf("stderr has a progress bar: %q", errs)
 	}
-	var bar bytes.Buffer
-	p := &progressBar{w: &bar, size: 1000, start: time.Now().Add(-time.Second)}
-	p.update(500, 250)
-	p.clear()
-	if s := bar.String(); !strings.Contains(s, "25%") || !strings.Contains(s, "500 rows") || !strings.Contains(s, "ETA 3s") {
-		t.Errorf("progress line %q", s)
+}
+
+// The bar draws the audit's fraction, rounded down: 100 % only at the end.
+func TestAuditProgressBar(t *testing.T) {
+	for _, tc := range []struct {
+		rows int
+		done float64
+		want []string
+	}{
+		{500, 0.25, []string{"[######..................]  25%", "500 rows", "ETA 3s"}},
+		{999, 0.999, []string{" 99%", "999 rows"}},
+		{1000, 1, []string{"[########################] 100%", "1000 rows", "ETA 0s"}},
+		{500, -1, []string{"audit: 500 rows  "}},
+	} {
+		var bar bytes.Buffer
+		p := &progressBar{w: &bar, start: time.Now().Add(-time.Second)}
+		p.update(tc.rows, tc.done)
+		p.clear()
+		s := bar.String()
+		for _, w := range tc.want {
+			if !strings.Contains(s, w) {
+				t.Errorf("update(%d, %v) = %q, want %q in it", tc.rows, tc.done, s, w)
+			}
+		}
+		if tc.done < 0 && strings.ContainsAny(s, "[%") {
+			t.Errorf("update(%d, %v) = %q: a bar without a known size", tc.rows, tc.done, s)
+		}
 	}
 }
