@@ -260,14 +260,14 @@ func (c *checker) firstPass(ctx context.Context, cr *csvReader, hasPINHash bool)
 		}
 		if hasPIN && c.shared != nil {
 			if pin := rawValue(cr.field(pinCol)); len(pin) > 0 {
-				c.shared.add(c.shared.digestBytes(FieldPIN, pin))
+				c.countGroup(FieldPIN, c.shared.add(c.shared.digestBytes(FieldPIN, pin)))
 			}
 		}
 		if hasPINHash {
 			if h := rawValue(cr.field(hashCol)); len(h) > 0 {
 				records++
 				if c.shared != nil {
-					c.shared.add(c.shared.digestBytes(FieldPINHash, h))
+					c.countGroup(FieldPINHash, c.shared.add(c.shared.digestBytes(FieldPINHash, h)))
 				}
 			}
 		}
