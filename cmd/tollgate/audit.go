@@ -35,14 +35,10 @@ PIN, password or hash.
 
 Exit status: 0 nothing found, 1 findings, 2 the audit could not run or was
 interrupted (the partial report is still valid).
-
-Flags:
 `
 
 func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("tollgate audit", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { io.WriteString(stderr, auditUsage); fs.PrintDefaults() }
 	policy := fs.String("policy", "cuc", "policy: a profile name (cuc, cuc-esm, cucm, exchange-um, nist-800-63b-4) or a JSON policy file")
 	tables := fs.String("tables", "default", "restriction tables: a built-in set name or a JSON tables file")
 	fips := fs.Bool("fips", false, "the system runs in FIPS mode: MD5-family records cannot sign in at all")
@@ -52,16 +48,13 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	exhaustive := fs.Bool("exhaustive", false, "try every PIN of the policy's lengths (up to 8 digits) against stored PIN hashes")
 	workers := fs.Int("workers", 0, "rows checked at once (0: one per CPU)")
 	engine := engineFlag(fs)
-	pos, err := parseInterspersed(fs, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
+	pos, code, done := parseArgs(fs, args, auditUsage, stdout, stderr)
+	if done {
+		return code
 	}
 	if len(pos) != 1 {
 		fmt.Fprintln(stderr, "tollgate audit: want exactly one input file (or - for standard input)")
-		fs.Usage()
+		printUsage(fs, auditUsage, stderr)
 		return exitUsage
 	}
 	policyDoc, err := docArg(*policy)
@@ -118,7 +111,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var bar *progressBar
 	if isTerminal(stderr) {
-		bar = &progressBar{w: stderr, size: in.Size, start: time.Now()}
+		bar = &progressBar{w: stderr, start: time.Now()}
 		cfg.Progress = bar.update
 	}
 	sum, err := audit.Run(ctx, cfg, in, sink)
@@ -237,26 +230,29 @@ func isTerminal(w io.Writer) bool {
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }
 
-// progressBar draws rows, rate and ETA on one terminal line.
+// progressBar draws rows, rate and, when the audit knows how much of the
+// input the rows written cover, a bar, a percentage and the ETA.
 type progressBar struct {
 	w     io.Writer
-	size  int64
 	start time.Time
 	drawn bool
 }
 
-func (p *progressBar) update(rows int, read int64) {
+// update draws one line; done is audit.Config.Progress's fraction (-1:
+// unknown). The percentage is rounded down, so 100 % is drawn only at the
+// end (done is 1 only then).
+func (p *progressBar) update(rows int, done float64) {
 	el := time.Since(p.start).Seconds()
 	rate := float64(rows) / max(el, 1e-3)
-	line := fmt.Sprintf("audit: %d rows  %.0f rows/s", rows, rate)
-	if p.size > 0 && read > 0 {
-		frac := min(float64(read)/float64(p.size), 1)
+	line := fmt.Sprintf("%d rows  %.0f rows/s", rows, rate)
+	if done >= 0 {
+		done = min(done, 1)
 		const width = 24
-		n := int(frac * width)
-		eta := time.Duration(el*(1-frac)/max(frac, 1e-6)) * time.Second
-		line = fmt.Sprintf("audit: [%s%s] %3.0f%%  %s  ETA %s", strings.Repeat("#", n), strings.Repeat(".", width-n), 100*frac, line[7:], eta.Round(time.Second))
+		n := int(done * width)
+		eta := time.Duration(el*(1-done)/max(done, 1e-6)) * time.Second
+		line = fmt.Sprintf("[%s%s] %3d%%  %s  ETA %s", strings.Repeat("#", n), strings.Repeat(".", width-n), int(done*100), line, eta.Round(time.Second))
 	}
-	fmt.Fprintf(p.w, "\r%-78s", line)
+	fmt.Fprintf(p.w, "\raudit: %-71s", line)
 	p.drawn = true
 }
 

@@ -4,10 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -88,8 +91,28 @@ func TestAuditCLIEnginesAgree(t *testing.T) {
 	}
 }
 
+// headless runs Chromium on a file: URL with args (--screenshot=...,
+// --dump-dom) and returns its standard output.
+func headless(t *testing.T, chromium, dir, url string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	full := append([]string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + filepath.Join(dir, "profile")}, args...)
+	var out, errb bytes.Buffer
+	cmd := exec.CommandContext(ctx, chromium, append(full, url)...)
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("chromium %v: %v\n%s", args, err, errb.String())
+	}
+	return out.String()
+}
+
 // The HTML report renders in a real browser with nothing but the file
-// itself. Set TOLLGATE_SCREENSHOT=path to keep the screenshot.
+// itself, its script filters, groups and pages the findings, and the page
+// stays a few screens high (it was 18,000 pixels for the 300-row sample).
+// Set TOLLGATE_SCREENSHOT=path to keep the screenshot.
 func TestAuditHTMLInChromium(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
 	if err != nil {
@@ -100,46 +123,149 @@ func TestAuditHTMLInChromium(t *testing.T) {
 	if code, _, errs := runCLI(t, "", "audit", "--engine", "native", "--format", "html", "-o", report, sampleCSV); code != exitRefused {
 		t.Fatalf("exit %d: %s", code, errs)
 	}
-	shot := filepath.Join(dir, "out.png")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir="+filepath.Join(dir, "profile"), "--screenshot="+shot, "--window-size=1280,2000", "file://"+report)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("chromium: %v\n%s", err, out)
-	}
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := img.Bounds()
-	if b.Dx() != 1280 || b.Dy() != 2000 {
-		t.Errorf("screenshot is %v", b)
-	}
-	// A rendered report has the chart bars' red, amber and blue; a blank
-	// or unstyled page has none of them.
-	colours := map[[3]uint32]bool{}
-	for y := b.Min.Y; y < b.Max.Y; y += 4 {
-		for x := b.Min.X; x < b.Max.X; x += 4 {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			colours[[3]uint32{r >> 8, g >> 8, bl >> 8}] = true
+	_, js, _ := runCLI(t, "", "audit", "--engine", "native", "--format", "json", sampleCSV)
+	type finding struct{ line, code, cos string }
+	var all []finding
+	for _, l := range strings.Split(strings.TrimSpace(js), "\n") {
+		var r struct {
+			Line     int
+			COS      string
+			Findings []struct{ Code string }
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatal(err)
+		}
+		if r.COS == "" {
+			r.COS = "(none)" // as the summary and the page count it
+		}
+		for _, f := range r.Findings {
+			all = append(all, finding{strconv.Itoa(r.Line), f.Code, r.COS})
 		}
 	}
-	for _, want := range [][3]uint32{{0xc0, 0x39, 0x2b}, {0xd6, 0x89, 0x10}, {0x2e, 0x6d, 0xa4}} {
-		if !colours[want] {
-			t.Errorf("no pixel of colour %x in the screenshot: the charts did not render", want)
+	url := "file://" + report
+
+	t.Run("screenshot", func(t *testing.T) {
+		const height = 8000
+		shot := filepath.Join(dir, "out.png")
+		headless(t, chromium, dir, url, "--screenshot="+shot, fmt.Sprintf("--window-size=1280,%d", height))
+		f, err := os.Open(shot)
+		if err != nil {
+			t.Fatal(err)
 		}
+		defer f.Close()
+		img, err := png.Decode(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := img.Bounds()
+		if b.Dx() != 1280 || b.Dy() != height {
+			t.Fatalf("screenshot is %v", b)
+		}
+		// A rendered report has the chart bars' red, amber and blue; a
+		// blank or unstyled page has none of them. The page ends where the
+		// last pixel other than the background is.
+		colours := map[[3]uint32]bool{}
+		end := 0
+		for y := b.Min.Y; y < b.Max.Y; y += 4 {
+			for x := b.Min.X; x < b.Max.X; x += 4 {
+				r, g, bl, _ := img.At(x, y).RGBA()
+				c := [3]uint32{r >> 8, g >> 8, bl >> 8}
+				colours[c] = true
+				if c != [3]uint32{0xf6, 0xf7, 0xf9} {
+					end = y
+				}
+			}
+		}
+		for _, want := range [][3]uint32{{0xc0, 0x39, 0x2b}, {0xd6, 0x89, 0x10}, {0x2e, 0x6d, 0xa4}} {
+			if !colours[want] {
+				t.Errorf("no pixel of colour %x in the screenshot: the charts did not render", want)
+			}
+		}
+		if end > 4500 {
+			t.Errorf("the page is %d pixels high, want a few screens (one page of findings)", end)
+		}
+		if keep := os.Getenv("TOLLGATE_SCREENSHOT"); keep != "" {
+			data, _ := os.ReadFile(shot)
+			os.WriteFile(keep, data, 0o644)
+		}
+	})
+
+	rowRE := regexp.MustCompile(`<tr data-line="(\d+)" data-code="([^"]*)" data-field="[^"]*" data-cos="([^"]*)">`)
+	rows := func(dom string) []finding {
+		var out []finding
+		for _, m := range rowRE.FindAllStringSubmatch(dom, -1) {
+			out = append(out, finding{m[1], m[2], m[3]})
+		}
+		return out
 	}
-	if keep := os.Getenv("TOLLGATE_SCREENSHOT"); keep != "" {
-		data, _ := os.ReadFile(shot)
-		os.WriteFile(keep, data, 0o644)
-	}
+
+	t.Run("first page", func(t *testing.T) {
+		dom := headless(t, chromium, dir, url, "--dump-dom")
+		got := rows(dom)
+		if len(got) != 50 || got[0] != all[0] || got[49] != all[49] {
+			t.Errorf("%d rows shown, want the first 50 of %d", len(got), len(all))
+		}
+		pages := (len(all) + 49) / 50
+		if want := fmt.Sprintf(`<span class="f-page">page 1 of %d</span>`, pages); !strings.Contains(dom, want) {
+			t.Errorf("no %s in the page", want)
+		}
+		if strings.Contains(dom, `id="tools" hidden`) {
+			t.Errorf("the script did not reveal the filters")
+		}
+	})
+
+	t.Run("filtered by code and class of service", func(t *testing.T) {
+		var want []finding
+		for _, f := range all {
+			if f.code == "shared_pin" && f.cos == "Executives" {
+				want = append(want, f)
+			}
+		}
+		got := rows(headless(t, chromium, dir, url+"#code=shared_pin&cos=Executives", "--dump-dom"))
+		if len(want) < 2 || fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("shown %v\nwant %v", got, want)
+		}
+	})
+
+	t.Run("grouped by code", func(t *testing.T) {
+		dom := headless(t, chromium, dir, url+"#group=code", "--dump-dom")
+		codes := map[string]int{}
+		for _, f := range all {
+			codes[f.code]++
+		}
+		heads := regexp.MustCompile(`<tr class="group"><th colspan="6"><button class="toggle" type="button" aria-expanded="false">▸ ([a-z_]+)</button><span class="count">(\d+) findings?`).FindAllStringSubmatch(dom, -1)
+		if len(heads) != len(codes) || len(rows(dom)) != 0 {
+			t.Fatalf("%d collapsed groups and %d rows shown, want %d groups and none", len(heads), len(rows(dom)), len(codes))
+		}
+		for _, h := range heads {
+			if strconv.Itoa(codes[h[1]]) != h[2] {
+				t.Errorf("group %s: %s findings, want %d", h[1], h[2], codes[h[1]])
+			}
+		}
+	})
+
+	// A script the CSP does not name does not run (a copy whose script
+	// is altered by one character), and the page without it still lists
+	// every finding, with the controls hidden.
+	t.Run("without the script", func(t *testing.T) {
+		page, err := os.ReadFile(report)
+		if err != nil {
+			t.Fatal(err)
+		}
+		altered := strings.Replace(string(page), "var PAGE = 50;", "var PAGE = 49;", 1)
+		if altered == string(page) {
+			t.Fatal("the script has no PAGE constant to alter")
+		}
+		noJS := filepath.Join(dir, "nojs.html")
+		os.WriteFile(noJS, []byte(altered), 0o644)
+		dom := headless(t, chromium, dir, "file://"+noJS, "--dump-dom")
+		if got := rows(dom); fmt.Sprint(got) != fmt.Sprint(all) {
+			t.Errorf("%d rows in the page without its script, want all %d", len(got), len(all))
+		}
+		if !strings.Contains(dom, `id="tools" hidden`) {
+			t.Errorf("the controls show without the script")
+		}
+	})
 }
 
 // Standard error is not a terminal here: no progress bar, only notes.
@@ -148,11 +274,32 @@ func TestAuditCLINoProgressWhenNotATerminal(t *testing.T) {
 	if strings.ContainsAny(errs, "\r[#") {
 		t.Errorf("stderr has a progress bar: %q", errs)
 	}
-	var bar bytes.Buffer
-	p := &progressBar{w: &bar, size: 1000, start: time.Now().Add(-time.Second)}
-	p.update(500, 250)
-	p.clear()
-	if s := bar.String(); !strings.Contains(s, "25%") || !strings.Contains(s, "500 rows") || !strings.Contains(s, "ETA 3s") {
-		t.Errorf("progress line %q", s)
+}
+
+// The bar draws the audit's fraction, rounded down: 100 % only at the end.
+func TestAuditProgressBar(t *testing.T) {
+	for _, tc := range []struct {
+		rows int
+		done float64
+		want []string
+	}{
+		{500, 0.25, []string{"[######..................]  25%", "500 rows", "ETA 3s"}},
+		{999, 0.999, []string{" 99%", "999 rows"}},
+		{1000, 1, []string{"[########################] 100%", "1000 rows", "ETA 0s"}},
+		{500, -1, []string{"audit: 500 rows  "}},
+	} {
+		var bar bytes.Buffer
+		p := &progressBar{w: &bar, start: time.Now().Add(-time.Second)}
+		p.update(tc.rows, tc.done)
+		p.clear()
+		s := bar.String()
+		for _, w := range tc.want {
+			if !strings.Contains(s, w) {
+				t.Errorf("update(%d, %v) = %q, want %q in it", tc.rows, tc.done, s, w)
+			}
+		}
+		if tc.done < 0 && strings.ContainsAny(s, "[%") {
+			t.Errorf("update(%d, %v) = %q: a bar without a known size", tc.rows, tc.done, s)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -124,4 +125,141 @@ func TestLintCLI(t *testing.T) {
 	if code, _, _ := runCmd(t, "", "lint", "extra"); code != 2 {
 		t.Errorf("lint with an argument: exit %d, want 2", code)
 	}
+}
+
+// dial --file prints its text without the JSON it used to make and decode
+// per number; each line must still be what the same number on the command
+// line prints (through the "dial" operation's JSON), for every kind of
+// verdict: rows, trunk-code alternates, separators dropped, too short, too
+// long, invalid characters and bytes that are not UTF-8.
+func TestDialFileTextMatchesArguments(t *testing.T) {
+	numbers := []string{
+		"9123", "914085551234", "9011 44 20 7946 0000", "9011-44-1234567", "(408) 555-1234", "2000",
+		"99914085551234", "9991900555123", "9", "", "12345678901234567890123456789012345678901234567890",
+		"9a", "9\xff12", "9é1", "+14085551234", "*67", "#", "9 1 9 0 0", "0",
+	}
+	for _, flags := range [][]string{
+		nil,
+		{"--json"},
+		{"--tables", "recommended"},
+		{"--cos", "Default", "--feature", "system_transfer"},
+		{"--tables", "../../testdata/tables/outdial.json"},
+		{"--tables", "../../testdata/tables/site.json", "--table", "Staff Transfer"},
+		{"--tables", "../../testdata/tables/extensions.conf", "--table", "internal-only"},
+	} {
+		for _, engine := range []string{"native", "wasm"} {
+			var want, in strings.Builder
+			for _, n := range numbers {
+				if strings.TrimSpace(n) == "" {
+					continue
+				}
+				args := append([]string{"dial", "--engine", engine}, flags...)
+				_, out, errOut := runCmd(t, "", append(args, "--", n)...)
+				if out == "" {
+					t.Fatalf("%v %q: no output; stderr %s", flags, n, errOut)
+				}
+				want.WriteString(out)
+				in.WriteString(n + "\n")
+			}
+			args := append([]string{"dial", "--engine", engine}, flags...)
+			_, got, errOut := runCmd(t, in.String(), append(args, "--file", "-")...)
+			wanted := want.String()
+			if len(flags) > 0 && flags[0] == "--json" {
+				// The same objects; the bytes may differ (U+FFFD is
+				// escaped on one path and not on the other).
+				got, wanted = normalizeJSONLines(t, got), normalizeJSONLines(t, wanted)
+			}
+			if got != wanted {
+				t.Errorf("%s %v: --file prints\n%s\nthe numbers as arguments print\n%s\nstderr %s", engine, flags, got, wanted, errOut)
+			}
+		}
+	}
+}
+
+// normalizeJSONLines re-encodes each JSON line with encoding/json.
+func normalizeJSONLines(t *testing.T, s string) string {
+	t.Helper()
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimSuffix(s, "\n"), "\n") {
+		var v map[string]any
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("line %q: %v", l, err)
+		}
+		out, _ := json.Marshal(v)
+		b.Write(append(out, '\n'))
+	}
+	return b.String()
+}
+
+// dialNumbers is n numbers of assorted kinds, one a line.
+func dialNumbers(n int) string {
+	var b strings.Builder
+	for i := range n {
+		switch i % 4 {
+		case 0:
+			fmt.Fprintf(&b, "9%07d\n", i)
+		case 1:
+			fmt.Fprintf(&b, "9011 44 %07d\n", i)
+		case 2:
+			fmt.Fprintf(&b, "91408%07d\n", i)
+		default:
+			fmt.Fprintf(&b, "%04d\n", i%10000)
+		}
+	}
+	return b.String()
+}
+
+// The text of dial --file costs no allocation per number (it used to cost
+// a JSON line decoded again with encoding/json, about a dozen, and 12
+// times the time of --json); BenchmarkDialFile measures the time.
+func TestDialFileTextAllocations(t *testing.T) {
+	const n = 20000
+	in := dialNumbers(n)
+	for _, flags := range [][]string{{"--file", "-"}, {"--json", "--file", "-"}} {
+		args := append([]string{"dial", "--engine", "native"}, flags...)
+		var out countingWriter
+		allocs := testing.AllocsPerRun(2, func() {
+			run(args, strings.NewReader(in), &out, io.Discard)
+		})
+		if out.lines != 3*n { // the warm-up run and the two counted
+			t.Fatalf("%v: %d lines written, want %d", flags, out.lines, 3*n)
+		}
+		perNumber := allocs / n
+		t.Logf("%v: %.2f allocations per number", flags, perNumber)
+		// --json makes one string per number for api.AppendDial.
+		limit := 0.1
+		if flags[0] == "--json" {
+			limit = 1.1
+		}
+		if perNumber > limit {
+			t.Errorf("%v: %.2f allocations per number, want at most %.1f", flags, perNumber, limit)
+		}
+	}
+}
+
+// BenchmarkDialFile is dial --file on the native engine, text against
+// --json, per number (go test -run '^$' -bench DialFile ./cmd/tollgate).
+func BenchmarkDialFile(b *testing.B) {
+	const n = 100000
+	in := dialNumbers(n)
+	for _, tc := range []struct {
+		name  string
+		flags []string
+	}{{"text", nil}, {"json", []string{"--json"}}} {
+		b.Run(tc.name, func(b *testing.B) {
+			args := append(append([]string{"dial", "--engine", "native"}, tc.flags...), "--file", "-")
+			for b.Loop() {
+				run(args, strings.NewReader(in), io.Discard, io.Discard)
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*n), "ns/number")
+		})
+	}
+}
+
+// countingWriter counts the lines written to it.
+type countingWriter struct{ lines int }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.lines += bytes.Count(p, []byte("\n"))
+	return len(p), nil
 }

@@ -35,30 +35,23 @@ The output holds secrets: it is created with mode 0600 and an existing file
 is never overwritten without --force. Rows that cannot be read are skipped
 and listed on stderr (exit status 1); exit status 2 when nothing could be
 generated.
-
-Flags:
 `
 
 func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fset := flag.NewFlagSet("tollgate gen", flag.ContinueOnError)
-	fset.SetOutput(stderr)
-	fset.Usage = func() { io.WriteString(stderr, genUsage); fset.PrintDefaults() }
 	inPath := fset.String("in", "", "the users CSV (`FILE`, or - for standard input)")
 	outPath := fset.String("o", "", "the PIN file to create (`FILE`)")
 	policy := fset.String("policy", "cuc", "policy: a profile name or a JSON policy file")
 	length := fset.Int("length", 0, "PIN length (0: the policy's minimum, at least 6)")
 	force := fset.Bool("force", false, "overwrite FILE if it exists")
 	engine := engineFlag(fset)
-	pos, err := parseInterspersed(fset, args)
-	if errors.Is(err, flag.ErrHelp) {
-		return exitOK
-	}
-	if err != nil {
-		return exitUsage
+	pos, code, done := parseArgs(fset, args, genUsage, stdout, stderr)
+	if done {
+		return code
 	}
 	if len(pos) > 0 || *inPath == "" || *outPath == "" {
 		fmt.Fprintln(stderr, "tollgate gen: want --in FILE and -o FILE, and no other argument")
-		fset.Usage()
+		printUsage(fset, genUsage, stderr)
 		return exitUsage
 	}
 	if *outPath == "-" {

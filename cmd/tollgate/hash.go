@@ -18,6 +18,8 @@ func init() {
 		name:    "hash",
 		summary: "make or verify a stored-credential record ({SSHA}, PBKDF2, sha1:HEX, ...)",
 		run:     runHash,
+
+		subcommands: []string{"make", "verify"},
 	})
 }
 
@@ -51,34 +53,6 @@ func runHash(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-func hashFlags(name string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet("tollgate hash "+name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() { io.WriteString(stderr, hashUsage+"\nFlags:\n"); fs.PrintDefaults() }
-	return fs
-}
-
-// parseInterspersed parses flags placed before or after the positional
-// arguments (tollgate hash verify RECORD --json), which flag.Parse alone
-// stops at; "--" ends the flags.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
 // readSecret reads the secret from stdin, dropping one trailing newline.
 func readSecret(stdin io.Reader) (string, error) {
 	if stdin == nil {
@@ -97,12 +71,12 @@ func readSecret(stdin io.Reader) (string, error) {
 }
 
 func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := hashFlags("make", stderr)
+	fs := flag.NewFlagSet("tollgate hash make", flag.ContinueOnError)
 	scheme := fs.String("scheme", "", "scheme of the record to make (required)")
 	engine := engineFlag(fs)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return exitUsage
+	pos, code, done := parseArgs(fs, args, hashUsage, stdout, stderr)
+	if done {
+		return code
 	}
 	if *scheme == "" || len(pos) != 0 {
 		fmt.Fprintln(stderr, "tollgate hash make: want --scheme NAME and no arguments (the secret comes on stdin)")
@@ -136,14 +110,14 @@ func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := hashFlags("verify", stderr)
+	fs := flag.NewFlagSet("tollgate hash verify", flag.ContinueOnError)
 	fips := fs.Bool("fips", false, "Unity Connection FIPS mode: only SHA-family records verify; MD5 records are fips_legacy_hash")
 	asJSON := fs.Bool("json", false, `print {"verified", "reason", "scheme"[, "rehash"]}`)
 	target := fs.String("scheme", "", "scheme records should be in; a verified record in another one gets a fresh record (rehash)")
 	engine := engineFlag(fs)
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
-		return exitUsage
+	pos, code, done := parseArgs(fs, args, hashUsage, stdout, stderr)
+	if done {
+		return code
 	}
 	if len(pos) != 1 {
 		fmt.Fprintln(stderr, "tollgate hash verify: want exactly one RECORD argument (the secret comes on stdin)")

@@ -27,6 +27,9 @@ type command struct {
 	name    string
 	summary string
 	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+	// subcommands are the names run takes as its first argument, each
+	// with flags and a --help of its own (tollgate hash make --help).
+	subcommands []string
 }
 
 var commands = map[string]*command{}
@@ -51,7 +54,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	case "-h", "--help", "help":
 		if len(args) > 1 && args[0] == "help" {
 			if c, ok := commands[args[1]]; ok {
-				return c.run([]string{"--help"}, stdin, stdout, stderr)
+				// tollgate help hash make: the subcommand's own help.
+				return c.run(append(args[2:len(args):len(args)], "--help"), stdin, stdout, stderr)
 			}
 		}
 		usage(stdout)

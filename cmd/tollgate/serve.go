@@ -29,20 +29,15 @@ func init() {
 // variable so a test can see what is handled.
 var serveSignals = []os.Signal{syscall.SIGTERM, os.Interrupt}
 
-func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, `Usage: tollgate serve [flags]
+const serveUsage = `Usage: tollgate serve [flags]
 
 Runs the decision service: POST /v1/pin, /v1/password, /v1/dial,
 /v1/hash/verify, /v1/lint, /v1/signin/{user}; GET /healthz, /metrics.
 See docs/api.md. Stops gracefully on SIGTERM or SIGINT.
+`
 
-Flags:
-`)
-		fs.PrintDefaults()
-	}
+func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("tollgate serve", flag.ContinueOnError)
 	listen := fs.String("listen", server.DefaultAddr, "address to listen on (host:port); loopback unless --allow-remote")
 	allowRemote := fs.Bool("allow-remote", false, "allow a --listen address that is not loopback")
 	policy := fs.String("policy", "", "default policy: a profile name (cuc, cuc-esm, cucm, exchange-um, nist-800-63b-4) or a JSON policy file")
@@ -54,11 +49,8 @@ Flags:
 	users := fs.String("users", "", "users file (CSV in the audit's format: extension, alternate extensions, class of service) turning a dial request's \"caller\" into its class of service")
 	defaultCOS := fs.String("default-cos", "", "class of service of a caller --users does not list (empty: refused with unknown_caller)")
 	engine := engineFlag(fs)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return exitOK
-		}
-		return exitUsage
+	if code, done := parseFlags(fs, args, serveUsage, stdout, stderr); done {
+		return code
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "tollgate serve: unexpected argument %q\n", fs.Arg(0))

@@ -58,8 +58,8 @@ func TestServeHelp(t *testing.T) {
 		t.Fatalf("serve --help = %d", code)
 	}
 	for _, want := range []string{"-listen", "-policy", "-tables", "-engine", "-token-file", "SIGTERM"} {
-		if !strings.Contains(stderr.String(), want) {
-			t.Errorf("help lacks %s", want)
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("help on stdout lacks %s", want)
 		}
 	}
 }

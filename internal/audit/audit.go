@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/tollgate/tollgate/api"
@@ -45,9 +44,11 @@ type Config struct {
 	// Warn receives notes for the person running the audit (ignored
 	// columns, skipped checks, the exhaustive search's cost); nil drops them.
 	Warn io.Writer
-	// Progress, when set, is called about ten times a second with the rows
-	// written and the input bytes read so far.
-	Progress func(rows int, read int64)
+	// Progress, when set, is called about ten times a second and once at
+	// the end with the rows written so far and the fraction of the input
+	// they cover: it never decreases, stays below 1 until the last row is
+	// written, and is -1 when the input's size is unknown.
+	Progress func(rows int, done float64)
 }
 
 // warnMu serializes notes: workers write them, and Warn need not be safe
@@ -86,6 +87,7 @@ const batchSize = 256
 
 type batch struct {
 	seq   int
+	end   int64 // decoded input position after the last record
 	recs  []record
 	arena []string
 	out   []Record
@@ -134,17 +136,25 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	}
 
 	sum := newSummary(in.Name, cfg.EngineName, pol.Name, tablesName)
-	var read atomic.Int64
+	prog := &progress{fn: cfg.Progress}
 	rc, err := in.Open()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", in.Name, err)
 	}
 	defer func() { rc.Close() }()
-	cr, enc, lay, err := openCSV(&countingReader{r: rc, n: &read}, in.Name, true)
+	cr, enc, lay, err := openCSV(rc, in.Name, true)
 	if err != nil {
 		return nil, err
 	}
 	sum.Encoding = enc
+	if in.Size > 0 {
+		switch enc {
+		case EncUTF8:
+			prog.total.Store(in.Size)
+		case EncUTF8BOM:
+			prog.total.Store(in.Size - 3)
+		}
+	}
 	sum.IgnoredColumns = lay.ignored
 	if len(lay.ignored) > 0 {
 		cfg.warnf("audit: %s: ignoring columns %s (see docs/audit.md for the recognized names)", in.Name, strings.Join(lay.ignored, ", "))
@@ -161,12 +171,14 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", in.Name, err)
 			}
+			if ctx.Err() == nil {
+				prog.total.Store(cr.pos) // the first pass read it all
+			}
 			rc.Close()
 			if rc, err = in.Open(); err != nil {
 				return nil, fmt.Errorf("%s: %w", in.Name, err)
 			}
-			read.Store(0)
-			if cr, _, _, err = openCSV(&countingReader{r: rc, n: &read}, in.Name, true); err != nil {
+			if cr, _, _, err = openCSV(rc, in.Name, true); err != nil {
 				return nil, err
 			}
 			if cfg.Exhaustive && hasPINHash {
@@ -180,7 +192,12 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 		}
 	}
 
-	err = c.pipeline(ctx, cr, sink, sum, in.Size, &read)
+	if cfg.Progress != nil && prog.total.Load() == 0 && in.Rereadable {
+		if n, err := decodedLength(in); err == nil {
+			prog.total.Store(n)
+		}
+	}
+	err = c.pipeline(ctx, cr, sink, sum, prog)
 	sum.finish(start, c)
 	if err != nil {
 		return nil, err
@@ -243,14 +260,14 @@ func (c *checker) firstPass(ctx context.Context, cr *csvReader, hasPINHash bool)
 		}
 		if hasPIN && c.shared != nil {
 			if pin := rawValue(cr.field(pinCol)); len(pin) > 0 {
-				c.shared.add(c.shared.digestBytes(FieldPIN, pin))
+				c.countGroup(FieldPIN, c.shared.add(c.shared.digestBytes(FieldPIN, pin)))
 			}
 		}
 		if hasPINHash {
 			if h := rawValue(cr.field(hashCol)); len(h) > 0 {
 				records++
 				if c.shared != nil {
-					c.shared.add(c.shared.digestBytes(FieldPINHash, h))
+					c.countGroup(FieldPINHash, c.shared.add(c.shared.digestBytes(FieldPINHash, h)))
 				}
 			}
 		}
@@ -288,7 +305,7 @@ func duration(secs float64) string {
 // pipeline reads batches of records, checks them on the workers and hands
 // them to sink in input order. At most 4 batches per worker are in flight,
 // which bounds memory whatever the file size.
-func (c *checker) pipeline(ctx context.Context, cr *csvReader, sink Sink, sum *Summary, size int64, read *atomic.Int64) error {
+func (c *checker) pipeline(ctx context.Context, cr *csvReader, sink Sink, sum *Summary, prog *progress) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := c.cfg.Workers
@@ -297,6 +314,7 @@ func (c *checker) pipeline(ctx context.Context, cr *csvReader, sink Sink, sum *S
 	done := make(chan *batch, 4*workers)
 	free := sync.Pool{New: func() any { return &batch{} }}
 	var readErr error
+	var atEOF bool // set before work is closed, read after done is
 
 	go func() {
 		defer close(work)
@@ -317,6 +335,8 @@ func (c *checker) pipeline(ctx context.Context, cr *csvReader, sink Sink, sum *S
 				}
 				b.recs = append(b.recs, rec)
 			}
+			b.end = cr.pos
+			atEOF = err == io.EOF
 			if len(b.recs) > 0 {
 				work <- b
 			} else {
@@ -353,6 +373,7 @@ func (c *checker) pipeline(ctx context.Context, cr *csvReader, sink Sink, sum *S
 	stopped := false
 	var sinkErr error
 	rows := 0
+	var pos int64 // input position after the last row written
 	lastTick := time.Now()
 	for b := range done {
 		pending[b.seq] = b
@@ -379,18 +400,17 @@ func (c *checker) pipeline(ctx context.Context, cr *csvReader, sink Sink, sum *S
 					}
 				}
 				rows += len(b.out)
+				pos = b.end
 			}
 			free.Put(b)
 			<-tokens
 		}
-		if c.cfg.Progress != nil && time.Since(lastTick) > 100*time.Millisecond {
+		if c.cfg.Progress != nil && time.Since(lastTick) >= progressEvery {
 			lastTick = time.Now()
-			c.cfg.Progress(rows, read.Load())
+			prog.report(rows, pos, false)
 		}
 	}
-	if c.cfg.Progress != nil {
-		c.cfg.Progress(rows, read.Load())
-	}
+	prog.report(rows, pos, atEOF && !stopped && ctx.Err() == nil)
 	if sinkErr != nil {
 		return sinkErr
 	}
@@ -511,15 +531,4 @@ func (c *checker) load(ctx context.Context, op, what string, ref []byte) ([]byte
 		return nil, fmt.Errorf("%s: %s", what, e.Error.Message)
 	}
 	return nil, fmt.Errorf("%s: %w", what, err)
-}
-
-type countingReader struct {
-	r io.Reader
-	n *atomic.Int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n.Add(int64(n))
-	return n, err
 }

@@ -19,6 +19,10 @@ type checker struct {
 	cfg    *Config
 	lay    *layout
 	shared *sharedTable
+	// sharedPINs and sharedRecords count the values that two or more
+	// rows hold: a PIN, a stored PIN record (one group each, however
+	// many holders; counted as a value's count reaches 2).
+	sharedPINs, sharedRecords atomic.Int64
 	// onePass is set when the input could not be read twice (stdin):
 	// shared PINs are then flagged from their second holder on.
 	onePass bool
@@ -344,7 +348,9 @@ func (c *checker) checkShared(pin, pinHash string, out *Record) {
 		}
 		d := c.shared.digest(k.field, k.v)
 		if c.onePass {
-			if n := c.shared.add(d); n > 1 {
+			n := c.shared.add(d)
+			c.countGroup(k.field, n)
+			if n > 1 {
 				out.add(CodeSharedPIN, k.field, fmt.Sprintf("the same %s as %s earlier user(s) in this file", what, countText(n-1)))
 			}
 			continue
@@ -352,6 +358,18 @@ func (c *checker) checkShared(pin, pinHash string, out *Record) {
 		if n := c.shared.count(d); n > 1 {
 			out.add(CodeSharedPIN, k.field, fmt.Sprintf("%s users in this file have this same %s (a template's default?); give each a unique PIN", countText(n), what))
 		}
+	}
+}
+
+// countGroup counts a new group of holders of a value of field when the
+// value's count has just reached 2.
+func (c *checker) countGroup(field string, n int) {
+	switch {
+	case n != 2:
+	case field == FieldPIN:
+		c.sharedPINs.Add(1)
+	default:
+		c.sharedRecords.Add(1)
 	}
 }
 

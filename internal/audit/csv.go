@@ -35,7 +35,8 @@ type record struct {
 
 type csvReader struct {
 	r     *bufio.Reader
-	line  int // physical lines consumed from r
+	line  int   // physical lines consumed from r
+	pos   int64 // bytes consumed from r: where the last record read ends
 	eof   bool
 	queue []queued // lines to parse again after a broken multi-line record
 
@@ -69,10 +70,12 @@ func (c *csvReader) readLine() ([]byte, int, error) {
 		return nil, c.line, io.EOF
 	}
 	b, err := c.r.ReadSlice('\n')
+	c.pos += int64(len(b))
 	if err == bufio.ErrBufferFull {
 		c.long = append(c.long[:0], b...)
 		for err == bufio.ErrBufferFull {
 			b, err = c.r.ReadSlice('\n')
+			c.pos += int64(len(b))
 			if len(c.long) <= maxRecordBytes {
 				c.long = append(c.long, b...)
 			}

@@ -2,16 +2,24 @@ package audit
 
 import (
 	"bufio"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/base64"
 	"fmt"
 	"html"
-	"strconv"
 	"strings"
 )
 
-// htmlSink writes one self-contained HTML file: inline CSS and SVG, no
-// script, no external asset (a Content-Security-Policy forbids loading
-// any). It streams: the rows are written as they come and the summary
-// and charts last; CSS order puts the summary first on screen.
+// htmlSink writes one self-contained HTML file: inline CSS, SVG and one
+// inline script, no external asset (a Content-Security-Policy forbids
+// loading any, and runs no script but that one, by its hash). It streams:
+// the findings are written as they come and the summary and charts last;
+// CSS order puts the summary first on screen.
+//
+// The table has one row per finding, whose data attributes (line, code,
+// field, class of service) the script filters and groups on. Without
+// script the page is still the whole report: every finding, in a table
+// that scrolls inside the page.
 type htmlSink struct {
 	w       *bufio.Writer
 	started bool
@@ -20,17 +28,32 @@ type htmlSink struct {
 	clean   int
 }
 
+// htmlPager is the page buttons, above and below the table.
+const htmlPager = `<span class="f-pager"><button type="button" class="f-prev">&#8249; previous</button><span class="f-page"></span><button type="button" class="f-next">next &#8250;</button></span>`
+
 // htmlMaxRows caps the rows listed; the JSON and CSV formats list all.
 const htmlMaxRows = 10000
 
-const htmlHead = `<!doctype html>
+// htmlScript filters, groups and pages the findings table.
+//
+//go:embed htmlreport.js
+var htmlScript string
+
+// htmlScriptHash is the CSP source that lets htmlScript, and no other
+// script, run.
+var htmlScriptHash = func() string {
+	h := sha256.Sum256([]byte(htmlScript))
+	return "'sha256-" + base64.StdEncoding.EncodeToString(h[:]) + "'"
+}()
+
+var htmlHead = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; script-src ` + htmlScriptHash + `; base-uri 'none'; form-action 'none'">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>tollgate audit</title>
 <style>
 :root{--ink:#1d2330;--muted:#5b6474;--line:#dde1e8;--bg:#f6f7f9;--red:#c0392b;--amber:#d68910;--blue:#2e6da4;--grey:#7f8c8d}
-*{box-sizing:border-box}
+*{box-sizing:border-box}[hidden]{display:none!important}
 body{margin:0;font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;color:var(--ink);background:var(--bg)}
 main{display:flex;flex-direction:column;gap:18px;max-width:1200px;margin:0 auto;padding:24px}
 .summary{order:-1}
@@ -38,7 +61,7 @@ section{background:#fff;border:1px solid var(--line);border-radius:8px;padding:1
 h1{font-size:22px;margin:0 0 4px}h2{font-size:16px;margin:0 0 12px}
 .meta{color:var(--muted);margin:0 0 14px}
 .tiles{display:flex;flex-wrap:wrap;gap:12px;margin-bottom:16px}
-.tile{flex:1 1 150px;border:1px solid var(--line);border-radius:6px;padding:10px 14px}
+.tile{flex:1 1 120px;border:1px solid var(--line);border-radius:6px;padding:10px 14px}
 .tile b{display:block;font-size:26px}.tile span{color:var(--muted)}
 .tile.warn b{color:var(--red)}
 .charts{display:flex;flex-wrap:wrap;gap:24px}.chart{flex:1 1 460px}
@@ -51,6 +74,20 @@ td.line{text-align:right;color:var(--muted);font-variant-numeric:tabular-nums}
 code{font:12px ui-monospace,Menlo,Consolas,monospace;padding:1px 5px;border-radius:4px;background:#eef1f5;white-space:nowrap}
 code.sev-high{background:#fbe3e0;color:var(--red)}code.sev-mid{background:#fdf0dc;color:#9a5b00}code.sev-row{background:#ececec;color:#555}
 .note{color:var(--muted)}.interrupted{color:var(--red);font-weight:600}
+.scroll{max-height:75vh;overflow:auto;border:1px solid var(--line);border-radius:6px}
+.js .scroll{max-height:none;overflow:visible;border:0}
+.tools{display:flex;flex-wrap:wrap;gap:8px 14px;align-items:center;margin:0 0 12px}
+.tools label{display:flex;gap:6px;align-items:center;color:var(--muted)}
+.tools select,.tools input,.tools button,tr.group button,td.more button{font:inherit;padding:3px 6px;border:1px solid var(--line);border-radius:4px;background:#fff;color:var(--ink)}
+.tools button:disabled{color:#aaa}.tools select{max-width:15em}
+.f-info{font-weight:600}.f-pager{display:flex;gap:6px;align-items:center;margin-left:auto}
+.tools.bottom{margin:12px 0 0}
+tr.group th{background:#fff;border-top:2px solid var(--line);font-weight:400}
+tr.group button.toggle{border:0;padding:2px 4px;font-weight:600;cursor:pointer}
+tr.group .count{color:var(--muted);margin-left:8px}
+.chart a{cursor:pointer}.chart a:hover rect{opacity:.8}
+a.key{color:inherit;text-decoration:none}a.key:hover code{outline:1px solid var(--blue)}
+@media print{.scroll{max-height:none;overflow:visible}.tools{display:none}}
 </style></head>
 <body><main>
 `
@@ -61,7 +98,19 @@ func (s *htmlSink) start() {
 	}
 	s.started = true
 	s.w.WriteString(htmlHead)
-	s.w.WriteString("<section class=\"rows\"><h2>Rows with findings</h2>\n<table><thead><tr><th>Line</th><th>Alias</th><th>Class of service</th><th>Code</th><th>Field</th><th>Message</th></tr></thead><tbody>\n")
+	s.w.WriteString(`<section class="rows" id="rows"><h2>Findings</h2>
+<div class="tools" id="tools" hidden>
+<label>Code <select id="f-code"><option value="">all</option></select></label>
+<label>Class of service <select id="f-cos"><option value="">all</option></select></label>
+<label>Field <select id="f-field"><option value="">all</option></select></label>
+<label>Search <input id="f-q" type="search" placeholder="alias, line, message" size="18"></label>
+<label>Group by <select id="f-group"><option value="">nothing</option><option value="code">code</option><option value="cos">class of service</option><option value="field">field</option></select></label>
+<button type="button" id="f-clear">Clear</button>
+<span class="f-info"></span>
+` + htmlPager + `
+</div>
+<div class="scroll"><table id="findings"><thead><tr><th>Line</th><th>Alias</th><th>Class of service</th><th>Code</th><th>Field</th><th>Message</th></tr></thead><tbody>
+`)
 }
 
 func (s *htmlSink) Record(r *Record) error {
@@ -75,15 +124,16 @@ func (s *htmlSink) Record(r *Record) error {
 		return nil
 	}
 	s.shown++
-	for i, f := range r.Findings {
-		s.w.WriteString("<tr>")
-		if i == 0 {
-			n := strconv.Itoa(len(r.Findings))
-			fmt.Fprintf(s.w, `<td class="line" rowspan="%s">%d</td><td rowspan="%s">%s</td><td rowspan="%s">%s</td>`,
-				n, r.Line, n, html.EscapeString(r.Alias), n, html.EscapeString(r.COS))
-		}
-		fmt.Fprintf(s.w, `<td><code class="%s">%s</code></td><td>%s</td><td>%s</td></tr>`+"\n",
-			severity(f.Code), html.EscapeString(f.Code), html.EscapeString(f.Field), html.EscapeString(f.Message))
+	e := html.EscapeString
+	alias, cos := e(r.Alias), e(r.COS)
+	key := cos
+	if r.COS == "" {
+		key = NoCOS // as the summary counts it
+	}
+	for _, f := range r.Findings {
+		code, field := e(f.Code), e(f.Field)
+		fmt.Fprintf(s.w, `<tr data-line="%d" data-code="%s" data-field="%s" data-cos="%s"><td class="line">%d</td><td>%s</td><td>%s</td><td><code class="%s">%s</code></td><td>%s</td><td>%s</td></tr>`+"\n",
+			r.Line, code, field, key, r.Line, alias, cos, severity(f.Code), code, field, e(f.Message))
 	}
 	_, err := s.w.WriteString("")
 	return err
@@ -103,7 +153,7 @@ func severity(code string) string {
 
 func (s *htmlSink) End(sum *Summary) error {
 	s.start()
-	s.w.WriteString("</tbody></table>\n")
+	s.w.WriteString("</tbody></table></div>\n<div class=\"tools bottom\" id=\"tools-bottom\" hidden><span class=\"f-info\"></span>" + htmlPager + "</div>\n")
 	if s.shown == 0 {
 		s.w.WriteString("<p class=\"note\">No row has a finding.</p>\n")
 	}
@@ -131,12 +181,18 @@ func (s *htmlSink) End(sum *Summary) error {
 	tile(sum.Rows, "rows", false)
 	tile(sum.RowsWithFindings, "rows with findings", true)
 	tile(sum.Findings, "findings", true)
-	tile(sum.ByCode[CodeSharedPIN], "shared PINs", true)
+	// A shared PIN is one value however many users hold it: the tile
+	// counts values (groups), not the shared_pin findings of each holder.
+	tile(sum.SharedPINs, "PINs held by several users", true)
+	if sum.SharedPINRecords > 0 {
+		tile(sum.SharedPINRecords, "stored PIN records held by several users", true)
+	}
+	tile(sum.UsersSharingPINs, "users sharing a PIN", true)
 	tile(sum.ByCode[CodeRecoveredTrivial]+sum.ByCode[CodeRecoveredPIN], "PINs and passwords recovered from hashes", true)
 	tile(sum.BadRows, "bad rows", true)
 	s.w.WriteString("</div>\n<div class=\"charts\">\n")
-	s.chart("Findings by code", Sorted(sum.ByCode), true)
-	s.chart("Findings by class of service", Sorted(sum.ByCOS), false)
+	s.chart("Findings by code", "code", Sorted(sum.ByCode))
+	s.chart("Findings by class of service", "cos", Sorted(sum.ByCOS))
 	s.w.WriteString("</div>\n")
 	if len(sum.ByField) > 0 {
 		s.w.WriteString("<h2 style=\"margin-top:16px\">Findings by field</h2><p>")
@@ -144,21 +200,41 @@ func (s *htmlSink) End(sum *Summary) error {
 			if i > 0 {
 				s.w.WriteString(" · ")
 			}
-			fmt.Fprintf(s.w, "<code>%s</code> %d", e(c.Key), c.N)
+			fmt.Fprintf(s.w, `<a class="key" href="%s"><code>%s</code></a> %d`, filterLink("field", c.Key), e(c.Key), c.N)
 		}
 		s.w.WriteString("</p>\n")
 	}
 	if len(sum.SkippedChecks) > 0 {
 		fmt.Fprintf(s.w, "<p class=\"note\">Checks skipped (the engine lacks the operation): %s</p>\n", e(strings.Join(sum.SkippedChecks, ", ")))
 	}
-	s.w.WriteString("</section>\n</main></body></html>\n")
+	s.w.WriteString("</section>\n</main>\n<script>")
+	s.w.WriteString(htmlScript)
+	s.w.WriteString("</script>\n</body></html>\n")
 	return s.w.Flush()
 }
 
-// chart writes a horizontal bar chart as inline SVG.
-func (s *htmlSink) chart(title string, counts []Count, byCode bool) {
+// filterLink is the fragment that shows the findings whose key (code,
+// cos, field) is v, HTML-escaped for an href.
+func filterLink(key, v string) string {
+	var b strings.Builder
+	b.WriteString("#" + key + "=")
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-_.~", c) >= 0 {
+			b.WriteByte(c)
+		} else {
+			fmt.Fprintf(&b, "%%%02X", c)
+		}
+	}
+	return html.EscapeString(b.String())
+}
+
+// chart writes a horizontal bar chart as inline SVG; each bar but
+// "(others)" links to the findings it counts (key is "code" or "cos").
+func (s *htmlSink) chart(title, key string, counts []Count) {
 	const maxBars, barH, gap, labelW, width = 14, 20, 6, 190, 560
-	if len(counts) > maxBars {
+	others := len(counts) > maxBars
+	if others {
 		rest := 0
 		for _, c := range counts[maxBars-1:] {
 			rest += c.N
@@ -177,7 +253,7 @@ func (s *htmlSink) chart(title string, counts []Count, byCode bool) {
 		y := gap + i*(barH+gap)
 		w := 1 + (width-labelW-60)*c.N/max(top, 1)
 		colour := "#2e6da4"
-		if byCode {
+		if key == "code" {
 			switch severity(c.Key) {
 			case "sev-high":
 				colour = "#c0392b"
@@ -191,8 +267,15 @@ func (s *htmlSink) chart(title string, counts []Count, byCode bool) {
 		if len([]rune(label)) > 26 {
 			label = string([]rune(label)[:25]) + "…"
 		}
+		link := !others || i < len(counts)-1
+		if link {
+			fmt.Fprintf(s.w, `<a href="%s"><title>%s: %d</title>`, filterLink(key, c.Key), html.EscapeString(c.Key), c.N)
+		}
 		fmt.Fprintf(s.w, `<text x="%d" y="%d" text-anchor="end">%s</text><rect x="%d" y="%d" width="%d" height="%d" rx="3" fill="%s"/><text class="n" x="%d" y="%d">%d</text>`,
 			labelW-8, y+barH-6, html.EscapeString(label), labelW, y, w, barH, colour, labelW+w+6, y+barH-6, c.N)
+		if link {
+			s.w.WriteString("</a>")
+		}
 	}
 	s.w.WriteString("</svg></div>\n")
 }

@@ -206,6 +206,9 @@ func WriteSummaryText(w io.Writer, s *Summary) {
 	}
 	fmt.Fprintf(w, "Audit of %s (%s; policy %s, tables %s, %s engine): %s\n", termSafe(s.Input), s.Encoding, termSafe(s.Policy), termSafe(s.Tables), s.Engine, state)
 	fmt.Fprintf(w, "%d rows, %d with findings, %d bad rows, %d findings\n", s.Rows, s.RowsWithFindings, s.BadRows, s.Findings)
+	if s.SharedPINs+s.SharedPINRecords > 0 {
+		fmt.Fprintf(w, "Shared: %d PINs and %d stored PIN records held by several users; %d users hold one\n", s.SharedPINs, s.SharedPINRecords, s.UsersSharingPINs)
+	}
 	for _, part := range []struct {
 		title string
 		m     map[string]int

@@ -28,11 +28,18 @@ type Summary struct {
 
 	// DistinctPINs is how many different PINs and stored PIN records the
 	// shared-PIN check counted (what its memory grows with).
-	DistinctPINs   int      `json:"distinct_pins"`
-	IgnoredColumns []string `json:"ignored_columns,omitempty"`
-	SkippedChecks  []string `json:"skipped_checks,omitempty"`
-	Interrupted    bool     `json:"interrupted"`
-	Seconds        float64  `json:"seconds"`
+	DistinctPINs int `json:"distinct_pins"`
+	// SharedPINs and SharedPINRecords are how many different PINs, and
+	// stored PIN records, two or more users of the file hold (the groups
+	// behind the shared_pin findings, one per value); UsersSharingPINs is
+	// how many rows have a shared_pin finding.
+	SharedPINs       int      `json:"shared_pins"`
+	SharedPINRecords int      `json:"shared_pin_records"`
+	UsersSharingPINs int      `json:"users_sharing_pins"`
+	IgnoredColumns   []string `json:"ignored_columns,omitempty"`
+	SkippedChecks    []string `json:"skipped_checks,omitempty"`
+	Interrupted      bool     `json:"interrupted"`
+	Seconds          float64  `json:"seconds"`
 }
 
 // NoCOS labels rows without a class of service in the counts.
@@ -63,6 +70,7 @@ func (s *Summary) add(r *Record) {
 		return
 	}
 	s.RowsWithFindings++
+	sharing := false
 	for _, f := range r.Findings {
 		s.Findings++
 		s.ByCode[f.Code]++
@@ -70,9 +78,15 @@ func (s *Summary) add(r *Record) {
 			s.ByField[f.Field]++
 		}
 		s.ByCOS[cos]++
-		if f.Code == CodeBadRow {
+		switch f.Code {
+		case CodeBadRow:
 			s.BadRows++
+		case CodeSharedPIN:
+			sharing = true
 		}
+	}
+	if sharing {
+		s.UsersSharingPINs++
 	}
 }
 
@@ -80,6 +94,8 @@ func (s *Summary) finish(start time.Time, c *checker) {
 	s.Seconds = time.Since(start).Seconds()
 	if c.shared != nil {
 		s.DistinctPINs = c.shared.distinct()
+		s.SharedPINs = int(c.sharedPINs.Load())
+		s.SharedPINRecords = int(c.sharedRecords.Load())
 	}
 	c.unavailable.Range(func(k, _ any) bool {
 		s.SkippedChecks = append(s.SkippedChecks, k.(string))
