@@ -16,6 +16,7 @@ import (
 
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/internal/audit"
+	"github.com/tollgate/tollgate/internal/textenc"
 )
 
 func init() {
@@ -28,10 +29,11 @@ func init() {
 
 const auditUsage = `Usage: tollgate audit [flags] FILE.csv|-
 
-Reads a user export (RFC 4180 CSV, UTF-8 with or without BOM or UTF-16 with
-BOM; headers in any order and case, see docs/audit.md) and writes one record
-per data row, in input order: its line, alias and findings. Never prints a
-PIN, password or hash.
+Reads a user export (RFC 4180 CSV; UTF-8 with or without BOM, UTF-16 with
+BOM, or Windows-1252 as Excel saves it, detected or set with --encoding;
+headers in any order and case, see docs/audit.md) and writes one record per
+data row, in input order: its line, alias and findings. Never prints a PIN,
+password or hash.
 
 Exit status: 0 nothing found, 1 findings, 2 the audit could not run or was
 interrupted (the partial report is still valid).
@@ -47,6 +49,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	summaryPath := fs.String("summary", "", "also write the summary as JSON to `FILE`")
 	exhaustive := fs.Bool("exhaustive", false, "try every PIN of the policy's lengths (up to 8 digits) against stored PIN hashes")
 	workers := fs.Int("workers", 0, "rows checked at once (0: one per CPU)")
+	encoding := encodingFlag(fs)
 	engine := engineFlag(fs)
 	pos, code, done := parseArgs(fs, args, auditUsage, stdout, stderr)
 	if done {
@@ -55,6 +58,11 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(pos) != 1 {
 		fmt.Fprintln(stderr, "tollgate audit: want exactly one input file (or - for standard input)")
 		printUsage(fs, auditUsage, stderr)
+		return exitUsage
+	}
+	enc, err := textenc.Parse(*encoding)
+	if err != nil {
+		fmt.Fprintf(stderr, "tollgate audit: --encoding: %v\n", err)
 		return exitUsage
 	}
 	policyDoc, err := docArg(*policy)
@@ -107,7 +115,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg := audit.Config{
 		Engine: eng, EngineName: *engine, Policy: policyDoc, Tables: tablesDoc,
 		FIPS: *fips, Exhaustive: *exhaustive, Workers: *workers,
-		Year: time.Now().Year(), Warn: stderr,
+		Year: time.Now().Year(), Warn: stderr, Encoding: enc,
 	}
 	var bar *progressBar
 	if isTerminal(stderr) {

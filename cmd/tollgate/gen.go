@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/internal/audit"
+	"github.com/tollgate/tollgate/internal/textenc"
 )
 
 func init() {
@@ -23,13 +24,15 @@ func init() {
 	})
 }
 
-const genUsage = `Usage: tollgate gen --in users.csv -o pins.csv [--policy P] [--length N] [--force]
+const genUsage = `Usage: tollgate gen --in users.csv -o pins.csv [--policy P] [--length N] [--force] [--encoding E]
 
 Reads users (alias, names, extension, alternate extensions, date of birth;
 the audit's column names, see docs/audit.md) and writes Alias,Extension,PIN:
 one random PIN per user from crypto/rand, valid under the policy in that
 user's context, no two users alike. This is the unique-PIN provisioning the
 Unity Connection security guide recommends instead of a template's default.
+The input's encoding is detected as the audit's is (--encoding sets it); the
+output is UTF-8.
 
 The output holds secrets: it is created with mode 0600 and an existing file
 is never overwritten without --force. Rows that cannot be read are skipped
@@ -44,6 +47,7 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	policy := fset.String("policy", "cuc", "policy: a profile name or a JSON policy file")
 	length := fset.Int("length", 0, "PIN length (0: the policy's minimum, at least 6)")
 	force := fset.Bool("force", false, "overwrite FILE if it exists")
+	encoding := encodingFlag(fset)
 	engine := engineFlag(fset)
 	pos, code, done := parseArgs(fset, args, genUsage, stdout, stderr)
 	if done {
@@ -56,6 +60,11 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	if *outPath == "-" {
 		fmt.Fprintln(stderr, "tollgate gen: -o must name a file: PINs are not written to a terminal or a pipe")
+		return exitUsage
+	}
+	enc, err := textenc.Parse(*encoding)
+	if err != nil {
+		fmt.Fprintf(stderr, "tollgate gen: --encoding: %v\n", err)
 		return exitUsage
 	}
 	policyDoc, err := docArg(*policy)
@@ -104,6 +113,7 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	st, err := audit.Generate(ctx, audit.GenConfig{
 		Engine: eng, Policy: policyDoc, Length: *length, Warn: stderr, Year: time.Now().Year(),
+		Encoding: enc,
 	}, name, in, out)
 	if cerr := out.Close(); err == nil {
 		err = cerr

@@ -11,11 +11,11 @@ import (
 // service's default tables, that every class of service it (or
 // --default-cos) names exists: a typo would otherwise surface as a 400 on
 // a caller's first call. tablesArg and tablesDoc are --tables and its
-// document (nil: the built-in default set).
+// document (nil: the built-in default set); enc is the file's --encoding.
 //
 // The tables are parsed first, and a failure there is a *badTablesError:
 // serve reports it against --tables, as it does without --users.
-func usersDirectory(path, defaultCOS, tablesArg string, tablesDoc []byte) (*directory.Directory, error) {
+func usersDirectory(path, defaultCOS, enc, tablesArg string, tablesDoc []byte) (*directory.Directory, error) {
 	var set *dialplan.Set
 	var name string
 	var err error
@@ -30,7 +30,7 @@ func usersDirectory(path, defaultCOS, tablesArg string, tablesDoc []byte) (*dire
 	if err != nil {
 		return nil, &badTablesError{err}
 	}
-	dir, err := directory.Load(path, defaultCOS)
+	dir, err := directory.Load(path, defaultCOS, enc)
 	if err != nil {
 		return nil, err
 	}

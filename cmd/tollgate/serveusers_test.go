@@ -64,7 +64,7 @@ func TestServeUsersDial(t *testing.T) {
 			}
 			defer eng.Close()
 			for _, def := range []string{"", "Lobby"} {
-				dir, err := usersDirectory(kamailioUsers, def, kamailioTables, tables)
+				dir, err := usersDirectory(kamailioUsers, def, "", kamailioTables, tables)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -15,6 +15,7 @@ import (
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core"
 	"github.com/tollgate/tollgate/core/dialplan"
+	"github.com/tollgate/tollgate/internal/textenc"
 )
 
 // Config is how one audit runs.
@@ -41,6 +42,9 @@ type Config struct {
 	Workers int
 	// Year is the current year, for the date rule's window; 0 skips it.
 	Year int
+	// Encoding is the input's encoding, a name textenc.Parse returns; ""
+	// (or "auto") detects it (docs/audit.md, "Input").
+	Encoding string
 	// Warn receives notes for the person running the audit (ignored
 	// columns, skipped checks, the exhaustive search's cost); nil drops them.
 	Warn io.Writer
@@ -142,17 +146,19 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 		return nil, fmt.Errorf("%s: %w", in.Name, err)
 	}
 	defer func() { rc.Close() }()
-	cr, enc, lay, err := openCSV(rc, in.Name, true)
+	cr, lay, err := openCSV(rc, in.Name, true, cfg.Encoding)
 	if err != nil {
 		return nil, err
 	}
-	sum.Encoding = enc
-	if in.Size > 0 {
-		switch enc {
-		case EncUTF8:
-			prog.total.Store(in.Size)
-		case EncUTF8BOM:
+	// The decoded length is the file's size only when the encoding is
+	// UTF-8 for certain (a mark or the caller said so); auto detection may
+	// still turn to Windows-1252, whose text is longer than its bytes.
+	if in.Size > 0 && cr.dec.Detected() == 0 {
+		switch {
+		case cr.dec.Encoding() == textenc.UTF8BOM:
 			prog.total.Store(in.Size - 3)
+		case cr.dec.Encoding() == textenc.UTF8 && cfg.Encoding != "" && cfg.Encoding != textenc.Auto:
+			prog.total.Store(in.Size)
 		}
 	}
 	sum.IgnoredColumns = lay.ignored
@@ -178,7 +184,7 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 			if rc, err = in.Open(); err != nil {
 				return nil, fmt.Errorf("%s: %w", in.Name, err)
 			}
-			if cr, _, _, err = openCSV(rc, in.Name, true); err != nil {
+			if cr, _, err = openCSV(rc, in.Name, true, cfg.Encoding); err != nil {
 				return nil, err
 			}
 			if cfg.Exhaustive && hasPINHash {
@@ -193,12 +199,16 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	}
 
 	if cfg.Progress != nil && prog.total.Load() == 0 && in.Rereadable {
-		if n, err := decodedLength(in); err == nil {
+		if n, err := decodedLength(in, cfg.Encoding); err == nil {
 			prog.total.Store(n)
 		}
 	}
 	err = c.pipeline(ctx, cr, sink, sum, prog)
 	sum.finish(start, c)
+	// Detection may decide late (at the first non-ASCII byte), so the
+	// encoding is known only now; the sinks print it with the summary.
+	sum.Encoding = cr.dec.Encoding()
+	noteDetected(cfg.warnf, "audit", in.Name, cr.dec)
 	if err != nil {
 		return nil, err
 	}
@@ -211,31 +221,39 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	return sum, nil
 }
 
-// openCSV decodes the input and reads its header.
-func openCSV(r io.Reader, name string, auditing bool) (*csvReader, string, *layout, error) {
-	dec, enc, err := decodeInput(r)
+// openCSV decodes the input as enc (textenc) and reads its header.
+func openCSV(r io.Reader, name string, auditing bool, enc string) (*csvReader, *layout, error) {
+	dec, err := textenc.NewReader(r, enc)
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	cr := newCSVReader(dec)
 	h, _, err := cr.next(nil)
 	if err == io.EOF {
-		return nil, "", nil, fmt.Errorf("%s: empty file: want a header line naming the columns", name)
+		return nil, nil, fmt.Errorf("%s: empty file: want a header line naming the columns", name)
 	}
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("%s: %w", name, err)
+		return nil, nil, fmt.Errorf("%s: %w", name, err)
 	}
 	if h.bad != "" {
-		return nil, "", nil, fmt.Errorf("%s: line %d: header: %s", name, h.line, h.bad)
+		return nil, nil, fmt.Errorf("%s: line %d: header: %s", name, h.line, h.bad)
 	}
 	lay, err := newLayout(h.fields)
 	if err == nil && auditing {
 		err = lay.auditable(h.fields)
 	}
 	if err != nil {
-		return nil, "", nil, fmt.Errorf("%s: line %d: %w", name, h.line, err)
+		return nil, nil, fmt.Errorf("%s: line %d: %w", name, h.line, err)
 	}
-	return cr, enc, lay, nil
+	return cr, lay, nil
+}
+
+// noteDetected tells the person running the audit when a file was taken
+// for Windows-1252: a guess they may want to confirm or overrule.
+func noteDetected(warnf func(string, ...any), who, name string, dec *textenc.Reader) {
+	if dec.Detected() > 0 && dec.Encoding() == textenc.Windows1252 {
+		warnf("%s: %s: not UTF-8 (from its first non-ASCII text, line %d): read as windows-1252; --encoding sets the encoding", who, name, dec.Detected())
+	}
 }
 
 // firstPass counts the holders of each PIN and stored PIN record, and

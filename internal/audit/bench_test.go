@@ -2,16 +2,23 @@ package audit
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding"
+	"golang.org/x/text/encoding/charmap"
 
 	"github.com/tollgate/tollgate/host"
+	"github.com/tollgate/tollgate/internal/textenc"
 )
 
 // report adds rows/s (wall clock) and CPU ns per row.
@@ -77,7 +84,7 @@ func BenchmarkReader(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		dec, _, _ := decodeInput(f)
+		dec, _ := textenc.NewReader(f, "")
 		cr := newCSVReader(dec)
 		var arena []string
 		rows = -1
@@ -92,6 +99,53 @@ func BenchmarkReader(b *testing.B) {
 		f.Close()
 	}
 	report(b, rows, cpuTime()-cpu0)
+}
+
+// BenchmarkReaderEncodings is BenchmarkReader on the same rows written in
+// each encoding auto detection meets: with a UTF-8 mark (no detection),
+// UTF-8 without one (decided at the first accented name), all ASCII (never
+// decided: passed through to the end) and Windows-1252 (decoded).
+func BenchmarkReaderEncodings(b *testing.B) {
+	raw, err := os.ReadFile(benchFile(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := bytes.TrimPrefix(raw, []byte("\ufeff"))
+	ascii := []byte(strings.Map(func(r rune) rune {
+		if r >= utf8.RuneSelf {
+			return 'x'
+		}
+		return r
+	}, string(text)))
+	cp, err := encoding.ReplaceUnsupported(charmap.Windows1252.NewEncoder()).Bytes(text)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"utf-8-bom", raw}, {"utf-8", text}, {"ascii", ascii}, {"windows-1252", cp}} {
+		b.Run(c.name, func(b *testing.B) {
+			rows := 0
+			b.SetBytes(int64(len(c.data)))
+			cpu0 := cpuTime()
+			for b.Loop() {
+				dec, _ := textenc.NewReader(bytes.NewReader(c.data), "")
+				cr := newCSVReader(dec)
+				var arena []string
+				rows = -1
+				for {
+					_, a, err := cr.next(arena[:0])
+					arena = a
+					if err != nil {
+						break
+					}
+					rows++
+				}
+			}
+			report(b, rows, cpuTime()-cpu0)
+		})
+	}
 }
 
 func benchAudit(b *testing.B, eng host.Engine, noFast bool) {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"unicode/utf8"
+
+	"github.com/tollgate/tollgate/internal/textenc"
 )
 
 // The CSV reader is RFC 4180 with the one liberty BAT files need (LF or
@@ -35,8 +37,9 @@ type record struct {
 
 type csvReader struct {
 	r     *bufio.Reader
-	line  int   // physical lines consumed from r
-	pos   int64 // bytes consumed from r: where the last record read ends
+	dec   *textenc.Reader // what r reads, for messages about undecodable text
+	line  int             // physical lines consumed from r
+	pos   int64           // bytes consumed from r: where the last record read ends
 	eof   bool
 	queue []queued // lines to parse again after a broken multi-line record
 
@@ -53,8 +56,8 @@ type queued struct {
 
 var errLineTooLong = errors.New("line too long")
 
-func newCSVReader(r io.Reader) *csvReader {
-	return &csvReader{r: bufio.NewReaderSize(r, 64<<10)}
+func newCSVReader(dec *textenc.Reader) *csvReader {
+	return &csvReader{r: bufio.NewReaderSize(dec, 64<<10), dec: dec}
 }
 
 // readLine returns the next physical line without its line end, and its
@@ -154,7 +157,7 @@ func (c *csvReader) parse() (record, error) {
 	c.span = c.span[:0]
 	bad := ""
 	if !utf8.Valid(cur) {
-		bad = undecodable(cur, start)
+		bad = c.undecodable(cur, start)
 	}
 	pos := 0
 	for {
@@ -170,7 +173,7 @@ func (c *csvReader) parse() (record, error) {
 					if err == nil && len(c.span) < maxRecordLines && len(c.rec) <= maxRecordBytes {
 						c.span = append(c.span, queued{append([]byte(nil), next...), ln})
 						if bad == "" && !utf8.Valid(next) {
-							bad = undecodable(next, ln)
+							bad = c.undecodable(next, ln)
 						}
 						c.rec = append(c.rec, '\n')
 						cur, pos = next, 0
@@ -244,7 +247,9 @@ func column(line []byte, off int) int {
 	return utf8.RuneCount(line[:off]) + 1
 }
 
-func undecodable(line []byte, ln int) string {
+// undecodable says where line (physical line ln) stops being valid UTF-8
+// and what the decoder meant by that (package textenc).
+func (c *csvReader) undecodable(line []byte, ln int) string {
 	off := 0
 	for off < len(line) {
 		r, n := utf8.DecodeRune(line[off:])
@@ -253,5 +258,9 @@ func undecodable(line []byte, ln int) string {
 		}
 		off += n
 	}
-	return fmt.Sprintf("undecodable text: invalid UTF-8 at line %d column %d", ln, column(line, off))
+	msg := fmt.Sprintf("undecodable text: %s at line %d column %d", c.dec.Problem(), ln, column(line, off))
+	if h := c.dec.Hint(); h != "" {
+		msg += " (" + h + ")"
+	}
+	return msg
 }

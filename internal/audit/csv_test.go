@@ -10,13 +10,17 @@ import (
 	"unicode/utf16"
 
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/internal/textenc"
 )
 
 // readAll reads every record of input (after decoding) as "line:f1|f2" or
 // "line:!reason".
-func readAll(t *testing.T, input []byte) []string {
+func readAll(t *testing.T, input []byte) []string { return readAs(t, input, "") }
+
+// readAs is readAll with the input read as enc (textenc).
+func readAs(t *testing.T, input []byte, enc string) []string {
 	t.Helper()
-	dec, _, err := decodeInput(bytes.NewReader(input))
+	dec, err := textenc.NewReader(bytes.NewReader(input), enc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +62,7 @@ func TestCSVReader(t *testing.T) {
 		{"text after closing quote", "\"a\"b,c\nx,y\n", []string{"001:!broken quoting: text after the closing quote at line 1 column 4", "002:x|y"}},
 		{"unterminated quote does not swallow the file", "a,\"b\nc,d\ne,f\n",
 			[]string{"001:!broken quoting: the quoted field opened at line 1 column 3 is never closed", "002:c|d", "003:e|f"}},
-		{"invalid utf-8", "a,b\xff\nc,d\n", []string{"001:!undecodable text: invalid UTF-8 at line 1 column 4", "002:c|d"}},
+		{"invalid utf-8", "\ufeffa,b\xff\nc,d\n", []string{"001:!undecodable text: invalid UTF-8 at line 1 column 4", "002:c|d"}},
 		{"utf-8 bom", "\ufeffAlias,PIN\nx,1\n", []string{"001:Alias|PIN", "002:x|1"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -113,7 +117,8 @@ func TestUTF16(t *testing.T) {
 	text := "Alias,Last Name,PIN\r\nzoe,Zoë 😀,1\r\n"
 	for _, le := range []bool{true, false} {
 		in := utf16File(text, le)
-		_, enc, _ := decodeInput(bytes.NewReader(in))
+		dec, _ := textenc.NewReader(bytes.NewReader(in), "")
+		enc := dec.Encoding()
 		got := readAll(t, in)
 		want := []string{"001:Alias|Last Name|PIN", "002:zoe|Zoë 😀|1"}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {

@@ -24,6 +24,8 @@ type GenConfig struct {
 	Warn io.Writer
 	// Year is the current year, for the date rule.
 	Year int
+	// Encoding is the input's encoding (textenc.Parse); "" detects it.
+	Encoding string
 }
 
 // GenStats counts what Generate did.
@@ -62,7 +64,7 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 	if c.policyRef, err = c.load(ctx, "policy.load", "policy", policyRef); err != nil {
 		return st, err
 	}
-	cr, _, lay, err := openCSV(in, name, false)
+	cr, lay, err := openCSV(in, name, false, cfg.Encoding)
 	if err != nil {
 		return st, err
 	}
@@ -138,6 +140,9 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 		st.Users++
 	}
 	w.Flush()
+	if cfg.Warn != nil {
+		noteDetected(func(f string, a ...any) { fmt.Fprintf(cfg.Warn, f+"\n", a...) }, "gen", name, cr.dec)
+	}
 	return st, w.Error()
 }
 

@@ -5,10 +5,12 @@ import (
 	"encoding/csv"
 	"io"
 	"unicode/utf8"
+
+	"github.com/tollgate/tollgate/internal/textenc"
 )
 
 func readAllNoFatal(input []byte) []record {
-	dec, _, err := decodeInput(bytes.NewReader(input))
+	dec, err := textenc.NewReader(bytes.NewReader(input), "")
 	if err != nil {
 		return nil
 	}

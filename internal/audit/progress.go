@@ -2,6 +2,8 @@ package audit
 
 import (
 	"io"
+
+	"github.com/tollgate/tollgate/internal/textenc"
 	"sync/atomic"
 	"time"
 )
@@ -59,13 +61,13 @@ func (p *progress) report(rows int, pos int64, complete bool) {
 // decoded length, for the progress of an audit that makes no first pass
 // over an input that is not UTF-8 (where the length is the file's size).
 // Decoding costs a small fraction of auditing.
-func decodedLength(in Input) (int64, error) {
+func decodedLength(in Input, enc string) (int64, error) {
 	rc, err := in.Open()
 	if err != nil {
 		return 0, err
 	}
 	defer rc.Close()
-	dec, _, err := decodeInput(rc)
+	dec, err := textenc.NewReader(rc, enc)
 	if err != nil {
 		return 0, err
 	}

@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+
+	"github.com/tollgate/tollgate/internal/textenc"
 )
 
 type discardSink struct{}
@@ -42,9 +44,9 @@ func progressFile(t *testing.T, n int, pin bool, enc string) string {
 	}
 	data := b.Bytes()
 	switch enc {
-	case EncUTF8BOM:
+	case textenc.UTF8BOM:
 		data = append([]byte{0xEF, 0xBB, 0xBF}, data...)
-	case EncUTF16LE:
+	case textenc.UTF16LE:
 		u := utf16.Encode([]rune(string(data)))
 		le := []byte{0xFF, 0xFE}
 		for _, c := range u {
@@ -74,12 +76,12 @@ func TestProgressFollowsRowsWritten(t *testing.T) {
 		enc  string
 		tol  float64 // how far done may be from rows/n
 	}{
-		{"utf-8 with a first pass", true, EncUTF8, 0.005},
-		{"utf-8 in one pass", false, EncUTF8, 0.005},
-		{"utf-8 with a BOM in one pass", false, EncUTF8BOM, 0.005},
-		{"utf-16 with a first pass", true, EncUTF16LE, 0.005},
+		{"utf-8 with a first pass", true, textenc.UTF8, 0.005},
+		{"utf-8 in one pass", false, textenc.UTF8, 0.005},
+		{"utf-8 with a BOM in one pass", false, textenc.UTF8BOM, 0.005},
+		{"utf-16 with a first pass", true, textenc.UTF16LE, 0.005},
 		// The decoded length is estimated until the reader reaches the end.
-		{"utf-16 in one pass", false, EncUTF16LE, 0.05},
+		{"utf-16 in one pass", false, textenc.UTF16LE, 0.05},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var calls []progressCall
@@ -118,7 +120,7 @@ func TestProgressFollowsRowsWritten(t *testing.T) {
 func TestProgressInterruptedAndUnknownSize(t *testing.T) {
 	defer func(d time.Duration) { progressEvery = d }(progressEvery)
 	progressEvery = 0
-	path := progressFile(t, 20000, false, EncUTF8)
+	path := progressFile(t, 20000, false, textenc.UTF8)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var calls []progressCall

@@ -22,8 +22,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/tollgate/tollgate/internal/textenc"
 )
 
 // MaxFileBytes bounds a users file. BAT files hold at most 5,000 rows; a
@@ -42,6 +43,7 @@ var (
 // read and safe for concurrent use.
 type Directory struct {
 	name       string
+	encoding   string // what the file was read as (textenc)
 	byExt      map[string]string
 	defaultCOS string
 	firstUse   map[string]int // class of service → first line naming it
@@ -54,31 +56,38 @@ var ErrFormat = errors.New("bad users file")
 // Load reads the users file at path. defaultCOS, when not empty, is the
 // class of service of a caller the file does not list (and of a listed
 // user whose class-of-service field is empty); when empty, such a caller
-// has none and the service refuses the request.
-func Load(path, defaultCOS string) (*Directory, error) {
+// has none and the service refuses the request. enc is the file's encoding
+// (a textenc name; "" detects it as the audit does).
+func Load(path, defaultCOS, enc string) (*Directory, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	return Read(path, f, defaultCOS)
+	return Read(path, f, defaultCOS, enc)
 }
 
 // Read reads a users file from r; name is used in errors.
-func Read(name string, r io.Reader, defaultCOS string) (*Directory, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, MaxFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if len(raw) > MaxFileBytes {
-		return nil, fmt.Errorf("%s: %w: larger than %d bytes", name, ErrFormat, MaxFileBytes)
-	}
-	text, err := decode(raw)
+func Read(name string, r io.Reader, defaultCOS, enc string) (*Directory, error) {
+	var raw int64
+	dec, err := textenc.NewReader(&countingReader{io.LimitReader(r, MaxFileBytes+1), &raw}, enc)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w: %v", name, ErrFormat, err)
 	}
+	// Bounded twice: the bytes read, and the text they decode to (a
+	// Windows-1252 byte can take three bytes of UTF-8).
+	text, err := io.ReadAll(io.LimitReader(dec, MaxFileBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if raw > MaxFileBytes || len(text) > MaxFileBytes {
+		return nil, fmt.Errorf("%s: %w: larger than %d bytes", name, ErrFormat, MaxFileBytes)
+	}
+	if !utf8.Valid(text) {
+		return nil, undecodable(name, text, dec)
+	}
 	d := &Directory{
-		name: name, byExt: make(map[string]string),
+		name: name, encoding: dec.Encoding(), byExt: make(map[string]string),
 		defaultCOS: strings.TrimSpace(defaultCOS), firstUse: make(map[string]int),
 	}
 	if d.defaultCOS != "" {
@@ -90,32 +99,36 @@ func Read(name string, r io.Reader, defaultCOS string) (*Directory, error) {
 	return d, nil
 }
 
-// decode turns the file into UTF-8 without a byte-order mark: UTF-8 (with
-// or without a mark) or UTF-16 with a mark, as BAT writes.
-func decode(b []byte) ([]byte, error) {
-	switch {
-	case bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}):
-		b = b[3:]
-	case bytes.HasPrefix(b, []byte{0xFF, 0xFE}), bytes.HasPrefix(b, []byte{0xFE, 0xFF}):
-		big := b[0] == 0xFE
-		b = b[2:]
-		if len(b)%2 != 0 {
-			return nil, errors.New("UTF-16 text with an odd number of bytes")
+// undecodable names the line and column where text stops being valid
+// UTF-8, and what the decoder meant by that. It never quotes the line,
+// which may hold a PIN.
+func undecodable(name string, text []byte, dec *textenc.Reader) error {
+	off := 0
+	for off < len(text) {
+		r, n := utf8.DecodeRune(text[off:])
+		if r == utf8.RuneError && n <= 1 {
+			break
 		}
-		units := make([]uint16, len(b)/2)
-		for i := range units {
-			if big {
-				units[i] = uint16(b[2*i])<<8 | uint16(b[2*i+1])
-			} else {
-				units[i] = uint16(b[2*i+1])<<8 | uint16(b[2*i])
-			}
-		}
-		return []byte(string(utf16.Decode(units))), nil
+		off += n
 	}
-	if !utf8.Valid(b) {
-		return nil, errors.New("not UTF-8 (nor UTF-16 with a byte-order mark)")
+	start := bytes.LastIndexByte(text[:off], '\n') + 1
+	line := bytes.Count(text[:start], []byte{'\n'}) + 1
+	msg := dec.Problem()
+	if h := dec.Hint(); h != "" {
+		msg += " (" + h + ")"
 	}
-	return b, nil
+	return fmt.Errorf("%s line %d column %d: %w: undecodable text: %s", name, line, utf8.RuneCount(text[start:off])+1, ErrFormat, msg)
+}
+
+type countingReader struct {
+	r io.Reader
+	n *int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	*c.n += int64(n)
+	return n, err
 }
 
 func (d *Directory) parse(text []byte) error {
@@ -224,6 +237,10 @@ func (d *Directory) ClassOfService(caller string) (string, bool) {
 	}
 	return cos, cos != ""
 }
+
+// Encoding is the encoding the file was read as (textenc's names:
+// utf-8, utf-8-bom, utf-16le, utf-16be, windows-1252, latin-1).
+func (d *Directory) Encoding() string { return d.encoding }
 
 // Users is the number of rows that listed at least one new extension.
 func (d *Directory) Users() int { return d.users }

@@ -20,7 +20,7 @@ func TestLookup(t *testing.T) {
 		"\r\n" +
 		"erin, 2468 , 2005 ,,\" Staff \"\r\n"
 	for _, def := range []string{"", "Lobby"} {
-		d, err := Read("users.csv", strings.NewReader(file), def)
+		d, err := Read("users.csv", strings.NewReader(file), def, "")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -66,9 +66,8 @@ func TestErrors(t *testing.T) {
 		{"alternate conflict", "extension,altextensions,cos\n2001,,Staff\n2002,2001,Lobby\n", "line 3"},
 		{"field count", "extension,cos,pin\n2001,Staff,123456\n2002,Lobby\n", "users.csv line 3 column 1: bad users file: wrong number of fields"},
 		{"stray quote", "extension,cos,pin\n2001,Staff,12\"3456\n", "users.csv line 2 column 14: bad users file: bare \" in non-quoted-field"},
-		{"not utf-8", "extension,cos\n2001,St\xffaff\n", "not UTF-8"},
 	} {
-		_, err := Read("users.csv", strings.NewReader(tc.file), "")
+		_, err := Read("users.csv", strings.NewReader(tc.file), "", "")
 		if err == nil || !strings.Contains(err.Error(), tc.say) || !errors.Is(err, ErrFormat) {
 			t.Errorf("%s: error %v; want ErrFormat saying %q", tc.name, err, tc.say)
 			continue
@@ -82,7 +81,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestDuplicateSameClassIsFine(t *testing.T) {
-	d, err := Read("u", strings.NewReader("extension,alt extension,cos\n2001,3001,Staff\n3001,,Staff\n"), "")
+	d, err := Read("u", strings.NewReader("extension,alt extension,cos\n2001,3001,Staff\n3001,,Staff\n"), "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,9 +105,9 @@ func TestEncodings(t *testing.T) {
 		"utf-16 be":  be,
 		"odd utf-16": append(append([]byte{}, le...), 0),
 	} {
-		d, err := Read(name, strings.NewReader(string(b)), "")
+		d, err := Read(name, strings.NewReader(string(b)), "", "")
 		if name == "odd utf-16" {
-			if err == nil || !strings.Contains(err.Error(), "odd number of bytes") {
+			if err == nil || !strings.Contains(err.Error(), "odd utf-16 line 3 column 1: bad users file: undecodable text: an unpaired UTF-16 surrogate or an odd final byte") {
 				t.Errorf("%s: error %v", name, err)
 			}
 			continue
@@ -124,7 +123,7 @@ func TestEncodings(t *testing.T) {
 }
 
 func TestCheckClasses(t *testing.T) {
-	d, err := Read("users.csv", strings.NewReader("extension,cos\n2001,Staff\n2002,Lobby\n2003,Guest\n"), "")
+	d, err := Read("users.csv", strings.NewReader("extension,cos\n2001,Staff\n2002,Lobby\n2003,Guest\n"), "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +134,7 @@ func TestCheckClasses(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `users.csv line 3: bad users file: class of service "Lobby" is not in the tables (classes: "Staff")`) {
 		t.Errorf("unknown class: %v", err)
 	}
-	d, _ = Read("users.csv", strings.NewReader("extension,cos\n2001,Staff\n"), "Nobody")
+	d, _ = Read("users.csv", strings.NewReader("extension,cos\n2001,Staff\n"), "Nobody", "")
 	err = d.CheckClasses([]string{"Staff"})
 	if err == nil || !strings.HasPrefix(err.Error(), `the default class of service: bad users file: class of service "Nobody"`) {
 		t.Errorf("unknown default: %v", err)
@@ -143,10 +142,10 @@ func TestCheckClasses(t *testing.T) {
 }
 
 func TestLoad(t *testing.T) {
-	if _, err := Load(filepath.Join(t.TempDir(), "missing.csv"), ""); !errors.Is(err, os.ErrNotExist) {
+	if _, err := Load(filepath.Join(t.TempDir(), "missing.csv"), "", ""); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
-	d, err := Load("../../testdata/kamailio/users.csv", "")
+	d, err := Load("../../testdata/kamailio/users.csv", "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -162,7 +161,7 @@ func FuzzRead(f *testing.F) {
 	f.Add("Extension,Alternate Extensions,COS,PIN\n2001,3001;3002,Staff,1234\n2002,,%null%,9\n", "Lobby")
 	f.Add("\xff\xfeE\x00", "")
 	f.Fuzz(func(t *testing.T, file, def string) {
-		d, err := Read("f", strings.NewReader(file), def)
+		d, err := Read("f", strings.NewReader(file), def, "")
 		if err != nil {
 			if !errors.Is(err, ErrFormat) {
 				t.Fatalf("error without ErrFormat: %v", err)
@@ -180,4 +179,47 @@ func FuzzRead(f *testing.F) {
 			}
 		}
 	})
+}
+
+const cp1252Users = "../../testdata/csv/excel-cp1252.csv"
+
+// Issue 13 item 5: Excel's Windows-1252 export (what serve --users is
+// given when the export went through a spreadsheet) used to be refused as
+// "not UTF-8".
+func TestWindows1252(t *testing.T) {
+	for _, enc := range []string{"", "auto", "windows-1252", "cp1252", "latin-1"} {
+		d, err := Load(cp1252Users, "", enc)
+		if err != nil {
+			t.Fatalf("%q: %v", enc, err)
+		}
+		want := map[string]string{"2001": "Staff", "2003": "Lobby", "2005": "Staff", "2006": "Lobby", "2007": "Staff"}
+		for ext, cos := range want {
+			if got, ok := d.ClassOfService(ext); !ok || got != cos {
+				t.Errorf("%q: %s → %q, want %q", enc, ext, got, cos)
+			}
+		}
+		label := map[string]string{"": "windows-1252", "auto": "windows-1252", "windows-1252": "windows-1252", "cp1252": "windows-1252", "latin-1": "latin-1"}[enc]
+		if d.Users() != 7 || d.Encoding() != label {
+			t.Errorf("%q: %d users read as %s; want 7 as %s", enc, d.Users(), d.Encoding(), label)
+		}
+	}
+}
+
+// A byte that is not in the encoding stops the load with its line and
+// column, never with the line's text (it may hold a PIN).
+func TestUndecodable(t *testing.T) {
+	for _, tc := range []struct {
+		name, enc, file, say string
+	}{
+		{"cp1252 as utf-8", "utf-8", "extension,cos,pin\n2001,Staff,1\n2002,M\xfcller,735911\n", "users.csv line 3 column 7: bad users file: undecodable text: invalid UTF-8"},
+		{"late windows-1252 byte", "", "extension,cos,pin\n2001,Zoë,1\n" + strings.Repeat("2002,Staff,1\n", 6000) + "2003,M\xfcller,735911\n",
+			"users.csv line 6003 column 7: bad users file: undecodable text: invalid UTF-8 (read as utf-8, detected at line 2; --encoding sets the encoding)"},
+		{"undefined in windows-1252", "cp1252", "extension,cos,pin\n2001,St\x81aff,735911\n", "users.csv line 2 column 8: bad users file: undecodable text: a byte Windows-1252 leaves undefined"},
+		{"mark and encoding disagree", "cp1252", "\ufeffextension,cos\n", "users.csv: bad users file: read as windows-1252, but the file starts with a UTF-8 byte-order mark"},
+	} {
+		_, err := Read("users.csv", strings.NewReader(tc.file), "", tc.enc)
+		if err == nil || !strings.Contains(err.Error(), tc.say) || !errors.Is(err, ErrFormat) || strings.Contains(err.Error(), "735911") {
+			t.Errorf("%s: error %v; want ErrFormat saying %q", tc.name, err, tc.say)
+		}
+	}
 }
