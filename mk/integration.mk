@@ -44,9 +44,10 @@ test-integration: integration-deps
 
 ## check-kamailio: the configuration parses, as shipped and with each switch.
 check-kamailio: integration-deps
-	@for defs in "" "-A TOLLGATE_FAIL_OPEN" "-A TOLLGATE_OFF" "-A TOLLGATE_TOKEN=\"x\""; do \
-	  kamailio -c -f $(KAMAILIO_CFG) $$defs >/tmp/tollgate-kamailio-check.log 2>&1 || \
-	    { cat /tmp/tollgate-kamailio-check.log; echo "kamailio -c $$defs: $(KAMAILIO_CFG) does not parse"; exit 1; }; \
+	@log=$$(mktemp "$${TMPDIR:-/tmp}/tollgate-kamailio-check.XXXXXX"); trap 'rm -f "$$log"' EXIT; \
+	for defs in "" "-A TOLLGATE_FAIL_OPEN" "-A TOLLGATE_OFF" "-A TOLLGATE_TOKEN=\"x\""; do \
+	  kamailio -c -f $(KAMAILIO_CFG) $$defs >"$$log" 2>&1 || \
+	    { cat "$$log"; echo "kamailio -c $$defs: $(KAMAILIO_CFG) does not parse"; exit 1; }; \
 	done; echo "$(KAMAILIO_CFG) parses (default, TOLLGATE_FAIL_OPEN, TOLLGATE_OFF, TOLLGATE_TOKEN)"
 	bash -n plugins/kamailio/integration-test.sh
 	@if command -v xmllint >/dev/null; then xmllint --noout plugins/kamailio/sipp/*.xml; fi
