@@ -1,6 +1,6 @@
 module github.com/tollgate/tollgate/bench
 
-go 1.26
+go 1.26.0
 
 replace github.com/tollgate/tollgate => ../
 
