@@ -19,13 +19,19 @@ run-sample: build
 audit-sample:
 	$(GO) run ./internal/audit/gencsv -sample -o $(AUDIT_SAMPLE)
 
+# The files are kept between runs (they take minutes to make). Each is
+# written under a temporary name and renamed into place, so a concurrent
+# run never reads a half-written file (gencsv's output is a function of its
+# flags: two runs that both make a file make the same file).
 $(AUDIT_TMP)/users-%.csv:
 	@mkdir -p $(AUDIT_TMP)
-	$(GO) run ./internal/audit/gencsv -n $(subst m,000000,$*) -o $@
+	@tmp=$$(mktemp "$@.XXXXXX") && trap 'rm -f "$$tmp"' EXIT && \
+	$(GO) run ./internal/audit/gencsv -n $(subst m,000000,$*) -o "$$tmp" && chmod 644 "$$tmp" && mv "$$tmp" $@
 
 $(AUDIT_TMP)/bat-%.csv:
 	@mkdir -p $(AUDIT_TMP)
-	$(GO) run ./internal/audit/gencsv -hashes=false -n $(subst m,000000,$*) -o $@
+	@tmp=$$(mktemp "$@.XXXXXX") && trap 'rm -f "$$tmp"' EXIT && \
+	$(GO) run ./internal/audit/gencsv -hashes=false -n $(subst m,000000,$*) -o "$$tmp" && chmod 644 "$$tmp" && mv "$$tmp" $@
 
 bench-audit: build $(AUDIT_TMP)/users-1m.csv $(AUDIT_TMP)/bat-1m.csv $(AUDIT_TMP)/users-10m.csv
 	for f in bat-1m users-1m; do \

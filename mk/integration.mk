@@ -19,22 +19,19 @@ INTEGRATION_TIME  ?= 600
 LAT_CALLS         ?= 200
 LAT_ROUNDS        ?= 3
 
-# apt-get as root, through sudo otherwise.
-KAMAILIO_APT := $(if $(filter 0,$(shell id -u)),,sudo) env DEBIAN_FRONTEND=noninteractive apt-get
-
 .PHONY: integration-deps test-integration check-kamailio bench-kamailio
 
 ## integration-deps: install kamailio, its http_client and jansson modules,
-## and sipp, only when one is missing. On a machine run by systemd the
-## package starts Debian's own kamailio service, which listens on every
-## interface: installed only for the tests, it is stopped and disabled.
+## and sipp, only when one is missing. The package would start Debian's own
+## kamailio service, which listens on every interface: installed only for
+## the tests, it is never started and is left disabled
+## (mk/apt-install-nostart.sh; a kamailio the machine already had is left
+## alone).
 integration-deps:
 	@if ! command -v kamailio >/dev/null || ! command -v sipp >/dev/null || ! command -v setsid >/dev/null || \
 	   ! ls /usr/lib/*/kamailio/modules/http_client.so /usr/lib/*/kamailio/modules/jansson.so >/dev/null 2>&1; then \
 	  echo "integration-deps: installing $(KAMAILIO_PKGS)"; \
-	  $(KAMAILIO_APT) update -qq && $(KAMAILIO_APT) install -y -qq --no-install-recommends $(KAMAILIO_PKGS) util-linux >/dev/null && \
-	  if [ -d /run/systemd/system ] && systemctl is-active --quiet kamailio 2>/dev/null; then \
-	    $(if $(filter 0,$(shell id -u)),,sudo) systemctl disable --now kamailio; fi; \
+	  sh mk/apt-install-nostart.sh kamailio --no-install-recommends $(KAMAILIO_PKGS) util-linux; \
 	fi
 
 ## test-integration: the whole scenario, bounded in time; every process it
@@ -44,9 +41,10 @@ test-integration: integration-deps
 
 ## check-kamailio: the configuration parses, as shipped and with each switch.
 check-kamailio: integration-deps
-	@for defs in "" "-A TOLLGATE_FAIL_OPEN" "-A TOLLGATE_OFF" "-A TOLLGATE_TOKEN=\"x\""; do \
-	  kamailio -c -f $(KAMAILIO_CFG) $$defs >/tmp/tollgate-kamailio-check.log 2>&1 || \
-	    { cat /tmp/tollgate-kamailio-check.log; echo "kamailio -c $$defs: $(KAMAILIO_CFG) does not parse"; exit 1; }; \
+	@log=$$(mktemp "$${TMPDIR:-/tmp}/tollgate-kamailio-check.XXXXXX"); trap 'rm -f "$$log"' EXIT; \
+	for defs in "" "-A TOLLGATE_FAIL_OPEN" "-A TOLLGATE_OFF" "-A TOLLGATE_TOKEN=\"x\""; do \
+	  kamailio -c -f $(KAMAILIO_CFG) $$defs >"$$log" 2>&1 || \
+	    { cat "$$log"; echo "kamailio -c $$defs: $(KAMAILIO_CFG) does not parse"; exit 1; }; \
 	done; echo "$(KAMAILIO_CFG) parses (default, TOLLGATE_FAIL_OPEN, TOLLGATE_OFF, TOLLGATE_TOKEN)"
 	bash -n plugins/kamailio/integration-test.sh
 	@if command -v xmllint >/dev/null; then xmllint --noout plugins/kamailio/sipp/*.xml; fi

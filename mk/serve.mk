@@ -21,17 +21,17 @@ test-caddy:
 check-caddy:
 	@out=$$(gofmt -l plugins/caddy); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	cd plugins/caddy && $(GO) vet ./...
-	@cd plugins/caddy && cp go.mod /tmp/tollgate-caddy.go.mod.bak && cp go.sum /tmp/tollgate-caddy.go.sum.bak && \
-	$(GO) mod tidy && \
-	if ! diff -q go.mod /tmp/tollgate-caddy.go.mod.bak >/dev/null || ! diff -q go.sum /tmp/tollgate-caddy.go.sum.bak >/dev/null; then \
-	  cp /tmp/tollgate-caddy.go.mod.bak go.mod; cp /tmp/tollgate-caddy.go.sum.bak go.sum; echo "go mod tidy changes plugins/caddy/go.mod"; exit 1; fi
+	@cd plugins/caddy && $(GO) mod tidy -diff || { echo "go mod tidy changes plugins/caddy/go.mod/go.sum (diff above)"; exit 1; }
 
-# Starts the service on a free loopback port, loads it, stops it with SIGTERM.
+# Starts the service on a free loopback port, loads it, stops it with
+# SIGTERM. Its log goes to a temporary file of this run, shown on failure.
 load: build
-	@for engine in native wasm; do \
+	@tmp=$$(mktemp -d "$${TMPDIR:-/tmp}/tollgate-load.XXXXXX"); trap 'rm -rf "$$tmp"' EXIT; \
+	for engine in native wasm; do \
 	  port=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'); \
-	  $(BIN)/tollgate serve --engine $$engine --policy cuc --listen 127.0.0.1:$$port --log json 2>/tmp/tollgate-load-$$engine.log & pid=$$!; \
+	  $(BIN)/tollgate serve --engine $$engine --policy cuc --listen 127.0.0.1:$$port --log json 2>"$$tmp/$$engine.log" & pid=$$!; \
 	  sleep 1; echo "== engine $$engine"; \
 	  $(GO) run ./internal/server/loadtest/tgload -url http://127.0.0.1:$$port -pid $$pid -n $(LOAD_N); st=$$?; \
-	  kill -TERM $$pid; wait $$pid; [ $$st -eq 0 ] || exit $$st; \
+	  kill -TERM $$pid; wait $$pid; \
+	  if [ $$st -ne 0 ]; then echo "== tollgate serve log ($$engine)"; tail -n 50 "$$tmp/$$engine.log"; exit $$st; fi; \
 	done

@@ -38,7 +38,6 @@ const (
 	maxRequestIDBytes = 64  // an X-Request-Id echoed and logged
 	signinRoute       = "/v1/signin/{user}"
 	jsonType          = "application/json"
-	metricsType       = "text/plain; version=0.0.4; charset=utf-8"
 )
 
 // route is one POST endpoint running one api operation.
@@ -88,9 +87,9 @@ func (s *Server) routes() {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return writeError(w, http.StatusMethodNotAllowed, &api.Error{Code: ErrMethod, Message: "use GET"}, "GET, HEAD")
 		}
-		w.Header().Set("Content-Type", metricsType)
-		s.metrics.write(w)
-		return http.StatusOK
+		sw := &statusWriter{ResponseWriter: w, status: http.StatusOK}
+		s.metrics.handler.ServeHTTP(sw, r)
+		return sw.status
 	}))
 	s.mux.Handle("/", s.wrap("other", false, func(w http.ResponseWriter, r *http.Request, l *reqLog) int {
 		return writeError(w, http.StatusNotFound, &api.Error{Code: ErrNotFound, Message: "no such endpoint; see docs/api.md"}, "")
@@ -106,6 +105,18 @@ type reqLog struct {
 	errCode string
 	field   string
 	user    string
+}
+
+// statusWriter keeps the status a wrapped handler (promhttp's) wrote, for
+// the request's metrics and log record.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.status = code
+	w.ResponseWriter.WriteHeader(code)
 }
 
 type handlerFunc func(w http.ResponseWriter, r *http.Request, l *reqLog) int

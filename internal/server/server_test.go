@@ -18,6 +18,10 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/host"
 	"github.com/tollgate/tollgate/internal/server"
@@ -374,22 +378,54 @@ func TestHealthz(t *testing.T) {
 	}
 }
 
-// metricLines parses the text exposition format into name{labels} → value.
+// metricLines parses a /metrics body with Prometheus's own text parser (so
+// every test that reads it also checks the format) and returns each sample
+// as name{labels sorted by name} and, for a histogram bucket, le last, as
+// in name_bucket{route="/healthz",le="+Inf"}.
 func metricLines(t *testing.T, text string) map[string]float64 {
 	t.Helper()
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(strings.NewReader(text))
+	if err != nil {
+		t.Fatalf("Prometheus cannot parse /metrics: %v\n%s", err, text)
+	}
 	out := map[string]float64{}
-	sc := bufio.NewScanner(strings.NewReader(text))
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
+	key := func(name string, labels []*dto.LabelPair, extra ...string) string {
+		var parts []string
+		for _, l := range labels {
+			parts = append(parts, fmt.Sprintf("%s=%q", l.GetName(), l.GetValue()))
 		}
-		i := strings.LastIndexByte(line, ' ')
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if i < 0 || err != nil {
-			t.Fatalf("bad metric line %q", line)
+		slices.Sort(parts) // as Prometheus orders them, whatever the text's order
+		parts = append(parts, extra...)
+		if len(parts) == 0 {
+			return name
 		}
-		out[line[:i]] = v
+		return name + "{" + strings.Join(parts, ",") + "}"
+	}
+	for name, f := range fams {
+		for _, m := range f.GetMetric() {
+			lp := m.GetLabel()
+			switch f.GetType() {
+			case dto.MetricType_COUNTER:
+				out[key(name, lp)] = m.GetCounter().GetValue()
+			case dto.MetricType_GAUGE:
+				out[key(name, lp)] = m.GetGauge().GetValue()
+			case dto.MetricType_UNTYPED:
+				out[key(name, lp)] = m.GetUntyped().GetValue()
+			case dto.MetricType_HISTOGRAM:
+				h := m.GetHistogram()
+				for _, b := range h.GetBucket() {
+					le := strconv.FormatFloat(b.GetUpperBound(), 'g', -1, 64)
+					out[key(name+"_bucket", lp, `le="`+le+`"`)] = float64(b.GetCumulativeCount())
+				}
+				out[key(name+"_bucket", lp, `le="+Inf"`)] = float64(h.GetSampleCount())
+				out[key(name+"_sum", lp)] = h.GetSampleSum()
+				out[key(name+"_count", lp)] = float64(h.GetSampleCount())
+			case dto.MetricType_SUMMARY:
+				out[key(name+"_sum", lp)] = m.GetSummary().GetSampleSum()
+				out[key(name+"_count", lp)] = float64(m.GetSummary().GetSampleCount())
+			}
+		}
 	}
 	return out
 }
@@ -425,7 +461,7 @@ func TestMetrics(t *testing.T) {
 		}
 		prev = v
 	}
-	for _, h := range []string{"# TYPE tollgate_requests_total counter", "# TYPE tollgate_verdicts_total counter", "# TYPE tollgate_request_duration_seconds histogram"} {
+	for _, h := range []string{"# TYPE tollgate_requests_total counter", "# TYPE tollgate_request_duration_seconds histogram", "# TYPE tollgate_requests_in_flight gauge"} {
 		if !strings.Contains(string(r.body), h) {
 			t.Errorf("metrics lack %q", h)
 		}
@@ -455,7 +491,7 @@ func TestVerdictMetricsAndAnswers(t *testing.T) {
 			do(t, "POST", url+"/v1/pin", `{"pin":"802163"}`)
 			m := metricLines(t, string(do(t, "GET", url+"/metrics", "").body))
 			for _, reason := range v.Reasons {
-				if m[`tollgate_verdicts_total{op="pin",code="`+reason.Code+`"}`] < 1 {
+				if m[`tollgate_verdicts_total{code="`+reason.Code+`",op="pin"}`] < 1 {
 					t.Errorf("no verdict count for %s", reason.Code)
 				}
 			}
@@ -750,11 +786,11 @@ func TestDialLintHashVerdictCodes(t *testing.T) {
 	}
 	url, _ := start(t, server.Config{Tables: []byte(`"default"`)})
 	for _, tc := range []struct{ path, body, key string }{
-		{"/v1/dial", `{"number":"9011442079460000"}`, `op="dial",code="blocked"`},
-		{"/v1/dial", `{"number":"2001"}`, `op="dial",code="allowed"`},
-		{"/v1/dial", `{"number":"1-800-FLOWERS"}`, `op="dial",code="invalid"`},
-		{"/v1/lint", `{}`, `op="lint",code="final_row_allowed"`},
-		{"/v1/hash/verify", `{"record":"{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=","secret":"test"}`, `op="hash.verify",code="ok"`},
+		{"/v1/dial", `{"number":"9011442079460000"}`, `code="blocked",op="dial"`},
+		{"/v1/dial", `{"number":"2001"}`, `code="allowed",op="dial"`},
+		{"/v1/dial", `{"number":"1-800-FLOWERS"}`, `code="invalid",op="dial"`},
+		{"/v1/lint", `{}`, `code="final_row_allowed",op="lint"`},
+		{"/v1/hash/verify", `{"record":"{SHA}qUqP5cyxm6YcTAhz05Hph5gvu9M=","secret":"test"}`, `code="ok",op="hash.verify"`},
 	} {
 		if r := do(t, "POST", url+tc.path, tc.body); r.status != 200 {
 			t.Errorf("%s %s = %d %s", tc.path, tc.body, r.status, r.body)

@@ -7,13 +7,17 @@
 // #first-name, #last-name, #password, #alias, #forward-number; verdicts
 // #pin-verdict, #password-verdict, #forward-verdict with data-accepted and
 // one [data-code] child per reason ([data-start]/[data-end] where a reason
-// points at part of the input); .cell.hl marks those characters.
+// points at part of the input; [data-row], 0-based, where a table row
+// decided a number); .cell.hl marks those characters.
 
 import { load } from '../tollgate.js';
 
 // Words of the page itself. Reason messages come from the module's
 // catalogues (messages.*.json); the two codes below are the page's own: the
 // confirmation field, and a number that cannot be checked.
+// Rows are numbered from 0, as the CLI, the API, the audit and Kamailio's
+// X-Tollgate-Reason number them, so an administrator reading the page and
+// the table sees the same row number.
 const words = {
   en: {
     title: 'Voicemail and calls',
@@ -37,8 +41,8 @@ const words = {
     good_pin: 'Good choice: this PIN follows every rule.',
     good_pw: 'Good choice: this password follows every rule.',
     confirm_mismatch: 'The two PINs do not match yet.',
-    allowed: (r) => `Allowed: calls can be forwarded to this number (rule ${r.row + 1} of “${r.table}”, ${r.pattern}).`,
-    matched: (r) => `Blocked: this destination is restricted to prevent toll fraud (rule ${r.row + 1} of “${r.table}”, ${r.pattern}).`,
+    allowed: (r) => `Allowed: calls can be forwarded to this number (row ${r.row} of “${r.table}”, ${r.pattern}).`,
+    matched: (r) => `Blocked: this destination is restricted to prevent toll fraud (row ${r.row} of “${r.table}”, ${r.pattern}).`,
     too_short: () => 'Too short to be a number you can forward to.',
     too_long: () => 'Too long: check the number.',
     invalid: () => 'Use only the digits 0–9, * and #.',
@@ -68,8 +72,8 @@ const words = {
     good_pin: 'Bon choix : ce code PIN respecte toutes les règles.',
     good_pw: 'Bon choix : ce mot de passe respecte toutes les règles.',
     confirm_mismatch: 'Les deux codes PIN ne correspondent pas encore.',
-    allowed: (r) => `Autorisé : vos appels peuvent être renvoyés vers ce numéro (règle ${r.row + 1} de « ${r.table} », ${r.pattern}).`,
-    matched: (r) => `Bloqué : cette destination est restreinte contre la fraude téléphonique (règle ${r.row + 1} de « ${r.table} », ${r.pattern}).`,
+    allowed: (r) => `Autorisé : vos appels peuvent être renvoyés vers ce numéro (ligne ${r.row} de « ${r.table} », ${r.pattern}).`,
+    matched: (r) => `Bloqué : cette destination est restreinte contre la fraude téléphonique (ligne ${r.row} de « ${r.table} », ${r.pattern}).`,
     too_short: () => 'Trop court pour être un numéro de renvoi.',
     too_long: () => 'Trop long : vérifiez le numéro.',
     invalid: () => 'Utilisez uniquement les chiffres 0 à 9, * et #.',
@@ -218,12 +222,12 @@ function checkForward() {
   }
   list.dataset.accepted = String(r.allowed);
   if (r.allowed) {
-    list.replaceChildren(item(w('allowed', r), 'ok', { 'data-pattern': r.pattern }));
+    list.replaceChildren(item(w('allowed', r), 'ok', { 'data-pattern': r.pattern, 'data-row': r.row }));
     return;
   }
   const span = r.reason === 'matched' && r.pattern ? prefixSpan(typed, r.pattern) : null;
   list.replaceChildren(item(w(r.reason, r), '', {
-    'data-code': r.reason, 'data-pattern': r.pattern, 'data-start': span?.start, 'data-end': span?.end,
+    'data-code': r.reason, 'data-pattern': r.pattern, 'data-row': r.row, 'data-start': span?.start, 'data-end': span?.end,
   }));
   if (span) {
     drawStrip(strip, typed, [span], true);

@@ -119,6 +119,30 @@ test('forwarding to 9011441234567 is blocked', { skip }, async () => {
   assert.equal(await verdict('forward-verdict').getAttribute('data-accepted'), 'true');
 });
 
+test('the demo numbers table rows from 0, as the CLI and the Go API do', { skip }, async () => {
+  // `tollgate dial 9011441234567` prints "blocked  9011441234567  Default
+  // Transfer row 1 9011???????*": row 0 is the first row. The Go API (the
+  // CLI's) answers each number here; the page must name the same row.
+  const numbers = ['9011441234567', '4085551234'];
+  const pairs = numbers.map((number) => ['dial', JSON.stringify({ tables: 'default', table: 'Default Transfer', number })]);
+  const native = JSON.parse(execFileSync('go', ['run', './js/internal/jsgen', 'do'], { cwd: root, input: JSON.stringify(pairs), encoding: 'utf8' }))
+    .map((t) => JSON.parse(t));
+  assert.equal(native[0].row, 1, 'the Go API puts 9011441234567 on row 1 of Default Transfer');
+  for (const [i, number] of numbers.entries()) {
+    const want = native[i];
+    await typeInto('#forward-number', number);
+    const li = page.locator('#forward-verdict li').first();
+    await page.waitForFunction((allowed) => document.querySelector('#forward-verdict')?.dataset.accepted === String(allowed), want.allowed);
+    assert.equal(await li.getAttribute('data-row'), String(want.row), `${number}: data-row`);
+    assert.ok((await li.textContent()).includes(`row ${want.row} of “${want.table}”`), `${number}: "${await li.textContent()}" names row ${want.row}`);
+  }
+  await page.click('#lang-fr');
+  await page.waitForFunction(() => document.documentElement.lang === 'fr');
+  assert.ok((await page.locator('#forward-verdict li').first().textContent()).includes(`ligne ${native[1].row} de « Default Transfer »`));
+  await page.click('#lang-en');
+  await page.waitForFunction(() => document.documentElement.lang === 'en');
+});
+
 test('French: same codes, messages in French', { skip }, async () => {
   await typeInto('#pin', '914021');
   await page.click('#lang-fr');

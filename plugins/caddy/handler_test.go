@@ -54,22 +54,12 @@ func (u *upstream) take() []received {
 	return g
 }
 
-const site = "http://localhost:18980"
-
 func siteConfig(upstreamAddr, engine, logFile string) string {
-	return fmt.Sprintf(`{
-	log {
+	return globalOptions(fmt.Sprintf(`	log {
 		output file %s
 		level DEBUG
 	}
-	admin localhost:2999
-	http_port 18980
-	https_port 18943
-	grace_period 1ns
-	auto_https off
-	skip_install_trust
-}
-%s {
+`, logFile)) + fmt.Sprintf(`%s {
 	route /account/* {
 		tollgate {
 			engine %s
@@ -92,7 +82,7 @@ func siteConfig(upstreamAddr, engine, logFile string) string {
 		reverse_proxy %s
 	}
 }
-`, logFile, site, engine, upstreamAddr)
+`, site, engine, upstreamAddr)
 }
 
 type answer struct {
@@ -321,7 +311,7 @@ func TestCaddyfileErrors(t *testing.T) {
 		{"tollgate {\n policy no-such-profile\n pin a\n}", "policy"},
 		{"tollgate {\n dial a {\n table Nowhere\n }\n}", `dial field \"a\"`},
 	} {
-		caddytest.AssertLoadError(t, "{\n admin localhost:2999\n}\n:18981 {\n"+tc.conf+"\n}\n", "caddyfile", tc.say)
+		caddytest.AssertLoadError(t, fmt.Sprintf("{\n admin localhost:%d\n}\n:%d {\n%s\n}\n", adminPort, sparePort, tc.conf), "caddyfile", tc.say)
 	}
 }
 

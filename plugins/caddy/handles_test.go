@@ -75,15 +75,7 @@ func recordEngines(t *testing.T) func() *recordingEngine {
 const handlesPolicy = `{"extends":"cuc","pin":{"min_length":8}}`
 
 func handlesConfig(dir, upstreamAddr string) string {
-	return fmt.Sprintf(`{
-	admin localhost:2999
-	http_port 18980
-	https_port 18943
-	grace_period 1ns
-	auto_https off
-	skip_install_trust
-}
-%s {
+	return globalOptions("") + fmt.Sprintf(`%s {
 	route /account/* {
 		tollgate {
 			engine wasm

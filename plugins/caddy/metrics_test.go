@@ -15,10 +15,12 @@ import (
 	"github.com/tollgate/tollgate/internal/server"
 )
 
-// TestServiceMetricsParse reads the decision service's hand-written
-// /metrics with Prometheus's own text parser (which this module has through
-// Caddy; the root module takes no such dependency): the format is valid,
-// types are right and histogram buckets are cumulative.
+// TestServiceMetricsParse reads the decision service's /metrics in a
+// process that also holds Caddy (whose modules register collectors of
+// their own, in Prometheus's default registry and in Caddy's) with
+// Prometheus's text parser: the service's private registry does not clash
+// with them, the format is valid, types are right and histogram buckets
+// are cumulative.
 func TestServiceMetricsParse(t *testing.T) {
 	eng, err := host.New(context.Background(), "native", host.Options{})
 	if err != nil {
@@ -48,6 +50,8 @@ func TestServiceMetricsParse(t *testing.T) {
 		"tollgate_verdicts_total":           dto.MetricType_COUNTER,
 		"tollgate_request_duration_seconds": dto.MetricType_HISTOGRAM,
 		"tollgate_requests_in_flight":       dto.MetricType_GAUGE,
+		"tollgate_build_info":               dto.MetricType_GAUGE,
+		"go_goroutines":                     dto.MetricType_GAUGE,
 	} {
 		f, ok := fams[name]
 		if !ok || f.GetType() != typ {
