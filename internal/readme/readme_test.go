@@ -26,7 +26,8 @@ import (
 // exit as its comment says (0 unless "exit N"); every "$ " command of a
 // session is run and must print what the README shows (or, where the
 // README shows "…", the excerpt in order); the Go program is formatted,
-// built and run; the browser snippet's module script runs in Node; the
+// built and run; the browser snippet's module script and any js block run
+// in Node (the js/ package importable by its name); the
 // command synopses and the inline `tollgate ...`, `make ...` and `--flag`
 // spans name commands, targets and flags that exist. The README's own
 // `make build` and `export PATH=...` put the command on PATH: no other
@@ -137,6 +138,8 @@ func (r *runner) block(b readme.Block) {
 		r.goProgram(b)
 	case b.Info == "html":
 		r.moduleScript(b)
+	case b.Info == "js" || b.Info == "javascript" || b.Info == "mjs":
+		r.node(b.Line, "js", b.Text())
 	case b.Info == "json":
 		if !json.Valid([]byte(b.Text())) {
 			t.Errorf("README.md:%d: the json block does not parse", b.Line)
@@ -354,17 +357,24 @@ func (r *runner) moduleScript(b readme.Block) {
 		t.Errorf(`README.md:%d: the html block has no <script type="module">: teach TestREADME how to run it`, b.Line)
 		return
 	}
+	r.node(b.Line, "html", m[1])
+}
+
+// node runs a module in Node from the checkout's root; the package in js/
+// is importable by its name too, as after npm install.
+func (r *runner) node(line int, kind, src string) {
+	t := r.t
 	if _, err := exec.LookPath("node"); err != nil {
-		t.Errorf("README.md:%d: node is not installed (make js-deps installs it)", b.Line)
+		t.Errorf("README.md:%d: node is not installed (make js-deps installs it)", line)
 		return
 	}
-	name := fmt.Sprintf("readme-html-%d.mjs", b.Line)
-	if err := os.WriteFile(filepath.Join(r.dir, name), []byte(m[1]), 0o644); err != nil {
+	name := fmt.Sprintf("readme-%s-%d.mjs", kind, line)
+	if err := os.WriteFile(filepath.Join(r.dir, name), []byte(src), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, status := r.shell(b.Line, "node "+name, 2*time.Minute)
+	out, status := r.shell(line, "node "+name, 2*time.Minute)
 	if status != 0 || strings.TrimSpace(out) == "" {
-		t.Errorf("README.md:%d: the module script in Node: exit %d, printed:\n%s", b.Line, status, out)
+		t.Errorf("README.md:%d: the %s block's module in Node: exit %d, printed:\n%s", line, kind, status, out)
 	}
 }
 
@@ -484,6 +494,19 @@ func sandbox(t *testing.T, root string) string {
 		}
 		if err := os.WriteFile(dst, data, fi.Mode().Perm()); err != nil {
 			t.Fatal(err)
+		}
+	}
+	// The JS package by its name, as `npm install` would provide it.
+	if b, err := os.ReadFile(filepath.Join(dir, "js", "package.json")); err == nil {
+		var pkg struct{ Name string }
+		if json.Unmarshal(b, &pkg) == nil && pkg.Name != "" {
+			link := filepath.Join(dir, "node_modules", filepath.FromSlash(pkg.Name))
+			if err := os.MkdirAll(filepath.Dir(link), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Symlink(filepath.Join(dir, "js"), link); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	for name, content := range fixtures {
