@@ -7,6 +7,9 @@ STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 BENCHSTAT   := golang.org/x/perf/cmd/benchstat@v0.0.0-20260908200009-22c9c6c9d4da
 GOBIN       ?= $(shell $(GO) env GOPATH)/bin
 BIN         := bin
+# VERSION is what `tollgate --version` names: git's description of the
+# checkout (tag, or commit, and -dirty); `make build VERSION=v1.2.0` sets it.
+VERSION     ?= $(shell git describe --tags --always --dirty --abbrev=12 2>/dev/null)
 
 TEST_DEPS     :=          # installers (apt-get, npm ci) that tests need; mk/*.mk append
 TEST_TARGETS  := test-go test-race  # mk/*.mk append their test targets
@@ -18,8 +21,10 @@ include $(sort $(wildcard mk/*.mk))
 
 all: build
 
+GO_BUILD_TOLLGATE = $(GO) build -trimpath -ldflags '-X main.version=$(VERSION)' -o $(BIN)/tollgate ./cmd/tollgate
+
 build:
-	$(GO) build -trimpath -o $(BIN)/tollgate ./cmd/tollgate
+	$(GO_BUILD_TOLLGATE)
 
 ## test: everything the README promises; installs what it needs.
 test: $(TEST_DEPS) $(TEST_TARGETS)

@@ -113,7 +113,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg := audit.Config{
-		Engine: eng, EngineName: *engine, Policy: policyDoc, Tables: tablesDoc,
+		Engine: eng, EngineName: *engine, Policy: policyDoc, Tables: tablesDoc, TablesName: *tables,
 		FIPS: *fips, Exhaustive: *exhaustive, Workers: *workers,
 		Year: time.Now().Year(), Warn: stderr, Encoding: enc,
 	}

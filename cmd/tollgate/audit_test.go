@@ -45,6 +45,8 @@ func TestAuditCLIExitStatus(t *testing.T) {
 		{"bad format", "", []string{"audit", "--format", "pdf", clean}, exitUsage, `unknown format "pdf"`},
 		{"bad policy", "", []string{"audit", "--engine", "native", "--policy", "strict", clean}, exitUsage, "not a built-in profile"},
 		{"header without auditable column", "Alias,City\nx,y\n", []string{"audit", "--engine", "native", "-"}, exitUsage, "no column to audit"},
+		// The summary names a tables file by its name, not as "file".
+		{"tables file named", "", []string{"audit", "--engine", "native", "--tables", "../../testdata/tables/sample.json", clean}, exitOK, "tables ../../testdata/tables/sample.json, native engine"},
 		{"wasm engine", "Alias,PIN\nbob,123456\n", []string{"audit", "--engine", "wasm", "--format", "json", "-"}, exitRefused, `"code":"sequential"`},
 	} {
 		t.Run(c.name, func(t *testing.T) {

@@ -61,7 +61,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		usage(stdout)
 		return exitOK
 	case "--version", "version":
-		fmt.Fprintln(stdout, "tollgate", version)
+		fmt.Fprintln(stdout, versionLine())
 		return exitOK
 	}
 	c, ok := commands[args[0]]
@@ -72,9 +72,6 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	return c.run(args[1:], stdin, stdout, stderr)
 }
-
-// version is set by the build (-ldflags -X main.version=...).
-var version = "dev"
 
 func usage(w io.Writer) {
 	names := make([]string, 0, len(commands))

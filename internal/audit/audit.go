@@ -28,8 +28,10 @@ type Config struct {
 	// the default profile (cuc).
 	Policy string
 	// Tables is a built-in restriction-table set name or a JSON tables
-	// document; "" is the default set.
-	Tables string
+	// document; "" is the default set. TablesName names a document in
+	// the summary (its file name); a built-in set is named by itself.
+	Tables     string
+	TablesName string
 	// FIPS says the system runs in FIPS mode (changes how legacy MD5
 	// records are reported); Exhaustive also tries every PIN of the
 	// policy's lengths (up to 8 digits) against each stored PIN record.
@@ -139,6 +141,9 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 		return nil, err
 	}
 
+	if tablesName == "file" && cfg.TablesName != "" {
+		tablesName = cfg.TablesName
+	}
 	sum := newSummary(in.Name, cfg.EngineName, pol.Name, tablesName)
 	prog := &progress{fn: cfg.Progress}
 	rc, err := in.Open()
