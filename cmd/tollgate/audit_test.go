@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tollgate/tollgate/internal/testenv"
 )
 
 const sampleCSV = "../../testdata/csv/sample-users.csv"
@@ -92,9 +94,7 @@ func TestAuditCLIEnginesAgree(t *testing.T) {
 // itself. Set TOLLGATE_SCREENSHOT=path to keep the screenshot.
 func TestAuditHTMLInChromium(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not installed")
-	}
+	testenv.Need(t, "chromium", err == nil, "make js-deps installs it")
 	dir := t.TempDir()
 	report := filepath.Join(dir, "report.html")
 	if code, _, errs := runCLI(t, "", "audit", "--engine", "native", "--format", "html", "-o", report, sampleCSV); code != exitRefused {

@@ -12,9 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../demo/serve.mjs';
 import { root } from './corpus.mjs';
+import { required as requireTools } from './env.mjs';
 
 const chromiumPath = process.env.TOLLGATE_CHROMIUM || '/usr/bin/chromium';
-const required = process.env.TOLLGATE_REQUIRE_BROWSER === '1';
+// TOLLGATE_REQUIRE_BROWSER=1 (make test-js) or TOLLGATE_REQUIRE_TOOLS=1 (any make run): no Chromium fails.
+const required = process.env.TOLLGATE_REQUIRE_BROWSER === '1' || requireTools;
 const haveBrowser = existsSync(chromiumPath);
 const outDir = join(root, 'out');
 

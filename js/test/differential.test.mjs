@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { load } from '../tollgate.js';
 import { root } from './corpus.mjs';
+import { need } from './env.mjs';
 
 const seed = Number(process.env.TOLLGATE_FUZZ_SEED ?? Date.now() % 1e9);
 const N = Number(process.env.TOLLGATE_FUZZ_N ?? 600);
@@ -105,7 +106,7 @@ test(`random requests agree byte for byte with the native core (seed ${seed}, ${
     }));
   } catch (e) {
     if (e.code === 'ENOENT') {
-      t.skip('go is not installed: the native side needs it');
+      t.skip(need('go', false, 'https://go.dev/dl/; the native side needs it'));
       return;
     }
     throw new Error(`go run ./js/internal/jsgen do failed: ${e.stderr || e.message}`);
