@@ -81,10 +81,15 @@ func TestAuditCLIFiles(t *testing.T) {
 	}
 }
 
-// The wasm and native engines give the same report.
+// The wasm and native engines give the same report (and each gives one:
+// two failed runs would agree on an empty one). That each command really
+// runs the engine it names is TestEveryCommandHonoursEngine.
 func TestAuditCLIEnginesAgree(t *testing.T) {
-	_, native, _ := runCLI(t, "", "audit", "--engine", "native", "--format", "json", sampleCSV)
-	_, wasm, _ := runCLI(t, "", "audit", "--engine", "wasm", "--format", "json", sampleCSV)
+	nc, native, nerr := runCLI(t, "", "audit", "--engine", "native", "--format", "json", sampleCSV)
+	wc, wasm, werr := runCLI(t, "", "audit", "--engine", "wasm", "--format", "json", sampleCSV)
+	if nc != exitRefused || wc != exitRefused || strings.Count(native, "\n") != 300 {
+		t.Fatalf("exit %d and %d, %d records; stderr %q %q", nc, wc, strings.Count(native, "\n"), nerr, werr)
+	}
 	if native != wasm {
 		t.Errorf("native and wasm reports differ")
 	}
