@@ -24,6 +24,7 @@ func TestParity(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
+	requireModule(t, w)
 	for _, e := range []Engine{w, NewNative(Options{})} {
 		t.Run(e.Name(), func(t *testing.T) {
 			ref := api.NewSession()
