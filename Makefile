@@ -12,6 +12,12 @@ BIN         := bin
 VERSION     ?= $(shell git describe --tags --always --dirty --abbrev=12 2>/dev/null)
 
 TEST_DEPS     :=          # installers (apt-get, npm ci) that tests need; mk/*.mk append
+
+# A test that drives a tool TEST_DEPS installs (chromium, slappasswd,
+# passlib, typescript, go itself from js/) fails under make when the tool
+# is missing, rather than skipping: a plain `go test` or `node --test` on a
+# developer's machine still skips it (internal/testenv, js/test/env.mjs).
+export TOLLGATE_REQUIRE_TOOLS := 1
 TEST_TARGETS  := test-go test-race  # mk/*.mk append their test targets
 CHECK_TARGETS := check-go check-bench
 

@@ -2,6 +2,8 @@ module github.com/tollgate/tollgate
 
 go 1.26.0
 
+toolchain go1.26.8
+
 require (
 	github.com/dlclark/regexp2 v1.12.0
 	github.com/google/uuid v1.6.0

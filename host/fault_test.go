@@ -29,7 +29,23 @@ func newTestWasm(t *testing.T, opts Options) *Wasm {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
+	requireModule(t, w)
 	return w
+}
+
+// requireModule fails t unless w's workers are module instances: the
+// tests comparing the wasm engine with the native one must not compare
+// the native core with itself.
+func requireModule(t testing.TB, w *Wasm) {
+	t.Helper()
+	wk, err := w.get(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.put(wk, false)
+	if _, ok := wk.(*wasmWorker); !ok {
+		t.Fatalf("the wasm engine's worker is a %T, not a module instance", wk)
+	}
 }
 
 func TestFaultPanicDiscardsInstance(t *testing.T) {

@@ -83,6 +83,7 @@ func FuzzDo(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { w.Close() })
+	requireModule(f, w)
 	n := NewNative(Options{Instances: 1})
 	f.Fuzz(func(t *testing.T, op string, req []byte) {
 		got, werr := w.Do(ctx, op, req)

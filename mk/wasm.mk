@@ -1,11 +1,14 @@
 # The WebAssembly module (issue 5). `make wasm` rebuilds wasm/tollgate.wasm
 # byte for byte from the source; `make wasm-check` fails when the committed
 # artifact is stale. The flags mirror internal/abi.BuildArgs (a Go test
-# checks that they agree) and need the toolchain internal/abi.BuildGo. The tag
-# tollgate_hostregex leaves regexp2 out: the host runs regular expressions.
+# checks that they agree) and need the toolchain internal/abi.BuildGo, which
+# go.mod's toolchain line names: GOTOOLCHAIN makes the go command run exactly
+# it (fetching it when the local Go is another). The tag tollgate_hostregex
+# leaves regexp2 out: the host runs regular expressions.
 
+BUILD_GO   := $(shell sed -n 's/^toolchain //p' go.mod)
 WASM_OUT   := wasm/tollgate.wasm
-WASM_ENV   := GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0
+WASM_ENV   := GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 GOTOOLCHAIN=$(BUILD_GO)
 WASM_BUILD := build -buildmode=c-shared -trimpath -buildvcs=false -tags=tollgate_hostregex -ldflags='-s -w -buildid=' -o
 
 CHECK_TARGETS += wasm-check

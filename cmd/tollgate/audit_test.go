@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tollgate/tollgate/internal/testenv"
 )
 
 const sampleCSV = "../../testdata/csv/sample-users.csv"
@@ -84,10 +86,15 @@ func TestAuditCLIFiles(t *testing.T) {
 	}
 }
 
-// The wasm and native engines give the same report.
+// The wasm and native engines give the same report (and each gives one:
+// two failed runs would agree on an empty one). That each command really
+// runs the engine it names is TestEveryCommandHonoursEngine.
 func TestAuditCLIEnginesAgree(t *testing.T) {
-	_, native, _ := runCLI(t, "", "audit", "--engine", "native", "--format", "json", sampleCSV)
-	_, wasm, _ := runCLI(t, "", "audit", "--engine", "wasm", "--format", "json", sampleCSV)
+	nc, native, nerr := runCLI(t, "", "audit", "--engine", "native", "--format", "json", sampleCSV)
+	wc, wasm, werr := runCLI(t, "", "audit", "--engine", "wasm", "--format", "json", sampleCSV)
+	if nc != exitRefused || wc != exitRefused || strings.Count(native, "\n") != 300 {
+		t.Fatalf("exit %d and %d, %d records; stderr %q %q", nc, wc, strings.Count(native, "\n"), nerr, werr)
+	}
 	if native != wasm {
 		t.Errorf("native and wasm reports differ")
 	}
@@ -117,9 +124,7 @@ func headless(t *testing.T, chromium, dir, url string, args ...string) string {
 // Set TOLLGATE_SCREENSHOT=path to keep the screenshot.
 func TestAuditHTMLInChromium(t *testing.T) {
 	chromium, err := exec.LookPath("chromium")
-	if err != nil {
-		t.Skip("chromium not installed")
-	}
+	testenv.Need(t, "chromium", err == nil, "make js-deps installs it")
 	dir := t.TempDir()
 	report := filepath.Join(dir, "report.html")
 	if code, _, errs := runCLI(t, "", "audit", "--engine", "native", "--format", "html", "-o", report, sampleCSV); code != exitRefused {

@@ -50,3 +50,50 @@ func TestOpenEngineOtherModule(t *testing.T) {
 		t.Errorf("native with TOLLGATE_WASM set: %v", err)
 	}
 }
+
+// TestEveryCommandHonoursEngine: each command that takes --engine opens
+// the engine it names. With TOLLGATE_WASM pointing at a file that is not
+// a module, --engine wasm cannot start and --engine native runs; a command
+// that ignored the flag would pass the engines-agree tests below (hash,
+// audit, pin and password) by comparing the native core with itself.
+func TestEveryCommandHonoursEngine(t *testing.T) {
+	dir := t.TempDir()
+	bad := filepath.Join(dir, "bad.wasm")
+	users := filepath.Join(dir, "users.csv")
+	if err := os.WriteFile(bad, []byte("not wasm"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(users, []byte("Alias,Extension\nann,20001\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TOLLGATE_WASM", bad)
+	for _, c := range []struct {
+		args  []string
+		stdin string
+	}{
+		{[]string{"pin", "802163"}, ""},
+		{[]string{"password", "kX9#vTq2!mWz"}, ""},
+		{[]string{"dial", "911"}, ""},
+		{[]string{"lint"}, ""},
+		{[]string{"hash", "verify", "{SSHA}sJYXZrLtflNSGfCgL7Zarbiu+Wbz/Rx+"}, "secret\n"},
+		{[]string{"hash", "make", "--scheme", "ssha"}, "secret\n"},
+		{[]string{"audit", "--format", "json", sampleCSV}, ""},
+		{[]string{"gen", "--in", users, "-o", filepath.Join(dir, "pins.csv"), "--force"}, ""},
+	} {
+		n := 1
+		if c.args[0] == "hash" {
+			n = 2
+		}
+		for _, engine := range []string{"wasm", "native"} {
+			args := append(append(append([]string(nil), c.args[:n]...), "--engine", engine), c.args[n:]...)
+			code, _, errs := runCLI(t, c.stdin, args...)
+			failed := strings.Contains(errs, "compiling the wasm module")
+			if engine == "wasm" && (code != exitUsage || !failed) {
+				t.Errorf("%v: exit %d, stderr %q; want the broken module refused", args, code, errs)
+			}
+			if engine == "native" && failed {
+				t.Errorf("%v: the native engine loaded TOLLGATE_WASM: %q", args, errs)
+			}
+		}
+	}
+}

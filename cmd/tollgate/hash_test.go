@@ -155,5 +155,9 @@ func TestHashEnginesAgree(t *testing.T) {
 		if codes[0] != codes[1] || outs[0] != outs[1] {
 			t.Errorf("%v: native %d %q, wasm %d %q", c, codes[0], outs[0], codes[1], outs[1])
 		}
+		// Only "--scheme nope" is a usage error; the others answer.
+		if (codes[0] == exitUsage) != (c[len(c)-1] == "nope") || codes[0] != exitUsage && outs[0] == "" {
+			t.Errorf("%v: exit %d, output %q", c, codes[0], outs[0])
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -257,6 +258,11 @@ func TestCheckEnginesAgree(t *testing.T) {
 		}
 		if codes[0] != codes[1] || outs[0] != outs[1] {
 			t.Errorf("%v: native exit %d %q, wasm exit %d %q", args, codes[0], outs[0], codes[1], outs[1])
+		}
+		// Both engines refusing to start agree too: what they print must be
+		// a verdict, except for the one case that is out of range.
+		if outs[0] == "" || (codes[0] == exitUsage) != slices.Contains(args, "3") {
+			t.Errorf("%v: exit %d %q", args, codes[0], outs[0])
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/tollgate/tollgate/internal/testenv"
 )
 
 // Interoperability with real implementations: Debian's slappasswd (package
@@ -15,18 +17,12 @@ import (
 // python3-passlib), which writes the format of OpenLDAP's contrib
 // pw-pbkdf2 module (Debian does not package that module, so slappasswd
 // cannot make PBKDF2 records here). `make test` installs both
-// (mk/credentials.mk); under CI a missing tool fails the test instead of
-// skipping it.
+// (mk/credentials.mk), and under it a missing tool fails the test instead
+// of skipping it (internal/testenv).
 
 func need(t *testing.T, what string, ok bool) {
 	t.Helper()
-	if ok {
-		return
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s is not installed; mk/credentials.mk installs it", what)
-	}
-	t.Skipf("%s is not installed (apt-get install slapd python3-passlib)", what)
+	testenv.Need(t, what, ok, "make credentials-deps, or apt-get install slapd python3-passlib")
 }
 
 var interopSecrets = []string{"secret", "408408", "2580", "correct horse battery staple", "pässwörd", "Tr0ub4dor&3", "a"}

@@ -243,7 +243,10 @@ func genNumber(r *rand.Rand) string {
 
 // checkAgainstReference compiles d and compares Match with the reference on
 // numbers; a table that does not compile must fail with a *ParseError.
-func checkAgainstReference(t *testing.T, d *Document, numbers []string) {
+// checkAgainstReference compares the matcher with the reference on every
+// number and returns the results (none when d does not compile, which is
+// fine for a random table: its error must be a *ParseError).
+func checkAgainstReference(t *testing.T, d *Document, numbers []string) []Result {
 	t.Helper()
 	s, err := Compile("", d)
 	if err != nil {
@@ -251,8 +254,9 @@ func checkAgainstReference(t *testing.T, d *Document, numbers []string) {
 		if !errors.As(err, &pe) {
 			t.Fatalf("Compile error is %T, want *ParseError: %v", err, err)
 		}
-		return
+		return nil
 	}
+	var out []Result
 	tab := s.Tables()[0]
 	ref := newRef(d, &s.Doc.Tables[0])
 	for _, n := range numbers {
@@ -262,7 +266,9 @@ func checkAgainstReference(t *testing.T, d *Document, numbers []string) {
 			t.Fatalf("table %s\nMatch(%q) = allowed %v %s row %d alt %d; reference: allowed %v %s row %d alt %d",
 				describe(d), n, got.Allowed, got.Reason, got.Row, got.Alt, allowed, reason, row, alt)
 		}
+		out = append(out, got)
 	}
+	return out
 }
 
 func describe(d *Document) string {
@@ -277,13 +283,33 @@ func describe(d *Document) string {
 
 func TestMatcherVsReferenceRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
+	compiled := 0
+	seen := map[string]int{} // outcome → count
 	for i := 0; i < 3000; i++ {
 		d := genTable(r)
 		nums := make([]string, 60)
 		for k := range nums {
 			nums[k] = genNumber(r)
 		}
-		checkAgainstReference(t, d, nums)
+		res := checkAgainstReference(t, d, nums)
+		if res != nil {
+			compiled++
+		}
+		for _, x := range res {
+			seen[fmt.Sprintf("%s allowed=%v twin=%v", x.Reason, x.Allowed, x.Alt > 0)]++
+		}
+	}
+	// Random tables that mostly fail to compile, or numbers that all end
+	// alike, would make the agreement above say little.
+	t.Logf("%d of 3000 tables compiled; outcomes %v", compiled, seen)
+	if compiled < 1500 {
+		t.Errorf("only %d of 3000 random tables compiled", compiled)
+	}
+	for _, want := range []string{"matched allowed=true twin=false", "matched allowed=false twin=false", "matched allowed=false twin=true",
+		"too_short allowed=false twin=false", "too_long allowed=false twin=false", "invalid allowed=false twin=false", "no_match allowed=false twin=false", "no_match allowed=true twin=false"} {
+		if seen[want] < 20 {
+			t.Errorf("outcome %q seen %d times", want, seen[want])
+		}
 	}
 }
 

@@ -230,5 +230,15 @@ func UnpackDial(r uint32) (allowed bool, reason uint32, normalized bool, row, al
 var BuildArgs = []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-tags=tollgate_hostregex", "-ldflags=-s -w -buildid=", "-o"}
 
 // BuildGo is the toolchain the committed artifact is built with; another
-// toolchain produces different (equally valid) bytes.
+// toolchain produces different (equally valid) bytes. go.mod's toolchain
+// line names the same (a test checks).
 const BuildGo = "go1.26.8"
+
+// BuildEnv is what go build needs in its environment, on top of the
+// caller's, to reproduce the committed artifacts: the wasip1 target and,
+// through GOTOOLCHAIN, exactly the toolchain BuildGo, so that a machine
+// with another Go runs (or downloads) BuildGo instead of building other
+// bytes. mk/wasm.mk and mk/wasm-regex.mk set the same.
+func BuildEnv() []string {
+	return []string{"GOOS=wasip1", "GOARCH=wasm", "CGO_ENABLED=0", "GOFLAGS=", "GOTOOLCHAIN=" + BuildGo}
+}

@@ -126,6 +126,47 @@ func TestMakefileAgrees(t *testing.T) {
 	}
 }
 
+// TestToolchainPinned: go.mod's toolchain line is BuildGo, and the make
+// targets that build the artifacts run that toolchain, so that a rebuild
+// on a machine with another Go is byte for byte the committed one rather
+// than a skipped or failed comparison.
+func TestToolchainPinned(t *testing.T) {
+	mod, err := os.ReadFile(filepath.Join("..", "..", "go.mod"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pinned []string
+	for _, line := range strings.Split(string(mod), "\n") {
+		if f := strings.Fields(line); len(f) == 2 && f[0] == "toolchain" {
+			pinned = append(pinned, f[1])
+		}
+	}
+	if len(pinned) != 1 || pinned[0] != BuildGo {
+		t.Errorf("go.mod: toolchain lines %q, want one naming %s (internal/abi.BuildGo)", pinned, BuildGo)
+	}
+	mk, err := os.ReadFile(filepath.Join("..", "..", "mk", "wasm.mk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"BUILD_GO   := $(shell sed -n 's/^toolchain //p' go.mod)\n", "WASM_ENV   := GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 GOTOOLCHAIN=$(BUILD_GO)\n"} {
+		if !strings.Contains(string(mk), want) {
+			t.Errorf("mk/wasm.mk lacks %q", want)
+		}
+	}
+	rmk, err := os.ReadFile(filepath.Join("..", "..", "mk", "wasm-regex.mk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(string(rmk), "\n") {
+		if strings.Contains(line, "$(GO) ") && !strings.Contains(line, "$(WASM_ENV) $(GO) ") {
+			t.Errorf("mk/wasm-regex.mk runs go without $(WASM_ENV): %q", strings.TrimSpace(line))
+		}
+	}
+	if env := BuildEnv(); env[len(env)-1] != "GOTOOLCHAIN="+BuildGo {
+		t.Errorf("BuildEnv() = %q", env)
+	}
+}
+
 func TestPacking(t *testing.T) {
 	for _, c := range []struct{ s, n uint32 }{{0, 0}, {StatusOpError, 17}, {StatusPanic, MaxBuf}, {127, 1}} {
 		r := PackCall(c.s, c.n)

@@ -383,18 +383,3 @@ func TestBlockedNumbers(t *testing.T) {
 		t.Errorf("warnings: %q", warn.String())
 	}
 }
-
-// The native fast path and the JSON path through the engine agree.
-func TestFastPathAgrees(t *testing.T) {
-	fast, _ := runAudit(t, Config{Workers: 2}, fileInput(samplePath), "json")
-	slow, _ := runAudit(t, Config{Workers: 2, NoFastPath: true}, fileInput(samplePath), "json")
-	if fast != slow {
-		fl, sl := strings.Split(fast, "\n"), strings.Split(slow, "\n")
-		for i := range fl {
-			if i < len(sl) && fl[i] != sl[i] {
-				t.Fatalf("first difference at record %d:\nfast %s\njson %s", i, fl[i], sl[i])
-			}
-		}
-		t.Fatal("reports differ in length")
-	}
-}

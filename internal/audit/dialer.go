@@ -43,7 +43,13 @@ func (t *typedDial) table(ctx context.Context, cos, feature string, classes bool
 	var i int
 	var err error
 	if classes {
-		i, err = t.d.FeatureTable(ctx, t.handle, cos, feature)
+		// The engine's scalar entry says only "no such table"; the same
+		// tables compiled natively say what the dial operation says (the
+		// class of service links no table to the feature), so the finding
+		// reads the same on every path.
+		if _, err = t.set.ForFeature(cos, feature); err == nil {
+			i, err = t.d.FeatureTable(ctx, t.handle, cos, feature)
+		}
 	} else {
 		i, err = t.d.TableIndex(ctx, t.handle, t.set.DefaultTable().Name)
 	}

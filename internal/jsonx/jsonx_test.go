@@ -74,8 +74,18 @@ func TestAgreesWithEncodingJSON(t *testing.T) {
 	} {
 		want, err1 := stdDecode([]byte(doc))
 		got, err2 := decodeAll([]byte(doc))
-		if (err1 == nil) != (err2 == nil) || !reflect.DeepEqual(want, got) {
+		// Every document here is JSON: two decoders failing alike would
+		// agree on nothing.
+		if err1 != nil || err2 != nil || !reflect.DeepEqual(want, got) {
 			t.Errorf("%q: encoding/json %v (%v), jsonx %v (%v)", doc, want, err1, got, err2)
+		}
+	}
+	// And both refuse what is not JSON.
+	for _, doc := range []string{``, `{`, `[1,]`, `{"a" 1}`, `01`, "\"a\x01\"", `{} {}`, `nul`, `[1 2]`} {
+		_, err1 := stdDecode([]byte(doc))
+		_, err2 := decodeAll([]byte(doc))
+		if err1 == nil || err2 == nil {
+			t.Errorf("%q: encoding/json %v, jsonx %v; want both to refuse it", doc, err1, err2)
 		}
 	}
 }

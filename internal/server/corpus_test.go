@@ -37,7 +37,10 @@ func TestCorpusThroughService(t *testing.T) {
 
 func corpusThroughService(t *testing.T, kind string, cases []conformance.Case) {
 	eng := newEngine(t, kind)
-	url, _ := start(t, server.Config{Engine: eng})
+	// Through a recorder: every request must reach this engine, so that
+	// the comparison cannot pass on a service answering from another.
+	rec := newRecorderOn(eng)
+	url, _ := start(t, server.Config{Engine: rec})
 	n := 0
 	for _, c := range cases {
 		path, ok := routeOf[c.Op]
@@ -62,6 +65,12 @@ func corpusThroughService(t *testing.T, kind string, cases []conformance.Case) {
 		if r.status != wantStatus {
 			t.Errorf("%s: status %d, want %d (api error %v)", c.ID(), r.status, wantStatus, opErr)
 		}
+	}
+	rec.mu.Lock()
+	reached := len(rec.calls)
+	rec.mu.Unlock()
+	if reached != n || n < 300 {
+		t.Errorf("%d corpus cases sent, %d reached the %s engine", n, reached, kind)
 	}
 	t.Logf("%d corpus cases through the service", n)
 }

@@ -11,6 +11,8 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const vectorsDir = join(root, 'testdata', 'vectors');
 export const EXCEPTIONS_FILE = 'exceptions.json';
+// The engines that run the corpus (Go's conformance.Engines).
+export const ENGINES = ['native', 'wasm', 'node'];
 
 const CASE_FIELDS = new Set(['name', 'op', 'request', 'want', 'note']);
 
@@ -115,15 +117,22 @@ export function loadCorpus(dir = vectorsDir) {
   return names.flatMap((n) => parseCorpusFile(n, readFileSync(join(dir, n), 'utf8')));
 }
 
-/** Exceptions for engine (a map case id -> reason), strictly decoded. */
+/** Exceptions for engine (a map case id -> reason), strictly decoded and checked as Go's LoadExceptions checks them. */
 export function loadExceptions(engine, dir = vectorsDir) {
   const p = join(dir, EXCEPTIONS_FILE);
   const out = new Map();
   if (!existsSync(p)) return out;
   const doc = JSON.parse(readFileSync(p, 'utf8'));
   for (const k of Object.keys(doc)) if (k !== 'exceptions') throw new Error(`${EXCEPTIONS_FILE}: unknown field "${k}"`);
-  for (const x of doc.exceptions ?? []) {
+  const seen = new Set();
+  for (const [i, x] of (doc.exceptions ?? []).entries()) {
     for (const k of Object.keys(x)) if (!['engine', 'case', 'reason'].includes(k)) throw new Error(`${EXCEPTIONS_FILE}: unknown field "${k}"`);
+    if (!ENGINES.includes(x.engine)) throw new Error(`${EXCEPTIONS_FILE}: exception ${i}: engine ${JSON.stringify(x.engine)} is not one of ${JSON.stringify(ENGINES)}`);
+    if (!x.case) throw new Error(`${EXCEPTIONS_FILE}: exception ${i}: no case (write "file.json/case name")`);
+    if (!x.reason) throw new Error(`${EXCEPTIONS_FILE}: exception ${i} (${x.case} on ${x.engine}): no reason`);
+    const key = `${x.engine}\0${x.case}`;
+    if (seen.has(key)) throw new Error(`${EXCEPTIONS_FILE}: exception ${i}: ${x.case} on ${x.engine} is listed twice`);
+    seen.add(key);
     if (x.engine === engine) out.set(x.case, x.reason);
   }
   return out;

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load, render } from '../tollgate.js';
 import { loadCorpus, loadExceptions, match, root } from './corpus.mjs';
+import { need } from './env.mjs';
 
 const ENGINE = 'node';
 const cases = loadCorpus();
@@ -94,7 +95,7 @@ test('byte-identical to the native Go core', (t) => {
     native = nativeResponses();
   } catch (e) {
     if (e.code === 'ENOENT') {
-      t.skip('go is not installed: the native comparison needs it');
+      t.skip(need('go', false, 'https://go.dev/dl/; the native comparison needs it'));
       return;
     }
     throw new Error(`go run ./js/internal/jsgen native failed: ${e.stderr || e.message}`);

@@ -11,6 +11,7 @@ import { readFileSync } from 'node:fs';
 import { load, abi, TollgateError } from '../tollgate.js';
 import { msgNotLoaded, msgDisabled } from '../regex.js';
 import { root } from './corpus.mjs';
+import { need } from './env.mjs';
 
 const seed = Number(process.env.TOLLGATE_FUZZ_SEED ?? Date.now() % 1e9);
 
@@ -41,7 +42,7 @@ function native(t, pairs) {
     }));
   } catch (e) {
     if (e.code === 'ENOENT') {
-      t.skip('go is not installed: the native side needs it');
+      t.skip(need('go', false, 'https://go.dev/dl/; the native side needs it'));
       return null;
     }
     throw new Error(`go run ./js/internal/jsgen do failed: ${e.stderr || e.message}`);

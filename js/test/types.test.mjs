@@ -8,11 +8,12 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { need } from './env.mjs';
 
 const jsDir = fileURLToPath(new URL('..', import.meta.url));
 const tsc = fileURLToPath(new URL('../node_modules/typescript/bin/tsc', import.meta.url));
 
-test('index.d.ts type-checks the example program in strict mode', { skip: !existsSync(tsc) && 'typescript is not installed (make js-deps)' }, () => {
+test('index.d.ts type-checks the example program in strict mode', { skip: need('typescript', existsSync(tsc), 'make js-deps (npm ci in js/)') }, () => {
   try {
     execFileSync(process.execPath, [tsc, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext',
       '--target', 'es2022', '--lib', 'es2022,dom', '--skipLibCheck', 'false', 'test/types-example.ts'],
