@@ -185,8 +185,8 @@ func (v *policyValidator) passwordLists() {
 func (v *policyValidator) wordList(path string, words []string, maxEntries int) {
 	v.int(path, len(words), intRange{lo: 0, hi: maxEntries, why: "entries"})
 	for i, w := range words {
-		if n := utf8.RuneCountInString(w); v.err == nil && (n == 0 || n > MaxListWordChars) {
-			v.err = &PolicyError{Field: path + "[" + itoa(i) + "]", Value: itoa(n) + " characters", Allowed: "1..64"}
+		if n := utf8.RuneCountInString(w); n == 0 || n > MaxListWordChars {
+			v.int(path+"["+itoa(i)+"]", n, intRange{lo: 1, hi: MaxListWordChars, why: "characters"})
 		}
 	}
 }

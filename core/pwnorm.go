@@ -341,22 +341,18 @@ func (t *pwText) cut(j, i int) bool {
 // or longer than maxKeyBytes.
 func (t *pwText) key(dst *[maxKeyBytes]byte, j, i int) (k []byte, ok bool) {
 	var rb [maxPasswordChars]rune
-	rs := rb[:0]
+	m := 0
 	for k := j; k < i; k++ {
 		// Runs are collapsed by the typed character, then folded: ll and
 		// 11 collapse, li does not.
 		if k > j && t.low[k] == t.low[k-1] {
 			continue
 		}
-		rs = append(rs, t.canon[k])
+		rb[m] = t.canon[k]
+		m++
 	}
-	rs = rs[:period(rs)]
-	return appendKey(dst[:0], rs)
-}
-
-// appendKey encodes rs as UTF-8 into b (capacity maxKeyBytes).
-func appendKey(b []byte, rs []rune) ([]byte, bool) {
-	for _, r := range rs {
+	b := dst[:0]
+	for _, r := range rb[:period(rb[:m])] {
 		if len(b)+utf8.RuneLen(r) > maxKeyBytes {
 			return nil, false // and never grow b past its array
 		}
