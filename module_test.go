@@ -3,6 +3,7 @@ package tollgate
 import (
 	"bytes"
 	"compress/gzip"
+	"os/exec"
 	"testing"
 )
 
@@ -10,6 +11,11 @@ import (
 // browser downloads before it can check a PIN (issue 5).
 const SizeBudget = 1_000_000
 
+// TestModuleSizeBudget measures the module as `make wasm-size` and
+// docs/performance.md do, with gzip(1) -9 (zlib's deflate, what servers
+// send). Go's compress/gzip compresses this module about 11 KB worse at the
+// same level (994,791 against 983,653 bytes before the password blocklist),
+// so it is used, and logged, only where gzip(1) is missing.
 func TestModuleSizeBudget(t *testing.T) {
 	var buf bytes.Buffer
 	w, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
@@ -18,10 +24,18 @@ func TestModuleSizeBudget(t *testing.T) {
 	}
 	w.Write(Module)
 	w.Close()
-	// compress/gzip and gzip(1) differ by a few hundred bytes at level 9;
-	// `make wasm-size` prints gzip(1)'s figure.
-	t.Logf("wasm/tollgate.wasm: %d bytes, %d gzip", len(Module), buf.Len())
-	if buf.Len() > SizeBudget {
-		t.Fatalf("wasm/tollgate.wasm is %d bytes after gzip, over the budget of %d: see docs/performance.md for where the bytes go", buf.Len(), SizeBudget)
+	size, tool := buf.Len(), "compress/gzip"
+	if gz, err := exec.LookPath("gzip"); err == nil {
+		cmd := exec.Command(gz, "-9c")
+		cmd.Stdin = bytes.NewReader(Module)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("gzip -9c: %v", err)
+		}
+		size, tool = len(out), "gzip -9"
+	}
+	t.Logf("wasm/tollgate.wasm: %d bytes, %d by compress/gzip, %d by %s", len(Module), buf.Len(), size, tool)
+	if size > SizeBudget {
+		t.Fatalf("wasm/tollgate.wasm is %d bytes after %s, over the budget of %d: see docs/performance.md for where the bytes go", size, tool, SizeBudget)
 	}
 }

@@ -31,6 +31,11 @@ const (
 	ErrInvalidPolicy = "invalid_policy"
 	ErrInvalidTables = "invalid_tables"
 	ErrInternal      = "internal"
+	// ErrDataMissing: the operation needs a data artifact (docs/abi.md,
+	// "Data artifacts") that the engine has not loaded.
+	ErrDataMissing = "data_missing"
+	// ErrBadData: a data artifact is malformed, corrupt or unknown.
+	ErrBadData = "bad_data"
 )
 
 // handler runs one operation: it decodes req and appends the JSON response
@@ -62,7 +67,8 @@ func Ops() []string {
 type Session struct {
 	policies     []*core.Policy
 	policyByText map[string]*core.Policy
-	dial         dialSession // loaded restriction tables (dial.go)
+	dial         dialSession        // loaded restriction tables (dial.go)
+	passwords    *core.PasswordList // from the "passwords" data artifact (data.go)
 }
 
 // NewSession returns an empty session.

@@ -3,6 +3,7 @@ package api_test
 import (
 	"testing"
 
+	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/internal/conformance"
 )
@@ -11,6 +12,9 @@ import (
 // The host package runs it again on every engine, against this reference.
 func TestCorpus(t *testing.T) {
 	s := api.NewSession()
+	if err := s.LoadData(tollgate.Passwords); err != nil {
+		t.Fatal(err)
+	}
 	conformance.Run(t, conformance.Engine{
 		Name: "native",
 		Exec: func(op string, req []byte) ([]byte, error) { return s.Do(op, req, nil) },

@@ -73,9 +73,13 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
+		if p.Password.Blocklist && s.passwords == nil {
+			return nil, errNoPasswords
+		}
 		c := core.PasswordContext{
 			Alias: r.Context.Alias, Extensions: r.Context.Extensions, Old: r.Context.Old,
 			Previous: r.Context.Previous, PreviousRecords: r.Context.PreviousRecords,
+			Breached: s.passwords,
 		}
 		var v core.Verdict
 		p.CheckPassword(r.Password, &c, &v)

@@ -17,7 +17,7 @@ var (
 	pins      = []string{"739164", "408408", "28883", "012345", "2580", "627436", "251290", "90471136", "1234", "36697"}
 	pinCtx    = core.PINContext{Extensions: []string{"36697", "4711"}, FirstName: "Zoë", LastName: "O'Brien", DateOfBirth: "1990-07-04", Year: 2026}
 	passwords = []string{"Tr0ub4dor&3xyz!", "!Cooool", "abcdef", "Xjsmith1!", "password", "Summer 2024 in Oslo", "correct horse battery staple", "Pw1!36697x"}
-	pwCtx     = core.PasswordContext{Alias: "jsmith", Extensions: []string{"36697"}}
+	pwCtx     = core.PasswordContext{Alias: "jsmith", Extensions: []string{"36697"}, Breached: breached}
 	userIn    = []string{"jsmith", "36697", "4711", "Zoë", "O'Brien", "1990-07-04"}
 )
 
@@ -154,7 +154,7 @@ func TestDetection(t *testing.T) {
 		check := func(s string) *core.Verdict {
 			var v core.Verdict
 			if e.password {
-				c := core.PasswordContext{}
+				c := core.PasswordContext{Breached: breached}
 				switch e.ctx {
 				case "ext":
 					c.Extensions = []string{"36697"}

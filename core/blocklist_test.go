@@ -41,29 +41,6 @@ func TestCommonPINRebuildsIOSLists(t *testing.T) {
 	}
 }
 
-func TestCommonPassword(t *testing.T) {
-	for _, tt := range []struct {
-		pw   string
-		want bool
-	}{
-		{"password", true},
-		{"PassWord1", true},
-		{"P@ssw0rd", true},
-		{"qwerty123", true},
-		{"Summer2025", true},
-		{"cisco123", true},
-		{"password9", false}, // whole value only
-		{"mypassword", false},
-		{"Tr0ub4dor&3", false},
-		{"", false},
-		{strings.Repeat("a", 40), false},
-	} {
-		if got := commonPassword(tt.pw); got != tt.want {
-			t.Errorf("commonPassword(%q) = %v, want %v", tt.pw, got, tt.want)
-		}
-	}
-}
-
 func TestInList(t *testing.T) {
 	for _, tt := range []struct {
 		list, word string

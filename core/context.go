@@ -21,6 +21,8 @@ type PINContext struct {
 
 // PasswordContext is what a password check knows about the user.
 type PasswordContext struct {
+	// Alias (the user name) is also a context word of the blocklist: no
+	// password may be built on it.
 	Alias      string
 	Extensions []string
 	// Old is the password being replaced, for the character-changes rule.
@@ -28,4 +30,10 @@ type PasswordContext struct {
 	// Previous and PreviousRecords are earlier passwords, newest first.
 	Previous        []string
 	PreviousRecords []string
+
+	// Breached is the breached-password list the blocklist compares with
+	// (the "passwords" data artifact, ParsePasswordList). It belongs to the
+	// deployment, not the user; a policy with password.blocklist on
+	// refuses every password (detail no_list) when it is nil.
+	Breached *PasswordList
 }

@@ -115,8 +115,10 @@ func (p *Policy) CheckPassword(pw string, c *PasswordContext, v *Verdict) {
 	if reused(pw, c.Previous, c.PreviousRecords, r.History) {
 		v.add(Reason{Code: CodeReused, Limit: r.History})
 	}
-	if r.Blocklist && commonPassword(pw) {
-		v.add(Reason{Code: CodeCommon, HasSpan: true, Start: 0, End: n})
+	if r.Blocklist {
+		if d := r.blocklisted(pw, c); d != "" {
+			v.add(Reason{Code: CodeCommon, HasSpan: d != DetailNoList, End: n, Detail: d})
+		}
 	}
 }
 

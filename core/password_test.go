@@ -95,10 +95,12 @@ var pwTests = []pwTest{
 	{"not reused", esmPW, "Tr0ub4dor&3xyz!", PasswordContext{Previous: []string{"tr0ub4dor&3xyz!"}}, ""},
 
 	// common.
-	{"common", nistPW, "password", PasswordContext{}, "too_short/15 common@0-8"},
-	{"common any case", nistPW, "PassWord123", PasswordContext{}, "too_short/15 common@0-11"},
-	{"nist passphrase", nistPW, "correcthorsebatterystaple", PasswordContext{}, ""},
-	{"nist no composition", nistPW, "aaaaaaaaaaaaaaaaa", PasswordContext{}, ""},
+	{"common", nistPW, "password", PasswordContext{Breached: testList}, "too_short/15 common@0-8(list)"},
+	{"common any case", nistPW, "PassWord123", PasswordContext{Breached: testList}, "too_short/15 common@0-11(list)"},
+	{"nist passphrase", nistPW, "correcthorsebatterystaple", PasswordContext{Breached: testList}, ""},
+	{"nist no composition", nistPW, "aaaaaaaaaaaaaaaaaB", PasswordContext{Breached: testList}, ""},
+	{"nist repetition", nistPW, "aaaaaaaaaaaaaaaaa", PasswordContext{Breached: testList}, "common@0-17(pattern)"},
+	{"blocklist without its list", nistPW, "correcthorsebatterystaple", PasswordContext{}, "common(no_list)"},
 
 	// Length.
 	{"max exact", ciscoPW, "Aa1" + strings.Repeat("xy", 62), PasswordContext{}, ""},
@@ -129,7 +131,7 @@ func TestCheckPassword(t *testing.T) {
 }
 
 func TestPasswordRulesPerProfile(t *testing.T) {
-	ctx := PasswordContext{Alias: "jsmith", Extensions: []string{"36697"}}
+	ctx := PasswordContext{Alias: "jsmith", Extensions: []string{"36697"}, Breached: testPasswords(t)}
 	for _, tt := range []struct{ profile, pw, want string }{
 		{"cuc", "!Cooool", "too_short/8 repeated_char@2-6/3"},
 		{"cuc", "Xjsmith1!", "contains_alias@1-7"},
@@ -138,8 +140,10 @@ func TestPasswordRulesPerProfile(t *testing.T) {
 		{"cuc-esm", "Summer 2024 in Oslo", ""},
 		{"cucm", "Pw!36697x", "contains_extension@3-8(primary)"},
 		{"exchange-um", "Xjsmith1!", ""},
-		{"nist-800-63b-4", "password12345678", ""},
-		{"nist-800-63b-4", "jsmithjsmithjsmith", ""},
+		// Issue 14 item 24: the blocklist fires at NIST's lengths.
+		{"nist-800-63b-4", "password12345678", "common@0-16(list)"},
+		{"nist-800-63b-4", "jsmithjsmithjsmith", "common@0-18(context)"},
+		{"nist-800-63b-4", "jsmith wrote tollgate", ""},
 	} {
 		p, err := Profile(tt.profile)
 		if err != nil {

@@ -96,8 +96,22 @@ type PasswordPolicy struct {
 	// MinChanges is the minimum edit distance from the old password
 	// (too_similar); 0 is off.
 	MinChanges int `json:"min_changes"`
-	// Blocklist refuses passwords on the built-in common list (code common).
+	// Blocklist refuses passwords that are, once normalised, on the
+	// breached-password list (PasswordContext.Breached), the built-in
+	// list or BlocklistExtra, built of context words, predictable
+	// throughout, or a keyboard walk (code common; docs/rules.md).
 	Blocklist bool `json:"blocklist"`
+	// ContextWords are the service's words (its name, the company's, the
+	// product's) that, like the user's alias and names, no password may be
+	// built on. At most MaxContextWords, each 1..64 characters.
+	ContextWords []string `json:"context_words,omitempty"`
+	// BlocklistExtra is the site's own list, compared like the breached
+	// list (with every variant the normalisation folds). At most
+	// MaxBlocklistExtra entries, each 1..64 characters.
+	BlocklistExtra []string `json:"blocklist_extra,omitempty"`
+
+	words [][]rune // ContextWords folded (Validate)
+	extra []string // skeletons of BlocklistExtra, sorted (Validate)
 }
 
 // AccountPolicy holds settings that apply to the account as a whole.

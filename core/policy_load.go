@@ -145,9 +145,14 @@ var policyTopFields = []string{"extends", "name", "pin", "password", "account"}
 // decoder, not one generic instance per section, serves all three: the
 // module's size counts.)
 type policyField struct {
-	name   string
-	asInt  func(*Policy) *int
-	asBool func(*Policy) *bool
+	name      string
+	asInt     func(*Policy) *int
+	asBool    func(*Policy) *bool
+	asStrings func(*Policy) *[]string
+}
+
+func stringsField(name string, f func(*Policy) *[]string) policyField {
+	return policyField{name: name, asStrings: f}
 }
 
 func intField(name string, f func(*Policy) *int) policyField {
@@ -193,6 +198,8 @@ var (
 		intField("min_classes", func(p *Policy) *int { return &p.Password.MinClasses }),
 		intField("min_changes", func(p *Policy) *int { return &p.Password.MinChanges }),
 		boolField("blocklist", func(p *Policy) *bool { return &p.Password.Blocklist }),
+		stringsField("context_words", func(p *Policy) *[]string { return &p.Password.ContextWords }),
+		stringsField("blocklist_extra", func(p *Policy) *[]string { return &p.Password.BlocklistExtra }),
 	)
 	accountFields = []policyField{
 		intField("inactivity_days", func(p *Policy) *int { return &p.Account.InactivityDays }),
@@ -237,6 +244,9 @@ func decodePolicySection(raw []byte, path string, p *Policy, fields []policyFiel
 				continue
 			}
 			k := d.Kind()
+			if f.asStrings != nil {
+				return decodePolicyStrings(d, fpath, k, f.asStrings(p))
+			}
 			v, err := d.Raw()
 			if err != nil {
 				return err

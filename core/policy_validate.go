@@ -301,6 +301,7 @@ func (v *policyValidator) password() {
 	}
 	v.int("password.min_classes", pw.MinClasses, classes)
 	v.int("password.min_changes", pw.MinChanges, changes)
+	v.passwordLists() // pwblock.go
 }
 
 func (v *policyValidator) account() {

@@ -138,6 +138,31 @@ func BenchmarkInstantiate(b *testing.B) {
 	}
 }
 
+// BenchmarkInstantiateWithData is BenchmarkInstantiate plus loading the
+// committed data artifacts (what the pool does for each new instance): the
+// cost of the breached-password list per instance.
+func BenchmarkInstantiateWithData(b *testing.B) {
+	ctx := context.Background()
+	w := newBenchWasm(b)
+	data, err := dataOf(Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		wk, err := w.c.instantiate(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, d := range data {
+			if err := wk.loadData(ctx, d); err != nil {
+				b.Fatal(err)
+			}
+		}
+		wk.close()
+	}
+}
+
 // BenchmarkDial is the hot path: one 11-digit number per call through each
 // engine's Dial, the batch form per number, and the bare matcher (the core
 // with no engine around it).

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
 )
 
@@ -104,6 +105,34 @@ type Options struct {
 	// Interpreter runs the module in wazero's interpreter instead of
 	// compiling it: no compile time, much slower calls.
 	Interpreter bool
+	// Data are the data artifacts (docs/abi.md, "Data artifacts") every
+	// worker of the engine loads; nil means tollgate.Data(), the committed
+	// ones (the breached-password list). Each is verified once, when the
+	// engine starts: a corrupt artifact fails New.
+	Data [][]byte
+	// NoData loads no artifact at all: a password check whose policy
+	// turns the blocklist on then fails with api.ErrDataMissing.
+	NoData bool
+}
+
+// dataOf parses the artifacts opts selects.
+func dataOf(opts Options) ([]*api.Data, error) {
+	if opts.NoData {
+		return nil, nil
+	}
+	files := opts.Data
+	if files == nil {
+		files = tollgate.Data()
+	}
+	out := make([]*api.Data, 0, len(files))
+	for i, b := range files {
+		d, err := api.ParseData(b)
+		if err != nil {
+			return nil, errors.New("tollgate: data artifact " + strconv.Itoa(i) + ": " + err.Error())
+		}
+		out = append(out, d)
+	}
+	return out, nil
 }
 
 // DefaultMemoryLimitPages is 128 MiB per instance.
@@ -115,7 +144,7 @@ func New(ctx context.Context, kind string, opts Options) (Engine, error) {
 	case "wasm":
 		return NewWasm(ctx, opts)
 	case "native":
-		return NewNative(opts), nil
+		return NewNativeErr(opts)
 	}
 	return nil, errors.New("tollgate: unknown engine " + strconv.Quote(kind) + " (want wasm or native)")
 }

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/internal/conformance"
 )
@@ -34,6 +35,11 @@ func loadMix(t *testing.T, e Engine) []loadCase {
 		t.Fatal(err)
 	}
 	ref, again := api.NewSession(), api.NewSession()
+	for _, s := range []*api.Session{ref, again} {
+		if err := s.LoadData(tollgate.Passwords); err != nil {
+			t.Fatal(err)
+		}
+	}
 	var mix []loadCase
 	for _, c := range cases {
 		start := time.Now()

@@ -10,11 +10,31 @@ import (
 // api sessions (a session is not safe for concurrent use).
 type Native struct{ *engine }
 
-// NewNative returns a native engine. Only opts.Instances applies.
+// NewNative returns a native engine. Only opts.Instances, opts.Data and
+// opts.NoData apply. It panics when an artifact of opts.Data is corrupt
+// (the committed ones never are); NewNativeErr returns the error instead.
 func NewNative(opts Options) *Native {
+	n, err := NewNativeErr(opts)
+	if err != nil {
+		panic(err)
+	}
+	return n
+}
+
+// NewNativeErr is NewNative with a corrupt data artifact reported as an
+// error. The artifacts are parsed once and shared by every session.
+func NewNativeErr(opts Options) (*Native, error) {
+	data, err := dataOf(opts)
+	if err != nil {
+		return nil, err
+	}
 	return &Native{newEngine("native", opts.Instances, func(context.Context) (worker, error) {
-		return &nativeWorker{s: api.NewSession()}, nil
-	})}
+		s := api.NewSession()
+		for _, d := range data {
+			s.AddData(d)
+		}
+		return &nativeWorker{s: s}, nil
+	})}, nil
 }
 
 // Stats reports the pool's counters.

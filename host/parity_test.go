@@ -28,6 +28,9 @@ func TestParity(t *testing.T) {
 	for _, e := range []Engine{w, NewNative(Options{})} {
 		t.Run(e.Name(), func(t *testing.T) {
 			ref := api.NewSession()
+			if err := ref.LoadData(tollgate.Passwords); err != nil {
+				t.Fatal(err)
+			}
 			conformance.Run(t, conformance.Engine{
 				Name:      e.Name(),
 				Exec:      func(op string, req []byte) ([]byte, error) { return e.Do(ctx, op, req) },

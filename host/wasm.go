@@ -20,6 +20,7 @@ import (
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
 	tollgate "github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/internal/abi"
 )
@@ -94,13 +95,27 @@ func NewWasm(ctx context.Context, opts Options) (*Wasm, error) {
 			key.cacheDir, _ = DefaultCacheDir()
 		}
 	}
+	data, err := dataOf(opts)
+	if err != nil {
+		return nil, err
+	}
 	c, err := compileShared(ctx, key, mod)
 	if err != nil {
 		return nil, err
 	}
 	w := &Wasm{c: c}
 	w.engine = newEngine("wasm", opts.Instances, func(ctx context.Context) (worker, error) {
-		return w.c.instantiate(ctx)
+		ww, err := w.c.instantiate(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range data {
+			if err := ww.loadData(ctx, d); err != nil {
+				ww.close()
+				return nil, err
+			}
+		}
+		return ww, nil
 	})
 	// The first instance is made now so that a bad module fails here.
 	first, err := w.get(ctx)
@@ -188,6 +203,7 @@ type wasmWorker struct {
 	mem                               wapi.Memory
 	call, reserve, ptrFn, capFn       wapi.Function
 	dialFn, batchFn, indexFn, faultFn wapi.Function
+	dataFn                            wapi.Function
 	stack                             []uint64
 	ptr, cap                          uint32
 	n                                 int
@@ -207,7 +223,7 @@ func (c *compiled) instantiate(ctx context.Context) (*wasmWorker, error) {
 		ptrFn: mod.ExportedFunction(abi.ExportBufPtr), capFn: mod.ExportedFunction(abi.ExportBufCap),
 		dialFn: mod.ExportedFunction(abi.ExportDial), batchFn: mod.ExportedFunction(abi.ExportDialBatch),
 		indexFn: mod.ExportedFunction(abi.ExportTableIndex), faultFn: mod.ExportedFunction(abi.ExportFault),
-		rs: regexes.set(mod)}
+		dataFn: mod.ExportedFunction(abi.ExportDataLoad), rs: regexes.set(mod)}
 	if w.mem == nil {
 		closeInstance(ctx, mod)
 		return nil, errors.New("tollgate: the wasm module exports no memory")
@@ -476,4 +492,39 @@ func (w *wasmWorker) dialBatch(ctx context.Context, th, ti int, numbers [][]byte
 		numbers = numbers[n:]
 	}
 	return nil
+}
+
+// loadData hands a verified artifact's payload to the instance through
+// data_load (docs/abi.md, "Data artifacts").
+func (w *wasmWorker) loadData(ctx context.Context, d *api.Data) error {
+	if w.dataFn == nil {
+		return errors.New("tollgate: the wasm module has no " + abi.ExportDataLoad + " export (built before data artifacts?)")
+	}
+	name, payload := d.Name, d.Payload()
+	need := uint64(len(name)) + uint64(len(payload))
+	if err := w.ensure(ctx, abi.ExportDataLoad, need); err != nil {
+		return err
+	}
+	w.mem.WriteString(w.ptr, name)
+	w.mem.Write(w.ptr+uint32(len(name)), payload)
+	w.stack[0], w.stack[1] = uint64(len(name)), uint64(len(payload))
+	if err := w.dataFn.CallWithStack(ctx, w.stack); err != nil {
+		return trap(ctx, abi.ExportDataLoad, err)
+	}
+	status, n := abi.UnpackCall(uint32(w.stack[0]))
+	// The module kept the bytes and started a new buffer.
+	if err := w.refresh(ctx); err != nil {
+		return trap(ctx, abi.ExportDataLoad, err)
+	}
+	switch status {
+	case abi.StatusOK:
+		return nil
+	case abi.StatusOpError:
+		view, ok := w.mem.Read(w.ptr, n)
+		if !ok {
+			return &Fault{Op: abi.ExportDataLoad, Status: "bad_response"}
+		}
+		return parseOpError(append([]byte(nil), view...))
+	}
+	return &Fault{Op: abi.ExportDataLoad, Status: abi.StatusName(int32(status))}
 }

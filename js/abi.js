@@ -17,6 +17,7 @@ export const exports = Object.freeze({
   dialBatch: 'dial_batch',
   tableIndex: 'table_index',
   fault: 'fault',
+  dataLoad: 'data_load',
 });
 
 /**

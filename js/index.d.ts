@@ -17,6 +17,8 @@ export declare const languages: readonly Lang[];
 export declare const defaultModuleURL: URL;
 /** Where the regex module is found when no `regexModule` option is given: regex.wasm beside tollgate.js (likewise). */
 export declare const defaultRegexModuleURL: URL;
+/** The data artifacts load() reads by default: passwords.tgd beside tollgate.js. */
+export declare const defaultDataURLs: readonly URL[];
 
 /** A policy reference: a profile name, an inline policy object, or a handle from loadPolicy. */
 export type PolicyRef = string | number | PolicyDocument;
@@ -61,6 +63,15 @@ export interface LoadOptions {
   regex?: 'auto' | boolean;
   /** The regex module: same forms as `module`. Default: defaultRegexModuleURL. */
   regexModule?: string | URL | BufferSource | WebAssembly.Module | Response | Promise<Response>;
+  /**
+   * The data artifacts to load into the module (docs/abi.md, "Data
+   * artifacts"): URLs or paths (read as `module` is), bytes, or fetch
+   * Responses. Each is verified (container, SHA-256) before the module
+   * sees it. Default: defaultDataURLs (passwords.tgd, the breached-password
+   * list, beside tollgate.js). false loads none: a password check whose
+   * policy turns the blocklist on then fails with code 'data_missing'.
+   */
+  data?: Array<string | URL | BufferSource | Response | Promise<Response>> | false;
 }
 
 /** One reason a credential is refused. */
@@ -209,6 +220,8 @@ export declare class Tollgate {
   loadMillis: number;
   /** The module's ABI version. */
   readonly abiVersion: number;
+  /** The data artifacts loaded into the module. */
+  readonly data: { name: string; version: string }[];
   /** Whether the regex module is compiled, so that regex rows work in synchronous calls. */
   readonly regexReady: boolean;
 

@@ -23,6 +23,7 @@
 import { WASI, WasiExit } from './wasi.js';
 import * as abi from './abi.js';
 import { RegexEngine, RegexTable, mentionsRegex, prepareNode, nodeImport, checkoutURL } from './regex.js';
+import { parseArtifact, DataError } from './data.js';
 
 export { WASI } from './wasi.js';
 export { defaultRegexModuleURL } from './regex.js';
@@ -36,6 +37,13 @@ export * as abi from './abi.js';
  * rewrite the URL.
  */
 export const defaultModuleURL = new URL('./tollgate.wasm', import.meta.url);
+
+/**
+ * The data artifacts load() reads by default (docs/abi.md, "Data
+ * artifacts"): passwords.tgd, the breached-password list of the password
+ * blocklist, beside this file like the module.
+ */
+export const defaultDataURLs = Object.freeze([new URL('./passwords.tgd', import.meta.url)]);
 
 /** Languages with a bundled message catalogue. */
 export const languages = Object.freeze(['en', 'fr']);
@@ -162,11 +170,12 @@ export async function load(options = {}) {
   const wasi = newWASI(options);
   const table = new RegexTable(engine);
   // With regex: true the regex module compiles while the main one does.
-  const [{ module, instance }] = await Promise.all([
+  const [{ module, instance }, data] = await Promise.all([
     instantiate(options.module ?? checkoutURL(defaultModuleURL), importObject(wasi, table)),
+    readData(options.data),
     engine.mode === true ? engine.enable() : null,
   ]);
-  const tg = new Tollgate(module, instance, wasi, options, engine, table);
+  const tg = new Tollgate(module, instance, wasi, options, engine, table, data);
   if (options.lang && options.lang !== 'en') await tg.setLang(options.lang);
   tg.loadMillis = performance.now() - t0;
   return tg;
@@ -174,7 +183,7 @@ export async function load(options = {}) {
 
 /** One module instance and its session (loaded policies and tables). */
 export class Tollgate {
-  constructor(module, instance, wasi, options = {}, engine = new RegexEngine(options), table = new RegexTable(engine)) {
+  constructor(module, instance, wasi, options = {}, engine = new RegexEngine(options), table = new RegexTable(engine), data = []) {
     this.module = module;
     this._regex = engine;
     this.lang = 'en';
@@ -183,7 +192,13 @@ export class Tollgate {
     this._enc = new TextEncoder();
     this._dec = new TextDecoder('utf-8', { fatal: false });
     this._loads = []; // [op, request text] of successful loads, replayed after a fault
+    this._data = data; // verified artifacts, {name, version, payload}, given to every instance
     this._bind(instance, wasi, table);
+  }
+
+  /** The data artifacts loaded into the module: [{name, version}]. */
+  get data() {
+    return this._data.map(({ name, version }) => ({ name, version }));
   }
 
   _bind(instance, wasi, table) {
@@ -199,6 +214,34 @@ export class Tollgate {
     this._x = x;
     this._mem = x.memory;
     this._bytes = new Uint8Array(this._mem.buffer);
+    for (const d of this._data ?? []) this._loadData(d);
+  }
+
+  // _loadData hands a verified artifact's payload to the instance through
+  // data_load: its name, then the payload, in the scratch buffer. The
+  // module keeps those bytes and starts a new buffer.
+  _loadData({ name, payload }) {
+    const x = this._x;
+    if (typeof x[abi.exports.dataLoad] !== 'function') {
+      throw new TollgateError('load', `the module has no ${abi.exports.dataLoad} export (built before data artifacts?)`);
+    }
+    const nameb = this._enc.encode(name);
+    const need = nameb.length + payload.length;
+    if (need > abi.MAX_BUF) throw new TollgateError('too_large', `data artifact "${name}" of ${need} bytes exceeds the module's ${abi.MAX_BUF}`);
+    let st = x.buf_reserve(need);
+    if (st !== abi.status.OK) throw new TollgateError(abi.statusNames[st] ?? 'unknown', `reserving ${need} bytes failed`);
+    const ptr = x.buf_ptr();
+    const mem = this._view();
+    mem.set(nameb, ptr);
+    mem.set(payload, ptr + nameb.length);
+    const [status, n] = abi.unpackCall(x[abi.exports.dataLoad](nameb.length, payload.length));
+    if (status === abi.status.OK) return;
+    if (status === abi.status.OP_ERROR) {
+      const p = x.buf_ptr();
+      const res = JSON.parse(this._dec.decode(this._view().subarray(p, p + n)));
+      throw new TollgateError(res.error.code, res.error.message, res.error.field);
+    }
+    throw new TollgateError(abi.statusNames[status] ?? 'unknown', `${abi.exports.dataLoad} of "${name}" failed with status ${status}`);
   }
 
   /** The module's ABI version. */
@@ -507,4 +550,48 @@ function importObject(wasi, table) {
 
 function withPolicy(req, options) {
   return options.policy === undefined ? req : { policy: options.policy, ...req };
+}
+
+// readData reads and verifies the data artifacts of option data: an array
+// of URLs, paths, bytes or fetch Responses (default defaultDataURLs), or
+// false for none (then a policy with the password blocklist on fails with
+// data_missing). Each is read as the module is: from disk in Node, fetched
+// in browsers.
+async function readData(option) {
+  if (option === false) return [];
+  if (option !== undefined && !Array.isArray(option)) {
+    throw new TollgateError('bad_option', 'data: want an array of artifacts (URLs, paths, bytes) or false', 'data');
+  }
+  const sources = option ?? defaultDataURLs.map((u) => checkoutURL(u));
+  return Promise.all(sources.map(async (src) => {
+    const bytes = await readBytes(src);
+    try {
+      return await parseArtifact(bytes);
+    } catch (e) {
+      if (e instanceof DataError) throw new TollgateError('bad_data', e.message, 'data');
+      throw e;
+    }
+  }));
+}
+
+async function readBytes(src) {
+  if (src instanceof ArrayBuffer) return new Uint8Array(src);
+  if (ArrayBuffer.isView(src)) return new Uint8Array(src.buffer, src.byteOffset, src.byteLength);
+  if (typeof src === 'string' || src instanceof URL) {
+    if (isNode && (isFileURL(src) || !/^https?:/.test(String(src)))) {
+      const url = src instanceof URL || isFileURL(src) ? src : new URL(src, `file://${process.cwd()}/`);
+      try {
+        return new Uint8Array(await readLocal(url));
+      } catch (e) {
+        const path = url.protocol === 'file:' ? decodeURIComponent(url.pathname) : String(url);
+        throw new TollgateError('load', `cannot read the data artifact ${path}: ${e.code || e.message}`, 'data');
+      }
+    }
+    src = fetch(src);
+  }
+  const response = await src;
+  if (!response.ok) {
+    throw new TollgateError('load', `fetching a data artifact failed: HTTP ${response.status} ${response.statusText}`, 'data');
+  }
+  return new Uint8Array(await response.arrayBuffer());
 }

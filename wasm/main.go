@@ -170,3 +170,30 @@ func fault(kind uint32) (status uint32) {
 	}
 	return abi.StatusBadArgs
 }
+
+// data_load loads a data artifact's payload (docs/abi.md, "Data
+// artifacts"): buf[0, nameLen) holds its name, the payload follows. The
+// host has verified the artifact's container and checksum. The module
+// adopts the payload's bytes rather than copying them, and starts a new
+// scratch buffer; the host re-reads buf_ptr and buf_cap. The result is
+// packed as call's: ok, or op_error with the api's error object in the new
+// buffer.
+//
+//go:wasmexport data_load
+func dataLoad(nameLen, n uint32) (r uint32) {
+	defer func() {
+		if recover() != nil {
+			r = reply(abi.StatusPanic, panicResponse)
+		}
+	}()
+	if uint64(nameLen)+uint64(n) > uint64(len(buf)) {
+		return abi.PackCall(abi.StatusBadArgs, 0)
+	}
+	name := string(buf[:nameLen])
+	payload := buf[nameLen : nameLen+n : nameLen+n]
+	buf = make([]byte, abi.InitialBuf)
+	if err := session.LoadPayload(name, payload); err != nil {
+		return reply(abi.StatusOpError, api.AppendError(nil, err))
+	}
+	return abi.PackCall(abi.StatusOK, 0)
+}

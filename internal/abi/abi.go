@@ -43,6 +43,14 @@ const (
 	// fault tests. kind FaultPanic panics (recovered: StatusPanic), kind
 	// FaultMemory allocates until the guest's memory is exhausted (a trap).
 	ExportFault = "fault"
+	// ExportDataLoad: data_load(name_len, len i32) -> i32 packed (status,
+	// length), as call. buf[0, name_len) holds a data artifact's name and
+	// the len bytes after it its payload, whose container and checksum
+	// the host has verified (docs/abi.md, "Data artifacts"). The module
+	// keeps those bytes and starts a new scratch buffer: the host re-reads
+	// buf_ptr and buf_cap afterwards. On StatusOpError the new buffer
+	// holds the api's error object.
+	ExportDataLoad = "data_load"
 )
 
 // Host imports: functions the module imports from the host, all in module

@@ -52,6 +52,7 @@ func golden() ([]byte, error) {
 			ExportDialBatch:  {[]string{"tables", "table", "in_len"}, "i32", 1, "match newline-separated numbers: count or -status"},
 			ExportTableIndex: {[]string{"tables", "name_len"}, "i32", 1, "index of a table by name: index or -status"},
 			ExportFault:      {[]string{"kind"}, "i32", 1, "fault injection for host tests"},
+			ExportDataLoad:   {[]string{"name_len", "len"}, "i32", 2, "load a data artifact's payload (name, then payload, in buf): status<<24 | error length; re-read buf_ptr"},
 		},
 		Imports: map[string]imp{
 			ImportRegexCompile: {ImportModule, []string{"pat_ptr", "pat_len", "err_ptr", "err_cap"}, "i32", 2,

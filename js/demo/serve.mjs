@@ -17,6 +17,8 @@ const jsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wasmFile = join(jsDir, '..', 'wasm', 'tollgate.wasm');
 // The regex module, fetched by tollgate.js only for documents with regex rows.
 const regexFile = join(jsDir, '..', 'wasm', 'regex.wasm');
+// The breached-password list (a data artifact), which load() reads by default.
+const dataFile = join(jsDir, '..', 'wasm', 'passwords.tgd');
 
 const types = {
   '.html': 'text/html; charset=utf-8',
@@ -53,6 +55,7 @@ const csp = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src
 function resolve(urlPath) {
   if (urlPath === '/tollgate.wasm') return wasmFile;
   if (urlPath === '/regex.wasm') return regexFile;
+  if (urlPath === '/passwords.tgd') return dataFile;
   const rel = normalize(decodeURIComponent(urlPath)).replace(/^[/\\]+/, '');
   if (rel.startsWith('..') || rel.split(sep).some((p) => hidden.has(p) || p.startsWith('.'))) return null;
   const file = join(jsDir, rel);

@@ -197,7 +197,7 @@ test('screenshot of the filled form (out/demo-filled.png)', { skip }, async () =
 test('the page requested nothing but its own files', { skip }, async () => {
   const own = new Set([
     '/demo/', '/demo/demo.css', '/demo/demo.js', '/tollgate.js', '/wasi.js', '/abi.js', '/regex.js',
-    '/tollgate.wasm', '/messages.fr.json', '/messages.en.json',
+    '/tollgate.wasm', '/passwords.tgd', '/data.js', '/messages.fr.json', '/messages.en.json',
   ]);
   const foreign = requests.filter((u) => {
     if (u.startsWith('data:')) return false;

@@ -22,12 +22,15 @@ const pkg = JSON.parse(readFileSync(join(jsDir, 'package.json'), 'utf8'));
 
 // What the tarball must hold, and nothing else.
 const expectedFiles = [
-  'LICENSE', 'README.md', 'package.json',
-  'abi.d.ts', 'abi.js', 'index.d.ts', 'messages.en.json', 'messages.fr.json',
-  'regex.js', 'regex.wasm', 'tollgate.js', 'tollgate.wasm', 'wasi.d.ts', 'wasi.js',
+  'LICENSE', 'NOTICE', 'README.md', 'package.json',
+  'abi.d.ts', 'abi.js', 'data.js', 'index.d.ts', 'messages.en.json', 'messages.fr.json',
+  'passwords.tgd', 'regex.js', 'regex.wasm', 'tollgate.js', 'tollgate.wasm', 'wasi.d.ts', 'wasi.js',
 ];
 // The files npm pack copies into the package (js/internal/pack.mjs) and their originals.
-const copied = { 'tollgate.wasm': join(root, 'wasm', 'tollgate.wasm'), 'regex.wasm': join(root, 'wasm', 'regex.wasm'), LICENSE: join(root, 'LICENSE') };
+const copied = {
+  'tollgate.wasm': join(root, 'wasm', 'tollgate.wasm'), 'regex.wasm': join(root, 'wasm', 'regex.wasm'),
+  'passwords.tgd': join(root, 'wasm', 'passwords.tgd'), LICENSE: join(root, 'LICENSE'), NOTICE: join(root, 'NOTICE'),
+};
 
 let work; // temporary directory: stage/, tarball, project/, npm cache
 let stageJs; // the copy of js/ where npm pack runs
@@ -56,8 +59,9 @@ before(() => {
     },
   });
   mkdirSync(join(work, 'stage', 'wasm'));
-  for (const f of ['tollgate.wasm', 'regex.wasm']) symlinkSync(join(root, 'wasm', f), join(work, 'stage', 'wasm', f));
+  for (const f of ['tollgate.wasm', 'regex.wasm', 'passwords.tgd']) symlinkSync(join(root, 'wasm', f), join(work, 'stage', 'wasm', f));
   cpSync(join(root, 'LICENSE'), join(work, 'stage', 'LICENSE'));
+  cpSync(join(root, 'NOTICE'), join(work, 'stage', 'NOTICE'));
 
   dryRun = JSON.parse(npm(['pack', '--dry-run', '--json'], stageJs))[0];
   packed = JSON.parse(npm(['pack', '--json', '--pack-destination', work], stageJs))[0];
@@ -123,7 +127,8 @@ test('Node: import { load } from the package, load() with no options, a PIN verd
     const before = tg.regexReady;
     const { handle } = tg.loadTables({ tables: [{ name: 'r', dialect: 'regex', no_match: 'allowed', rows: [{ pattern: '(?<=^9)011\\\\d+$' }] }] });
     const dials = ['9011441234', '4085551234'].map((number) => tg.dial(number, { tables: handle, table: 'r' }));
-    console.log(JSON.stringify({ module: defaultModuleURL.href, regexModule: defaultRegexModuleURL.href, pin, ext, before, after: tg.regexReady, dials }));
+    const nist = tg.checkPassword('P@ssw0rd12345678', {}, { policy: 'nist-800-63b-4' });
+    console.log(JSON.stringify({ module: defaultModuleURL.href, regexModule: defaultRegexModuleURL.href, pin, ext, before, after: tg.regexReady, dials, nist }));
   `;
   writeFileSync(join(project, 'app.mjs'), app);
   const out = JSON.parse(execFileSync(process.execPath, ['app.mjs'], { cwd: project, encoding: 'utf8' }));
@@ -140,6 +145,8 @@ test('Node: import { load } from the package, load() with no options, a PIN verd
   assert.equal(out.before, false);
   assert.equal(out.after, true);
   assert.deepEqual(out.dials.map((d) => [d.allowed, d.reason, d.row]), [[false, 'matched', 0], [true, 'no_match', -1]]);
+  // passwords.tgd came with the package: the NIST blocklist works.
+  assert.deepEqual(out.nist.reasons.map((r) => [r.code, r.detail]), [['common', 'list']]);
 });
 
 test('the package README\'s Node example runs in the installed project', () => {
@@ -192,7 +199,8 @@ test('a browser: a page importing the package, bundled by Vite with no configura
       const dial = tg.dial('9011441234', { tables: handle, table: 'r' });
       await tg.setLang('fr');
       const fr = tg.checkPin('2580');
-      window.__result = { pin, dial, fr };
+      const nist = tg.checkPassword('P@ssw0rd12345678', {}, { policy: 'nist-800-63b-4' });
+      window.__result = { pin, dial, fr, nist };
     } catch (e) {
       window.__result = { error: String(e && e.stack || e) };
     }
@@ -233,6 +241,7 @@ test('a browser: a page importing the package, bundled by Vite with no configura
     assert.deepEqual([r.dial.allowed, r.dial.reason, r.dial.row], [false, 'matched', 0]);
     const fr = r.fr.reasons.find((x) => x.code === 'keypad_line');
     assert.match(fr.message, /clavier/, 'the French catalogue came with the bundle');
+    assert.deepEqual(r.nist.reasons.map((x) => [x.code, x.detail]), [['common', 'list']], 'passwords.tgd came with the bundle');
     assert.deepEqual(problems, []);
     // Everything came from the bundle's own server, each module once.
     assert.deepEqual(requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('data:')), []);

@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 
+	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/internal/conformance"
 )
@@ -64,7 +65,10 @@ func native(w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	s := api.NewSession()
+	s, err := session()
+	if err != nil {
+		return err
+	}
 	out := make([]nativeResult, 0, len(cases))
 	for i := range cases {
 		c := &cases[i]
@@ -83,7 +87,10 @@ func do(r io.Reader, w io.Writer) error {
 	if err := json.NewDecoder(r).Decode(&reqs); err != nil {
 		return fmt.Errorf("stdin: want a JSON array of [op, request] pairs: %v", err)
 	}
-	s := api.NewSession()
+	s, err := session()
+	if err != nil {
+		return err
+	}
 	out := make([]string, len(reqs))
 	for i, q := range reqs {
 		res, _ := s.Do(q[0], []byte(q[1]), nil)
@@ -92,4 +99,16 @@ func do(r io.Reader, w io.Writer) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(out)
+}
+
+// session is a session with the committed data artifacts, as every engine
+// loads them (the JS package too).
+func session() (*api.Session, error) {
+	s := api.NewSession()
+	for _, b := range tollgate.Data() {
+		if err := s.LoadData(b); err != nil {
+			return nil, err
+		}
+	}
+	return s, nil
 }

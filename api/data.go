@@ -1,0 +1,108 @@
+package api
+
+import (
+	"github.com/tollgate/tollgate/core"
+	"github.com/tollgate/tollgate/core/artifact"
+)
+
+// Data is one parsed data artifact (docs/abi.md, "Data artifacts"), ready
+// to be added to sessions. It is immutable: one Data may serve every
+// session of a process.
+type Data struct {
+	Name    string
+	Version string
+
+	_ [0]func() // not comparable: no equality code in the module
+
+	passwords *core.PasswordList
+	payload   []byte
+}
+
+// Data artifact names the api knows.
+const DataPasswords = "passwords"
+
+// ParseData verifies an artifact file (header, checksum) and parses its
+// payload: what a host does with a file before handing the payload to an
+// engine. The result keeps b: the caller must not modify it.
+func ParseData(b []byte) (*Data, error) {
+	a, err := artifact.Parse(b)
+	if err != nil {
+		return nil, &Error{Code: ErrBadData, Message: err.Error()}
+	}
+	d, err := ParsePayload(a.Name, a.Payload)
+	if err != nil {
+		return nil, err
+	}
+	d.Version = a.Version
+	return d, nil
+}
+
+// ParsePayload parses the payload of the artifact called name (whose
+// container a host has already verified: the data_load export receives
+// name and payload, docs/abi.md).
+func ParsePayload(name string, payload []byte) (*Data, error) {
+	if name != DataPasswords {
+		return nil, errUnknownData
+	}
+	l, err := core.ParsePasswordList(payload)
+	if err != nil {
+		return nil, &Error{Code: ErrBadData, Message: err.Error()}
+	}
+	return &Data{Name: name, passwords: l, payload: payload}, nil
+}
+
+// Payload returns the artifact's payload (which a host hands to a wasm
+// instance through data_load).
+func (d *Data) Payload() []byte { return d.payload }
+
+var errUnknownData = &Error{Code: ErrBadData, Message: "not a data artifact this build knows (it knows passwords)"}
+
+// AddData makes d available to the session's operations, replacing an
+// artifact of the same name.
+func (s *Session) AddData(d *Data) {
+	if d.passwords != nil {
+		s.passwords = d.passwords
+	}
+}
+
+// LoadPayload parses a verified artifact's payload (ParsePayload) and
+// adds it to the session.
+func (s *Session) LoadPayload(name string, payload []byte) error {
+	// ParsePayload's work without its Data: this is the module's path.
+	if name != DataPasswords {
+		return errUnknownData
+	}
+	l, err := core.ParsePasswordList(payload)
+	if err != nil {
+		return &Error{Code: ErrBadData, Message: err.Error()}
+	}
+	s.passwords = l
+	return nil
+}
+
+// errNoPasswords answers a password check whose policy turns the blocklist
+// on when the session has no breached-password list: never a silent
+// acceptance.
+var errNoPasswords = &Error{Code: ErrDataMissing, Field: "policy",
+	Message: "the policy's password blocklist needs the \"passwords\" data artifact (wasm/passwords.tgd), which this engine has not loaded; see docs/abi.md, Data artifacts"}
+
+// AppendError appends the api's error object {"error": {...}} for err (an
+// *Error; anything else is reported as internal).
+func AppendError(out []byte, err error) []byte {
+	e, ok := err.(*Error)
+	if !ok {
+		e = &Error{Code: ErrInternal, Message: err.Error()}
+	}
+	return appendError(out, e)
+}
+
+// LoadData verifies and parses an artifact file (ParseData) and adds it to
+// the session: tollgate.Data() holds the committed ones.
+func (s *Session) LoadData(file []byte) error {
+	d, err := ParseData(file)
+	if err != nil {
+		return err
+	}
+	s.AddData(d)
+	return nil
+}
