@@ -61,7 +61,7 @@ var errUnknownData = &Error{Code: ErrBadData, Message: "not a data artifact this
 // artifact of the same name.
 func (s *Session) AddData(d *Data) {
 	if d.passwords != nil {
-		s.passwords = d.passwords
+		s.passwords.Store(d.passwords)
 	}
 }
 
@@ -76,7 +76,7 @@ func (s *Session) LoadPayload(name string, payload []byte) error {
 	if err != nil {
 		return &Error{Code: ErrBadData, Message: err.Error()}
 	}
-	s.passwords = l
+	s.passwords.Store(l)
 	return nil
 }
 
@@ -85,16 +85,6 @@ func (s *Session) LoadPayload(name string, payload []byte) error {
 // acceptance.
 var errNoPasswords = &Error{Code: ErrDataMissing, Field: "policy",
 	Message: "the policy's password blocklist needs the \"passwords\" data artifact (wasm/passwords.tgd), which this engine has not loaded; see docs/abi.md, Data artifacts"}
-
-// AppendError appends the api's error object {"error": {...}} for err (an
-// *Error; anything else is reported as internal).
-func AppendError(out []byte, err error) []byte {
-	e, ok := err.(*Error)
-	if !ok {
-		e = &Error{Code: ErrInternal, Message: err.Error()}
-	}
-	return appendError(out, e)
-}
 
 // LoadData verifies and parses an artifact file (ParseData) and adds it to
 // the session: tollgate.Data() holds the committed ones.

@@ -1,8 +1,8 @@
 package api
 
 import (
+	"context"
 	"crypto/rand"
-	"strconv"
 
 	"github.com/tollgate/tollgate/core/credential"
 )
@@ -11,8 +11,8 @@ import (
 // a stored-credential record. FIPS applies Unity Connection's FIPS mode.
 // Scheme is the scheme records should be in (rehash target); empty means
 // only legacy MD5 records are advised, to {PBKDF2-SHA256}. Salt (hex) is
-// the salt for the rehash record; when empty the api layer draws one from
-// crypto/rand (the corpus gives one so responses are reproducible).
+// the salt for the rehash record; when empty one is drawn at random (the
+// corpus gives one so answers are reproducible).
 type HashVerifyRequest struct {
 	Record string `json:"record"`
 	Secret string `json:"secret"`
@@ -22,88 +22,68 @@ type HashVerifyRequest struct {
 }
 
 // HashMakeRequest is the "hash.make" operation: make a record of Scheme
-// for Secret. Salt is hex; when empty the api layer draws the scheme's
-// usual salt length from crypto/rand (core reads no randomness).
+// for Secret. Salt is hex; when empty the scheme's usual salt length is
+// drawn at random (core reads no randomness).
 type HashMakeRequest struct {
 	Scheme string `json:"scheme"`
 	Secret string `json:"secret"`
 	Salt   string `json:"salt,omitempty"`
 }
 
-func init() {
-	// hash.verify answers {"verified", "reason", "scheme"} plus "rehash"
-	// (a fresh record) when advised.
-	register("hash.verify", func(s *Session, req, out []byte) ([]byte, error) {
-		var r HashVerifyRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		var o credential.Options
-		o.FIPS = r.FIPS
-		if r.Scheme != "" {
-			t, ok := credential.ParseScheme(r.Scheme)
-			if !ok {
-				return nil, unknownScheme(r.Scheme)
-			}
-			if r.FIPS && !t.FIPS() {
-				return nil, &Error{Code: ErrBadRequest, Field: "scheme", Message: "an MD5 scheme cannot be the target in FIPS mode"}
-			}
-			o.Target = t
-		}
-		res := credential.Verify(r.Record, r.Secret, o)
-		var rehash string
-		if res.Rehash {
-			salt, err := saltFor(res.RehashTo, r.Salt)
-			if err != nil {
-				return nil, err
-			}
-			rec, err := credential.Make(res.RehashTo, r.Secret, salt)
-			if err != nil {
-				return nil, makeError(err)
-			}
-			rehash = rec
-		}
-		out = append(out, `{"verified":`...)
-		out = strconv.AppendBool(out, res.Verified)
-		out = append(out, `,"reason":`...)
-		out = AppendString(out, string(res.Reason))
-		out = append(out, `,"scheme":`...)
-		out = AppendString(out, res.Scheme.String())
-		if rehash != "" {
-			out = append(out, `,"rehash":`...)
-			out = AppendString(out, rehash)
-		}
-		return append(out, '}'), nil
-	})
-	register("hash.make", func(s *Session, req, out []byte) ([]byte, error) {
-		var r HashMakeRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		if r.Scheme == "" {
-			return nil, &Error{Code: ErrBadRequest, Field: "scheme", Message: "scheme is required (" + schemeNames() + ")"}
-		}
-		sc, ok := credential.ParseScheme(r.Scheme)
+// VerifyHash checks r's secret against r's record, and makes the rehash
+// record when one is advised.
+func (s *Session) VerifyHash(_ context.Context, r *HashVerifyRequest) (HashResult, error) {
+	var o credential.Options
+	o.FIPS = r.FIPS
+	if r.Scheme != "" {
+		t, ok := credential.ParseScheme(r.Scheme)
 		if !ok {
-			return nil, unknownScheme(r.Scheme)
+			return HashResult{}, unknownScheme(r.Scheme)
 		}
-		salt, err := saltFor(sc, r.Salt)
+		if r.FIPS && !t.FIPS() {
+			return HashResult{}, &Error{Code: ErrBadRequest, Field: "scheme", Message: "an MD5 scheme cannot be the target in FIPS mode"}
+		}
+		o.Target = t
+	}
+	res := credential.Verify(r.Record, r.Secret, o)
+	out := HashResult{Verified: res.Verified, Reason: HashReason(res.Reason), Scheme: res.Scheme.String()}
+	if res.Rehash {
+		salt, err := s.saltFor(res.RehashTo, r.Salt)
 		if err != nil {
-			return nil, err
+			return HashResult{}, err
 		}
-		rec, err := credential.Make(sc, r.Secret, salt)
+		rec, err := credential.Make(res.RehashTo, r.Secret, salt)
 		if err != nil {
-			return nil, makeError(err)
+			return HashResult{}, makeError(err)
 		}
-		out = append(out, `{"record":`...)
-		out = AppendString(out, rec)
-		return append(out, '}'), nil
-	})
+		out.Rehash = rec
+	}
+	return out, nil
 }
 
-// saltFor decodes a hex salt, or draws the scheme's usual length from
-// crypto/rand when none is given.
-func saltFor(sc credential.Scheme, hexSalt string) ([]byte, error) {
+// MakeHash makes a record of r's secret.
+func (s *Session) MakeHash(_ context.Context, r *HashMakeRequest) (HashRecord, error) {
+	if r.Scheme == "" {
+		return HashRecord{}, &Error{Code: ErrBadRequest, Field: "scheme", Message: "scheme is required (" + schemeNames() + ")"}
+	}
+	sc, ok := credential.ParseScheme(r.Scheme)
+	if !ok {
+		return HashRecord{}, unknownScheme(r.Scheme)
+	}
+	salt, err := s.saltFor(sc, r.Salt)
+	if err != nil {
+		return HashRecord{}, err
+	}
+	rec, err := credential.Make(sc, r.Secret, salt)
+	if err != nil {
+		return HashRecord{}, makeError(err)
+	}
+	return HashRecord{Record: rec}, nil
+}
+
+// saltFor decodes a hex salt, or draws the scheme's usual length at random
+// when none is given.
+func (s *Session) saltFor(sc credential.Scheme, hexSalt string) ([]byte, error) {
 	if hexSalt != "" {
 		b, ok := credential.DecodeHex(hexSalt)
 		if !ok {
@@ -116,7 +96,11 @@ func saltFor(sc credential.Scheme, hexSalt string) ([]byte, error) {
 		return nil, nil
 	}
 	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
+	fill := s.opts.Rand
+	if fill == nil {
+		fill = func(b []byte) error { _, err := rand.Read(b); return err }
+	}
+	if err := fill(b); err != nil {
 		return nil, &Error{Code: ErrInternal, Message: "no randomness for a salt: " + err.Error()}
 	}
 	return b, nil

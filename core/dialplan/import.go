@@ -34,15 +34,18 @@ func Detect(path string, data []byte) string {
 
 // Load reads a tables file of any supported format (Detect) and compiles
 // it. Errors carry path and, for text formats, the line.
-func Load(path string, data []byte) (*Set, error) {
+func Load(path string, data []byte) (*Set, error) { return Options{}.Load(path, data) }
+
+// Load is the package's Load with o's options.
+func (o Options) Load(path string, data []byte) (*Set, error) {
 	if Detect(path, data) == FormatTables {
-		return Parse(path, data)
+		return o.Parse(path, data)
 	}
 	d, err := Import(path, data)
 	if err != nil {
 		return nil, err
 	}
-	return Compile(path, d)
+	return o.Compile(path, d)
 }
 
 // Import converts a CUPI JSON export, an Asterisk extensions.conf or

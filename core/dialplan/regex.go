@@ -11,20 +11,30 @@ type Regex interface {
 	MatchString(s string) (bool, error)
 }
 
-// RegexEngine compiles regex-dialect patterns. The engine is fixed per
-// program: by default regexp2 with a RegexTimeout match timeout
-// (regex_regexp2.go); a build with the tag tollgate_hostregex leaves it nil
-// so that the program can install one, as the WebAssembly module does to
-// hand patterns to its host. With no engine a regex row is refused with
-// ErrUnsupported.
-var RegexEngine func(pattern string) (Regex, error)
+// RegexCompiler compiles regex-dialect patterns.
+type RegexCompiler func(pattern string) (Regex, error)
+
+// Options adjust how a document compiles. The zero value is the program's
+// defaults.
+type Options struct {
+	// Regex compiles the rows of the regex dialect. Nil is the build's
+	// default: regexp2 with a RegexTimeout match timeout, or none in a
+	// build with the tag tollgate_hostregex (the WebAssembly module, which
+	// passes one that hands patterns to its host). Without a compiler a
+	// regex row is refused with ErrUnsupported.
+	Regex RegexCompiler
+}
 
 // errNoRegexEngine is the reason a regex row is refused without an engine.
 var errNoRegexEngine = errors.New("this build of tollgate has no regular-expression engine")
 
-func compileRegex(pattern string) (Regex, error) {
-	if RegexEngine == nil {
+func (o *Options) compileRegex(pattern string) (Regex, error) {
+	c := o.Regex
+	if c == nil {
+		c = defaultRegex
+	}
+	if c == nil {
 		return nil, errNoRegexEngine
 	}
-	return RegexEngine(pattern)
+	return c(pattern)
 }

@@ -4,13 +4,12 @@ package dialplan
 
 import "github.com/dlclark/regexp2"
 
-func init() {
-	RegexEngine = func(pattern string) (Regex, error) {
-		re, err := regexp2.Compile(pattern, regexp2.None)
-		if err != nil {
-			return nil, err
-		}
-		re.MatchTimeout = RegexTimeout
-		return re, nil
+// defaultRegex is regexp2, bounded by RegexTimeout per match.
+var defaultRegex RegexCompiler = func(pattern string) (Regex, error) {
+	re, err := regexp2.Compile(pattern, regexp2.None)
+	if err != nil {
+		return nil, err
 	}
+	re.MatchTimeout = RegexTimeout
+	return re, nil
 }

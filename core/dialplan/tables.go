@@ -151,17 +151,23 @@ func (s *Set) OutsideLineCodes() []string { return s.outside }
 
 // Parse decodes and compiles a JSON tables document. path, when not empty,
 // is put in errors.
-func Parse(path string, data []byte) (*Set, error) {
+func Parse(path string, data []byte) (*Set, error) { return Options{}.Parse(path, data) }
+
+// Parse is the package's Parse with o's options.
+func (o Options) Parse(path string, data []byte) (*Set, error) {
 	d, err := decodeDocument(path, data)
 	if err != nil {
 		return nil, err
 	}
-	return Compile(path, d)
+	return o.Compile(path, d)
 }
 
 // Compile validates d and compiles every table. d is copied; defaults are
 // filled in the copy (Set.Doc).
-func Compile(path string, d *Document) (*Set, error) {
+func Compile(path string, d *Document) (*Set, error) { return Options{}.Compile(path, d) }
+
+// Compile is the package's Compile with o's options.
+func (o Options) Compile(path string, d *Document) (*Set, error) {
 	s := &Set{Doc: *d, byName: map[string]*Table{}, cos: map[string]*ClassOfService{}, path: path}
 	s.Doc.Tables = append([]TableDoc(nil), d.Tables...)
 	fail := func(table string, row int, field string, err error, msg string) error {
@@ -204,7 +210,7 @@ func Compile(path string, d *Document) (*Set, error) {
 		if _, dup := s.byName[td.Name]; dup {
 			return nil, fail(td.Name, -1, "name", ErrDuplicate, "two tables are named "+quote(td.Name))
 		}
-		t, err := compileTable(path, td, s.trunk)
+		t, err := o.compileTable(path, td, s.trunk)
 		if err != nil {
 			if pe, ok := err.(*ParseError); ok && pe.Row >= 0 && pe.Row < len(d.lines[td.Name]) {
 				pe.Line = d.lines[td.Name][pe.Row]
@@ -280,7 +286,7 @@ type segment struct {
 	row int32
 }
 
-func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
+func (o *Options) compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 	fail := func(row, col int, field string, err error, msg string) error {
 		return &ParseError{Path: path, Table: td.Name, Row: row, Column: col, Field: field, Err: err, Msg: msg}
 	}
@@ -382,7 +388,7 @@ func compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
 			if err := flush(len(t.units)); err != nil {
 				return nil, err
 			}
-			re, err := compileRegex(rd.Pattern)
+			re, err := o.compileRegex(rd.Pattern)
 			if err == errNoRegexEngine {
 				return nil, fail(i, 0, field+".dialect", ErrUnsupported, err.Error())
 			}
