@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 )
-
-// maxSecret bounds what `hash` reads from stdin: a PIN or a password, not
-// a file.
-const maxSecret = 4096
 
 func init() {
 	register(&command{
@@ -51,23 +46,6 @@ func runHash(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "tollgate hash: unknown subcommand %q\n\n%s", args[0], hashUsage)
 	return exitUsage
-}
-
-// readSecret reads the secret from stdin, dropping one trailing newline.
-func readSecret(stdin io.Reader) (string, error) {
-	if stdin == nil {
-		return "", fmt.Errorf("no secret on stdin")
-	}
-	b, err := io.ReadAll(io.LimitReader(stdin, maxSecret+2))
-	if err != nil {
-		return "", fmt.Errorf("reading the secret from stdin: %v", err)
-	}
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	b = bytes.TrimSuffix(b, []byte("\r"))
-	if len(b) > maxSecret {
-		return "", fmt.Errorf("secret on stdin longer than %d bytes", maxSecret)
-	}
-	return string(b), nil
 }
 
 func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {

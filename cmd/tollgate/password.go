@@ -58,6 +58,12 @@ func runPassword(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		err = checkExtensions(exts)
 	}
+	if err == nil {
+		err = checkSecretList("--previous", previous)
+	}
+	if err == nil {
+		err = checkText([]byte(*old), "--old")
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\nRun 'tollgate password --help' for usage.\n", who, err)
 		return exitUsage

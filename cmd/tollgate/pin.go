@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -68,7 +67,11 @@ func runPIN(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\nRun 'tollgate pin --help' for usage.\n", who, err)
 		return exitUsage
 	}
-	if err := checkExtensions(exts); err != nil {
+	err = checkExtensions(exts)
+	if err == nil {
+		err = checkSecretList("--previous", previous)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
@@ -204,36 +207,6 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// maxSecretLine bounds the line read from standard input for "-".
-const maxSecretLine = 4096
-
-// secretArg returns the secret given as an argument, or read from stdin
-// when the argument is "-": one line, its line ending dropped.
-func secretArg(arg string, stdin io.Reader, what string) (string, error) {
-	if arg != "-" {
-		return arg, nil
-	}
-	if stdin == nil {
-		return "", fmt.Errorf("no %s on standard input", what)
-	}
-	r := bufio.NewReaderSize(stdin, maxSecretLine+2)
-	line, err := r.ReadSlice('\n')
-	switch {
-	case errors.Is(err, bufio.ErrBufferFull):
-		return "", fmt.Errorf("the %s line on standard input is longer than %d bytes", what, maxSecretLine)
-	case err == io.EOF && len(line) == 0:
-		return "", fmt.Errorf("no %s on standard input", what)
-	case err != nil && err != io.EOF:
-		return "", fmt.Errorf("reading the %s from standard input: %v", what, err)
-	}
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
-	if len(line) > maxSecretLine {
-		return "", fmt.Errorf("the %s line on standard input is longer than %d bytes", what, maxSecretLine)
-	}
-	return string(line), nil
 }
 
 // splitSecretArgs parses the flags of a command whose argument is a
