@@ -8,6 +8,8 @@ import (
 	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/tollgate/tollgate/core/credential"
 )
 
 // Secrets (PINs, passwords, the secret of a hash record) reach the CLI on
@@ -55,8 +57,7 @@ func readSecret(stdin io.Reader) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("reading the secret from stdin: %v", err)
 	}
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	b = bytes.TrimSuffix(b, []byte("\r"))
+	b = trimLine(b)
 	if len(b) > maxSecret {
 		return "", fmt.Errorf("secret on stdin longer than %d bytes", maxSecret)
 	}
@@ -88,8 +89,7 @@ func secretArg(arg string, stdin io.Reader, what string) (string, error) {
 	case err != nil && err != io.EOF:
 		return "", fmt.Errorf("reading the %s from standard input: %v", what, err)
 	}
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
+	line = trimLine(line)
 	if len(line) > maxSecretLine {
 		return "", fmt.Errorf("the %s line on standard input is longer than %d bytes", what, maxSecretLine)
 	}
@@ -109,4 +109,57 @@ func checkSecretList(flag string, values []string) error {
 		}
 	}
 	return nil
+}
+
+// maxRecordLine bounds the line a record is read from: the longest record
+// the api takes and a CRLF.
+const maxRecordLine = credential.MaxRecordLen + 2
+
+// trimLine drops one line ending (LF or CRLF).
+func trimLine(b []byte) []byte {
+	b = bytes.TrimSuffix(b, []byte("\n"))
+	return bytes.TrimSuffix(b, []byte("\r"))
+}
+
+// readRecordFile reads hash verify's --record-file: one record on one
+// line. A named pipe is fine (bash's <(...)), the read is bounded either
+// way.
+func readRecordFile(path string) (string, error) {
+	b, err := readDocument("--record-file", path, maxRecordLine, true)
+	if err != nil {
+		return "", err
+	}
+	b = trimLine(b)
+	switch {
+	case len(b) == 0:
+		return "", fmt.Errorf("--record-file %s is empty", path)
+	case bytes.IndexByte(b, '\n') >= 0:
+		return "", fmt.Errorf("--record-file %s holds more than one line; want one record on one line", path)
+	}
+	return string(b), nil
+}
+
+// readRecordAndSecret reads hash verify's "-": the record on the first
+// line of stdin, the secret after it (readSecret's rules: the rest, one
+// trailing newline dropped).
+func readRecordAndSecret(stdin io.Reader) (record, secret string, err error) {
+	if stdin == nil {
+		return "", "", fmt.Errorf("no record on stdin")
+	}
+	r := bufio.NewReaderSize(stdin, maxRecordLine)
+	line, err := r.ReadSlice('\n')
+	switch {
+	case errors.Is(err, bufio.ErrBufferFull):
+		return "", "", fmt.Errorf("the record on the first line of stdin is longer than %d bytes", credential.MaxRecordLen)
+	case err == io.EOF:
+		return "", "", fmt.Errorf("want the record on the first line of stdin and the secret on the next; got one line")
+	case err != nil:
+		return "", "", fmt.Errorf("reading the record from stdin: %v", err)
+	}
+	if line = trimLine(line); len(line) == 0 {
+		return "", "", fmt.Errorf("the first line of stdin is empty; want the record there and the secret on the next line")
+	}
+	record = string(line)
+	secret, err = readSecret(r)
+	return record, secret, err
 }
