@@ -5,6 +5,7 @@ package main
 // (docs/security.md states it).
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -168,5 +169,97 @@ func TestAttackHashVerifyRecordOnCommandLine(t *testing.T) {
 				t.Errorf("%s %q: the record or the secret is in the output: %q %q", engine, tc.args, out, errs)
 			}
 		}
+	}
+}
+
+// Finding 15, --tables, --policy and --token-file read any file without a
+// limit: /dev/zero ended in a Go out-of-memory dump. Every file read whole
+// is now bounded and must be a regular file (a pipe where that makes
+// sense: a token, a record); every file read as a stream may be a pipe but
+// not a device. Each error names the flag, the file and the limit, at
+// once.
+func TestAttackUnboundedFileReads(t *testing.T) {
+	dir := t.TempDir()
+	sparse := func(name string, size int64) string {
+		p := filepath.Join(dir, name)
+		f, err := os.Create(p)
+		if err == nil {
+			err = f.Truncate(size) // a hole: no disk used
+			f.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bigTables := sparse("big-tables.json", maxTablesFile+1)
+	bigPolicy := sparse("big-policy.json", maxPolicyFile+1)
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	users := "../../testdata/csv/sample-users.csv"
+	out := filepath.Join(dir, "pins.csv")
+	const (
+		devPolicy = "--policy /dev/zero: a character device, not a regular file: it is read whole, so it must be a regular file of at most 65536 bytes (64 KiB)"
+		devTables = "--tables /dev/zero: a character device, not a regular file: it is read whole, so it must be a regular file of at most 67108864 bytes (64 MiB)"
+	)
+	for _, tc := range []struct {
+		args []string
+		say  string
+	}{
+		{[]string{"pin", "--policy", "/dev/zero", "739164"}, devPolicy},
+		{[]string{"password", "--policy", "/dev/zero", "Correct-horse-battery-9"}, devPolicy},
+		{[]string{"pin", "--policy", fifo, "739164"}, "--policy " + fifo + ": a named pipe, not a regular file"},
+		{[]string{"pin", "--policy", bigPolicy, "739164"}, "--policy " + bigPolicy + ": 65537 bytes, more than the 65536 bytes (64 KiB) such a file may have"},
+		{[]string{"dial", "--tables", "/dev/zero", "911"}, devTables},
+		{[]string{"dial", "--tables", fifo, "911"}, "--tables " + fifo + ": a named pipe, not a regular file"},
+		{[]string{"dial", "--tables", bigTables, "911"}, "--tables " + bigTables + ": 67108865 bytes, more than the 67108864 bytes (64 MiB) such a file may have"},
+		{[]string{"lint", "--tables", "/dev/zero"}, devTables},
+		{[]string{"dial", "--file", "/dev/zero"}, "--file /dev/zero: a character device: give a regular file, a pipe, or - for standard input"},
+		{[]string{"dial", "--file", dir}, "--file " + dir + ": a directory: give a regular file"},
+		{[]string{"audit", "--policy", "/dev/zero", users}, devPolicy},
+		{[]string{"audit", "--tables", "/dev/zero", users}, "--tables: " + devTables},
+		{[]string{"audit", "--tables", bigTables, users}, "more than the 67108864 bytes (64 MiB)"},
+		{[]string{"audit", "/dev/zero"}, "/dev/zero: a character device: give a regular file, a pipe, or - for standard input"},
+		{[]string{"gen", "--policy", "/dev/zero", "--in", users, "-o", out}, devPolicy},
+		{[]string{"gen", "--in", "/dev/zero", "-o", out}, "--in /dev/zero: a character device: give a regular file"},
+		{[]string{"serve", "--token-file", "/dev/zero"}, "--token-file /dev/zero: a character device, not a regular file: it is read whole, so it must be a regular file of at most 4096 bytes (4 KiB)"},
+		{[]string{"serve", "--token-file", bigPolicy}, "--token-file " + bigPolicy + ": 65537 bytes, more than the 4096 bytes (4 KiB)"},
+		{[]string{"serve", "--policy", "/dev/zero"}, devPolicy},
+		{[]string{"serve", "--tables", "/dev/zero"}, devTables},
+		{[]string{"serve", "--users", "/dev/zero"}, "--users: /dev/zero: a character device: give a regular file, a pipe"},
+	} {
+		args := append([]string{tc.args[0], "--engine", "native"}, tc.args[1:]...)
+		code, _, errs := runCmd(t, "", args...)
+		if code != exitUsage || !strings.Contains(errs, tc.say) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 saying %q", tc.args, code, errs, tc.say)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("gen wrote %s although its input was refused", out)
+	}
+	// The wasm module TOLLGATE_WASM names, too.
+	t.Setenv("TOLLGATE_WASM", "/dev/zero")
+	if code, _, errs := runCmd(t, "", "pin", "739164"); code != exitUsage || !strings.Contains(errs, "TOLLGATE_WASM /dev/zero: a character device, not a regular file") {
+		t.Errorf("TOLLGATE_WASM=/dev/zero: exit %d, stderr %q", code, errs)
+	}
+	t.Setenv("TOLLGATE_WASM", "")
+
+	// A token may come through a pipe, as from --token-file <(pass show
+	// tollgate); it is bounded like a file.
+	tokenPipe := filepath.Join(dir, "token")
+	if err := syscall.Mkfifo(tokenPipe, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if f, err := os.OpenFile(tokenPipe, os.O_WRONLY, 0); err == nil {
+			f.Write(bytes.Repeat([]byte("t"), maxTokenFile+1))
+			f.Close()
+		}
+	}()
+	if code, _, errs := runCmd(t, "", "serve", "--engine", "native", "--token-file", tokenPipe); code != exitUsage ||
+		!strings.Contains(errs, "--token-file "+tokenPipe+": more than the 4096 bytes (4 KiB) such a file may have") {
+		t.Errorf("a 4097-byte token through a pipe: exit %d, stderr %q", code, errs)
 	}
 }

@@ -8,7 +8,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -66,7 +65,7 @@ func loadTables(c caller, v string) (string, []byte, error) {
 		}
 		doc = strconv.AppendQuote(nil, v)
 	default:
-		data, err := os.ReadFile(v)
+		data, err := readDocument("--tables", v, maxTablesFile, false)
 		if err != nil {
 			return "", nil, err
 		}
@@ -196,7 +195,7 @@ func runDial(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var in io.Reader = stdin
 	if *file != "-" {
-		f, err := os.Open(*file)
+		f, err := openStream("--file", *file)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", who, err)
 			return exitUsage
