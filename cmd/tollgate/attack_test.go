@@ -263,3 +263,83 @@ func TestAttackUnboundedFileReads(t *testing.T) {
 		t.Errorf("a 4097-byte token through a pipe: exit %d, stderr %q", code, errs)
 	}
 }
+
+// Finding 16, dial echoes control bytes to the terminal, and a line over
+// 64 KiB stops dial --file. The text output now shows control characters
+// and line-reordering characters as escapes, on both paths (numbers as
+// arguments, --file) and for table names and patterns too; and an
+// overlong line gets one too_long result in its place, the run going on.
+func TestAttackDialTerminalAndLongLines(t *testing.T) {
+	dir := t.TempDir()
+	tables := filepath.Join(dir, "t.json")
+	// A table whose name would clear the screen and retitle the window.
+	os.WriteFile(tables, []byte(`{"tables":[{"name":"Evil\u001b]0;pwned\u0007\u001b[2J","rows":[{"pattern":"9*","blocked":true},{"pattern":"*","blocked":false}]}]}`), 0o600)
+	const evilName = `Evil\x1b]0;pwned\x07\x1b[2J`
+	for _, engine := range []string{"native", "wasm"} {
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--", "9\x1b[2J1"}, "blocked  9\\x1b[2J1  Default Transfer: invalid\n"},
+			{[]string{"--", "9\u202e1"}, "blocked  9\\u202e1  Default Transfer: invalid\n"},
+			{[]string{"--", "9\u009b1"}, "blocked  9\\u009b1  Default Transfer: invalid\n"},
+			{[]string{"--", "9\x7f\xff"}, "blocked  9\\x7f\uFFFD  Default Transfer: invalid\n"},
+			{[]string{"--tables", tables, "--", "911"}, "blocked  911  " + evilName + " row 0 9*\n"},
+		} {
+			for _, file := range []bool{false, true} {
+				args := append([]string{"dial", "--engine", engine}, tc.args...)
+				stdin := ""
+				if file {
+					// The same numbers through --file.
+					stdin = args[len(args)-1] + "\n"
+					args = append(args[:len(args)-2], "--file", "-")
+				}
+				code, out, errs := runCmd(t, stdin, args...)
+				if code != exitRefused || out != tc.want {
+					t.Errorf("%s %q (file %v): exit %d, stdout %q, stderr %q; want %q", engine, tc.args, file, code, out, errs, tc.want)
+				}
+				if strings.ContainsAny(out, "\x1b\x07\x7f\u202e\u009b") {
+					t.Errorf("%s %q: raw control characters on stdout: %q", engine, tc.args, out)
+				}
+			}
+		}
+		// lint's text names the table too.
+		if _, out, _ := runCmd(t, "", "lint", "--engine", engine, "--tables", tables); !strings.Contains(out, evilName) || strings.Contains(out, "\x1b") {
+			t.Errorf("%s lint: %q", engine, out)
+		}
+		// The JSON output carries them exactly (escaped by JSON itself).
+		if _, out, _ := runCmd(t, "", "dial", "--engine", engine, "--json", "--", "9\x1b1"); !strings.Contains(out, `"number":"9\u001b1"`) {
+			t.Errorf("%s --json: %q", engine, out)
+		}
+
+		long := strings.Repeat("9", 70000)
+		spaces := strings.Repeat(" ", 200000) + "911" // 911, but too long a line
+		huge := strings.Repeat("9", 1<<20+100)        // past bufio.Scanner's 1 MiB, where the run used to stop
+		in := "911\n" + long + "\n912\n\n" + spaces + "\r\n913\n" + huge
+		code, out, errs := runCmd(t, in, "dial", "--engine", engine, "--file", "-")
+		prefix := strings.Repeat("9", 40) + "…"
+		want := "allowed  911  Default Transfer row 2 *\n" +
+			"blocked  " + prefix + "  Default Transfer: too long\n" +
+			"allowed  912  Default Transfer row 2 *\n" +
+			"blocked  …  Default Transfer: too long\n" +
+			"allowed  913  Default Transfer row 2 *\n" +
+			"blocked  " + prefix + "  Default Transfer: too long\n"
+		if code != exitRefused || out != want {
+			t.Errorf("%s long lines: exit %d\n%s\nwant\n%s\nstderr %s", engine, code, out, want, errs)
+		}
+		for _, say := range []string{
+			"standard input: line 2 is 70001 bytes, more than the 65536 a line may have: reported as too_long",
+			"standard input: line 5 is 200005 bytes",
+			"standard input: line 7 is 1048676 bytes",
+		} {
+			if !strings.Contains(errs, say) {
+				t.Errorf("%s long lines: stderr %q lacks %q", engine, errs, say)
+			}
+		}
+		_, out, _ = runCmd(t, in, "dial", "--engine", engine, "--json", "--file", "-")
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if len(lines) != 6 || lines[1] != `{"number":"`+prefix+`","allowed":false,"reason":"too_long","table":"Default Transfer","row":-1,"pattern":""}` {
+			t.Errorf("%s long lines --json: %d lines, the second %q", engine, len(lines), lines[min(1, len(lines)-1)])
+		}
+	}
+}
