@@ -13,8 +13,10 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/tollgate/tollgate/core/credential"
 	"github.com/tollgate/tollgate/internal/server"
@@ -340,6 +342,112 @@ func TestAttackDialTerminalAndLongLines(t *testing.T) {
 		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
 		if len(lines) != 6 || lines[1] != `{"number":"`+prefix+`","allowed":false,"reason":"too_long","table":"Default Transfer","row":-1,"pattern":""}` {
 			t.Errorf("%s long lines --json: %d lines, the second %q", engine, len(lines), lines[min(1, len(lines)-1)])
+		}
+	}
+}
+
+// Finding 23, secrets typed at a terminal are echoed. On a real
+// pseudo-terminal, each command that reads a secret from stdin prompts on
+// stderr and reads it with echo off: what the screen shows (the master
+// side) holds the prompts and never the secret; the verdict is right; and
+// the terminal echoes again afterwards.
+func TestAttackSecretsEchoedAtTerminal(t *testing.T) {
+	const pin, pw = "739164", "Correct-horse-battery-9"
+	rec, err := credential.Make(credential.SSHA, pw, []byte{1, 2, 3, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recFile := filepath.Join(t.TempDir(), "rec")
+	os.WriteFile(recFile, []byte(rec+"\n"), 0o600)
+	for _, tc := range []struct {
+		args    []string
+		typed   []string // one line after each prompt
+		prompts []string
+		code    int
+		stdout  string
+	}{
+		{[]string{"pin", "-"}, []string{pin}, []string{"PIN: "}, exitOK, "PIN accepted"},
+		{[]string{"password", "-"}, []string{pw}, []string{"Password: "}, exitOK, "Password accepted"},
+		{[]string{"hash", "verify", "--record-file", recFile}, []string{pw}, []string{"Secret: "}, exitOK, "verified ({SSHA})"},
+		{[]string{"hash", "verify", "-"}, []string{rec, pw}, []string{"Record: ", "Secret: "}, exitOK, "verified ({SSHA})"},
+		{[]string{"hash", "make", "--scheme", "{SHA}"}, []string{pw, pw}, []string{"New secret: ", "Retype the new secret: "}, exitOK, "{SHA}"},
+		{[]string{"hash", "make", "--scheme", "{SHA}"}, []string{pw, pw + "x"}, []string{"New secret: ", "Retype the new secret: "}, exitUsage, ""},
+	} {
+		master, slave := openPTY(t)
+		var mu sync.Mutex
+		var screen []byte // what the terminal shows
+		closed := make(chan struct{})
+		go func() {
+			defer close(closed)
+			buf := make([]byte, 4096)
+			for {
+				n, err := master.Read(buf)
+				mu.Lock()
+				screen = append(screen, buf[:n]...)
+				mu.Unlock()
+				if err != nil { // EIO once the terminal is closed
+					return
+				}
+			}
+		}()
+		shows := func(s string, k int) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return bytes.Count(screen, []byte(s)) >= k
+		}
+		// The typist waits for each prompt and for echo to be off (a
+		// command that never gets there is given 3 s, then typed at
+		// anyway, and fails), then types a line.
+		typed, finished := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(typed)
+			for i, line := range tc.typed {
+				p := tc.prompts[i]
+				k := strings.Count(strings.Join(tc.prompts[:i+1], "\x00"), p)
+				for j := 0; j < 300 && !(shows(p, k) && !echoing(slave)); j++ {
+					time.Sleep(10 * time.Millisecond)
+				}
+				master.WriteString(line + "\r")
+			}
+			// A command reading to the end of its input (as hash did
+			// before the fix) gets an end of file, Ctrl-D, rather than
+			// hanging the test.
+			select {
+			case <-finished:
+			case <-time.After(3 * time.Second):
+				master.WriteString("\x04\x04")
+			}
+		}()
+		n := 1
+		if tc.args[0] == "hash" {
+			n = 2
+		}
+		args := append(append(append([]string{}, tc.args[:n]...), "--engine", "native"), tc.args[n:]...)
+		var stdout bytes.Buffer
+		code := run(args, slave, &stdout, slave)
+		close(finished)
+		<-typed
+		stillEchoing := echoing(slave)
+		slave.Close()
+		<-closed
+		master.Close()
+		shown := string(screen)
+		if code != tc.code || !strings.Contains(stdout.String(), tc.stdout) {
+			t.Errorf("%q: exit %d, stdout %q; want %d with %q (screen %q)", tc.args, code, stdout.String(), tc.code, tc.stdout, shown)
+		}
+		for _, s := range append(tc.typed, pin, pw) {
+			if strings.Contains(shown, s) {
+				t.Errorf("%q: the terminal shows what was typed: %q", tc.args, shown)
+				break
+			}
+		}
+		for _, p := range tc.prompts {
+			if !strings.Contains(shown, p) {
+				t.Errorf("%q: the terminal shows %q, without the prompt %q", tc.args, shown, p)
+			}
+		}
+		if !stillEchoing {
+			t.Errorf("%q: the terminal was left with echo off", tc.args)
 		}
 	}
 }

@@ -26,7 +26,8 @@ const hashUsage = `Usage:
 
 Schemes: {SHA} {SSHA} {SHA256} {SSHA256} {SHA384} {SSHA384} {SHA512} {SSHA512}
 {MD5} {SMD5} {PBKDF2-SHA1} {PBKDF2-SHA256} {PBKDF2-SHA512} sha1:hex md5:hex.
-The secret is read from stdin (one trailing newline is dropped) and never printed.
+The secret is read from stdin (one trailing newline is dropped) and never printed;
+at a terminal it is read without echo after a prompt on stderr (make asks twice).
 verify takes the record from FILE (its one line), or with - from the first line
 of stdin, the secret being the rest; a RECORD argument still works, with a
 warning, since every user of the machine can read it in the process list.
@@ -67,7 +68,7 @@ func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tollgate hash make: want --scheme NAME and no arguments (the secret comes on stdin)")
 		return exitUsage
 	}
-	secret, err := readSecret(stdin)
+	secret, err := readNewSecret(stdin, stderr)
 	if err == nil && secret == "" {
 		err = fmt.Errorf("no secret on stdin")
 	}
@@ -111,14 +112,14 @@ func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch {
 	case *recordFile != "" && len(pos) == 0:
 		if record, err = readRecordFile(*recordFile); err == nil {
-			secret, err = readSecret(stdin)
+			secret, err = readSecret(stdin, stderr)
 		}
 	case *recordFile == "" && len(pos) == 1 && pos[0] == "-":
-		record, secret, err = readRecordAndSecret(stdin)
+		record, secret, err = readRecordAndSecret(stdin, stderr)
 	case *recordFile == "" && len(pos) == 1:
 		record = pos[0]
 		fmt.Fprintf(stderr, "%s: warning: a record given as an argument is visible to every user of this machine (ps, /proc); use --record-file FILE, or - to read it from the first line of stdin\n", who)
-		secret, err = readSecret(stdin)
+		secret, err = readSecret(stdin, stderr)
 	default:
 		err = fmt.Errorf("want --record-file FILE, - (the record on the first line of stdin) or one RECORD argument (the secret comes on stdin)")
 	}

@@ -29,7 +29,8 @@ const pinUsage = `Usage: tollgate pin [--policy NAME|FILE] [--min-length N] [--e
 Checks a voicemail PIN against a policy: a built-in profile (cuc, the default;
 cuc-esm, cucm, exchange-um, nist-800-63b-4) or a JSON policy file. Give - as
 the PIN to read it from standard input (one line), which keeps it out of the
-shell history and the process list.
+shell history and the process list; at a terminal it is read without echo,
+after a "PIN: " prompt on standard error.
 
 Exit status: 0 accepted, 1 refused, 2 usage or configuration error.
 The PIN is never printed: the explanation marks the digits a reason concerns
@@ -89,7 +90,7 @@ func runPIN(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
-	pin, err := secretArg(pos[0], stdin, "PIN")
+	pin, err := secretArg(pos[0], stdin, stderr, "PIN")
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage

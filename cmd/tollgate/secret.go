@@ -3,11 +3,17 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
+	"os"
+	"os/signal"
 	"strconv"
+	"syscall"
 	"unicode/utf8"
+
+	"golang.org/x/term"
 
 	"github.com/tollgate/tollgate/core/credential"
 )
@@ -21,6 +27,93 @@ import (
 // refused here with an error naming the byte, as the api refuses it on
 // every host; see docs/security.md for why tollgate does not hash the raw
 // bytes instead.
+//
+// When standard input is a terminal, a secret (and a record) is read
+// without echo after a prompt on standard error, as passwd and slappasswd
+// do: typed secrets used to appear on the screen (issue 14, finding 23).
+// Input from a pipe or a file is read as before, without a prompt.
+
+// terminal returns the file descriptor of stdin when it is a terminal.
+func terminal(stdin io.Reader) (int, bool) {
+	f, ok := stdin.(*os.File)
+	if !ok {
+		return 0, false
+	}
+	fd := int(f.Fd())
+	return fd, term.IsTerminal(fd)
+}
+
+// readHidden writes prompt to stderr and reads one line from the terminal
+// fd with echo off; what says what is read, for errors. An interrupt while
+// echo is off restores the terminal before the process ends, which
+// term.ReadPassword alone would leave silent.
+func readHidden(fd int, prompt, what string, stderr io.Writer) ([]byte, error) {
+	state, err := term.GetState(fd)
+	if err != nil {
+		return nil, fmt.Errorf("reading the %s from the terminal: %v", what, err)
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-sig:
+			term.Restore(fd, state)
+			io.WriteString(stderr, "\n")
+			os.Exit(130)
+		case <-done:
+		}
+	}()
+	defer func() {
+		signal.Stop(sig)
+		close(done)
+	}()
+	io.WriteString(stderr, prompt)
+	b, err := term.ReadPassword(fd)
+	io.WriteString(stderr, "\n") // the Enter was not echoed either
+	if err != nil {
+		return nil, fmt.Errorf("reading the %s from the terminal: %v", what, err)
+	}
+	return b, nil
+}
+
+// readTerminalSecret reads a secret typed at the terminal, checked as one
+// from a pipe is: at most maxSecret bytes, UTF-8.
+func readTerminalSecret(fd int, prompt, what string, stderr io.Writer) (string, error) {
+	b, err := readHidden(fd, prompt, what, stderr)
+	if err != nil {
+		return "", err
+	}
+	if len(b) > maxSecret {
+		return "", fmt.Errorf("the %s typed is longer than %d bytes", what, maxSecret)
+	}
+	if err := checkText(b, "the "+what+" typed"); err != nil {
+		return "", err
+	}
+	return string(b), nil
+}
+
+// readNewSecret is readSecret for hash make: at a terminal the secret is
+// asked twice, as slappasswd does, since a typo would make a record of a
+// secret nobody knows.
+func readNewSecret(stdin io.Reader, stderr io.Writer) (string, error) {
+	fd, ok := terminal(stdin)
+	if !ok {
+		return readSecret(stdin, stderr)
+	}
+	a, err := readTerminalSecret(fd, "New secret: ", "secret", stderr)
+	if err != nil {
+		return "", err
+	}
+	b, err := readTerminalSecret(fd, "Retype the new secret: ", "secret", stderr)
+	if err != nil {
+		return "", err
+	}
+	if subtle.ConstantTimeCompare([]byte(a), []byte(b)) != 1 {
+		return "", fmt.Errorf("the two secrets typed differ")
+	}
+	return a, nil
+}
 
 // maxSecret bounds a secret read from standard input: a PIN or a
 // password, not a file.
@@ -48,10 +141,14 @@ func checkText(b []byte, what string) error {
 		"): tollgate hashes and compares secrets as UTF-8 text on every host and never repairs one (docs/security.md)")
 }
 
-// readSecret reads the secret from stdin, dropping one trailing newline.
-func readSecret(stdin io.Reader) (string, error) {
+// readSecret reads the secret from stdin, dropping one trailing newline;
+// at a terminal, one line without echo.
+func readSecret(stdin io.Reader, stderr io.Writer) (string, error) {
 	if stdin == nil {
 		return "", fmt.Errorf("no secret on stdin")
+	}
+	if fd, ok := terminal(stdin); ok {
+		return readTerminalSecret(fd, "Secret: ", "secret", stderr)
 	}
 	b, err := io.ReadAll(io.LimitReader(stdin, maxSecret+2))
 	if err != nil {
@@ -68,8 +165,9 @@ func readSecret(stdin io.Reader) (string, error) {
 }
 
 // secretArg returns the secret given as an argument, or read from stdin
-// when the argument is "-": one line, its line ending dropped.
-func secretArg(arg string, stdin io.Reader, what string) (string, error) {
+// when the argument is "-": one line, its line ending dropped; at a
+// terminal, without echo after a prompt ("PIN: ") on stderr.
+func secretArg(arg string, stdin io.Reader, stderr io.Writer, what string) (string, error) {
 	if arg != "-" {
 		if err := checkText([]byte(arg), "the "+what+" argument"); err != nil {
 			return "", err
@@ -78,6 +176,13 @@ func secretArg(arg string, stdin io.Reader, what string) (string, error) {
 	}
 	if stdin == nil {
 		return "", fmt.Errorf("no %s on standard input", what)
+	}
+	if fd, ok := terminal(stdin); ok {
+		prompt := what
+		if prompt != "PIN" {
+			prompt = string(prompt[0]-'a'+'A') + prompt[1:]
+		}
+		return readTerminalSecret(fd, prompt+": ", what, stderr)
 	}
 	r := bufio.NewReaderSize(stdin, maxSecretLine+2)
 	line, err := r.ReadSlice('\n')
@@ -142,9 +247,24 @@ func readRecordFile(path string) (string, error) {
 // readRecordAndSecret reads hash verify's "-": the record on the first
 // line of stdin, the secret after it (readSecret's rules: the rest, one
 // trailing newline dropped).
-func readRecordAndSecret(stdin io.Reader) (record, secret string, err error) {
+func readRecordAndSecret(stdin io.Reader, stderr io.Writer) (record, secret string, err error) {
 	if stdin == nil {
 		return "", "", fmt.Errorf("no record on stdin")
+	}
+	if fd, ok := terminal(stdin); ok {
+		// The record is not a secret, but it is what an attacker cracks
+		// offline: not echoed either.
+		b, err := readHidden(fd, "Record: ", "record", stderr)
+		switch {
+		case err != nil:
+			return "", "", err
+		case len(b) == 0:
+			return "", "", fmt.Errorf("no record typed")
+		case len(b) > credential.MaxRecordLen:
+			return "", "", fmt.Errorf("the record typed is longer than %d bytes", credential.MaxRecordLen)
+		}
+		secret, err = readTerminalSecret(fd, "Secret: ", "secret", stderr)
+		return string(b), secret, err
 	}
 	r := bufio.NewReaderSize(stdin, maxRecordLine)
 	line, err := r.ReadSlice('\n')
@@ -160,6 +280,6 @@ func readRecordAndSecret(stdin io.Reader) (record, secret string, err error) {
 		return "", "", fmt.Errorf("the first line of stdin is empty; want the record there and the secret on the next line")
 	}
 	record = string(line)
-	secret, err = readSecret(r)
+	secret, err = readSecret(r, stderr)
 	return record, secret, err
 }
