@@ -34,13 +34,13 @@ func TestAttackNonUTF8SecretsCollide(t *testing.T) {
 			args  []string
 			say   string
 		}{
-			{"Kx93\xff\n", []string{"hash", "make", "--scheme", "{SHA}"}, "the secret on stdin is not valid UTF-8 text (byte 5)"},
-			{"Kx93\xfe\n", []string{"hash", "verify", rec}, "the secret on stdin is not valid UTF-8 text (byte 5)"},
-			{"7391\xff4\n", []string{"pin", "-"}, "the PIN on standard input is not valid UTF-8 text (byte 5)"},
-			{"", []string{"pin", "7391\xff4"}, "the PIN argument is not valid UTF-8 text (byte 5)"},
-			{"", []string{"pin", "--previous", "111111", "--previous", "\xc3", "739164"}, "--previous number 2 is not valid UTF-8 text (byte 1)"},
-			{"Correct-horse-\xed\xa0\x80\n", []string{"password", "-"}, "the password on standard input is not valid UTF-8 text (byte 15)"},
-			{"", []string{"password", "--old", "x\xff", "Correct-horse-battery-9"}, "--old is not valid UTF-8 text (byte 2)"},
+			{"Kx93\xff\n", []string{"hash", "make", "--scheme", "{SHA}"}, "the secret on stdin is not valid UTF-8 text (at byte 4, counting from 0)"},
+			{"Kx93\xfe\n", []string{"hash", "verify", rec}, "the secret on stdin is not valid UTF-8 text (at byte 4, counting from 0)"},
+			{"7391\xff4\n", []string{"pin", "-"}, "the PIN on standard input is not valid UTF-8 text (at byte 4, counting from 0)"},
+			{"", []string{"pin", "7391\xff4"}, "the PIN argument is not valid UTF-8 text (at byte 4, counting from 0)"},
+			{"", []string{"pin", "--previous", "111111", "--previous", "\xc3", "739164"}, "--previous number 2 is not valid UTF-8 text (at byte 0, counting from 0)"},
+			{"Correct-horse-\xed\xa0\x80\n", []string{"password", "-"}, "the password on standard input is not valid UTF-8 text (at byte 14, counting from 0)"},
+			{"", []string{"password", "--old", "x\xff", "Correct-horse-battery-9"}, "--old is not valid UTF-8 text (at byte 1, counting from 0)"},
 		} {
 			n := 1 // --engine goes after the (sub)command
 			if tc.args[0] == "hash" {

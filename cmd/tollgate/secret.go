@@ -123,7 +123,8 @@ const maxSecret = 4096
 const maxSecretLine = maxSecret
 
 // checkText refuses a secret that is not valid UTF-8, naming where the
-// first bad byte is (1-based) but never the byte. what says where the
+// first bad byte is (its offset from 0, as every offset in an api error)
+// but never the byte. what says where the
 // secret came from ("the secret on standard input").
 func checkText(b []byte, what string) error {
 	if utf8.Valid(b) {
@@ -137,8 +138,8 @@ func checkText(b []byte, what string) error {
 		}
 		i += n
 	}
-	return errors.New(what + " is not valid UTF-8 text (byte " + strconv.Itoa(i+1) +
-		"): tollgate hashes and compares secrets as UTF-8 text on every host and never repairs one (docs/security.md)")
+	return errors.New(what + " is not valid UTF-8 text (at byte " + strconv.Itoa(i) +
+		", counting from 0): tollgate hashes and compares secrets as UTF-8 text on every host and never repairs one (docs/security.md)")
 }
 
 // readSecret reads the secret from stdin, dropping one trailing newline;
