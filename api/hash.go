@@ -1,7 +1,6 @@
 package api
 
 import (
-	"crypto/rand"
 	"strconv"
 
 	"github.com/tollgate/tollgate/core/credential"
@@ -32,7 +31,8 @@ type HashMakeRequest struct {
 
 func init() {
 	// hash.verify answers {"verified", "reason", "scheme"} plus "rehash"
-	// (a fresh record) when advised.
+	// (a fresh record) when advised, and "detail" (what is wrong with the
+	// record, and where) when it is malformed or of an unknown scheme.
 	register("hash.verify", func(s *Session, req, out []byte) ([]byte, error) {
 		var r HashVerifyRequest
 		if err := decodeRequest(req, &r); err != nil {
@@ -72,6 +72,12 @@ func init() {
 		if rehash != "" {
 			out = append(out, `,"rehash":`...)
 			out = AppendString(out, rehash)
+		}
+		if res.Err != nil {
+			// What is wrong with the record and where (a part, an offset,
+			// a length), never its content.
+			out = append(out, `,"detail":`...)
+			out = AppendString(out, res.Err.Msg)
 		}
 		return append(out, '}'), nil
 	})
@@ -116,7 +122,7 @@ func saltFor(sc credential.Scheme, hexSalt string) ([]byte, error) {
 		return nil, nil
 	}
 	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
+	if err := randomBytes(b); err != nil {
 		return nil, &Error{Code: ErrInternal, Message: "no randomness for a salt: " + err.Error()}
 	}
 	return b, nil

@@ -65,9 +65,9 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate audit: --encoding: %v\n", err)
 		return exitUsage
 	}
-	policyDoc, err := docArg(*policy)
+	policyDoc, err := docArg("--policy", *policy)
 	if err != nil {
-		fmt.Fprintf(stderr, "tollgate audit: --policy: %v\n", err)
+		fmt.Fprintf(stderr, "tollgate audit: %v\n", err)
 		return exitUsage
 	}
 	tablesDoc, err := tablesArg(*tables)
@@ -158,11 +158,11 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // runtime bounds the collector's CPU share instead of failing.
 const auditMemoryLimit = 80 << 20
 
-// docArg reads a --policy or --tables value: a file when one exists at
-// that path (or the value ends in .json), else a built-in name.
-func docArg(v string) (string, error) {
+// docArg reads a --policy value: a file when one exists at that path (or
+// the value ends in .json), else a built-in name.
+func docArg(flag, v string) (string, error) {
 	if _, err := os.Stat(v); err == nil || strings.HasSuffix(v, ".json") {
-		b, err := os.ReadFile(v)
+		b, err := readDocument(flag, v, maxPolicyFile, false)
 		if err != nil {
 			return "", err
 		}
@@ -178,7 +178,7 @@ func tablesArg(v string) (string, error) {
 	if _, err := os.Stat(v); err != nil && !strings.HasSuffix(v, ".json") {
 		return v, nil
 	}
-	data, err := os.ReadFile(v)
+	data, err := readDocument("--tables", v, maxTablesFile, false)
 	if err != nil {
 		return "", err
 	}
@@ -203,12 +203,10 @@ func auditInput(path string, stdin io.Reader) (audit.Input, error) {
 	if err != nil {
 		return audit.Input{}, err
 	}
-	if fi.IsDir() {
-		return audit.Input{}, fmt.Errorf("%s is a directory", path)
-	}
 	open := func() (io.ReadCloser, error) { return os.Open(path) }
 	if !fi.Mode().IsRegular() {
-		f, err := os.Open(path)
+		// A pipe is read once; a device or a directory is refused.
+		f, err := openStream("", path)
 		if err != nil {
 			return audit.Input{}, err
 		}

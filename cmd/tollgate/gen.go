@@ -67,17 +67,17 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate gen: --encoding: %v\n", err)
 		return exitUsage
 	}
-	policyDoc, err := docArg(*policy)
+	policyDoc, err := docArg("--policy", *policy)
 	if err != nil {
-		fmt.Fprintf(stderr, "tollgate gen: --policy: %v\n", err)
+		fmt.Fprintf(stderr, "tollgate gen: %v\n", err)
 		return exitUsage
 	}
 	var in io.Reader = stdin
 	name := "stdin"
 	if *inPath != "-" {
-		f, err := os.Open(*inPath)
+		f, err := openStream("--in", *inPath)
 		if err != nil {
-			fmt.Fprintf(stderr, "tollgate gen: --in: %v\n", err)
+			fmt.Fprintf(stderr, "tollgate gen: %v\n", err)
 			return exitUsage
 		}
 		defer f.Close()

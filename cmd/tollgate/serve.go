@@ -79,9 +79,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	token := os.Getenv("TOLLGATE_TOKEN")
 	if *tokenFile != "" {
-		b, err := os.ReadFile(*tokenFile)
+		// A pipe is fine (--token-file <(pass show tollgate)), bounded.
+		b, err := readDocument("--token-file", *tokenFile, maxTokenFile, true)
 		if err != nil {
-			return fail("--token-file: %v", err)
+			return fail("%v", err)
 		}
 		token = strings.TrimSpace(string(b))
 		if token == "" {
@@ -103,13 +104,13 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// usage error, not a 400 on every request) and requests carry the
 	// handles.
 	if *policy != "" {
-		if cfg.Policy, err = documentArg(*policy); err != nil {
-			return fail("--policy: %v", err)
+		if cfg.Policy, err = documentArg("--policy", *policy, maxPolicyFile); err != nil {
+			return fail("%v", err)
 		}
 	}
 	if *tables != "" {
-		if cfg.Tables, err = documentArg(*tables); err != nil {
-			return fail("--tables: %v", err)
+		if cfg.Tables, err = documentArg("--tables", *tables, maxTablesFile); err != nil {
+			return fail("%v", err)
 		}
 	}
 	usersEnc, err := textenc.Parse(*usersEncoding)
@@ -157,16 +158,16 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // documentArg turns a --policy/--tables value into a JSON document: the
-// contents of a file when the value names one, else a name as a JSON
-// string.
-func documentArg(v string) ([]byte, error) {
+// contents of a file (at most limit bytes) when the value names one, else
+// a name as a JSON string.
+func documentArg(flag, v string, limit int64) ([]byte, error) {
 	if strings.HasSuffix(v, ".json") || strings.ContainsRune(v, os.PathSeparator) {
-		b, err := os.ReadFile(v)
+		b, err := readDocument(flag, v, limit, false)
 		if err != nil {
 			return nil, err
 		}
 		if !json.Valid(b) {
-			return nil, fmt.Errorf("%s is not valid JSON", v)
+			return nil, fmt.Errorf("%s %s is not valid JSON", flag, v)
 		}
 		return b, nil
 	}

@@ -1,0 +1,453 @@
+package main
+
+// Regression tests for findings of the attack on tollgate (issue 14), named
+// after the finding, in one place so the next reader sees the threat model
+// (docs/security.md states it).
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/tollgate/tollgate/core/credential"
+	"github.com/tollgate/tollgate/internal/server"
+)
+
+// Finding 6, non-UTF-8 secrets collide: the CLI put secrets into JSON with
+// encoding/json, which replaces bytes that are not UTF-8 by U+FFFD, so a
+// record made from "Kx93\xff" verified with "Kx93\xfe". Every way a secret
+// enters the CLI now refuses such bytes, naming where, never what.
+func TestAttackNonUTF8SecretsCollide(t *testing.T) {
+	const rec = "{SHA}ukZ5kx5TCQGbsMrg/KKsdLao7yo=" // SHA-1 of "Kx93\uFFFD", what "Kx93\xff" used to become
+	for _, engine := range []string{"native", "wasm"} {
+		for _, tc := range []struct {
+			stdin string
+			args  []string
+			say   string
+		}{
+			{"Kx93\xff\n", []string{"hash", "make", "--scheme", "{SHA}"}, "the secret on stdin is not valid UTF-8 text (at byte 4, counting from 0)"},
+			{"Kx93\xfe\n", []string{"hash", "verify", rec}, "the secret on stdin is not valid UTF-8 text (at byte 4, counting from 0)"},
+			{"7391\xff4\n", []string{"pin", "-"}, "the PIN on standard input is not valid UTF-8 text (at byte 4, counting from 0)"},
+			{"", []string{"pin", "7391\xff4"}, "the PIN argument is not valid UTF-8 text (at byte 4, counting from 0)"},
+			{"", []string{"pin", "--previous", "111111", "--previous", "\xc3", "739164"}, "--previous number 2 is not valid UTF-8 text (at byte 0, counting from 0)"},
+			{"Correct-horse-\xed\xa0\x80\n", []string{"password", "-"}, "the password on standard input is not valid UTF-8 text (at byte 14, counting from 0)"},
+			{"", []string{"password", "--old", "x\xff", "Correct-horse-battery-9"}, "--old is not valid UTF-8 text (at byte 1, counting from 0)"},
+		} {
+			n := 1 // --engine goes after the (sub)command
+			if tc.args[0] == "hash" {
+				n = 2
+			}
+			args := append(append(append([]string{}, tc.args[:n]...), "--engine", engine), tc.args[n:]...)
+			code, out, errs := runCmd(t, tc.stdin, args...)
+			if code != exitUsage || out != "" || !strings.Contains(errs, tc.say) {
+				t.Errorf("%s %q: exit %d, stdout %q, stderr %q; want 2 saying %q", engine, args, code, out, errs, tc.say)
+			}
+			if strings.Contains(errs, "Kx93") || strings.Contains(errs, "horse") || strings.Contains(errs, "\xff") || strings.Contains(errs, "\xfe") {
+				t.Errorf("%s %q: stderr repeats the secret: %q", engine, args, errs)
+			}
+		}
+	}
+	// serve: the raw bytes reach the engine, which refuses them (400,
+	// naming the field) on both engines; the body that goes through the
+	// re-encoding of a null policy too.
+	for _, engine := range []string{"native", "wasm"} {
+		e, err := openEngine(engine)
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv, err := server.New(server.Config{Engine: e, Policy: []byte(`"cuc"`)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs := httptest.NewServer(srv.Handler())
+		for _, tc := range []struct{ path, body, field string }{
+			{"/v1/hash/verify", "{\"record\":\"" + rec + "\",\"secret\":\"Kx93\xfe\"}", "secret"},
+			{"/v1/hash/verify", `{"record":"` + rec + `","secret":"Kx93\udcfe"}`, "secret"},
+			{"/v1/pin", "{\"pin\":\"739164\",\"context\":{\"previous\":[\"7391\xff4\"]}}", "context.previous[0]"},
+			{"/v1/pin", "{\"pin\":\"739164\",\"policy\":null,\"context\":{\"previous\":[\"7391\xff4\"]}}", "context.previous[0]"},
+			{"/v1/password", "{\"password\":\"Correct-horse-\xff\"}", "password"},
+		} {
+			resp, err := http.Post(hs.URL+tc.path, "application/json", strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), `"field":"`+tc.field+`"`) ||
+				!strings.Contains(string(body), "not valid Unicode") {
+				t.Errorf("%s POST %s %q: %d %s; want 400 on %s", engine, tc.path, tc.body, resp.StatusCode, body, tc.field)
+			}
+		}
+		hs.Close()
+		e.Close()
+	}
+}
+
+// Finding 18, hash verify takes the record on the command line (where ps
+// shows it to every user) and says only "malformed". The record now comes
+// from --record-file or the first line of stdin; the argument still works,
+// with a warning; and a malformed record says what is wrong and where,
+// never quoting the record.
+func TestAttackHashVerifyRecordOnCommandLine(t *testing.T) {
+	const secret = "Kx93-pass"
+	ssha, err := credential.Make(credential.SSHA, secret, []byte{1, 2, 3, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	write := func(name, text string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	good := write("good", ssha+"\n")
+	// fifo is a named pipe a goroutine writes text into, as bash's <(...).
+	fifos := 0
+	fifo := func(text string) string {
+		fifos++
+		p := filepath.Join(dir, "fifo"+strconv.Itoa(fifos))
+		if err := syscall.Mkfifo(p, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			if f, err := os.OpenFile(p, os.O_WRONLY, 0); err == nil {
+				f.WriteString(text)
+				f.Close()
+			}
+		}()
+		return p
+	}
+	for _, engine := range []string{"native", "wasm"} {
+		for _, tc := range []struct {
+			stdin  string
+			args   []string
+			code   int
+			stdout string
+			stderr string
+		}{
+			{secret + "\n", []string{"--record-file", good}, exitOK, "verified ({SSHA})\n", ""},
+			{secret, []string{"--record-file", write("crlf", ssha+"\r\n")}, exitOK, "verified ({SSHA})\n", ""},
+			{"Kx93-passe\n", []string{"--record-file", good}, exitRefused, "not verified: mismatch ({SSHA})\n", ""},
+			{ssha + "\n" + secret + "\n", []string{"-"}, exitOK, "verified ({SSHA})\n", ""},
+			{ssha + "\r\n" + secret, []string{"--json", "-"}, exitOK, `{"verified":true,"reason":"ok","scheme":"{SSHA}"}` + "\n", ""},
+			{secret + "\n", []string{ssha}, exitOK, "verified ({SSHA})\n", "warning: a record given as an argument is visible to every user"},
+			// What is wrong, and where.
+			{"{SSHA}sJYXZrLtflNSGfCgL7Zarbiu+Wbz/R+x!\n" + secret + "\n", []string{"-"}, exitRefused,
+				"not verified: malformed ({SSHA}): base64 payload is not valid at byte 38: not a base64 character\n", ""},
+			{secret + "\n", []string{"--json", "--record-file", write("short", "{SSHA}sJYXZrLtflNSGfCgL7Zarbiu\n")}, exitRefused,
+				`{"verified":false,"reason":"malformed","scheme":"{SSHA}","detail":"payload is 18 bytes, want a 20-byte digest and at least 1 byte of salt"}` + "\n", ""},
+			{"{PBKDF2-SHA256}1x000$V0opZUypFcJ4DwFgbA2hNA$mOvJOIGg3nhQKedpoXQP8zxdr9yCqCBAZfbn9OGZyr0\n" + secret + "\n", []string{"-"}, exitRefused,
+				"not verified: malformed ({PBKDF2-SHA256}): iterations field is not a number: byte 16 is not a digit\n", ""},
+			// Input errors.
+			{secret + "\n", []string{"--record-file", filepath.Join(dir, "missing")}, exitUsage, "", "--record-file " + filepath.Join(dir, "missing") + ": no such file or directory"},
+			{secret + "\n", []string{"--record-file", fifo(ssha + "\n")}, exitOK, "verified ({SSHA})\n", ""}, // <(...)
+			{secret + "\n", []string{"--record-file", write("empty", "\n")}, exitUsage, "", "is empty"},
+			{secret + "\n", []string{"--record-file", write("two", ssha+"\n"+ssha+"\n")}, exitUsage, "", "holds more than one line"},
+			{secret + "\n", []string{"--record-file", write("long", strings.Repeat("A", 2000))}, exitUsage, "", "more than the 1026 bytes"},
+			{secret + "\n", []string{"--record-file", "/dev/zero"}, exitUsage, "", "--record-file /dev/zero: a character device, not a regular file"},
+			{secret + "\n", []string{"--record-file", dir}, exitUsage, "", "a directory, not a regular file"},
+			{secret + "\n", []string{"--record-file", good, ssha}, exitUsage, "", "want --record-file FILE, - (the record on the first line of stdin) or one RECORD argument"},
+			{ssha, []string{"-"}, exitUsage, "", "want the record on the first line of stdin and the secret on the next; got one line"},
+			{"\n" + secret + "\n", []string{"-"}, exitUsage, "", "the first line of stdin is empty"},
+			{strings.Repeat("A", 1100) + "\n" + secret + "\n", []string{"-"}, exitUsage, "", "the record on the first line of stdin is longer than 1024 bytes"},
+		} {
+			args := append([]string{"hash", "verify", "--engine", engine}, tc.args...)
+			code, out, errs := runCmd(t, tc.stdin, args...)
+			if code != tc.code || out != tc.stdout || !strings.Contains(errs, tc.stderr) || (tc.stderr == "" && errs != "") {
+				t.Errorf("%s %q (stdin %q): exit %d, stdout %q, stderr %q;\nwant %d, %q, stderr with %q", engine, tc.args, tc.stdin, code, out, errs, tc.code, tc.stdout, tc.stderr)
+			}
+			if strings.Contains(out+errs, ssha[6:14]) || strings.Contains(out+errs, "sJYXZrLt") || strings.Contains(out+errs, "V0opZUyp") || strings.Contains(out+errs, secret) {
+				t.Errorf("%s %q: the record or the secret is in the output: %q %q", engine, tc.args, out, errs)
+			}
+		}
+	}
+}
+
+// Finding 15, --tables, --policy and --token-file read any file without a
+// limit: /dev/zero ended in a Go out-of-memory dump. Every file read whole
+// is now bounded and must be a regular file (a pipe where that makes
+// sense: a token, a record); every file read as a stream may be a pipe but
+// not a device. Each error names the flag, the file and the limit, at
+// once.
+func TestAttackUnboundedFileReads(t *testing.T) {
+	dir := t.TempDir()
+	sparse := func(name string, size int64) string {
+		p := filepath.Join(dir, name)
+		f, err := os.Create(p)
+		if err == nil {
+			err = f.Truncate(size) // a hole: no disk used
+			f.Close()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	bigTables := sparse("big-tables.json", maxTablesFile+1)
+	bigPolicy := sparse("big-policy.json", maxPolicyFile+1)
+	fifo := filepath.Join(dir, "fifo.json")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	users := "../../testdata/csv/sample-users.csv"
+	out := filepath.Join(dir, "pins.csv")
+	const (
+		devPolicy = "--policy /dev/zero: a character device, not a regular file: it is read whole, so it must be a regular file of at most 65536 bytes (64 KiB)"
+		devTables = "--tables /dev/zero: a character device, not a regular file: it is read whole, so it must be a regular file of at most 67108864 bytes (64 MiB)"
+	)
+	for _, tc := range []struct {
+		args []string
+		say  string
+	}{
+		{[]string{"pin", "--policy", "/dev/zero", "739164"}, devPolicy},
+		{[]string{"password", "--policy", "/dev/zero", "Correct-horse-battery-9"}, devPolicy},
+		{[]string{"pin", "--policy", fifo, "739164"}, "--policy " + fifo + ": a named pipe, not a regular file"},
+		{[]string{"pin", "--policy", bigPolicy, "739164"}, "--policy " + bigPolicy + ": 65537 bytes, more than the 65536 bytes (64 KiB) such a file may have"},
+		{[]string{"dial", "--tables", "/dev/zero", "911"}, devTables},
+		{[]string{"dial", "--tables", fifo, "911"}, "--tables " + fifo + ": a named pipe, not a regular file"},
+		{[]string{"dial", "--tables", bigTables, "911"}, "--tables " + bigTables + ": 67108865 bytes, more than the 67108864 bytes (64 MiB) such a file may have"},
+		{[]string{"lint", "--tables", "/dev/zero"}, devTables},
+		{[]string{"dial", "--file", "/dev/zero"}, "--file /dev/zero: a character device: give a regular file, a pipe, or - for standard input"},
+		{[]string{"dial", "--file", dir}, "--file " + dir + ": a directory: give a regular file"},
+		{[]string{"audit", "--policy", "/dev/zero", users}, devPolicy},
+		{[]string{"audit", "--tables", "/dev/zero", users}, "--tables: " + devTables},
+		{[]string{"audit", "--tables", bigTables, users}, "more than the 67108864 bytes (64 MiB)"},
+		{[]string{"audit", "/dev/zero"}, "/dev/zero: a character device: give a regular file, a pipe, or - for standard input"},
+		{[]string{"gen", "--policy", "/dev/zero", "--in", users, "-o", out}, devPolicy},
+		{[]string{"gen", "--in", "/dev/zero", "-o", out}, "--in /dev/zero: a character device: give a regular file"},
+		{[]string{"serve", "--token-file", "/dev/zero"}, "--token-file /dev/zero: a character device, not a regular file: it is read whole, so it must be a regular file of at most 4096 bytes (4 KiB)"},
+		{[]string{"serve", "--token-file", bigPolicy}, "--token-file " + bigPolicy + ": 65537 bytes, more than the 4096 bytes (4 KiB)"},
+		{[]string{"serve", "--policy", "/dev/zero"}, devPolicy},
+		{[]string{"serve", "--tables", "/dev/zero"}, devTables},
+		{[]string{"serve", "--users", "/dev/zero"}, "--users: /dev/zero: a character device: give a regular file, a pipe"},
+	} {
+		args := append([]string{tc.args[0], "--engine", "native"}, tc.args[1:]...)
+		code, _, errs := runCmd(t, "", args...)
+		if code != exitUsage || !strings.Contains(errs, tc.say) {
+			t.Errorf("%q: exit %d, stderr %q; want 2 saying %q", tc.args, code, errs, tc.say)
+		}
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Errorf("gen wrote %s although its input was refused", out)
+	}
+	// The wasm module TOLLGATE_WASM names, too.
+	t.Setenv("TOLLGATE_WASM", "/dev/zero")
+	if code, _, errs := runCmd(t, "", "pin", "739164"); code != exitUsage || !strings.Contains(errs, "TOLLGATE_WASM /dev/zero: a character device, not a regular file") {
+		t.Errorf("TOLLGATE_WASM=/dev/zero: exit %d, stderr %q", code, errs)
+	}
+	t.Setenv("TOLLGATE_WASM", "")
+
+	// A token may come through a pipe, as from --token-file <(pass show
+	// tollgate); it is bounded like a file.
+	tokenPipe := filepath.Join(dir, "token")
+	if err := syscall.Mkfifo(tokenPipe, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		if f, err := os.OpenFile(tokenPipe, os.O_WRONLY, 0); err == nil {
+			f.Write(bytes.Repeat([]byte("t"), maxTokenFile+1))
+			f.Close()
+		}
+	}()
+	if code, _, errs := runCmd(t, "", "serve", "--engine", "native", "--token-file", tokenPipe); code != exitUsage ||
+		!strings.Contains(errs, "--token-file "+tokenPipe+": more than the 4096 bytes (4 KiB) such a file may have") {
+		t.Errorf("a 4097-byte token through a pipe: exit %d, stderr %q", code, errs)
+	}
+}
+
+// Finding 16, dial echoes control bytes to the terminal, and a line over
+// 64 KiB stops dial --file. The text output now shows control characters
+// and line-reordering characters as escapes, on both paths (numbers as
+// arguments, --file) and for table names and patterns too; and an
+// overlong line gets one too_long result in its place, the run going on.
+func TestAttackDialTerminalAndLongLines(t *testing.T) {
+	dir := t.TempDir()
+	tables := filepath.Join(dir, "t.json")
+	// A table whose name would clear the screen and retitle the window.
+	os.WriteFile(tables, []byte(`{"tables":[{"name":"Evil\u001b]0;pwned\u0007\u001b[2J","rows":[{"pattern":"9*","blocked":true},{"pattern":"*","blocked":false}]}]}`), 0o600)
+	const evilName = `Evil\x1b]0;pwned\x07\x1b[2J`
+	for _, engine := range []string{"native", "wasm"} {
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--", "9\x1b[2J1"}, "blocked  9\\x1b[2J1  Default Transfer: invalid\n"},
+			{[]string{"--", "9\u202e1"}, "blocked  9\\u202e1  Default Transfer: invalid\n"},
+			{[]string{"--", "9\u009b1"}, "blocked  9\\u009b1  Default Transfer: invalid\n"},
+			{[]string{"--", "9\x7f\xff"}, "blocked  9\\x7f\uFFFD  Default Transfer: invalid\n"},
+			{[]string{"--tables", tables, "--", "911"}, "blocked  911  " + evilName + " row 0 9*\n"},
+		} {
+			for _, file := range []bool{false, true} {
+				args := append([]string{"dial", "--engine", engine}, tc.args...)
+				stdin := ""
+				if file {
+					// The same numbers through --file.
+					stdin = args[len(args)-1] + "\n"
+					args = append(args[:len(args)-2], "--file", "-")
+				}
+				code, out, errs := runCmd(t, stdin, args...)
+				if code != exitRefused || out != tc.want {
+					t.Errorf("%s %q (file %v): exit %d, stdout %q, stderr %q; want %q", engine, tc.args, file, code, out, errs, tc.want)
+				}
+				if strings.ContainsAny(out, "\x1b\x07\x7f\u202e\u009b") {
+					t.Errorf("%s %q: raw control characters on stdout: %q", engine, tc.args, out)
+				}
+			}
+		}
+		// lint's text names the table too.
+		if _, out, _ := runCmd(t, "", "lint", "--engine", engine, "--tables", tables); !strings.Contains(out, evilName) || strings.Contains(out, "\x1b") {
+			t.Errorf("%s lint: %q", engine, out)
+		}
+		// The JSON output carries them exactly (escaped by JSON itself).
+		if _, out, _ := runCmd(t, "", "dial", "--engine", engine, "--json", "--", "9\x1b1"); !strings.Contains(out, `"number":"9\u001b1"`) {
+			t.Errorf("%s --json: %q", engine, out)
+		}
+
+		long := strings.Repeat("9", 70000)
+		spaces := strings.Repeat(" ", 200000) + "911" // 911, but too long a line
+		huge := strings.Repeat("9", 1<<20+100)        // past bufio.Scanner's 1 MiB, where the run used to stop
+		in := "911\n" + long + "\n912\n\n" + spaces + "\r\n913\n" + huge
+		code, out, errs := runCmd(t, in, "dial", "--engine", engine, "--file", "-")
+		prefix := strings.Repeat("9", 40) + "…"
+		want := "allowed  911  Default Transfer row 2 *\n" +
+			"blocked  " + prefix + "  Default Transfer: too long\n" +
+			"allowed  912  Default Transfer row 2 *\n" +
+			"blocked  …  Default Transfer: too long\n" +
+			"allowed  913  Default Transfer row 2 *\n" +
+			"blocked  " + prefix + "  Default Transfer: too long\n"
+		if code != exitRefused || out != want {
+			t.Errorf("%s long lines: exit %d\n%s\nwant\n%s\nstderr %s", engine, code, out, want, errs)
+		}
+		for _, say := range []string{
+			"standard input: line 2 is 70001 bytes, more than the 65536 a line may have: reported as too_long",
+			"standard input: line 5 is 200005 bytes",
+			"standard input: line 7 is 1048676 bytes",
+		} {
+			if !strings.Contains(errs, say) {
+				t.Errorf("%s long lines: stderr %q lacks %q", engine, errs, say)
+			}
+		}
+		_, out, _ = runCmd(t, in, "dial", "--engine", engine, "--json", "--file", "-")
+		lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+		if len(lines) != 6 || lines[1] != `{"number":"`+prefix+`","allowed":false,"reason":"too_long","table":"Default Transfer","row":-1,"pattern":""}` {
+			t.Errorf("%s long lines --json: %d lines, the second %q", engine, len(lines), lines[min(1, len(lines)-1)])
+		}
+	}
+}
+
+// Finding 23, secrets typed at a terminal are echoed. On a real
+// pseudo-terminal, each command that reads a secret from stdin prompts on
+// stderr and reads it with echo off: what the screen shows (the master
+// side) holds the prompts and never the secret; the verdict is right; and
+// the terminal echoes again afterwards.
+func TestAttackSecretsEchoedAtTerminal(t *testing.T) {
+	const pin, pw = "739164", "Correct-horse-battery-9"
+	rec, err := credential.Make(credential.SSHA, pw, []byte{1, 2, 3, 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recFile := filepath.Join(t.TempDir(), "rec")
+	os.WriteFile(recFile, []byte(rec+"\n"), 0o600)
+	for _, tc := range []struct {
+		args    []string
+		typed   []string // one line after each prompt
+		prompts []string
+		code    int
+		stdout  string
+	}{
+		{[]string{"pin", "-"}, []string{pin}, []string{"PIN: "}, exitOK, "PIN accepted"},
+		{[]string{"password", "-"}, []string{pw}, []string{"Password: "}, exitOK, "Password accepted"},
+		{[]string{"hash", "verify", "--record-file", recFile}, []string{pw}, []string{"Secret: "}, exitOK, "verified ({SSHA})"},
+		{[]string{"hash", "verify", "-"}, []string{rec, pw}, []string{"Record: ", "Secret: "}, exitOK, "verified ({SSHA})"},
+		{[]string{"hash", "make", "--scheme", "{SHA}"}, []string{pw, pw}, []string{"New secret: ", "Retype the new secret: "}, exitOK, "{SHA}"},
+		{[]string{"hash", "make", "--scheme", "{SHA}"}, []string{pw, pw + "x"}, []string{"New secret: ", "Retype the new secret: "}, exitUsage, ""},
+	} {
+		master, slave := openPTY(t)
+		var mu sync.Mutex
+		var screen []byte // what the terminal shows
+		closed := make(chan struct{})
+		go func() {
+			defer close(closed)
+			buf := make([]byte, 4096)
+			for {
+				n, err := master.Read(buf)
+				mu.Lock()
+				screen = append(screen, buf[:n]...)
+				mu.Unlock()
+				if err != nil { // EIO once the terminal is closed
+					return
+				}
+			}
+		}()
+		shows := func(s string, k int) bool {
+			mu.Lock()
+			defer mu.Unlock()
+			return bytes.Count(screen, []byte(s)) >= k
+		}
+		// The typist waits for each prompt and for echo to be off (a
+		// command that never gets there is given 3 s, then typed at
+		// anyway, and fails), then types a line.
+		typed, finished := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(typed)
+			for i, line := range tc.typed {
+				p := tc.prompts[i]
+				k := strings.Count(strings.Join(tc.prompts[:i+1], "\x00"), p)
+				for j := 0; j < 300 && !(shows(p, k) && !echoing(slave)); j++ {
+					time.Sleep(10 * time.Millisecond)
+				}
+				master.WriteString(line + "\r")
+			}
+			// A command reading to the end of its input (as hash did
+			// before the fix) gets an end of file, Ctrl-D, rather than
+			// hanging the test.
+			select {
+			case <-finished:
+			case <-time.After(3 * time.Second):
+				master.WriteString("\x04\x04")
+			}
+		}()
+		n := 1
+		if tc.args[0] == "hash" {
+			n = 2
+		}
+		args := append(append(append([]string{}, tc.args[:n]...), "--engine", "native"), tc.args[n:]...)
+		var stdout bytes.Buffer
+		code := run(args, slave, &stdout, slave)
+		close(finished)
+		<-typed
+		stillEchoing := echoing(slave)
+		slave.Close()
+		<-closed
+		master.Close()
+		shown := string(screen)
+		if code != tc.code || !strings.Contains(stdout.String(), tc.stdout) {
+			t.Errorf("%q: exit %d, stdout %q; want %d with %q (screen %q)", tc.args, code, stdout.String(), tc.code, tc.stdout, shown)
+		}
+		for _, s := range append(tc.typed, pin, pw) {
+			if strings.Contains(shown, s) {
+				t.Errorf("%q: the terminal shows what was typed: %q", tc.args, shown)
+				break
+			}
+		}
+		for _, p := range tc.prompts {
+			if !strings.Contains(shown, p) {
+				t.Errorf("%q: the terminal shows %q, without the prompt %q", tc.args, shown, p)
+			}
+		}
+		if !stillEchoing {
+			t.Errorf("%q: the terminal was left with echo off", tc.args)
+		}
+	}
+}
