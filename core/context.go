@@ -17,6 +17,11 @@ type PINContext struct {
 	// PreviousRecords holds earlier PINs as stored-credential records
 	// ({SSHA}..., sha1:HEX, ...), newest first.
 	PreviousRecords []string
+	// Interrupt, when set, is polled while PreviousRecords are verified
+	// (PBKDF2 records take long); when it returns true the history rule
+	// stops and finds nothing, and the caller, which knows it fired, must
+	// not use the verdict. core reads no clock.
+	Interrupt func() bool
 }
 
 // PasswordContext is what a password check knows about the user.
@@ -28,4 +33,6 @@ type PasswordContext struct {
 	// Previous and PreviousRecords are earlier passwords, newest first.
 	Previous        []string
 	PreviousRecords []string
+	// Interrupt is PINContext.Interrupt.
+	Interrupt func() bool
 }
