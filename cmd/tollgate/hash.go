@@ -22,8 +22,8 @@ func init() {
 }
 
 const hashUsage = `Usage:
-  tollgate hash make --scheme NAME                 (secret on stdin; prints the record)
-  tollgate hash verify [--fips] [--json] [--scheme TARGET] RECORD   (secret on stdin)
+  tollgate hash make --scheme NAME [--iterations N] [--policy P]   (secret on stdin; prints the record)
+  tollgate hash verify [--fips] [--json] [--scheme TARGET] [--iterations N] [--policy P] RECORD   (secret on stdin)
 
 Schemes: {SHA} {SSHA} {SHA256} {SSHA256} {SHA384} {SSHA384} {SHA512} {SSHA512}
 {MD5} {SMD5} {PBKDF2-SHA1} {PBKDF2-SHA256} {PBKDF2-SHA512} sha1:hex md5:hex.
@@ -31,6 +31,10 @@ The secret is read from stdin (one trailing newline is dropped) and never printe
 verify exits 0 when the secret verifies, 1 when it does not (any reason), 2 on
 a usage error. --json prints {"verified", "reason", "scheme"} plus "rehash",
 a fresh record in TARGET (default {PBKDF2-SHA256}), when migration is advised.
+PBKDF2 records are made with --iterations N (1000..1000000), else the policy's
+hash.iterations (600000, OWASP's advice, in every profile); a verified PBKDF2
+record with fewer is advised to be rehashed. Records of more than 1000000
+iterations are refused (malformed): that caps the work of one verification.
 `
 
 func runHash(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -99,6 +103,8 @@ func readSecret(stdin io.Reader) (string, error) {
 func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := hashFlags("make", stderr)
 	scheme := fs.String("scheme", "", "scheme of the record to make (required)")
+	iterations := fs.Int("iterations", 0, "PBKDF2 iteration count, 1000..1000000 (default: the policy's hash.iterations, 600000)")
+	policy := fs.String("policy", "", policyFlagUsage+"; its hash.iterations applies")
 	engine := engineFlag(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -116,10 +122,17 @@ func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tollgate hash make:", err)
 		return exitUsage
 	}
+	pol, err := hashPolicy(*policy)
+	if err != nil {
+		fmt.Fprintln(stderr, "tollgate hash make:", err)
+		return exitUsage
+	}
 	req, _ := json.Marshal(struct {
-		Scheme string `json:"scheme"`
-		Secret string `json:"secret"`
-	}{*scheme, secret})
+		Scheme     string          `json:"scheme"`
+		Secret     string          `json:"secret"`
+		Iterations int             `json:"iterations,omitempty"`
+		Policy     json.RawMessage `json:"policy,omitempty"`
+	}{*scheme, secret, *iterations, pol})
 	res, code := callOp(*engine, "hash.make", req, "tollgate hash make", stderr)
 	if code != exitOK {
 		return code
@@ -140,6 +153,8 @@ func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fips := fs.Bool("fips", false, "Unity Connection FIPS mode: only SHA-family records verify; MD5 records are fips_legacy_hash")
 	asJSON := fs.Bool("json", false, `print {"verified", "reason", "scheme"[, "rehash"]}`)
 	target := fs.String("scheme", "", "scheme records should be in; a verified record in another one gets a fresh record (rehash)")
+	iterations := fs.Int("iterations", 0, "PBKDF2 iteration count records should have, 1000..1000000 (default: the policy's hash.iterations, 600000)")
+	policy := fs.String("policy", "", policyFlagUsage+"; its hash.iterations applies")
 	engine := engineFlag(fs)
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {
@@ -154,12 +169,19 @@ func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tollgate hash verify:", err)
 		return exitUsage
 	}
+	pol, err := hashPolicy(*policy)
+	if err != nil {
+		fmt.Fprintln(stderr, "tollgate hash verify:", err)
+		return exitUsage
+	}
 	req, _ := json.Marshal(struct {
-		Record string `json:"record"`
-		Secret string `json:"secret"`
-		FIPS   bool   `json:"fips,omitempty"`
-		Scheme string `json:"scheme,omitempty"`
-	}{pos[0], secret, *fips, *target})
+		Record     string          `json:"record"`
+		Secret     string          `json:"secret"`
+		FIPS       bool            `json:"fips,omitempty"`
+		Scheme     string          `json:"scheme,omitempty"`
+		Iterations int             `json:"iterations,omitempty"`
+		Policy     json.RawMessage `json:"policy,omitempty"`
+	}{pos[0], secret, *fips, *target, *iterations, pol})
 	res, code := callOp(*engine, "hash.verify", req, "tollgate hash verify", stderr)
 	if code != exitOK {
 		return code
@@ -195,6 +217,19 @@ func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitRefused
 	}
 	return exitOK
+}
+
+// hashPolicy is the --policy of the hash commands: nothing when not given
+// (the api's default profile), else the policy reference.
+func hashPolicy(v string) (json.RawMessage, error) {
+	if v == "" {
+		return nil, nil
+	}
+	p, err := resolvePolicy(v)
+	if err != nil {
+		return nil, err
+	}
+	return p.Doc, nil
 }
 
 // callOp runs one operation on the named engine; an error response or an
