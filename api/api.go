@@ -36,7 +36,13 @@ const (
 	ErrDataMissing = "data_missing"
 	// ErrBadData: a data artifact is malformed, corrupt or unknown.
 	ErrBadData = "bad_data"
+	// ErrInterrupted: the session's interrupt (SetInterrupt) stopped the
+	// operation before it finished; nothing is known of its answer.
+	ErrInterrupted = "interrupted"
 )
+
+// errInterrupted is the error of an operation the interrupt stopped.
+var errInterrupted = &Error{Code: ErrInterrupted, Message: "the operation was stopped before it finished: its deadline passed"}
 
 // handler runs one operation: it decodes req and appends the JSON response
 // to out.
@@ -69,6 +75,31 @@ type Session struct {
 	policyByText map[string]*core.Policy
 	dial         dialSession        // loaded restriction tables (dial.go)
 	passwords    *core.PasswordList // from the "passwords" data artifact (data.go)
+	interrupt    func() bool        // nil, or s.poll while a host's f is installed
+	stop         func() bool        // the host's f
+	interrupted  bool               // f said stop during the current operation
+}
+
+// SetInterrupt installs f, which the session's long work polls: PBKDF2
+// (hash.verify, hash.make, stored records in a history), building
+// automata (tables.load, inline tables, lint). When f returns true the
+// work stops and the operation answers ErrInterrupted. A host with a
+// deadline passes a function that checks it (the api reads no clock); nil,
+// the default, never interrupts. f is called on the goroutine running Do.
+func (s *Session) SetInterrupt(f func() bool) {
+	s.stop, s.interrupt = f, nil
+	if f != nil {
+		s.interrupt = s.poll // one method value, not one closure per call
+	}
+}
+
+// poll is what the session's work polls: the host's function, remembered
+// so that an operation knows its answer is void.
+func (s *Session) poll() bool {
+	if s.stop() {
+		s.interrupted = true
+	}
+	return s.interrupted
 }
 
 // NewSession returns an empty session.
@@ -87,7 +118,11 @@ func (s *Session) Do(op string, req []byte, out []byte) ([]byte, error) {
 	if !ok {
 		return appendError(out, &Error{Code: ErrUnknownOp, Message: "unknown operation " + quote(op)}), &Error{Code: ErrUnknownOp}
 	}
+	s.interrupted = false
 	res, err := h(s, req, out)
+	if s.interrupted {
+		res, err = nil, errInterrupted
+	}
 	if err != nil {
 		e, ok := err.(*Error)
 		if !ok {

@@ -187,8 +187,8 @@ var (
 	passwordContextFields = []string{"alias", "extensions", "old", "previous", "previous_records"}
 	dialRequestFields     = []string{"tables", "table", "cos", "feature", "number"}
 	lintRequestFields     = []string{"tables"}
-	hashVerifyFields      = []string{"record", "secret", "fips", "scheme", "salt"}
-	hashMakeFields        = []string{"scheme", "secret", "salt"}
+	hashVerifyFields      = []string{"record", "secret", "fips", "scheme", "salt", "iterations", "policy"}
+	hashMakeFields        = []string{"scheme", "secret", "salt", "iterations", "policy"}
 	signInRequestFields   = []string{"policy", "kind", "state", "event"}
 	signInStateFields     = []string{"failures", "last_failure", "locked_at", "must_change", "changed_at", "last_signin", "inactive", "sessions"}
 	signInEventFields     = []string{"type", "at", "ok", "interface", "by", "must_change"}
@@ -321,6 +321,10 @@ func (r *HashVerifyRequest) decodeJSON(d *jsonx.Decoder) error {
 			r.Scheme, err = readString(d)
 		case "salt":
 			r.Salt, err = readString(d)
+		case "iterations":
+			r.Iterations, err = readInt(d)
+		case "policy":
+			r.Policy, err = readRaw(d)
 		default:
 			err = unknownField(d, key, hashVerifyFields)
 		}
@@ -337,6 +341,10 @@ func (r *HashMakeRequest) decodeJSON(d *jsonx.Decoder) error {
 			r.Secret, err = readSecret(d)
 		case "salt":
 			r.Salt, err = readString(d)
+		case "iterations":
+			r.Iterations, err = readInt(d)
+		case "policy":
+			r.Policy, err = readRaw(d)
 		default:
 			err = unknownField(d, key, hashMakeFields)
 		}

@@ -16,7 +16,13 @@ const DefaultTables = dialplan.SetDefault
 type dialSession struct {
 	sets   []*dialplan.Set
 	byText map[string]*dialplan.Set
+	cached int64 // bytes of text and automata in byText
 }
+
+// maxCachedBytes bounds the inline-document cache by size as well as by
+// count (maxCached): 256 distinct documents of 1 MiB, each with its
+// automata, would not fit in a WebAssembly instance.
+const maxCachedBytes = 16 << 20
 
 // DialRequest is the "dial" operation: check one dialed number against a
 // table, named directly or through a class of service and a feature.
@@ -32,7 +38,7 @@ func init() {
 	// "tables.load" compiles a tables set (a built-in name or a document)
 	// and returns a handle: {"handle": N, "tables": [names]}.
 	register("tables.load", func(s *Session, req, out []byte) ([]byte, error) {
-		set, err := s.parseTables(req)
+		set, err := s.compileTables(req, false)
 		if err != nil {
 			return nil, err
 		}
@@ -153,16 +159,21 @@ func (s *Session) tables(ref RawJSON) (*dialplan.Set, error) {
 // parseTables compiles a tables document (a built-in name string or an
 // object), caching by text so a document repeated inline compiles once.
 func (s *Session) parseTables(doc []byte) (*dialplan.Set, error) {
+	return s.compileTables(doc, true)
+}
+
+// compileTables is parseTables; without cache (tables.load, whose set is
+// kept by handle) the document is neither copied nor kept.
+func (s *Session) compileTables(doc []byte, cache bool) (*dialplan.Set, error) {
 	doc = bytes.TrimSpace(doc)
 	if set, ok := s.dial.byText[string(doc)]; ok { // no copy to look up
 		return set, nil
 	}
-	key := string(doc)
 	var set *dialplan.Set
 	var err error
-	if len(key) > 0 && key[0] == '"' {
+	if len(doc) > 0 && doc[0] == '"' {
 		var name string
-		if name, err = readName(key); err != nil {
+		if name, err = readName(string(doc)); err != nil {
 			return nil, err
 		}
 		set, err = dialplan.Builtin(name)
@@ -170,19 +181,30 @@ func (s *Session) parseTables(doc []byte) (*dialplan.Set, error) {
 			return nil, &Error{Code: ErrInvalidTables, Field: "tables", Message: err.Error()}
 		}
 	} else {
-		set, err = dialplan.Parse("", []byte(key))
+		set, err = dialplan.ParseOptions("", doc, dialplan.Options{Interrupt: s.interrupt})
 		if err != nil {
 			return nil, tablesError(err)
 		}
 	}
-	if s.dial.byText == nil || len(s.dial.byText) >= maxCached {
-		s.dial.byText = map[string]*dialplan.Set{}
+	if !cache {
+		return set, nil
 	}
-	s.dial.byText[key] = set
+	size := int64(len(doc)) + set.Size()
+	if s.dial.byText == nil || len(s.dial.byText) >= maxCached || s.dial.cached+size > maxCachedBytes {
+		s.dial.byText = map[string]*dialplan.Set{}
+		s.dial.cached = 0
+	}
+	if size <= maxCachedBytes {
+		s.dial.byText[string(doc)] = set
+		s.dial.cached += size
+	}
 	return set, nil
 }
 
 func tablesError(err error) *Error {
+	if err == dialplan.ErrInterrupted {
+		return errInterrupted
+	}
 	if pe, ok := err.(*dialplan.ParseError); ok { // never wrapped
 		return &Error{Code: ErrInvalidTables, Field: pe.Field, Message: pe.Error()}
 	}

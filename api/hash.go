@@ -12,21 +12,46 @@ import (
 // only legacy MD5 records are advised, to {PBKDF2-SHA256}. Salt (hex) is
 // the salt for the rehash record; when empty the api layer draws one from
 // crypto/rand (the corpus gives one so responses are reproducible).
+// Iterations is the PBKDF2 count new records get (a PBKDF2 record with
+// fewer is advised to be rehashed); 0 takes the policy's hash.iterations
+// (600 000 in every profile). Policy is a policy reference as in "pin".
 type HashVerifyRequest struct {
-	Record string `json:"record"`
-	Secret string `json:"secret"`
-	FIPS   bool   `json:"fips,omitempty"`
-	Scheme string `json:"scheme,omitempty"`
-	Salt   string `json:"salt,omitempty"`
+	Record     string  `json:"record"`
+	Secret     string  `json:"secret"`
+	FIPS       bool    `json:"fips,omitempty"`
+	Scheme     string  `json:"scheme,omitempty"`
+	Salt       string  `json:"salt,omitempty"`
+	Iterations int     `json:"iterations,omitempty"`
+	Policy     RawJSON `json:"policy,omitempty"`
 }
 
 // HashMakeRequest is the "hash.make" operation: make a record of Scheme
 // for Secret. Salt is hex; when empty the api layer draws the scheme's
 // usual salt length from crypto/rand (core reads no randomness).
+// Iterations and Policy are HashVerifyRequest's.
 type HashMakeRequest struct {
-	Scheme string `json:"scheme"`
-	Secret string `json:"secret"`
-	Salt   string `json:"salt,omitempty"`
+	Scheme     string  `json:"scheme"`
+	Secret     string  `json:"secret"`
+	Salt       string  `json:"salt,omitempty"`
+	Iterations int     `json:"iterations,omitempty"`
+	Policy     RawJSON `json:"policy,omitempty"`
+}
+
+// iterations is the PBKDF2 count of new records for a hash request: the
+// request's own, else its policy's hash.iterations.
+func (s *Session) iterations(n int, policy RawJSON) (int, error) {
+	if n != 0 {
+		if n < credential.MinIterations || n > credential.MaxIterations {
+			return 0, &Error{Code: ErrBadRequest, Field: "iterations", Message: strconv.Itoa(n) + " is out of range " +
+				strconv.Itoa(credential.MinIterations) + ".." + strconv.Itoa(credential.MaxIterations)}
+		}
+		return n, nil
+	}
+	p, err := s.policy(policy)
+	if err != nil {
+		return 0, err
+	}
+	return p.Hash.Iterations, nil
 }
 
 func init() {
@@ -38,8 +63,11 @@ func init() {
 		if err := decodeRequest(req, &r); err != nil {
 			return nil, err
 		}
-		var o credential.Options
-		o.FIPS = r.FIPS
+		o := credential.Options{FIPS: r.FIPS, Interrupt: s.interrupt}
+		var err error
+		if o.Iterations, err = s.iterations(r.Iterations, r.Policy); err != nil {
+			return nil, err
+		}
 		if r.Scheme != "" {
 			t, ok := credential.ParseScheme(r.Scheme)
 			if !ok {
@@ -51,13 +79,16 @@ func init() {
 			o.Target = t
 		}
 		res := credential.Verify(r.Record, r.Secret, o)
+		if res.Reason == credential.Interrupted {
+			return nil, errInterrupted // Do answers so anyway: s.interrupted
+		}
 		var rehash string
 		if res.Rehash {
 			salt, err := saltFor(res.RehashTo, r.Salt)
 			if err != nil {
 				return nil, err
 			}
-			rec, err := credential.Make(res.RehashTo, r.Secret, salt)
+			rec, err := credential.MakeWith(res.RehashTo, r.Secret, salt, o)
 			if err != nil {
 				return nil, makeError(err)
 			}
@@ -93,11 +124,15 @@ func init() {
 		if !ok {
 			return nil, unknownScheme(r.Scheme)
 		}
+		n, err := s.iterations(r.Iterations, r.Policy)
+		if err != nil {
+			return nil, err
+		}
 		salt, err := saltFor(sc, r.Salt)
 		if err != nil {
 			return nil, err
 		}
-		rec, err := credential.Make(sc, r.Secret, salt)
+		rec, err := credential.MakeWith(sc, r.Secret, salt, credential.Options{Iterations: n, Interrupt: s.interrupt})
 		if err != nil {
 			return nil, makeError(err)
 		}
@@ -129,6 +164,9 @@ func saltFor(sc credential.Scheme, hexSalt string) ([]byte, error) {
 }
 
 func makeError(err error) error {
+	if err == credential.ErrInterrupted {
+		return errInterrupted
+	}
 	e, ok := err.(*credential.Error)
 	if !ok {
 		return &Error{Code: ErrInternal, Message: err.Error()}

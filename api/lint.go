@@ -24,8 +24,12 @@ func init() {
 		if err != nil {
 			return nil, err
 		}
+		findings, err := dialplan.LintOptions(set, dialplan.Options{Interrupt: s.interrupt})
+		if err != nil {
+			return nil, errInterrupted
+		}
 		out = append(out, `{"findings":[`...)
-		for i, f := range dialplan.Lint(set) {
+		for i, f := range findings {
 			if i > 0 {
 				out = append(out, ',')
 			}

@@ -1,6 +1,11 @@
 package api
 
-import "github.com/tollgate/tollgate/core"
+import (
+	"strconv"
+
+	"github.com/tollgate/tollgate/core"
+	"github.com/tollgate/tollgate/core/credential"
+)
 
 // PINRequest is the "pin" operation: check a PIN against a policy.
 // Policy is a profile name ("cuc"), an inline policy object, or the handle
@@ -58,7 +63,10 @@ func init() {
 			Extensions: r.Context.Extensions, FirstName: r.Context.FirstName,
 			LastName: r.Context.LastName, DateOfBirth: r.Context.DateOfBirth,
 			Year: r.Context.Year, Previous: r.Context.Previous,
-			PreviousRecords: r.Context.PreviousRecords,
+			PreviousRecords: r.Context.PreviousRecords, Interrupt: s.interrupt,
+		}
+		if err := historyWork(c.PreviousRecords, p.PIN.History); err != nil {
+			return nil, err
 		}
 		var v core.Verdict
 		p.CheckPIN(r.PIN, &c, &v)
@@ -79,10 +87,40 @@ func init() {
 		c := core.PasswordContext{
 			Alias: r.Context.Alias, Extensions: r.Context.Extensions, Old: r.Context.Old,
 			Previous: r.Context.Previous, PreviousRecords: r.Context.PreviousRecords,
-			Breached: s.passwords,
+			Breached:  s.passwords,
+			Interrupt: s.interrupt,
+		}
+		if err := historyWork(c.PreviousRecords, p.Password.History); err != nil {
+			return nil, err
 		}
 		var v core.Verdict
 		p.CheckPassword(r.Password, &c, &v)
 		return AppendVerdict(out, &v), nil
 	})
+}
+
+// MaxRequestIterations bounds the PBKDF2 iterations one request may make
+// the engine derive: the stored records of a history the rule verifies
+// (the first History of them). It is the longest history a policy allows
+// (25) of records at the default count (600 000): about 8 s natively, too
+// long for the WebAssembly engine within the decision service's deadline
+// (docs/security.md). A single hash.verify is bounded by
+// credential.MaxIterations for the record and as much for its rehash.
+const MaxRequestIterations = 25 * credential.DefaultIterations
+
+// historyWork refuses a history whose PBKDF2 records within depth add up
+// to more than MaxRequestIterations. Records that do not parse cost
+// nothing (they never match).
+func historyWork(records []string, depth int) error {
+	total := 0
+	for i := 0; i < len(records) && i < depth; i++ {
+		if r, err := credential.Parse(records[i]); err == nil {
+			total += r.Iterations()
+		}
+	}
+	if total > MaxRequestIterations {
+		return &Error{Code: ErrBadRequest, Field: "context.previous_records", Message: "the PBKDF2 records within the history depth ask for " +
+			strconv.Itoa(total) + " iterations together; at most " + strconv.Itoa(MaxRequestIterations) + " per request"}
+	}
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"os"
 	"strconv"
 	"testing"
+	"time"
 
 	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
@@ -269,5 +270,42 @@ func BenchmarkRegex(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkDeadline is what the engine's deadline costs (issue 14 item 1):
+// a cheap call and a PBKDF2 verification (10 000 iterations, polling the
+// clock every 1 024) under context.Background and under a context with a
+// deadline, against wazero's WithCloseOnContextDone. docs/host.md has the
+// figures:
+//
+//	go test -run '^$' -bench Deadline -benchtime=20x -count=3 ./host
+func BenchmarkDeadline(b *testing.B) {
+	pin := []byte(`{"policy":"cuc","pin":"135792","context":{"extensions":["36697"],"first_name":"Ann","last_name":"Lee"}}`)
+	pbkdf2 := []byte(`{"record":"{PBKDF2-SHA256}10000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","secret":"x"}`)
+	for _, mode := range []string{"background", "deadline", "close-on-done"} {
+		w, err := NewWasm(context.Background(), Options{Instances: 1, HeavyInstances: 1, CloseOnContextDone: mode == "close-on-done"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx := context.Background()
+		if mode != "background" {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, time.Hour)
+			defer cancel()
+		}
+		b.Run("pin/"+mode, func(b *testing.B) {
+			for b.Loop() {
+				w.Do(ctx, "pin", pin)
+			}
+		})
+		b.Run("pbkdf2-10k/"+mode, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := w.Do(ctx, "hash.verify", pbkdf2); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		w.Close()
 	}
 }

@@ -1,6 +1,7 @@
 package host
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -60,20 +61,41 @@ type Reason struct {
 }
 
 // Fault is an engine failure that is not an operation's answer: the guest
-// trapped or panicked, or the request could not be passed to it. The
-// message names the operation and the failure, never the request.
+// trapped or panicked, the request could not be passed to it, or the
+// call's deadline stopped it (Status "deadline"). The message names the
+// operation and the status only: never the request, and never the
+// runtime's error, whose wasm stack trace is for a debugger (Err keeps it,
+// for errors.As and errors.Is).
 type Fault struct {
 	Op     string
-	Status string // an abi status name, or "trap"
-	Err    error  // the runtime's error for a trap
+	Status string // an abi status name, "trap", "deadline", "bad_response", ...
+	Err    error  // the runtime's error for a trap, the context's for a deadline
 }
 
 func (f *Fault) Error() string {
 	s := "tollgate: engine fault in op " + strconv.Quote(f.Op) + ": " + f.Status
-	if f.Err != nil {
-		s += ": " + f.Err.Error()
+	switch f.Status {
+	case "trap":
+		s += " (the module aborted: out of memory or a runtime error; the instance was replaced)"
+	case StatusDeadline:
+		s += " (the call's deadline passed and the work was stopped)"
 	}
 	return s
+}
+
+// StatusDeadline is the Fault status of a call its context's deadline (or
+// cancellation) stopped. A wasm instance stopped so is replaced; a native
+// session, which stops cooperatively, is kept.
+const StatusDeadline = "deadline"
+
+// IsDeadline reports whether err is a call stopped by its context: a
+// deadline Fault, or the context's own error (a call that never started).
+func IsDeadline(err error) bool {
+	var f *Fault
+	if errors.As(err, &f) {
+		return f.Status == StatusDeadline
+	}
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled)
 }
 
 func (f *Fault) Unwrap() error { return f.Err }
@@ -83,8 +105,16 @@ var ErrClosed = errors.New("tollgate: engine is closed")
 
 // Options configure an engine. The zero value is the default everywhere.
 type Options struct {
-	// Instances is the pool size; 0 means GOMAXPROCS.
+	// Instances is the size of the main pool, which runs the cheap
+	// operations (pin, password, dial on loaded or built-in tables,
+	// policy.load, signin and the scalar dial path); 0 means GOMAXPROCS.
 	Instances int
+	// HeavyInstances is the size of the pool that runs the expensive
+	// operations (Heavy: hash.verify, hash.make, tables.load, lint, a
+	// dial on an inline tables document, a history of stored records), so
+	// that they cannot hold every instance while PIN and dial verdicts
+	// wait; 0 means half of GOMAXPROCS, at least 1.
+	HeavyInstances int
 
 	// Module is the .wasm to run instead of the embedded artifact. It must
 	// export ABI version abi.Version (wasm engine only).
@@ -98,9 +128,10 @@ type Options struct {
 	// 0 means DefaultMemoryLimitPages.
 	MemoryLimitPages uint32
 	// CloseOnContextDone lets a context deadline interrupt any running
-	// call, at a large cost per call (docs/host.md). No call needs it:
-	// every export's work is bounded by its input, and regular expressions
-	// run in the host under regexp2's match timeout.
+	// call, at a large cost per call (docs/host.md). No call needs it: the
+	// module polls its clock during long work and the engine stops a call
+	// whose context has ended there (Fault status "deadline"), and
+	// regular expressions run in the host under regexp2's match timeout.
 	CloseOnContextDone bool
 	// Interpreter runs the module in wazero's interpreter instead of
 	// compiling it: no compile time, much slower calls.
@@ -172,10 +203,11 @@ type loadEntry struct {
 	req, resp []byte
 }
 
-// engine is what both engines share: the pool and the load log.
+// engine is what both engines share: the pools and the load log.
 type engine struct {
 	name   string
-	main   *pool
+	main   *pool // cheap operations
+	heavy  *pool // expensive operations (Heavy)
 	closed atomic.Bool
 	done   chan struct{} // closed by Close
 
@@ -190,6 +222,7 @@ type engine struct {
 // busy.
 type pool struct {
 	e       *engine
+	name    string
 	newW    func(ctx context.Context) (worker, error)
 	mu      sync.Mutex
 	idle    []worker
@@ -199,34 +232,113 @@ type pool struct {
 	wake    chan struct{}
 	created atomic.Int64
 	dropped atomic.Int64
+	// deadlines counts calls their context stopped while they ran.
+	deadlines atomic.Int64
 }
 
-func newEngine(name string, size int, newW func(context.Context) (worker, error)) *engine {
+func newEngine(name string, opts Options, newW func(context.Context) (worker, error)) *engine {
 	e := &engine{name: name, done: make(chan struct{})}
-	e.main = e.newPool(size, newW)
-	return e
-}
-
-func (e *engine) newPool(size int, newW func(context.Context) (worker, error)) *pool {
+	size, heavy := opts.Instances, opts.HeavyInstances
 	if size <= 0 {
 		size = runtime.GOMAXPROCS(0)
 	}
-	return &pool{e: e, newW: newW, size: size, wake: make(chan struct{}, 1)}
+	if heavy <= 0 {
+		heavy = max(1, runtime.GOMAXPROCS(0)/2)
+	}
+	e.main = e.newPool("main", size, newW)
+	e.heavy = e.newPool("heavy", heavy, newW)
+	return e
 }
 
-// Stats counts workers created and discarded since the engine started.
+func (e *engine) newPool(name string, size int, newW func(context.Context) (worker, error)) *pool {
+	return &pool{e: e, name: name, newW: newW, size: size, wake: make(chan struct{}, 1)}
+}
+
+// Stats counts workers created and discarded since the engine started, in
+// both pools together; Size is both pools' sizes.
 type Stats struct {
 	Created, Discarded int64
 	Size               int
 }
 
+// PoolStats is one pool's Stats, by name ("main" or "heavy"), with the
+// calls its deadline stopped and the workers busy now.
+type PoolStats struct {
+	Pool string
+	Stats
+	Deadlines int64
+	Busy      int
+}
+
 func (e *engine) stats() Stats {
-	return Stats{Created: e.main.created.Load(), Discarded: e.main.dropped.Load(), Size: e.main.size}
+	var s Stats
+	for _, p := range e.pools() {
+		s.Created += p.created.Load()
+		s.Discarded += p.dropped.Load()
+		s.Size += p.size
+	}
+	return s
+}
+
+func (e *engine) pools() []*pool { return []*pool{e.main, e.heavy} }
+
+// Pools reports each pool's counters.
+func (e *engine) Pools() []PoolStats {
+	var out []PoolStats
+	for _, p := range e.pools() {
+		p.mu.Lock()
+		busy := p.live - len(p.idle)
+		p.mu.Unlock()
+		out = append(out, PoolStats{Pool: p.name, Stats: Stats{Created: p.created.Load(), Discarded: p.dropped.Load(), Size: p.size},
+			Deadlines: p.deadlines.Load(), Busy: busy})
+	}
+	return out
 }
 
 // get and put use the main pool.
 func (e *engine) get(ctx context.Context) (worker, error) { return e.main.get(ctx) }
 func (e *engine) put(w worker, broken bool)               { e.main.put(w, broken) }
+
+// Heavy reports whether op with request req runs in the heavy pool: the
+// operations whose work can take long (PBKDF2, compiling automata), and
+// the otherwise cheap ones when their request asks for such work.
+// Misjudging costs only the pool, never the answer; the checks are byte
+// scans, cheap on the hot path.
+func Heavy(op string, req []byte) bool {
+	switch op {
+	case "hash.verify", "hash.make", "tables.load", "lint":
+		return true
+	case "dial":
+		// A dial request is a flat object unless "tables" is an inline
+		// document: a second '{' means one (or a malformed request, which
+		// the api refuses at once).
+		if i := bytes.IndexByte(req, '{'); i >= 0 && bytes.IndexByte(req[i+1:], '{') >= 0 {
+			return true
+		}
+	case "pin", "password":
+		// A history of stored records: each one may be PBKDF2. A request
+		// with a \u escape could spell the key otherwise, so it goes to
+		// the heavy pool too.
+		return bytes.Contains(req, []byte(`"previous_records"`)) || bytes.Contains(req, []byte(`\u`))
+	}
+	return false
+}
+
+// survivor is a worker whose state is intact after a deadline fault (a
+// native session stops cooperatively); a wasm instance is not.
+type survivor interface{ survives(fault error) bool }
+
+// putAfter returns w to p after a call that ended with fault.
+func (p *pool) putAfter(w worker, fault error) {
+	broken := isFault(fault)
+	if fault != nil && IsDeadline(fault) {
+		p.deadlines.Add(1)
+		if s, ok := w.(survivor); ok && s.survives(fault) {
+			broken = false
+		}
+	}
+	p.put(w, broken)
+}
 
 func (p *pool) get(ctx context.Context) (worker, error) {
 	for {
@@ -361,12 +473,15 @@ func (e *engine) Do(ctx context.Context, op string, req []byte) ([]byte, error) 
 		return nil, err
 	}
 	p := e.main
+	if Heavy(op, req) {
+		p = e.heavy
+	}
 	w, err := p.get(ctx)
 	if err != nil {
 		return nil, err
 	}
 	resp, opErr, fault := e.run(ctx, w, op, req)
-	p.put(w, isFault(fault))
+	p.putAfter(w, fault)
 	if fault != nil {
 		return nil, fault
 	}
@@ -402,6 +517,7 @@ func (e *engine) Close() error {
 		return nil
 	}
 	e.main.drain()
+	e.heavy.drain()
 	// Wake every waiter so that it sees the engine closed.
 	close(e.done)
 	return nil

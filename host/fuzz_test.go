@@ -77,6 +77,12 @@ func FuzzDo(f *testing.F) {
 	f.Add("tables.load", []byte(`{"tables":[{"name":"t","rows":[{"pattern":"9*","blocked":true},{"pattern":"*"}]}]}`))
 	f.Add("policy.load", []byte(`{"extends":"cuc","pin":{"min_length":4}}`))
 	f.Add("nop", []byte("\xff\x00"))
+	// Issue 14 item 7: 30 bytes of pattern that exhausted the guest (a
+	// trap, while native refused), now refused alike by the automaton
+	// bound; and the cap on PBKDF2 iterations (item 1).
+	f.Add("tables.load", []byte(`{"tables":[{"name":"T","max_digits":300,"rows":[{"pattern":"*1?????????????????"},{"pattern":"*","blocked":false}]}]}`))
+	f.Add("dial", []byte(`{"tables":{"tables":[{"name":"T","max_digits":300,"rows":[{"pattern":"*1?????????????????"},{"pattern":"*","blocked":false}]}]},"number":"1"}`))
+	f.Add("hash.verify", []byte(`{"record":"{PBKDF2-SHA512}2000000$AAAAAAAAAAAAAAAAAAAAAA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","secret":"x"}`))
 	ctx := context.Background()
 	w, err := NewWasm(ctx, Options{Instances: 1})
 	if err != nil {

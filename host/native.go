@@ -2,6 +2,7 @@ package host
 
 import (
 	"context"
+	"errors"
 
 	"github.com/tollgate/tollgate/api"
 )
@@ -28,27 +29,46 @@ func NewNativeErr(opts Options) (*Native, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Native{newEngine("native", opts.Instances, func(context.Context) (worker, error) {
-		s := api.NewSession()
+	return &Native{newEngine("native", opts, func(context.Context) (worker, error) {
+		w := &nativeWorker{s: api.NewSession()}
 		for _, d := range data {
-			s.AddData(d)
+			w.s.AddData(d)
 		}
-		return &nativeWorker{s: s}, nil
+		w.s.SetInterrupt(w.stopped)
+		return w, nil
 	})}, nil
 }
 
 // Stats reports the pool's counters.
 func (n *Native) Stats() Stats { return n.stats() }
 
+// nativeWorker is one api session. A Go computation cannot be killed, so
+// the session's long work (PBKDF2, building automata) polls the call's
+// context through the session's interrupt and stops itself.
 type nativeWorker struct {
-	s *api.Session
-	n int
+	s   *api.Session
+	n   int
+	ctx context.Context // of the call in progress
 }
 
-func (w *nativeWorker) do(_ context.Context, op string, req []byte) (resp []byte, opErr, fault error) {
+// stopped is the session's interrupt: the call's context has ended.
+func (w *nativeWorker) stopped() bool { return w.ctx != nil && w.ctx.Err() != nil }
+
+func (w *nativeWorker) do(ctx context.Context, op string, req []byte) (resp []byte, opErr, fault error) {
+	w.ctx = ctx
 	resp, opErr = w.s.Do(op, req, nil)
+	w.ctx = nil
+	var ae *api.Error
+	if errors.As(opErr, &ae) && ae.Code == api.ErrInterrupted {
+		// The same answer as the wasm engine's: a fault, not a response.
+		return nil, nil, &Fault{Op: op, Status: StatusDeadline, Err: ctx.Err()}
+	}
 	return resp, opErr, nil
 }
+
+// survives: a session the interrupt stopped is consistent (nothing was
+// half added), so it stays in the pool with its loads.
+func (w *nativeWorker) survives(fault error) bool { return IsDeadline(fault) }
 
 func (w *nativeWorker) close()         {}
 func (w *nativeWorker) replayed() *int { return &w.n }

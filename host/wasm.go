@@ -12,7 +12,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
 
 	"github.com/tetratelabs/wazero"
 	wapi "github.com/tetratelabs/wazero/api"
@@ -104,7 +106,7 @@ func NewWasm(ctx context.Context, opts Options) (*Wasm, error) {
 		return nil, err
 	}
 	w := &Wasm{c: c}
-	w.engine = newEngine("wasm", opts.Instances, func(ctx context.Context) (worker, error) {
+	w.engine = newEngine("wasm", opts, func(ctx context.Context) (worker, error) {
 		ww, err := w.c.instantiate(ctx)
 		if err != nil {
 			return nil, err
@@ -162,7 +164,7 @@ func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error)
 		}
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+	if err := instantiateWASI(ctx, rt); err != nil {
 		rt.Close(ctx)
 		return nil, err
 	}
@@ -216,7 +218,7 @@ func (c *compiled) instantiate(ctx context.Context) (*wasmWorker, error) {
 	ctx = context.WithoutCancel(ctx)
 	mod, err := c.rt.InstantiateModule(ctx, c.cm, c.cfg)
 	if err != nil {
-		return nil, errors.New("tollgate: instantiating the wasm module: " + err.Error())
+		return nil, errors.New("tollgate: instantiating the wasm module: " + firstLine(err))
 	}
 	w := &wasmWorker{mod: mod, mem: mod.Memory(), stack: make([]uint64, 3),
 		call: mod.ExportedFunction(abi.ExportCall), reserve: mod.ExportedFunction(abi.ExportBufReserve),
@@ -230,7 +232,7 @@ func (c *compiled) instantiate(ctx context.Context) (*wasmWorker, error) {
 	}
 	if err := w.mod.ExportedFunction(abi.ExportVersion).CallWithStack(ctx, w.stack); err != nil {
 		closeInstance(ctx, mod)
-		return nil, errors.New("tollgate: reading the module's ABI version: " + err.Error())
+		return nil, errors.New("tollgate: reading the module's ABI version: " + firstLine(err))
 	}
 	if v := uint32(w.stack[0]); v != abi.Version {
 		closeInstance(ctx, mod)
@@ -282,13 +284,90 @@ func (w *wasmWorker) ensure(ctx context.Context, op string, n uint64) error {
 }
 
 // trap is the Fault for a call the runtime failed: a deadline when the
-// context ended under Options.CloseOnContextDone (wazero closed the
-// instance), else a trap.
+// context ended (the clock or a regex import stopped the call, or wazero
+// closed the instance under Options.CloseOnContextDone), else a trap.
 func trap(ctx context.Context, op string, err error) *Fault {
-	if ctx.Err() != nil {
-		return &Fault{Op: op, Status: "deadline", Err: ctx.Err()}
+	if ctx.Err() != nil || errors.Is(err, errDeadline) {
+		return &Fault{Op: op, Status: StatusDeadline, Err: ctx.Err()}
 	}
 	return &Fault{Op: op, Status: "trap", Err: err}
+}
+
+// firstLine is a runtime error's first line: wazero appends the wasm stack
+// trace after it, which is for a debugger, never for an answer or a log.
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// errDeadline is what a host function panics with to end a call whose
+// context has ended; wazero unwinds the guest and the call returns it
+// wrapped. The instance is then in no state to run again: it is
+// discarded, like a trapped one.
+var errDeadline = errors.New("tollgate host: the call's deadline passed")
+
+// stopIfDone ends the calling guest's call when ctx has ended. Host
+// functions the module calls during long work run it: clock_time_get,
+// which the module polls (wasm/main.go), and the regex imports.
+func stopIfDone(ctx context.Context) {
+	if ctx.Err() != nil {
+		panic(errDeadline)
+	}
+}
+
+// instantiateWASI adds WASI to rt with one function replaced: the
+// module's clock, clock_time_get, is also where a call is stopped when its
+// context ends. The module polls the clock during long work (PBKDF2 every
+// 1 024 iterations, automaton construction about every millisecond), and
+// Go's runtime reads it as it schedules and collects, so a deadline stops
+// a busy call within milliseconds without wazero's
+// WithCloseOnContextDone, which slows every call (docs/host.md).
+func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+	i32, i64 := wapi.ValueTypeI32, wapi.ValueTypeI64
+	b.NewFunctionBuilder().
+		WithGoModuleFunction(wapi.GoModuleFunc(clockTimeGet), []wapi.ValueType{i32, i64, i32}, []wapi.ValueType{i32}).
+		WithParameterNames("id", "precision", "result.timestamp").
+		Export("clock_time_get")
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+// WASI clock ids and errnos (wasi_snapshot_preview1).
+const (
+	clockRealtime  = 0
+	clockMonotonic = 1
+	errnoFault     = 21
+	errnoInval     = 28
+)
+
+// monoBase is the origin of the monotonic clock the module sees.
+var monoBase = time.Now()
+
+// clockTimeGet is WASI's clock_time_get (real time and the monotonic
+// clock, as wazero's WithSysWalltime and WithSysNanotime give them), after
+// stopIfDone.
+func clockTimeGet(ctx context.Context, mod wapi.Module, st []uint64) {
+	stopIfDone(ctx)
+	var t int64
+	switch uint32(st[0]) {
+	case clockRealtime:
+		t = time.Now().UnixNano()
+	case clockMonotonic:
+		t = int64(time.Since(monoBase)) + 1 // never 0, as wazero's is not
+	default:
+		st[0] = errnoInval
+		return
+	}
+	if !mod.Memory().WriteUint64Le(uint32(st[2]), uint64(t)) {
+		st[0] = errnoFault
+		return
+	}
+	st[0] = 0
 }
 
 // errTooLarge marks a request refused before it reached the guest: the

@@ -19,8 +19,8 @@ func init() {
 }
 
 const hashUsage = `Usage:
-  tollgate hash make --scheme NAME                 (secret on stdin; prints the record)
-  tollgate hash verify [--fips] [--json] [--scheme TARGET] --record-file FILE   (secret on stdin)
+  tollgate hash make --scheme NAME [--iterations N] [--policy P]   (secret on stdin; prints the record)
+  tollgate hash verify [--fips] [--json] [--scheme TARGET] [--iterations N] [--policy P] --record-file FILE   (secret on stdin)
   tollgate hash verify [flags] -                   (record, then secret, on stdin)
   tollgate hash verify [flags] RECORD              (secret on stdin; RECORD is visible in ps)
 
@@ -36,6 +36,10 @@ a usage error. A record that cannot be read is "malformed" (or "unknown_scheme")
 with what is wrong and where (detail), never the record itself. --json prints
 {"verified", "reason", "scheme"} plus "rehash", a fresh record in TARGET
 (default {PBKDF2-SHA256}), when migration is advised, and "detail".
+PBKDF2 records are made with --iterations N (1000..1000000), else the policy's
+hash.iterations (600000, OWASP's advice, in every profile); a verified PBKDF2
+record with fewer is advised to be rehashed. Records of more than 1000000
+iterations are refused (malformed): that caps the work of one verification.
 `
 
 func runHash(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -59,6 +63,8 @@ func runHash(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("tollgate hash make", flag.ContinueOnError)
 	scheme := fs.String("scheme", "", "scheme of the record to make (required)")
+	iterations := fs.Int("iterations", 0, "PBKDF2 iteration count, 1000..1000000 (default: the policy's hash.iterations, 600000)")
+	policy := fs.String("policy", "", policyFlagUsage+"; its hash.iterations applies")
 	engine := engineFlag(fs)
 	pos, code, done := parseArgs(fs, args, hashUsage, stdout, stderr)
 	if done {
@@ -76,10 +82,17 @@ func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tollgate hash make:", err)
 		return exitUsage
 	}
+	pol, err := hashPolicy(*policy)
+	if err != nil {
+		fmt.Fprintln(stderr, "tollgate hash make:", err)
+		return exitUsage
+	}
 	req, _ := json.Marshal(struct {
-		Scheme string `json:"scheme"`
-		Secret string `json:"secret"`
-	}{*scheme, secret})
+		Scheme     string          `json:"scheme"`
+		Secret     string          `json:"secret"`
+		Iterations int             `json:"iterations,omitempty"`
+		Policy     json.RawMessage `json:"policy,omitempty"`
+	}{*scheme, secret, *iterations, pol})
 	res, code := callOp(*engine, "hash.make", req, "tollgate hash make", stderr)
 	if code != exitOK {
 		return code
@@ -102,6 +115,8 @@ func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	asJSON := fs.Bool("json", false, `print {"verified", "reason", "scheme"[, "rehash"][, "detail"]}`)
 	target := fs.String("scheme", "", "scheme records should be in; a verified record in another one gets a fresh record (rehash)")
 	recordFile := fs.String("record-file", "", "read the record from `FILE` (one line), which keeps it out of the process list")
+	iterations := fs.Int("iterations", 0, "PBKDF2 iteration count records should have, 1000..1000000 (default: the policy's hash.iterations, 600000)")
+	policy := fs.String("policy", "", policyFlagUsage+"; its hash.iterations applies")
 	engine := engineFlag(fs)
 	pos, code, done := parseArgs(fs, args, hashUsage, stdout, stderr)
 	if done {
@@ -127,12 +142,19 @@ func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
+	pol, err := hashPolicy(*policy)
+	if err != nil {
+		fmt.Fprintln(stderr, "tollgate hash verify:", err)
+		return exitUsage
+	}
 	req, _ := json.Marshal(struct {
-		Record string `json:"record"`
-		Secret string `json:"secret"`
-		FIPS   bool   `json:"fips,omitempty"`
-		Scheme string `json:"scheme,omitempty"`
-	}{record, secret, *fips, *target})
+		Record     string          `json:"record"`
+		Secret     string          `json:"secret"`
+		FIPS       bool            `json:"fips,omitempty"`
+		Scheme     string          `json:"scheme,omitempty"`
+		Iterations int             `json:"iterations,omitempty"`
+		Policy     json.RawMessage `json:"policy,omitempty"`
+	}{record, secret, *fips, *target, *iterations, pol})
 	res, code := callOp(*engine, "hash.verify", req, who, stderr)
 	if code != exitOK {
 		return code
@@ -172,6 +194,19 @@ func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitRefused
 	}
 	return exitOK
+}
+
+// hashPolicy is the --policy of the hash commands: nothing when not given
+// (the api's default profile), else the policy reference.
+func hashPolicy(v string) (json.RawMessage, error) {
+	if v == "" {
+		return nil, nil
+	}
+	p, err := resolvePolicy(v)
+	if err != nil {
+		return nil, err
+	}
+	return p.Doc, nil
 }
 
 // callOp runs one operation on the named engine; an error response or an

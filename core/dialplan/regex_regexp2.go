@@ -5,6 +5,8 @@ package dialplan
 import "github.com/dlclark/regexp2"
 
 func init() {
+	// Before any match: the period is a plain variable of regexp2's.
+	regexp2.SetTimeoutCheckPeriod(RegexClockPeriod)
 	RegexEngine = func(pattern string) (Regex, error) {
 		re, err := regexp2.Compile(pattern, regexp2.None)
 		if err != nil {

@@ -129,7 +129,7 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	}
 	c.recover = newRecoverer(pol, cfg.FIPS, cfg.Exhaustive)
 	if n, ok := cfg.Engine.(named); ok && n.Name() == "native" && !cfg.NoFastPath {
-		c.fast = &fastPath{pol: pol, set: set}
+		c.fast = &fastPath{pol: pol, set: set, passwords: committedPasswords()}
 	}
 	if c.policyRef, err = c.load(ctx, "policy.load", "policy", policyRef); err != nil {
 		return nil, err
