@@ -81,15 +81,31 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	// The outputs may be none of the inputs; each is written beside
+	// itself and renamed into place (outfile.go).
+	inputs := []os.FileInfo{inputInfo(pos[0], stdin), docInfo(*policy), docInfo(*tables)}
 	var out io.Writer = stdout
+	var report, summaryOut *outFile
 	if *outPath != "" {
-		f, err := os.OpenFile(*outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		report, err = createOut(*outPath, outOptions{flag: "-o", perm: 0o644, keepMode: true, inputs: inputs, stdout: stdout})
 		if err != nil {
 			fmt.Fprintf(stderr, "tollgate audit: -o: %v\n", err)
 			return exitUsage
 		}
-		defer f.Close()
-		out = f
+		defer report.abort()
+		out = report.w
+	}
+	if *summaryPath != "" {
+		var others []*outFile
+		if report != nil {
+			others = append(others, report)
+		}
+		summaryOut, err = createOut(*summaryPath, outOptions{flag: "--summary", perm: 0o644, keepMode: true, inputs: inputs, others: others, stdout: stdout})
+		if err != nil {
+			fmt.Fprintf(stderr, "tollgate audit: --summary: %v\n", err)
+			return exitUsage
+		}
+		defer summaryOut.abort()
 	}
 	sink, err := audit.NewSink(*format, out)
 	if err != nil {
@@ -130,13 +146,18 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate audit: %v\n", err)
 		return exitUsage
 	}
-	if *summaryPath != "" {
-		f, err := os.OpenFile(*summaryPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	// An interrupted audit's report is complete as a document and marked
+	// partial (docs/audit.md), so it too replaces the old one.
+	if report != nil {
+		if err := report.commit(); err != nil {
+			fmt.Fprintf(stderr, "tollgate audit: -o: %v\n", err)
+			return exitUsage
+		}
+	}
+	if summaryOut != nil {
+		err := audit.WriteSummaryJSON(summaryOut.w, sum)
 		if err == nil {
-			err = audit.WriteSummaryJSON(f, sum)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
+			err = summaryOut.commit()
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "tollgate audit: --summary: %v\n", err)
@@ -169,6 +190,16 @@ func docArg(flag, v string) (string, error) {
 		return string(b), nil
 	}
 	return v, nil
+}
+
+// docInfo is the file a --policy or --tables value names, if any (an
+// output may not be it).
+func docInfo(v string) os.FileInfo {
+	fi, err := os.Stat(v)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	return fi
 }
 
 // tablesArg reads a --tables value: a built-in set name, or a file in any
