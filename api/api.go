@@ -1,6 +1,8 @@
 package api
 
 import (
+	"strconv"
+
 	"github.com/tollgate/tollgate/internal/jsonx"
 )
 
@@ -17,7 +19,11 @@ const (
 	ErrInternal      ErrorCode = "internal"       // a bug, or a panic in the module
 	ErrBadData       ErrorCode = "bad_data"       // a data artifact is corrupt or unknown
 	ErrDataMissing   ErrorCode = "data_missing"   // the policy needs a data artifact the engine has not loaded
+	ErrInterrupted   ErrorCode = "interrupted"    // the operation's deadline stopped it: nothing is known of its answer
 )
+
+// errInterrupted is the error of an operation its interrupt stopped.
+var errInterrupted = &Error{Code: ErrInterrupted, Message: "the operation was stopped before it finished: its deadline passed"}
 
 // Error is an operation that could not run: a malformed request, an invalid
 // policy or tables document, an unknown operation or handle. Its JSON form
@@ -76,3 +82,56 @@ func AppendString(b []byte, s string) []byte {
 // quote renders s for a message as a JSON string literal; strconv.Quote
 // would link its own escaping tables into the module.
 func quote(s string) string { return string(AppendString(nil, s)) }
+
+// UnknownHandle is the error of a request naming a handle nothing is
+// loaded under; field is "policy", "tables" or "handle". Engines that keep
+// their own handles answer with it, as a Session does.
+func UnknownHandle(field string, h Handle) *Error {
+	what := field
+	if field == "handle" {
+		what = "document"
+	}
+	return &Error{Code: ErrBadRequest, Field: field, Message: "no loaded " + what + " with handle " + strconv.FormatUint(uint64(h), 10)}
+}
+
+// ParseError reads the error object {"error": {...}} an operation
+// answered with (a module's answer, a service's body).
+func ParseError(b []byte) (*Error, error) {
+	var e Error
+	d := jsonx.NewDecoder(b)
+	err := d.Object(func(key string) error {
+		if key != "error" {
+			return unknownField(d, key, errorObjectFields)
+		}
+		return d.Object(func(key string) (err error) {
+			switch key {
+			case "code":
+				var s string
+				s, err = readString(d)
+				e.Code = ErrorCode(s)
+			case "message":
+				e.Message, err = readString(d)
+			case "field":
+				e.Field, err = readString(d)
+			default:
+				err = unknownField(d, key, errorFields)
+			}
+			return err
+		})
+	})
+	if err == nil {
+		err = d.End()
+	}
+	if err != nil {
+		return nil, requestError(err)
+	}
+	if e.Code == "" {
+		return nil, &Error{Code: ErrBadRequest, Field: "error.code", Message: "an error object needs a code"}
+	}
+	return &e, nil
+}
+
+var (
+	errorObjectFields = []string{"error"}
+	errorFields       = []string{"code", "message", "field"}
+)

@@ -95,6 +95,31 @@ func readString(d *jsonx.Decoder) (string, error) {
 	return d.String()
 }
 
+// readSecret reads a secret (a PIN, a password, an old or earlier one, a
+// secret to hash): a string that must be valid Unicode as sent. Invalid
+// UTF-8, or a lone surrogate escape, would otherwise become U+FFFD, and
+// two different secrets one (issue 14, finding 6; docs/security.md).
+func readSecret(d *jsonx.Decoder) (string, error) {
+	if d.Null() {
+		return "", nil
+	}
+	return d.Text()
+}
+
+// readSecrets is readStrings for a list of secrets.
+func readSecrets(d *jsonx.Decoder) ([]string, error) {
+	if d.Null() {
+		return nil, nil
+	}
+	out := []string{}
+	err := d.Array(func(int) error {
+		s, err := d.Text()
+		out = append(out, s)
+		return err
+	})
+	return out, err
+}
+
 func readInt(d *jsonx.Decoder) (int, error) {
 	if d.Null() {
 		return 0, nil
@@ -155,8 +180,8 @@ var (
 	passwordContextFields = []string{"alias", "extensions", "old", "previous", "previous_records"}
 	dialRequestFields     = []string{"tables", "table", "cos", "feature", "number"}
 	lintRequestFields     = []string{"tables"}
-	hashVerifyFields      = []string{"record", "secret", "fips", "scheme", "salt"}
-	hashMakeFields        = []string{"scheme", "secret", "salt"}
+	hashVerifyFields      = []string{"record", "secret", "fips", "scheme", "salt", "iterations", "policy"}
+	hashMakeFields        = []string{"scheme", "secret", "salt", "iterations", "policy"}
 	signInRequestFields   = []string{"policy", "kind", "state", "event"}
 	signInStateFields     = []string{"failures", "last_failure", "locked_at", "must_change", "changed_at", "last_signin", "inactive", "sessions"}
 	signInEventFields     = []string{"type", "at", "ok", "interface", "by", "must_change"}
@@ -168,7 +193,7 @@ func (r *PINRequest) decodeJSON(d *jsonx.Decoder) error {
 		case "policy":
 			r.Policy, err = readPolicy(d)
 		case "pin":
-			r.PIN, err = readString(d)
+			r.PIN, err = readSecret(d)
 		case "context":
 			err = r.Context.decodeJSON(d)
 		default:
@@ -195,7 +220,7 @@ func (c *PINContext) decodeJSON(d *jsonx.Decoder) error {
 		case "year":
 			c.Year, err = readInt(d)
 		case "previous":
-			c.Previous, err = readStrings(d)
+			c.Previous, err = readSecrets(d)
 		case "previous_records":
 			c.PreviousRecords, err = readStrings(d)
 		default:
@@ -211,7 +236,7 @@ func (r *PasswordRequest) decodeJSON(d *jsonx.Decoder) error {
 		case "policy":
 			r.Policy, err = readPolicy(d)
 		case "password":
-			r.Password, err = readString(d)
+			r.Password, err = readSecret(d)
 		case "context":
 			err = r.Context.decodeJSON(d)
 		default:
@@ -232,9 +257,9 @@ func (c *PasswordContext) decodeJSON(d *jsonx.Decoder) error {
 		case "extensions":
 			c.Extensions, err = readStrings(d)
 		case "old":
-			c.Old, err = readString(d)
+			c.Old, err = readSecret(d)
 		case "previous":
-			c.Previous, err = readStrings(d)
+			c.Previous, err = readSecrets(d)
 		case "previous_records":
 			c.PreviousRecords, err = readStrings(d)
 		default:
@@ -282,13 +307,17 @@ func (r *HashVerifyRequest) decodeJSON(d *jsonx.Decoder) error {
 		case "record":
 			r.Record, err = readString(d)
 		case "secret":
-			r.Secret, err = readString(d)
+			r.Secret, err = readSecret(d)
 		case "fips":
 			r.FIPS, err = readBool(d)
 		case "scheme":
 			r.Scheme, err = readString(d)
 		case "salt":
 			r.Salt, err = readString(d)
+		case "iterations":
+			r.Iterations, err = readInt(d)
+		case "policy":
+			r.Policy, err = readPolicy(d)
 		default:
 			err = unknownField(d, key, hashVerifyFields)
 		}
@@ -302,9 +331,13 @@ func (r *HashMakeRequest) decodeJSON(d *jsonx.Decoder) error {
 		case "scheme":
 			r.Scheme, err = readString(d)
 		case "secret":
-			r.Secret, err = readString(d)
+			r.Secret, err = readSecret(d)
 		case "salt":
 			r.Salt, err = readString(d)
+		case "iterations":
+			r.Iterations, err = readInt(d)
+		case "policy":
+			r.Policy, err = readPolicy(d)
 		default:
 			err = unknownField(d, key, hashMakeFields)
 		}

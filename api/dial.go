@@ -14,7 +14,7 @@ const DefaultTables = dialplan.SetDefault
 // table, named directly or through a class of service and a feature (the
 // set's default table when neither is given).
 type DialRequest struct {
-	Tables  TablesRef `json:"tables,omitempty"`
+	Tables  TablesRef `json:"tables,omitzero"`
 	Table   string    `json:"table,omitempty"`
 	COS     string    `json:"cos,omitempty"`
 	Feature string    `json:"feature,omitempty"`
@@ -23,12 +23,12 @@ type DialRequest struct {
 
 // LintRequest is the "lint" operation: review a tables set.
 type LintRequest struct {
-	Tables TablesRef `json:"tables,omitempty"`
+	Tables TablesRef `json:"tables,omitzero"`
 }
 
 // Dial matches r's number against the table r picks.
-func (s *Session) Dial(_ context.Context, r *DialRequest) (DialResult, error) {
-	set, err := s.tables(r.Tables)
+func (s *Session) Dial(ctx context.Context, r *DialRequest) (DialResult, error) {
+	set, err := s.tables(ctx, r.Tables)
 	if err != nil {
 		return DialResult{}, err
 	}
@@ -41,12 +41,16 @@ func (s *Session) Dial(_ context.Context, r *DialRequest) (DialResult, error) {
 }
 
 // Lint reviews every table of r's set.
-func (s *Session) Lint(_ context.Context, r *LintRequest) (LintResult, error) {
-	set, err := s.tables(r.Tables)
+func (s *Session) Lint(ctx context.Context, r *LintRequest) (LintResult, error) {
+	set, err := s.tables(ctx, r.Tables)
 	if err != nil {
 		return LintResult{}, err
 	}
-	fs := dialplan.Lint(set)
+	st := s.stopper(ctx)
+	fs, err := dialplan.LintOptions(set, dialplan.Options{Interrupt: st.stop})
+	if err != nil || st.fired {
+		return LintResult{}, errInterrupted
+	}
 	out := LintResult{Findings: make([]Finding, len(fs))}
 	for i := range fs {
 		out.Findings[i] = findingOf(&fs[i])

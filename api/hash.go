@@ -2,7 +2,7 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
+	"strconv"
 
 	"github.com/tollgate/tollgate/core/credential"
 )
@@ -12,29 +12,58 @@ import (
 // Scheme is the scheme records should be in (rehash target); empty means
 // only legacy MD5 records are advised, to {PBKDF2-SHA256}. Salt (hex) is
 // the salt for the rehash record; when empty one is drawn at random (the
-// corpus gives one so answers are reproducible).
+// corpus gives one so answers are reproducible). Iterations is the PBKDF2
+// count new records get (a PBKDF2 record with fewer is advised to be
+// rehashed); 0 takes the policy's hash.iterations (600 000 in every
+// profile).
 type HashVerifyRequest struct {
-	Record string `json:"record"`
-	Secret string `json:"secret"`
-	FIPS   bool   `json:"fips,omitempty"`
-	Scheme string `json:"scheme,omitempty"`
-	Salt   string `json:"salt,omitempty"`
+	Record     string    `json:"record"`
+	Secret     string    `json:"secret"`
+	FIPS       bool      `json:"fips,omitempty"`
+	Scheme     string    `json:"scheme,omitempty"`
+	Salt       string    `json:"salt,omitempty"`
+	Iterations int       `json:"iterations,omitempty"`
+	Policy     PolicyRef `json:"policy,omitzero"`
 }
 
 // HashMakeRequest is the "hash.make" operation: make a record of Scheme
 // for Secret. Salt is hex; when empty the scheme's usual salt length is
-// drawn at random (core reads no randomness).
+// drawn at random (core reads no randomness). Iterations and Policy are
+// HashVerifyRequest's.
 type HashMakeRequest struct {
-	Scheme string `json:"scheme"`
-	Secret string `json:"secret"`
-	Salt   string `json:"salt,omitempty"`
+	Scheme     string    `json:"scheme"`
+	Secret     string    `json:"secret"`
+	Salt       string    `json:"salt,omitempty"`
+	Iterations int       `json:"iterations,omitempty"`
+	Policy     PolicyRef `json:"policy,omitzero"`
+}
+
+// iterations is the PBKDF2 count of new records for a hash request: the
+// request's own, else its policy's hash.iterations.
+func (s *Session) iterations(n int, policy PolicyRef) (int, error) {
+	if n != 0 {
+		if n < credential.MinIterations || n > credential.MaxIterations {
+			return 0, &Error{Code: ErrBadRequest, Field: "iterations", Message: strconv.Itoa(n) + " is out of range " +
+				strconv.Itoa(credential.MinIterations) + ".." + strconv.Itoa(credential.MaxIterations)}
+		}
+		return n, nil
+	}
+	p, err := s.policy(policy)
+	if err != nil {
+		return 0, err
+	}
+	return p.Hash.Iterations, nil
 }
 
 // VerifyHash checks r's secret against r's record, and makes the rehash
 // record when one is advised.
-func (s *Session) VerifyHash(_ context.Context, r *HashVerifyRequest) (HashResult, error) {
-	var o credential.Options
-	o.FIPS = r.FIPS
+func (s *Session) VerifyHash(ctx context.Context, r *HashVerifyRequest) (HashResult, error) {
+	st := s.stopper(ctx)
+	o := credential.Options{FIPS: r.FIPS, Interrupt: st.stop}
+	var err error
+	if o.Iterations, err = s.iterations(r.Iterations, r.Policy); err != nil {
+		return HashResult{}, err
+	}
 	if r.Scheme != "" {
 		t, ok := credential.ParseScheme(r.Scheme)
 		if !ok {
@@ -46,13 +75,21 @@ func (s *Session) VerifyHash(_ context.Context, r *HashVerifyRequest) (HashResul
 		o.Target = t
 	}
 	res := credential.Verify(r.Record, r.Secret, o)
+	if res.Reason == credential.Interrupted || st.fired {
+		return HashResult{}, errInterrupted
+	}
 	out := HashResult{Verified: res.Verified, Reason: HashReason(res.Reason), Scheme: res.Scheme.String()}
+	if res.Err != nil {
+		// What is wrong with the record and where (a part, an offset, a
+		// length), never its content.
+		out.Detail = res.Err.Msg
+	}
 	if res.Rehash {
 		salt, err := s.saltFor(res.RehashTo, r.Salt)
 		if err != nil {
 			return HashResult{}, err
 		}
-		rec, err := credential.Make(res.RehashTo, r.Secret, salt)
+		rec, err := credential.MakeWith(res.RehashTo, r.Secret, salt, o)
 		if err != nil {
 			return HashResult{}, makeError(err)
 		}
@@ -62,7 +99,7 @@ func (s *Session) VerifyHash(_ context.Context, r *HashVerifyRequest) (HashResul
 }
 
 // MakeHash makes a record of r's secret.
-func (s *Session) MakeHash(_ context.Context, r *HashMakeRequest) (HashRecord, error) {
+func (s *Session) MakeHash(ctx context.Context, r *HashMakeRequest) (HashRecord, error) {
 	if r.Scheme == "" {
 		return HashRecord{}, &Error{Code: ErrBadRequest, Field: "scheme", Message: "scheme is required (" + schemeNames() + ")"}
 	}
@@ -70,11 +107,16 @@ func (s *Session) MakeHash(_ context.Context, r *HashMakeRequest) (HashRecord, e
 	if !ok {
 		return HashRecord{}, unknownScheme(r.Scheme)
 	}
+	n, err := s.iterations(r.Iterations, r.Policy)
+	if err != nil {
+		return HashRecord{}, err
+	}
 	salt, err := s.saltFor(sc, r.Salt)
 	if err != nil {
 		return HashRecord{}, err
 	}
-	rec, err := credential.Make(sc, r.Secret, salt)
+	st := s.stopper(ctx)
+	rec, err := credential.MakeWith(sc, r.Secret, salt, credential.Options{Iterations: n, Interrupt: st.stop})
 	if err != nil {
 		return HashRecord{}, makeError(err)
 	}
@@ -96,17 +138,16 @@ func (s *Session) saltFor(sc credential.Scheme, hexSalt string) ([]byte, error) 
 		return nil, nil
 	}
 	b := make([]byte, n)
-	fill := s.opts.Rand
-	if fill == nil {
-		fill = func(b []byte) error { _, err := rand.Read(b); return err }
-	}
-	if err := fill(b); err != nil {
+	if err := randomBytes(b); err != nil {
 		return nil, &Error{Code: ErrInternal, Message: "no randomness for a salt: " + err.Error()}
 	}
 	return b, nil
 }
 
 func makeError(err error) error {
+	if err == credential.ErrInterrupted {
+		return errInterrupted
+	}
 	e, ok := err.(*credential.Error)
 	if !ok {
 		return &Error{Code: ErrInternal, Message: err.Error()}

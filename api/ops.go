@@ -36,131 +36,11 @@ type UnloadRequest struct {
 	Handle Handle `json:"handle"`
 }
 
-// An op decodes its JSON request, runs it on an Operations and appends the
-// JSON answer. This table is the one place an operation's name meets its
-// wire form.
-type op func(ctx context.Context, x Operations, req, out []byte) ([]byte, error)
-
-var ops = map[string]op{
-	"policy.load": func(ctx context.Context, x Operations, req, out []byte) ([]byte, error) {
-		r, err := decodeDocument(req, "policy")
-		if err != nil {
-			return nil, err
-		}
-		res, err := x.LoadPolicy(ctx, PolicyRef{r})
-		if err != nil {
-			return nil, err
-		}
-		return res.appendJSON(out), nil
-	},
-	"tables.load": func(ctx context.Context, x Operations, req, out []byte) ([]byte, error) {
-		r, err := decodeDocument(req, "tables")
-		if err != nil {
-			return nil, err
-		}
-		res, err := x.LoadTables(ctx, TablesRef{r})
-		if err != nil {
-			return nil, err
-		}
-		return res.appendJSON(out), nil
-	},
-	"unload": func(ctx context.Context, x Operations, req, out []byte) ([]byte, error) {
-		var r UnloadRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		if err := x.Unload(ctx, r.Handle); err != nil {
-			return nil, err
-		}
-		return append(out, "{}"...), nil
-	},
-	"pin": func(ctx context.Context, x Operations, req, out []byte) ([]byte, error) {
-		var r PINRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		res, err := x.CheckPIN(ctx, &r)
-		if err != nil {
-			return nil, err
-		}
-		return res.appendJSON(out), nil
-	},
-	"password": func(ctx context.Context, x Operations, req, out []byte) ([]byte, error) {
-		var r PasswordRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		res, err := x.CheckPassword(ctx, &r)
-		if err != nil {
-			return nil, err
-		}
-		return res.appendJSON(out), nil
-	},
-	"dial": func(ctx context.Context, x Operations, req, out []byte) ([]byte, error) {
-		var r DialRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		res, err := x.Dial(ctx, &r)
-		if err != nil {
-			return nil, err
-		}
-		return res.appendJSON(out), nil
-	},
-	"lint": func(ctx context.Context, x Operations, req, out []byte) ([]byte, error) {
-		var r LintRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		res, err := x.Lint(ctx, &r)
-		if err != nil {
-			return nil, err
-		}
-		return res.appendJSON(out), nil
-	},
-	"hash.verify": func(ctx context.Context, x Operations, req, out []byte) ([]byte, error) {
-		var r HashVerifyRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		res, err := x.VerifyHash(ctx, &r)
-		if err != nil {
-			return nil, err
-		}
-		return res.appendJSON(out), nil
-	},
-	"hash.make": func(ctx context.Context, x Operations, req, out []byte) ([]byte, error) {
-		var r HashMakeRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		res, err := x.MakeHash(ctx, &r)
-		if err != nil {
-			return nil, err
-		}
-		return res.appendJSON(out), nil
-	},
-	"signin": func(ctx context.Context, x Operations, req, out []byte) ([]byte, error) {
-		var r SignInRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		res, err := x.SignIn(ctx, &r)
-		if err != nil {
-			return nil, err
-		}
-		return res.appendJSON(out), nil
-	},
-}
+// opNames lists the operations in documentation order.
+var opNames = []string{"policy.load", "tables.load", "unload", "pin", "password", "dial", "lint", "hash.verify", "hash.make", "signin"}
 
 // Ops lists the operation names.
-func Ops() []string {
-	out := make([]string, 0, len(ops))
-	for name := range ops {
-		out = append(out, name)
-	}
-	return out
-}
+func Ops() []string { return append([]string(nil), opNames...) }
 
 // Do runs operation op of x with the JSON request req and appends the JSON
 // answer to out: the result, or, when the operation could not run, the
@@ -168,12 +48,103 @@ func Ops() []string {
 // error. An error that is not an *Error (an engine fault, a cancelled
 // context) is returned with nothing appended.
 func Do(ctx context.Context, x Operations, op string, req, out []byte) ([]byte, error) {
-	run, ok := ops[op]
-	if !ok {
-		e := &Error{Code: ErrUnknownOp, Message: "unknown operation " + quote(op)}
-		return appendError(out, e), e
+	return dispatch(ctx, x, op, req, out)
+}
+
+// Do is Do for the session, on a call with no context: the WebAssembly
+// module's, whose deadline is its host's (SessionOptions.Interrupt).
+// Calling the session's methods directly, not through Operations, keeps
+// the module free of the codecs only hosts use.
+func (s *Session) Do(op string, req, out []byte) ([]byte, error) {
+	return dispatch[*Session](nil, s, op, req, out)
+}
+
+// dispatch is the one place an operation's name meets its wire form: it
+// decodes the request, runs the operation and encodes the answer.
+func dispatch[X Operations](ctx context.Context, x X, op string, req, out []byte) (res []byte, err error) {
+	switch op {
+	case "policy.load":
+		var r ref
+		if r, err = decodeDocument(req, "policy"); err == nil {
+			var a PolicyInfo
+			if a, err = x.LoadPolicy(ctx, PolicyRef{r}); err == nil {
+				res = a.appendJSON(out)
+			}
+		}
+	case "tables.load":
+		var r ref
+		if r, err = decodeDocument(req, "tables"); err == nil {
+			var a TablesInfo
+			if a, err = x.LoadTables(ctx, TablesRef{r}); err == nil {
+				res = a.appendJSON(out)
+			}
+		}
+	case "unload":
+		var r UnloadRequest
+		if err = decodeRequest(req, &r); err == nil {
+			if err = x.Unload(ctx, r.Handle); err == nil {
+				res = append(out, "{}"...)
+			}
+		}
+	case "pin":
+		var r PINRequest
+		if err = decodeRequest(req, &r); err == nil {
+			var a Verdict
+			if a, err = x.CheckPIN(ctx, &r); err == nil {
+				res = a.appendJSON(out)
+			}
+		}
+	case "password":
+		var r PasswordRequest
+		if err = decodeRequest(req, &r); err == nil {
+			var a Verdict
+			if a, err = x.CheckPassword(ctx, &r); err == nil {
+				res = a.appendJSON(out)
+			}
+		}
+	case "dial":
+		var r DialRequest
+		if err = decodeRequest(req, &r); err == nil {
+			var a DialResult
+			if a, err = x.Dial(ctx, &r); err == nil {
+				res = a.appendJSON(out)
+			}
+		}
+	case "lint":
+		var r LintRequest
+		if err = decodeRequest(req, &r); err == nil {
+			var a LintResult
+			if a, err = x.Lint(ctx, &r); err == nil {
+				res = a.appendJSON(out)
+			}
+		}
+	case "hash.verify":
+		var r HashVerifyRequest
+		if err = decodeRequest(req, &r); err == nil {
+			var a HashResult
+			if a, err = x.VerifyHash(ctx, &r); err == nil {
+				res = a.appendJSON(out)
+			}
+		}
+	case "hash.make":
+		var r HashMakeRequest
+		if err = decodeRequest(req, &r); err == nil {
+			var a HashRecord
+			if a, err = x.MakeHash(ctx, &r); err == nil {
+				res = a.appendJSON(out)
+			}
+		}
+	case "signin":
+		var r SignInRequest
+		if err = decodeRequest(req, &r); err == nil {
+			var a SignInResult
+			if a, err = x.SignIn(ctx, &r); err == nil {
+				res = a.appendJSON(out)
+			}
+		}
+	default:
+		err = &Error{Code: ErrUnknownOp, Message: "unknown operation " + quote(op)}
 	}
-	res, err := run(ctx, x, req, out)
 	if err != nil {
 		e, ok := err.(*Error)
 		if !ok {
@@ -184,21 +155,16 @@ func Do(ctx context.Context, x Operations, op string, req, out []byte) ([]byte, 
 	return res, nil
 }
 
-// Do is Do(context.Background(), s, op, req, out).
-func (s *Session) Do(op string, req, out []byte) ([]byte, error) {
-	return Do(context.Background(), s, op, req, out)
-}
-
 // The answers are encoded by concrete calls, never through an interface:
 // an interface call would keep every type's appendJSON alive in the
 // module, requests' included, which only hosts use.
 
-// decodeDocument reads a load's body: a name or a document (a handle is
-// refused by the load itself).
+// decodeDocument reads a load's body: a name (a JSON string) or a
+// document (anything else, which its parser judges).
 func decodeDocument(req []byte, what string) (ref, error) {
 	// A document is handed whole to its parser, which reports its own
 	// errors (with the document's paths); only a name is read here.
-	if doc := bytes.TrimSpace(req); len(doc) > 0 && doc[0] == '{' {
+	if doc := bytes.TrimSpace(req); len(doc) > 0 && doc[0] != '"' {
 		return ref{kind: refDoc, doc: doc}, nil
 	}
 	d := jsonx.NewDecoder(req)

@@ -2,14 +2,16 @@ package api
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/tollgate/tollgate/core"
+	"github.com/tollgate/tollgate/core/credential"
 )
 
 // PINRequest is the "pin" operation: check a PIN against a policy (the
 // default profile when Policy is zero).
 type PINRequest struct {
-	Policy  PolicyRef  `json:"policy,omitempty"`
+	Policy  PolicyRef  `json:"policy,omitzero"`
 	PIN     string     `json:"pin"`
 	Context PINContext `json:"context"`
 }
@@ -29,7 +31,7 @@ type PINContext struct {
 
 // PasswordRequest is the "password" operation.
 type PasswordRequest struct {
-	Policy   PolicyRef       `json:"policy,omitempty"`
+	Policy   PolicyRef       `json:"policy,omitzero"`
 	Password string          `json:"password"`
 	Context  PasswordContext `json:"context"`
 }
@@ -45,7 +47,7 @@ type PasswordContext struct {
 }
 
 // CheckPIN runs the PIN rules of r's policy.
-func (s *Session) CheckPIN(_ context.Context, r *PINRequest) (Verdict, error) {
+func (s *Session) CheckPIN(ctx context.Context, r *PINRequest) (v Verdict, err error) {
 	p, err := s.policy(r.Policy)
 	if err != nil {
 		return Verdict{}, err
@@ -62,13 +64,25 @@ func (s *Session) CheckPIN(_ context.Context, r *PINRequest) (Verdict, error) {
 		Year: r.Context.Year, Previous: r.Context.Previous,
 		PreviousRecords: r.Context.PreviousRecords,
 	}
-	var v core.Verdict
-	p.CheckPIN(r.PIN, &c, &v)
-	return verdictOf(&v), nil
+	if len(c.PreviousRecords) > 0 { // stored records: PBKDF2 work
+		if err := historyWork(c.PreviousRecords, p.PIN.History); err != nil {
+			return Verdict{}, err
+		}
+		st := s.stopper(ctx)
+		c.Interrupt = st.stop
+		defer func() {
+			if st.fired {
+				v, err = Verdict{}, errInterrupted
+			}
+		}()
+	}
+	var cv core.Verdict
+	p.CheckPIN(r.PIN, &c, &cv)
+	return verdictOf(&cv), nil
 }
 
 // CheckPassword runs the password rules of r's policy.
-func (s *Session) CheckPassword(_ context.Context, r *PasswordRequest) (Verdict, error) {
+func (s *Session) CheckPassword(ctx context.Context, r *PasswordRequest) (v Verdict, err error) {
 	p, err := s.policy(r.Policy)
 	if err != nil {
 		return Verdict{}, err
@@ -82,7 +96,45 @@ func (s *Session) CheckPassword(_ context.Context, r *PasswordRequest) (Verdict,
 		Previous: r.Context.Previous, PreviousRecords: r.Context.PreviousRecords,
 		Breached: list,
 	}
-	var v core.Verdict
-	p.CheckPassword(r.Password, &c, &v)
-	return verdictOf(&v), nil
+	if len(c.PreviousRecords) > 0 {
+		if err := historyWork(c.PreviousRecords, p.Password.History); err != nil {
+			return Verdict{}, err
+		}
+		st := s.stopper(ctx)
+		c.Interrupt = st.stop
+		defer func() {
+			if st.fired {
+				v, err = Verdict{}, errInterrupted
+			}
+		}()
+	}
+	var cv core.Verdict
+	p.CheckPassword(r.Password, &c, &cv)
+	return verdictOf(&cv), nil
+}
+
+// MaxRequestIterations bounds the PBKDF2 iterations one request may make
+// the engine derive: the stored records of a history the rule verifies
+// (the first History of them). It is the longest history a policy allows
+// (25) of records at the default count (600 000): about 8 s natively, too
+// long for the WebAssembly engine within the decision service's deadline
+// (docs/security.md). A single hash.verify is bounded by
+// credential.MaxIterations for the record and as much for its rehash.
+const MaxRequestIterations = 25 * credential.DefaultIterations
+
+// historyWork refuses a history whose PBKDF2 records within depth add up
+// to more than MaxRequestIterations. Records that do not parse cost
+// nothing (they never match).
+func historyWork(records []string, depth int) error {
+	total := 0
+	for i := 0; i < len(records) && i < depth; i++ {
+		if r, err := credential.Parse(records[i]); err == nil {
+			total += r.Iterations()
+		}
+	}
+	if total > MaxRequestIterations {
+		return &Error{Code: ErrBadRequest, Field: "context.previous_records", Message: "the PBKDF2 records within the history depth ask for " +
+			strconv.Itoa(total) + " iterations together; at most " + strconv.Itoa(MaxRequestIterations) + " per request"}
+	}
+	return nil
 }

@@ -9,8 +9,9 @@ import "strconv"
 
 func (r *PINRequest) appendJSON(b []byte) []byte {
 	b = append(b, '{')
-	b = appendRefField(b, "policy", r.Policy.ref)
-	b = append(b, `"pin":`...)
+	n := len(b)
+	b = appendRefField(b, n, "policy", r.Policy.ref)
+	b = appendKey(b, n, "pin")
 	b = AppendString(b, r.PIN)
 	b = append(b, `,"context":`...)
 	b = r.Context.appendJSON(b)
@@ -35,8 +36,9 @@ func (c *PINContext) appendJSON(b []byte) []byte {
 
 func (r *PasswordRequest) appendJSON(b []byte) []byte {
 	b = append(b, '{')
-	b = appendRefField(b, "policy", r.Policy.ref)
-	b = append(b, `"password":`...)
+	n := len(b)
+	b = appendRefField(b, n, "policy", r.Policy.ref)
+	b = appendKey(b, n, "password")
 	b = AppendString(b, r.Password)
 	b = append(b, `,"context":`...)
 	b = r.Context.appendJSON(b)
@@ -56,11 +58,8 @@ func (c *PasswordContext) appendJSON(b []byte) []byte {
 
 func (r *DialRequest) appendJSON(b []byte) []byte {
 	b = append(b, '{')
-	b = appendRefField(b, "tables", r.Tables.ref)
-	n := len(b) - 1 // the fields below follow tables, or open the object
-	if r.Tables.IsZero() {
-		n = len(b)
-	}
+	n := len(b)
+	b = appendRefField(b, n, "tables", r.Tables.ref)
 	b = appendStringField(b, n, "table", r.Table)
 	b = appendStringField(b, n, "cos", r.COS)
 	b = appendStringField(b, n, "feature", r.Feature)
@@ -88,6 +87,7 @@ func (r *HashVerifyRequest) appendJSON(b []byte) []byte {
 	}
 	b = appendStringField(b, -1, "scheme", r.Scheme)
 	b = appendStringField(b, -1, "salt", r.Salt)
+	b = appendHashTail(b, r.Iterations, r.Policy)
 	return append(b, '}')
 }
 
@@ -97,18 +97,28 @@ func (r *HashMakeRequest) appendJSON(b []byte) []byte {
 	b = append(b, `,"secret":`...)
 	b = AppendString(b, r.Secret)
 	b = appendStringField(b, -1, "salt", r.Salt)
+	b = appendHashTail(b, r.Iterations, r.Policy)
 	return append(b, '}')
+}
+
+func appendHashTail(b []byte, iterations int, p PolicyRef) []byte {
+	if iterations != 0 {
+		b = append(b, `,"iterations":`...)
+		b = strconv.AppendInt(b, int64(iterations), 10)
+	}
+	if !p.IsZero() {
+		b = append(b, `,"policy":`...)
+		b = p.appendJSON(b)
+	}
+	return b
 }
 
 func (r *SignInRequest) appendJSON(b []byte) []byte {
 	b = append(b, '{')
-	b = appendRefField(b, "policy", r.Policy.ref)
-	if r.Kind != "" {
-		b = append(b, `"kind":`...)
-		b = AppendString(b, r.Kind)
-		b = append(b, ',')
-	}
-	b = append(b, `"state":`...)
+	n := len(b)
+	b = appendRefField(b, n, "policy", r.Policy.ref)
+	b = appendStringField(b, n, "kind", r.Kind)
+	b = appendKey(b, n, "state")
 	b = r.State.appendJSON(b)
 	b = append(b, `,"event":`...)
 	b = r.Event.appendJSON(b)
@@ -137,16 +147,12 @@ func (r *UnloadRequest) appendJSON(b []byte) []byte {
 	return append(b, '}')
 }
 
-// appendRefField writes `"name":REF,` unless the reference is the default.
-func appendRefField(b []byte, name string, r ref) []byte {
+// appendRefField writes `"name":REF` unless the reference is the default.
+func appendRefField(b []byte, start int, name string, r ref) []byte {
 	if r.IsZero() {
 		return b
 	}
-	b = append(b, '"')
-	b = append(b, name...)
-	b = append(b, `":`...)
-	b = r.appendJSON(b)
-	return append(b, ',')
+	return r.appendJSON(appendKey(b, start, name))
 }
 
 // appendKey writes `"name":`, after a comma unless b ends at start (the

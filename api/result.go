@@ -1,6 +1,7 @@
 package api
 
 import (
+	"slices"
 	"strconv"
 
 	"github.com/tollgate/tollgate/core"
@@ -98,6 +99,10 @@ type HashResult struct {
 	Reason   HashReason `json:"reason"`
 	Scheme   string     `json:"scheme"`
 	Rehash   string     `json:"rehash,omitempty"`
+	// Detail says what is wrong with a malformed record or an unknown
+	// scheme, and where (a part, a byte offset, a length), never its
+	// content.
+	Detail string `json:"detail,omitempty"`
 }
 
 // HashRecord is the answer of "hash.make".
@@ -277,6 +282,10 @@ func (h *HashResult) appendJSON(b []byte) []byte {
 		b = append(b, `,"rehash":`...)
 		b = AppendString(b, h.Rehash)
 	}
+	if h.Detail != "" {
+		b = append(b, `,"detail":`...)
+		b = AppendString(b, h.Detail)
+	}
 	return append(b, '}')
 }
 
@@ -342,6 +351,23 @@ func (s *SignInState) appendJSON(b []byte) []byte {
 		b = append(b, ':')
 		b = strconv.AppendInt(b, int64(s.Sessions[name]), 10)
 	}
+	// A state a client sent may name others: they travel as sent, for
+	// the session to refuse.
+	if len(s.Sessions) > int(core.NumInterfaces) || !knownSessions(s.Sessions) {
+		var other []string
+		for name := range s.Sessions {
+			if !isInterfaceName(name) {
+				other = append(other, name)
+			}
+		}
+		slices.Sort(other)
+		for _, name := range other {
+			b = append(b, ',')
+			b = AppendString(b, name)
+			b = append(b, ':')
+			b = strconv.AppendInt(b, int64(s.Sessions[name]), 10)
+		}
+	}
 	return append(b, "}}"...)
 }
 
@@ -382,7 +408,7 @@ var (
 	dialResultFields     = []string{"number", "allowed", "reason", "table", "row", "pattern", "dropped", "position"}
 	lintResultFields     = []string{"findings"}
 	findingFields        = []string{"code", "severity", "table", "row", "shadowed_by", "message"}
-	hashResultFields     = []string{"verified", "reason", "scheme", "rehash"}
+	hashResultFields     = []string{"verified", "reason", "scheme", "rehash", "detail"}
 	hashRecordFields     = []string{"record"}
 	policyInfoFields     = []string{"handle", "name"}
 	tablesInfoFields     = []string{"handle", "tables"}
@@ -478,7 +504,7 @@ func (l *LintResult) decodeJSON(d *jsonx.Decoder) error {
 			}
 			l.Findings = []Finding{}
 			err = d.Array(func(int) error {
-				f := Finding{ShadowedBy: -1}
+				var f Finding
 				err := f.decodeJSON(d)
 				l.Findings = append(l.Findings, f)
 				return err
@@ -491,6 +517,7 @@ func (l *LintResult) decodeJSON(d *jsonx.Decoder) error {
 }
 
 func (f *Finding) decodeJSON(d *jsonx.Decoder) error {
+	f.ShadowedBy = -1
 	return d.Object(func(key string) (err error) {
 		switch key {
 		case "code":
@@ -525,6 +552,8 @@ func (h *HashResult) decodeJSON(d *jsonx.Decoder) error {
 			h.Scheme, err = readString(d)
 		case "rehash":
 			h.Rehash, err = readString(d)
+		case "detail":
+			h.Detail, err = readString(d)
 		default:
 			err = unknownField(d, key, hashResultFields)
 		}
@@ -620,4 +649,23 @@ func (s *SignInDecision) decodeJSON(d *jsonx.Decoder) error {
 		}
 		return err
 	})
+}
+
+// knownSessions reports whether every key of m is an interface's name.
+func knownSessions(m map[string]int) bool {
+	for name := range m {
+		if !isInterfaceName(name) {
+			return false
+		}
+	}
+	return true
+}
+
+func isInterfaceName(name string) bool {
+	for i := core.Interface(0); i < core.NumInterfaces; i++ {
+		if i.String() == name {
+			return true
+		}
+	}
+	return false
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"strconv"
 	"sync"
 	"sync/atomic"
 
@@ -30,6 +29,7 @@ type Session struct {
 	cacheMu      sync.Mutex
 	inlinePolicy map[string]*core.Policy
 	inlineTables map[string]*dialplan.Set
+	cachedBytes  int64 // of text and automata in inlineTables
 
 	passwords atomic.Pointer[core.PasswordList] // the "passwords" data artifact (data.go)
 }
@@ -39,9 +39,31 @@ type SessionOptions struct {
 	// Regex compiles the rows of regex-dialect tables; nil is the build's
 	// default (dialplan.Options).
 	Regex dialplan.RegexCompiler
-	// Rand fills b with random bytes (salts of new records); nil is
-	// crypto/rand.
-	Rand func(b []byte) error
+	// Interrupt, when set, is polled during long work (PBKDF2, building
+	// automata) besides the context of the call: the WebAssembly module
+	// passes one that asks its host whether the call's deadline passed.
+	// When it says stop, the operation answers ErrInterrupted.
+	Interrupt func() bool
+}
+
+// stopper is one operation's interrupt: its context's end (a nil context
+// is the module's, which has none) or the session's Interrupt. It remembers that it fired, so that work which
+// stopped part-way is never taken for an answer.
+type stopper struct {
+	ctx   context.Context
+	poll  func() bool
+	fired bool
+}
+
+func (s *Session) stopper(ctx context.Context) *stopper {
+	return &stopper{ctx: ctx, poll: s.opts.Interrupt}
+}
+
+func (st *stopper) stop() bool {
+	if !st.fired && (st.ctx != nil && st.ctx.Err() != nil || st.poll != nil && st.poll()) {
+		st.fired = true
+	}
+	return st.fired
 }
 
 // registry is the loaded documents; replaced, never modified, once
@@ -133,9 +155,7 @@ func keyOf(kind byte, doc []byte) docKey {
 	return docKey{kind: kind, sum: sha256.Sum256(bytes.TrimSpace(doc))}
 }
 
-func noHandle(field string, h Handle) *Error {
-	return &Error{Code: ErrBadRequest, Field: field, Message: "no loaded " + field + " with handle " + strconv.FormatUint(uint64(h), 10)}
-}
+func noHandle(field string, h Handle) *Error { return UnknownHandle(field, h) }
 
 // LoadPolicy validates a policy (a profile or a document) and returns a
 // handle later requests may use in its place.
@@ -163,7 +183,7 @@ func (s *Session) LoadPolicy(_ context.Context, p PolicyRef) (PolicyInfo, error)
 
 // LoadTables compiles a tables set (a built-in or a document) and returns
 // a handle later requests may use in its place.
-func (s *Session) LoadTables(_ context.Context, t TablesRef) (TablesInfo, error) {
+func (s *Session) LoadTables(ctx context.Context, t TablesRef) (TablesInfo, error) {
 	var text []byte
 	switch t.kind {
 	case refHandle:
@@ -176,7 +196,8 @@ func (s *Session) LoadTables(_ context.Context, t TablesRef) (TablesInfo, error)
 		text = []byte(DefaultTables)
 	}
 	h, l, err := s.load(keyOf('t', text), func() (*loaded, error) {
-		set, err := s.resolveTables(t)
+		// Kept by handle: not also cached by text.
+		set, err := s.compileTables(ctx, t, false)
 		return &loaded{set: set}, err
 	})
 	if err != nil {
@@ -197,7 +218,7 @@ func (s *Session) Unload(_ context.Context, h Handle) error {
 	old := s.reg.Load()
 	l, ok := old.docs[h]
 	if !ok {
-		return &Error{Code: ErrBadRequest, Field: "handle", Message: "no loaded document with handle " + strconv.FormatUint(uint64(h), 10)}
+		return UnknownHandle("handle", h)
 	}
 	if l.refs > 1 {
 		c := *l
@@ -259,38 +280,47 @@ func (s *Session) resolvePolicy(p PolicyRef) (*core.Policy, error) {
 }
 
 // tables resolves a request's tables reference.
-func (s *Session) tables(t TablesRef) (*dialplan.Set, error) {
+func (s *Session) tables(ctx context.Context, t TablesRef) (*dialplan.Set, error) {
 	if t.kind == refHandle {
 		if l := s.lookup(t.handle); l != nil && l.set != nil {
 			return l.set, nil
 		}
 		return nil, noHandle("tables", t.handle)
 	}
-	return s.resolveTables(t)
+	return s.compileTables(ctx, t, true)
 }
 
-func (s *Session) resolveTables(t TablesRef) (*dialplan.Set, error) {
+// maxCachedBytes bounds the inline-tables cache by size as well as by
+// count: 256 distinct documents of 1 MiB, each with its automata, would
+// not fit in a WebAssembly instance.
+const maxCachedBytes = 16 << 20
+
+// compileTables returns a built-in set or compiles an inline document
+// (interruptibly), cached by its text when cache is set.
+func (s *Session) compileTables(ctx context.Context, t TablesRef, cache bool) (*dialplan.Set, error) {
 	name := DefaultTables
 	switch t.kind {
 	case refName:
 		name = t.name
 	case refDoc:
+		doc := bytes.TrimSpace(t.doc)
 		s.cacheMu.Lock()
-		set, ok := s.inlineTables[string(t.doc)]
+		set, ok := s.inlineTables[string(doc)]
 		s.cacheMu.Unlock()
 		if ok {
 			return set, nil
 		}
-		set, err := dialplan.Options{Regex: s.opts.Regex}.Parse("", t.doc)
+		st := s.stopper(ctx)
+		set, err := dialplan.ParseOptions("", doc, dialplan.Options{Regex: s.opts.Regex, Interrupt: st.stop})
+		if st.fired {
+			return nil, errInterrupted
+		}
 		if err != nil {
 			return nil, tablesError(err)
 		}
-		s.cacheMu.Lock()
-		if s.inlineTables == nil || len(s.inlineTables) >= maxCached {
-			s.inlineTables = map[string]*dialplan.Set{}
+		if cache {
+			s.cache(doc, set)
 		}
-		s.inlineTables[string(t.doc)] = set
-		s.cacheMu.Unlock()
 		return set, nil
 	}
 	set, err := dialplan.Builtin(name)
@@ -326,7 +356,24 @@ func policyError(err error) *Error {
 	return &Error{Code: ErrInvalidPolicy, Message: err.Error()}
 }
 
+func (s *Session) cache(doc []byte, set *dialplan.Set) {
+	size := int64(len(doc)) + set.Size()
+	if size > maxCachedBytes {
+		return
+	}
+	s.cacheMu.Lock()
+	defer s.cacheMu.Unlock()
+	if s.inlineTables == nil || len(s.inlineTables) >= maxCached || s.cachedBytes+size > maxCachedBytes {
+		s.inlineTables, s.cachedBytes = map[string]*dialplan.Set{}, 0
+	}
+	s.inlineTables[string(doc)] = set
+	s.cachedBytes += size
+}
+
 func tablesError(err error) *Error {
+	if err == dialplan.ErrInterrupted {
+		return errInterrupted
+	}
 	if pe, ok := err.(*dialplan.ParseError); ok { // never wrapped
 		return &Error{Code: ErrInvalidTables, Field: pe.Field, Message: pe.Error()}
 	}

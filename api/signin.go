@@ -15,7 +15,7 @@ import (
 // returned (absent for a new account); Event is what happened. The host
 // keeps the state; see docs/credentials.md for every field.
 type SignInRequest struct {
-	Policy PolicyRef   `json:"policy,omitempty"`
+	Policy PolicyRef   `json:"policy,omitzero"`
 	Kind   string      `json:"kind,omitempty"`
 	State  SignInState `json:"state"`
 	Event  SignInEvent `json:"event"`

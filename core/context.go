@@ -17,6 +17,11 @@ type PINContext struct {
 	// PreviousRecords holds earlier PINs as stored-credential records
 	// ({SSHA}..., sha1:HEX, ...), newest first.
 	PreviousRecords []string
+	// Interrupt, when set, is polled while PreviousRecords are verified
+	// (PBKDF2 records take long); when it returns true the history rule
+	// stops and finds nothing, and the caller, which knows it fired, must
+	// not use the verdict. core reads no clock.
+	Interrupt func() bool
 }
 
 // PasswordContext is what a password check knows about the user.
@@ -36,4 +41,6 @@ type PasswordContext struct {
 	// deployment, not the user; a policy with password.blocklist on
 	// refuses every password (detail no_list) when it is nil.
 	Breached *PasswordList
+	// Interrupt is PINContext.Interrupt.
+	Interrupt func() bool
 }

@@ -20,8 +20,8 @@ import (
 // knows the stored schemes.
 
 // reused reports whether secret is among the first depth entries of
-// previous or records.
-func reused(secret string, previous, records []string, depth int) bool {
+// previous or records; stop interrupts the verification of records.
+func reused(secret string, previous, records []string, depth int, stop func() bool) bool {
 	if depth <= 0 {
 		return false
 	}
@@ -33,7 +33,11 @@ func reused(secret string, previous, records []string, depth int) bool {
 		return true
 	}
 	for i := 0; i < len(records) && i < depth; i++ {
-		if credential.Matches(records[i], secret) {
+		ok, err := credential.MatchesInterrupt(records[i], secret, stop)
+		if err != nil {
+			return false
+		}
+		if ok {
 			return true
 		}
 	}

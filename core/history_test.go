@@ -30,7 +30,7 @@ func TestReusedRecords(t *testing.T) {
 		{"246810", 3, true},
 		{"999999", 3, false},
 	} {
-		if got := reused(tt.secret, nil, records, tt.depth); got != tt.want {
+		if got := reused(tt.secret, nil, records, tt.depth, nil); got != tt.want {
 			t.Errorf("reused(secret, records, depth %d) = %v, want %v", tt.depth, got, tt.want)
 		}
 	}

@@ -112,7 +112,7 @@ func (p *Policy) CheckPassword(pw string, c *PasswordContext, v *Verdict) {
 	if r.MinChanges > 0 && c.Old != "" && tooSimilar(rs, c.Old, r.MinChanges) {
 		v.add(Reason{Code: CodeTooSimilar, Limit: r.MinChanges})
 	}
-	if reused(pw, c.Previous, c.PreviousRecords, r.History) {
+	if reused(pw, c.Previous, c.PreviousRecords, r.History, c.Interrupt) {
 		v.add(Reason{Code: CodeReused, Limit: r.History})
 	}
 	if r.Blocklist {

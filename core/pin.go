@@ -117,7 +117,7 @@ func (p *Policy) CheckPIN(pin string, c *PINContext, v *Verdict) {
 			v.add(with(whole, CodeCommon, 0, h))
 		}
 	}
-	if reused(pin, c.Previous, c.PreviousRecords, r.History) {
+	if reused(pin, c.Previous, c.PreviousRecords, r.History, c.Interrupt) {
 		v.add(Reason{Code: CodeReused, Limit: r.History})
 	}
 }

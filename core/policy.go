@@ -18,6 +18,7 @@ type Policy struct {
 	PIN      PINPolicy      `json:"pin"`
 	Password PasswordPolicy `json:"password"`
 	Account  AccountPolicy  `json:"account"`
+	Hash     HashPolicy     `json:"hash"`
 }
 
 // CredentialRule holds the fields an authentication rule (Unity Connection),
@@ -123,4 +124,15 @@ type AccountPolicy struct {
 	// user on each interface; 0 is no cap.
 	MaxSessionsTelephony int `json:"max_sessions_telephony"`
 	MaxSessionsIMAP      int `json:"max_sessions_imap"`
+}
+
+// HashPolicy is how new stored-credential records are made: by hash.make,
+// and for the rehash a verification advises.
+type HashPolicy struct {
+	// Iterations is the PBKDF2 iteration count of new records,
+	// credential.MinIterations..credential.MaxIterations (1 000 to
+	// 1 000 000); a verified PBKDF2 record with fewer is advised to be
+	// rehashed. Every profile uses OWASP's 600 000 for PBKDF2-HMAC-SHA256
+	// (credential.DefaultIterations).
+	Iterations int `json:"iterations"`
 }

@@ -18,6 +18,7 @@ var policyFields = map[reflect.Type]sectionFields{
 	reflect.TypeFor[PINPolicy]():      policyFieldsOf(reflect.TypeFor[PINPolicy]()),
 	reflect.TypeFor[PasswordPolicy](): policyFieldsOf(reflect.TypeFor[PasswordPolicy]()),
 	reflect.TypeFor[AccountPolicy]():  policyFieldsOf(reflect.TypeFor[AccountPolicy]()),
+	reflect.TypeFor[HashPolicy]():     policyFieldsOf(reflect.TypeFor[HashPolicy]()),
 }
 
 type sectionFields struct {
@@ -61,6 +62,7 @@ func TestPolicyFieldTables(t *testing.T) {
 	checkSection(t, "pin", "PIN", pinFields)
 	checkSection(t, "password", "Password", passwordFields)
 	checkSection(t, "account", "Account", accountFields)
+	checkSection(t, "hash", "Hash", hashFields)
 }
 
 // checkSection checks the table of the section whose JSON name is section

@@ -38,7 +38,7 @@ func (e *PolicyError) Error() string {
 
 // ParsePolicy decodes a policy document and validates the result:
 //
-//	{"extends": "cuc", "name": "...", "pin": {...}, "password": {...}, "account": {...}}
+//	{"extends": "cuc", "name": "...", "pin": {...}, "password": {...}, "account": {...}, "hash": {...}}
 //
 // The policy starts as the profile named by extends (DefaultProfile when
 // absent) and every field given replaces the profile's value; of the
@@ -81,7 +81,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 		key string
 		raw []byte
 	}
-	var sections [3]section
+	var sections [4]section
 	n := 0
 	err := d.Object(func(key string) error {
 		var err error
@@ -91,8 +91,8 @@ func ParsePolicy(data []byte) (*Policy, error) {
 		case "name":
 			name, err = policyString(d, key)
 			named = true
-		case "pin", "password", "account":
-			// Keys are unique (checked above), so there are at most three.
+		case "pin", "password", "account", "hash":
+			// Keys are unique (checked above), so there are at most four.
 			sections[n].key = key
 			sections[n].raw, err = d.Raw()
 			n++
@@ -123,6 +123,8 @@ func ParsePolicy(data []byte) (*Policy, error) {
 			err = decodePolicySection(s.raw, s.key, p, passwordFields, &pwLock)
 		case "account":
 			err = decodePolicySection(s.raw, s.key, p, accountFields, nil)
+		case "hash":
+			err = decodePolicySection(s.raw, s.key, p, hashFields, nil)
 		}
 		if err != nil {
 			return nil, err
@@ -136,7 +138,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 	return p, nil
 }
 
-var policyTopFields = []string{"extends", "name", "pin", "password", "account"}
+var policyTopFields = []string{"extends", "name", "pin", "password", "account", "hash"}
 
 // policyField is one settable field of a section, by its JSON name:
 // exactly one of its accessors is set, after the field's Go type. The
@@ -206,6 +208,9 @@ var (
 		intField("max_sessions_telephony", func(p *Policy) *int { return &p.Account.MaxSessionsTelephony }),
 		intField("max_sessions_imap", func(p *Policy) *int { return &p.Account.MaxSessionsIMAP }),
 	}
+	hashFields = []policyField{
+		intField("iterations", func(p *Policy) *int { return &p.Hash.Iterations }),
+	}
 )
 
 // lockoutGiven records which of a section's two lockout fields a
@@ -231,7 +236,7 @@ func (g lockoutGiven) normalise(r *CredentialRule) {
 
 // decodePolicySection sets fields of p from raw, the well-formed JSON
 // value of the section named path, whose fields are fields; lock (nil for
-// the account section) records the lockout fields given.
+// the account and hash sections) records the lockout fields given.
 func decodePolicySection(raw []byte, path string, p *Policy, fields []policyField, lock *lockoutGiven) error {
 	d := jsonx.NewDecoder(raw)
 	if k := d.Kind(); k != jsonx.Object {

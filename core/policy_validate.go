@@ -4,6 +4,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tollgate/tollgate/core/credential"
 )
 
 // Ranges depend on the family of the profile a policy extends: each family
@@ -113,6 +115,8 @@ func (p *Policy) Validate() error {
 	v.rule("password", &p.Password.CredentialRule)
 	v.password()
 	v.account()
+	v.int("hash.iterations", p.Hash.Iterations, intRange{lo: credential.MinIterations, hi: credential.MaxIterations,
+		why: "NIST SP 800-132 asks at least 1000; tollgate verifies at most 1000000"})
 	return v.err
 }
 

@@ -49,6 +49,11 @@ var limitTests = []struct {
 	{profile: "cuc", path: "account.inactivity_days", lo: 0, hi: 5000},
 	{profile: "cuc", path: "account.max_sessions_telephony", lo: 0, hi: 100},
 	{profile: "cuc", path: "account.max_sessions_imap", lo: 0, hi: 100},
+	// PBKDF2 iterations of new records: NIST SP 800-132's 1 000 up to the
+	// verification cap (issue 14 items 1 and 22), in every family.
+	{profile: "cuc", path: "hash.iterations", lo: 1000, hi: 1000000},
+	{profile: "exchange-um", path: "hash.iterations", lo: 1000, hi: 1000000},
+	{profile: "nist-800-63b-4", path: "hash.iterations", lo: 1000, hi: 1000000},
 	{profile: "cucm", path: "pin.min_length", lo: 1, hi: 64},
 	{profile: "cucm", path: "pin.max_length", lo: 8, hi: 64},
 	{profile: "cucm", path: "password.history", lo: 0, hi: 25},
@@ -259,6 +264,8 @@ func setPolicyField(t *testing.T, p *Policy, path string, val any) {
 		v = reflect.ValueOf(&p.Password).Elem()
 	case "account":
 		v = reflect.ValueOf(&p.Account).Elem()
+	case "hash":
+		v = reflect.ValueOf(&p.Hash).Elem()
 	default:
 		t.Fatalf("bad path %q", path)
 	}

@@ -1,6 +1,10 @@
 package core
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/tollgate/tollgate/core/credential"
+)
 
 // Built-in profile names. A policy file extends one of them.
 const (
@@ -53,6 +57,7 @@ func Profile(name string) (*Policy, error) {
 		}
 	}
 	p.Name, p.Extends = name, name
+	p.Hash.Iterations = credential.DefaultIterations
 	return &p, nil
 }
 

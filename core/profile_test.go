@@ -156,7 +156,7 @@ func TestPolicyDocDefaults(t *testing.T) {
 		b, _ := json.Marshal(p)
 		var m map[string]any
 		json.Unmarshal(b, &m)
-		for _, section := range []string{"pin", "password", "account"} {
+		for _, section := range []string{"pin", "password", "account", "hash"} {
 			for field, v := range m[section].(map[string]any) {
 				want[section+"."+field] = append(want[section+"."+field], fmt.Sprint(v))
 			}

@@ -64,6 +64,27 @@ export class TollgateError extends Error {
   }
 }
 
+// escapeLoneSurrogates writes each lone UTF-16 surrogate of a request text
+// as a \u escape. A JS string can hold one, UTF-8 cannot: TextEncoder would
+// put U+FFFD in its place, and secrets differing only there would reach the
+// module as one (issue 14, finding 6; docs/security.md). Escaped (as
+// JSON.stringify writes it), it reaches the module's decoder, which refuses
+// it in a secret and reads it as U+FFFD elsewhere, as on every other host.
+const loneSurrogate = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+function escapeLoneSurrogates(text) {
+  const wellFormed = typeof text.isWellFormed === 'function' ? text.isWellFormed() : !loneSurrogate.test(text);
+  loneSurrogate.lastIndex = 0;
+  if (wellFormed) return text;
+  return text.replace(loneSurrogate, (c, at) => {
+    // After an odd run of backslashes the text is already a bad escape;
+    // one more backslash would make an escaped backslash followed by the
+    // letters "udcff", so it is left for the module to refuse.
+    let n = 0;
+    while (at - n - 1 >= 0 && text[at - n - 1] === '\\') n++;
+    return n % 2 ? c : `\\u${c.charCodeAt(0).toString(16)}`;
+  });
+}
+
 // ModuleFailed: buf_ptr or buf_cap answered 0, the module's way of saying it
 // recovered from a panic there (docs/abi.md); the instance is discarded.
 class ModuleFailed extends Error {}
@@ -272,6 +293,7 @@ export class Tollgate {
    * could not run). Throws TollgateError only for faults of the module.
    */
   callText(op, requestText) {
+    requestText = escapeLoneSurrogates(requestText);
     const x = this._x;
     let status, n;
     try {

@@ -11,7 +11,10 @@
 package main
 
 import (
+	"bytes"
+	"runtime"
 	"runtime/debug"
+	"time"
 	"unsafe"
 
 	"github.com/tollgate/tollgate/api"
@@ -19,7 +22,9 @@ import (
 )
 
 var (
-	session = api.NewSession()
+	// session serves every call of this instance; its regular expressions
+	// and its interrupt are the host's (regex.go, pollHost).
+	session = api.NewSessionWithOptions(api.SessionOptions{Regex: compileRegex, Interrupt: pollHost})
 	// buf is the scratch buffer the host writes requests into and reads
 	// responses from. Go's collector never moves it, so its address stays
 	// valid until buf_reserve replaces it.
@@ -42,7 +47,53 @@ const gcPercent = 400
 // GOGC=off in its environment so that initialisation runs without
 // collections (about 4x faster to instantiate), and steady state collects
 // at gcPercent whatever the environment said.
-func init() { debug.SetGCPercent(gcPercent) }
+func init() {
+	debug.SetGCPercent(gcPercent)
+}
+
+// pollHost is the session's interrupt: the api calls it during long work
+// (PBKDF2 every 1 024 iterations, automaton construction about every
+// millisecond). It reads the clock, which is a call into the host
+// (WASI clock_time_get), and a host with a deadline ends the call there
+// when the deadline has passed (host/wasm.go; docs/abi.md). The module
+// never decides to stop by itself: it cannot know the host's deadline.
+// During a call that builds automata it also yields, so that the
+// collector's marking runs (see buildsAutomata).
+func pollHost() bool {
+	lastPoll = time.Now()
+	if heavyCall {
+		runtime.Gosched()
+	}
+	return false
+}
+
+// lastPoll keeps the clock read observable, so no compiler drops it.
+var lastPoll time.Time
+
+// buildsAutomata reports whether a call compiles a tables document: it
+// allocates fast (building an automaton makes its size in garbage several
+// times over), and a single-threaded collector at GOGC 400 falls behind
+// and lets the heap grow into the memory cap. Such a call runs at
+// heavyGCPercent and yields at every poll. (Hashing allocates nothing:
+// it keeps the steady-state setting.)
+func buildsAutomata(op string, req []byte) bool {
+	switch op {
+	case "tables.load", "lint":
+		return true
+	case "dial":
+		// An inline tables document: a second '{' (host.Heavy's test).
+		if i := bytes.IndexByte(req, '{'); i >= 0 {
+			return bytes.IndexByte(req[i+1:], '{') >= 0
+		}
+	}
+	return len(req) > keepCap
+}
+
+// heavyCall is set while a call that builds automata runs,
+// heavyGCPercent is its collector setting.
+var heavyCall bool
+
+const heavyGCPercent = 100
 
 // abi_version returns a constant: it cannot panic, so it has no recover.
 //
@@ -112,6 +163,14 @@ func call(opLen, reqLen uint32) (r uint32) {
 	// The request is copied out of buf: the response is written back over
 	// it, and nothing the api keeps may alias the host's buffer.
 	in = append(in[:0], buf[opLen:opLen+reqLen]...)
+	if buildsAutomata(op, in) {
+		heavyCall = true
+		debug.SetGCPercent(heavyGCPercent)
+		defer func() {
+			heavyCall = false
+			debug.SetGCPercent(gcPercent)
+		}()
+	}
 	var err error
 	out, err = session.Do(op, in, out[:0])
 	status := uint32(abi.StatusOK)

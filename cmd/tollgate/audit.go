@@ -65,9 +65,9 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate audit: --encoding: %v\n", err)
 		return exitUsage
 	}
-	policyDoc, err := docArg(*policy)
+	policyDoc, err := docArg("--policy", *policy)
 	if err != nil {
-		fmt.Fprintf(stderr, "tollgate audit: --policy: %v\n", err)
+		fmt.Fprintf(stderr, "tollgate audit: %v\n", err)
 		return exitUsage
 	}
 	tablesDoc, err := tablesArg(*tables)
@@ -81,15 +81,31 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 
+	// The outputs may be none of the inputs; each is written beside
+	// itself and renamed into place (outfile.go).
+	inputs := []os.FileInfo{inputInfo(pos[0], stdin), docInfo(*policy), docInfo(*tables)}
 	var out io.Writer = stdout
+	var report, summaryOut *outFile
 	if *outPath != "" {
-		f, err := os.OpenFile(*outPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		report, err = createOut(*outPath, outOptions{flag: "-o", perm: 0o644, keepMode: true, inputs: inputs, stdout: stdout})
 		if err != nil {
 			fmt.Fprintf(stderr, "tollgate audit: -o: %v\n", err)
 			return exitUsage
 		}
-		defer f.Close()
-		out = f
+		defer report.abort()
+		out = report.w
+	}
+	if *summaryPath != "" {
+		var others []*outFile
+		if report != nil {
+			others = append(others, report)
+		}
+		summaryOut, err = createOut(*summaryPath, outOptions{flag: "--summary", perm: 0o644, keepMode: true, inputs: inputs, others: others, stdout: stdout})
+		if err != nil {
+			fmt.Fprintf(stderr, "tollgate audit: --summary: %v\n", err)
+			return exitUsage
+		}
+		defer summaryOut.abort()
 	}
 	sink, err := audit.NewSink(*format, out)
 	if err != nil {
@@ -130,13 +146,18 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate audit: %v\n", err)
 		return exitUsage
 	}
-	if *summaryPath != "" {
-		f, err := os.OpenFile(*summaryPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	// An interrupted audit's report is complete as a document and marked
+	// partial (docs/audit.md), so it too replaces the old one.
+	if report != nil {
+		if err := report.commit(); err != nil {
+			fmt.Fprintf(stderr, "tollgate audit: -o: %v\n", err)
+			return exitUsage
+		}
+	}
+	if summaryOut != nil {
+		err := audit.WriteSummaryJSON(summaryOut.w, sum)
 		if err == nil {
-			err = audit.WriteSummaryJSON(f, sum)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
+			err = summaryOut.commit()
 		}
 		if err != nil {
 			fmt.Fprintf(stderr, "tollgate audit: --summary: %v\n", err)
@@ -158,17 +179,27 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // runtime bounds the collector's CPU share instead of failing.
 const auditMemoryLimit = 80 << 20
 
-// docArg reads a --policy or --tables value: a file when one exists at
-// that path (or the value ends in .json), else a built-in name.
-func docArg(v string) (string, error) {
+// docArg reads a --policy value: a file when one exists at that path (or
+// the value ends in .json), else a built-in name.
+func docArg(flag, v string) (string, error) {
 	if _, err := os.Stat(v); err == nil || strings.HasSuffix(v, ".json") {
-		b, err := os.ReadFile(v)
+		b, err := readDocument(flag, v, maxPolicyFile, false)
 		if err != nil {
 			return "", err
 		}
 		return string(b), nil
 	}
 	return v, nil
+}
+
+// docInfo is the file a --policy or --tables value names, if any (an
+// output may not be it).
+func docInfo(v string) os.FileInfo {
+	fi, err := os.Stat(v)
+	if err != nil || !fi.Mode().IsRegular() {
+		return nil
+	}
+	return fi
 }
 
 // tablesArg reads a --tables value: a built-in set name, or a file in any
@@ -178,7 +209,7 @@ func tablesArg(v string) (string, error) {
 	if _, err := os.Stat(v); err != nil && !strings.HasSuffix(v, ".json") {
 		return v, nil
 	}
-	data, err := os.ReadFile(v)
+	data, err := readDocument("--tables", v, maxTablesFile, false)
 	if err != nil {
 		return "", err
 	}
@@ -203,12 +234,10 @@ func auditInput(path string, stdin io.Reader) (audit.Input, error) {
 	if err != nil {
 		return audit.Input{}, err
 	}
-	if fi.IsDir() {
-		return audit.Input{}, fmt.Errorf("%s is a directory", path)
-	}
 	open := func() (io.ReadCloser, error) { return os.Open(path) }
 	if !fi.Mode().IsRegular() {
-		f, err := os.Open(path)
+		// A pipe is read once; a device or a directory is refused.
+		f, err := openStream("", path)
 		if err != nil {
 			return audit.Input{}, err
 		}

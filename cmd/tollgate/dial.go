@@ -5,10 +5,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -38,7 +38,13 @@ Asterisk extensions.conf or Exchange UM dialing-rule strings. Without --table
 or --cos, "Default Transfer" (or the file's first table) is used.
 
 --file reads one number per line (- for standard input) and streams the
-results, so it handles millions of numbers in bounded memory.
+results, so it handles millions of numbers in bounded memory. Every line
+that is not blank gets one result; a line of more than 64 KiB is too_long
+(its number cut to its first 40 bytes and "…"), with a warning on stderr.
+
+The text output shows control characters, and the characters that reorder
+or break a line on a terminal, as escapes (\x1b, \u202e): a number or a
+table name cannot move the cursor or rewrite what is on the screen.
 
 --json prints one JSON object per number, in order:
   {"number", "allowed", "reason", "table", "row", "pattern"}
@@ -66,7 +72,7 @@ func loadTables(c caller, v string) (string, []byte, error) {
 		}
 		doc = strconv.AppendQuote(nil, v)
 	default:
-		data, err := os.ReadFile(v)
+		data, err := readDocument("--tables", v, maxTablesFile, false)
 		if err != nil {
 			return "", nil, err
 		}
@@ -196,7 +202,7 @@ func runDial(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	var in io.Reader = stdin
 	if *file != "-" {
-		f, err := os.Open(*file)
+		f, err := openStream("--file", *file)
 		if err != nil {
 			fmt.Fprintf(stderr, "%s: %v\n", who, err)
 			return exitUsage
@@ -204,29 +210,62 @@ func runDial(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer f.Close()
 		in = f
 	}
-	sc := bufio.NewScanner(in)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	if ec, ok := c.(engineCaller); ok {
-		h, _ := strconv.Atoi(handle)
-		return dialStream(ec.e, h, doc, *table, *cos, *feature, *asJSON, sc, *file, out, stderr)
-	}
-	line := 0
-	for sc.Scan() {
-		line++
-		n := strings.TrimSpace(sc.Text())
-		if n == "" {
-			continue
-		}
-		if !check(n) {
-			return exitUsage
-		}
-	}
-	if err := sc.Err(); err != nil {
-		out.Flush()
-		fmt.Fprintf(stderr, "%s: %s: line %d: %v\n", who, *file, line+1, err)
+	ec, ok := c.(engineCaller)
+	if !ok {
+		fmt.Fprintf(stderr, "%s: --file needs a host engine\n", who)
 		return exitUsage
 	}
-	return status
+	h, _ := strconv.Atoi(handle)
+	lines := &lineReader{r: bufio.NewReaderSize(in, maxDialLine)}
+	name := *file
+	if name == "-" {
+		name = "standard input"
+	}
+	return dialStream(ec.e, h, doc, *table, *cos, *feature, *asJSON, lines, name, out, stderr)
+}
+
+// maxDialLine bounds a line of dial --file, line ending included. A number
+// has at most 300 digits (dialplan.MaxDigitsLimit), so a longer line is
+// too_long whatever it holds; it is not read into memory whole.
+const maxDialLine = 64 << 10
+
+// longLinePrefix is how much of an overlong line its result shows.
+const longLinePrefix = 40
+
+// lineReader reads the lines of dial --file. Unlike bufio.Scanner, which
+// stops at a line over its buffer, it reads past an overlong line and
+// returns its start and full length, so every line gets its result.
+type lineReader struct {
+	r      *bufio.Reader
+	no     int    // lines read
+	prefix []byte // the start of the last overlong line
+}
+
+// next returns the next line without its line ending, and the line's full
+// length in bytes, ending included: more than maxDialLine when line is only
+// the start of an overlong line. err is io.EOF after the last line.
+func (l *lineReader) next() (line []byte, n int, err error) {
+	b, err := l.r.ReadSlice('\n')
+	switch {
+	case err == io.EOF && len(b) == 0:
+		return nil, 0, io.EOF
+	case err == nil || err == io.EOF:
+		l.no++
+		return trimLine(b), len(b), nil
+	case !errors.Is(err, bufio.ErrBufferFull):
+		return nil, 0, err
+	}
+	l.prefix = append(l.prefix[:0], b[:min(len(b), longLinePrefix)]...)
+	n = len(b)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		b, err = l.r.ReadSlice('\n')
+		n += len(b)
+	}
+	if err != nil && err != io.EOF {
+		return nil, 0, err
+	}
+	l.no++
+	return l.prefix, n, nil
 }
 
 // dialBatchSize is how many numbers cross into the engine at once.
@@ -237,7 +276,7 @@ const dialBatchSize = 4096
 // printed exactly as the "dial" operation would print it, with the table's
 // name and pattern taken from the same document compiled here.
 func dialStream(e host.Engine, handle int, doc []byte, table, cos, feature string, asJSON bool,
-	sc *bufio.Scanner, file string, out *bufio.Writer, stderr io.Writer) int {
+	lines *lineReader, file string, out *bufio.Writer, stderr io.Writer) int {
 	const who = "tollgate dial"
 	fail := func(err error) int {
 		out.Flush()
@@ -302,10 +341,34 @@ func dialStream(e host.Engine, handle int, doc []byte, table, cos, feature strin
 		nums, arena = nums[:0], arena[:0]
 		return nil
 	}
-	lineNo := 0
-	for sc.Scan() {
-		lineNo++
-		n := bytes.TrimSpace(sc.Bytes())
+	for {
+		raw, size, err := lines.next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fail(fmt.Errorf("%s: line %d: %v", file, lines.no+1, err))
+		}
+		if size > maxDialLine {
+			// Too long to be a number: one result for it, in its place.
+			if err := flush(); err != nil {
+				return fail(err)
+			}
+			status = exitRefused
+			out.Flush()
+			fmt.Fprintf(stderr, "%s: %s: line %d is %d bytes, more than the %d a line may have: reported as too_long\n",
+				who, file, lines.no, size, maxDialLine)
+			number := append(bytes.TrimSpace(raw), "…"...)
+			r := dialplan.Result{Reason: dialplan.ReasonTooLong, Row: -1, Bad: -1}
+			if asJSON {
+				line = append(api.AppendDial(line[:0], t, string(number), r), '\n')
+			} else {
+				line = appendDialText(line[:0], t, number, r)
+			}
+			out.Write(line)
+			continue
+		}
+		n := bytes.TrimSpace(raw)
 		if len(n) == 0 {
 			continue
 		}
@@ -326,9 +389,6 @@ func dialStream(e host.Engine, handle int, doc []byte, table, cos, feature strin
 			}
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fail(fmt.Errorf("%s: line %d: %v", file, lineNo+1, err))
-	}
 	if err := flush(); err != nil {
 		return fail(err)
 	}
@@ -340,7 +400,9 @@ func dialStream(e host.Engine, handle int, doc []byte, table, cos, feature strin
 // to make the JSON, decode it again with encoding/json and print it with
 // fmt, 12 times the cost of --json. The number is the one the JSON holds:
 // the normalized digits when separators were dropped (not for an invalid
-// number), with each byte that is not UTF-8 shown as U+FFFD.
+// number), with each byte that is not UTF-8 shown as U+FFFD; it, the
+// table's name and the pattern are rendered safe for a terminal
+// (appendSafe).
 func appendDialText(b []byte, t *dialplan.Table, number []byte, r dialplan.Result) []byte {
 	if r.Allowed {
 		b = append(b, "allowed  "...)
@@ -351,14 +413,14 @@ func appendDialText(b []byte, t *dialplan.Table, number []byte, r dialplan.Resul
 		var buf [dialplan.MaxDigitsLimit + 1]byte
 		number, _, _ = dialplan.Normalize(buf[:0], number)
 	}
-	b = appendValidUTF8(b, number)
+	b = appendSafe(b, number)
 	b = append(b, "  "...)
-	b = appendValidUTF8(b, []byte(t.Name))
+	b = appendSafe(b, []byte(t.Name))
 	if r.Row >= 0 {
 		b = append(b, " row "...)
 		b = strconv.AppendInt(b, int64(r.Row), 10)
 		b = append(b, ' ')
-		b = appendValidUTF8(b, []byte(t.Pattern(r)))
+		b = appendSafe(b, []byte(t.Pattern(r)))
 	} else {
 		b = append(b, ": "...)
 		for _, c := range []byte(r.Reason.String()) {
@@ -371,23 +433,44 @@ func appendDialText(b []byte, t *dialplan.Table, number []byte, r dialplan.Resul
 	return append(b, '\n')
 }
 
-// appendValidUTF8 appends s with each byte that is not part of a UTF-8
-// sequence replaced by U+FFFD, as api.AppendString writes it in JSON.
-func appendValidUTF8(b, s []byte) []byte {
-	if utf8.Valid(s) {
+// appendSafe appends s for a terminal. A byte that is not UTF-8 becomes
+// U+FFFD, as api.AppendString writes it in JSON. A control character (C0,
+// DEL, C1: ESC starts the sequences that move the cursor, retitle the
+// window or rewrite the screen) becomes \xHH or \u00HH, and so does a
+// character that reorders or breaks a line (the bidirectional overrides
+// and isolates, U+2028, U+2029), so a number or a table name from a file
+// prints as what it is (issue 14, finding 16). Printable ASCII, the usual
+// case, is copied as it is.
+func appendSafe(b, s []byte) []byte {
+	i := 0
+	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f {
+		i++
+	}
+	if i == len(s) {
 		return append(b, s...)
 	}
-	for len(s) > 0 {
+	b = append(b, s[:i]...)
+	const hex = "0123456789abcdef"
+	for s = s[i:]; len(s) > 0; {
 		r, n := utf8.DecodeRune(s)
-		if r == utf8.RuneError && n == 1 {
+		switch {
+		case r == utf8.RuneError && n == 1:
 			b = append(b, "\uFFFD"...)
-		} else {
+		case r < 0x20 || r == 0x7f:
+			b = append(b, '\\', 'x', hex[r>>4], hex[r&0xf])
+		case r >= 0x80 && r < 0xa0, r == 0x061c, r == 0x200e, r == 0x200f,
+			r >= 0x2028 && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+			b = append(b, '\\', 'u', hex[r>>12], hex[r>>8&0xf], hex[r>>4&0xf], hex[r&0xf])
+		default:
 			b = append(b, s[:n]...)
 		}
 		s = s[n:]
 	}
 	return b
 }
+
+// safeText is appendSafe for a string.
+func safeText(s string) string { return string(appendSafe(nil, []byte(s))) }
 
 // writeDialText prints one result for people:
 //
@@ -402,7 +485,7 @@ func writeDialText(w *bufio.Writer, resp []byte) {
 		Pattern string `json:"pattern"`
 	}
 	if err := json.Unmarshal(resp, &r); err != nil {
-		w.Write(resp)
+		w.Write(appendSafe(nil, resp))
 		w.WriteByte('\n')
 		return
 	}
@@ -412,8 +495,8 @@ func writeDialText(w *bufio.Writer, resp []byte) {
 	}
 	switch {
 	case r.Row >= 0:
-		fmt.Fprintf(w, "%s  %s  %s row %d %s\n", verdict, r.Number, r.Table, r.Row, r.Pattern)
+		fmt.Fprintf(w, "%s  %s  %s row %d %s\n", verdict, safeText(r.Number), safeText(r.Table), r.Row, safeText(r.Pattern))
 	default:
-		fmt.Fprintf(w, "%s  %s  %s: %s\n", verdict, r.Number, r.Table, strings.ReplaceAll(r.Reason, "_", " "))
+		fmt.Fprintf(w, "%s  %s  %s: %s\n", verdict, safeText(r.Number), safeText(r.Table), strings.ReplaceAll(r.Reason, "_", " "))
 	}
 }

@@ -196,7 +196,7 @@ func TestGenCLIWindows1252(t *testing.T) {
 // serve --users reads the Windows-1252 export: each caller gets the class
 // of service of its row (Staff may dial out, Lobby may not).
 func TestServeUsersWindows1252(t *testing.T) {
-	tables, err := documentArg(kamailioTables)
+	tables, err := documentArg("--tables", kamailioTables, maxTablesFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"os"
 	"runtime/debug"
@@ -41,9 +40,9 @@ func openEngine(engine string) (host.Engine, error) {
 	var opts host.Options
 	if engine == "wasm" {
 		if p := os.Getenv("TOLLGATE_WASM"); p != "" {
-			b, err := os.ReadFile(p)
+			b, err := readDocument("TOLLGATE_WASM", p, maxModuleFile, false)
 			if err != nil {
-				return nil, errors.New("TOLLGATE_WASM: " + err.Error())
+				return nil, err
 			}
 			opts.Module = b
 		}

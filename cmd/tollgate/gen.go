@@ -67,17 +67,17 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate gen: --encoding: %v\n", err)
 		return exitUsage
 	}
-	policyDoc, err := docArg(*policy)
+	policyDoc, err := docArg("--policy", *policy)
 	if err != nil {
-		fmt.Fprintf(stderr, "tollgate gen: --policy: %v\n", err)
+		fmt.Fprintf(stderr, "tollgate gen: %v\n", err)
 		return exitUsage
 	}
 	var in io.Reader = stdin
 	name := "stdin"
 	if *inPath != "-" {
-		f, err := os.Open(*inPath)
+		f, err := openStream("--in", *inPath)
 		if err != nil {
-			fmt.Fprintf(stderr, "tollgate gen: --in: %v\n", err)
+			fmt.Fprintf(stderr, "tollgate gen: %v\n", err)
 			return exitUsage
 		}
 		defer f.Close()
@@ -90,11 +90,12 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	defer eng.Close()
 
-	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
-	if *force {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	}
-	out, err := os.OpenFile(*outPath, flags, 0o600)
+	// The PIN file is never the input, never a terminal, and is written
+	// beside itself and renamed into place (outfile.go): created 0600, an
+	// existing file replaced only with --force, and on any error or
+	// interrupt the old file (or none) is left, never half a PIN file.
+	out, err := createOut(*outPath, outOptions{flag: "-o", perm: 0o600, excl: !*force, noDevices: true,
+		inputs: []os.FileInfo{inputInfo(*inPath, stdin), docInfo(*policy)}, stdout: stdout})
 	if errors.Is(err, fs.ErrExist) {
 		fmt.Fprintf(stderr, "tollgate gen: %s exists: not overwritten (use --force)\n", *outPath)
 		return exitUsage
@@ -103,27 +104,34 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate gen: -o: %v\n", err)
 		return exitUsage
 	}
-	// An existing file keeps its mode under O_TRUNC: tighten it first.
-	if err := out.Chmod(0o600); err != nil {
-		out.Close()
-		fmt.Fprintf(stderr, "tollgate gen: -o: %v\n", err)
-		return exitUsage
-	}
+	defer out.abort()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	st, err := audit.Generate(ctx, audit.GenConfig{
 		Engine: eng, Policy: policyDoc, Length: *length, Warn: stderr, Year: time.Now().Year(),
 		Encoding: enc,
-	}, name, in, out)
-	if cerr := out.Close(); err == nil {
-		err = cerr
+	}, name, in, out.w)
+	if err == nil {
+		err = out.commit()
+	}
+	if errors.Is(err, fs.ErrExist) {
+		fmt.Fprintf(stderr, "tollgate gen: %s appeared while the PINs were made: not overwritten (use --force)\n", *outPath)
+		return exitUsage
 	}
 	if err != nil {
-		os.Remove(*outPath) // never leave half a PIN file behind
+		out.abort() // the temporary file goes; the old file, if any, stays
+		if ctx.Err() != nil {
+			fmt.Fprintf(stderr, "tollgate gen: interrupted: no PIN written to %s (a file there is as it was)\n", *outPath)
+			return exitUsage
+		}
 		fmt.Fprintf(stderr, "tollgate gen: %v\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "tollgate gen: %d PINs written to %s (mode 0600)", st.Users, *outPath)
+	if out.tmp != "" {
+		fmt.Fprintf(stderr, "tollgate gen: %d PINs written to %s (mode 0600)", st.Users, *outPath)
+	} else {
+		fmt.Fprintf(stderr, "tollgate gen: %d PINs written to %s", st.Users, *outPath)
+	}
 	if st.Skipped > 0 {
 		fmt.Fprintf(stderr, "; %d rows skipped\n", st.Skipped)
 		return exitRefused

@@ -1,17 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 )
-
-// maxSecret bounds what `hash` reads from stdin: a PIN or a password, not
-// a file.
-const maxSecret = 4096
 
 func init() {
 	register(&command{
@@ -24,15 +19,27 @@ func init() {
 }
 
 const hashUsage = `Usage:
-  tollgate hash make --scheme NAME                 (secret on stdin; prints the record)
-  tollgate hash verify [--fips] [--json] [--scheme TARGET] RECORD   (secret on stdin)
+  tollgate hash make --scheme NAME [--iterations N] [--policy P]   (secret on stdin; prints the record)
+  tollgate hash verify [--fips] [--json] [--scheme TARGET] [--iterations N] [--policy P] --record-file FILE   (secret on stdin)
+  tollgate hash verify [flags] -                   (record, then secret, on stdin)
+  tollgate hash verify [flags] RECORD              (secret on stdin; RECORD is visible in ps)
 
 Schemes: {SHA} {SSHA} {SHA256} {SSHA256} {SHA384} {SSHA384} {SHA512} {SSHA512}
 {MD5} {SMD5} {PBKDF2-SHA1} {PBKDF2-SHA256} {PBKDF2-SHA512} sha1:hex md5:hex.
-The secret is read from stdin (one trailing newline is dropped) and never printed.
+The secret is read from stdin (one trailing newline is dropped) and never printed;
+at a terminal it is read without echo after a prompt on stderr (make asks twice).
+verify takes the record from FILE (its one line), or with - from the first line
+of stdin, the secret being the rest; a RECORD argument still works, with a
+warning, since every user of the machine can read it in the process list.
 verify exits 0 when the secret verifies, 1 when it does not (any reason), 2 on
-a usage error. --json prints {"verified", "reason", "scheme"} plus "rehash",
-a fresh record in TARGET (default {PBKDF2-SHA256}), when migration is advised.
+a usage error. A record that cannot be read is "malformed" (or "unknown_scheme")
+with what is wrong and where (detail), never the record itself. --json prints
+{"verified", "reason", "scheme"} plus "rehash", a fresh record in TARGET
+(default {PBKDF2-SHA256}), when migration is advised, and "detail".
+PBKDF2 records are made with --iterations N (1000..1000000), else the policy's
+hash.iterations (600000, OWASP's advice, in every profile); a verified PBKDF2
+record with fewer is advised to be rehashed. Records of more than 1000000
+iterations are refused (malformed): that caps the work of one verification.
 `
 
 func runHash(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -53,26 +60,11 @@ func runHash(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitUsage
 }
 
-// readSecret reads the secret from stdin, dropping one trailing newline.
-func readSecret(stdin io.Reader) (string, error) {
-	if stdin == nil {
-		return "", fmt.Errorf("no secret on stdin")
-	}
-	b, err := io.ReadAll(io.LimitReader(stdin, maxSecret+2))
-	if err != nil {
-		return "", fmt.Errorf("reading the secret from stdin: %v", err)
-	}
-	b = bytes.TrimSuffix(b, []byte("\n"))
-	b = bytes.TrimSuffix(b, []byte("\r"))
-	if len(b) > maxSecret {
-		return "", fmt.Errorf("secret on stdin longer than %d bytes", maxSecret)
-	}
-	return string(b), nil
-}
-
 func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("tollgate hash make", flag.ContinueOnError)
 	scheme := fs.String("scheme", "", "scheme of the record to make (required)")
+	iterations := fs.Int("iterations", 0, "PBKDF2 iteration count, 1000..1000000 (default: the policy's hash.iterations, 600000)")
+	policy := fs.String("policy", "", policyFlagUsage+"; its hash.iterations applies")
 	engine := engineFlag(fs)
 	pos, code, done := parseArgs(fs, args, hashUsage, stdout, stderr)
 	if done {
@@ -82,7 +74,7 @@ func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tollgate hash make: want --scheme NAME and no arguments (the secret comes on stdin)")
 		return exitUsage
 	}
-	secret, err := readSecret(stdin)
+	secret, err := readNewSecret(stdin, stderr)
 	if err == nil && secret == "" {
 		err = fmt.Errorf("no secret on stdin")
 	}
@@ -90,10 +82,17 @@ func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tollgate hash make:", err)
 		return exitUsage
 	}
+	pol, err := hashPolicy(*policy)
+	if err != nil {
+		fmt.Fprintln(stderr, "tollgate hash make:", err)
+		return exitUsage
+	}
 	req, _ := json.Marshal(struct {
-		Scheme string `json:"scheme"`
-		Secret string `json:"secret"`
-	}{*scheme, secret})
+		Scheme     string          `json:"scheme"`
+		Secret     string          `json:"secret"`
+		Iterations int             `json:"iterations,omitempty"`
+		Policy     json.RawMessage `json:"policy,omitempty"`
+	}{*scheme, secret, *iterations, pol})
 	res, code := callOp(*engine, "hash.make", req, "tollgate hash make", stderr)
 	if code != exitOK {
 		return code
@@ -110,31 +109,53 @@ func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("tollgate hash verify", flag.ContinueOnError)
+	const who = "tollgate hash verify"
+	fs := flag.NewFlagSet(who, flag.ContinueOnError)
 	fips := fs.Bool("fips", false, "Unity Connection FIPS mode: only SHA-family records verify; MD5 records are fips_legacy_hash")
-	asJSON := fs.Bool("json", false, `print {"verified", "reason", "scheme"[, "rehash"]}`)
+	asJSON := fs.Bool("json", false, `print {"verified", "reason", "scheme"[, "rehash"][, "detail"]}`)
 	target := fs.String("scheme", "", "scheme records should be in; a verified record in another one gets a fresh record (rehash)")
+	recordFile := fs.String("record-file", "", "read the record from `FILE` (one line), which keeps it out of the process list")
+	iterations := fs.Int("iterations", 0, "PBKDF2 iteration count records should have, 1000..1000000 (default: the policy's hash.iterations, 600000)")
+	policy := fs.String("policy", "", policyFlagUsage+"; its hash.iterations applies")
 	engine := engineFlag(fs)
 	pos, code, done := parseArgs(fs, args, hashUsage, stdout, stderr)
 	if done {
 		return code
 	}
-	if len(pos) != 1 {
-		fmt.Fprintln(stderr, "tollgate hash verify: want exactly one RECORD argument (the secret comes on stdin)")
+	var record, secret string
+	var err error
+	switch {
+	case *recordFile != "" && len(pos) == 0:
+		if record, err = readRecordFile(*recordFile); err == nil {
+			secret, err = readSecret(stdin, stderr)
+		}
+	case *recordFile == "" && len(pos) == 1 && pos[0] == "-":
+		record, secret, err = readRecordAndSecret(stdin, stderr)
+	case *recordFile == "" && len(pos) == 1:
+		record = pos[0]
+		fmt.Fprintf(stderr, "%s: warning: a record given as an argument is visible to every user of this machine (ps, /proc); use --record-file FILE, or - to read it from the first line of stdin\n", who)
+		secret, err = readSecret(stdin, stderr)
+	default:
+		err = fmt.Errorf("want --record-file FILE, - (the record on the first line of stdin) or one RECORD argument (the secret comes on stdin)")
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
-	secret, err := readSecret(stdin)
+	pol, err := hashPolicy(*policy)
 	if err != nil {
 		fmt.Fprintln(stderr, "tollgate hash verify:", err)
 		return exitUsage
 	}
 	req, _ := json.Marshal(struct {
-		Record string `json:"record"`
-		Secret string `json:"secret"`
-		FIPS   bool   `json:"fips,omitempty"`
-		Scheme string `json:"scheme,omitempty"`
-	}{pos[0], secret, *fips, *target})
-	res, code := callOp(*engine, "hash.verify", req, "tollgate hash verify", stderr)
+		Record     string          `json:"record"`
+		Secret     string          `json:"secret"`
+		FIPS       bool            `json:"fips,omitempty"`
+		Scheme     string          `json:"scheme,omitempty"`
+		Iterations int             `json:"iterations,omitempty"`
+		Policy     json.RawMessage `json:"policy,omitempty"`
+	}{record, secret, *fips, *target, *iterations, pol})
+	res, code := callOp(*engine, "hash.verify", req, who, stderr)
 	if code != exitOK {
 		return code
 	}
@@ -143,9 +164,10 @@ func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		Reason   string `json:"reason"`
 		Scheme   string `json:"scheme"`
 		Rehash   string `json:"rehash,omitempty"`
+		Detail   string `json:"detail,omitempty"`
 	}
 	if err := json.Unmarshal(res, &out); err != nil || out.Reason == "" {
-		fmt.Fprintln(stderr, "tollgate hash verify: unexpected response from the engine")
+		fmt.Fprintf(stderr, "%s: unexpected response from the engine\n", who)
 		return exitUsage
 	}
 	if *asJSON {
@@ -156,9 +178,12 @@ func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if scheme == "" {
 			scheme = "unknown scheme"
 		}
-		if out.Verified {
+		switch {
+		case out.Verified:
 			fmt.Fprintf(stdout, "verified (%s)\n", scheme)
-		} else {
+		case out.Detail != "":
+			fmt.Fprintf(stdout, "not verified: %s (%s): %s\n", out.Reason, scheme, out.Detail)
+		default:
 			fmt.Fprintf(stdout, "not verified: %s (%s)\n", out.Reason, scheme)
 		}
 		if out.Rehash != "" {
@@ -169,6 +194,19 @@ func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitRefused
 	}
 	return exitOK
+}
+
+// hashPolicy is the --policy of the hash commands: nothing when not given
+// (the api's default profile), else the policy reference.
+func hashPolicy(v string) (json.RawMessage, error) {
+	if v == "" {
+		return nil, nil
+	}
+	p, err := resolvePolicy(v)
+	if err != nil {
+		return nil, err
+	}
+	return p.Doc, nil
 }
 
 // callOp runs one operation on the named engine; an error response or an

@@ -94,7 +94,8 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if f.Row >= 0 {
 			where += fmt.Sprintf(" row %d", f.Row)
 		}
-		fmt.Fprintf(out, "%-7s %-22s %s: %s\n", f.Severity, f.Code, where, f.Message)
+		// Table names come from the file: shown safe for a terminal.
+		fmt.Fprintf(out, "%-7s %-22s %s: %s\n", f.Severity, f.Code, safeText(where), safeText(f.Message))
 	}
 	if !*asJSON && len(r.Findings) == 0 {
 		fmt.Fprintln(out, "no findings")

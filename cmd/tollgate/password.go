@@ -24,7 +24,8 @@ const passwordUsage = `Usage: tollgate password [--policy NAME|FILE] [--min-leng
 Checks a web-application (Cisco PCA) password against a policy: a built-in
 profile (cuc, the default; cuc-esm, cucm, exchange-um, nist-800-63b-4) or a
 JSON policy file. Give - as the password to read it from standard input (one
-line), which keeps it out of the shell history and the process list; a
+line), which keeps it out of the shell history and the process list (at a
+terminal it is read without echo, after a prompt on standard error); a
 password that starts with - must follow -- or come on standard input.
 
 Exit status: 0 accepted, 1 refused, 2 usage or configuration error.
@@ -58,6 +59,12 @@ func runPassword(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err == nil {
 		err = checkExtensions(exts)
 	}
+	if err == nil {
+		err = checkSecretList("--previous", previous)
+	}
+	if err == nil {
+		err = checkText([]byte(*old), "--old")
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\nRun 'tollgate password --help' for usage.\n", who, err)
 		return exitUsage
@@ -70,7 +77,7 @@ func runPassword(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
-	pw, err := secretArg(pos[0], stdin, "password")
+	pw, err := secretArg(pos[0], stdin, stderr, "password")
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage

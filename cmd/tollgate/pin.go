@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -30,7 +29,8 @@ const pinUsage = `Usage: tollgate pin [--policy NAME|FILE] [--min-length N] [--e
 Checks a voicemail PIN against a policy: a built-in profile (cuc, the default;
 cuc-esm, cucm, exchange-um, nist-800-63b-4) or a JSON policy file. Give - as
 the PIN to read it from standard input (one line), which keeps it out of the
-shell history and the process list.
+shell history and the process list; at a terminal it is read without echo,
+after a "PIN: " prompt on standard error.
 
 Exit status: 0 accepted, 1 refused, 2 usage or configuration error.
 The PIN is never printed: the explanation marks the digits a reason concerns
@@ -68,7 +68,11 @@ func runPIN(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\nRun 'tollgate pin --help' for usage.\n", who, err)
 		return exitUsage
 	}
-	if err := checkExtensions(exts); err != nil {
+	err = checkExtensions(exts)
+	if err == nil {
+		err = checkSecretList("--previous", previous)
+	}
+	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
@@ -86,7 +90,7 @@ func runPIN(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
-	pin, err := secretArg(pos[0], stdin, "PIN")
+	pin, err := secretArg(pos[0], stdin, stderr, "PIN")
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
@@ -204,36 +208,6 @@ func plural(n int, one, many string) string {
 		return one
 	}
 	return many
-}
-
-// maxSecretLine bounds the line read from standard input for "-".
-const maxSecretLine = 4096
-
-// secretArg returns the secret given as an argument, or read from stdin
-// when the argument is "-": one line, its line ending dropped.
-func secretArg(arg string, stdin io.Reader, what string) (string, error) {
-	if arg != "-" {
-		return arg, nil
-	}
-	if stdin == nil {
-		return "", fmt.Errorf("no %s on standard input", what)
-	}
-	r := bufio.NewReaderSize(stdin, maxSecretLine+2)
-	line, err := r.ReadSlice('\n')
-	switch {
-	case errors.Is(err, bufio.ErrBufferFull):
-		return "", fmt.Errorf("the %s line on standard input is longer than %d bytes", what, maxSecretLine)
-	case err == io.EOF && len(line) == 0:
-		return "", fmt.Errorf("no %s on standard input", what)
-	case err != nil && err != io.EOF:
-		return "", fmt.Errorf("reading the %s from standard input: %v", what, err)
-	}
-	line = bytes.TrimSuffix(line, []byte("\n"))
-	line = bytes.TrimSuffix(line, []byte("\r"))
-	if len(line) > maxSecretLine {
-		return "", fmt.Errorf("the %s line on standard input is longer than %d bytes", what, maxSecretLine)
-	}
-	return string(line), nil
 }
 
 // splitSecretArgs parses the flags of a command whose argument is a

@@ -44,23 +44,13 @@ func resolvePolicy(v string) (policyArg, error) {
 			return policyArg{Label: v, Doc: doc}, nil
 		}
 	}
-	st, err := os.Stat(v)
+	if _, err := os.Stat(v); os.IsNotExist(err) {
+		return policyArg{}, fmt.Errorf("--policy %q is neither a built-in profile (%s) nor an existing file",
+			v, strings.Join(core.ProfileNames(), ", "))
+	}
+	b, err := readDocument("--policy", v, maxPolicyFile, false)
 	if err != nil {
-		if os.IsNotExist(err) {
-			return policyArg{}, fmt.Errorf("--policy %q is neither a built-in profile (%s) nor an existing file",
-				v, strings.Join(core.ProfileNames(), ", "))
-		}
-		return policyArg{}, fmt.Errorf("--policy: %v", err)
-	}
-	if !st.Mode().IsRegular() {
-		return policyArg{}, fmt.Errorf("--policy %s: not a regular file", v)
-	}
-	if st.Size() > core.MaxPolicyBytes {
-		return policyArg{}, fmt.Errorf("--policy %s: %d bytes; a policy file has at most %d", v, st.Size(), core.MaxPolicyBytes)
-	}
-	b, err := os.ReadFile(v)
-	if err != nil {
-		return policyArg{}, fmt.Errorf("--policy: %v", err)
+		return policyArg{}, err
 	}
 	if !json.Valid(b) {
 		// The request embeds the document, so it must be JSON; the core's

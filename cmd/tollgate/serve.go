@@ -14,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/tollgate/tollgate/host"
 	"github.com/tollgate/tollgate/internal/server"
 	"github.com/tollgate/tollgate/internal/textenc"
 )
@@ -46,6 +47,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	tokenFile := fs.String("token-file", "", "file holding the bearer token clients must send (also: $TOLLGATE_TOKEN)")
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in bytes")
 	bodyTimeout := fs.Duration("body-timeout", server.DefaultBodyTimeout, "time a client has to send its request body")
+	opTimeout := fs.Duration("op-timeout", server.DefaultOpTimeout, "deadline of each operation once its body is read; the work is stopped there (503 deadline_exceeded)")
 	logFormat := fs.String("log", "text", "log format on stderr: text or json")
 	users := fs.String("users", "", "users file (CSV in the audit's format: extension, alternate extensions, class of service) turning a dial request's \"caller\" into its class of service")
 	defaultCOS := fs.String("default-cos", "", "class of service of a caller --users does not list (empty: refused with unknown_caller)")
@@ -79,9 +81,10 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	token := os.Getenv("TOLLGATE_TOKEN")
 	if *tokenFile != "" {
-		b, err := os.ReadFile(*tokenFile)
+		// A pipe is fine (--token-file <(pass show tollgate)), bounded.
+		b, err := readDocument("--token-file", *tokenFile, maxTokenFile, true)
 		if err != nil {
-			return fail("--token-file: %v", err)
+			return fail("%v", err)
 		}
 		token = strings.TrimSpace(string(b))
 		if token == "" {
@@ -97,19 +100,19 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	cfg := server.Config{
 		Engine: eng, Token: token, Logger: logger,
-		MaxBodyBytes: *maxBody, BodyTimeout: *bodyTimeout,
+		MaxBodyBytes: *maxBody, BodyTimeout: *bodyTimeout, OpTimeout: *opTimeout,
 	}
 	// server.New loads these once through the engine (a bad one is a
 	// usage error, not a 400 on every request) and requests carry the
 	// handles.
 	if *policy != "" {
-		if cfg.Policy, err = documentArg(*policy); err != nil {
-			return fail("--policy: %v", err)
+		if cfg.Policy, err = documentArg("--policy", *policy, maxPolicyFile); err != nil {
+			return fail("%v", err)
 		}
 	}
 	if *tables != "" {
-		if cfg.Tables, err = documentArg(*tables); err != nil {
-			return fail("--tables: %v", err)
+		if cfg.Tables, err = documentArg("--tables", *tables, maxTablesFile); err != nil {
+			return fail("%v", err)
 		}
 	}
 	usersEnc, err := textenc.Parse(*usersEncoding)
@@ -149,7 +152,16 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer stop()
 	logger.Info("listening", "addr", ln.Addr().String(), "engine", *engine,
 		"policy", *policy, "tables", *tables, "token", token != "")
-	if err := srv.Serve(ctx, ln); err != nil {
+	err = srv.Serve(ctx, ln)
+	// The engine's pools, for the operator: instances replaced after a
+	// trap or a deadline, calls stopped by their deadline.
+	if p, ok := eng.(interface{ Pools() []host.PoolStats }); ok {
+		for _, ps := range p.Pools() {
+			logger.Info("engine pool", "pool", ps.Pool, "size", ps.Size, "created", ps.Created,
+				"discarded", ps.Discarded, "deadlines", ps.Deadlines)
+		}
+	}
+	if err != nil {
 		logger.Error("serve", "error", err.Error())
 		return exitRefused
 	}
@@ -157,16 +169,16 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 // documentArg turns a --policy/--tables value into a JSON document: the
-// contents of a file when the value names one, else a name as a JSON
-// string.
-func documentArg(v string) ([]byte, error) {
+// contents of a file (at most limit bytes) when the value names one, else
+// a name as a JSON string.
+func documentArg(flag, v string, limit int64) ([]byte, error) {
 	if strings.HasSuffix(v, ".json") || strings.ContainsRune(v, os.PathSeparator) {
-		b, err := os.ReadFile(v)
+		b, err := readDocument(flag, v, limit, false)
 		if err != nil {
 			return nil, err
 		}
 		if !json.Valid(b) {
-			return nil, fmt.Errorf("%s is not valid JSON", v)
+			return nil, fmt.Errorf("%s %s is not valid JSON", flag, v)
 		}
 		return b, nil
 	}

@@ -30,7 +30,14 @@ func usersDirectory(path, defaultCOS, enc, tablesArg string, tablesDoc []byte) (
 	if err != nil {
 		return nil, &badTablesError{err}
 	}
-	dir, err := directory.Load(path, defaultCOS, enc)
+	// Read whole, but bounded by the directory; a pipe is fine, a device
+	// (/dev/zero: 256 MiB of one line) is not.
+	f, err := openStream("", path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	dir, err := directory.Read(path, f, defaultCOS, enc)
 	if err != nil {
 		return nil, err
 	}

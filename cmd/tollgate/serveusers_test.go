@@ -30,7 +30,7 @@ func TestServeUsersUsageErrors(t *testing.T) {
 		say  string
 	}{
 		{[]string{"--default-cos", "Staff"}, "--default-cos needs --users"},
-		{[]string{"--users", filepath.Join(dir, "missing.csv")}, "--users: open"},
+		{[]string{"--users", filepath.Join(dir, "missing.csv")}, "missing.csv: no such file or directory"},
 		{[]string{"--users", noCOS, "--tables", kamailioTables}, "nocos.csv line 1: bad users file: no class-of-service column"},
 		{[]string{"--users", typo, "--tables", kamailioTables}, `typo.csv line 3: bad users file: class of service "Stafff" is not in the tables (classes: "Staff", "Lobby")`},
 		// Without --tables the built-in default set has only "Default".
@@ -52,7 +52,7 @@ func TestServeUsersUsageErrors(t *testing.T) {
 // (engine, default tables, users directory) and asks what the Kamailio
 // script asks: may this caller dial this number?
 func TestServeUsersDial(t *testing.T) {
-	tables, err := documentArg(kamailioTables)
+	tables, err := documentArg("--tables", kamailioTables, maxTablesFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,9 @@
 package credential
 
 import (
+	"bytes"
 	"crypto/md5"
+	"crypto/pbkdf2"
 	"crypto/sha1"
 	"crypto/sha256"
 	"crypto/sha512"
@@ -11,6 +13,7 @@ import (
 	"hash"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -370,6 +373,28 @@ func TestVerifyDoesNotAllocate(t *testing.T) {
 		r, _ := Parse(rec)
 		if n := testing.AllocsPerRun(100, func() { r.Verify("408408") }); n != 0 {
 			t.Errorf("%s: Verify allocates %v times", s, n)
+		}
+	}
+}
+
+// TestPBKDF2MatchesStdlib holds the interruptible PBKDF2 to crypto/pbkdf2
+// for every hash, key lengths over one, two and several blocks, and
+// iteration counts around the interrupt's polling interval.
+func TestPBKDF2MatchesStdlib(t *testing.T) {
+	hashes := map[algo]func() hash.Hash{algSHA1: sha1.New, algSHA256: sha256.New, algSHA512: sha512.New}
+	for a, h := range hashes {
+		for _, n := range []int{1, 20, 32, 33, 64, 100} {
+			for _, iter := range []int{1, 2, interruptEvery - 1, interruptEvery, interruptEvery + 1, 3000} {
+				salt := []byte("salt" + strconv.Itoa(n))
+				want, err := pbkdf2.Key(h, "pässwörd", salt, iter, n)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := pbkdf2Key(a, "pässwörd", salt, iter, n, func() bool { return false })
+				if err != nil || !bytes.Equal(got, want) {
+					t.Errorf("algo %d, %d bytes, %d iterations: %x, want %x (%v)", a, n, iter, got, want, err)
+				}
+			}
 		}
 	}
 }

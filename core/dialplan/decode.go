@@ -1,6 +1,7 @@
 package dialplan
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/tollgate/tollgate/internal/jsonx"
@@ -14,6 +15,10 @@ import (
 // format once, with its type; an unknown field or trailing data is an
 // error. null reads as an absent field, as encoding/json does.
 func decodeDocument(path string, data []byte) (*Document, error) {
+	if len(data) > MaxDocumentBytes {
+		return nil, &ParseError{Path: path, Row: -1, Err: ErrRange,
+			Msg: "the document is " + strconv.Itoa(len(data)) + " bytes; at most " + strconv.Itoa(MaxDocumentBytes) + " (8 MiB)"}
+	}
 	d := jsonx.NewDecoder(data)
 	doc := &Document{}
 	if err := readDocument(d, doc); err != nil {

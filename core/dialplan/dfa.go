@@ -16,6 +16,85 @@ const MaxStates = 1 << 19
 
 var maxStates = MaxStates // lowered by tests
 
+// MaxAutomatonBytes bounds the memory one tables document may take to
+// compile: every automaton of every table, the structures that build them
+// (state sets and their index) and the closest-match counts, counted as
+// they grow. The count is the same on every host, so a document too large
+// for a WebAssembly instance (128 MiB, docs/host.md) is refused the same
+// way, and early, by the native engine. A Unity Connection table of
+// 100 000 rows shaped like real ones needs about 14 MiB; the 30-byte
+// pattern *1????????????????? (2^18 states) would need 58 MiB, and a
+// 100 000-row Unified CM closest-match table about 1 GiB. Building to the
+// bound, again and again, keeps a guest's memory under 60 MiB.
+const MaxAutomatonBytes = 24 << 20
+
+var maxAutomatonBytes int64 = MaxAutomatonBytes // lowered by tests
+
+// budget is what one compilation may still spend: bytes (MaxAutomatonBytes
+// for a document, counted deterministically), and an interrupt polled as
+// the work grows, so a caller's deadline stops a long compilation. The
+// package reads no clock: the caller's interrupt does.
+type budget struct {
+	left      int64
+	spent     int64
+	interrupt func() bool
+	work      int
+}
+
+func newBudget(interrupt func() bool) *budget {
+	return &budget{left: maxAutomatonBytes, interrupt: interrupt}
+}
+
+// pollEvery is how many units of work (state-set members visited) pass
+// between two calls of the interrupt: about a millisecond of construction.
+const pollEvery = 1 << 16
+
+// pageStates is how many states' transitions one construction page holds
+// (64 KiB).
+const pageStates = 1024
+
+// stateOverhead is what a state costs beyond its arrays: its set's slice
+// header and its entry in the index (string header, value, map slot).
+const stateOverhead = 64
+
+// fresh is a budget of the same size and interrupt for a transient
+// construction (a lint check, one row's counts) whose memory is freed
+// before the next one.
+func (b *budget) fresh() *budget {
+	if b == nil {
+		return nil
+	}
+	return &budget{left: b.left, interrupt: b.interrupt}
+}
+
+// spend charges n bytes; the error is ErrTooComplex's message.
+func (b *budget) spend(n int) error {
+	if b == nil {
+		return nil
+	}
+	b.spent += int64(n)
+	if b.spent > b.left {
+		return errors.New("the automata of this document need more than " + strconv.FormatInt(b.left>>20, 10) +
+			" MiB to build (rows with * or ! before the end multiply states, and closest-match tables keep every matching row); split the tables or simplify those rows")
+	}
+	return nil
+}
+
+// do counts n units of work and polls the interrupt every pollEvery.
+func (b *budget) do(n int) error {
+	if b == nil || b.interrupt == nil {
+		return nil
+	}
+	b.work += n
+	if b.work >= pollEvery {
+		b.work = 0
+		if b.interrupt() {
+			return ErrInterrupted
+		}
+	}
+	return nil
+}
+
 // dfa is a deterministic automaton over the 13 keypad symbols built by
 // subset construction from the rows' position automata. State 0 is dead,
 // state 1 the start. Each state knows the rows that accept there.
@@ -42,6 +121,9 @@ type nfa struct {
 	accept   []bool  // the closure reaches the end of the pattern
 	all      []bool  // every continuation is accepted from here
 }
+
+// nfaBytes is what one position of the nfa takes.
+const nfaBytes = 4 + 2 + 1 + 4 + 1 + 1
 
 func newNFA(units []unit) *nfa {
 	total := 0
@@ -80,7 +162,14 @@ func newNFA(units []unit) *nfa {
 // set, every accepting unit of a state is kept; otherwise states are pruned
 // below the first unit that accepts every continuation, which keeps
 // automata of real tables small (a trailing * decides early).
-func buildDFA(units []unit, closest bool, limit int) (*dfa, error) {
+func buildDFA(units []unit, closest bool, limit int, b *budget) (*dfa, error) {
+	positions := 0
+	for _, u := range units {
+		positions += len(u.elems) + 1
+	}
+	if err := b.spend(nfaBytes * positions); err != nil {
+		return nil, err
+	}
 	a := newNFA(units)
 	d := &dfa{}
 	index := map[string]int32{}
@@ -110,6 +199,11 @@ func buildDFA(units []unit, closest bool, limit int) (*dfa, error) {
 		return set
 	}
 	var accAll []int32
+	// Transitions are built in pages and copied into one exact slice at
+	// the end: an array doubling as it grows would leave freed blocks of
+	// every size behind, and the WebAssembly guest's heap, which cannot
+	// return memory, would fragment build after build.
+	var pages [][]int32
 	add := func(set []int32) (int32, error) {
 		k := key(set)
 		if s, ok := index[k]; ok {
@@ -119,9 +213,17 @@ func buildDFA(units []unit, closest bool, limit int) (*dfa, error) {
 		if int(s) >= limit {
 			return 0, errors.New("more than " + strconv.Itoa(limit) + " automaton states (rows with * or ! before the end multiply states); split the table or simplify those rows")
 		}
+		// What the new state holds: its transitions, winner and offset,
+		// its key in the index (string and entry) and its set until it is
+		// processed (charged for good: the count is an upper bound).
+		if err := b.spend(stride*4 + 8 + 2*4*len(set) + stateOverhead); err != nil {
+			return 0, err
+		}
 		index[k] = s
 		sets = append(sets, set)
-		d.trans = append(d.trans, make([]int32, stride)...)
+		if int(s)%pageStates == 0 {
+			pages = append(pages, make([]int32, pageStates*stride))
+		}
 		win := int32(-1)
 		d.accOff = append(d.accOff, int32(len(accAll)))
 		last := int32(-1)
@@ -138,6 +240,11 @@ func buildDFA(units []unit, closest bool, limit int) (*dfa, error) {
 			}
 		}
 		d.acc = append(d.acc, win)
+		if closest {
+			if err := b.spend(4 * (len(accAll) - int(d.accOff[s]))); err != nil {
+				return 0, err
+			}
+		}
 		return s, nil
 	}
 	if _, err := add(nil); err != nil { // dead state 0
@@ -157,6 +264,9 @@ func buildDFA(units []unit, closest bool, limit int) (*dfa, error) {
 	var buckets [nsym][]int32
 	for s := 1; s < len(sets); s++ {
 		set := sets[s]
+		if err := b.do(len(set)); err != nil {
+			return nil, err
+		}
 		for k := range buckets {
 			buckets[k] = buckets[k][:0]
 		}
@@ -188,9 +298,13 @@ func buildDFA(units []unit, closest bool, limit int) (*dfa, error) {
 			if err != nil {
 				return nil, err
 			}
-			d.trans[s<<4|k] = next
+			pages[s/pageStates][(s%pageStates)<<4|k] = next
 		}
 		sets[s] = nil // processed; only the index keeps its key
+	}
+	d.trans = make([]int32, len(sets)*stride)
+	for i, p := range pages {
+		copy(d.trans[i*pageStates*stride:], p)
 	}
 	d.accOff = append(d.accOff, int32(len(accAll)))
 	d.accList = accAll
@@ -203,12 +317,24 @@ func buildDFA(units []unit, closest bool, limit int) (*dfa, error) {
 // closestCounts returns, for each unit u and length n in 0..maxN, how many
 // numbers of n keys u matches (float64: exact up to 2^53, then the nearest
 // value; ordering between different counts is kept).
-func closestCounts(units []unit, maxN int) []float64 {
+func closestCounts(units []unit, maxN int, b *budget) ([]float64, error) {
+	if err := b.spend(8 * len(units) * (maxN + 1)); err != nil {
+		return nil, err
+	}
 	out := make([]float64, len(units)*(maxN+1))
 	for ui := range units {
-		d, err := buildDFA(units[ui:ui+1], false, MaxStates)
+		if err := b.do(len(units[ui].elems) * (maxN + 1)); err != nil {
+			return nil, err
+		}
+		d, err := buildDFA(units[ui:ui+1], false, MaxStates, b.fresh())
+		if err == ErrInterrupted {
+			return nil, err
+		}
 		if err != nil {
-			continue // cannot happen for one unit of bounded length
+			// One row alone is too large to count: the whole table was
+			// built first, and a row's own automaton is no larger, so
+			// this does not happen; the row counts as matching nothing.
+			continue
 		}
 		ns := len(d.acc)
 		ways := make([]float64, ns)
@@ -234,5 +360,5 @@ func closestCounts(units []unit, maxN int) []float64 {
 			ways, next = next, ways
 		}
 	}
-	return out
+	return out, nil
 }

@@ -60,6 +60,12 @@ type Finding struct {
 // exactly on the automata (language inclusion and intersection), and each
 // finding that concerns numbers gives one shortest example.
 func Lint(s *Set) []Finding {
+	out, _ := LintOptions(s, Options{})
+	return out
+}
+
+// LintOptions is Lint with options; its only error is ErrInterrupted.
+func LintOptions(s *Set, o Options) ([]Finding, error) {
 	var out []Finding
 	used := map[string]bool{}
 	sysTables := map[string]bool{}
@@ -81,20 +87,35 @@ func Lint(s *Set) []Finding {
 		}
 	}
 	for _, t := range s.tables {
-		l := &linter{s: s, t: t}
+		l := &linter{s: s, t: t, b: newBudget(o.Interrupt)}
 		l.run(sysTables[t.Name])
+		if l.err != nil {
+			return nil, l.err
+		}
 		if len(s.Doc.ClassesOfService) > 0 && !used[t.Name] {
 			l.add(LintTableUnused, SevInfo, -1, "no class of service links this table")
 		}
 		out = append(out, l.out...)
 	}
-	return out
+	return out, nil
 }
 
 type linter struct {
 	s   *Set
 	t   *Table
 	out []Finding
+	b   *budget // each check's automaton gets b.fresh()
+	err error   // ErrInterrupted: the findings are abandoned
+}
+
+// build is buildDFA for one lint check; an interruption is kept in l.err
+// and fails the check, as a too-large automaton does.
+func (l *linter) build(units []unit, closest bool) (*dfa, error) {
+	d, err := buildDFA(units, closest, maxStates, l.b.fresh())
+	if err == ErrInterrupted {
+		l.err = err
+	}
+	return d, err
 }
 
 // add records a finding whose message is tmpl with each % replaced by the
@@ -149,6 +170,9 @@ func (l *linter) run(systemTransfer bool) {
 		return
 	}
 	l.shadowing(d)
+	if l.err != nil {
+		return
+	}
 	for _, a := range l.s.outside {
 		if w, ok := l.probe(d, a, "0"); ok {
 			l.add(LintNoOperatorBlock, SevError, -1, "the operator is reachable with access code %: % is allowed (block %0 and %00*)", a, w, a, a)
@@ -218,7 +242,10 @@ func (l *linter) shadowing(d *dfa) {
 			continue
 		}
 		own := l.rowUnits(r)
-		od, err := buildDFA(own, false, maxStates)
+		od, err := l.build(own, false)
+		if l.err != nil {
+			return
+		}
 		if err != nil {
 			continue
 		}
@@ -335,13 +362,18 @@ func (l *linter) covers(i, r int) bool {
 		ur[k].row = 1
 	}
 	units := append(ui, ur...)
-	d, err := buildDFA(units, l.t.Closest, maxStates)
+	d, err := l.build(units, l.t.Closest)
 	if err != nil {
 		return false
 	}
 	sub := &Table{Closest: l.t.Closest, MaxDigits: l.t.MaxDigits, units: units}
 	if sub.Closest {
-		sub.counts = closestCounts(units, l.t.MaxDigits)
+		if sub.counts, err = closestCounts(units, l.t.MaxDigits, l.b.fresh()); err != nil {
+			if err == ErrInterrupted {
+				l.err = err
+			}
+			return false
+		}
 	}
 	_, found := searchDFA(d, 1, nil, 0, l.t.MaxDigits, func(a, _ int32, n int) bool {
 		u := sub.winner(d, a, n)
@@ -365,7 +397,7 @@ func (l *linter) probe(d *dfa, code, rest string) (string, bool) {
 	if err != nil {
 		return "", false
 	}
-	pd, perr := buildDFA([]unit{{elems: append(es, tail...)}}, false, maxStates)
+	pd, perr := l.build([]unit{{elems: append(es, tail...)}}, false)
 	if perr != nil {
 		return "", false
 	}

@@ -14,20 +14,14 @@ type Regex interface {
 // RegexCompiler compiles regex-dialect patterns.
 type RegexCompiler func(pattern string) (Regex, error)
 
-// Options adjust how a document compiles. The zero value is the program's
-// defaults.
-type Options struct {
-	// Regex compiles the rows of the regex dialect. Nil is the build's
-	// default: regexp2 with a RegexTimeout match timeout, or none in a
-	// build with the tag tollgate_hostregex (the WebAssembly module, which
-	// passes one that hands patterns to its host). Without a compiler a
-	// regex row is refused with ErrUnsupported.
-	Regex RegexCompiler
-}
-
 // errNoRegexEngine is the reason a regex row is refused without an engine.
 var errNoRegexEngine = errors.New("this build of tollgate has no regular-expression engine")
 
+// compileRegex compiles with o.Regex, or the build's default: regexp2
+// with a RegexTimeout match timeout (regex_regexp2.go), or none in a build
+// with the tag tollgate_hostregex (the WebAssembly module, which passes a
+// compiler that hands patterns to its host). Without one a regex row is
+// refused with ErrUnsupported.
 func (o *Options) compileRegex(pattern string) (Regex, error) {
 	c := o.Regex
 	if c == nil {

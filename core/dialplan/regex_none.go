@@ -3,5 +3,5 @@
 package dialplan
 
 // defaultRegex is none: this build leaves regexp2 out, and its program
-// passes a compiler in Options.
+// passes a compiler in Options.Regex.
 var defaultRegex RegexCompiler

@@ -4,8 +4,13 @@ package dialplan
 
 import "github.com/dlclark/regexp2"
 
+func init() {
+	// Before any match: the period is a plain variable of regexp2's.
+	regexp2.SetTimeoutCheckPeriod(RegexClockPeriod)
+}
+
 // defaultRegex is regexp2, bounded by RegexTimeout per match.
-var defaultRegex RegexCompiler = func(pattern string) (Regex, error) {
+func defaultRegex(pattern string) (Regex, error) {
 	re, err := regexp2.Compile(pattern, regexp2.None)
 	if err != nil {
 		return nil, err

@@ -89,6 +89,21 @@ const (
 	MaxDigitsLimit = 300
 	// RegexTimeout bounds one regular-expression match.
 	RegexTimeout = 50 * time.Millisecond
+	// RegexClockPeriod is the tick of regexp2's timeout clock, which every
+	// regexp2 engine of the program sets (regexp2.SetTimeoutCheckPeriod):
+	// a match gives up between RegexTimeout and RegexTimeout plus two
+	// ticks. regexp2's default tick, 100 ms, made a 50 ms timeout cost
+	// 200 ms per number; at 2 ms it costs about 52 ms
+	// (BenchmarkRegexTimeout, docs/performance.md). The clock goroutine
+	// ticks only while matches with a timeout run, and for a second after.
+	RegexClockPeriod = 2 * time.Millisecond
+	// MaxRows bounds the rows of one document, all tables together, and
+	// MaxDocumentBytes its JSON text: with MaxAutomatonBytes they keep
+	// what one load costs within what a WebAssembly instance holds
+	// (docs/tables.md, "Limits"). Real tables have tens of rows; a large
+	// Unified CM dial plan some thousands of route patterns.
+	MaxRows          = 100_000
+	MaxDocumentBytes = 8 << 20
 )
 
 // digitsRange is "1..300", for messages.
@@ -104,7 +119,13 @@ type Set struct {
 	outside []string
 	trunk   []string
 	path    string
+	size    int64
 }
+
+// Size is what the set's automata took to build, in bytes, as
+// MaxAutomatonBytes counts it: an upper bound on what the set holds, for a
+// caller that caches sets.
+func (s *Set) Size() int64 { return s.size }
 
 // Tables returns the tables in document order.
 func (s *Set) Tables() []*Table { return s.tables }
@@ -149,25 +170,45 @@ func (s *Set) TrunkAccessCodes() []string { return s.trunk }
 // OutsideLineCodes returns the codes that reach an outside line.
 func (s *Set) OutsideLineCodes() []string { return s.outside }
 
+// Options are a caller's settings for one Parse, Compile or Lint.
+type Options struct {
+	// Interrupt, when set, is called now and then while automata are
+	// built (about every millisecond of work); when it returns true the
+	// work stops and the call returns ErrInterrupted. The package reads no
+	// clock: a caller with a deadline passes a function that checks it.
+	Interrupt func() bool
+	// Regex compiles the rows of the regex dialect; nil is the build's
+	// default (compileRegex).
+	Regex RegexCompiler
+}
+
 // Parse decodes and compiles a JSON tables document. path, when not empty,
 // is put in errors.
-func Parse(path string, data []byte) (*Set, error) { return Options{}.Parse(path, data) }
+func Parse(path string, data []byte) (*Set, error) {
+	return ParseOptions(path, data, Options{})
+}
 
-// Parse is the package's Parse with o's options.
-func (o Options) Parse(path string, data []byte) (*Set, error) {
+// ParseOptions is Parse with options.
+func ParseOptions(path string, data []byte, o Options) (*Set, error) {
 	d, err := decodeDocument(path, data)
 	if err != nil {
 		return nil, err
 	}
-	return o.Compile(path, d)
+	return CompileOptions(path, d, o)
 }
 
 // Compile validates d and compiles every table. d is copied; defaults are
-// filled in the copy (Set.Doc).
-func Compile(path string, d *Document) (*Set, error) { return Options{}.Compile(path, d) }
+// filled in the copy (Set.Doc). The automata of all the tables may take at
+// most MaxAutomatonBytes to build; beyond that the table being compiled
+// fails with ErrTooComplex.
+func Compile(path string, d *Document) (*Set, error) {
+	return CompileOptions(path, d, Options{})
+}
 
-// Compile is the package's Compile with o's options.
-func (o Options) Compile(path string, d *Document) (*Set, error) {
+// CompileOptions is Compile with options. An interrupted compilation
+// returns ErrInterrupted itself, not a *ParseError.
+func CompileOptions(path string, d *Document, o Options) (*Set, error) {
+	b := newBudget(o.Interrupt)
 	s := &Set{Doc: *d, byName: map[string]*Table{}, cos: map[string]*ClassOfService{}, path: path}
 	s.Doc.Tables = append([]TableDoc(nil), d.Tables...)
 	fail := func(table string, row int, field string, err error, msg string) error {
@@ -202,6 +243,13 @@ func (o Options) Compile(path string, d *Document) (*Set, error) {
 	if len(d.Tables) == 0 {
 		return nil, fail("", -1, "tables", ErrMissing, "a tables document needs at least one table")
 	}
+	rows := 0
+	for _, td := range d.Tables {
+		rows += len(td.Rows)
+	}
+	if rows > MaxRows {
+		return nil, fail("", -1, "tables", ErrRange, "the document has "+strconv.Itoa(rows)+" rows; at most "+strconv.Itoa(MaxRows)+" in one document (split it)")
+	}
 	for i := range s.Doc.Tables {
 		td := &s.Doc.Tables[i]
 		if td.Name == "" {
@@ -210,7 +258,7 @@ func (o Options) Compile(path string, d *Document) (*Set, error) {
 		if _, dup := s.byName[td.Name]; dup {
 			return nil, fail(td.Name, -1, "name", ErrDuplicate, "two tables are named "+quote(td.Name))
 		}
-		t, err := o.compileTable(path, td, s.trunk)
+		t, err := o.compileTable(path, td, s.trunk, b)
 		if err != nil {
 			if pe, ok := err.(*ParseError); ok && pe.Row >= 0 && pe.Row < len(d.lines[td.Name]) {
 				pe.Line = d.lines[td.Name][pe.Row]
@@ -241,6 +289,7 @@ func (o Options) Compile(path string, d *Document) (*Set, error) {
 		}
 		s.cos[c.Name] = c
 	}
+	s.size = b.spent
 	return s, nil
 }
 
@@ -286,7 +335,7 @@ type segment struct {
 	row int32
 }
 
-func (o *Options) compileTable(path string, td *TableDoc, trunk []string) (*Table, error) {
+func (o *Options) compileTable(path string, td *TableDoc, trunk []string, b *budget) (*Table, error) {
 	fail := func(row, col int, field string, err error, msg string) error {
 		return &ParseError{Path: path, Table: td.Name, Row: row, Column: col, Field: field, Err: err, Msg: msg}
 	}
@@ -351,7 +400,10 @@ func (o *Options) compileTable(path string, td *TableDoc, trunk []string) (*Tabl
 		if run < 0 {
 			return nil
 		}
-		d, err := buildDFA(t.units[run:end], t.Closest, maxStates)
+		d, err := buildDFA(t.units[run:end], t.Closest, maxStates, b)
+		if err == ErrInterrupted {
+			return err
+		}
 		if err != nil {
 			return fail(-1, 0, "rows", ErrTooComplex, err.Error())
 		}
@@ -428,7 +480,12 @@ func (o *Options) compileTable(path string, td *TableDoc, trunk []string) (*Tabl
 		return nil, err
 	}
 	if t.Closest {
-		t.counts = closestCounts(t.units, t.MaxDigits)
+		var err error
+		if t.counts, err = closestCounts(t.units, t.MaxDigits, b); err == ErrInterrupted {
+			return nil, err
+		} else if err != nil {
+			return nil, fail(-1, 0, "rows", ErrTooComplex, err.Error())
+		}
 	}
 	return t, nil
 }

@@ -129,7 +129,7 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	}
 	c.recover = newRecoverer(pol, cfg.FIPS, cfg.Exhaustive)
 	if n, ok := cfg.Engine.(named); ok && n.Name() == "native" && !cfg.NoFastPath {
-		c.fast = &fastPath{pol: pol, set: set}
+		c.fast = &fastPath{pol: pol, set: set, passwords: committedPasswords()}
 	}
 	if c.policyRef, err = c.load(ctx, "policy.load", "policy", policyRef); err != nil {
 		return nil, err
@@ -167,18 +167,26 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 		}
 	}
 	sum.IgnoredColumns = lay.ignored
-	if len(lay.ignored) > 0 {
+	sum.UnknownColumns = lay.unknown
+	switch {
+	case len(lay.ignored) > 0 && len(lay.unknown) > 0:
+		cfg.warnf("audit: %s: ignoring columns %s, and %s (see docs/audit.md for the recognized names)", in.Name, strings.Join(lay.ignored, ", "), lay.unknownNote())
+	case len(lay.ignored) > 0:
 		cfg.warnf("audit: %s: ignoring columns %s (see docs/audit.md for the recognized names)", in.Name, strings.Join(lay.ignored, ", "))
+	case len(lay.unknown) > 0:
+		cfg.warnf("audit: %s: ignoring %s (see docs/audit.md for the recognized names)", in.Name, lay.unknownNote())
 	}
 	c.lay = lay
 	_, hasPIN := lay.col[FieldPIN]
 	_, hasPINHash := lay.col[FieldPINHash]
+	_, hasPWHash := lay.col[FieldPasswordHash]
 	if hasPIN || hasPINHash {
 		c.shared = newSharedTable()
 	}
-	if c.shared != nil || (cfg.Exhaustive && hasPINHash) {
+	if c.shared != nil || hasPWHash {
 		if in.Rereadable {
-			records, err := c.firstPass(ctx, cr, hasPINHash)
+			var tally pbkdf2Tally
+			records, err := c.firstPass(ctx, cr, &tally)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", in.Name, err)
 			}
@@ -195,6 +203,8 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 			if cfg.Exhaustive && hasPINHash {
 				c.estimate(records)
 			}
+			c.firstPassDone = true
+			c.pbkdf2 = c.pbkdf2Estimate(&tally, in.Name)
 		} else {
 			c.onePass = true
 			if cfg.Exhaustive && hasPINHash {
@@ -245,7 +255,7 @@ func openCSV(r io.Reader, name string, auditing bool, enc string) (*csvReader, *
 	}
 	lay, err := newLayout(h.fields)
 	if err == nil && auditing {
-		err = lay.auditable(h.fields)
+		err = lay.auditable()
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: line %d: %w", name, h.line, err)
@@ -261,12 +271,25 @@ func noteDetected(warnf func(string, ...any), who, name string, dec *textenc.Rea
 	}
 }
 
-// firstPass counts the holders of each PIN and stored PIN record, and
-// the stored PIN records (for the exhaustive estimate).
-func (c *checker) firstPass(ctx context.Context, cr *csvReader, hasPINHash bool) (int, error) {
+// firstPass counts the holders of each PIN and stored PIN record, the
+// stored PIN records (for the exhaustive estimate), and the PBKDF2 records
+// of both hash columns with the work they will cost (t).
+func (c *checker) firstPass(ctx context.Context, cr *csvReader, t *pbkdf2Tally) (int, error) {
 	records := 0
 	pinCol, hasPIN := c.lay.col[FieldPIN]
-	hashCol := c.lay.col[FieldPINHash]
+	hashCol, hasPINHash := c.lay.col[FieldPINHash]
+	pwCol, hasPWHash := c.lay.col[FieldPasswordHash]
+	var s rowScratch
+	var fields []string
+	// rowFields copies the row's fields, for the rare PBKDF2 row whose
+	// candidates are counted.
+	rowFields := func() []string {
+		fields = fields[:0]
+		for i := range cr.ends {
+			fields = append(fields, string(cr.field(i)))
+		}
+		return fields
+	}
 	for n := 0; ; n++ {
 		if n&1023 == 0 && ctx.Err() != nil {
 			return records, nil
@@ -292,6 +315,14 @@ func (c *checker) firstPass(ctx context.Context, cr *csvReader, hasPINHash bool)
 				if c.shared != nil {
 					c.countGroup(FieldPINHash, c.shared.add(c.shared.digestBytes(FieldPINHash, h)))
 				}
+				if isPBKDF2(h) {
+					c.addPBKDF2(t, FieldPINHash, h, rowFields(), &s)
+				}
+			}
+		}
+		if hasPWHash {
+			if h := rawValue(cr.field(pwCol)); isPBKDF2(h) {
+				c.addPBKDF2(t, FieldPasswordHash, h, rowFields(), &s)
 			}
 		}
 	}
@@ -447,6 +478,12 @@ func (c *checker) process(ctx context.Context, b *batch, s *rowScratch) {
 	}
 	b.out = b.out[:len(b.recs)]
 	for i := range b.recs {
+		if ctx.Err() != nil {
+			// Interrupted: the batch is dropped (pipeline), so the rows
+			// left need no check, which may take seconds (PBKDF2).
+			b.out = b.out[:i]
+			break
+		}
 		rec := &b.recs[i]
 		out := &b.out[i]
 		*out = Record{Line: rec.line, Findings: out.Findings[:0]}
@@ -454,9 +491,9 @@ func (c *checker) process(ctx context.Context, b *batch, s *rowScratch) {
 		case rec.bad != "":
 			out.add(CodeBadRow, "", rec.bad)
 		case len(rec.fields) != c.lay.width:
-			if i, ok := c.lay.col[FieldAlias]; ok && i < len(rec.fields) {
-				out.Alias = strings.TrimSpace(rec.fields[i])
-			}
+			// No alias: with a field missing before it, the alias column
+			// holds the next column's value, a password as like as not.
+			// A bad row carries its line and the reason, nothing of its text.
 			out.add(CodeBadRow, "", fmt.Sprintf("wrong field count: %d fields, the header has %d", len(rec.fields), c.lay.width))
 		default:
 			c.check(ctx, rec.fields, s, out)

@@ -317,9 +317,14 @@ func TestInterruptedReportIsValid(t *testing.T) {
 		}
 		switch format {
 		case "json":
-			recs := decodeLines(t, out.String())
+			// Records, then the partial marker (TestAttackInterruptedReportsUnmarked).
+			lines := strings.SplitAfter(strings.TrimSuffix(out.String(), "\n"), "\n")
+			recs := decodeLines(t, strings.Join(lines[:len(lines)-1], ""))
 			if len(recs) != sum.Rows || recs[len(recs)-1].Line != sum.Rows+1 {
 				t.Errorf("json: %d records for %d rows", len(recs), sum.Rows)
+			}
+			if !strings.HasPrefix(lines[len(lines)-1], `{"partial":true,`) {
+				t.Errorf("json: last line %q", lines[len(lines)-1])
 			}
 		case "html":
 			if !strings.HasSuffix(out.String(), "</html>\n") || !strings.Contains(out.String(), "Interrupted") {

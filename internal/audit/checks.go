@@ -38,6 +38,12 @@ type checker struct {
 	cosWarned   sync.Map
 	cosWarnings atomic.Int64
 
+	// pbkdf2 is the cost of the PBKDF2 records, from the first pass;
+	// without one (firstPassDone false), pbkdf2Seen counts them as they come.
+	pbkdf2        *PBKDF2Cost
+	firstPassDone bool
+	pbkdf2Seen    pbkdf2Seen
+
 	unavailable sync.Map // op → true: the engine does not have it
 	recover     *recoverer
 	fast        *fastPath  // nil unless the engine is native
@@ -149,7 +155,7 @@ func (c *checker) tablesCOS(cos string) string {
 		return cos
 	}
 	if _, seen := c.cosWarned.LoadOrStore(cos, true); !seen {
-		name := strconv.Quote(cos)
+		name := quoteShort(cos)
 		if cos == "" {
 			name = "(none)"
 		}

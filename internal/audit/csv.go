@@ -11,12 +11,13 @@ import (
 	"github.com/tollgate/tollgate/internal/textenc"
 )
 
-// The CSV reader is RFC 4180 with the one liberty BAT files need (LF or
-// CRLF line ends), written here rather than taken from encoding/csv for
-// two reasons: encoding/csv reads to the end of the file after an
-// unterminated quote, swallowing every later row, and the audit must
-// report such a row and go on; and one allocation per record keeps the
-// audit close to the cost of merely reading the file.
+// The CSV reader is RFC 4180 with the liberties exports need (lines end in
+// CRLF, LF, or, in files saved as "CSV (Macintosh)" by classic Mac OS
+// and old Excel, CR alone), written here rather than taken from
+// encoding/csv for two reasons: encoding/csv reads to the end of the file
+// after an unterminated quote, swallowing every later row, and the audit
+// must report such a row and go on; and one allocation per record keeps
+// the audit close to the cost of merely reading the file.
 
 const (
 	// maxRecordBytes bounds one record, so a file without line breaks
@@ -41,6 +42,7 @@ type csvReader struct {
 	line  int             // physical lines consumed from r
 	pos   int64           // bytes consumed from r: where the last record read ends
 	eof   bool
+	err   error    // a read error found while looking at the file's start
 	queue []queued // lines to parse again after a broken multi-line record
 
 	long []byte   // assembles a line longer than the bufio buffer
@@ -49,15 +51,31 @@ type csvReader struct {
 	span []queued // copies of the continuation lines of the current record
 }
 
+// queued is a physical line to read again; long marks a line over
+// maxRecordBytes, already skipped, that must still give its own record.
 type queued struct {
 	b    []byte
 	line int
+	long bool
 }
 
 var errLineTooLong = errors.New("line too long")
 
+// readBuf is the reader's buffer, and how far it looks for the first line
+// end to tell a CR file from the others.
+const readBuf = 64 << 10
+
 func newCSVReader(dec *textenc.Reader) *csvReader {
-	return &csvReader{r: bufio.NewReaderSize(dec, 64<<10), dec: dec}
+	br := bufio.NewReaderSize(dec, readBuf)
+	c := &csvReader{r: br, dec: dec}
+	head, err := br.Peek(readBuf)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		c.err = err // bufio forgets an error Peek returned: keep it
+	}
+	if textenc.CRLineEnds(head, err == io.EOF) {
+		c.r = bufio.NewReaderSize(textenc.NewCRReader(br), readBuf)
+	}
+	return c
 }
 
 // readLine returns the next physical line without its line end, and its
@@ -67,7 +85,13 @@ func (c *csvReader) readLine() ([]byte, int, error) {
 	if len(c.queue) > 0 {
 		q := c.queue[0]
 		c.queue = c.queue[1:]
+		if q.long {
+			return nil, q.line, errLineTooLong
+		}
 		return q.b, q.line, nil
+	}
+	if c.err != nil {
+		return nil, c.line, c.err
 	}
 	if c.eof {
 		return nil, c.line, io.EOF
@@ -171,7 +195,7 @@ func (c *csvReader) parse() (record, error) {
 					c.rec = append(c.rec, cur[pos:]...)
 					next, ln, err := c.readLine()
 					if err == nil && len(c.span) < maxRecordLines && len(c.rec) <= maxRecordBytes {
-						c.span = append(c.span, queued{append([]byte(nil), next...), ln})
+						c.span = append(c.span, queued{b: append([]byte(nil), next...), line: ln})
 						if bad == "" && !utf8.Valid(next) {
 							bad = c.undecodable(next, ln)
 						}
@@ -183,7 +207,11 @@ func (c *csvReader) parse() (record, error) {
 						return record{}, err
 					}
 					if err == nil {
-						c.span = append(c.span, queued{append([]byte(nil), next...), ln})
+						c.span = append(c.span, queued{b: append([]byte(nil), next...), line: ln})
+					}
+					if err == errLineTooLong {
+						// Skipped already, but still a row of its own.
+						c.span = append(c.span, queued{line: ln, long: true})
 					}
 					// Parse the swallowed lines again as records of their own.
 					c.queue = append(append([]queued(nil), c.span...), c.queue...)

@@ -164,11 +164,11 @@ func TestHeaderLayout(t *testing.T) {
 	if _, err := newLayout([]string{"PIN", "Voicemail_PIN"}); err == nil || !strings.Contains(err.Error(), "both give pin") {
 		t.Errorf("duplicate: err = %v", err)
 	}
-	if err := l.auditable(nil); err != nil {
+	if err := l.auditable(); err != nil {
 		t.Errorf("auditable: %v", err)
 	}
 	l, _ = newLayout([]string{"Alias", "City"})
-	if err := l.auditable([]string{"Alias", "City"}); err == nil || !strings.Contains(err.Error(), "no column to audit") {
+	if err := l.auditable(); err == nil || !strings.Contains(err.Error(), "no column to audit") {
 		t.Errorf("nothing to audit: err = %v", err)
 	}
 }

@@ -3,8 +3,11 @@ package audit
 import (
 	"fmt"
 	"strings"
+	"sync"
 
+	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/core"
+	"github.com/tollgate/tollgate/core/artifact"
 	"github.com/tollgate/tollgate/core/dialplan"
 )
 
@@ -15,9 +18,24 @@ import (
 // decode of three operations per row cost more than the checks themselves
 // (docs/performance.md, "Bulk audit").
 type fastPath struct {
-	pol *core.Policy
-	set *dialplan.Set
+	pol       *core.Policy
+	set       *dialplan.Set
+	passwords *core.PasswordList // the committed "passwords" artifact, which the native engine loads too
 }
+
+// committedPasswords parses the breached-password list the native engine
+// loads by default (tollgate.Data()[0]), once per process.
+var committedPasswords = sync.OnceValue(func() *core.PasswordList {
+	a, err := artifact.Parse(tollgate.Data()[0])
+	if err != nil {
+		panic("audit: the committed passwords artifact: " + err.Error())
+	}
+	l, err := core.ParsePasswordList(a.Payload)
+	if err != nil {
+		panic("audit: the committed passwords artifact: " + err.Error())
+	}
+	return l
+})
 
 // named is the part of host.Engine that tells the engines apart.
 type named interface{ Name() string }
@@ -31,7 +49,7 @@ func (c *checker) fastPIN(pin string, u *user, s *rowScratch, out *Record) {
 }
 
 func (c *checker) fastPassword(pw string, u *user, s *rowScratch, out *Record) {
-	pc := core.PasswordContext{Alias: u.alias, Extensions: u.exts}
+	pc := core.PasswordContext{Alias: u.alias, Extensions: u.exts, Breached: c.fast.passwords}
 	c.fast.pol.CheckPassword(pw, &pc, &s.v)
 	for _, r := range s.v.Reasons {
 		out.add(string(r.Code), FieldPassword, s.message(r))

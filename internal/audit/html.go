@@ -204,6 +204,9 @@ func (s *htmlSink) End(sum *Summary) error {
 		}
 		s.w.WriteString("</p>\n")
 	}
+	if sum.PBKDF2.noteworthy() {
+		fmt.Fprintf(s.w, "<p class=\"note\">%s.</p>\n", e(sum.PBKDF2.text()))
+	}
 	if len(sum.SkippedChecks) > 0 {
 		fmt.Fprintf(s.w, "<p class=\"note\">Checks skipped (the engine lacks the operation): %s</p>\n", e(strings.Join(sum.SkippedChecks, ", ")))
 	}

@@ -95,7 +95,10 @@ func (c *checker) checkHash(ctx context.Context, field, rec string, u *user, s *
 	if !pin {
 		what = "password"
 	}
-	if c.recover.tryCandidates(r, rec, pin, u, &s.rec) {
+	if r.Iterations() > 0 && !c.firstPassDone {
+		c.pbkdf2Seen.add(c, out.Line, r, len(c.recover.candidates(pin, u, &s.rec))+min(pbkdf2ListLimit, len(c.recover.list(pin))))
+	}
+	if c.recover.tryCandidates(ctx, r, rec, pin, u, &s.rec) {
 		out.add(CodeRecoveredTrivial, field, "the stored "+what+" is a trivial one, found among the user's own data and the blocklist; reset it")
 		return
 	}
@@ -118,24 +121,40 @@ func (c *checker) checkHash(ctx context.Context, field, rec string, u *user, s *
 	}
 }
 
-// tryCandidates reports whether r is the record of one of the row's
-// candidates or of the fixed list.
-func (rc *recoverer) tryCandidates(r *credential.Record, rec string, pin bool, u *user, s *recScratch) bool {
-	s.cands = s.cands[:0]
+// candidates returns the row's own candidates, in s.cands.
+func (rc *recoverer) candidates(pin bool, u *user, s *recScratch) []string {
 	if pin {
-		s.cands = pinCandidates(s.cands, u)
+		s.cands = pinCandidates(s.cands[:0], u)
 	} else {
-		s.cands = passwordCandidates(s.cands, u)
+		s.cands = passwordCandidates(s.cands[:0], u)
 	}
-	for _, cand := range s.cands {
+	return s.cands
+}
+
+// list is the fixed candidate list for PINs or passwords.
+func (rc *recoverer) list(pin bool) []string {
+	if pin {
+		return rc.pinList
+	}
+	return rc.pwList
+}
+
+// tryCandidates reports whether r is the record of one of the row's
+// candidates or of the fixed list. A salted record is verified candidate
+// by candidate, each a PBKDF2 derivation for PBKDF2 records (up to
+// seconds), so an interrupt (ctx) is seen between two: the answer is then
+// false, and the row's batch is dropped (pipeline).
+func (rc *recoverer) tryCandidates(ctx context.Context, r *credential.Record, rec string, pin bool, u *user, s *recScratch) bool {
+	slow := r.Iterations() > 0
+	for _, cand := range rc.candidates(pin, u, s) {
+		if slow && ctx.Err() != nil {
+			return false
+		}
 		if r.Verify(cand) {
 			return true
 		}
 	}
-	list := rc.pwList
-	if pin {
-		list = rc.pinList
-	}
+	list := rc.list(pin)
 	sc := r.Scheme()
 	if !sc.Salted() {
 		d := rc.dict(sc, pin, list)
@@ -148,6 +167,9 @@ func (rc *recoverer) tryCandidates(r *credential.Record, rec string, pin bool, u
 	}
 	list = list[:min(limit, len(list))]
 	for _, cand := range list {
+		if slow && ctx.Err() != nil {
+			return false
+		}
 		if r.Verify(cand) {
 			return true
 		}

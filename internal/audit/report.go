@@ -34,13 +34,29 @@ func NewSink(format string, w io.Writer) (Sink, error) {
 	return nil, fmt.Errorf("unknown format %q: want one of %s", format, strings.Join(Formats, ", "))
 }
 
-// jsonSink writes JSON Lines: one record per line and nothing else.
+// jsonSink writes JSON Lines: one record per line, and, when the audit
+// was interrupted, a last line that is not a record: the partial marker.
 type jsonSink struct {
-	w   *bufio.Writer
-	buf []byte
+	w    *bufio.Writer
+	buf  []byte
+	last int // line of the last record written
+}
+
+// CodePartial is the code of the CSV report's last row, and "partial" the
+// member of the JSON Lines report's last line, when the audit was
+// interrupted: the report holds the rows before the interruption only.
+const CodePartial = "partial"
+
+// partialMessage says how much of the input an interrupted report holds.
+func partialMessage(rows, last int) string {
+	if rows == 0 {
+		return "interrupted before the first row: the report holds no row of the input"
+	}
+	return fmt.Sprintf("interrupted: the report holds the first %d rows of the input, to line %d; the rows after it were not audited", rows, last)
 }
 
 func (s *jsonSink) Record(r *Record) error {
+	s.last = r.Line
 	b := append(s.buf[:0], `{"line":`...)
 	b = strconv.AppendInt(b, int64(r.Line), 10)
 	b = append(b, `,"alias":`...)
@@ -68,7 +84,21 @@ func (s *jsonSink) Record(r *Record) error {
 	return err
 }
 
-func (s *jsonSink) End(*Summary) error { return s.w.Flush() }
+func (s *jsonSink) End(sum *Summary) error {
+	if sum.Interrupted {
+		b := append(s.buf[:0], `{"partial":true,"rows":`...)
+		b = strconv.AppendInt(b, int64(sum.Rows), 10)
+		b = append(b, `,"last_line":`...)
+		b = strconv.AppendInt(b, int64(s.last), 10)
+		b = append(b, `,"message":`...)
+		b = appendJSONString(b, partialMessage(sum.Rows, s.last))
+		b = append(b, "}\n"...)
+		if _, err := s.w.Write(b); err != nil {
+			return err
+		}
+	}
+	return s.w.Flush()
+}
 
 // appendJSONString is api.AppendString with a fast path: most values need
 // no escaping and are copied in one piece instead of byte by byte.
@@ -85,14 +115,20 @@ func appendJSONString(b []byte, v string) []byte {
 
 // csvSink writes one line per finding; a row without findings gets one
 // line with empty code, field and message, so every row is there.
+//
+// An interrupted audit's report ends with one more row, of the same six
+// columns so every CSV reader takes it: no line, alias or class of
+// service, code "partial", and a message saying which rows it holds.
 type csvSink struct {
 	w      *bufio.Writer
 	cw     *csv.Writer
 	header bool
 	line   [6]string
+	last   int // line of the last record written
 }
 
 func (s *csvSink) Record(r *Record) error {
+	s.last = r.Line
 	if !s.header {
 		s.header = true
 		if err := s.cw.Write([]string{"line", "alias", "cos", "code", "field", "message"}); err != nil {
@@ -122,9 +158,12 @@ func csvSafe(v string) string {
 	return v
 }
 
-func (s *csvSink) End(*Summary) error {
+func (s *csvSink) End(sum *Summary) error {
 	if !s.header {
 		s.cw.Write([]string{"line", "alias", "cos", "code", "field", "message"})
+	}
+	if sum.Interrupted {
+		s.cw.Write([]string{"", "", "", CodePartial, "", partialMessage(sum.Rows, s.last)})
 	}
 	s.cw.Flush()
 	if err := s.cw.Error(); err != nil {
@@ -208,6 +247,9 @@ func WriteSummaryText(w io.Writer, s *Summary) {
 	fmt.Fprintf(w, "%d rows, %d with findings, %d bad rows, %d findings\n", s.Rows, s.RowsWithFindings, s.BadRows, s.Findings)
 	if s.SharedPINs+s.SharedPINRecords > 0 {
 		fmt.Fprintf(w, "Shared: %d PINs and %d stored PIN records held by several users; %d users hold one\n", s.SharedPINs, s.SharedPINRecords, s.UsersSharingPINs)
+	}
+	if s.PBKDF2.noteworthy() {
+		fmt.Fprintf(w, "%s\n", s.PBKDF2.text())
 	}
 	for _, part := range []struct {
 		title string

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"runtime"
 	"sort"
 	"time"
 )
@@ -33,13 +34,19 @@ type Summary struct {
 	// stored PIN records, two or more users of the file hold (the groups
 	// behind the shared_pin findings, one per value); UsersSharingPINs is
 	// how many rows have a shared_pin finding.
-	SharedPINs       int      `json:"shared_pins"`
-	SharedPINRecords int      `json:"shared_pin_records"`
-	UsersSharingPINs int      `json:"users_sharing_pins"`
-	IgnoredColumns   []string `json:"ignored_columns,omitempty"`
-	SkippedChecks    []string `json:"skipped_checks,omitempty"`
-	Interrupted      bool     `json:"interrupted"`
-	Seconds          float64  `json:"seconds"`
+	SharedPINs       int `json:"shared_pins"`
+	SharedPINRecords int `json:"shared_pin_records"`
+	UsersSharingPINs int `json:"users_sharing_pins"`
+	// IgnoredColumns are the columns the audit knows and does not check,
+	// as the header writes them; UnknownColumns the (1-based) numbers of
+	// the columns whose names it does not know, which are never printed.
+	IgnoredColumns []string `json:"ignored_columns,omitempty"`
+	UnknownColumns []int    `json:"unknown_columns,omitempty"`
+	SkippedChecks  []string `json:"skipped_checks,omitempty"`
+	// PBKDF2 is what the PBKDF2 records cost (estimated before the run).
+	PBKDF2      *PBKDF2Cost `json:"pbkdf2,omitempty"`
+	Interrupted bool        `json:"interrupted"`
+	Seconds     float64     `json:"seconds"`
 }
 
 // NoCOS labels rows without a class of service in the counts.
@@ -96,6 +103,10 @@ func (s *Summary) finish(start time.Time, c *checker) {
 		s.DistinctPINs = c.shared.distinct()
 		s.SharedPINs = int(c.sharedPINs.Load())
 		s.SharedPINRecords = int(c.sharedRecords.Load())
+	}
+	s.PBKDF2 = c.pbkdf2
+	if s.PBKDF2 == nil {
+		s.PBKDF2 = c.pbkdf2Seen.cost(min(c.cfg.Workers, runtime.GOMAXPROCS(0)))
 	}
 	c.unavailable.Range(func(k, _ any) bool {
 		s.SkippedChecks = append(s.SkippedChecks, k.(string))

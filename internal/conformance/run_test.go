@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
 )
 
@@ -25,8 +26,18 @@ func corpus(t *testing.T) []Case {
 	return cases
 }
 
-func nativeExec() Exec {
+// session is a native session with the committed data artifacts, as
+// every engine has them.
+func session() *api.Session {
 	s := api.NewSession()
+	if err := s.LoadData(tollgate.Data()[0]); err != nil {
+		panic(err)
+	}
+	return s
+}
+
+func nativeExec() Exec {
+	s := session()
 	return func(op string, req []byte) ([]byte, error) { return s.Do(op, req, nil) }
 }
 
@@ -113,7 +124,7 @@ func TestWrongAnswersFail(t *testing.T) {
 	}
 	// Shifted by one: each case gets its predecessor's response. Cases
 	// whose neighbours answer alike may pass; most must not.
-	s := api.NewSession()
+	s := session()
 	var prev []byte
 	shifted := Engine{Name: "wasm", Exec: func(op string, req []byte) ([]byte, error) {
 		resp, _ := s.Do(op, req, nil)

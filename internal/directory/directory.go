@@ -83,6 +83,10 @@ func Read(name string, r io.Reader, defaultCOS, enc string) (*Directory, error) 
 	if raw > MaxFileBytes || len(text) > MaxFileBytes {
 		return nil, fmt.Errorf("%s: %w: larger than %d bytes", name, ErrFormat, MaxFileBytes)
 	}
+	// A file with CR line ends (classic Mac OS) would be one header line.
+	if textenc.CRLineEnds(text, true) {
+		textenc.LoneCRsToLF(text)
+	}
 	if !utf8.Valid(text) {
 		return nil, undecodable(name, text, dec)
 	}
@@ -190,8 +194,8 @@ func (d *Directory) parse(text []byte) error {
 			}
 			if prev, dup := lineOf[e]; dup {
 				if d.byExt[e] != class {
-					return fmt.Errorf("%s line %d: %w: extension %s is listed again with class of service %q; line %d gives it %q",
-						d.name, line, ErrFormat, e, class, prev, d.byExt[e])
+					return fmt.Errorf("%s line %d: %w: extension %s is listed again with class of service %s; line %d gives it %s",
+						d.name, line, ErrFormat, short(e), short(class), prev, short(d.byExt[e]))
 				}
 				continue
 			}
@@ -288,8 +292,21 @@ func (d *Directory) CheckClasses(known []string) error {
 	if b.line == 0 {
 		where = "the default class of service"
 	}
-	return fmt.Errorf("%s: %w: class of service %q is not in the tables (classes: %s)",
-		where, ErrFormat, b.class, strings.Join(quoted, ", "))
+	return fmt.Errorf("%s: %w: class of service %s is not in the tables (classes: %s)",
+		where, ErrFormat, short(b.class), strings.Join(quoted, ", "))
+}
+
+// maxQuoted bounds a value an error quotes: only the extension and class
+// of service columns are ever quoted (values the service is told to
+// trust, not secrets), and a cell of a megabyte makes no message.
+const maxQuoted = 64
+
+// short quotes v, cut to maxQuoted characters.
+func short(v string) string {
+	if r := []rune(v); len(r) > maxQuoted {
+		return strconv.Quote(string(r[:maxQuoted-1])) + "… (" + strconv.Itoa(len(v)) + " bytes)"
+	}
+	return strconv.Quote(v)
 }
 
 // normalize lowers a header name and drops spaces and underscores, as the

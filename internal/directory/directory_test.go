@@ -62,7 +62,7 @@ func TestErrors(t *testing.T) {
 		{"no extension column", "alias,cos\nalice,Staff\n", "line 1: bad users file: no extension column (looked for extension, directorynumber"},
 		{"no cos column", "dn,pin\n2001,123456\n", "no class-of-service column (looked for cos, classofservice"},
 		{"two extension columns", "extension,dn,cos\n1,2,S\n", "columns 1 and 2 both give the extension"},
-		{"conflict", "extension,cos\n2001,Staff\n2002,Lobby\n2001,Lobby\n", `users.csv line 4: bad users file: extension 2001 is listed again with class of service "Lobby"; line 2 gives it "Staff"`},
+		{"conflict", "extension,cos\n2001,Staff\n2002,Lobby\n2001,Lobby\n", `users.csv line 4: bad users file: extension "2001" is listed again with class of service "Lobby"; line 2 gives it "Staff"`},
 		{"alternate conflict", "extension,altextensions,cos\n2001,,Staff\n2002,2001,Lobby\n", "line 3"},
 		{"field count", "extension,cos,pin\n2001,Staff,123456\n2002,Lobby\n", "users.csv line 3 column 1: bad users file: wrong number of fields"},
 		{"stray quote", "extension,cos,pin\n2001,Staff,12\"3456\n", "users.csv line 2 column 14: bad users file: bare \" in non-quoted-field"},
@@ -221,5 +221,30 @@ func TestUndecodable(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.say) || !errors.Is(err, ErrFormat) || strings.Contains(err.Error(), "735911") {
 			t.Errorf("%s: error %v; want ErrFormat saying %q", tc.name, err, tc.say)
 		}
+	}
+}
+
+// A users file with CR line ends (classic Mac OS) was one header line:
+// no user, so every caller got the default class of service. It reads as
+// its LF twin, errors on the same lines (issue 14 item 4).
+func TestCRLineEnds(t *testing.T) {
+	const lf = "Extension,Class Of Service,Voicemail PIN\n2001,Staff,739164\n2002,\"Lobby\nPhones\",802417\n"
+	cr := strings.ReplaceAll(lf, "\n", "\r")
+	d, err := Read("users.csv", strings.NewReader(cr), "", "")
+	if err != nil || d.Users() != 2 {
+		t.Fatalf("CR file: %v", err)
+	}
+	if cos, _ := d.ClassOfService("2002"); cos != "Lobby\nPhones" {
+		t.Errorf("2002: %q", cos)
+	}
+	_, err = Read("users.csv", strings.NewReader(strings.ReplaceAll("extension,cos\n2001,Staff\n2001,Lobby\n", "\n", "\r")), "", "")
+	if err == nil || !strings.Contains(err.Error(), "users.csv line 3:") {
+		t.Errorf("conflict in a CR file: %v", err)
+	}
+	// A class of service is quoted, at most 64 characters of it.
+	long := strings.Repeat("x", 5000)
+	_, err = Read("users.csv", strings.NewReader("extension,cos\n2001,Staff\n2001,"+long+"\n"), "", "")
+	if err == nil || len(err.Error()) > 300 || !strings.Contains(err.Error(), "(5000 bytes)") {
+		t.Errorf("long class of service: %.300v", err)
 	}
 }

@@ -11,8 +11,9 @@
 // value ("pin.min_length", "rows[3].pattern") when the document holds
 // something else. A key may appear only once in an object, numbers and
 // strings follow RFC 8259, and End refuses anything after the value.
-// Invalid UTF-8 inside a string is replaced by U+FFFD, as encoding/json
-// does.
+// String replaces invalid UTF-8 inside a string (and \u escapes of lone
+// UTF-16 surrogates) by U+FFFD, as encoding/json does; Text refuses them
+// instead, for values that must reach the caller exactly as sent (secrets).
 package jsonx
 
 import (
@@ -336,16 +337,59 @@ func (d *Decoder) Int() (int, error) {
 	return n, nil
 }
 
-// String reads a string.
+// String reads a string. Invalid UTF-8 and lone surrogate escapes become
+// U+FFFD.
 func (d *Decoder) String() (string, error) {
 	if d.Kind() != String {
 		return "", d.want("a string")
 	}
-	return d.str()
+	return d.str(false)
 }
 
-// str reads the string at d.pos (its opening quote).
-func (d *Decoder) str() (string, error) {
+// Text reads a string that must arrive exactly as sent: a string holding
+// invalid UTF-8, or a \u escape of a lone UTF-16 surrogate (which no
+// UTF-8 text can hold), is an error where String would put U+FFFD in its
+// place. A secret read with String would be hashed and compared as a text
+// other than the one sent, and secrets differing only there ("Kx93\xff",
+// "Kx93\xfe") would become one. The error gives the byte offset of the
+// first bad byte or escape, never the byte.
+func (d *Decoder) Text() (string, error) {
+	if d.Kind() != String {
+		return "", d.want("a string")
+	}
+	return d.str(true)
+}
+
+// notText is Text's error for the bad byte or escape at off.
+func (d *Decoder) notText(off int, surrogate bool) *Error {
+	what := "invalid UTF-8 at byte " + strconv.Itoa(off)
+	if surrogate {
+		what = "a \\u escape of a lone UTF-16 surrogate at byte " + strconv.Itoa(off)
+	}
+	return &Error{Offset: off, Path: d.Path(), Msg: "not valid Unicode text: " + what +
+		"; this value is used exactly as sent, never repaired, so it must be UTF-8 text"}
+}
+
+// invalidUTF8 returns the index of the first byte of s that is not part of
+// a UTF-8 sequence, or -1.
+func invalidUTF8(s []byte) int {
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(s[i:])
+		if r == utf8.RuneError && n == 1 {
+			return i
+		}
+		i += n
+	}
+	return -1
+}
+
+// str reads the string at d.pos (its opening quote). strict is Text's
+// rule: no replacement, an error instead.
+func (d *Decoder) str(strict bool) (string, error) {
 	d.pos++ // the opening quote
 	start := d.pos
 	// Fast path: no escapes, ASCII or valid UTF-8.
@@ -353,10 +397,14 @@ func (d *Decoder) str() (string, error) {
 		c := d.data[d.pos]
 		if c == '"' {
 			s := d.data[start:d.pos]
-			d.pos++
 			if utf8.Valid(s) {
+				d.pos++
 				return string(s), nil
 			}
+			if strict {
+				return "", d.notText(start+invalidUTF8(s), false)
+			}
+			d.pos++
 			return string(fixUTF8(nil, s)), nil
 		}
 		if c == '\\' || c < 0x20 {
@@ -365,6 +413,7 @@ func (d *Decoder) str() (string, error) {
 		d.pos++
 	}
 	b := append([]byte(nil), d.data[start:d.pos]...)
+	surrogateAt := -1 // the first lone surrogate escape, for strict
 	for {
 		if d.pos >= len(d.data) {
 			return "", d.syntax("unexpected end of JSON input")
@@ -372,8 +421,18 @@ func (d *Decoder) str() (string, error) {
 		c := d.data[d.pos]
 		switch {
 		case c == '"':
+			valid := utf8.Valid(b)
+			if strict && (!valid || surrogateAt >= 0) {
+				// Escapes write valid UTF-8 (U+FFFD for a lone surrogate);
+				// an invalid byte came as it was, so look in the source.
+				bad := invalidUTF8(d.data[start:d.pos])
+				if bad >= 0 && (surrogateAt < 0 || start+bad < surrogateAt) {
+					return "", d.notText(start+bad, false)
+				}
+				return "", d.notText(surrogateAt, true)
+			}
 			d.pos++
-			if utf8.Valid(b) {
+			if valid {
 				return string(b), nil
 			}
 			return string(fixUTF8(nil, b)), nil
@@ -402,6 +461,7 @@ func (d *Decoder) str() (string, error) {
 		case 't':
 			b = append(b, '\t')
 		case 'u':
+			escAt := d.pos - 1
 			r, err := d.hex4()
 			if err != nil {
 				return "", err
@@ -422,6 +482,9 @@ func (d *Decoder) str() (string, error) {
 					}
 				} else {
 					r = utf8.RuneError
+				}
+				if r == utf8.RuneError && surrogateAt < 0 {
+					surrogateAt = escAt
 				}
 			}
 			b = utf8.AppendRune(b, r)
@@ -495,7 +558,7 @@ func (d *Decoder) Object(fn func(key string) error) error {
 			return d.unexpected("looking for beginning of object key string")
 		}
 		keyAt := d.pos
-		key, err := d.str()
+		key, err := d.str(false)
 		if err != nil {
 			return err
 		}
@@ -630,7 +693,7 @@ func (d *Decoder) Skip() error {
 	case Array:
 		return d.Array(func(int) error { return d.Skip() })
 	case String:
-		_, err := d.str()
+		_, err := d.str(false)
 		return err
 	case Number:
 		_, _, err := d.number()

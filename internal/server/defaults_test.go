@@ -71,6 +71,7 @@ var defaultsRequests = [][2]string{
 	{"/v1/lint", `{}`},
 	{"/v1/signin/alice", `{"event":"failure"}`},
 	{"/v1/signin/alice", `{"event":"failure"}`},
+	{"/v1/hash/verify", `{"record":"{SSHA}hkkk5gJinCou3WFatvIWPlwCa/0+4Dbz","secret":"408408","scheme":"{SSHA256}","salt":"0001020304050607"}`},
 }
 
 // inline is a request of defaultsRequests with the default documents
@@ -84,7 +85,7 @@ func inline(t *testing.T, path, body string, policy, tables []byte) string {
 	switch {
 	case strings.HasPrefix(path, "/v1/dial"), path == "/v1/lint":
 		m["tables"] = tables
-	case path != "/v1/hash/verify":
+	default:
 		m["policy"] = policy
 	}
 	if c, ok := m["caller"]; ok {

@@ -31,6 +31,9 @@ const (
 	ErrNotImplemented = "not_implemented"
 	ErrStoreFullCode  = "store_full"
 	ErrUnknownCaller  = "unknown_caller"
+	// ErrDeadline: the operation's deadline (Config.OpTimeout) passed and
+	// the engine stopped the work.
+	ErrDeadline = "deadline_exceeded"
 )
 
 const (
@@ -53,7 +56,7 @@ var opRoutes = []route{
 	{"/v1/pin", "pin", "policy"},
 	{"/v1/password", "password", "policy"},
 	{"/v1/dial", "dial", "tables"},
-	{"/v1/hash/verify", "hash.verify", ""},
+	{"/v1/hash/verify", "hash.verify", "policy"},
 	{"/v1/lint", "lint", "tables"},
 }
 
@@ -99,12 +102,14 @@ func (s *Server) routes() {
 // reqLog collects what the request's log record says. Nothing in it comes
 // from the request body except reason codes and error codes.
 type reqLog struct {
-	op      string
-	outcome string
-	codes   []string
-	errCode string
-	field   string
-	user    string
+	start    time.Time // the handler's start, for the operation's deadline
+	deadline time.Time // the operation's, once set
+	op       string
+	outcome  string
+	codes    []string
+	errCode  string
+	field    string
+	user     string
 }
 
 // statusWriter keeps the status a wrapped handler (promhttp's) wrote, for
@@ -135,7 +140,7 @@ func (s *Server) wrap(pattern string, auth bool, h handlerFunc) http.Handler {
 		}
 		w.Header().Set("X-Request-Id", id)
 
-		var l reqLog
+		l := reqLog{start: start}
 		var status int
 		if auth && !s.authorized(r) {
 			w.Header().Set("WWW-Authenticate", `Bearer realm="tollgate"`)
@@ -206,7 +211,9 @@ func (s *Server) serveOp(w http.ResponseWriter, r *http.Request, rt route, l *re
 	case "tables":
 		body = withDefault(body, fields, "tables", s.tablesRef)
 	}
-	resp, status := s.run(w, r.Context(), rt.op, body, l)
+	ctx, cancel := s.opContext(r, l)
+	defer cancel()
+	resp, status := s.run(w, ctx, rt.op, body, l)
 	if status != http.StatusOK {
 		return status
 	}
@@ -360,6 +367,10 @@ func (s *Server) resolveCaller(body []byte, fields map[string]json.RawMessage) (
 func (s *Server) run(w http.ResponseWriter, ctx context.Context, op string, body []byte, l *reqLog) ([]byte, int) {
 	resp, err := s.cfg.Engine.Do(ctx, op, body)
 	if e := errorOf(resp, err); e != nil {
+		if e.Code == ErrDeadline || e.Code == api.ErrInterrupted {
+			e = s.deadlineError(op, ctx, l)
+			return nil, s.fail(w, http.StatusServiceUnavailable, e, l)
+		}
 		status := statusOf(e.Code)
 		if len(resp) == 0 || !bytes.HasPrefix(bytes.TrimSpace(resp), []byte(`{"error"`)) {
 			return nil, s.fail(w, status, e, l)
@@ -388,10 +399,27 @@ func errorOf(resp []byte, err error) *api.Error {
 	if errors.As(err, &ae) {
 		return ae
 	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return &api.Error{Code: ErrUnavailable, Message: "the operation was cancelled: " + err.Error()}
+	// A deadline fault of package host unwraps to the context's error.
+	if errors.Is(err, context.DeadlineExceeded) {
+		return &api.Error{Code: ErrDeadline}
 	}
+	if errors.Is(err, context.Canceled) {
+		return &api.Error{Code: ErrUnavailable, Message: "the operation was cancelled (the client went away, or the service is stopping)"}
+	}
+	// The engine's message names the operation and the failure only (a
+	// host.Fault never carries the runtime's error or a wasm stack trace).
 	return &api.Error{Code: api.ErrInternal, Message: "engine: " + err.Error()}
+}
+
+// deadlineError is the answer for an operation its deadline stopped, or
+// that a cancelled request (a client that hung up) abandoned.
+func (s *Server) deadlineError(op string, ctx context.Context, l *reqLog) *api.Error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		return &api.Error{Code: ErrUnavailable, Message: "the operation was cancelled (the client went away, or the service is stopping)"}
+	}
+	d := l.deadline.Sub(l.start).Round(time.Millisecond)
+	return &api.Error{Code: ErrDeadline, Message: op + " did not finish within its deadline (" + d.String() +
+		" after the request began) and was stopped; the work one request may ask for is capped (docs/security.md)"}
 }
 
 // statusOf maps an error code to an HTTP status: what the client sent is
@@ -403,7 +431,7 @@ func statusOf(code string) int {
 	case api.ErrUnknownOp, ErrNotImplemented:
 		// The route exists but this build's engine lacks the operation.
 		return http.StatusNotImplemented
-	case ErrUnavailable, ErrStoreFullCode:
+	case ErrUnavailable, ErrStoreFullCode, ErrDeadline, api.ErrInterrupted:
 		return http.StatusServiceUnavailable
 	case api.ErrInternal:
 		return http.StatusInternalServerError
@@ -570,7 +598,9 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 
 	var resp []byte
 	status = http.StatusOK
-	err := s.cfg.Store.Update(r.Context(), key, func(state []byte) ([]byte, error) {
+	ctx, cancel := s.opContext(r, l)
+	defer cancel()
+	err := s.cfg.Store.Update(ctx, key, func(state []byte) ([]byte, error) {
 		if state != nil {
 			fields["state"] = state
 		}
@@ -578,7 +608,7 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 		if err != nil {
 			return nil, err
 		}
-		out, st := s.run(w, r.Context(), "signin", req, l)
+		out, st := s.run(w, ctx, "signin", req, l)
 		if st != http.StatusOK {
 			status = st
 			return nil, errAnswered

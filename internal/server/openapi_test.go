@@ -119,7 +119,7 @@ func (o *openAPI) response(op string, status int) (string, bool) {
 var schemaKeywords = map[string]bool{
 	"type": true, "properties": true, "required": true, "additionalProperties": true,
 	"items": true, "enum": true, "const": true, "oneOf": true, "$ref": true,
-	"minimum": true, "minLength": true, "maxLength": true, "pattern": true, "format": true,
+	"minimum": true, "maximum": true, "minLength": true, "maxLength": true, "pattern": true, "format": true,
 	// annotations
 	"description": true, "default": true, "writeOnly": true, "readOnly": true, "title": true, "examples": true,
 }
@@ -266,6 +266,11 @@ func (o *openAPI) validate(ptr string, v any, path string, seen map[string]bool)
 		if m, ok := s["minimum"].(int); ok {
 			if f, _ := v.Float64(); f < float64(m) {
 				fail("%s is below the minimum %d (%s)", v, m, ptr)
+			}
+		}
+		if m, ok := s["maximum"].(int); ok {
+			if f, _ := v.Float64(); f > float64(m) {
+				fail("%s is above the maximum %d (%s)", v, m, ptr)
 			}
 		}
 	case []any:

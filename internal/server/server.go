@@ -35,6 +35,13 @@ const (
 	// DefaultWriteTimeout bounds the whole exchange after the headers:
 	// body, operation and response (at least BodyTimeout + 10 s).
 	DefaultWriteTimeout = 15 * time.Second
+	// DefaultOpTimeout is each operation's deadline, from the moment its
+	// body is read; it is cut shorter when the write timeout would pass
+	// first (WriteTimeout less writeMargin from the request's start), so
+	// the answer — 503 deadline_exceeded when the deadline stopped the
+	// work — can always be written. The engine really stops the work: a
+	// wasm instance is closed and replaced, a native session stops itself.
+	DefaultOpTimeout = 10 * time.Second
 	// DefaultIdleTimeout closes a kept-alive connection left unused.
 	DefaultIdleTimeout = 60 * time.Second
 	// DefaultShutdownTimeout is how long a graceful shutdown waits for
@@ -81,6 +88,7 @@ type Config struct {
 
 	MaxBodyBytes      int64
 	BodyTimeout       time.Duration
+	OpTimeout         time.Duration
 	ReadHeaderTimeout time.Duration
 	WriteTimeout      time.Duration
 	IdleTimeout       time.Duration
@@ -132,10 +140,14 @@ func New(cfg Config) (*Server, error) {
 	// The 408 for a slow body must still be writable after the body
 	// timeout, with time to spare for the operation.
 	setDefault(&cfg.WriteTimeout, max(DefaultWriteTimeout, cfg.BodyTimeout+10*time.Second))
+	setDefault(&cfg.OpTimeout, DefaultOpTimeout)
 	setDefault(&cfg.IdleTimeout, DefaultIdleTimeout)
 	setDefault(&cfg.ShutdownTimeout, DefaultShutdownTimeout)
-	if cfg.MaxBodyBytes < 0 || cfg.BodyTimeout < 0 || cfg.WriteTimeout < 0 {
+	if cfg.MaxBodyBytes < 0 || cfg.BodyTimeout < 0 || cfg.WriteTimeout < 0 || cfg.OpTimeout < 0 {
 		return nil, errors.New("server: limits must not be negative")
+	}
+	if cfg.WriteTimeout <= writeMargin {
+		return nil, errors.New("server: WriteTimeout must be longer than " + writeMargin.String())
 	}
 	if cfg.WriteTimeout <= cfg.BodyTimeout {
 		return nil, errors.New("server: WriteTimeout must be longer than BodyTimeout")
@@ -209,6 +221,23 @@ func setDefault[T comparable](p *T, d T) {
 	if *p == zero {
 		*p = d
 	}
+}
+
+// writeMargin is the time kept at the end of the write timeout to write an
+// answer: an operation's deadline is never later than the request's start
+// plus WriteTimeout less this.
+const writeMargin = time.Second
+
+// opContext is an operation's context: the request's (a client that hangs
+// up cancels it), with the deadline OpTimeout from now, or earlier when the
+// write timeout would pass first.
+func (s *Server) opContext(r *http.Request, l *reqLog) (context.Context, context.CancelFunc) {
+	deadline := time.Now().Add(s.cfg.OpTimeout)
+	if w := l.start.Add(s.cfg.WriteTimeout - writeMargin); w.Before(deadline) {
+		deadline = w
+	}
+	l.deadline = deadline
+	return context.WithDeadline(r.Context(), deadline)
 }
 
 // Handler returns the service's handler, for embedding in another server.

@@ -87,10 +87,12 @@ type Reader struct {
 	br  *bufio.Reader
 	dec io.Reader // nil while auto detection has seen only ASCII
 	enc string
-	// lines counts the line ends passed while undecided; detected is the
-	// line whose text decided auto detection (0: a mark, the caller or
-	// nothing but ASCII decided).
-	lines    int
+	// lfs and crs count the LFs and the CRs alone passed while undecided
+	// (cr: the last byte passed was a CR); detected is the line whose text
+	// decided auto detection (0: a mark, the caller or nothing but ASCII
+	// decided).
+	lfs, crs int
+	cr       bool
 	detected int
 }
 
@@ -169,7 +171,8 @@ func markName(bom string) string {
 // that is all ASCII is UTF-8).
 func (d *Reader) Encoding() string { return d.enc }
 
-// Detected is the line (1-based, counting line feeds) of the first
+// Detected is the line (1-based, counting line feeds, or CRs in a file
+// with CR line ends) of the first
 // non-ASCII byte, from which auto detection chose the encoding; 0 when a
 // byte-order mark or the caller chose it, or no such byte was read yet.
 func (d *Reader) Detected() int { return d.detected }
@@ -211,7 +214,9 @@ func (d *Reader) Read(p []byte) (int, error) {
 	b, _ := d.br.Peek(min(d.br.Buffered(), len(p)))
 	if n := asciiPrefix(b); n > 0 {
 		copy(p, b[:n])
-		d.lines += bytes.Count(b[:n], []byte{'\n'})
+		lfs := bytes.Count(b[:n], []byte{'\n'})
+		ends, cr := lineEnds(b[:n], d.cr)
+		d.lfs, d.crs, d.cr = d.lfs+lfs, d.crs+ends-lfs, cr
 		d.br.Discard(n)
 		return n, nil
 	}
@@ -245,7 +250,14 @@ func (d *Reader) decide(win []byte, atEOF bool) {
 		}
 		i += n
 	}
-	d.detected = d.lines + 1
+	// Lines end in LF, or, in a file with CR line ends (no LF so far), in CR.
+	d.detected = d.lfs + 1
+	if d.lfs == 0 {
+		d.detected = d.crs + 1
+		if d.cr {
+			d.detected++ // the CR just before this byte
+		}
+	}
 	if valid > invalid {
 		d.enc, d.dec = UTF8, d.br
 		return

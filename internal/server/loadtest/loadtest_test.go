@@ -108,7 +108,9 @@ func TestLoad(t *testing.T) {
 			case "wasm":
 				st := eng.(interface{ Stats() host.Stats }).Stats()
 				bound := uint64(st.Size)*host.DefaultMemoryLimitPages*64<<10 + 16<<20
-				if st.Created != int64(st.Size) || heap[rounds-1] > bound {
+				// Size counts both pools; the verdict mix may leave the heavy
+				// pool (hash verification, inline tables) unused.
+				if st.Discarded != 0 || st.Created > int64(st.Size) || heap[rounds-1] > bound {
 					t.Errorf("instances %+v, live heap %d KiB; want no new instance and at most %d KiB", st, heap[rounds-1]>>10, bound>>10)
 				}
 			}

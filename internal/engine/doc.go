@@ -30,4 +30,4 @@
 // wazero's WithCloseOnContextDone (it costs 3–6× per call; it remains an
 // option). The context is checked before a call and while waiting for an
 // instance. docs/host.md has the details.
-package host
+package engine

@@ -1,4 +1,4 @@
-package host
+package engine
 
 import (
 	"bytes"
@@ -12,25 +12,20 @@ import (
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
+	"time"
+	"unsafe"
 
 	"github.com/tetratelabs/wazero"
 	wapi "github.com/tetratelabs/wazero/api"
 	"github.com/tetratelabs/wazero/experimental"
 	"github.com/tetratelabs/wazero/imports/wasi_snapshot_preview1"
 
-	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/internal/abi"
 )
-
-// Wasm is the engine that runs wasm/tollgate.wasm (or Options.Module) under
-// wazero, with a pool of instances.
-type Wasm struct {
-	*engine
-	c *compiled
-}
 
 // compiled is a module compiled once for a runtime configuration and shared
 // by every engine of the process that uses the same bytes and settings.
@@ -71,19 +66,13 @@ func DefaultCacheDir() (string, error) {
 	return filepath.Join(d, "tollgate", "wazero"), nil
 }
 
-// NewWasm compiles (once per process) and instantiates the module, checks
-// its ABI version, and returns an engine with a pool of Options.Instances
-// instances (GOMAXPROCS by default), created as load demands.
-func NewWasm(ctx context.Context, opts Options) (*Wasm, error) {
-	mod := opts.Module
-	key := compileKey{pages: opts.MemoryLimitPages, closeOnDone: opts.CloseOnContextDone, interpreter: opts.Interpreter}
-	if mod == nil {
-		// The embedded module is fixed for the life of the process: the
-		// zero sum names it, and start-up skips hashing 5 MB.
-		mod = tollgate.Module
-	} else {
-		key.sum = sha256.Sum256(mod)
+// compileFor compiles opts.Module (once per process for the same bytes and
+// settings).
+func compileFor(ctx context.Context, opts Options) (*compiled, error) {
+	if len(opts.Module) == 0 {
+		return nil, errors.New("tollgate: the wasm engine needs a module (Options.Module)")
 	}
+	key := compileKey{sum: moduleSum(opts.Module), pages: opts.MemoryLimitPages, closeOnDone: opts.CloseOnContextDone, interpreter: opts.Interpreter}
 	if key.pages == 0 {
 		key.pages = DefaultMemoryLimitPages
 	}
@@ -95,35 +84,27 @@ func NewWasm(ctx context.Context, opts Options) (*Wasm, error) {
 			key.cacheDir, _ = DefaultCacheDir()
 		}
 	}
-	data, err := dataOf(opts)
-	if err != nil {
-		return nil, err
+	return compileShared(ctx, key, opts.Module)
+}
+
+// moduleSums remembers the sum of each module slice an engine was made
+// with: the embedded module is the same slice in every engine of a
+// process, and hashing its 3.5 MB would cost each one-shot command 10 ms.
+var moduleSums sync.Map // moduleID -> [32]byte
+
+type moduleID struct {
+	p *byte
+	n int
+}
+
+func moduleSum(mod []byte) [32]byte {
+	id := moduleID{unsafe.SliceData(mod), len(mod)}
+	if s, ok := moduleSums.Load(id); ok {
+		return s.([32]byte)
 	}
-	c, err := compileShared(ctx, key, mod)
-	if err != nil {
-		return nil, err
-	}
-	w := &Wasm{c: c}
-	w.engine = newEngine("wasm", opts.Instances, func(ctx context.Context) (worker, error) {
-		ww, err := w.c.instantiate(ctx)
-		if err != nil {
-			return nil, err
-		}
-		for _, d := range data {
-			if err := ww.loadData(ctx, d); err != nil {
-				ww.close()
-				return nil, err
-			}
-		}
-		return ww, nil
-	})
-	// The first instance is made now so that a bad module fails here.
-	first, err := w.get(ctx)
-	if err != nil {
-		return nil, err
-	}
-	w.put(first, false)
-	return w, nil
+	s := sha256.Sum256(mod)
+	moduleSums.Store(id, s)
+	return s
 }
 
 // compileShared compiles mod for key once per process.
@@ -162,7 +143,7 @@ func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error)
 		}
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	if _, err := wasi_snapshot_preview1.Instantiate(ctx, rt); err != nil {
+	if err := instantiateWASI(ctx, rt); err != nil {
 		rt.Close(ctx)
 		return nil, err
 	}
@@ -197,8 +178,8 @@ func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error)
 	return &compiled{rt: rt, cm: cm, cfg: cfg}, nil
 }
 
-// wasmWorker is one instance of the module.
-type wasmWorker struct {
+// instance is one instance of the module.
+type instance struct {
 	mod                               wapi.Module
 	mem                               wapi.Memory
 	call, reserve, ptrFn, capFn       wapi.Function
@@ -206,31 +187,39 @@ type wasmWorker struct {
 	dataFn                            wapi.Function
 	stack                             []uint64
 	ptr, cap                          uint32
-	n                                 int
 	rs                                *regexSet // its patterns, in regexes
+
+	// local maps the engine's handles to this instance's own: documents
+	// are loaded into an instance when a call first needs them (wasm.go).
+	local map[api.Handle]api.Handle
+	// gen is the registry generation local was last pruned at.
+	gen uint64
+	// req is the buffer requests are encoded into.
+	req []byte
 }
 
-func (c *compiled) instantiate(ctx context.Context) (*wasmWorker, error) {
+func (c *compiled) instantiate(ctx context.Context) (*instance, error) {
 	// An instance outlives the call that made it: its set-up is not cut
 	// short by that caller's deadline.
 	ctx = context.WithoutCancel(ctx)
 	mod, err := c.rt.InstantiateModule(ctx, c.cm, c.cfg)
 	if err != nil {
-		return nil, errors.New("tollgate: instantiating the wasm module: " + err.Error())
+		return nil, errors.New("tollgate: instantiating the wasm module: " + firstLine(err))
 	}
-	w := &wasmWorker{mod: mod, mem: mod.Memory(), stack: make([]uint64, 3),
+	w := &instance{mod: mod, mem: mod.Memory(), stack: make([]uint64, 3),
 		call: mod.ExportedFunction(abi.ExportCall), reserve: mod.ExportedFunction(abi.ExportBufReserve),
 		ptrFn: mod.ExportedFunction(abi.ExportBufPtr), capFn: mod.ExportedFunction(abi.ExportBufCap),
 		dialFn: mod.ExportedFunction(abi.ExportDial), batchFn: mod.ExportedFunction(abi.ExportDialBatch),
 		indexFn: mod.ExportedFunction(abi.ExportTableIndex), faultFn: mod.ExportedFunction(abi.ExportFault),
-		dataFn: mod.ExportedFunction(abi.ExportDataLoad), rs: regexes.set(mod)}
+		dataFn: mod.ExportedFunction(abi.ExportDataLoad), rs: regexes.set(mod),
+		local: map[api.Handle]api.Handle{}}
 	if w.mem == nil {
 		closeInstance(ctx, mod)
 		return nil, errors.New("tollgate: the wasm module exports no memory")
 	}
 	if err := w.mod.ExportedFunction(abi.ExportVersion).CallWithStack(ctx, w.stack); err != nil {
 		closeInstance(ctx, mod)
-		return nil, errors.New("tollgate: reading the module's ABI version: " + err.Error())
+		return nil, errors.New("tollgate: reading the module's ABI version: " + firstLine(err))
 	}
 	if v := uint32(w.stack[0]); v != abi.Version {
 		closeInstance(ctx, mod)
@@ -245,7 +234,7 @@ func (c *compiled) instantiate(ctx context.Context) (*wasmWorker, error) {
 }
 
 // refresh reads the scratch buffer's address and size.
-func (w *wasmWorker) refresh(ctx context.Context) error {
+func (w *instance) refresh(ctx context.Context) error {
 	if err := w.ptrFn.CallWithStack(ctx, w.stack); err != nil {
 		return err
 	}
@@ -261,19 +250,19 @@ func (w *wasmWorker) refresh(ctx context.Context) error {
 }
 
 // ensure makes the buffer at least n bytes.
-func (w *wasmWorker) ensure(ctx context.Context, op string, n uint64) error {
+func (w *instance) ensure(ctx context.Context, op string, n uint64) error {
 	if n <= uint64(w.cap) {
 		return nil
 	}
 	if n > abi.MaxBuf {
-		return &Fault{Op: op, Status: abi.StatusName(abi.StatusTooLarge), Err: errTooLarge}
+		return &Fault{Op: op, Kind: statusKind(abi.StatusTooLarge), Err: errTooLarge}
 	}
 	w.stack[0] = n
 	if err := w.reserve.CallWithStack(ctx, w.stack); err != nil {
 		return trap(ctx, op, err)
 	}
 	if s := int32(w.stack[0]); s != abi.StatusOK {
-		return &Fault{Op: op, Status: abi.StatusName(s)}
+		return &Fault{Op: op, Kind: statusKind(s)}
 	}
 	if err := w.refresh(ctx); err != nil {
 		return trap(ctx, op, err)
@@ -282,55 +271,147 @@ func (w *wasmWorker) ensure(ctx context.Context, op string, n uint64) error {
 }
 
 // trap is the Fault for a call the runtime failed: a deadline when the
-// context ended under Options.CloseOnContextDone (wazero closed the
-// instance), else a trap.
+// context ended (the clock or a regex import stopped the call, or wazero
+// closed the instance under Options.CloseOnContextDone), else a trap.
 func trap(ctx context.Context, op string, err error) *Fault {
-	if ctx.Err() != nil {
-		return &Fault{Op: op, Status: "deadline", Err: ctx.Err()}
+	if ctx.Err() != nil || errors.Is(err, errDeadline) {
+		return &Fault{Op: op, Kind: FaultDeadline, Err: ctx.Err()}
 	}
-	return &Fault{Op: op, Status: "trap", Err: err}
+	return &Fault{Op: op, Kind: FaultTrap, Err: err}
+}
+
+// firstLine is a runtime error's first line: wazero appends the wasm stack
+// trace after it, which is for a debugger, never for an answer or a log.
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+// errDeadline is what a host function panics with to end a call whose
+// context has ended; wazero unwinds the guest and the call returns it
+// wrapped. The instance is then in no state to run again: it is
+// discarded, like a trapped one.
+var errDeadline = errors.New("tollgate host: the call's deadline passed")
+
+// stopIfDone ends the calling guest's call when ctx has ended. Host
+// functions the module calls during long work run it: clock_time_get,
+// which the module polls (wasm/main.go), and the regex imports.
+func stopIfDone(ctx context.Context) {
+	if ctx.Err() != nil {
+		panic(errDeadline)
+	}
+}
+
+// instantiateWASI adds WASI to rt with one function replaced: the
+// module's clock, clock_time_get, is also where a call is stopped when its
+// context ends. The module polls the clock during long work (PBKDF2 every
+// 1 024 iterations, automaton construction about every millisecond), and
+// Go's runtime reads it as it schedules and collects, so a deadline stops
+// a busy call within milliseconds without wazero's
+// WithCloseOnContextDone, which slows every call (docs/host.md).
+func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
+	b := rt.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
+	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
+	i32, i64 := wapi.ValueTypeI32, wapi.ValueTypeI64
+	b.NewFunctionBuilder().
+		WithGoModuleFunction(wapi.GoModuleFunc(clockTimeGet), []wapi.ValueType{i32, i64, i32}, []wapi.ValueType{i32}).
+		WithParameterNames("id", "precision", "result.timestamp").
+		Export("clock_time_get")
+	_, err := b.Instantiate(ctx)
+	return err
+}
+
+// WASI clock ids and errnos (wasi_snapshot_preview1).
+const (
+	clockRealtime  = 0
+	clockMonotonic = 1
+	errnoFault     = 21
+	errnoInval     = 28
+)
+
+// monoBase is the origin of the monotonic clock the module sees.
+var monoBase = time.Now()
+
+// clockTimeGet is WASI's clock_time_get (real time and the monotonic
+// clock, as wazero's WithSysWalltime and WithSysNanotime give them), after
+// stopIfDone.
+func clockTimeGet(ctx context.Context, mod wapi.Module, st []uint64) {
+	stopIfDone(ctx)
+	var t int64
+	switch uint32(st[0]) {
+	case clockRealtime:
+		t = time.Now().UnixNano()
+	case clockMonotonic:
+		t = int64(time.Since(monoBase)) + 1 // never 0, as wazero's is not
+	default:
+		st[0] = errnoInval
+		return
+	}
+	if !mod.Memory().WriteUint64Le(uint32(st[2]), uint64(t)) {
+		st[0] = errnoFault
+		return
+	}
+	st[0] = 0
 }
 
 // errTooLarge marks a request refused before it reached the guest: the
 // instance is intact.
 var errTooLarge = errors.New("request larger than the module's buffer limit")
 
-func (w *wasmWorker) do(ctx context.Context, op string, req []byte) (resp []byte, opErr, fault error) {
+// call runs op with the JSON request req. The answer (a result for ok,
+// the error object for op_error) is a view of the instance's memory, valid
+// until its next call: decode it at once.
+func (w *instance) do(ctx context.Context, op string, req []byte) (view []byte, ok bool, fault error) {
 	need := uint64(len(op)) + uint64(len(req))
 	if need > abi.MaxBuf {
-		return nil, nil, &Fault{Op: op, Status: abi.StatusName(abi.StatusTooLarge), Err: errTooLarge}
+		return nil, false, &Fault{Op: op, Kind: FaultTooLarge, Err: errTooLarge}
 	}
 	if err := w.ensure(ctx, op, need); err != nil {
-		return nil, nil, err
+		return nil, false, err
 	}
 	w.mem.WriteString(w.ptr, op)
 	w.mem.Write(w.ptr+uint32(len(op)), req)
 	w.stack[0], w.stack[1] = uint64(len(op)), uint64(len(req))
 	if err := w.call.CallWithStack(ctx, w.stack); err != nil {
-		return nil, nil, trap(ctx, op, err)
+		return nil, false, trap(ctx, op, err)
 	}
 	status, n := abi.UnpackCall(uint32(w.stack[0]))
 	if n > w.cap {
-		// The guest grew its buffer to fit the response.
+		// The guest grew its buffer to fit the answer.
 		if err := w.refresh(ctx); err != nil {
-			return nil, nil, trap(ctx, op, err)
+			return nil, false, trap(ctx, op, err)
 		}
 	}
-	view, ok := w.mem.Read(w.ptr, n)
-	if !ok {
-		return nil, nil, &Fault{Op: op, Status: "bad_response"}
+	view, readable := w.mem.Read(w.ptr, n)
+	if !readable {
+		return nil, false, &Fault{Op: op, Kind: FaultBadResponse}
 	}
-	resp = append([]byte(nil), view...)
 	switch status {
 	case abi.StatusOK:
-		return resp, nil, nil
+		return view, true, nil
 	case abi.StatusOpError:
-		return resp, parseOpError(resp), nil
+		return view, false, nil
 	}
-	return nil, nil, &Fault{Op: op, Status: abi.StatusName(int32(status))}
+	return nil, false, &Fault{Op: op, Kind: statusKind(int32(status))}
 }
 
-func (w *wasmWorker) close() { closeInstance(context.Background(), w.mod) }
+// statusKind is the Fault kind of an abi status.
+func statusKind(s int32) FaultKind {
+	switch s {
+	case abi.StatusTooLarge:
+		return FaultTooLarge
+	case abi.StatusPanic:
+		return FaultPanic
+	case abi.StatusBadArgs:
+		return FaultBadArgs
+	}
+	return FaultBadResponse
+}
+
+func (w *instance) close() { closeInstance(context.Background(), w.mod) }
 
 // closeInstance closes an instance and forgets its regular expressions.
 func closeInstance(ctx context.Context, mod wapi.Module) {
@@ -340,47 +421,38 @@ func closeInstance(ctx context.Context, mod wapi.Module) {
 
 // spent reports that the instance reached MaxRegexPerInstance: the pool
 // discards it after its call.
-func (w *wasmWorker) spent() bool { return w.rs.full }
+func (w *instance) spent() bool { return w.rs.full }
 
-func (w *wasmWorker) replayed() *int { return &w.n }
 
-// Stats reports the pool's counters.
-func (w *Wasm) Stats() Stats { return w.stats() }
 
-// fault runs the module's fault-injection export through the pool with the
-// same discard rule as every call. Tests use it to prove the engine survives
-// a guest panic and a guest that exhausts its memory.
-func (w *Wasm) fault(ctx context.Context, kind uint32) error {
-	wk, err := w.get(ctx)
-	if err != nil {
-		return err
+// injectFault runs the module's fault-injection export. Tests use it to
+// prove the engine survives a guest panic and a guest that exhausts its
+// memory.
+func (w *instance) injectFault(ctx context.Context, kind uint32) error {
+	w.stack[0] = uint64(kind)
+	if err := w.faultFn.CallWithStack(ctx, w.stack); err != nil {
+		return &Fault{Op: abi.ExportFault, Kind: FaultTrap, Err: err}
 	}
-	ww := wk.(*wasmWorker)
-	var f error
-	ww.stack[0] = uint64(kind)
-	if err := ww.faultFn.CallWithStack(ctx, ww.stack); err != nil {
-		f = &Fault{Op: abi.ExportFault, Status: "trap", Err: err}
-	} else if s := int32(ww.stack[0]); s != abi.StatusOK {
-		f = &Fault{Op: abi.ExportFault, Status: abi.StatusName(s)}
+	if s := int32(w.stack[0]); s != abi.StatusOK {
+		return &Fault{Op: abi.ExportFault, Kind: statusKind(s)}
 	}
-	w.put(wk, f != nil)
-	return f
+	return nil
 }
 
 // Wasm dial: the module's scalar exports.
 
 // status turns a negative export result into an error; a panic is a fault.
-func (w *wasmWorker) status(op string, r int32) error {
+func (w *instance) status(op string, r int32) error {
 	switch -r {
 	case abi.StatusNoHandle:
 		return ErrNoTable
 	case abi.StatusPanic:
-		return &Fault{Op: op, Status: abi.StatusName(-r)}
+		return &Fault{Op: op, Kind: statusKind(-r)}
 	}
 	return errors.New("tollgate: " + op + ": " + abi.StatusName(-r))
 }
 
-func (w *wasmWorker) tableIndex(ctx context.Context, th int, name string) (int, error) {
+func (w *instance) tableIndex(ctx context.Context, th int, name string) (int, error) {
 	if w.indexFn == nil {
 		return 0, errNoDialExports
 	}
@@ -401,37 +473,37 @@ func (w *wasmWorker) tableIndex(ctx context.Context, th int, name string) (int, 
 
 var errNoDialExports = errors.New("tollgate: this module has no dial exports")
 
-func (w *wasmWorker) dial(ctx context.Context, th, ti int, number []byte) (DialResult, error) {
+func (w *instance) dial(ctx context.Context, th, ti int, number []byte) (DialVerdict, error) {
 	if w.dialFn == nil {
-		return DialResult{}, errNoDialExports
+		return DialVerdict{}, errNoDialExports
 	}
 	if uint64(len(number)) > uint64(w.cap) {
 		if err := w.ensure(ctx, abi.ExportDial, uint64(len(number))); err != nil {
-			return DialResult{}, err
+			return DialVerdict{}, err
 		}
 	}
 	w.mem.Write(w.ptr, number)
 	w.stack[0], w.stack[1], w.stack[2] = uint64(uint32(th)), uint64(uint32(ti)), uint64(len(number))
 	if err := w.dialFn.CallWithStack(ctx, w.stack); err != nil {
-		return DialResult{}, trap(ctx, abi.ExportDial, err)
+		return DialVerdict{}, trap(ctx, abi.ExportDial, err)
 	}
 	r := int32(w.stack[0])
 	if r < 0 {
-		return DialResult{}, w.status(abi.ExportDial, r)
+		return DialVerdict{}, w.status(abi.ExportDial, r)
 	}
 	return unpackDial(uint32(r)), nil
 }
 
-func unpackDial(r uint32) DialResult {
+func unpackDial(r uint32) DialVerdict {
 	allowed, reason, normalized, row, alt := abi.UnpackDial(r)
-	return DialResult{Allowed: allowed, Reason: dialplan.Reason(reason), Row: row, Alt: alt, Normalized: normalized}
+	return DialVerdict{Allowed: allowed, Reason: dialplan.Reason(reason), Row: row, Alt: alt, Normalized: normalized}
 }
 
 // batchChunk is the buffer a batch is cut to fit: large enough that the
 // crossing is amortised, small enough to stay in cache.
 const batchChunk = 256 << 10
 
-func (w *wasmWorker) dialBatch(ctx context.Context, th, ti int, numbers [][]byte, out []DialResult) error {
+func (w *instance) dialBatch(ctx context.Context, th, ti int, numbers [][]byte, out []DialVerdict) error {
 	if w.batchFn == nil {
 		return errNoDialExports
 	}
@@ -443,7 +515,7 @@ func (w *wasmWorker) dialBatch(ctx context.Context, th, ti int, numbers [][]byte
 		// per number after the input (4-byte aligned).
 		view, ok := w.mem.Read(w.ptr, w.cap)
 		if !ok {
-			return &Fault{Op: abi.ExportDialBatch, Status: "bad_buffer"}
+			return &Fault{Op: abi.ExportDialBatch, Kind: FaultBadResponse}
 		}
 		in, n := 0, 0
 		for n < len(numbers) {
@@ -475,11 +547,11 @@ func (w *wasmWorker) dialBatch(ctx context.Context, th, ti int, numbers [][]byte
 			return w.status(abi.ExportDialBatch, r)
 		}
 		if int(r) != n {
-			return &Fault{Op: abi.ExportDialBatch, Status: "bad_response"}
+			return &Fault{Op: abi.ExportDialBatch, Kind: FaultBadResponse}
 		}
 		res, ok := w.mem.Read(w.ptr+uint32((in+3)&^3), uint32(4*n))
 		if !ok {
-			return &Fault{Op: abi.ExportDialBatch, Status: "bad_response"}
+			return &Fault{Op: abi.ExportDialBatch, Kind: FaultBadResponse}
 		}
 		dst := out[len(out)-len(numbers):]
 		for i := range n {
@@ -496,7 +568,7 @@ func (w *wasmWorker) dialBatch(ctx context.Context, th, ti int, numbers [][]byte
 
 // loadData hands a verified artifact's payload to the instance through
 // data_load (docs/abi.md, "Data artifacts").
-func (w *wasmWorker) loadData(ctx context.Context, d *api.Data) error {
+func (w *instance) loadData(ctx context.Context, d *api.Data) error {
 	if w.dataFn == nil {
 		return errors.New("tollgate: the wasm module has no " + abi.ExportDataLoad + " export (built before data artifacts?)")
 	}
@@ -522,9 +594,9 @@ func (w *wasmWorker) loadData(ctx context.Context, d *api.Data) error {
 	case abi.StatusOpError:
 		view, ok := w.mem.Read(w.ptr, n)
 		if !ok {
-			return &Fault{Op: abi.ExportDataLoad, Status: "bad_response"}
+			return &Fault{Op: abi.ExportDataLoad, Kind: FaultBadResponse}
 		}
-		return parseOpError(append([]byte(nil), view...))
+		return opError(abi.ExportDataLoad, view)
 	}
-	return &Fault{Op: abi.ExportDataLoad, Status: abi.StatusName(int32(status))}
+	return &Fault{Op: abi.ExportDataLoad, Kind: statusKind(int32(status))}
 }

@@ -1,4 +1,4 @@
-package host
+package engine
 
 import (
 	"context"
@@ -18,6 +18,10 @@ import (
 // module carries no regex engine, and regexp2's match timeout fires, which
 // it could not inside a busy wasm call. Patterns compile with the options
 // and timeout the native core uses, so both engines give the same verdicts.
+
+// The host's patterns time out as the native core's do: regexp2's clock
+// ticks every dialplan.RegexClockPeriod (set before any match can run).
+func init() { regexp2.SetTimeoutCheckPeriod(dialplan.RegexClockPeriod) }
 
 // MaxRegexPerInstance is how many distinct patterns one module instance
 // may compile. Beyond it regex_compile refuses (the table fails to load
@@ -201,7 +205,8 @@ func instantiateRegexHost(ctx context.Context, rt wazero.Runtime) error {
 	i32 := wapi.ValueTypeI32
 	_, err := rt.NewHostModuleBuilder(abi.ImportModule).
 		NewFunctionBuilder().
-		WithGoModuleFunction(wapi.GoModuleFunc(func(_ context.Context, mod wapi.Module, st []uint64) {
+		WithGoModuleFunction(wapi.GoModuleFunc(func(ctx context.Context, mod wapi.Module, st []uint64) {
+			stopIfDone(ctx)
 			defer noMemory(st, -1)
 			st[0] = wapi.EncodeI32(regexCompile(mod, mod.Memory(), wapi.DecodeU32(st[0]), wapi.DecodeU32(st[1]),
 				wapi.DecodeU32(st[2]), wapi.DecodeU32(st[3])))
@@ -209,7 +214,8 @@ func instantiateRegexHost(ctx context.Context, rt wazero.Runtime) error {
 		WithParameterNames("pat_ptr", "pat_len", "err_ptr", "err_cap").
 		Export(abi.ImportRegexCompile).
 		NewFunctionBuilder().
-		WithGoModuleFunction(wapi.GoModuleFunc(func(_ context.Context, mod wapi.Module, st []uint64) {
+		WithGoModuleFunction(wapi.GoModuleFunc(func(ctx context.Context, mod wapi.Module, st []uint64) {
+			stopIfDone(ctx)
 			defer noMemory(st, abi.RegexNoID)
 			st[0] = wapi.EncodeI32(regexMatch(mod, mod.Memory(), wapi.DecodeI32(st[0]), wapi.DecodeU32(st[1]),
 				wapi.DecodeU32(st[2])))
