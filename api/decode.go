@@ -20,7 +20,9 @@ import (
 // The rules are those of encoding/json with DisallowUnknownFields, made
 // stricter: keys match exactly (not case-insensitively), a key may appear
 // once, and nothing but white space may follow the request object. As with
-// encoding/json, null leaves a field at its zero value.
+// encoding/json, null leaves a field at its zero value; a required field
+// (the value an operation checks: pin, password, number, record and
+// secret, event with its type and at) must be present and not null.
 
 // RawJSON is a JSON value kept as its text: a request's policy or tables
 // reference (a name string, a handle number or an inline document). It
@@ -81,19 +83,64 @@ func requestError(err error) *Error {
 }
 
 // unknownField is the error for a key that is not one of known; the
-// decoder's path already ends with it.
+// decoder's path already ends with it. The key may be anything the sender
+// typed, a secret or a megabyte of junk, so it is quoted only when it is
+// a near miss of a known name and looks like a field name (jsonx.SafeKey);
+// otherwise the error names its length and position. The near miss is
+// found case-insensitively, so "PIN" gets "did you mean pin?".
 func unknownField(d *jsonx.Decoder, key string, known []string) error {
 	msg := "unknown field"
-	best, bestD := "", 3 // only near misses (edit distance ≤ 2)
-	for _, k := range known {
-		if n := core.NameDistance(key, k); n < bestD {
-			best, bestD = k, n
+	// Only near misses: an edit distance of at most 2, and at most half
+	// the known name's length ("pn" is pin, "foo" is not dob).
+	best, bestD := "", 3
+	if len(key) <= 32 {
+		lower := asciiLower(key)
+		for _, k := range known {
+			if n := core.NameDistance(lower, k); n < bestD && 2*n <= len(k) {
+				best, bestD = k, n
+			}
 		}
 	}
 	if best != "" {
 		msg += " (did you mean " + best + "?)"
+	} else {
+		d.HideKey()
+		msg += " (a key of " + strconv.Itoa(len(key)) + " bytes at byte " + strconv.Itoa(d.KeyOffset()) + ", not shown)"
 	}
 	return &Error{Code: ErrBadRequest, Field: d.Path(), Message: msg + "; known fields here: " + strings.Join(known, ", ")}
+}
+
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
+}
+
+// missing is the error for a required field the request leaves out (or
+// sets to null); parent is the path of the object that lacks it.
+//
+//go:noinline
+func missing(parent, name, what string) error {
+	if parent != "" {
+		name = parent + "." + name
+	}
+	return &Error{Code: ErrBadRequest, Field: name, Message: "required: " + what}
+}
+
+// requiredString reads a required string member and sets bit in seen
+// unless it is null.
+//
+//go:noinline
+func requiredString(d *jsonx.Decoder, seen *uint8, bit uint8) (string, error) {
+	if d.Null() {
+		return "", nil
+	}
+	*seen |= bit
+	return d.String()
 }
 
 // The readers below take null as the zero value, as encoding/json does.
@@ -170,12 +217,13 @@ var (
 )
 
 func (r *PINRequest) decodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(key string) (err error) {
+	var seen uint8
+	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "policy":
 			r.Policy, err = readRaw(d)
 		case "pin":
-			r.PIN, err = readString(d)
+			r.PIN, err = requiredString(d, &seen, 1)
 		case "context":
 			err = r.Context.decodeJSON(d)
 		default:
@@ -183,6 +231,10 @@ func (r *PINRequest) decodeJSON(d *jsonx.Decoder) error {
 		}
 		return err
 	})
+	if err == nil && seen == 0 {
+		err = missing("", "pin", "the PIN to check")
+	}
+	return err
 }
 
 func (c *PINContext) decodeJSON(d *jsonx.Decoder) error {
@@ -213,12 +265,13 @@ func (c *PINContext) decodeJSON(d *jsonx.Decoder) error {
 }
 
 func (r *PasswordRequest) decodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(key string) (err error) {
+	var seen uint8
+	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "policy":
 			r.Policy, err = readRaw(d)
 		case "password":
-			r.Password, err = readString(d)
+			r.Password, err = requiredString(d, &seen, 1)
 		case "context":
 			err = r.Context.decodeJSON(d)
 		default:
@@ -226,6 +279,10 @@ func (r *PasswordRequest) decodeJSON(d *jsonx.Decoder) error {
 		}
 		return err
 	})
+	if err == nil && seen == 0 {
+		err = missing("", "password", "the password to check")
+	}
+	return err
 }
 
 func (c *PasswordContext) decodeJSON(d *jsonx.Decoder) error {
@@ -252,7 +309,8 @@ func (c *PasswordContext) decodeJSON(d *jsonx.Decoder) error {
 }
 
 func (r *DialRequest) decodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(key string) (err error) {
+	var seen uint8
+	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "tables":
 			r.Tables, err = readRaw(d)
@@ -263,12 +321,16 @@ func (r *DialRequest) decodeJSON(d *jsonx.Decoder) error {
 		case "feature":
 			r.Feature, err = readString(d)
 		case "number":
-			r.Number, err = readString(d)
+			r.Number, err = requiredString(d, &seen, 1)
 		default:
 			err = unknownField(d, key, dialRequestFields)
 		}
 		return err
 	})
+	if err == nil && seen == 0 {
+		err = missing("", "number", "the dialed number to check")
+	}
+	return err
 }
 
 func (r *LintRequest) decodeJSON(d *jsonx.Decoder) error {
@@ -284,12 +346,13 @@ func (r *LintRequest) decodeJSON(d *jsonx.Decoder) error {
 }
 
 func (r *HashVerifyRequest) decodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(key string) (err error) {
+	var seen uint8
+	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "record":
-			r.Record, err = readString(d)
+			r.Record, err = requiredString(d, &seen, 1)
 		case "secret":
-			r.Secret, err = readString(d)
+			r.Secret, err = requiredString(d, &seen, 2)
 		case "fips":
 			r.FIPS, err = readBool(d)
 		case "scheme":
@@ -301,15 +364,24 @@ func (r *HashVerifyRequest) decodeJSON(d *jsonx.Decoder) error {
 		}
 		return err
 	})
+	switch {
+	case err != nil:
+	case seen&1 == 0:
+		err = missing("", "record", "the stored-credential record")
+	case seen&2 == 0:
+		err = missing("", "secret", "the secret to verify against the record")
+	}
+	return err
 }
 
 func (r *HashMakeRequest) decodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(key string) (err error) {
+	var seen uint8
+	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "scheme":
 			r.Scheme, err = readString(d)
 		case "secret":
-			r.Secret, err = readString(d)
+			r.Secret, err = requiredString(d, &seen, 1)
 		case "salt":
 			r.Salt, err = readString(d)
 		default:
@@ -317,10 +389,15 @@ func (r *HashMakeRequest) decodeJSON(d *jsonx.Decoder) error {
 		}
 		return err
 	})
+	if err == nil && seen == 0 {
+		err = missing("", "secret", "the secret to make a record of")
+	}
+	return err
 }
 
 func (r *SignInRequest) decodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(key string) (err error) {
+	var seen uint8
+	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "policy":
 			r.Policy, err = readRaw(d)
@@ -329,12 +406,19 @@ func (r *SignInRequest) decodeJSON(d *jsonx.Decoder) error {
 		case "state":
 			err = r.State.decodeJSON(d)
 		case "event":
+			if d.Kind() != jsonx.Null {
+				seen = 1
+			}
 			err = r.Event.decodeJSON(d)
 		default:
 			err = unknownField(d, key, signInRequestFields)
 		}
 		return err
 	})
+	if err == nil && seen == 0 {
+		err = missing("", "event", "the event to apply: an object with type and at")
+	}
+	return err
 }
 
 func (s *SignInState) decodeJSON(d *jsonx.Decoder) error {
@@ -385,12 +469,14 @@ func (e *SignInEvent) decodeJSON(d *jsonx.Decoder) error {
 	if d.Null() {
 		return nil
 	}
-	return d.Object(func(key string) (err error) {
+	parent := d.Path()
+	var seen uint8
+	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "type":
-			e.Type, err = readString(d)
+			e.Type, err = requiredString(d, &seen, 1)
 		case "at":
-			e.At, err = readString(d)
+			e.At, err = requiredString(d, &seen, 2)
 		case "ok":
 			e.OK, err = readBool(d)
 		case "interface":
@@ -404,4 +490,12 @@ func (e *SignInEvent) decodeJSON(d *jsonx.Decoder) error {
 		}
 		return err
 	})
+	switch {
+	case err != nil:
+	case seen&1 == 0:
+		err = missing(parent, "type", "signin, signout, change, unlock, activate, require_change or check")
+	case seen&2 == 0:
+		err = missing(parent, "at", "the event's time, RFC 3339 (core reads no clock)")
+	}
+	return err
 }

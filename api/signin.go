@@ -9,7 +9,10 @@ import (
 )
 
 // SignInRequest is the "signin" operation: apply one event to an account's
-// sign-in state under a policy. Kind is "pin" (the default) or "password"
+// sign-in state under a policy. The answer is {"state", "decision",
+// "forget_at"}: forget_at is when the host may drop the state it keeps
+// (from then on the next event decides as for a new account), null when
+// it must keep it. Kind is "pin" (the default) or "password"
 // and picks the policy's credential rule. State is what the previous call
 // returned (absent for a new account); Event is what happened. The host
 // keeps the state; see docs/credentials.md for every field.
@@ -84,8 +87,23 @@ func init() {
 		out = appendSignInState(out, &next)
 		out = append(out, `,"decision":`...)
 		out = appendDecision(out, &d)
+		// forget_at: from when the host may drop the state (the next
+		// event then decides as for a new account); null: keep it.
+		out = append(out, `,"forget_at":`...)
+		if at, ok := next.ForgetAt(rule, &p.Account); ok {
+			out = appendTime(out, later(at, ev.At))
+		} else {
+			out = append(out, "null"...)
+		}
 		return append(out, '}'), nil
 	})
+}
+
+func later(a, b time.Time) time.Time {
+	if a.After(b) {
+		return a
+	}
+	return b
 }
 
 func parseTime(field string, v *string) (time.Time, error) {

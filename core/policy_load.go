@@ -97,7 +97,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 			sections[n].raw, err = d.Raw()
 			n++
 		default:
-			err = policyUnknownField(key, policyTopFields)
+			err = policyUnknownField("", key, policyTopFields)
 		}
 		return err
 	})
@@ -231,7 +231,7 @@ func decodePolicySection(raw []byte, path string, p *Policy, fields []policyFiel
 		return policyWrongType(path, raw, k, "an object")
 	}
 	return d.Object(func(key string) error {
-		fpath := path + "." + key
+		fpath := path + "." + jsonx.KeyLabel(key) // a key is not quoted unless it looks like a field name
 		for _, f := range fields {
 			if f.name != key {
 				continue
@@ -279,7 +279,7 @@ func decodePolicySection(raw []byte, path string, p *Policy, fields []policyFiel
 		for i, f := range fields {
 			names[i] = f.name
 		}
-		return policyUnknownField(fpath, names)
+		return policyUnknownField(path, key, names)
 	})
 }
 
@@ -296,12 +296,19 @@ func policyString(d *jsonx.Decoder, key string) (string, error) {
 	return d.String()
 }
 
-func policyUnknownField(path string, known []string) error {
-	name := path[strings.LastIndexByte(path, '.')+1:]
+// policyUnknownField is the error for key, unknown in the section parent
+// ("" for the top level). The key is quoted in the field's path only when
+// it looks like a field name (jsonx.SafeKey): it may be anything a user
+// pasted, a secret included.
+func policyUnknownField(parent, key string, known []string) error {
+	path := jsonx.KeyLabel(key)
+	if parent != "" {
+		path = parent + "." + path
+	}
 	msg := "unknown field"
 	best, bestD := "", 3 // suggest only near misses (edit distance ≤ 2)
 	for _, k := range known {
-		if d := NameDistance(name, k); d < bestD {
+		if d := NameDistance(key, k); d < bestD {
 			best, bestD = k, d
 		}
 	}

@@ -45,7 +45,7 @@ func readDocument(d *jsonx.Decoder, doc *Document) error {
 		case "classes_of_service":
 			doc.ClassesOfService, err = readList(d, readClassOfService)
 		default:
-			err = unknownField(d, documentFields)
+			err = unknownField(d, key, documentFields)
 		}
 		return err
 	})
@@ -70,7 +70,7 @@ func readTableDoc(d *jsonx.Decoder, td *TableDoc) error {
 		case "rows":
 			td.Rows, err = readList(d, readRowDoc)
 		default:
-			err = unknownField(d, tableFields)
+			err = unknownField(d, key, tableFields)
 		}
 		return err
 	})
@@ -93,7 +93,7 @@ func readRowDoc(d *jsonx.Decoder, rd *RowDoc) error {
 		case "dialect":
 			err = readString(d, &rd.Dialect)
 		default:
-			err = unknownField(d, rowFields)
+			err = unknownField(d, key, rowFields)
 		}
 		return err
 	})
@@ -114,7 +114,7 @@ func readClassOfService(d *jsonx.Decoder, c *ClassOfService) error {
 		case "system_transfer":
 			err = readString(d, &c.SystemTransfer)
 		default:
-			err = unknownField(d, cosFields)
+			err = unknownField(d, key, cosFields)
 		}
 		return err
 	})
@@ -170,8 +170,39 @@ func readInt(d *jsonx.Decoder, n *int) error {
 	return err
 }
 
-func unknownField(d *jsonx.Decoder, known []string) error {
-	return d.Fail("unknown field; known fields here: " + strings.Join(known, ", "))
+// unknownField is the error for key, not one of known. The path shows the
+// key only when it looks like a field name (jsonx.SafeKey); a field name
+// in another case, which encoding/json would take, gets a suggestion.
+func unknownField(d *jsonx.Decoder, key string, known []string) error {
+	msg := "unknown field"
+	for _, k := range known {
+		if asciiFold(k, key) {
+			msg += " (did you mean " + k + "?)"
+			break
+		}
+	}
+	return d.Fail(msg + "; known fields here: " + strings.Join(known, ", "))
+}
+
+// asciiFold is strings.EqualFold for the ASCII field names (EqualFold's
+// Unicode tables would cost the module kilobytes).
+func asciiFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 // decodeError places a jsonx error: its path becomes the ParseError's

@@ -99,8 +99,51 @@ func Position(data []byte, off int) string {
 
 type pathElem struct {
 	key   string
-	index int // -1 for a key
+	index int  // -1 for a key
+	at    int  // a key's byte offset
+	hide  bool // HideKey: render the key by its length only
 }
+
+// Keys in paths. A path names the member an error is about, and errors
+// end up in answers and logs, while a key is whatever the document's
+// author typed: a misplaced PIN or password, or a megabyte of junk. A key
+// is quoted in a path only when it looks like the field names of
+// tollgate's formats (SafeKey); any other key is named by its length.
+const maxSafeKey = 32
+
+// SafeKey reports whether key looks like a field name and may be quoted
+// in a message: 1 to 32 bytes of lower-case ASCII letters and '_',
+// starting with a letter. Every field name of tollgate's documents and
+// requests has this shape, and no PIN (digits) or password with a digit,
+// capital or symbol in it does.
+func SafeKey(key string) bool {
+	if len(key) == 0 || len(key) > maxSafeKey || key[0] < 'a' || key[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// KeyLabel is how a path shows key: the key itself when SafeKey, else
+// "<N-byte key>".
+func KeyLabel(key string) string {
+	if SafeKey(key) {
+		return key
+	}
+	return hiddenKey(key)
+}
+
+func hiddenKey(key string) string {
+	return "<" + strconv.Itoa(len(key)) + "-byte key>"
+}
+
+// maxPath bounds a rendered path: at most MaxDepth levels of short labels,
+// but a log line should not be kilobytes of "a.a.a".
+const maxPath = 256
 
 // Decoder reads one JSON document. The zero value is not usable; see
 // NewDecoder.
@@ -118,7 +161,10 @@ func NewDecoder(data []byte) *Decoder {
 // Offset is the offset of the next byte the Decoder will read.
 func (d *Decoder) Offset() int { return d.pos }
 
-// Path renders the path of the value being read.
+// Path renders the path of the value being read. Keys are shown by
+// KeyLabel (a key that does not look like a field name, or one HideKey
+// hid, by its length only), and a path longer than 256 bytes keeps its
+// end.
 func (d *Decoder) Path() string {
 	var b []byte
 	for _, e := range d.path {
@@ -131,9 +177,38 @@ func (d *Decoder) Path() string {
 		if len(b) > 0 {
 			b = append(b, '.')
 		}
-		b = append(b, e.key...)
+		if e.hide {
+			b = append(b, hiddenKey(e.key)...)
+		} else {
+			b = append(b, KeyLabel(e.key)...)
+		}
+	}
+	if len(b) > maxPath {
+		cut := len(b) - (maxPath - len("…"))
+		for cut < len(b) && !utf8.RuneStart(b[cut]) {
+			cut++
+		}
+		b = append([]byte("…"), b[cut:]...)
 	}
 	return string(b)
+}
+
+// HideKey makes Path show the key of the member being read by its length
+// only, even when it looks like a field name: for an unknown key that is
+// not a near miss of a known one, which may be anything the sender typed.
+func (d *Decoder) HideKey() {
+	if n := len(d.path); n > 0 && d.path[n-1].index < 0 {
+		d.path[n-1].hide = true
+	}
+}
+
+// KeyOffset is the byte offset of the key of the member being read, or -1
+// inside an array element or at the top.
+func (d *Decoder) KeyOffset() int {
+	if n := len(d.path); n > 0 && d.path[n-1].index < 0 {
+		return d.path[n-1].at
+	}
+	return -1
 }
 
 // Fail returns an error about the value at the current position and path.
@@ -522,7 +597,7 @@ func (d *Decoder) Object(fn func(key string) error) error {
 			return d.unexpected("after object key")
 		}
 		d.pos++
-		d.path = append(d.path, pathElem{key: key, index: -1})
+		d.path = append(d.path, pathElem{key: key, index: -1, at: keyAt})
 		if err := d.member(fn, key); err != nil {
 			return err
 		}
@@ -544,7 +619,7 @@ func (d *Decoder) Object(fn func(key string) error) error {
 }
 
 func (d *Decoder) duplicate(at int, key string) *Error {
-	d.path = append(d.path, pathElem{key: key, index: -1})
+	d.path = append(d.path, pathElem{key: key, index: -1, at: at})
 	e := &Error{Offset: at, Path: d.Path(), Msg: "appears more than once; give each field once"}
 	d.path = d.path[:len(d.path)-1]
 	return e
