@@ -44,6 +44,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	policy := fs.String("policy", "", "default policy: a profile name (cuc, cuc-esm, cucm, exchange-um, nist-800-63b-4) or a JSON policy file")
 	tables := fs.String("tables", "", "default restriction tables: a built-in set name or a JSON tables file")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token clients must send (also: $TOLLGATE_TOKEN)")
+	adminTokenFile := fs.String("admin-token-file", "", "file holding the administrator's bearer token, which unlock, activate, require_change and changes by an administrator need (without it they are refused)")
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in bytes")
 	bodyTimeout := fs.Duration("body-timeout", server.DefaultBodyTimeout, "time a client has to send its request body")
 	logFormat := fs.String("log", "text", "log format on stderr: text or json")
@@ -89,6 +90,17 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
+	var adminToken string
+	if *adminTokenFile != "" {
+		var err error
+		if adminToken, err = readTokenFile(*adminTokenFile); err != nil {
+			return fail("--admin-token-file: %v", err)
+		}
+		if adminToken == token && token != "" {
+			return fail("--admin-token-file holds the same token as --token-file; the administrator's must be its own")
+		}
+	}
+
 	eng, err := openEngine(*engine)
 	if err != nil {
 		return fail("--engine %s: %v", *engine, err)
@@ -96,7 +108,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer eng.Close()
 
 	cfg := server.Config{
-		Engine: eng, Token: token, Logger: logger,
+		Engine: eng, Token: token, AdminToken: adminToken, Logger: logger,
 		MaxBodyBytes: *maxBody, BodyTimeout: *bodyTimeout,
 	}
 	// server.New loads these once through the engine (a bad one is a
@@ -148,12 +160,44 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), serveSignals...)
 	defer stop()
 	logger.Info("listening", "addr", ln.Addr().String(), "engine", *engine,
-		"policy", *policy, "tables", *tables, "token", token != "")
+		"policy", *policy, "tables", *tables, "token", token != "", "admin_token", adminToken != "")
 	if err := srv.Serve(ctx, ln); err != nil {
 		logger.Error("serve", "error", err.Error())
 		return exitRefused
 	}
 	return exitOK
+}
+
+// maxTokenBytes bounds a token file: a token is a line, and a path to the
+// wrong file (a log, /dev/zero) must not be read whole.
+const maxTokenBytes = 4096
+
+// readTokenFile reads a token from a regular file of at most 4 KiB,
+// trimmed of white space; an empty one is an error. The token is never
+// part of an error.
+func readTokenFile(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err != nil {
+		return "", err
+	} else if !fi.Mode().IsRegular() {
+		return "", fmt.Errorf("%s is not a regular file", path)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxTokenBytes+1))
+	if err != nil {
+		return "", err
+	}
+	if len(b) > maxTokenBytes {
+		return "", fmt.Errorf("%s is larger than %d bytes; a token is one line", path, maxTokenBytes)
+	}
+	tok := strings.TrimSpace(string(b))
+	if tok == "" {
+		return "", fmt.Errorf("%s is empty", path)
+	}
+	return tok, nil
 }
 
 // documentArg turns a --policy/--tables value into a JSON document: the
