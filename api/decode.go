@@ -86,38 +86,29 @@ func requestError(err error) *Error {
 // decoder's path already ends with it. The key may be anything the sender
 // typed, a secret or a megabyte of junk, so it is quoted only when it is
 // a near miss of a known name and looks like a field name (jsonx.SafeKey);
-// otherwise the error names its length and position. The near miss is
-// found case-insensitively, so "PIN" gets "did you mean pin?".
+// otherwise the error names its length (the path places it). A known name
+// in another case is a near miss too, so "PIN" gets "did you mean pin?".
 func unknownField(d *jsonx.Decoder, key string, known []string) error {
 	msg := "unknown field"
 	// Only near misses: an edit distance of at most 2, and at most half
 	// the known name's length ("pn" is pin, "foo" is not dob).
 	best, bestD := "", 3
-	if len(key) <= 32 {
-		lower := asciiLower(key)
-		for _, k := range known {
-			if n := core.NameDistance(lower, k); n < bestD && 2*n <= len(k) {
-				best, bestD = k, n
-			}
+	for _, k := range known {
+		n := core.NameDistance(key, k)
+		if jsonx.EqualFoldASCII(key, k) {
+			n = 0
+		}
+		if n < bestD && 2*n <= len(k) {
+			best, bestD = k, n
 		}
 	}
 	if best != "" {
 		msg += " (did you mean " + best + "?)"
 	} else {
 		d.HideKey()
-		msg += " (a key of " + strconv.Itoa(len(key)) + " bytes at byte " + strconv.Itoa(d.KeyOffset()) + ", not shown)"
+		msg += " (a key of " + strconv.Itoa(len(key)) + " bytes, not shown)"
 	}
 	return &Error{Code: ErrBadRequest, Field: d.Path(), Message: msg + "; known fields here: " + strings.Join(known, ", ")}
-}
-
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // missing is the error for a required field the request leaves out (or
@@ -396,8 +387,7 @@ func (r *HashMakeRequest) decodeJSON(d *jsonx.Decoder) error {
 }
 
 func (r *SignInRequest) decodeJSON(d *jsonx.Decoder) error {
-	var seen uint8
-	err := d.Object(func(key string) (err error) {
+	return d.Object(func(key string) (err error) {
 		switch key {
 		case "policy":
 			r.Policy, err = readRaw(d)
@@ -406,19 +396,12 @@ func (r *SignInRequest) decodeJSON(d *jsonx.Decoder) error {
 		case "state":
 			err = r.State.decodeJSON(d)
 		case "event":
-			if d.Kind() != jsonx.Null {
-				seen = 1
-			}
 			err = r.Event.decodeJSON(d)
 		default:
 			err = unknownField(d, key, signInRequestFields)
 		}
 		return err
 	})
-	if err == nil && seen == 0 {
-		err = missing("", "event", "the event to apply: an object with type and at")
-	}
-	return err
 }
 
 func (s *SignInState) decodeJSON(d *jsonx.Decoder) error {
@@ -469,14 +452,12 @@ func (e *SignInEvent) decodeJSON(d *jsonx.Decoder) error {
 	if d.Null() {
 		return nil
 	}
-	parent := d.Path()
-	var seen uint8
-	err := d.Object(func(key string) (err error) {
+	return d.Object(func(key string) (err error) {
 		switch key {
 		case "type":
-			e.Type, err = requiredString(d, &seen, 1)
+			e.Type, err = readString(d)
 		case "at":
-			e.At, err = requiredString(d, &seen, 2)
+			e.At, err = readString(d)
 		case "ok":
 			e.OK, err = readBool(d)
 		case "interface":
@@ -490,12 +471,4 @@ func (e *SignInEvent) decodeJSON(d *jsonx.Decoder) error {
 		}
 		return err
 	})
-	switch {
-	case err != nil:
-	case seen&1 == 0:
-		err = missing(parent, "type", "signin, signout, change, unlock, activate, require_change or check")
-	case seen&2 == 0:
-		err = missing(parent, "at", "the event's time, RFC 3339 (core reads no clock)")
-	}
-	return err
 }

@@ -153,13 +153,19 @@ func (j *SignInState) core() (core.SignInState, error) {
 
 func (j *SignInEvent) core(kind string) (core.SignInEvent, error) {
 	var e core.SignInEvent
+	// The event (absent or null reads as one without a type), its type
+	// and its time are required.
+	const types = "signin, signout, change, unlock, activate, require_change or check"
+	if j.Type == "" {
+		return e, &Error{Code: ErrBadRequest, Field: "event.type", Message: "required: the event and its type, " + types}
+	}
 	t, ok := core.ParseEventType(j.Type)
 	if !ok {
-		return e, &Error{Code: ErrBadRequest, Field: "event.type", Message: "want signin, signout, change, unlock, activate, require_change or check"}
+		return e, &Error{Code: ErrBadRequest, Field: "event.type", Message: "want " + types}
 	}
 	e.Type = t
 	if j.At == "" {
-		return e, &Error{Code: ErrBadRequest, Field: "event.at", Message: "the event's time is required (core reads no clock)"}
+		return e, &Error{Code: ErrBadRequest, Field: "event.at", Message: "required: the event's time, RFC 3339 (core reads no clock)"}
 	}
 	at, err := parseTime("event.at", &j.At)
 	if err != nil {

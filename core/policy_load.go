@@ -231,7 +231,7 @@ func decodePolicySection(raw []byte, path string, p *Policy, fields []policyFiel
 		return policyWrongType(path, raw, k, "an object")
 	}
 	return d.Object(func(key string) error {
-		fpath := path + "." + jsonx.KeyLabel(key) // a key is not quoted unless it looks like a field name
+		fpath := path + "." + key // used for a known field only
 		for _, f := range fields {
 			if f.name != key {
 				continue

@@ -176,33 +176,12 @@ func readInt(d *jsonx.Decoder, n *int) error {
 func unknownField(d *jsonx.Decoder, key string, known []string) error {
 	msg := "unknown field"
 	for _, k := range known {
-		if asciiFold(k, key) {
+		if jsonx.EqualFoldASCII(k, key) {
 			msg += " (did you mean " + k + "?)"
 			break
 		}
 	}
 	return d.Fail(msg + "; known fields here: " + strings.Join(known, ", "))
-}
-
-// asciiFold is strings.EqualFold for the ASCII field names (EqualFold's
-// Unicode tables would cost the module kilobytes).
-func asciiFold(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := 0; i < len(a); i++ {
-		x, y := a[i], b[i]
-		if 'A' <= x && x <= 'Z' {
-			x += 'a' - 'A'
-		}
-		if 'A' <= y && y <= 'Z' {
-			y += 'a' - 'A'
-		}
-		if x != y {
-			return false
-		}
-	}
-	return true
 }
 
 // decodeError places a jsonx error: its path becomes the ParseError's

@@ -100,7 +100,6 @@ func Position(data []byte, off int) string {
 type pathElem struct {
 	key   string
 	index int  // -1 for a key
-	at    int  // a key's byte offset
 	hide  bool // HideKey: render the key by its length only
 }
 
@@ -137,12 +136,34 @@ func KeyLabel(key string) string {
 	return hiddenKey(key)
 }
 
+// EqualFoldASCII is strings.EqualFold for ASCII names, without the
+// Unicode tables EqualFold would link into the module.
+func EqualFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
 func hiddenKey(key string) string {
 	return "<" + strconv.Itoa(len(key)) + "-byte key>"
 }
 
-// maxPath bounds a rendered path: at most MaxDepth levels of short labels,
-// but a log line should not be kilobytes of "a.a.a".
+// maxPath bounds a rendered path (all ASCII: keys are shown only when
+// SafeKey): at most MaxDepth levels of short labels, but a log line should
+// not be kilobytes of "a.a.a".
 const maxPath = 256
 
 // Decoder reads one JSON document. The zero value is not usable; see
@@ -164,7 +185,7 @@ func (d *Decoder) Offset() int { return d.pos }
 // Path renders the path of the value being read. Keys are shown by
 // KeyLabel (a key that does not look like a field name, or one HideKey
 // hid, by its length only), and a path longer than 256 bytes keeps its
-// end.
+// end after "...".
 func (d *Decoder) Path() string {
 	var b []byte
 	for _, e := range d.path {
@@ -184,11 +205,7 @@ func (d *Decoder) Path() string {
 		}
 	}
 	if len(b) > maxPath {
-		cut := len(b) - (maxPath - len("…"))
-		for cut < len(b) && !utf8.RuneStart(b[cut]) {
-			cut++
-		}
-		b = append([]byte("…"), b[cut:]...)
+		b = append([]byte("..."), b[len(b)-maxPath+3:]...)
 	}
 	return string(b)
 }
@@ -200,15 +217,6 @@ func (d *Decoder) HideKey() {
 	if n := len(d.path); n > 0 && d.path[n-1].index < 0 {
 		d.path[n-1].hide = true
 	}
-}
-
-// KeyOffset is the byte offset of the key of the member being read, or -1
-// inside an array element or at the top.
-func (d *Decoder) KeyOffset() int {
-	if n := len(d.path); n > 0 && d.path[n-1].index < 0 {
-		return d.path[n-1].at
-	}
-	return -1
 }
 
 // Fail returns an error about the value at the current position and path.
@@ -597,7 +605,7 @@ func (d *Decoder) Object(fn func(key string) error) error {
 			return d.unexpected("after object key")
 		}
 		d.pos++
-		d.path = append(d.path, pathElem{key: key, index: -1, at: keyAt})
+		d.path = append(d.path, pathElem{key: key, index: -1})
 		if err := d.member(fn, key); err != nil {
 			return err
 		}
@@ -619,7 +627,7 @@ func (d *Decoder) Object(fn func(key string) error) error {
 }
 
 func (d *Decoder) duplicate(at int, key string) *Error {
-	d.path = append(d.path, pathElem{key: key, index: -1, at: at})
+	d.path = append(d.path, pathElem{key: key, index: -1})
 	e := &Error{Offset: at, Path: d.Path(), Msg: "appears more than once; give each field once"}
 	d.path = d.path[:len(d.path)-1]
 	return e

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"sort"
 	"strconv"
 
@@ -55,12 +56,14 @@ func readObject(data []byte, what string) (object, *api.Error) {
 		return object{}, &api.Error{Code: api.ErrBadRequest, Message: what + " must be a JSON object, not " + k.String()}
 	}
 	o := object{open: d.Offset()}
+	prev := o.open + 1 // the key is the first quote after the brace or the previous value
 	err := d.Object(func(name string) error {
-		m := member{name: name, key: d.KeyOffset(), val: d.Offset()}
+		m := member{name: name, key: prev + bytes.IndexByte(data[prev:], '"'), val: d.Offset()}
 		if _, err := d.Raw(); err != nil {
 			return err
 		}
 		m.end = d.Offset()
+		prev = m.end
 		o.members = append(o.members, m)
 		return nil
 	})

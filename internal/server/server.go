@@ -86,7 +86,8 @@ type Config struct {
 	AdminToken string
 	// ClockSkew is how far a sign-in event's own "at" may be from the
 	// service's clock; the service stamps every event with its own time
-	// and refuses one further off (0 means DefaultClockSkew).
+	// and refuses one further off (0 means DefaultClockSkew; a negative
+	// skew refuses every event that carries its own at).
 	ClockSkew time.Duration
 
 	MaxBodyBytes      int64
