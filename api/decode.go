@@ -105,21 +105,17 @@ func unknownField(d *jsonx.Decoder, key string, known []string) error {
 	if best != "" {
 		msg += " (did you mean " + best + "?)"
 	} else {
-		d.HideKey()
-		msg += " (a key of " + strconv.Itoa(len(key)) + " bytes, not shown)"
+		d.HideKey() // the path names it "<N-byte key>"
 	}
 	return &Error{Code: ErrBadRequest, Field: d.Path(), Message: msg + "; known fields here: " + strings.Join(known, ", ")}
 }
 
 // missing is the error for a required field the request leaves out (or
-// sets to null); parent is the path of the object that lacks it.
+// sets to null).
 //
 //go:noinline
-func missing(parent, name, what string) error {
-	if parent != "" {
-		name = parent + "." + name
-	}
-	return &Error{Code: ErrBadRequest, Field: name, Message: "required: " + what}
+func missing(field, msg string) error {
+	return &Error{Code: ErrBadRequest, Field: field, Message: msg}
 }
 
 // requiredString reads a required string member and sets bit in seen
@@ -223,7 +219,7 @@ func (r *PINRequest) decodeJSON(d *jsonx.Decoder) error {
 		return err
 	})
 	if err == nil && seen == 0 {
-		err = missing("", "pin", "the PIN to check")
+		err = missing("pin", "required: the PIN to check")
 	}
 	return err
 }
@@ -271,7 +267,7 @@ func (r *PasswordRequest) decodeJSON(d *jsonx.Decoder) error {
 		return err
 	})
 	if err == nil && seen == 0 {
-		err = missing("", "password", "the password to check")
+		err = missing("password", "required: the password to check")
 	}
 	return err
 }
@@ -319,7 +315,7 @@ func (r *DialRequest) decodeJSON(d *jsonx.Decoder) error {
 		return err
 	})
 	if err == nil && seen == 0 {
-		err = missing("", "number", "the dialed number to check")
+		err = missing("number", "required: the dialed number to check")
 	}
 	return err
 }
@@ -358,9 +354,9 @@ func (r *HashVerifyRequest) decodeJSON(d *jsonx.Decoder) error {
 	switch {
 	case err != nil:
 	case seen&1 == 0:
-		err = missing("", "record", "the stored-credential record")
+		err = missing("record", "required: the stored-credential record")
 	case seen&2 == 0:
-		err = missing("", "secret", "the secret to verify against the record")
+		err = missing("secret", "required: the secret to verify against the record")
 	}
 	return err
 }
@@ -381,7 +377,7 @@ func (r *HashMakeRequest) decodeJSON(d *jsonx.Decoder) error {
 		return err
 	})
 	if err == nil && seen == 0 {
-		err = missing("", "secret", "the secret to make a record of")
+		err = missing("secret", "required: the secret to make a record of")
 	}
 	return err
 }

@@ -182,7 +182,7 @@ func TestDecodeErrors(t *testing.T) {
 		msg    []string
 	}{
 		{"pin", `{"pin":"802163","pin":"802163"}`, "pin", []string{"more than once"}},
-		{"pin", `{"pin":"802163","context":{"foo":1}}`, "context.<3-byte key>", []string{"unknown field (a key of 3 bytes, not shown)", "known fields here: extensions, first_name"}},
+		{"pin", `{"pin":"802163","context":{"foo":1}}`, "context.<3-byte key>", []string{"unknown field; known fields here", "known fields here: extensions, first_name"}},
 		{"pin", `{"pin":"802163","context":{"extensions":["2001",2002]}}`, "context.extensions[1]", []string{"want a string, got a number"}},
 		{"pin", `{"pin":"802163","context":{"extentions":["2001"]}}`, "context.extentions", []string{"did you mean extensions?"}},
 		{"pin", `{"pn":"802163"}`, "pn", []string{"did you mean pin?", "policy, pin, context"}},

@@ -100,7 +100,7 @@ func init() {
 }
 
 func later(a, b time.Time) time.Time {
-	if a.After(b) {
+	if b.Before(a) {
 		return a
 	}
 	return b

@@ -97,7 +97,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 			sections[n].raw, err = d.Raw()
 			n++
 		default:
-			err = policyUnknownField("", key, policyTopFields)
+			err = policyUnknownField(d.Path(), key, policyTopFields)
 		}
 		return err
 	})
@@ -279,7 +279,7 @@ func decodePolicySection(raw []byte, path string, p *Policy, fields []policyFiel
 		for i, f := range fields {
 			names[i] = f.name
 		}
-		return policyUnknownField(path, key, names)
+		return policyUnknownField(path+"."+d.Path(), key, names)
 	})
 }
 
@@ -296,15 +296,10 @@ func policyString(d *jsonx.Decoder, key string) (string, error) {
 	return d.String()
 }
 
-// policyUnknownField is the error for key, unknown in the section parent
-// ("" for the top level). The key is quoted in the field's path only when
-// it looks like a field name (jsonx.SafeKey): it may be anything a user
-// pasted, a secret included.
-func policyUnknownField(parent, key string, known []string) error {
-	path := jsonx.KeyLabel(key)
-	if parent != "" {
-		path = parent + "." + path
-	}
+// policyUnknownField is the error for key, unknown at path. The path is a
+// jsonx decoder's, which quotes a key only when it looks like a field name
+// (jsonx.SafeKey): it may be anything a user pasted, a secret included.
+func policyUnknownField(path, key string, known []string) error {
 	msg := "unknown field"
 	best, bestD := "", 3 // suggest only near misses (edit distance ≤ 2)
 	for _, k := range known {

@@ -239,48 +239,35 @@ func (s *SignInState) settle(r *CredentialRule, a *AccountPolicy, t time.Time) {
 //
 // A timed lockout is forgettable once it has ended, and failures once
 // their counter's reset window has passed: never while it still counts.
-func (s *SignInState) ForgetAt(r *CredentialRule, a *AccountPolicy) (time.Time, bool) {
+func (s *SignInState) ForgetAt(r *CredentialRule, a *AccountPolicy) (at time.Time, ok bool) {
 	if s.Inactive || s.MustChange ||
 		!s.LastSignIn.IsZero() && a.InactivityDays > 0 ||
 		!s.ChangedAt.IsZero() && r.ExpiryDays > 0 {
-		return time.Time{}, false
+		return at, false
 	}
 	for i, n := range s.Sessions {
 		if n > 0 && sessionCap(a, Interface(i)) > 0 { // open sessions count against a cap
-			return time.Time{}, false
+			return at, false
 		}
 	}
-	// In whole seconds, rounded up: cheaper than time.Time's arithmetic
-	// in the module, and never before the window's end.
-	var at int64
 	switch {
 	case s.Locked:
 		if adminUnlockOnly(r) {
-			return time.Time{}, false
+			return at, false
 		}
-		at = secondsAfter(s.LockedAt, r.LockoutMinutes)
+		at = s.LockedAt.Add(minutes(r.LockoutMinutes))
 	case s.Failures > 0:
 		if r.ResetFailedMinutes <= 0 {
-			return time.Time{}, false
+			return at, false
 		}
-		at = secondsAfter(s.LastFailure, r.ResetFailedMinutes)
+		at = s.LastFailure.Add(minutes(r.ResetFailedMinutes))
 	}
 	if !s.ChangedAt.IsZero() && r.MinChangeMinutes > 0 {
-		at = max(at, secondsAfter(s.ChangedAt, r.MinChangeMinutes))
+		if c := s.ChangedAt.Add(minutes(r.MinChangeMinutes)); at.Before(c) {
+			at = c
+		}
 	}
-	if at == 0 {
-		return time.Time{}, true
-	}
-	return time.Unix(at, 0).UTC(), true
-}
-
-// secondsAfter is t plus n minutes in Unix seconds, rounded up.
-func secondsAfter(t time.Time, n int) int64 {
-	sec := t.Unix() + int64(n)*60
-	if t.Nanosecond() > 0 {
-		sec++
-	}
-	return sec
+	return at, true
 }
 
 func (s *SignInState) unlock() {

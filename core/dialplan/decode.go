@@ -45,7 +45,7 @@ func readDocument(d *jsonx.Decoder, doc *Document) error {
 		case "classes_of_service":
 			doc.ClassesOfService, err = readList(d, readClassOfService)
 		default:
-			err = unknownField(d, key, documentFields)
+			err = unknownField(d, documentFields)
 		}
 		return err
 	})
@@ -70,7 +70,7 @@ func readTableDoc(d *jsonx.Decoder, td *TableDoc) error {
 		case "rows":
 			td.Rows, err = readList(d, readRowDoc)
 		default:
-			err = unknownField(d, key, tableFields)
+			err = unknownField(d, tableFields)
 		}
 		return err
 	})
@@ -93,7 +93,7 @@ func readRowDoc(d *jsonx.Decoder, rd *RowDoc) error {
 		case "dialect":
 			err = readString(d, &rd.Dialect)
 		default:
-			err = unknownField(d, key, rowFields)
+			err = unknownField(d, rowFields)
 		}
 		return err
 	})
@@ -114,7 +114,7 @@ func readClassOfService(d *jsonx.Decoder, c *ClassOfService) error {
 		case "system_transfer":
 			err = readString(d, &c.SystemTransfer)
 		default:
-			err = unknownField(d, key, cosFields)
+			err = unknownField(d, cosFields)
 		}
 		return err
 	})
@@ -170,18 +170,10 @@ func readInt(d *jsonx.Decoder, n *int) error {
 	return err
 }
 
-// unknownField is the error for key, not one of known. The path shows the
-// key only when it looks like a field name (jsonx.SafeKey); a field name
-// in another case, which encoding/json would take, gets a suggestion.
-func unknownField(d *jsonx.Decoder, key string, known []string) error {
-	msg := "unknown field"
-	for _, k := range known {
-		if jsonx.EqualFoldASCII(k, key) {
-			msg += " (did you mean " + k + "?)"
-			break
-		}
-	}
-	return d.Fail(msg + "; known fields here: " + strings.Join(known, ", "))
+// unknownField is the error for a key not one of known. The path shows
+// the key only when it looks like a field name (jsonx.SafeKey).
+func unknownField(d *jsonx.Decoder, known []string) error {
+	return d.Fail("unknown field; known fields here: " + strings.Join(known, ", "))
 }
 
 // decodeError places a jsonx error: its path becomes the ParseError's

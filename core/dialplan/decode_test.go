@@ -61,7 +61,7 @@ func FuzzDecodeDocument(f *testing.F) {
 			}
 			msg := pe.Msg
 			stricter := strings.Contains(msg, "appears more than once") || strings.Contains(msg, "after top-level value") ||
-				strings.Contains(msg, "exceeded max depth") || strings.Contains(msg, "unknown field") && (caseVariant(pe.Field) || strings.Contains(msg, "(did you mean ")) ||
+				strings.Contains(msg, "exceeded max depth") || strings.Contains(msg, "unknown field") && (caseVariant(pe.Field) || hiddenKey(pe.Field)) ||
 				pe.Field == "" && msg == "want an object, got null" // a null document, which has no tables
 			if !stricter {
 				t.Fatalf("decodeDocument(%q) refuses what encoding/json accepts: %v", data, err)
@@ -70,10 +70,17 @@ func FuzzDecodeDocument(f *testing.F) {
 	})
 }
 
+// hiddenKey reports whether the last key of path is one jsonx does not
+// show (it has a capital, a digit or a symbol). Where encoding/json takes
+// the document and the decoder refuses such a key as unknown, the key can
+// only be a field name in another case: every field name of the format is
+// lower case, and other unknown keys both refuse.
+func hiddenKey(path string) bool {
+	return strings.HasSuffix(path, "-byte key>")
+}
+
 // caseVariant reports whether the last key of path is a field name of the
 // format in another case, which encoding/json matches and jsonx does not.
-// (A key that is not all lower case is not shown in the path; the
-// decoder's "did you mean" names the field it is a case variant of.)
 func caseVariant(path string) bool {
 	key := path[strings.LastIndexAny(path, ".]")+1:]
 	for _, fs := range [][]string{documentFields, tableFields, rowFields, cosFields} {

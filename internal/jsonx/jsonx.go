@@ -127,13 +127,15 @@ func SafeKey(key string) bool {
 	return true
 }
 
-// KeyLabel is how a path shows key: the key itself when SafeKey, else
-// "<N-byte key>".
-func KeyLabel(key string) string {
-	if SafeKey(key) {
-		return key
+// AppendKey appends how a path shows key: the key itself when SafeKey
+// and not hide, else "<N-byte key>".
+func AppendKey(b []byte, key string, hide bool) []byte {
+	if !hide && SafeKey(key) {
+		return append(b, key...)
 	}
-	return hiddenKey(key)
+	b = append(b, '<')
+	b = strconv.AppendInt(b, int64(len(key)), 10)
+	return append(b, "-byte key>"...)
 }
 
 // EqualFoldASCII is strings.EqualFold for ASCII names, without the
@@ -155,10 +157,6 @@ func EqualFoldASCII(a, b string) bool {
 		}
 	}
 	return true
-}
-
-func hiddenKey(key string) string {
-	return "<" + strconv.Itoa(len(key)) + "-byte key>"
 }
 
 // maxPath bounds a rendered path (all ASCII: keys are shown only when
@@ -183,7 +181,7 @@ func NewDecoder(data []byte) *Decoder {
 func (d *Decoder) Offset() int { return d.pos }
 
 // Path renders the path of the value being read. Keys are shown by
-// KeyLabel (a key that does not look like a field name, or one HideKey
+// AppendKey (a key that does not look like a field name, or one HideKey
 // hid, by its length only), and a path longer than 256 bytes keeps its
 // end after "...".
 func (d *Decoder) Path() string {
@@ -198,11 +196,7 @@ func (d *Decoder) Path() string {
 		if len(b) > 0 {
 			b = append(b, '.')
 		}
-		if e.hide {
-			b = append(b, hiddenKey(e.key)...)
-		} else {
-			b = append(b, KeyLabel(e.key)...)
-		}
+		b = AppendKey(b, e.key, e.hide)
 	}
 	if len(b) > maxPath {
 		b = append([]byte("..."), b[len(b)-maxPath+3:]...)
