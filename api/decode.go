@@ -57,13 +57,16 @@ type requestDecoder interface {
 // a string value from the request: one may be a secret.
 func decodeRequest(data []byte, v requestDecoder) error {
 	d := jsonx.NewDecoder(data)
-	if err := v.decodeJSON(d); err != nil {
+	err := v.decodeJSON(d)
+	// A missing field is found once the object has been read: what
+	// follows the object is the graver fault, and is reported first.
+	if e, ok := err.(*Error); err != nil && !(ok && strings.HasPrefix(e.Message, "required: ")) {
 		return requestError(err)
 	}
-	if err := d.End(); err != nil {
+	if d.End() != nil {
 		return &Error{Code: ErrBadRequest, Message: "trailing data after the request object at byte " + strconv.Itoa(d.Offset())}
 	}
-	return nil
+	return err
 }
 
 // requestError turns a decoding error into an *Error.
@@ -111,7 +114,7 @@ func unknownField(d *jsonx.Decoder, key string, known []string) error {
 }
 
 // missing is the error for a required field the request leaves out (or
-// sets to null).
+// sets to null); its message starts "required: " (decodeRequest checks).
 //
 //go:noinline
 func missing(field, msg string) error {

@@ -197,6 +197,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"pin", ``, "", []string{"malformed JSON", "end of JSON input"}},
 		{"pin", `{"pin":"802163",}`, "", []string{"malformed JSON at byte 16"}},
 		{"pin", `{"pin":"802163"}}`, "", []string{"trailing data", "byte 16"}},
+		{"pin", `{} {}`, "", []string{"trailing data", "byte 3"}}, // before the missing pin
 		{"password", `{"password":"Tr1cky-Harbor","context":{"alias":"jdoe","alais":"x"}}`, "context.alais", []string{"did you mean alias?"}},
 		{"password", `{"password":"Tr1cky-Harbor","context":{"previous":[null,1]}}`, "context.previous[0]", []string{"want a string, got null"}},
 		{"dial", `{"number":"91408","number":"91408"}`, "number", []string{"more than once"}},

@@ -29,10 +29,13 @@ type member struct {
 }
 
 // object is a JSON object read by readObject: its members in order and
-// the offset of its opening brace.
+// the offset of its opening brace (-1 when the text is not an object).
+// bad is why readObject refused an object: it is malformed inside, gives
+// a key twice or has data after it.
 type object struct {
 	open    int
 	members []member
+	bad     *api.Error
 }
 
 // get returns the member named name.
@@ -47,13 +50,23 @@ func (o *object) get(name string) (member, bool) {
 
 // readObject reads data as one JSON object, strictly, and returns its
 // members; what says what the object is, for errors ("the request body").
-// An error has the api's code and wording, as the engine would answer.
+// An error has the api's code and wording, as the engine would answer; it
+// is also the returned object's bad, whose open is -1 when data is not an
+// object at all.
 func readObject(data []byte, what string) (object, *api.Error) {
+	o, e := readMembers(data, what)
+	o.bad = e
+	return o, e
+}
+
+func readMembers(data []byte, what string) (object, *api.Error) {
 	d := jsonx.NewDecoder(data)
 	switch k := d.Kind(); k {
-	case jsonx.Object, jsonx.Invalid: // Invalid: Object names the syntax error
+	case jsonx.Object:
+	case jsonx.Invalid: // Object names the syntax error
+		return object{open: -1}, jsonError(d.Object(func(string) error { return nil }))
 	default:
-		return object{}, &api.Error{Code: api.ErrBadRequest, Message: what + " must be a JSON object, not " + k.String()}
+		return object{open: -1}, &api.Error{Code: api.ErrBadRequest, Message: what + " must be a JSON object, not " + k.String()}
 	}
 	o := object{open: d.Offset()}
 	prev := o.open + 1 // the key is the first quote after the brace or the previous value

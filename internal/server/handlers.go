@@ -201,6 +201,16 @@ func (s *Server) serveOp(w http.ResponseWriter, r *http.Request, rt route, l *re
 	if status != 0 {
 		return status
 	}
+	if obj.bad != nil {
+		// Malformed inside, a key twice, data after it: nothing is
+		// spliced into it, and the engine refuses it in the api's own
+		// words, as every host does. A dial naming a caller, which only
+		// the service knows, gets the service's own words.
+		if rt.op == "dial" && bytes.Contains(body, []byte(`"caller"`)) {
+			return s.fail(w, http.StatusBadRequest, obj.bad, l)
+		}
+		return s.refuse(w, r, rt.op, body, obj.bad, l)
+	}
 	var edits []edit
 	if rt.op == "dial" {
 		e, err := s.callerEdit(body, &obj)
@@ -263,14 +273,26 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, l *reqLog) ([]
 		return nil, object{}, s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Message: "empty request body: send a JSON object"}, l)
 	}
 	obj, e := readObject(body, "the request body")
-	if e != nil {
+	if e != nil && obj.open < 0 {
 		return nil, object{}, s.fail(w, http.StatusBadRequest, e, l)
 	}
-	return body, obj, 0
+	return body, obj, 0 // obj.bad: an object the api will refuse too
 }
 
 func tooLarge(max int64) *api.Error {
 	return &api.Error{Code: ErrTooLarge, Message: "request body larger than " + strconv.FormatInt(max, 10) + " bytes"}
+}
+
+// refuse hands a body the service could not read strictly to the engine
+// untouched, and answers the engine's refusal; should the engine take it
+// (a module that reads less strictly), the service's own error stands.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, op string, body []byte, bad *api.Error, l *reqLog) int {
+	resp, err := s.cfg.Engine.Do(r.Context(), op, body)
+	if e := errorOf(resp, err); e != nil && e.Code == api.ErrBadRequest && bytes.HasPrefix(bytes.TrimSpace(resp), []byte(`{"error"`)) {
+		l.errCode, l.field = e.Code, e.Field
+		return writeJSON(w, http.StatusBadRequest, resp)
+	}
+	return s.fail(w, http.StatusBadRequest, bad, l)
 }
 
 // callerEdit turns a dial request's "caller" into its class of service
@@ -494,6 +516,9 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 	body, obj, status := s.readJSON(w, r, l)
 	if status != 0 {
 		return status
+	}
+	if obj.bad != nil {
+		return s.fail(w, http.StatusBadRequest, obj.bad, l)
 	}
 	if _, has := obj.get("state"); has {
 		return s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Field: "state",
