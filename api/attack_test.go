@@ -8,8 +8,10 @@ package api
 
 import (
 	"bytes"
+	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Finding 14: unknown JSON member names were echoed into error bodies and
@@ -114,18 +116,39 @@ func TestAttack5DuplicateKeysAreRefused(t *testing.T) {
 	}
 }
 
-// Finding 20 (the api's part): the signin answer says from when a host
-// may forget the state it keeps, and never for a lock only an
+// Finding 20 (the api's part): a host that keeps sign-in state learns
+// from when it may forget it (Session.ForgetAt, natively: the memory
+// store of the decision service), and never for a lock only an
 // administrator lifts or inside the failure window.
-func TestAttack20SignInSaysWhenStateMayBeForgotten(t *testing.T) {
-	for _, c := range []struct{ name, req, want string }{
-		{"a first failure, kept for cuc's 30-minute window", `{"policy":"cuc","event":{"type":"signin","at":"2026-03-02T09:00:00Z"}}`, `"forget_at":"2026-03-02T09:30:00Z"`},
-		{"a check on a new account, at once", `{"policy":"cuc","event":{"type":"check","at":"2026-03-02T09:00:00Z"}}`, `"forget_at":"2026-03-02T09:00:00Z"`},
-		{"an administrator lock, never", `{"policy":{"extends":"cuc","pin":{"admin_must_unlock":true}},"state":{"failures":2,"last_failure":"2026-03-02T08:59:00Z"},"event":{"type":"signin","at":"2026-03-02T09:00:00Z"}}`, `"forget_at":null`},
+func TestAttack20SessionSaysWhenStateMayBeForgotten(t *testing.T) {
+	const at = "2026-03-02T09:00:00Z"
+	t0, _ := time.Parse(time.RFC3339, at)
+	s := NewSession()
+	for _, c := range []struct {
+		name, policy, req string
+		want              time.Time
+		ok                bool
+	}{
+		{"a first failure, kept for cuc's 30-minute window", `"cuc"`, `{"type":"signin","at":"` + at + `"}`, t0.Add(30 * time.Minute), true},
+		{"a check on a new account, at once", `"cuc"`, `{"type":"check","at":"` + at + `"}`, time.Time{}, true},
+		{"a third failure, kept for the 30-minute lockout", `"cuc"`, `{"type":"signin","at":"` + at + `"},"state":{"failures":2,"last_failure":"2026-03-02T08:59:00Z"}`, t0.Add(30 * time.Minute), true},
+		{"an administrator lock, never", `{"extends":"cuc","pin":{"admin_must_unlock":true}}`, `{"type":"signin","at":"` + at + `"},"state":{"failures":2,"last_failure":"2026-03-02T08:59:00Z"}`, time.Time{}, false},
+		{"a sign-in the inactivity rule reads, never", `"cuc-esm"`, `{"type":"signin","ok":true,"interface":"web","at":"` + at + `"}`, time.Time{}, false},
 	} {
-		out, err := NewSession().Do("signin", []byte(c.req), nil)
-		if err != nil || !bytes.HasSuffix(out, []byte(c.want+"}")) {
-			t.Errorf("%s: %s (%v), want it to end with %s", c.name, out, err, c.want)
+		out, err := s.Do("signin", []byte(`{"policy":`+c.policy+`,"event":`+c.req+`}`), nil)
+		if err != nil {
+			t.Fatalf("%s: %s", c.name, out)
 		}
+		var a struct{ State RawJSON }
+		if err := json.Unmarshal(out, &a); err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := s.ForgetAt(RawJSON(c.policy), "pin", a.State)
+		if err != nil || ok != c.ok || !got.Equal(c.want) {
+			t.Errorf("%s: ForgetAt = %v, %v, %v; want %v, %v", c.name, got, ok, err, c.want, c.ok)
+		}
+	}
+	if _, _, err := s.ForgetAt(RawJSON(`0`), "pin", []byte(`{}`)); err == nil {
+		t.Error("ForgetAt took a handle")
 	}
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"strconv"
 	"time"
 
@@ -9,10 +10,8 @@ import (
 )
 
 // SignInRequest is the "signin" operation: apply one event to an account's
-// sign-in state under a policy. The answer is {"state", "decision",
-// "forget_at"}: forget_at is when the host may drop the state it keeps
-// (from then on the next event decides as for a new account), null when
-// it must keep it. Kind is "pin" (the default) or "password"
+// sign-in state under a policy. The answer is {"state", "decision"}.
+// Kind is "pin" (the default) or "password"
 // and picks the policy's credential rule. State is what the previous call
 // returned (absent for a new account); Event is what happened. The host
 // keeps the state; see docs/credentials.md for every field.
@@ -87,23 +86,46 @@ func init() {
 		out = appendSignInState(out, &next)
 		out = append(out, `,"decision":`...)
 		out = appendDecision(out, &d)
-		// forget_at: from when the host may drop the state (the next
-		// event then decides as for a new account); null: keep it.
-		out = append(out, `,"forget_at":`...)
-		if at, ok := next.ForgetAt(rule, &p.Account); ok {
-			out = appendTime(out, later(at, ev.At))
-		} else {
-			out = append(out, "null"...)
-		}
 		return append(out, '}'), nil
 	})
 }
 
-func later(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return a
+// ForgetAt reports from when a host that keeps an account's sign-in state
+// may drop it and start again from a new account's: state is the "state"
+// the signin operation answered, under policy (a profile name, a policy
+// document or nothing for the default profile; not a handle) and kind, as
+// in the request. From the time returned on, every event decides as it
+// does for a new account; ok is false while the state must be kept
+// (core.SignInState.ForgetAt says when). A zero time with ok means at
+// once.
+//
+// It is for hosts, natively (the decision service's memory store): no
+// operation calls it, so it is not part of the WebAssembly module.
+func (s *Session) ForgetAt(policy RawJSON, kind string, state []byte) (at time.Time, ok bool, err error) {
+	if c := bytes.TrimSpace(policy); len(c) > 0 && c[0] >= '0' && c[0] <= '9' {
+		return at, false, &Error{Code: ErrBadRequest, Field: "policy", Message: "ForgetAt takes a policy document or name, not a handle"}
 	}
-	return b
+	p, err := s.policy(policy)
+	if err != nil {
+		return at, false, err
+	}
+	if kind == "" {
+		kind = "pin"
+	}
+	rule, found := p.Rule(kind)
+	if !found {
+		return at, false, &Error{Code: ErrBadRequest, Field: "kind", Message: `kind must be "pin" or "password"`}
+	}
+	var js SignInState
+	if err := decodeRequest(state, &js); err != nil {
+		return at, false, err
+	}
+	st, err := js.core()
+	if err != nil {
+		return at, false, err
+	}
+	at, ok = st.ForgetAt(rule, &p.Account)
+	return at, ok, nil
 }
 
 func parseTime(field string, v *string) (time.Time, error) {

@@ -557,19 +557,13 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 			return Entry{}, errAnswered
 		}
 		var a struct {
-			State    json.RawMessage `json:"state"`
-			ForgetAt *string         `json:"forget_at"`
+			State json.RawMessage `json:"state"`
 		}
 		if e := json.Unmarshal(out, &a); e != nil || len(a.State) == 0 {
 			return Entry{}, errors.New("the signin operation returned no state")
 		}
 		resp = out
-		next := Entry{State: a.State}
-		if a.ForgetAt != nil {
-			// A module without forget_at leaves the entry kept.
-			next.ForgetAt, _ = time.Parse(time.RFC3339Nano, *a.ForgetAt)
-		}
-		return next, nil
+		return Entry{State: a.State, ForgetAt: s.forgetAt(body, &obj, kind, a.State)}, nil
 	})
 	switch {
 	case errors.Is(err, errAnswered):
@@ -581,6 +575,36 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 	}
 	s.countVerdict("signin", resp, l)
 	return writeJSON(w, http.StatusOK, resp)
+}
+
+// forgetAt is when the store may drop the state the signin op answered:
+// core's SignInState.ForgetAt under the request's policy, computed here,
+// natively (the module need not carry it). The zero time keeps the state:
+// when it must be kept, and when the policy is one the service cannot
+// read natively (a handle other than its default's).
+func (s *Server) forgetAt(body []byte, o *object, kind string, state []byte) time.Time {
+	isHandle := func(b []byte) bool { return len(b) > 0 && b[0] >= '0' && b[0] <= '9' }
+	def := bytes.TrimSpace(s.cfg.Policy)
+	ref := def // nil: the api's default profile
+	if m, ok := o.get("policy"); ok && !m.isNull(body) {
+		ref = bytes.TrimSpace(body[m.val:m.end])
+		if isHandle(ref) && bytes.Equal(ref, s.policyRef) {
+			ref = def // the default's handle: its document
+		}
+	}
+	if isHandle(ref) {
+		return time.Time{}
+	}
+	s.nativeMu.Lock()
+	at, ok, err := s.native.ForgetAt(ref, kind, state)
+	s.nativeMu.Unlock()
+	if err != nil || !ok {
+		return time.Time{}
+	}
+	if now := s.cfg.Now(); at.Before(now) {
+		return now // forgettable at once
+	}
+	return at
 }
 
 // signinEvents are the shorthand events of /v1/signin/{user}: the words

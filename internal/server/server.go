@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -128,6 +129,10 @@ type Server struct {
 	log                  *slog.Logger
 	mux                  *http.ServeMux
 	reqID                atomic.Uint64
+	// native resolves policies for forgetAt, in this process: a Session
+	// is not safe for concurrent use.
+	nativeMu sync.Mutex
+	native   *api.Session
 }
 
 // New checks cfg and returns a Server.
@@ -159,7 +164,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WriteTimeout <= cfg.BodyTimeout {
 		return nil, errors.New("server: WriteTimeout must be longer than BodyTimeout")
 	}
-	s := &Server{cfg: cfg, metrics: newMetrics(), log: cfg.Logger}
+	s := &Server{cfg: cfg, metrics: newMetrics(), log: cfg.Logger, native: api.NewSession()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

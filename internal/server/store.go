@@ -27,12 +27,13 @@ type Store interface {
 // Entry is what a Store keeps for a key.
 type Entry struct {
 	State []byte
-	// ForgetAt is the signin operation's forget_at: from then on the
-	// store may drop the entry, because the next event decides as it does
-	// for a new account (a lockout has ended, the failure window has
-	// passed). The zero time means keep it: a lock only an administrator
-	// lifts, a credential that must change, an inactive account, open
-	// sessions under a cap, a last sign-in an inactivity rule reads.
+	// ForgetAt is when the store may drop the entry (api's
+	// Session.ForgetAt, from core.SignInState.ForgetAt): from then on the
+	// next event decides as it does for a new account (a lockout has
+	// ended, the failure window has passed). The zero time means keep it:
+	// a lock only an administrator lifts, a credential that must change,
+	// an inactive account, open sessions under a cap, a last sign-in an
+	// inactivity rule reads.
 	ForgetAt time.Time
 }
 
