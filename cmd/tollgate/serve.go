@@ -183,7 +183,6 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-
 // documentArg turns a --policy/--tables value into a JSON document: the
 // contents of a file (at most limit bytes) when the value names one, else
 // a name as a JSON string.
