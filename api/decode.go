@@ -19,7 +19,9 @@ import (
 // The rules are those of encoding/json with DisallowUnknownFields, made
 // stricter: keys match exactly (not case-insensitively), a key may appear
 // once, and nothing but white space may follow the request object. As with
-// encoding/json, null leaves a field at its zero value.
+// encoding/json, null leaves a field at its zero value; a required field
+// (the value an operation checks: pin, password, number, record and
+// secret, event with its type and at) must be present and not null.
 
 // Message is a request or an answer of this package: a type with one
 // JSON form, which Append writes and Decode reads.
@@ -45,13 +47,16 @@ func DecodeRequest(data []byte, m Message) error { return decodeRequest(data, m)
 // a string value from the request: one may be a secret.
 func decodeRequest(data []byte, v interface{ decodeJSON(*jsonx.Decoder) error }) error {
 	d := jsonx.NewDecoder(data)
-	if err := v.decodeJSON(d); err != nil {
+	err := v.decodeJSON(d)
+	// A missing field is found once the object has been read: what
+	// follows the object is the graver fault, and is reported first.
+	if e, ok := err.(*Error); err != nil && !(ok && strings.HasPrefix(e.Message, "required: ")) {
 		return requestError(err)
 	}
-	if err := d.End(); err != nil {
+	if d.End() != nil {
 		return &Error{Code: ErrBadRequest, Message: "trailing data after the request object at byte " + strconv.Itoa(d.Offset())}
 	}
-	return nil
+	return err
 }
 
 // requestError turns a decoding error into an *Error.
@@ -71,19 +76,61 @@ func requestError(err error) *Error {
 }
 
 // unknownField is the error for a key that is not one of known; the
-// decoder's path already ends with it.
+// decoder's path already ends with it. The key may be anything the sender
+// typed, a secret or a megabyte of junk, so it is quoted only when it is
+// a near miss of a known name and looks like a field name (jsonx.SafeKey);
+// otherwise the error names its length (the path places it). A known name
+// in another case is a near miss too, so "PIN" gets "did you mean pin?".
 func unknownField(d *jsonx.Decoder, key string, known []string) error {
 	msg := "unknown field"
-	best, bestD := "", 3 // only near misses (edit distance ≤ 2)
+	// Only near misses: an edit distance of at most 2, and at most half
+	// the known name's length ("pn" is pin, "foo" is not dob).
+	best, bestD := "", 3
 	for _, k := range known {
-		if n := core.NameDistance(key, k); n < bestD {
+		n := core.NameDistance(key, k)
+		if jsonx.EqualFoldASCII(key, k) {
+			n = 0
+		}
+		if n < bestD && 2*n <= len(k) {
 			best, bestD = k, n
 		}
 	}
 	if best != "" {
 		msg += " (did you mean " + best + "?)"
+	} else {
+		d.HideKey() // the path names it "<N-byte key>"
 	}
 	return &Error{Code: ErrBadRequest, Field: d.Path(), Message: msg + "; known fields here: " + strings.Join(known, ", ")}
+}
+
+// missing is the error for a required field the request leaves out (or
+// sets to null); its message starts "required: " (decodeRequest checks).
+//
+//go:noinline
+func missing(field, msg string) error {
+	return &Error{Code: ErrBadRequest, Field: field, Message: msg}
+}
+
+// requiredString reads a required string member and sets bit in seen
+// unless it is null.
+//
+//go:noinline
+func requiredString(d *jsonx.Decoder, seen *uint8, bit uint8) (string, error) {
+	if d.Null() {
+		return "", nil
+	}
+	*seen |= bit
+	return d.String()
+}
+
+// requiredSecret is requiredString for a secret: refused when it is not
+// valid Unicode text (readSecret).
+func requiredSecret(d *jsonx.Decoder, seen *uint8, bit uint8) (string, error) {
+	if d.Null() {
+		return "", nil
+	}
+	*seen |= bit
+	return d.Text()
 }
 
 // The readers below take null as the zero value, as encoding/json does.
@@ -188,12 +235,13 @@ var (
 )
 
 func (r *PINRequest) decodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(key string) (err error) {
+	var seen uint8
+	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "policy":
 			r.Policy, err = readPolicy(d)
 		case "pin":
-			r.PIN, err = readSecret(d)
+			r.PIN, err = requiredSecret(d, &seen, 1)
 		case "context":
 			err = r.Context.decodeJSON(d)
 		default:
@@ -201,6 +249,10 @@ func (r *PINRequest) decodeJSON(d *jsonx.Decoder) error {
 		}
 		return err
 	})
+	if err == nil && seen == 0 {
+		err = missing("pin", "required: the PIN to check")
+	}
+	return err
 }
 
 func (c *PINContext) decodeJSON(d *jsonx.Decoder) error {
@@ -231,12 +283,13 @@ func (c *PINContext) decodeJSON(d *jsonx.Decoder) error {
 }
 
 func (r *PasswordRequest) decodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(key string) (err error) {
+	var seen uint8
+	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "policy":
 			r.Policy, err = readPolicy(d)
 		case "password":
-			r.Password, err = readSecret(d)
+			r.Password, err = requiredSecret(d, &seen, 1)
 		case "context":
 			err = r.Context.decodeJSON(d)
 		default:
@@ -244,6 +297,10 @@ func (r *PasswordRequest) decodeJSON(d *jsonx.Decoder) error {
 		}
 		return err
 	})
+	if err == nil && seen == 0 {
+		err = missing("password", "required: the password to check")
+	}
+	return err
 }
 
 func (c *PasswordContext) decodeJSON(d *jsonx.Decoder) error {
@@ -270,7 +327,8 @@ func (c *PasswordContext) decodeJSON(d *jsonx.Decoder) error {
 }
 
 func (r *DialRequest) decodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(key string) (err error) {
+	var seen uint8
+	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "tables":
 			r.Tables, err = readTables(d)
@@ -281,12 +339,16 @@ func (r *DialRequest) decodeJSON(d *jsonx.Decoder) error {
 		case "feature":
 			r.Feature, err = readString(d)
 		case "number":
-			r.Number, err = readString(d)
+			r.Number, err = requiredString(d, &seen, 1)
 		default:
 			err = unknownField(d, key, dialRequestFields)
 		}
 		return err
 	})
+	if err == nil && seen == 0 {
+		err = missing("number", "required: the dialed number to check")
+	}
+	return err
 }
 
 func (r *LintRequest) decodeJSON(d *jsonx.Decoder) error {
@@ -302,12 +364,13 @@ func (r *LintRequest) decodeJSON(d *jsonx.Decoder) error {
 }
 
 func (r *HashVerifyRequest) decodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(key string) (err error) {
+	var seen uint8
+	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "record":
-			r.Record, err = readString(d)
+			r.Record, err = requiredString(d, &seen, 1)
 		case "secret":
-			r.Secret, err = readSecret(d)
+			r.Secret, err = requiredSecret(d, &seen, 2)
 		case "fips":
 			r.FIPS, err = readBool(d)
 		case "scheme":
@@ -323,15 +386,24 @@ func (r *HashVerifyRequest) decodeJSON(d *jsonx.Decoder) error {
 		}
 		return err
 	})
+	switch {
+	case err != nil:
+	case seen&1 == 0:
+		err = missing("record", "required: the stored-credential record")
+	case seen&2 == 0:
+		err = missing("secret", "required: the secret to verify against the record")
+	}
+	return err
 }
 
 func (r *HashMakeRequest) decodeJSON(d *jsonx.Decoder) error {
-	return d.Object(func(key string) (err error) {
+	var seen uint8
+	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "scheme":
 			r.Scheme, err = readString(d)
 		case "secret":
-			r.Secret, err = readSecret(d)
+			r.Secret, err = requiredSecret(d, &seen, 1)
 		case "salt":
 			r.Salt, err = readString(d)
 		case "iterations":
@@ -343,6 +415,10 @@ func (r *HashMakeRequest) decodeJSON(d *jsonx.Decoder) error {
 		}
 		return err
 	})
+	if err == nil && seen == 0 {
+		err = missing("secret", "required: the secret to make a record of")
+	}
+	return err
 }
 
 func (r *SignInRequest) decodeJSON(d *jsonx.Decoder) error {

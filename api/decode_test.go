@@ -191,11 +191,11 @@ func TestDecodeErrors(t *testing.T) {
 		msg    []string
 	}{
 		{"pin", `{"pin":"802163","pin":"802163"}`, "pin", []string{"more than once"}},
-		{"pin", `{"pin":"802163","context":{"foo":1}}`, "context.foo", []string{"unknown field", "known fields here: extensions, first_name"}},
+		{"pin", `{"pin":"802163","context":{"foo":1}}`, "context.<3-byte key>", []string{"unknown field; known fields here", "known fields here: extensions, first_name"}},
 		{"pin", `{"pin":"802163","context":{"extensions":["2001",2002]}}`, "context.extensions[1]", []string{"want a string, got a number"}},
 		{"pin", `{"pin":"802163","context":{"extentions":["2001"]}}`, "context.extentions", []string{"did you mean extensions?"}},
 		{"pin", `{"pn":"802163"}`, "pn", []string{"did you mean pin?", "policy, pin, context"}},
-		{"pin", `{"PIN":"802163"}`, "PIN", []string{"unknown field"}},
+		{"pin", `{"PIN":"802163"}`, "<3-byte key>", []string{"unknown field (did you mean pin?)"}},
 		{"pin", `{"pin":802163}`, "pin", []string{"want a string, got a number"}},
 		{"pin", `{"pin":"802163","context":{"year":"2026"}}`, "context.year", []string{"want an integer, got a string"}},
 		{"pin", `{"pin":"802163","context":{"year":2026.5}}`, "context.year", []string{"not a whole number"}},
@@ -206,6 +206,7 @@ func TestDecodeErrors(t *testing.T) {
 		{"pin", ``, "", []string{"malformed JSON", "end of JSON input"}},
 		{"pin", `{"pin":"802163",}`, "", []string{"malformed JSON at byte 16"}},
 		{"pin", `{"pin":"802163"}}`, "", []string{"trailing data", "byte 16"}},
+		{"pin", `{} {}`, "", []string{"trailing data", "byte 3"}}, // before the missing pin
 		{"password", `{"password":"Tr1cky-Harbor","context":{"alias":"jdoe","alais":"x"}}`, "context.alais", []string{"did you mean alias?"}},
 		{"password", `{"password":"Tr1cky-Harbor","context":{"previous":[null,1]}}`, "context.previous[0]", []string{"want a string, got null"}},
 		{"dial", `{"number":"91408","number":"91408"}`, "number", []string{"more than once"}},
@@ -245,7 +246,7 @@ func TestDecodeErrors(t *testing.T) {
 // the resolvers take as absent.
 func TestDecodeNulls(t *testing.T) {
 	var r PINRequest
-	in := `{"policy":null,"pin":null,"context":{"extensions":null,"first_name":null,"year":null}}`
+	in := `{"policy":null,"pin":"","context":{"extensions":null,"first_name":null,"year":null}}`
 	if err := decodeRequest([]byte(in), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -253,11 +254,11 @@ func TestDecodeNulls(t *testing.T) {
 		t.Errorf("decoded %+v", r)
 	}
 	var s SignInRequest
-	in = `{"state":{"last_failure":null,"sessions":null,"must_change":null},"event":null}`
+	in = `{"state":{"last_failure":null,"sessions":null,"must_change":null},"event":{"type":"check","at":"2026-03-02T09:00:00Z","ok":null,"by":null}}`
 	if err := decodeRequest([]byte(in), &s); err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(s, SignInRequest{}) {
+	if !reflect.DeepEqual(s, SignInRequest{Event: SignInEvent{Type: "check", At: "2026-03-02T09:00:00Z"}}) {
 		t.Errorf("decoded %+v", s)
 	}
 	out, err := NewSession().Do("pin", []byte(`{"policy":null,"pin":"802163"}`), nil)

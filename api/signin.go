@@ -10,7 +10,8 @@ import (
 )
 
 // SignInRequest is the "signin" operation: apply one event to an account's
-// sign-in state under a policy. Kind is "pin" (the default) or "password"
+// sign-in state under a policy. The answer is {"state", "decision"}.
+// Kind is "pin" (the default) or "password"
 // and picks the policy's credential rule. State is what the previous call
 // returned (absent for a new account); Event is what happened. The host
 // keeps the state; see docs/credentials.md for every field.
@@ -81,6 +82,40 @@ func (s *Session) SignIn(_ context.Context, r *SignInRequest) (SignInResult, err
 	return SignInResult{State: stateOf(&next), Decision: decisionOf(&d)}, nil
 }
 
+// ForgetAt reports from when a host that keeps an account's sign-in state
+// may drop it and start again from a new account's: state is the state
+// the signin operation answered, under policy (a profile name, a policy
+// document or the default profile; not a handle) and kind, as in the
+// request. From the time returned on, every event decides as it does for
+// a new account; ok is false while the state must be kept
+// (core.SignInState.ForgetAt says when). A zero time with ok means at
+// once.
+//
+// It is for hosts, natively (the decision service's memory store): no
+// operation calls it, so it is not part of the WebAssembly module.
+func (s *Session) ForgetAt(policy PolicyRef, kind string, state *SignInState) (at time.Time, ok bool, err error) {
+	if _, isHandle := policy.Handle(); isHandle {
+		return at, false, &Error{Code: ErrBadRequest, Field: "policy", Message: "ForgetAt takes a policy document or name, not a handle"}
+	}
+	p, err := s.policy(policy)
+	if err != nil {
+		return at, false, err
+	}
+	if kind == "" {
+		kind = "pin"
+	}
+	rule, found := p.Rule(kind)
+	if !found {
+		return at, false, &Error{Code: ErrBadRequest, Field: "kind", Message: `kind must be "pin" or "password"`}
+	}
+	st, err := state.core()
+	if err != nil {
+		return at, false, err
+	}
+	at, ok = st.ForgetAt(rule, &p.Account)
+	return at, ok, nil
+}
+
 func parseTime(field string, v *string) (time.Time, error) {
 	if v == nil || *v == "" {
 		return time.Time{}, nil
@@ -128,13 +163,19 @@ func (j *SignInState) core() (core.SignInState, error) {
 
 func (j *SignInEvent) core(kind string) (core.SignInEvent, error) {
 	var e core.SignInEvent
+	// The event (absent or null reads as one without a type), its type
+	// and its time are required.
+	const types = "signin, signout, change, unlock, activate, require_change or check"
+	if j.Type == "" {
+		return e, &Error{Code: ErrBadRequest, Field: "event.type", Message: "required: the event and its type, " + types}
+	}
 	t, ok := core.ParseEventType(j.Type)
 	if !ok {
-		return e, &Error{Code: ErrBadRequest, Field: "event.type", Message: "want signin, signout, change, unlock, activate, require_change or check"}
+		return e, &Error{Code: ErrBadRequest, Field: "event.type", Message: "want " + types}
 	}
 	e.Type = t
 	if j.At == "" {
-		return e, &Error{Code: ErrBadRequest, Field: "event.at", Message: "the event's time is required (core reads no clock)"}
+		return e, &Error{Code: ErrBadRequest, Field: "event.at", Message: "required: the event's time, RFC 3339 (core reads no clock)"}
 	}
 	at, err := parseTime("event.at", &j.At)
 	if err != nil {

@@ -97,7 +97,7 @@ func ParsePolicy(data []byte) (*Policy, error) {
 			sections[n].raw, err = d.Raw()
 			n++
 		default:
-			err = policyUnknownField(key, policyTopFields)
+			err = policyUnknownField(d.Path(), key, policyTopFields)
 		}
 		return err
 	})
@@ -243,7 +243,7 @@ func decodePolicySection(raw []byte, path string, p *Policy, fields []policyFiel
 		return policyWrongType(path, raw, k, "an object")
 	}
 	return d.Object(func(key string) error {
-		fpath := path + "." + key
+		fpath := path + "." + key // used for a known field only
 		for _, f := range fields {
 			if f.name != key {
 				continue
@@ -294,7 +294,7 @@ func decodePolicySection(raw []byte, path string, p *Policy, fields []policyFiel
 		for i, f := range fields {
 			names[i] = f.name
 		}
-		return policyUnknownField(fpath, names)
+		return policyUnknownField(path+"."+d.Path(), key, names)
 	})
 }
 
@@ -311,12 +311,14 @@ func policyString(d *jsonx.Decoder, key string) (string, error) {
 	return d.String()
 }
 
-func policyUnknownField(path string, known []string) error {
-	name := path[strings.LastIndexByte(path, '.')+1:]
+// policyUnknownField is the error for key, unknown at path. The path is a
+// jsonx decoder's, which quotes a key only when it looks like a field name
+// (jsonx.SafeKey): it may be anything a user pasted, a secret included.
+func policyUnknownField(path, key string, known []string) error {
 	msg := "unknown field"
 	best, bestD := "", 3 // suggest only near misses (edit distance ≤ 2)
 	for _, k := range known {
-		if d := NameDistance(name, k); d < bestD {
+		if d := NameDistance(key, k); d < bestD {
 			best, bestD = k, d
 		}
 	}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/tollgate/tollgate/internal/jsonx"
 )
 
 func refParsePolicy(data []byte) (*Policy, error) {
@@ -54,7 +56,7 @@ func refParsePolicy(data []byte) (*Policy, error) {
 			named = true
 		case "pin", "password", "account":
 		default:
-			return nil, policyUnknownField(m.path, policyTopFields)
+			return nil, policyUnknownField(string(jsonx.AppendKey(nil, m.key, false)), m.key, policyTopFields)
 		}
 	}
 	p, err := Profile(extends)
@@ -156,7 +158,7 @@ func refDecodeSection(m refMember, section reflect.Value, lock *lockoutGiven) er
 	for _, f := range members {
 		pf, ok := fields.byName[f.key]
 		if !ok {
-			return policyUnknownField(f.path, fields.names)
+			return policyUnknownField(m.path+"."+string(jsonx.AppendKey(nil, f.key, false)), f.key, fields.names)
 		}
 		if lock != nil {
 			lock.minutes = lock.minutes || f.key == "lockout_minutes"

@@ -226,6 +226,50 @@ func (s *SignInState) settle(r *CredentialRule, a *AccountPolicy, t time.Time) {
 	}
 }
 
+// ForgetAt reports from when a host may drop the stored state s and start
+// again from the zero state: from that time on, SignIn under r and a
+// decides every event exactly as it decides it for a new account (the
+// next state differs only in times the policy does not read). ok is false
+// when s must be kept: a lockout that only an administrator lifts, a
+// credential that must change, an inactive account, open sessions on an
+// interface with a session cap,
+// failures that only a success clears, or a time the policy still reads
+// (the last sign-in under an inactivity rule, the last change under an
+// expiry). With ok, a time before the current one means at once.
+//
+// A timed lockout is forgettable once it has ended, and failures once
+// their counter's reset window has passed: never while it still counts.
+func (s *SignInState) ForgetAt(r *CredentialRule, a *AccountPolicy) (at time.Time, ok bool) {
+	if s.Inactive || s.MustChange ||
+		!s.LastSignIn.IsZero() && a.InactivityDays > 0 ||
+		!s.ChangedAt.IsZero() && r.ExpiryDays > 0 {
+		return at, false
+	}
+	for i, n := range s.Sessions {
+		if n > 0 && sessionCap(a, Interface(i)) > 0 { // open sessions count against a cap
+			return at, false
+		}
+	}
+	switch {
+	case s.Locked:
+		if adminUnlockOnly(r) {
+			return at, false
+		}
+		at = s.LockedAt.Add(minutes(r.LockoutMinutes))
+	case s.Failures > 0:
+		if r.ResetFailedMinutes <= 0 {
+			return at, false
+		}
+		at = s.LastFailure.Add(minutes(r.ResetFailedMinutes))
+	}
+	if !s.ChangedAt.IsZero() && r.MinChangeMinutes > 0 {
+		if c := s.ChangedAt.Add(minutes(r.MinChangeMinutes)); at.Before(c) {
+			at = c
+		}
+	}
+	return at, true
+}
+
 func (s *SignInState) unlock() {
 	s.Locked, s.LockedAt = false, time.Time{}
 	s.Failures, s.LastFailure = 0, time.Time{}

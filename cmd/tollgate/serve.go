@@ -45,6 +45,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	policy := fs.String("policy", "", "default policy: a profile name (cuc, cuc-esm, cucm, exchange-um, nist-800-63b-4) or a JSON policy file")
 	tables := fs.String("tables", "", "default restriction tables: a built-in set name or a JSON tables file")
 	tokenFile := fs.String("token-file", "", "file holding the bearer token clients must send (also: $TOLLGATE_TOKEN)")
+	adminTokenFile := fs.String("admin-token-file", "", "file holding the administrator's bearer token, which unlock, activate, require_change and changes by an administrator need (without it they are refused)")
 	maxBody := fs.Int64("max-body", server.DefaultMaxBodyBytes, "largest request body in bytes")
 	bodyTimeout := fs.Duration("body-timeout", server.DefaultBodyTimeout, "time a client has to send its request body")
 	opTimeout := fs.Duration("op-timeout", server.DefaultOpTimeout, "deadline of each operation once its body is read; the work is stopped there (503 deadline_exceeded)")
@@ -92,6 +93,20 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
+	var adminToken string
+	if *adminTokenFile != "" {
+		b, err := readDocument("--admin-token-file", *adminTokenFile, maxTokenFile, true)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if adminToken = strings.TrimSpace(string(b)); adminToken == "" {
+			return fail("--admin-token-file %s is empty", *adminTokenFile)
+		}
+		if adminToken == token && token != "" {
+			return fail("--admin-token-file holds the same token as --token-file; the administrator's must be its own")
+		}
+	}
+
 	eng, err := openEngine(*engine)
 	if err != nil {
 		return fail("--engine %s: %v", *engine, err)
@@ -99,7 +114,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	defer eng.Close()
 
 	cfg := server.Config{
-		Engine: eng, Token: token, Logger: logger,
+		Engine: eng, Token: token, AdminToken: adminToken, Logger: logger,
 		MaxBodyBytes: *maxBody, BodyTimeout: *bodyTimeout, OpTimeout: *opTimeout,
 	}
 	// server.New loads these once through the engine (a bad one is a
@@ -151,7 +166,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), serveSignals...)
 	defer stop()
 	logger.Info("listening", "addr", ln.Addr().String(), "engine", *engine,
-		"policy", *policy, "tables", *tables, "token", token != "")
+		"policy", *policy, "tables", *tables, "token", token != "", "admin_token", adminToken != "")
 	err = srv.Serve(ctx, ln)
 	// The engine's pools, for the operator: instances replaced after a
 	// trap or a deadline, calls stopped by their deadline.

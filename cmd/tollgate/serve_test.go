@@ -19,6 +19,10 @@ func TestServeUsageErrors(t *testing.T) {
 	dir := t.TempDir()
 	empty := filepath.Join(dir, "empty-token")
 	os.WriteFile(empty, []byte("\n"), 0o600)
+	tok := filepath.Join(dir, "token")
+	os.WriteFile(tok, []byte("t0ken\n"), 0o600)
+	big := filepath.Join(dir, "big-token")
+	os.WriteFile(big, bytes.Repeat([]byte("x"), 5000), 0o600)
 	notJSON := filepath.Join(dir, "policy.json")
 	os.WriteFile(notJSON, []byte("{nope"), 0o600)
 	badPolicy := filepath.Join(dir, "bad-policy.json")
@@ -34,6 +38,10 @@ func TestServeUsageErrors(t *testing.T) {
 		{[]string{"--log", "xml"}, "want text or json"},
 		{[]string{"--token-file", empty}, "is empty"},
 		{[]string{"--token-file", filepath.Join(dir, "missing")}, "no such file"},
+		{[]string{"--admin-token-file", empty}, "is empty"},
+		{[]string{"--admin-token-file", dir}, "not a regular file"},
+		{[]string{"--admin-token-file", big}, "more than the 4096 bytes"},
+		{[]string{"--token-file", tok, "--admin-token-file", tok}, "the administrator's must be its own"},
 		{[]string{"--policy", notJSON}, "not valid JSON"},
 		{[]string{"--policy", "no-such-profile"}, "--policy no-such-profile"},
 		{[]string{"--policy", badPolicy, "--engine", "native"}, "--policy " + badPolicy + ": "},
@@ -57,7 +65,7 @@ func TestServeHelp(t *testing.T) {
 	if code := run([]string{"serve", "--help"}, nil, &stdout, &stderr); code != exitOK {
 		t.Fatalf("serve --help = %d", code)
 	}
-	for _, want := range []string{"-listen", "-policy", "-tables", "-engine", "-token-file", "SIGTERM"} {
+	for _, want := range []string{"-listen", "-policy", "-tables", "-engine", "-token-file", "-admin-token-file", "SIGTERM"} {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("help on stdout lacks %s", want)
 		}
@@ -76,7 +84,10 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	}
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	os.WriteFile(tokenFile, []byte("t0ken\n"), 0o600)
-	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log", "json", "--policy", "cuc", "--token-file", tokenFile, "--engine", "native")
+	adminFile := filepath.Join(t.TempDir(), "admin-token")
+	os.WriteFile(adminFile, []byte("adm1n-s3cret\n"), 0o600)
+	cmd := exec.Command(bin, "serve", "--listen", "127.0.0.1:0", "--log", "json", "--policy", "cuc", "--token-file", tokenFile,
+		"--admin-token-file", adminFile, "--engine", "native")
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
@@ -107,6 +118,25 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 		t.Errorf("POST /v1/pin = %d %s", resp.StatusCode, body)
 	}
 
+	// unlock is the administrator's: the verdict token gets 403, the
+	// administrator's token 200.
+	for _, tc := range []struct {
+		token string
+		want  int
+	}{{"t0ken", 403}, {"adm1n-s3cret", 200}} {
+		req, _ := http.NewRequest("POST", "http://"+addr+"/v1/signin/alice", strings.NewReader(`{"event":"unlock"}`))
+		req.Header.Set("Authorization", "Bearer "+tc.token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("unlock with %s = %d, want %d", tc.token, resp.StatusCode, tc.want)
+		}
+	}
+
 	cmd.Process.Signal(syscall.SIGTERM)
 	// One reader drains the rest of stderr (it ends when the process
 	// exits); the buffer is read only after that reader is done.
@@ -131,7 +161,7 @@ func TestServeStopsOnSIGTERM(t *testing.T) {
 	if !strings.Contains(rest.String(), `"msg":"stopped"`) {
 		t.Errorf("no stopped record after SIGTERM:\n%s", rest.String())
 	}
-	if strings.Contains(rest.String(), "135790") {
-		t.Error("the log holds the PIN")
+	if strings.Contains(rest.String(), "135790") || strings.Contains(rest.String(), "adm1n-s3cret") {
+		t.Error("the log holds the PIN or the administrator token")
 	}
 }

@@ -175,6 +175,8 @@ func readInt(d *jsonx.Decoder, n *int) error {
 	return err
 }
 
+// unknownField is the error for a key not one of known. The path shows
+// the key only when it looks like a field name (jsonx.SafeKey).
 func unknownField(d *jsonx.Decoder, known []string) error {
 	return d.Fail("unknown field; known fields here: " + strings.Join(known, ", "))
 }

@@ -100,8 +100,70 @@ func Position(data []byte, off int) string {
 
 type pathElem struct {
 	key   string
-	index int // -1 for a key
+	index int  // -1 for a key
+	hide  bool // HideKey: render the key by its length only
 }
+
+// Keys in paths. A path names the member an error is about, and errors
+// end up in answers and logs, while a key is whatever the document's
+// author typed: a misplaced PIN or password, or a megabyte of junk. A key
+// is quoted in a path only when it looks like the field names of
+// tollgate's formats (SafeKey); any other key is named by its length.
+const maxSafeKey = 32
+
+// SafeKey reports whether key looks like a field name and may be quoted
+// in a message: 1 to 32 bytes of lower-case ASCII letters and '_',
+// starting with a letter. Every field name of tollgate's documents and
+// requests has this shape, and no PIN (digits) or password with a digit,
+// capital or symbol in it does.
+func SafeKey(key string) bool {
+	if len(key) == 0 || len(key) > maxSafeKey || key[0] < 'a' || key[0] > 'z' {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; (c < 'a' || c > 'z') && c != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+// AppendKey appends how a path shows key: the key itself when SafeKey
+// and not hide, else "<N-byte key>".
+func AppendKey(b []byte, key string, hide bool) []byte {
+	if !hide && SafeKey(key) {
+		return append(b, key...)
+	}
+	b = append(b, '<')
+	b = strconv.AppendInt(b, int64(len(key)), 10)
+	return append(b, "-byte key>"...)
+}
+
+// EqualFoldASCII is strings.EqualFold for ASCII names, without the
+// Unicode tables EqualFold would link into the module.
+func EqualFoldASCII(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// maxPath bounds a rendered path (all ASCII: keys are shown only when
+// SafeKey): at most MaxDepth levels of short labels, but a log line should
+// not be kilobytes of "a.a.a".
+const maxPath = 256
 
 // Decoder reads one JSON document. The zero value is not usable; see
 // NewDecoder.
@@ -119,7 +181,10 @@ func NewDecoder(data []byte) *Decoder {
 // Offset is the offset of the next byte the Decoder will read.
 func (d *Decoder) Offset() int { return d.pos }
 
-// Path renders the path of the value being read.
+// Path renders the path of the value being read. Keys are shown by
+// AppendKey (a key that does not look like a field name, or one HideKey
+// hid, by its length only), and a path longer than 256 bytes keeps its
+// end after "...".
 func (d *Decoder) Path() string {
 	var b []byte
 	for _, e := range d.path {
@@ -132,9 +197,21 @@ func (d *Decoder) Path() string {
 		if len(b) > 0 {
 			b = append(b, '.')
 		}
-		b = append(b, e.key...)
+		b = AppendKey(b, e.key, e.hide)
+	}
+	if len(b) > maxPath {
+		b = append([]byte("..."), b[len(b)-maxPath+3:]...)
 	}
 	return string(b)
+}
+
+// HideKey makes Path show the key of the member being read by its length
+// only, even when it looks like a field name: for an unknown key that is
+// not a near miss of a known one, which may be anything the sender typed.
+func (d *Decoder) HideKey() {
+	if n := len(d.path); n > 0 && d.path[n-1].index < 0 {
+		d.path[n-1].hide = true
+	}
 }
 
 // Fail returns an error about the value at the current position and path.

@@ -2,7 +2,12 @@ package server_test
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
 	"net/http"
+	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -117,4 +122,384 @@ func TestAttackHashVerifyClientHangsUp(t *testing.T) {
 	cancel()
 	<-done
 	waitFor(t, "the engine to stop the abandoned verification", func() bool { return heavyPool(eng).Deadlines == 1 })
+}
+
+// Regression tests for the attack of issue 14 on the decision service, one
+// per finding and named after it, against a real service on loopback with
+// a real engine. The threat model is docs/security.md ("The decision
+// service and the Caddy module"); the api's own part of each finding is in
+// api/attack_test.go.
+// Finding 5: {"pin":"1","pin":"739164","policy":null} was answered 200
+// accepted (the service decoded the body into a Go map to put its default
+// policy in, and the map kept only the last pin) while the same body
+// without "policy": null was refused; a dial with a caller went through
+// the same re-encoding. A proxy reading the first pin and tollgate reading
+// the last disagreed. Every route refuses a duplicated key, whatever else
+// the body holds: nothing is spliced into such a body, and the engine,
+// which refuses it in the api's words, gets it as sent (a dial with a
+// caller and the sign-in route answer it themselves). Any other body
+// reaches the engine as the client's bytes with only the service's
+// members spliced in.
+func TestAttack5DuplicateKeysSmuggledThroughServe(t *testing.T) {
+	for _, kind := range []string{"native", "wasm"} {
+		t.Run(kind, func(t *testing.T) {
+			rec := newRecorderOn(newEngine(t, kind))
+			url, _ := start(t, server.Config{Engine: rec, Policy: []byte(`"cuc"`), Tables: []byte(`"default"`),
+				Directory: directory{"2001": "Staff"}})
+			for _, c := range []struct{ path, body, field string }{
+				{"/v1/pin", `{"policy":null,"pin":"739164","pin":"1"}`, "pin"},
+				{"/v1/pin", `{"pin":"1","pin":"739164","policy":null}`, "pin"},
+				{"/v1/pin", `{"pin":"1","pin":"739164"}`, "pin"},
+				{"/v1/pin", `{"policy":null,"pin":"739164","context":{"extensions":["1"],"extensions":["2"]}}`, "context.extensions"},
+				{"/v1/password", `{"password":"a","password":"Zq8!vorpalBunny","policy":null}`, "password"},
+				{"/v1/dial", `{"caller":"2001","feature":"transfer","number":"2001","number":"9011442079460000"}`, "number"},
+				{"/v1/dial", `{"caller":"2001","caller":"2100","feature":"transfer","number":"2001"}`, "caller"},
+				{"/v1/dial", `{"number":"2001","tables":null,"tables":{"tables":[]}}`, "tables"},
+				{"/v1/lint", `{"tables":null,"tables":"default"}`, "tables"},
+				{"/v1/hash/verify", `{"record":"{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=","secret":"x","secret":"secret"}`, "secret"},
+				{"/v1/signin/alice", `{"event":"failure","event":"success"}`, "event"},
+				{"/v1/signin/alice", `{"event":{"type":"signin","ok":false,"ok":true}}`, "event.ok"},
+				{"/v1/signin/alice", `{"kind":"pin","kind":"password","event":"failure"}`, "kind"},
+			} {
+				rec.mu.Lock()
+				before := len(rec.calls)
+				rec.mu.Unlock()
+				r := do(t, "POST", url+c.path, c.body)
+				var e struct {
+					Error struct{ Code, Message, Field string }
+				}
+				json.Unmarshal(r.body, &e)
+				if r.status != 400 || e.Error.Field != c.field || !strings.Contains(e.Error.Message, "more than once") {
+					t.Errorf("POST %s %s = %d %s, want 400: %s appears more than once", c.path, c.body, r.status, r.body, c.field)
+				}
+				rec.mu.Lock()
+				calls := slices.Clone(rec.calls[before:])
+				rec.mu.Unlock()
+				for _, call := range calls {
+					if string(call.req) != c.body {
+						t.Errorf("POST %s %s: the engine got %s, want the body as sent", c.path, c.body, call.req)
+					}
+				}
+				if strings.HasPrefix(c.path, "/v1/signin/") && len(calls) != 0 {
+					t.Errorf("POST %s %s reached the engine", c.path, c.body)
+				}
+			}
+
+			// What reaches the engine is the client's body, byte for byte,
+			// with the service's member spliced in: never re-encoded (an
+			// escape, the spacing and invalid UTF-8 in a secret survive).
+			h := rec.handle(t, "policy.load")
+			th := rec.handle(t, "tables.load")
+			for _, c := range []struct{ path, op, body, want string }{
+				{"/v1/pin", "pin", `{ "pin" : "73\u0039164" , "policy" : null }`, `{ "pin" : "73\u0039164" , "policy" : ` + h + ` }`},
+				{"/v1/pin", "pin", "{\"pin\":\"73\xff9164\"}", `{"policy":` + h + ",\"pin\":\"73\xff9164\"}"},
+				{"/v1/dial", "dial", `{"number":"9 1 408" , "caller":"2001","feature":"transfer"}`, `{"tables":` + th + `,"number":"9 1 408" , "cos":"Staff","feature":"transfer"}`},
+			} {
+				do(t, "POST", url+c.path, c.body)
+				cs := rec.of(c.op)
+				if len(cs) == 0 || string(cs[len(cs)-1].req) != c.want {
+					got := ""
+					if len(cs) > 0 {
+						got = string(cs[len(cs)-1].req)
+					}
+					t.Errorf("POST %s %q: the engine got %q, want %q", c.path, c.body, got, c.want)
+				}
+			}
+		})
+	}
+}
+
+// Finding 9: sign-in trusted the client's clock — a future event.at
+// cleared a lockout, back-dated failures never locked, a user could be
+// locked until 2099 — and anyone with the verdict token could unlock. The
+// service stamps every event with its own clock (a client's at further
+// than ClockSkew from it is refused), and unlock, activate,
+// require_change and changes by an administrator need the administrator
+// token, compared in constant time and never logged.
+func TestAttack9SignInTrustsTheClientsClock(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	var logs syncBuffer
+	store := server.NewMemoryStore()
+	store.Now = clock
+	url, _ := start(t, server.Config{Policy: []byte(`"cuc"`), Now: clock, Store: store,
+		Token: "verd1ct", AdminToken: "adm1n-s3cret", Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	type answer struct {
+		State struct {
+			Failures    int
+			LastFailure *string `json:"last_failure"`
+			LockedAt    *string `json:"locked_at"`
+		}
+		Decision struct {
+			Code   string
+			Locked bool
+		}
+		Error struct{ Code, Field, Message string }
+	}
+	send := func(user, body, token string) (int, answer) {
+		t.Helper()
+		r := do(t, "POST", url+"/v1/signin/"+user, body, "Authorization", "Bearer "+token)
+		var a answer
+		if err := json.Unmarshal(r.body, &a); err != nil {
+			t.Fatalf("%s: %d %s", body, r.status, r.body)
+		}
+		return r.status, a
+	}
+	at := func(d time.Duration) string { return clock().Add(d).Format(time.RFC3339) }
+
+	// A future at no longer ends a lockout.
+	for range 3 {
+		send("alice", `{"event":"failure"}`, "verd1ct")
+	}
+	if st, a := send("alice", `{"event":{"type":"signin","ok":true,"at":"`+at(48*time.Hour)+`"}}`, "verd1ct"); st != 400 || a.Error.Field != "event.at" {
+		t.Errorf("a sign-in dated two days ahead = %d %+v, want 400 on event.at", st, a)
+	}
+	if _, a := send("alice", `{"event":"success"}`, "verd1ct"); a.Decision.Code != "locked" {
+		t.Errorf("after the future-dated attempt: %+v, want still locked", a.Decision)
+	}
+
+	// Back-dated failures are refused, and failures are counted at the
+	// service's time, so three within the window lock.
+	for i, d := range []time.Duration{-3 * time.Hour, -2 * time.Hour, -time.Hour} {
+		if st, _ := send("bob", `{"event":{"type":"signin","ok":false,"at":"`+at(d)+`"}}`, "verd1ct"); st != 400 {
+			t.Errorf("failure %d dated %v = %d, want 400", i, d, st)
+		}
+	}
+	var last answer
+	for range 3 {
+		_, last = send("bob", `{"event":{"type":"signin","ok":false,"at":"`+at(-30*time.Second)+`"}}`, "verd1ct")
+		advance(time.Second)
+	}
+	if !last.Decision.Locked || last.State.LastFailure == nil || *last.State.LastFailure != at(-time.Second) {
+		t.Errorf("three failures dated within the skew: %+v, want locked with the service's times", last)
+	}
+
+	// No lock until 2099.
+	if st, _ := send("carol", `{"event":{"type":"signin","ok":false,"at":"2099-01-01T00:00:00Z"}}`, "verd1ct"); st != 400 {
+		t.Errorf("a failure dated 2099 = %d, want 400", st)
+	}
+	for range 3 {
+		send("carol", `{"event":"failure"}`, "verd1ct")
+	}
+	if _, a := send("carol", `{"event":"check"}`, "verd1ct"); a.State.LockedAt == nil || strings.HasPrefix(*a.State.LockedAt, "2099") {
+		t.Errorf("carol's lock: %+v, want locked at the service's time", a.State)
+	}
+	advance(31 * time.Minute)
+	if _, a := send("carol", `{"event":"success"}`, "verd1ct"); a.Decision.Code != "ok" {
+		t.Errorf("after cuc's 30 minutes: %+v, want unlocked", a.Decision)
+	}
+
+	// The administrator's events need the administrator's token.
+	for range 3 {
+		send("dave", `{"event":"failure"}`, "verd1ct")
+	}
+	for _, ev := range []string{`"unlock"`, `{"type":"unlock"}`, `{"type":"activate"}`, `{"type":"require_change"}`,
+		`{"type":"change","by":"admin"}`, `{"type":"signin","ok":true,"by":"admin"}`} {
+		if st, a := send("dave", `{"event":`+ev+`}`, "verd1ct"); st != 403 || a.Error.Code != server.ErrForbidden {
+			t.Errorf("%s with the verdict token = %d %+v, want 403 forbidden", ev, st, a.Error)
+		}
+	}
+	if _, a := send("dave", `{"event":"check"}`, "verd1ct"); !a.Decision.Locked {
+		t.Errorf("dave after refused unlocks: %+v, want locked", a.Decision)
+	}
+	if st, a := send("dave", `{"event":"unlock"}`, "adm1n-s3cret"); st != 200 || a.Decision.Locked {
+		t.Errorf("unlock with the administrator token = %d %+v", st, a.Decision)
+	}
+	if st, _ := send("dave", `{"event":"success"}`, "adm1n-s3cret"); st != 200 {
+		t.Errorf("the administrator token is refused for an ordinary event: %d", st)
+	}
+	if strings.Contains(logs.String(), "adm1n-s3cret") || strings.Contains(logs.String(), "verd1ct") {
+		t.Errorf("a token is in the log:\n%s", logs.String())
+	}
+
+	// Without an administrator token configured, unlock is refused with
+	// a clear error, not taken on the verdict token.
+	open, _ := start(t, server.Config{Policy: []byte(`"cuc"`)})
+	r := do(t, "POST", open+"/v1/signin/erin", `{"event":"unlock"}`)
+	if r.status != 403 || !strings.Contains(string(r.body), "--admin-token-file") {
+		t.Errorf("unlock on a service without an administrator token = %d %s", r.status, r.body)
+	}
+	if _, err := server.New(server.Config{Engine: newEngine(t, "native"), Token: "same", AdminToken: "same"}); err == nil {
+		t.Error("New took one token as both the verdict and the administrator token")
+	}
+}
+
+// Finding 14 (through the service): an unknown member name reached the
+// error answer and the log: a secret used as a key was logged, and a
+// 1 MB key made a 1 MB log line.
+func TestAttack14UnknownKeysNotEchoedOrLogged(t *testing.T) {
+	var logs syncBuffer
+	url, _ := start(t, server.Config{Logger: slog.New(slog.NewJSONHandler(&logs, nil)), MaxBodyBytes: 2 << 20})
+	huge := strings.Repeat("Zq8!", 1<<18)
+	for _, c := range []struct{ path, body, secret string }{
+		{"/v1/pin", `{"pin":"1","739164":true}`, "739164"},
+		{"/v1/password", `{"password":"x","context":{"Zq8!vorpalBunny":1}}`, "Zq8!vorpalBunny"},
+		{"/v1/dial", `{"number":"1","` + huge + `":1}`, huge[:40]},
+		{"/v1/signin/alice", `{"event":{"type":"check","Zq8!vorpalBunny":1}}`, "Zq8!vorpalBunny"},
+		{"/v1/pin", `{"pin":"1","policy":{"pin":{"Zq8!vorpalBunny":1}}}`, "Zq8!vorpalBunny"},
+		{"/v1/pin", `{"pin":"1","context":{"Zq8!vorpalBunny":1,"Zq8!vorpalBunny":2}}`, "Zq8!vorpalBunny"},
+	} {
+		r := do(t, "POST", url+c.path, c.body)
+		if r.status != 400 || strings.Contains(string(r.body), c.secret) || len(r.body) > 1024 {
+			t.Errorf("POST %s %.60s = %d %.300s: want a short 400 without the key", c.path, c.body, r.status, r.body)
+		}
+	}
+	out := logs.String()
+	for _, line := range strings.Split(out, "\n") {
+		if len(line) > 1024 {
+			t.Errorf("a log line of %d bytes", len(line))
+		}
+	}
+	if strings.Contains(out, "739164") || strings.Contains(out, "Zq8!") {
+		t.Errorf("the log holds a key that may be a secret:\n%.2000s", out)
+	}
+}
+
+// Finding 19 (through the service): a request without the value it asks
+// about got a 200 answer (/v1/dial {} was too_short, hash/verify without a
+// secret a mismatch). It is a 400 naming the field.
+func TestAttack19MissingRequiredFieldsGet400(t *testing.T) {
+	url, _ := start(t, server.Config{Policy: []byte(`"cuc"`), Tables: []byte(`"default"`)})
+	for _, c := range []struct{ path, body, field string }{
+		{"/v1/pin", `{}`, "pin"},
+		{"/v1/pin", `{"pin":null}`, "pin"},
+		{"/v1/password", `{"context":{"alias":"jdoe"}}`, "password"},
+		{"/v1/dial", `{}`, "number"},
+		{"/v1/dial", `{"table":"Default Transfer"}`, "number"},
+		{"/v1/hash/verify", `{"record":"{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ="}`, "secret"},
+		{"/v1/hash/verify", `{"secret":"secret"}`, "record"},
+		{"/v1/signin/alice", `{}`, "event"},
+		{"/v1/signin/alice", `{"event":{"ok":true}}`, "event.type"},
+	} {
+		r := do(t, "POST", url+c.path, c.body)
+		var e struct{ Error struct{ Code, Field string } }
+		json.Unmarshal(r.body, &e)
+		if r.status != 400 || e.Error.Field != c.field {
+			t.Errorf("POST %s %s = %d %s, want 400 naming %s", c.path, c.body, r.status, r.body, c.field)
+		}
+	}
+}
+
+// Finding 20: the memory sign-in store, once full, refused every new user
+// for ever. It drops a state once the signin op's forget_at has passed
+// (never a lock only an administrator lifts, never inside the failure
+// window), keeps nothing for an event that leaves a new account's state
+// (a check on an unknown user), and refuses new users only while what it
+// holds must be kept.
+func TestAttack20MemoryStoreFullForever(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	store := &server.MemoryStore{Max: 3, Now: clock}
+	url, _ := start(t, server.Config{Policy: []byte(`"cuc"`), Now: clock, Store: store})
+	adminLock := `,"policy":{"extends":"cuc","pin":{"admin_must_unlock":true}}`
+	status := func(user, body string) int {
+		t.Helper()
+		return do(t, "POST", url+"/v1/signin/"+user, body).status
+	}
+
+	// Checks on unknown users leave nothing behind.
+	for i := range 10 {
+		if st := status(fmt.Sprintf("nobody%d", i), `{"event":"check"}`); st != 200 {
+			t.Fatalf("check = %d", st)
+		}
+	}
+	if store.Len() != 0 {
+		t.Errorf("%d users stored after checks of unknown users", store.Len())
+	}
+
+	// One account locked for an administrator, two with a failure each:
+	// full.
+	for range 3 {
+		status("locked", `{"event":"failure"`+adminLock+`}`)
+	}
+	status("u1", `{"event":"failure"}`)
+	status("u2", `{"event":"failure"}`)
+	if st := status("u3", `{"event":"failure"}`); st != 503 {
+		t.Errorf("a fourth user in a store of 3 = %d, want 503 store_full", st)
+	}
+	// Inside the failure window nothing may go.
+	advance(29 * time.Minute)
+	if st := status("u3", `{"event":"failure"}`); st != 503 {
+		t.Errorf("inside cuc's 30-minute window = %d, want 503 (the failures must be kept)", st)
+	}
+	// Once it has passed, the failures are forgotten and new users fit.
+	advance(2 * time.Minute)
+	for _, u := range []string{"u3", "u4"} {
+		if st := status(u, `{"event":"failure"}`); st != 200 {
+			t.Errorf("new user %s after the window = %d, want 200", u, st)
+		}
+	}
+	// The administrator's lock is never forgotten, however long it waits.
+	advance(400 * 24 * time.Hour)
+	status("u5", `{"event":"check"}`)
+	if store.Get("pin\x00locked") == nil {
+		t.Fatal("the account an administrator must unlock was forgotten")
+	}
+	if st := status("u6", `{"event":"failure"}`); st != 200 {
+		t.Errorf("a new user a year later = %d, want 200", st)
+	}
+	var a struct{ Decision struct{ Code string } }
+	json.Unmarshal(do(t, "POST", url+"/v1/signin/locked", `{"event":"success"`+adminLock+`}`).body, &a)
+	if a.Decision.Code != "locked" {
+		t.Errorf("the locked account a year later: %s, want locked", a.Decision.Code)
+	}
+}
+
+// TestMemoryStoreBytesPerUser measures what a user costs in the memory
+// store (runtime.MemStats, after a collection): the signin op's state for
+// one failure under cuc, per user, at 100 000 users. docs/api.md gives the
+// figure at a million users (BenchmarkMemoryStorePerUser); this test
+// keeps it from growing back.
+func TestMemoryStoreBytesPerUser(t *testing.T) {
+	if testing.Short() {
+		t.Skip("allocates tens of megabytes")
+	}
+	perUser := storeBytesPerUser(t, 100_000)
+	t.Logf("%.0f bytes per user at 100 000 users", perUser)
+	if perUser > 600 {
+		t.Errorf("%.0f bytes per user in the memory store, want at most 600", perUser)
+	}
+}
+
+// BenchmarkMemoryStorePerUser reports bytes per user at a million users:
+//
+//	flock /work/helpers/heavy.lock go test -run '^$' -bench MemoryStorePerUser -benchtime 1x ./internal/server
+func BenchmarkMemoryStorePerUser(b *testing.B) {
+	for range b.N {
+		b.ReportMetric(storeBytesPerUser(b, 1_000_000), "bytes/user")
+	}
+}
+
+// storeBytesPerUser fills a MemoryStore with n users, each holding the
+// state the signin op answers for one failure, and returns the heap it
+// grew by per user.
+func storeBytesPerUser(tb testing.TB, n int) float64 {
+	state := []byte(`{"failures":1,"last_failure":"2026-11-23T09:00:00Z","locked_at":null,"must_change":false,"changed_at":null,"last_signin":null,"inactive":false,"sessions":{"telephony":0,"imap":0,"web":0}}`)
+	forget := time.Now().Add(time.Hour)
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	before := ms.HeapAlloc
+	s := &server.MemoryStore{Max: n}
+	for i := range n {
+		key := "pin\x00user" + fmt.Sprint(100000+i)
+		err := s.Update(context.Background(), key, func([]byte) (server.Entry, error) {
+			return server.Entry{State: state, ForgetAt: forget}, nil
+		})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	if s.Len() != n {
+		tb.Fatalf("%d users stored, want %d", s.Len(), n)
+	}
+	per := float64(ms.HeapAlloc-before) / float64(n)
+	runtime.KeepAlive(s)
+	return per
 }

@@ -18,8 +18,14 @@
 //
 // A request that names no policy (or no tables) gets the service's
 // configured default: loaded once through the engine at New, and passed
-// by handle, so a large document is not copied into every request. Bodies are size-limited and must arrive within a
-// deadline; an optional bearer token is compared in constant time. Logs are
-// structured (log/slog) and never contain a request body, so never a
-// secret. The API is documented in docs/api.md and docs/openapi.yaml.
+// by handle, so a large document is not copied into every request. The
+// body reaches the engine as the client sent it: the service reads it
+// strictly (a key twice at any depth is refused) and splices its own
+// members in (body.go), never re-encoding it. Sign-in events are stamped
+// with the service's clock, and the events only an administrator may
+// send need Config.AdminToken. Bodies are size-limited and must arrive
+// within a deadline; the bearer tokens are compared in constant time.
+// Logs are structured (log/slog) and never contain a request body, so
+// never a secret. The API is documented in docs/api.md and
+// docs/openapi.yaml, the threat model in docs/security.md.
 package server

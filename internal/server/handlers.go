@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/internal/rfc3339"
 )
 
 // Error codes the service adds to the api's (api.ErrBadRequest, ...).
@@ -34,6 +35,10 @@ const (
 	// ErrDeadline: the operation's deadline (Config.OpTimeout) passed and
 	// the engine stopped the work.
 	ErrDeadline = "deadline_exceeded"
+	// ErrForbidden: an administrator's sign-in event (unlock, activate,
+	// require_change, a change by an administrator) without the
+	// administrator token.
+	ErrForbidden = "forbidden"
 )
 
 const (
@@ -110,6 +115,7 @@ type reqLog struct {
 	errCode  string
 	field    string
 	user     string
+	admin    bool // a sign-in event only an administrator may send
 }
 
 // statusWriter keeps the status a wrapped handler (promhttp's) wrote, for
@@ -172,6 +178,9 @@ func (s *Server) wrap(pattern string, auth bool, h handlerFunc) http.Handler {
 		if l.user != "" {
 			attrs = append(attrs, slog.String("user", l.user))
 		}
+		if l.admin {
+			attrs = append(attrs, slog.Bool("admin_event", true))
+		}
 		if l.outcome != "" {
 			attrs = append(attrs, slog.String("outcome", l.outcome))
 		}
@@ -189,28 +198,39 @@ func (s *Server) wrap(pattern string, auth bool, h handlerFunc) http.Handler {
 }
 
 // serveOp answers one POST route: read, complete with defaults, run,
-// answer.
+// answer. The body goes to the engine as sent, with the service's
+// members spliced in (body.go).
 func (s *Server) serveOp(w http.ResponseWriter, r *http.Request, rt route, l *reqLog) int {
 	l.op = rt.op
-	body, fields, status := s.readJSON(w, r, l)
+	body, obj, status := s.readJSON(w, r, l)
 	if status != 0 {
 		return status
 	}
-	// The caller first: resolving it re-encodes the request, which must
-	// not carry the default tables when they are a document (an engine
-	// without tables.load).
+	if obj.bad != nil {
+		// Malformed inside, a key twice, data after it: nothing is
+		// spliced into it, and the engine refuses it in the api's own
+		// words, as every host does. A dial naming a caller, which only
+		// the service knows, gets the service's own words.
+		if rt.op == "dial" && bytes.Contains(body, []byte(`"caller"`)) {
+			return s.fail(w, http.StatusBadRequest, obj.bad, l)
+		}
+		return s.refuse(w, r, rt.op, body, obj.bad, l)
+	}
+	var edits []edit
 	if rt.op == "dial" {
-		var err *api.Error
-		if body, err = s.resolveCaller(body, fields); err != nil {
+		e, err := s.callerEdit(body, &obj)
+		if err != nil {
 			return s.fail(w, http.StatusBadRequest, err, l)
 		}
+		edits = append(edits, e...)
 	}
 	switch rt.defaultKey {
 	case "policy":
-		body = withDefault(body, fields, "policy", s.policyRef)
+		edits = append(edits, defaultEdit(body, &obj, "policy", s.policyRef)...)
 	case "tables":
-		body = withDefault(body, fields, "tables", s.tablesRef)
+		edits = append(edits, defaultEdit(body, &obj, "tables", s.tablesRef)...)
 	}
+	body = splice(body, edits)
 	ctx, cancel := s.opContext(r, l)
 	defer cancel()
 	resp, status := s.run(w, ctx, rt.op, body, l)
@@ -222,21 +242,22 @@ func (s *Server) serveOp(w http.ResponseWriter, r *http.Request, rt route, l *re
 }
 
 // readJSON reads the body of a POST request within the size and time
-// limits and checks it is one JSON object; it returns the body and its
-// top-level fields, or writes the error and returns its status.
-func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, l *reqLog) ([]byte, map[string]json.RawMessage, int) {
+// limits and checks it is one JSON object, read strictly (each key once
+// at every depth); it returns the body and its top-level members, or
+// writes the error and returns its status.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, l *reqLog) ([]byte, object, int) {
 	if r.Method != http.MethodPost {
-		return nil, nil, s.fail(w, http.StatusMethodNotAllowed, &api.Error{Code: ErrMethod, Message: "use POST with a JSON body"}, l, http.MethodPost)
+		return nil, object{}, s.fail(w, http.StatusMethodNotAllowed, &api.Error{Code: ErrMethod, Message: "use POST with a JSON body"}, l, http.MethodPost)
 	}
 	// JSON only, and said so: a browser cannot send application/json
 	// across origins without a CORS preflight, which this service never
 	// grants, so a web page cannot drive it (form posts, no-cors fetch).
 	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || (mt != jsonType && !strings.HasSuffix(mt, "+json")) {
-		return nil, nil, s.fail(w, http.StatusUnsupportedMediaType, &api.Error{Code: ErrMediaType, Message: "Content-Type must be application/json"}, l)
+		return nil, object{}, s.fail(w, http.StatusUnsupportedMediaType, &api.Error{Code: ErrMediaType, Message: "Content-Type must be application/json"}, l)
 	}
 	if r.ContentLength > s.cfg.MaxBodyBytes {
-		return nil, nil, s.fail(w, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBodyBytes), l)
+		return nil, object{}, s.fail(w, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBodyBytes), l)
 	}
 	// The body must arrive within BodyTimeout of the handler starting.
 	rc := http.NewResponseController(w)
@@ -247,119 +268,64 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, l *reqLog) ([]
 		var ne net.Error
 		switch {
 		case errors.As(err, &mbe):
-			return nil, nil, s.fail(w, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBodyBytes), l)
+			return nil, object{}, s.fail(w, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBodyBytes), l)
 		case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-			return nil, nil, s.fail(w, http.StatusRequestTimeout, &api.Error{Code: ErrTimeout,
+			return nil, object{}, s.fail(w, http.StatusRequestTimeout, &api.Error{Code: ErrTimeout,
 				Message: "request body not received within " + s.cfg.BodyTimeout.String()}, l)
 		default:
-			return nil, nil, s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Message: "reading the request body: " + err.Error()}, l)
+			return nil, object{}, s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Message: "reading the request body: " + err.Error()}, l)
 		}
 	}
-	fields, e := topLevel(body)
-	if e != nil {
-		return nil, nil, s.fail(w, http.StatusBadRequest, e, l)
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, object{}, s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Message: "empty request body: send a JSON object"}, l)
 	}
-	return body, fields, 0
+	obj, e := readObject(body, "the request body")
+	if e != nil && obj.open < 0 {
+		return nil, object{}, s.fail(w, http.StatusBadRequest, e, l)
+	}
+	return body, obj, 0 // obj.bad: an object the api will refuse too
 }
 
 func tooLarge(max int64) *api.Error {
 	return &api.Error{Code: ErrTooLarge, Message: "request body larger than " + strconv.FormatInt(max, 10) + " bytes"}
 }
 
-// topLevel decodes the body's top-level object. The api decodes the
-// request again, strictly; this pass only finds which fields are present
-// and turns malformed JSON into an error naming the byte offset.
-func topLevel(body []byte) (map[string]json.RawMessage, *api.Error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, &api.Error{Code: api.ErrBadRequest, Message: "empty request body: send a JSON object"}
+// refuse hands a body the service could not read strictly to the engine
+// untouched, and answers the engine's refusal; should the engine take it
+// (a module that reads less strictly), the service's own error stands.
+func (s *Server) refuse(w http.ResponseWriter, r *http.Request, op string, body []byte, bad *api.Error, l *reqLog) int {
+	resp, err := s.cfg.Engine.Do(r.Context(), op, body)
+	if e := errorOf(resp, err); e != nil && e.Code == api.ErrBadRequest && bytes.HasPrefix(bytes.TrimSpace(resp), []byte(`{"error"`)) {
+		l.errCode, l.field = e.Code, e.Field
+		return writeJSON(w, http.StatusBadRequest, resp)
 	}
-	var fields map[string]json.RawMessage
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(&fields); err != nil {
-		var se *json.SyntaxError
-		var te *json.UnmarshalTypeError
-		switch {
-		case errors.As(err, &se):
-			return nil, &api.Error{Code: api.ErrBadRequest, Message: "malformed JSON at byte " + strconv.FormatInt(se.Offset, 10)}
-		case errors.As(err, &te):
-			return nil, &api.Error{Code: api.ErrBadRequest, Message: "the request body must be a JSON object, not " + te.Value}
-		case errors.Is(err, io.ErrUnexpectedEOF):
-			return nil, &api.Error{Code: api.ErrBadRequest, Message: "malformed JSON: unexpected end of body at byte " + strconv.Itoa(len(body))}
-		default:
-			return nil, &api.Error{Code: api.ErrBadRequest, Message: "malformed JSON"}
-		}
-	}
-	if fields == nil {
-		return nil, &api.Error{Code: api.ErrBadRequest, Message: "the request body must be a JSON object, not null"}
-	}
-	// Not dec.More, which is false before a stray '}' or ']'.
-	if off := dec.InputOffset(); len(bytes.TrimSpace(body[off:])) != 0 {
-		return nil, &api.Error{Code: api.ErrBadRequest, Message: "trailing data after the request object at byte " + strconv.FormatInt(off, 10)}
-	}
-	return fields, nil
+	return s.fail(w, http.StatusBadRequest, bad, l)
 }
 
-// withDefault returns body with key set to doc (the default's handle, or
-// its document) when the request leaves key out (or null). The body is
-// otherwise passed as sent.
-func withDefault(body []byte, fields map[string]json.RawMessage, key string, doc []byte) []byte {
-	if len(doc) == 0 {
-		return body
-	}
-	v, present := fields[key]
-	if present && string(bytes.TrimSpace(v)) != "null" {
-		return body
-	}
-	fields[key] = doc
-	if present {
-		// "key": null — re-encode the object rather than find the member.
-		out, _ := json.Marshal(fields)
-		return out
-	}
-	// Splice "key":doc in as the first member: no re-encoding, and the
-	// request's own members keep their bytes.
-	i := bytes.IndexByte(body, '{')
-	rest := bytes.TrimSpace(body[i+1:])
-	out := make([]byte, 0, len(body)+len(key)+len(doc)+4)
-	out = append(out, '{')
-	out = api.AppendString(out, key)
-	out = append(out, ':')
-	out = append(out, doc...)
-	if len(rest) > 0 && rest[0] != '}' {
-		out = append(out, ',')
-	}
-	return append(out, rest...)
-}
-
-// resolveCaller turns a dial request's "caller" into its class of service
+// callerEdit turns a dial request's "caller" into its class of service
 // through the Directory, so a PBX can ask "may extension 2001 dial this?"
-// without knowing classes of service.
-func (s *Server) resolveCaller(body []byte, fields map[string]json.RawMessage) ([]byte, *api.Error) {
-	raw, ok := fields["caller"]
+// without knowing classes of service: the edit replaces the caller member
+// with "cos".
+func (s *Server) callerEdit(body []byte, o *object) ([]edit, *api.Error) {
+	m, ok := o.get("caller")
 	if !ok {
-		return body, nil
+		return nil, nil
 	}
-	var caller string
-	if err := json.Unmarshal(raw, &caller); err != nil {
+	caller, ok := m.stringValue(body)
+	if !ok {
 		return nil, &api.Error{Code: api.ErrBadRequest, Field: "caller", Message: "wrong type: want string"}
 	}
 	if s.cfg.Directory == nil {
 		return nil, &api.Error{Code: api.ErrBadRequest, Field: "caller", Message: "this service has no users directory (serve --users): name a cos or table instead"}
 	}
-	if _, has := fields["cos"]; has {
+	if _, has := o.get("cos"); has {
 		return nil, &api.Error{Code: api.ErrBadRequest, Field: "caller", Message: "give caller or cos, not both"}
 	}
 	cos, found := s.cfg.Directory.ClassOfService(caller)
 	if !found {
 		return nil, &api.Error{Code: ErrUnknownCaller, Field: "caller", Message: "no class of service for this caller in the users directory"}
 	}
-	delete(fields, "caller")
-	fields["cos"], _ = json.Marshal(cos)
-	out, err := json.Marshal(fields)
-	if err != nil {
-		return nil, &api.Error{Code: api.ErrInternal, Message: err.Error()}
-	}
-	return out, nil
+	return []edit{replaceMember(m, "cos", api.AppendString(nil, cos))}, nil
 }
 
 // run calls the engine and maps an error answer to its HTTP status; on
@@ -563,7 +529,10 @@ func decisionCode(raw json.RawMessage) string {
 	return ""
 }
 
-// serveSignin applies one sign-in event to a user's stored state.
+// serveSignin applies one sign-in event to a user's stored state. The
+// client's body goes to the engine as sent, with the service's members
+// spliced in: the stored state, the default policy, and the event's time
+// from the service's own clock.
 func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) int {
 	l.op = "signin"
 	user := r.PathValue("user")
@@ -572,27 +541,34 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 			Message: "the user in the path must be 1 to " + strconv.Itoa(maxUserBytes) + " printable bytes"}, l)
 	}
 	l.user = user
-	_, fields, status := s.readJSON(w, r, l)
+	body, obj, status := s.readJSON(w, r, l)
 	if status != 0 {
 		return status
 	}
-	if _, has := fields["state"]; has {
+	if obj.bad != nil {
+		return s.fail(w, http.StatusBadRequest, obj.bad, l)
+	}
+	if _, has := obj.get("state"); has {
 		return s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Field: "state",
 			Message: "the service keeps the sign-in state; leave state out"}, l)
 	}
-	if len(s.policyRef) > 0 && (fields["policy"] == nil || string(bytes.TrimSpace(fields["policy"])) == "null") {
-		fields["policy"] = s.policyRef
-	}
-	ev, e := s.signinEvent(fields["event"])
+	ev, e := s.signinEvent(body, &obj)
 	if e != nil {
 		return s.fail(w, http.StatusBadRequest, e, l)
 	}
-	fields["event"] = ev
+	if ev.admin && !s.isAdmin(r) {
+		l.admin = true
+		return s.fail(w, http.StatusForbidden, s.forbidden(), l)
+	}
+	l.admin = ev.admin
+	edits := append(defaultEdit(body, &obj, "policy", s.policyRef), ev.edit)
 	// The state is per user and per credential: PIN failures do not lock
 	// the web password. The signin op checks the kind's value.
 	kind := "pin"
-	if k, ok := fields["kind"]; ok {
-		json.Unmarshal(k, &kind)
+	if m, ok := obj.get("kind"); ok {
+		if k, ok := m.stringValue(body); ok {
+			kind = k
+		}
 	}
 	key := kind + "\x00" + user
 
@@ -600,27 +576,24 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 	status = http.StatusOK
 	ctx, cancel := s.opContext(r, l)
 	defer cancel()
-	err := s.cfg.Store.Update(ctx, key, func(state []byte) ([]byte, error) {
+	err := s.cfg.Store.Update(ctx, key, func(state []byte) (Entry, error) {
+		es := edits
 		if state != nil {
-			fields["state"] = state
+			es = append(append([]edit(nil), edits...), obj.insert("state", state))
 		}
-		req, err := json.Marshal(fields)
-		if err != nil {
-			return nil, err
-		}
-		out, st := s.run(w, ctx, "signin", req, l)
+		out, st := s.run(w, ctx, "signin", splice(body, es), l)
 		if st != http.StatusOK {
 			status = st
-			return nil, errAnswered
+			return Entry{}, errAnswered
 		}
 		var a struct {
 			State json.RawMessage `json:"state"`
 		}
 		if e := json.Unmarshal(out, &a); e != nil || len(a.State) == 0 {
-			return nil, errors.New("the signin operation returned no state")
+			return Entry{}, errors.New("the signin operation returned no state")
 		}
 		resp = out
-		return a.State, nil
+		return Entry{State: a.State, ForgetAt: s.forgetAt(body, &obj, kind, a.State)}, nil
 	})
 	switch {
 	case errors.Is(err, errAnswered):
@@ -634,42 +607,124 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 	return writeJSON(w, http.StatusOK, resp)
 }
 
-// signinEvents are the shorthand events of /v1/signin/{user}: the words
-// a PBX or portal has at hand, as signin op events.
-var signinEvents = map[string]string{
-	"success": `{"type":"signin","ok":true}`,
-	"failure": `{"type":"signin","ok":false}`,
-	"unlock":  `{"type":"unlock","by":"admin"}`,
-	"signout": `{"type":"signout"}`,
-	"check":   `{"type":"check"}`,
+// forgetAt is when the store may drop the state the signin op answered:
+// core's SignInState.ForgetAt under the request's policy, computed here,
+// natively (the module need not carry it). The zero time keeps the state:
+// when it must be kept, and when the policy is one the service cannot
+// read natively (a handle other than its default's).
+func (s *Server) forgetAt(body []byte, o *object, kind string, state []byte) time.Time {
+	isHandle := func(b []byte) bool { return len(b) > 0 && b[0] >= '0' && b[0] <= '9' }
+	def := bytes.TrimSpace(s.cfg.Policy)
+	ref := def // nil: the api's default profile
+	if m, ok := o.get("policy"); ok && !m.isNull(body) {
+		ref = bytes.TrimSpace(body[m.val:m.end])
+		if isHandle(ref) && bytes.Equal(ref, s.policyRef) {
+			ref = def // the default's handle: its document
+		}
+	}
+	if isHandle(ref) {
+		return time.Time{}
+	}
+	s.nativeMu.Lock()
+	at, ok, err := s.native.ForgetAt(ref, kind, state)
+	s.nativeMu.Unlock()
+	if err != nil || !ok {
+		return time.Time{}
+	}
+	if now := s.cfg.Now(); at.Before(now) {
+		return now // forgettable at once
+	}
+	return at
 }
 
-// signinEvent turns the request's event — a shorthand word or a signin op
-// event object — into an event object with its time: the service's clock
-// when the request gives none (core reads no clock).
-func (s *Server) signinEvent(raw json.RawMessage) (json.RawMessage, *api.Error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, &api.Error{Code: api.ErrBadRequest, Field: "event", Message: "event is required: success, failure, unlock, signout, check or an event object"}
+// signinEvents are the shorthand events of /v1/signin/{user}: the words
+// a PBX or portal has at hand, as signin op events (the service adds at).
+var signinEvents = map[string]string{
+	"success": `{"type":"signin","ok":true`,
+	"failure": `{"type":"signin","ok":false`,
+	"unlock":  `{"type":"unlock","by":"admin"`,
+	"signout": `{"type":"signout"`,
+	"check":   `{"type":"check"`,
+}
+
+// adminEvents are the event types only an administrator may send; so is
+// any event "by": "admin" (a change by an administrator unlocks).
+var adminEvents = map[string]bool{"unlock": true, "activate": true, "require_change": true}
+
+// event is what signinEvent found: the edit that puts the event, with the
+// service's time, into the request, and whether it is an administrator's.
+type event struct {
+	edit  edit
+	admin bool
+}
+
+// signinEvent reads the request's event — a shorthand word or a signin op
+// event object — and returns the edit that stamps it with the service's
+// clock. The service's clock decides, not the client's: a client's at
+// more than ClockSkew away from it is refused, and any other is replaced
+// (a future at cleared lockouts, a past one kept failures out of the
+// window, and one in 2099 locked an account for good).
+func (s *Server) signinEvent(body []byte, o *object) (event, *api.Error) {
+	m, ok := o.get("event")
+	if !ok || m.isNull(body) {
+		return event{}, &api.Error{Code: api.ErrBadRequest, Field: "event", Message: "event is required: success, failure, unlock, signout, check or an event object"}
 	}
-	if raw[0] == '"' {
-		var word string
-		json.Unmarshal(raw, &word)
+	now := s.cfg.Now()
+	at := api.AppendString(nil, now.UTC().Format(time.RFC3339Nano))
+	if word, ok := m.stringValue(body); ok {
 		ev, ok := signinEvents[word]
 		if !ok {
-			return nil, &api.Error{Code: api.ErrBadRequest, Field: "event", Message: "unknown event word; want success, failure, unlock, signout, check or an event object"}
+			return event{}, &api.Error{Code: api.ErrBadRequest, Field: "event", Message: "unknown event word; want success, failure, unlock, signout, check or an event object"}
 		}
-		raw = []byte(ev)
+		text := append([]byte(ev+`,"at":`), at...)
+		return event{edit: edit{at: m.val, end: m.end, text: append(text, '}')}, admin: word == "unlock"}, nil
 	}
-	var ev map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return nil, &api.Error{Code: api.ErrBadRequest, Field: "event", Message: "event must be a word or an object"}
+	raw := body[m.val:m.end]
+	eo, e := readObject(raw, "event")
+	if e != nil {
+		if e.Field == "" {
+			e.Field = "event"
+		} else {
+			e.Field = "event." + e.Field
+		}
+		if !bytes.HasPrefix(raw, []byte("{")) {
+			e.Message = "event must be a word or an object"
+		}
+		return event{}, e
 	}
-	if _, has := ev["at"]; !has {
-		ev["at"], _ = json.Marshal(s.cfg.Now().UTC().Format(time.RFC3339Nano))
+	var ev event
+	if t, ok := eo.get("type"); ok {
+		typ, _ := t.stringValue(raw)
+		ev.admin = adminEvents[typ]
 	}
-	out, _ := json.Marshal(ev)
-	return out, nil
+	if b, ok := eo.get("by"); ok {
+		by, _ := b.stringValue(raw)
+		ev.admin = ev.admin || by == "admin"
+	}
+	if a, ok := eo.get("at"); ok && !a.isNull(raw) {
+		if e := s.checkClock(raw, a, now); e != nil {
+			return event{}, e
+		}
+	}
+	ev.edit = eo.setMember("at", at)
+	ev.edit.at += m.val
+	ev.edit.end += m.val
+	return ev, nil
+}
+
+// checkClock refuses a client's event time that is not RFC 3339 or is
+// further than ClockSkew from the service's clock.
+func (s *Server) checkClock(raw []byte, a member, now time.Time) *api.Error {
+	v, ok := a.stringValue(raw)
+	t, valid := rfc3339.Parse(v)
+	if !ok || !valid {
+		return &api.Error{Code: api.ErrBadRequest, Field: "event.at", Message: "want an RFC 3339 time such as 2026-01-05T09:00:00Z, or leave at out: the service stamps events with its own clock"}
+	}
+	if d := t.Sub(now).Abs(); d > s.cfg.ClockSkew {
+		return &api.Error{Code: api.ErrBadRequest, Field: "event.at", Message: "more than " + s.cfg.ClockSkew.String() +
+			" from the service's clock; leave at out: the service stamps events with its own clock"}
+	}
+	return nil
 }
 
 // errAnswered tells serveSignin that run already wrote the error answer.

@@ -40,13 +40,13 @@ func TestSigninAdministratorMustUnlock(t *testing.T) {
 				// One service has the policy as its default; the other
 				// defaults to cuc's 30-minute lockout, and the requests
 				// carry the policy inline.
-				byDefault, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: []byte(doc), Now: clock})
-				inline, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: []byte(`"cuc"`), Now: clock})
+				byDefault, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: []byte(doc), Now: clock, AdminToken: "adm1n"})
+				inline, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: []byte(`"cuc"`), Now: clock, AdminToken: "adm1n"})
 				policy := map[string]string{byDefault: "", inline: `,"policy":` + doc}
 				event := func(url, ev string) decision {
 					t.Helper()
 					body := `{"event":"` + ev + `"` + policy[url] + `}`
-					r := do(t, "POST", url+"/v1/signin/alice", body)
+					r := do(t, "POST", url+"/v1/signin/alice", body, "Authorization", "Bearer adm1n") // unlock is an administrator's
 					var a struct{ Decision decision }
 					if err := json.Unmarshal(r.body, &a); err != nil || r.status != 200 {
 						t.Fatalf("signin %s = %d %s", body, r.status, r.body)

@@ -539,7 +539,8 @@ func TestOpenAPIAnswers(t *testing.T) {
 		t.Fatal(err)
 	}
 	eng := newEngine(t, "native")
-	url, _ := start(t, server.Config{Engine: eng, Directory: directory{"2001": "Default"}})
+	clock := func() time.Time { return time.Date(2026, 1, 5, 9, 0, 10, 0, time.UTC) }
+	url, _ := start(t, server.Config{Engine: eng, Directory: directory{"2001": "Default"}, AdminToken: "adm1n", Now: clock})
 	n := 0
 	for _, c := range cases {
 		path, ok := routeOf[c.Op]
@@ -584,6 +585,7 @@ func TestOpenAPIAnswers(t *testing.T) {
 		user, body string
 		status     int
 	}{
+		{"carol", `{"event":"unlock"}`, 403}, // without the administrator token (sent below with every other)
 		{"alice", `{"event":"failure"}`, 200},
 		{"alice", `{"event":"failure"}`, 200},
 		{"alice", `{"event":"failure"}`, 200}, // locked
@@ -595,9 +597,14 @@ func TestOpenAPIAnswers(t *testing.T) {
 		{"bob", `{"event":{"type":"require_change","by":"admin","must_change":true}}`, 200},
 		{"bob", `{"event":"dance"}`, 400},
 		{"bob", `{"event":"check","state":{}}`, 400},
+		{"bob", `{"event":{"type":"check","at":"2099-01-01T00:00:00Z"}}`, 400},
 	} {
 		path := url + "/v1/signin/" + tc.user
-		r := do(t, "POST", path, tc.body)
+		var admin []string
+		if tc.status != 403 {
+			admin = []string{"Authorization", "Bearer adm1n"}
+		}
+		r := do(t, "POST", path, tc.body, admin...)
 		what := "POST /v1/signin/" + tc.user + " " + tc.body
 		if r.status != tc.status {
 			t.Errorf("%s: status %d, want %d: %s", what, r.status, tc.status, r.body)

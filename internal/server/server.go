@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -85,6 +86,17 @@ type Config struct {
 	// Token, when not empty, is the bearer token every request except
 	// /healthz must carry (Authorization: Bearer TOKEN).
 	Token string
+	// AdminToken is the administrator's credential, distinct from Token:
+	// the sign-in events only an administrator may send (unlock,
+	// activate, require_change, and any event "by": "admin") need
+	// Authorization: Bearer ADMIN_TOKEN, which is also good for every
+	// other request. Empty: those events are refused (403 forbidden).
+	AdminToken string
+	// ClockSkew is how far a sign-in event's own "at" may be from the
+	// service's clock; the service stamps every event with its own time
+	// and refuses one further off (0 means DefaultClockSkew; a negative
+	// skew refuses every event that carries its own at).
+	ClockSkew time.Duration
 
 	MaxBodyBytes      int64
 	BodyTimeout       time.Duration
@@ -97,10 +109,14 @@ type Config struct {
 	// Logger receives one record per request; nil discards.
 	Logger *slog.Logger
 
-	// Now is the clock for sign-in events that carry no time; nil is
-	// time.Now.
+	// Now is the service's clock, which stamps every sign-in event (and
+	// judges when the memory store may forget a state); nil is time.Now.
 	Now func() time.Time
 }
+
+// DefaultClockSkew is Config.ClockSkew's default: a client that sends its
+// own event times must keep its clock within a minute of the service's.
+const DefaultClockSkew = time.Minute
 
 // Directory resolves the caller of a dial request to its class of service
 // (a users file: extension → class of service).
@@ -116,11 +132,15 @@ type Server struct {
 	// tables gets: the handle of Config.Policy / Config.Tables, or the
 	// document itself when the engine cannot load it.
 	policyRef, tablesRef []byte
-	tokenH               [sha256.Size]byte
+	tokenH, adminH       [sha256.Size]byte
 	metrics              *metrics
 	log                  *slog.Logger
 	mux                  *http.ServeMux
 	reqID                atomic.Uint64
+	// native resolves policies for forgetAt, in this process: a Session
+	// is not safe for concurrent use.
+	nativeMu sync.Mutex
+	native   *api.Session
 }
 
 // New checks cfg and returns a Server.
@@ -128,11 +148,15 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Engine == nil {
 		return nil, errors.New("server: Config.Engine is nil")
 	}
-	if cfg.Store == nil {
-		cfg.Store = NewMemoryStore()
-	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.Store == nil {
+		cfg.Store = &MemoryStore{Now: cfg.Now}
+	}
+	setDefault(&cfg.ClockSkew, DefaultClockSkew)
+	if cfg.AdminToken != "" && cfg.AdminToken == cfg.Token {
+		return nil, errors.New("server: the administrator token must differ from the verdict token")
 	}
 	setDefault(&cfg.MaxBodyBytes, DefaultMaxBodyBytes)
 	setDefault(&cfg.BodyTimeout, DefaultBodyTimeout)
@@ -152,7 +176,7 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WriteTimeout <= cfg.BodyTimeout {
 		return nil, errors.New("server: WriteTimeout must be longer than BodyTimeout")
 	}
-	s := &Server{cfg: cfg, metrics: newMetrics(), log: cfg.Logger}
+	s := &Server{cfg: cfg, metrics: newMetrics(), log: cfg.Logger, native: api.NewSession()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -165,6 +189,9 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Token != "" {
 		s.tokenH = sha256.Sum256([]byte(cfg.Token))
+	}
+	if cfg.AdminToken != "" {
+		s.adminH = sha256.Sum256([]byte(cfg.AdminToken))
 	}
 	s.routes()
 	return s, nil
@@ -295,17 +322,52 @@ func IsLoopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// authorized checks the bearer token in constant time. Hashing both sides
-// first makes the comparison independent of the token's length too.
+// authorized checks the bearer token in constant time: the verdict token,
+// or the administrator's, which is good for every request. Hashing both
+// sides first makes the comparison independent of the token's length too.
 func (s *Server) authorized(r *http.Request) bool {
 	if s.cfg.Token == "" {
 		return true
 	}
+	got, ok := bearer(r)
+	if !ok {
+		return false
+	}
+	verdict := subtle.ConstantTimeCompare(got[:], s.tokenH[:])
+	admin := subtle.ConstantTimeCompare(got[:], s.adminH[:])
+	return verdict|(admin&boolInt(s.cfg.AdminToken != "")) == 1
+}
+
+// isAdmin reports whether r carries the administrator token (constant
+// time, as authorized).
+func (s *Server) isAdmin(r *http.Request) bool {
+	got, ok := bearer(r)
+	return ok && s.cfg.AdminToken != "" && subtle.ConstantTimeCompare(got[:], s.adminH[:]) == 1
+}
+
+// forbidden is the answer to an administrator's event without the
+// administrator token.
+func (s *Server) forbidden() *api.Error {
+	msg := "unlock, activate, require_change and changes by an administrator need the administrator token (Authorization: Bearer ADMIN_TOKEN)"
+	if s.cfg.AdminToken == "" {
+		msg = "unlock, activate, require_change and changes by an administrator need an administrator token, and this service has none (serve --admin-token-file)"
+	}
+	return &api.Error{Code: ErrForbidden, Field: "event", Message: msg}
+}
+
+// bearer returns the SHA-256 of the request's bearer token.
+func bearer(r *http.Request) ([sha256.Size]byte, bool) {
 	h := r.Header.Get("Authorization")
 	const prefix = "Bearer "
 	if len(h) < len(prefix) || !strings.EqualFold(h[:len(prefix)], prefix) {
-		return false
+		return [sha256.Size]byte{}, false
 	}
-	got := sha256.Sum256([]byte(strings.TrimSpace(h[len(prefix):])))
-	return subtle.ConstantTimeCompare(got[:], s.tokenH[:]) == 1
+	return sha256.Sum256([]byte(strings.TrimSpace(h[len(prefix):]))), true
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

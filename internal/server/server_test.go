@@ -699,7 +699,7 @@ func TestSignin(t *testing.T) {
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	for _, kind := range []string{"native", "wasm"} {
 		t.Run(kind, func(t *testing.T) {
-			url, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: []byte(`"cuc"`), Now: clock})
+			url, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: []byte(`"cuc"`), Now: clock, AdminToken: "adm1n"})
 			type decision struct {
 				Code      string
 				Allowed   bool
@@ -708,7 +708,7 @@ func TestSignin(t *testing.T) {
 			}
 			event := func(user, body string) decision {
 				t.Helper()
-				r := do(t, "POST", url+"/v1/signin/"+user, body)
+				r := do(t, "POST", url+"/v1/signin/"+user, body, "Authorization", "Bearer adm1n") // unlock is an administrator's
 				var a struct {
 					State    map[string]any
 					Decision decision

@@ -20,9 +20,9 @@ func TestMemoryStoreUpdateIsAtomic(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 100 {
-				err := s.Update(context.Background(), "alice", func(old []byte) ([]byte, error) {
+				err := s.Update(context.Background(), "alice", func(old []byte) (server.Entry, error) {
 					n, _ := strconv.Atoi(string(old))
-					return []byte(strconv.Itoa(n + 1)), nil
+					return server.Entry{State: []byte(strconv.Itoa(n + 1))}, nil
 				})
 				if err != nil {
 					t.Error(err)
@@ -38,9 +38,9 @@ func TestMemoryStoreUpdateIsAtomic(t *testing.T) {
 
 func TestMemoryStoreFailedUpdateStoresNothing(t *testing.T) {
 	s := server.NewMemoryStore()
-	s.Update(context.Background(), "bob", func([]byte) ([]byte, error) { return []byte("1"), nil })
+	s.Update(context.Background(), "bob", func([]byte) (server.Entry, error) { return server.Entry{State: []byte("1")}, nil })
 	boom := errors.New("boom")
-	if err := s.Update(context.Background(), "bob", func([]byte) ([]byte, error) { return []byte("2"), boom }); err != boom {
+	if err := s.Update(context.Background(), "bob", func([]byte) (server.Entry, error) { return server.Entry{State: []byte("2")}, boom }); err != boom {
 		t.Fatalf("Update = %v", err)
 	}
 	if got := string(s.Get("bob")); got != "1" {
@@ -51,7 +51,7 @@ func TestMemoryStoreFailedUpdateStoresNothing(t *testing.T) {
 func TestMemoryStoreBound(t *testing.T) {
 	s := &server.MemoryStore{Max: 2}
 	set := func(k string) error {
-		return s.Update(context.Background(), k, func([]byte) ([]byte, error) { return []byte("x"), nil })
+		return s.Update(context.Background(), k, func([]byte) (server.Entry, error) { return server.Entry{State: []byte("x")}, nil })
 	}
 	for _, k := range []string{"a", "b", "a", "b"} {
 		if err := set(k); err != nil {

@@ -7,9 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
-	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -318,20 +316,32 @@ type refusal struct {
 // ServeHTTP checks the configured fields and passes the request on
 // unchanged when none is refused.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyhttp.Handler) error {
-	if r.Body == nil || r.Body == http.NoBody {
-		return next.ServeHTTP(w, r)
+	// A request without a body is checked too: the upstream may read a
+	// field from the URL query (r.FormValue does). An empty body is no
+	// body (Caddy's request body is never http.NoBody).
+	var body []byte
+	hadBody := r.Body != nil && r.Body != http.NoBody
+	if hadBody {
+		var err error
+		body, err = io.ReadAll(io.LimitReader(r.Body, h.MaxBody+1))
+		r.Body.Close()
+		if err != nil {
+			return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("tollgate: reading the body: %w", err))
+		}
+		if int64(len(body)) > h.MaxBody {
+			return writeJSON(w, http.StatusRequestEntityTooLarge, apiError("too_large", "request body larger than "+strconv.FormatInt(h.MaxBody, 10)+" bytes", ""))
+		}
+		if len(body) == 0 {
+			body = nil
+		}
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, h.MaxBody+1))
-	r.Body.Close()
-	if err != nil {
-		return caddyhttp.Error(http.StatusBadRequest, fmt.Errorf("tollgate: reading the body: %w", err))
+	restore := func() {
+		if hadBody {
+			r.Body = io.NopCloser(bytes.NewReader(body))
+		}
 	}
-	if int64(len(body)) > h.MaxBody {
-		return writeJSON(w, http.StatusRequestEntityTooLarge, apiError("too_large", "request body larger than "+strconv.FormatInt(h.MaxBody, 10)+" bytes", ""))
-	}
-	restore := func() { r.Body = io.NopCloser(bytes.NewReader(body)) }
 
-	vals, perr := parseValues(r.Header.Get("Content-Type"), body, h.MaxBody)
+	vals, perr := parseValues(r, body, h.MaxBody)
 	if perr != nil {
 		return writeJSON(w, perr.status, apiError(perr.code, perr.msg, ""))
 	}
@@ -350,6 +360,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request, next caddyht
 			var ae *api.Error
 			if errors.As(err, &ae) && status < 500 {
 				return writeJSON(w, status, apiError(ae.Code, ae.Message, f.requestField(ae.Field)))
+			}
+			if status < 500 {
+				return writeJSON(w, status, apiError(api.ErrBadRequest, err.Error(), f.Name))
 			}
 			h.logger.Error("tollgate check failed", zap.String("field", f.Name), zap.String("check", f.Check), zap.Error(err))
 			return caddyhttp.Error(http.StatusInternalServerError, err)
@@ -388,24 +401,40 @@ func (h *Handler) logRefusal(r *http.Request, refused []refusal) {
 // value is accepted.
 func (h *Handler) check(ctx context.Context, f *Field, v string, vals values) (*refusal, int, error) {
 	var req any
+	// The context fields are read the way the checked field is: an
+	// ambiguous one is refused (400) rather than guessed.
+	var cerr error
+	one := func(key string) string {
+		s, _, err := vals.one(f.Context[key])
+		cerr = errors.Join(cerr, err)
+		return s
+	}
+	list := func(key string) []string {
+		l, err := vals.list(f.Context[key])
+		cerr = errors.Join(cerr, err)
+		return l
+	}
 	switch f.Check {
 	case CheckPIN:
 		c := api.PINContext{Year: time.Now().Year()}
-		c.Extensions = vals.list(f.Context["extensions"])
-		c.FirstName, _, _ = vals.one(f.Context["first_name"])
-		c.LastName, _, _ = vals.one(f.Context["last_name"])
-		c.DateOfBirth, _, _ = vals.one(f.Context["dob"])
-		c.Previous = vals.list(f.Context["previous"])
+		c.Extensions = list("extensions")
+		c.FirstName = one("first_name")
+		c.LastName = one("last_name")
+		c.DateOfBirth = one("dob")
+		c.Previous = list("previous")
 		req = api.PINRequest{Policy: api.RawJSON(h.policyOf(f)), PIN: v, Context: c}
 	case CheckPassword:
 		var c api.PasswordContext
-		c.Alias, _, _ = vals.one(f.Context["alias"])
-		c.Extensions = vals.list(f.Context["extensions"])
-		c.Old, _, _ = vals.one(f.Context["old"])
-		c.Previous = vals.list(f.Context["previous"])
+		c.Alias = one("alias")
+		c.Extensions = list("extensions")
+		c.Old = one("old")
+		c.Previous = list("previous")
 		req = api.PasswordRequest{Policy: api.RawJSON(h.policyOf(f)), Password: v, Context: c}
 	case CheckDial:
 		req = api.DialRequest{Tables: api.RawJSON(h.tablesRef), Table: f.Table, COS: f.Cos, Feature: f.Feature, Number: v}
+	}
+	if cerr != nil {
+		return nil, http.StatusBadRequest, cerr
 	}
 	b, err := json.Marshal(req)
 	if err != nil {
@@ -462,117 +491,6 @@ func dialMessage(code string) string {
 		return "This is not a number that can be dialed."
 	}
 	return "This number may not be dialed."
-}
-
-// values are a request's fields: a form, or a JSON object's members.
-type values struct {
-	form url.Values
-	obj  map[string]any
-}
-
-// one returns field name as a single string; ok is false when absent.
-func (v values) one(name string) (string, bool, error) {
-	if name == "" {
-		return "", false, nil
-	}
-	if v.form != nil {
-		vs, ok := v.form[name]
-		if !ok || len(vs) == 0 {
-			return "", false, nil
-		}
-		if len(vs) > 1 {
-			return "", false, fmt.Errorf("field %q is given %d times", name, len(vs))
-		}
-		return vs[0], true, nil
-	}
-	x, ok := v.lookup(name)
-	if !ok || x == nil {
-		return "", false, nil
-	}
-	switch t := x.(type) {
-	case string:
-		return t, true, nil
-	case json.Number:
-		return t.String(), true, nil
-	}
-	return "", false, fmt.Errorf("field %q must be a string", name)
-}
-
-// list returns field name as a list: a repeated form field, a JSON array
-// of strings, or one string.
-func (v values) list(name string) []string {
-	if name == "" {
-		return nil
-	}
-	if v.form != nil {
-		return v.form[name]
-	}
-	x, _ := v.lookup(name)
-	switch t := x.(type) {
-	case string:
-		return []string{t}
-	case []any:
-		out := make([]string, 0, len(t))
-		for _, e := range t {
-			if s, ok := e.(string); ok {
-				out = append(out, s)
-			}
-		}
-		return out
-	}
-	return nil
-}
-
-func (v values) lookup(path string) (any, bool) {
-	var cur any = v.obj
-	for _, part := range strings.Split(path, ".") {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[part]; !ok {
-			return nil, false
-		}
-	}
-	return cur, true
-}
-
-type parseError struct {
-	status    int
-	code, msg string
-}
-
-// parseValues reads the fields of a JSON, urlencoded or multipart body. A
-// body of any other type cannot be checked, so it is refused rather than
-// passed through unchecked.
-func parseValues(contentType string, body []byte, maxBody int64) (values, *parseError) {
-	mt, params, _ := mime.ParseMediaType(contentType)
-	switch {
-	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		dec := json.NewDecoder(bytes.NewReader(body))
-		dec.UseNumber()
-		var obj map[string]any
-		if err := dec.Decode(&obj); err != nil || obj == nil {
-			return values{}, &parseError{http.StatusBadRequest, api.ErrBadRequest, "the body is not a JSON object"}
-		}
-		return values{obj: obj}, nil
-	case mt == "application/x-www-form-urlencoded":
-		f, err := url.ParseQuery(string(body))
-		if err != nil {
-			return values{}, &parseError{http.StatusBadRequest, api.ErrBadRequest, "malformed form body"}
-		}
-		return values{form: f}, nil
-	case mt == "multipart/form-data":
-		req := &http.Request{Method: http.MethodPost, Header: http.Header{"Content-Type": {contentType}},
-			Body: io.NopCloser(bytes.NewReader(body))}
-		if params["boundary"] == "" || req.ParseMultipartForm(maxBody) != nil {
-			return values{}, &parseError{http.StatusBadRequest, api.ErrBadRequest, "malformed multipart body"}
-		}
-		defer req.MultipartForm.RemoveAll()
-		return values{form: url.Values(req.MultipartForm.Value)}, nil
-	}
-	return values{}, &parseError{http.StatusUnsupportedMediaType, "unsupported_media_type",
-		"tollgate checks JSON and form bodies; this Content-Type cannot be checked"}
 }
 
 func apiError(code, msg, field string) []byte {
