@@ -22,19 +22,19 @@ func TestModuleSizeBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(Module)
+	w.Write(module)
 	w.Close()
 	size, tool := buf.Len(), "compress/gzip"
 	if gz, err := exec.LookPath("gzip"); err == nil {
 		cmd := exec.Command(gz, "-9c")
-		cmd.Stdin = bytes.NewReader(Module)
+		cmd.Stdin = bytes.NewReader(module)
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("gzip -9c: %v", err)
 		}
 		size, tool = len(out), "gzip -9"
 	}
-	t.Logf("wasm/tollgate.wasm: %d bytes, %d by compress/gzip, %d by %s", len(Module), buf.Len(), size, tool)
+	t.Logf("wasm/tollgate.wasm: %d bytes, %d by compress/gzip, %d by %s", len(module), buf.Len(), size, tool)
 	if size > SizeBudget {
 		t.Fatalf("wasm/tollgate.wasm is %d bytes after %s, over the budget of %d: see docs/performance.md for where the bytes go", size, tool, SizeBudget)
 	}
