@@ -211,6 +211,11 @@ type PoolStats struct {
 	// dropped since the engine started; Deadlines the calls the pool's
 	// workers were stopped in by their context.
 	Created, Discarded, Deadlines int64
+	// Loads counts documents loaded into the pool's instances (wasm):
+	// first loads, and the lazy loads of a document into an instance
+	// whose call first needs it (docs/abi.md, "Handles across
+	// instances").
+	Loads int64
 }
 
 // Heavy reports whether a request is one of the expensive ones, which run
