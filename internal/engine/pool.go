@@ -70,16 +70,7 @@ func (p *pool) take(ctx context.Context, fresh bool) (*instance, error) {
 		default:
 			p.waiters++
 			p.mu.Unlock()
-			select {
-			case <-p.wake:
-			case <-p.done:
-			case <-ctx.Done():
-			}
-			p.mu.Lock()
-			p.waiters--
-			p.mu.Unlock()
-			if err := ctx.Err(); err != nil {
-				p.signal() // pass on a wake-up this caller may have taken
+			if err := p.wait(ctx); err != nil {
 				return nil, err
 			}
 			continue
@@ -99,6 +90,24 @@ func (p *pool) take(ctx context.Context, fresh bool) (*instance, error) {
 		w.loads = &p.loads
 		return w, nil
 	}
+}
+
+// wait sleeps until a wake-up, the engine's end or ctx's, for a caller
+// counted in waiters.
+func (p *pool) wait(ctx context.Context) error {
+	select {
+	case <-p.wake:
+	case <-p.done:
+	case <-ctx.Done():
+	}
+	p.mu.Lock()
+	p.waiters--
+	p.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		p.signal() // pass on a wake-up this caller may have taken
+		return err
+	}
+	return nil
 }
 
 // passOn wakes another waiter when what this caller leaves (an idle
