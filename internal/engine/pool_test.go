@@ -82,7 +82,6 @@ func TestPoolFresh(t *testing.T) {
 	p.put(x, nil)
 }
 
-
 // TestFinishDiscardsBeforeRetry: a call that failed for its instance's
 // state (a trap while loading a document into it) never leaves that
 // instance in the pool; the retry runs on a new one, and a second failure
