@@ -184,6 +184,9 @@ func (f *Fault) Unwrap() error { return f.Err }
 // IsDeadline reports whether err is a call stopped by its context: a
 // deadline Fault, or the context's own error (a call that never started).
 func IsDeadline(err error) bool {
+	if err == nil {
+		return false // and no allocation: every pooled call asks
+	}
 	var f *Fault
 	if errors.As(err, &f) {
 		return f.Kind == FaultDeadline
