@@ -144,8 +144,11 @@ func TestAttackPatternExhaustsGuest(t *testing.T) {
 	doc := api.TablesJSON([]byte(exhaustingTables))
 	calls := map[string]func(e Engine) error{
 		"tables.load": func(e Engine) error { _, err := e.LoadTables(ctx, doc); return err },
-		"dial":        func(e Engine) error { _, err := e.Dial(ctx, &api.DialRequest{Tables: doc, Number: "12345"}); return err },
-		"lint":        func(e Engine) error { _, err := e.Lint(ctx, &api.LintRequest{Tables: doc}); return err },
+		"dial": func(e Engine) error {
+			_, err := e.Dial(ctx, &api.DialRequest{Tables: doc, Number: "12345"})
+			return err
+		},
+		"lint": func(e Engine) error { _, err := e.Lint(ctx, &api.LintRequest{Tables: doc}); return err },
 	}
 	for op, call := range calls {
 		werr, nerr := call(es[1]), call(es[0])
