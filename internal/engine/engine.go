@@ -227,7 +227,7 @@ type PoolStats struct {
 // document). Misjudging costs only the pool, never the answer.
 func heavyPIN(r *api.PINRequest) bool           { return len(r.Context.PreviousRecords) > 0 }
 func heavyPassword(r *api.PasswordRequest) bool { return len(r.Context.PreviousRecords) > 0 }
-func heavyTables(t api.TablesRef) bool {
+func heavyTables(t *api.TablesRef) bool {
 	_, inline := t.JSON()
 	return inline
 }

@@ -574,7 +574,7 @@ func (e *wasmEngine) Dial(ctx context.Context, r *api.DialRequest) (api.DialResu
 	if err != nil {
 		return d, err
 	}
-	err = e.run(ctx, e.pick(heavyTables(r.Tables)), func(w *instance) error {
+	err = e.run(ctx, e.pick(heavyTables(&r.Tables)), func(w *instance) error {
 		rr := *r
 		var err error
 		if rr.Tables, err = e.tablesRef(ctx, w, tables); err != nil {
