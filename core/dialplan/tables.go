@@ -220,9 +220,8 @@ func ParseOptions(path string, data []byte, o Options) (*Set, error) {
 
 // Compile validates d and compiles every table. d is only read: the Set
 // keeps copies of what it needs, and a later change to d does not reach
-// it. The automata of all the tables may take at
-// most MaxAutomatonBytes to build; beyond that the table being compiled
-// fails with ErrTooComplex.
+// it. The automata of all the tables may take at most MaxAutomatonBytes
+// to build; beyond that the table being compiled fails with ErrTooComplex.
 func Compile(path string, d *Document) (*Set, error) {
 	return CompileOptions(path, d, Options{})
 }
