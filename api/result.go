@@ -165,7 +165,7 @@ func reasonOf(r *core.Reason) Reason {
 func dialResultOf(t *dialplan.Table, number string, r *dialplan.Result) DialResult {
 	d := DialResult{
 		Number: number, Allowed: r.Allowed, Reason: DialReason(r.Reason.String()),
-		Table: t.Name, Row: int(r.Row), Pattern: t.Pattern(*r), Dropped: int(r.Dropped),
+		Table: t.Name(), Row: int(r.Row), Pattern: t.Pattern(*r), Dropped: int(r.Dropped),
 	}
 	if r.Reason == dialplan.ReasonInvalid {
 		d.Position = int(r.Bad)

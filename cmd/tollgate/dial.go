@@ -303,7 +303,7 @@ func dialStream(e host.Engine, handle int, doc []byte, table, cos, feature strin
 	if cos != "" {
 		ti, err = e.FeatureTable(ctx, handle, cos, feature)
 	} else {
-		ti, err = e.TableIndex(ctx, handle, t.Name)
+		ti, err = e.TableIndex(ctx, handle, t.Name())
 	}
 	if err != nil {
 		return fail(err)
@@ -415,7 +415,7 @@ func appendDialText(b []byte, t *dialplan.Table, number []byte, r dialplan.Resul
 	}
 	b = appendSafe(b, number)
 	b = append(b, "  "...)
-	b = appendSafe(b, []byte(t.Name))
+	b = appendSafe(b, []byte(t.Name()))
 	if r.Row >= 0 {
 		b = append(b, " row "...)
 		b = strconv.AppendInt(b, int64(r.Row), 10)

@@ -572,7 +572,7 @@ func (w *instance) loadData(ctx context.Context, d *api.Data) error {
 	if w.dataFn == nil {
 		return errors.New("tollgate: the wasm module has no " + abi.ExportDataLoad + " export (built before data artifacts?)")
 	}
-	name, payload := d.Name, d.Payload()
+	name, payload := d.Name(), d.Payload()
 	need := uint64(len(name)) + uint64(len(payload))
 	if err := w.ensure(ctx, abi.ExportDataLoad, need); err != nil {
 		return err
