@@ -84,11 +84,11 @@ type HashReason string
 
 // Hash verification reasons (core/credential's).
 const (
-	HashOK             HashReason = "ok"
-	HashMismatch       HashReason = "mismatch"
-	HashFIPSLegacy     HashReason = "fips_legacy_hash" // an MD5 record under FIPS: the credential must be reset
-	HashUnknownScheme  HashReason = "unknown_scheme"
-	HashMalformed      HashReason = "malformed"
+	HashOK            HashReason = "ok"
+	HashMismatch      HashReason = "mismatch"
+	HashFIPSLegacy    HashReason = "fips_legacy_hash" // an MD5 record under FIPS: the credential must be reset
+	HashUnknownScheme HashReason = "unknown_scheme"
+	HashMalformed     HashReason = "malformed"
 )
 
 // HashResult is the answer of "hash.verify". Rehash, when set, is a fresh

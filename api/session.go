@@ -22,7 +22,7 @@ import (
 type Session struct {
 	opts SessionOptions
 
-	loadMu sync.Mutex                // serializes loads and unloads
+	loadMu sync.Mutex               // serializes loads and unloads
 	reg    atomic.Pointer[registry] // read without a lock on every request
 
 	// Inline documents repeated in many requests are compiled once.

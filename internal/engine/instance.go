@@ -423,8 +423,6 @@ func closeInstance(ctx context.Context, mod wapi.Module) {
 // discards it after its call.
 func (w *instance) spent() bool { return w.rs.full }
 
-
-
 // injectFault runs the module's fault-injection export. Tests use it to
 // prove the engine survives a guest panic and a guest that exhausts its
 // memory.
