@@ -156,6 +156,7 @@ func runDial(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: --cos and --feature go together\n", who)
 		return exitUsage
 	}
+	*table, *cos, *feature = validText([]byte(*table)), validText([]byte(*cos)), validText([]byte(*feature))
 	c, err := openChecker(*engine)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
@@ -180,7 +181,7 @@ func runDial(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		req := api.DialRequest{Tables: api.TablesHandle(handle), Table: *table, COS: *cos, Feature: *feature}
 		var line []byte
 		for _, n := range numbers {
-			req.Number = validNumber([]byte(n))
+			req.Number = validText([]byte(n))
 			d, err := c.Dial(ctx, &req)
 			if err != nil {
 				out.Flush()
@@ -301,7 +302,7 @@ func dialStream(ctx context.Context, c *tollgate.Checker, handle api.Handle, ta 
 			status = exitRefused
 		}
 		if asJSON {
-			d.Number = validNumber(number)
+			d.Number = validText(number)
 			line = append(api.Append(line[:0], d), '\n')
 		} else {
 			line = appendDialText(line[:0], number, d)
@@ -393,13 +394,14 @@ func dialResult(t *dialplan.Table, v *tollgate.DialVerdict, n []byte, norm *[dia
 	return d, number
 }
 
-// validNumber is a dialed number as a string, each byte that is not
-// UTF-8 replaced by U+FFFD: what the number becomes in JSON (api's codec
-// writes such a byte as \ufffd), so that the answer is the same on both
-// engines (the wasm engine's requests are JSON; the native engine would
-// otherwise echo the raw byte) and on both paths (arguments, --file).
-// The first invalid byte keeps its offset, the answer's position.
-func validNumber(n []byte) string {
+// validText is n as a string, each byte that is not UTF-8 replaced by
+// U+FFFD: what the text becomes in JSON (api's codec writes such a byte
+// as \ufffd). A number, table, class of service or feature given so is
+// the same on both engines (the wasm engine's requests are JSON; the
+// native engine would otherwise echo the raw byte) and on both paths
+// (arguments, --file). The first invalid byte keeps its offset, the
+// answer's position.
+func validText(n []byte) string {
 	if utf8.Valid(n) {
 		return string(n)
 	}

@@ -246,3 +246,33 @@ func (w *countingWriter) Write(p []byte) (int, error) {
 	w.lines += bytes.Count(p, []byte("\n"))
 	return len(p), nil
 }
+
+// A --table (or --cos) with a byte that is not UTF-8 is refused in the
+// same words on both engines and on both paths: the engines received the
+// raw byte natively and U+FFFD through the module's JSON, and quoted it
+// differently in the message.
+func TestDialNonUTF8TableSameEverywhere(t *testing.T) {
+	for _, flags := range [][]string{{"--table", "Fax\xff"}, {"--cos", "Def\xffault", "--feature", "transfer"}} {
+		var first string
+		for _, engine := range []string{"native", "wasm"} {
+			for _, file := range []bool{false, true} {
+				args := append([]string{"dial", "--engine", engine}, flags...)
+				stdin := ""
+				if file {
+					args, stdin = append(args, "--file", "-"), "9123\n"
+				} else {
+					args = append(args, "9123")
+				}
+				code, out, errs := runCmd(t, stdin, args...)
+				if code != exitUsage || out != "" || !strings.Contains(errs, "\uFFFD") {
+					t.Errorf("%q: exit %d, stdout %q, stderr %q; want 2 naming the flag's value with U+FFFD", args, code, out, errs)
+				}
+				if first == "" {
+					first = errs
+				} else if errs != first {
+					t.Errorf("%q: stderr %q; the first run said %q", args, errs, first)
+				}
+			}
+		}
+	}
+}

@@ -14,7 +14,7 @@ import (
 )
 
 // checkCase is one run of tollgate pin or password through run(). The
-// native engine keeps the tests fast; host/ holds the engines to parity.
+// native engine keeps the tests fast; internal/engine holds the engines to parity.
 type checkCase struct {
 	name   string
 	args   []string
