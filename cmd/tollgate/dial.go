@@ -339,7 +339,7 @@ func dialStream(ctx context.Context, c *tollgate.Checker, handle api.Handle, ta 
 			out.Flush()
 			fmt.Fprintf(stderr, "%s: %s: line %d is %d bytes, more than the %d a line may have: reported as too_long\n",
 				who, file, lines.no, size, maxDialLine)
-			d := api.DialResult{Reason: api.DialTooLong, Table: t.Name, Row: -1}
+			d := api.DialResult{Reason: api.DialTooLong, Table: t.Name(), Row: -1}
 			write(&d, append(bytes.TrimSpace(raw), "…"...))
 			continue
 		}
@@ -379,7 +379,7 @@ func dialResult(t *dialplan.Table, v *tollgate.DialVerdict, n []byte, norm *[dia
 	r := dialplan.Result{Row: int32(v.Row), Alt: int32(v.Alt)}
 	d := api.DialResult{
 		Allowed: v.Allowed, Reason: api.DialReason(v.Reason.String()),
-		Table: t.Name, Row: v.Row, Pattern: t.Pattern(r),
+		Table: t.Name(), Row: v.Row, Pattern: t.Pattern(r),
 	}
 	number := n
 	if v.Normalized || v.Reason == dialplan.ReasonInvalid {

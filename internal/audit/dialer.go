@@ -63,7 +63,7 @@ func (t *typedDial) table(ctx context.Context, cos, feature string, classes bool
 			i, err = t.d.TableIndex(ctx, t.handle, "", cos, feature)
 		}
 	} else {
-		i, err = t.d.TableIndex(ctx, t.handle, t.set.DefaultTable().Name, "", "")
+		i, err = t.d.TableIndex(ctx, t.handle, t.set.DefaultTable().Name(), "", "")
 	}
 	if err != nil {
 		t.tables.Store(key, err)
@@ -91,5 +91,5 @@ func (c *checker) typedDial(ctx context.Context, nc numberColumn, number, cos st
 	}
 	t := c.dialer.set.Tables()[ti]
 	res := dialplan.Result{Reason: r.Reason, Row: int32(r.Row), Alt: int32(r.Alt)}
-	out.add(CodeBlockedNumber, nc.field, blockedMessage(t.Name, r.Reason.String(), r.Row, t.Pattern(res)))
+	out.add(CodeBlockedNumber, nc.field, blockedMessage(t.Name(), r.Reason.String(), r.Row, t.Pattern(res)))
 }
