@@ -28,6 +28,7 @@ type LintRequest struct {
 
 // Dial matches r's number against the table r picks.
 func (s *Session) Dial(ctx context.Context, r *DialRequest) (DialResult, error) {
+	r = r.valid()
 	set, err := s.tables(ctx, r.Tables)
 	if err != nil {
 		return DialResult{}, err

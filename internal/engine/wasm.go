@@ -376,6 +376,11 @@ func (e *wasmEngine) Unload(ctx context.Context, h api.Handle) error {
 }
 
 func (e *wasmEngine) CheckPIN(ctx context.Context, r *api.PINRequest) (v api.Verdict, err error) {
+	// Validated here, as the native Session does: the encoder would
+	// repair a secret that is not UTF-8 instead of refusing it.
+	if r, err = api.Validate(r); err != nil {
+		return v, err
+	}
 	err = e.run(ctx, e.pick(heavyPIN(r)), func(w *instance) error {
 		rr := *r
 		if rr.Policy, err = e.policyRef(ctx, w, r.Policy); err != nil {
@@ -388,6 +393,11 @@ func (e *wasmEngine) CheckPIN(ctx context.Context, r *api.PINRequest) (v api.Ver
 }
 
 func (e *wasmEngine) CheckPassword(ctx context.Context, r *api.PasswordRequest) (v api.Verdict, err error) {
+	// Validated here, as the native Session does: the encoder would
+	// repair a secret that is not UTF-8 instead of refusing it.
+	if r, err = api.Validate(r); err != nil {
+		return v, err
+	}
 	err = e.run(ctx, e.pick(heavyPassword(r)), func(w *instance) error {
 		rr := *r
 		if rr.Policy, err = e.policyRef(ctx, w, r.Policy); err != nil {
@@ -400,6 +410,11 @@ func (e *wasmEngine) CheckPassword(ctx context.Context, r *api.PasswordRequest) 
 }
 
 func (e *wasmEngine) Dial(ctx context.Context, r *api.DialRequest) (d api.DialResult, err error) {
+	// Validated here, as the native Session does: the encoder would
+	// repair a secret that is not UTF-8 instead of refusing it.
+	if r, err = api.Validate(r); err != nil {
+		return d, err
+	}
 	err = e.run(ctx, e.pick(heavyTables(r.Tables)), func(w *instance) error {
 		rr := *r
 		if rr.Tables, err = e.tablesRef(ctx, w, r.Tables); err != nil {
@@ -424,6 +439,11 @@ func (e *wasmEngine) Lint(ctx context.Context, r *api.LintRequest) (l api.LintRe
 }
 
 func (e *wasmEngine) VerifyHash(ctx context.Context, r *api.HashVerifyRequest) (h api.HashResult, err error) {
+	// Validated here, as the native Session does: the encoder would
+	// repair a secret that is not UTF-8 instead of refusing it.
+	if r, err = api.Validate(r); err != nil {
+		return h, err
+	}
 	err = e.run(ctx, e.heavy, func(w *instance) error {
 		rr := *r
 		if rr.Policy, err = e.policyRef(ctx, w, r.Policy); err != nil {
@@ -436,6 +456,11 @@ func (e *wasmEngine) VerifyHash(ctx context.Context, r *api.HashVerifyRequest) (
 }
 
 func (e *wasmEngine) MakeHash(ctx context.Context, r *api.HashMakeRequest) (h api.HashRecord, err error) {
+	// Validated here, as the native Session does: the encoder would
+	// repair a secret that is not UTF-8 instead of refusing it.
+	if r, err = api.Validate(r); err != nil {
+		return h, err
+	}
 	err = e.run(ctx, e.heavy, func(w *instance) error {
 		rr := *r
 		if rr.Policy, err = e.policyRef(ctx, w, r.Policy); err != nil {
