@@ -4,9 +4,25 @@ import (
 	"context"
 	"testing"
 
+	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
-	"github.com/tollgate/tollgate/host"
 )
+
+// engines are the two engines of the Go side, each with one instance per
+// pool on wasm, as the JS package has one.
+var engines = []struct {
+	name string
+	kind tollgate.Engine
+}{{"native", tollgate.Native}, {"wasm", tollgate.Wasm}}
+
+func newChecker(b *testing.B, kind tollgate.Engine) *tollgate.Checker {
+	c, err := tollgate.New(context.Background(), tollgate.WithEngine(kind), tollgate.WithPoolSize(1), tollgate.WithHeavyPoolSize(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return c
+}
 
 // benchRequests are the bytes js/bench/measure.js sends, so that the Go and
 // JS per-call figures in docs/performance.md compare the same work.
@@ -21,26 +37,21 @@ var benchRequests = []struct{ op, req string }{
 func BenchmarkDialScalar(b *testing.B) {
 	ctx := context.Background()
 	number := []byte("9011441234567")
-	for _, kind := range []string{"native", "wasm"} {
-		e, err := host.New(ctx, kind, host.Options{Instances: 1})
+	for _, e := range engines {
+		c := newChecker(b, e.kind)
+		info, err := c.LoadTables(ctx, api.BuiltinTables("default"))
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer e.Close()
-		d := e.(host.Dialer)
-		th, err := d.LoadTables(ctx, []byte(`"default"`))
+		ti, err := c.TableIndex(ctx, info.Handle, "Default Transfer", "", "")
 		if err != nil {
 			b.Fatal(err)
 		}
-		ti, err := d.TableIndex(ctx, th, "Default Transfer")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(kind, func(b *testing.B) {
+		b.Run(e.name, func(b *testing.B) {
 			b.ReportAllocs()
-			var r host.DialResult
+			var r tollgate.DialVerdict
 			for b.Loop() {
-				r, err = d.Dial(ctx, th, ti, number)
+				r, err = c.DialNumber(ctx, info.Handle, ti, number)
 			}
 			if err != nil || r.Allowed {
 				b.Fatalf("9011441234567 should be blocked: %+v %v", r, err)
@@ -53,11 +64,7 @@ func BenchmarkDialScalar(b *testing.B) {
 // committed module under wazero (the Go host), for the JS-versus-Go ratio.
 func BenchmarkCall(b *testing.B) {
 	ctx := context.Background()
-	wasm, err := host.NewWasm(ctx, host.Options{Instances: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer wasm.Close()
+	wasm := newChecker(b, tollgate.Wasm)
 	s := api.NewSession()
 	for _, r := range benchRequests {
 		req := []byte(r.req)
@@ -76,7 +83,7 @@ func BenchmarkCall(b *testing.B) {
 			b.ReportAllocs()
 			var got []byte
 			for b.Loop() {
-				got, _ = wasm.Do(ctx, r.op, req)
+				got, _ = wasm.Do(ctx, r.op, req, got[:0])
 			}
 			if string(got) != string(want) {
 				b.Fatalf("wazero response differs from native:\n%s\n%s", got, want)
@@ -96,18 +103,13 @@ const regexTables = `{"tables":[{"name":"Regex Transfer","dialect":"regex","min_
 // deciding, from Go.
 func BenchmarkDialRegex(b *testing.B) {
 	ctx := context.Background()
-	for _, kind := range []string{"native", "wasm"} {
-		e, err := host.New(ctx, kind, host.Options{Instances: 1})
+	for _, e := range engines {
+		tc := newChecker(b, e.kind)
+		info, err := tc.LoadTables(ctx, api.TablesJSON([]byte(regexTables)))
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer e.Close()
-		d := e.(host.Dialer)
-		th, err := d.LoadTables(ctx, []byte(regexTables))
-		if err != nil {
-			b.Fatal(err)
-		}
-		ti, err := d.TableIndex(ctx, th, "Regex Transfer")
+		ti, err := tc.TableIndex(ctx, info.Handle, "Regex Transfer", "", "")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -116,10 +118,10 @@ func BenchmarkDialRegex(b *testing.B) {
 			row          int
 		}{{"row0", "9011441234567", 0}, {"row5", "5551234567890", 5}} {
 			number := []byte(c.number)
-			b.Run(kind+"/"+c.name, func(b *testing.B) {
-				var r host.DialResult
+			b.Run(e.name+"/"+c.name, func(b *testing.B) {
+				var r tollgate.DialVerdict
 				for b.Loop() {
-					r, err = d.Dial(ctx, th, ti, number)
+					r, err = tc.DialNumber(ctx, info.Handle, ti, number)
 				}
 				if err != nil || r.Allowed || r.Row != c.row {
 					b.Fatalf("%s: want blocked by row %d, got %+v %v", c.number, c.row, r, err)
