@@ -1018,7 +1018,7 @@ export class Tollgate {
 
   /**
    * Returns a function that matches numbers against one table through the
-   * module's scalar dial export: no JSON, one crossing, about a microsecond.
+   * module's scalar dial export: no JSON, one crossing, under a microsecond.
    * tables is a handle from loadTables; table a table's name, or '' (the
    * default) for the set's default table, which dial() picks when a request
    * names none. The function returns {allowed, reason, normalized, alt,
