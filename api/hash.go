@@ -58,9 +58,12 @@ func (s *Session) iterations(n int, policy PolicyRef) (int, error) {
 // VerifyHash checks r's secret against r's record, and makes the rehash
 // record when one is advised.
 func (s *Session) VerifyHash(ctx context.Context, r *HashVerifyRequest) (HashResult, error) {
+	r, err := r.valid()
+	if err != nil {
+		return HashResult{}, err
+	}
 	st := s.stopper(ctx)
 	o := credential.Options{FIPS: r.FIPS, Interrupt: st.stop}
-	var err error
 	if o.Iterations, err = s.iterations(r.Iterations, r.Policy); err != nil {
 		return HashResult{}, err
 	}
@@ -100,6 +103,10 @@ func (s *Session) VerifyHash(ctx context.Context, r *HashVerifyRequest) (HashRes
 
 // MakeHash makes a record of r's secret.
 func (s *Session) MakeHash(ctx context.Context, r *HashMakeRequest) (HashRecord, error) {
+	r, err := r.valid()
+	if err != nil {
+		return HashRecord{}, err
+	}
 	if r.Scheme == "" {
 		return HashRecord{}, &Error{Code: ErrBadRequest, Field: "scheme", Message: "scheme is required (" + schemeNames() + ")"}
 	}

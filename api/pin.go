@@ -48,6 +48,9 @@ type PasswordContext struct {
 
 // CheckPIN runs the PIN rules of r's policy.
 func (s *Session) CheckPIN(ctx context.Context, r *PINRequest) (v Verdict, err error) {
+	if r, err = r.valid(); err != nil {
+		return Verdict{}, err
+	}
 	p, err := s.policy(r.Policy)
 	if err != nil {
 		return Verdict{}, err
@@ -83,6 +86,9 @@ func (s *Session) CheckPIN(ctx context.Context, r *PINRequest) (v Verdict, err e
 
 // CheckPassword runs the password rules of r's policy.
 func (s *Session) CheckPassword(ctx context.Context, r *PasswordRequest) (v Verdict, err error) {
+	if r, err = r.valid(); err != nil {
+		return Verdict{}, err
+	}
 	p, err := s.policy(r.Policy)
 	if err != nil {
 		return Verdict{}, err

@@ -112,12 +112,13 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate audit: --format: %v\n", err)
 		return exitUsage
 	}
-	eng, err := openEngine(*engine)
+	chk, err := openChecker(*engine)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate audit: --engine: %v\n", err)
 		return exitUsage
 	}
-	defer eng.Close()
+	defer chk.Close()
+	eng := jsonEngine{chk}
 
 	// The audit's memory is flat except for the shared-PIN table; a soft
 	// limit keeps the garbage collector from letting the heap double

@@ -83,12 +83,13 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer f.Close()
 		in, name = f, *inPath
 	}
-	eng, err := openEngine(*engine)
+	chk, err := openChecker(*engine)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate gen: --engine: %v\n", err)
 		return exitUsage
 	}
-	defer eng.Close()
+	defer chk.Close()
+	eng := jsonEngine{chk}
 
 	// The PIN file is never the input, never a terminal, and is written
 	// beside itself and renamed into place (outfile.go): created 0600, an

@@ -29,7 +29,7 @@ func report(b *testing.B, rows int, cpu time.Duration) {
 }
 
 // The bulk-audit benchmarks read TOLLGATE_AUDIT_FILE (make one with
-// `go run ./internal/audit/gencsv -n 1000000 -o /tmp/users-1m.csv`), or a
+// `go run ./cmd/internal/gencsv -n 1000000 -o /tmp/users-1m.csv`), or a
 // 20,000-row file generated on the spot. Each reports rows/s; compare the
 // audit with BenchmarkFloor, the cost of reading the same file with
 // encoding/csv and doing nothing. docs/performance.md has the figures.
@@ -39,7 +39,7 @@ func benchFile(b *testing.B) string {
 		return p
 	}
 	p := filepath.Join(b.TempDir(), "users.csv")
-	out, err := exec.Command("go", "run", "./gencsv", "-n", "20000", "-o", p).CombinedOutput()
+	out, err := exec.Command("go", "run", "../../cmd/internal/gencsv", "-n", "20000", "-o", p).CombinedOutput()
 	if err != nil {
 		b.Fatalf("gencsv: %v\n%s", err, out)
 	}

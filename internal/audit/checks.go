@@ -272,7 +272,7 @@ func (c *checker) do(ctx context.Context, op, field string, req []byte, out *Rec
 			}
 			return nil, false
 		}
-		msg := e.Error.Code
+		msg := string(e.Error.Code)
 		if e.Error.Field != "" {
 			msg += " in " + e.Error.Field
 		}

@@ -93,7 +93,7 @@ func (c *checker) fastDial(nc numberColumn, number, cos string, out *Record) {
 	if r.Allowed {
 		return
 	}
-	out.add(CodeBlockedNumber, nc.field, blockedMessage(t.Name, r.Reason.String(), int(r.Row), t.Pattern(r)))
+	out.add(CodeBlockedNumber, nc.field, blockedMessage(t.Name(), r.Reason.String(), int(r.Row), t.Pattern(r)))
 }
 
 // blockedMessage says which table, row and pattern refuse a number.

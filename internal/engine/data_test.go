@@ -55,11 +55,11 @@ func TestDataLoadGuestRefuses(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer x.close()
-	for _, d := range []*api.Data{{Name: "passwords"}, {Name: "phonenumbers"}} {
-		err := x.loadData(ctx, d)
+	for _, name := range []string{"passwords", "phonenumbers"} {
+		err := x.loadPayload(ctx, name, nil)
 		var ae *api.Error
 		if !errors.As(err, &ae) || ae.Code != api.ErrBadData {
-			t.Errorf("%s: %v; want bad_data", d.Name, err)
+			t.Errorf("%s: %v; want bad_data", name, err)
 		}
 	}
 	// The instance still works afterwards, with a fresh buffer.

@@ -576,10 +576,15 @@ func (w *instance) dialBatch(ctx context.Context, th, ti int, numbers [][]byte, 
 // loadData hands a verified artifact's payload to the instance through
 // data_load (docs/abi.md, "Data artifacts").
 func (w *instance) loadData(ctx context.Context, d *api.Data) error {
+	return w.loadPayload(ctx, d.Name(), d.Payload())
+}
+
+// loadPayload is loadData of a name and a payload, which the module checks
+// itself (the test of that passes payloads no Data holds).
+func (w *instance) loadPayload(ctx context.Context, name string, payload []byte) error {
 	if w.dataFn == nil {
 		return errors.New("tollgate: the wasm module has no " + abi.ExportDataLoad + " export (built before data artifacts?)")
 	}
-	name, payload := d.Name, d.Payload()
 	need := uint64(len(name)) + uint64(len(payload))
 	if err := w.ensure(ctx, abi.ExportDataLoad, need); err != nil {
 		return err

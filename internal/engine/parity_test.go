@@ -211,7 +211,7 @@ func TestArtifactFresh(t *testing.T) {
 		t.Fatalf("go env GOVERSION with GOTOOLCHAIN=%s: %s %v; the artifact is reproducible with %s only", abi.BuildGo, bytes.TrimSpace(v), err, abi.BuildGo)
 	}
 	out := filepath.Join(t.TempDir(), "tollgate.wasm")
-	args := append(append([]string(nil), abi.BuildArgs...), out, "./wasm")
+	args := append(abi.BuildArgs(), out, "./wasm")
 	cmd := exec.Command(gobin, args...)
 	cmd.Dir = filepath.Join("..", "..")
 	cmd.Env = env

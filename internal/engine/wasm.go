@@ -534,6 +534,12 @@ func (e *wasmEngine) Unload(ctx context.Context, h api.Handle) error {
 
 func (e *wasmEngine) CheckPIN(ctx context.Context, r *api.PINRequest) (api.Verdict, error) {
 	var v api.Verdict
+	// Validated here, as the native Session does: the encoder would
+	// repair a secret that is not UTF-8 instead of refusing it.
+	r, err := api.Validate(r)
+	if err != nil {
+		return v, err
+	}
 	pol, err := e.inlinePolicy(ctx, r.Policy)
 	if err != nil {
 		return v, err
@@ -552,6 +558,12 @@ func (e *wasmEngine) CheckPIN(ctx context.Context, r *api.PINRequest) (api.Verdi
 
 func (e *wasmEngine) CheckPassword(ctx context.Context, r *api.PasswordRequest) (api.Verdict, error) {
 	var v api.Verdict
+	// Validated here, as the native Session does: the encoder would
+	// repair a secret that is not UTF-8 instead of refusing it.
+	r, err := api.Validate(r)
+	if err != nil {
+		return v, err
+	}
 	pol, err := e.inlinePolicy(ctx, r.Policy)
 	if err != nil {
 		return v, err
@@ -570,6 +582,12 @@ func (e *wasmEngine) CheckPassword(ctx context.Context, r *api.PasswordRequest) 
 
 func (e *wasmEngine) Dial(ctx context.Context, r *api.DialRequest) (api.DialResult, error) {
 	var d api.DialResult
+	// Validated here, as the native Session does: the encoder would
+	// repair a secret that is not UTF-8 instead of refusing it.
+	r, err := api.Validate(r)
+	if err != nil {
+		return d, err
+	}
 	tables, err := e.inlineTables(ctx, r.Tables)
 	if err != nil {
 		return d, err
@@ -606,6 +624,12 @@ func (e *wasmEngine) Lint(ctx context.Context, r *api.LintRequest) (api.LintResu
 
 func (e *wasmEngine) VerifyHash(ctx context.Context, r *api.HashVerifyRequest) (api.HashResult, error) {
 	var h api.HashResult
+	// Validated here, as the native Session does: the encoder would
+	// repair a secret that is not UTF-8 instead of refusing it.
+	r, err := api.Validate(r)
+	if err != nil {
+		return h, err
+	}
 	pol, err := e.inlinePolicy(ctx, r.Policy)
 	if err != nil {
 		return h, err
@@ -624,6 +648,12 @@ func (e *wasmEngine) VerifyHash(ctx context.Context, r *api.HashVerifyRequest) (
 
 func (e *wasmEngine) MakeHash(ctx context.Context, r *api.HashMakeRequest) (api.HashRecord, error) {
 	var h api.HashRecord
+	// Validated here, as the native Session does: the encoder would
+	// repair a secret that is not UTF-8 instead of refusing it.
+	r, err := api.Validate(r)
+	if err != nil {
+		return h, err
+	}
 	pol, err := e.inlinePolicy(ctx, r.Policy)
 	if err != nil {
 		return h, err
