@@ -94,7 +94,7 @@ type Options struct {
 	// 0 means DefaultMemoryLimitPages.
 	MemoryLimitPages uint32
 	// CloseOnContextDone lets a context end interrupt any running call,
-	// at a large cost per call (docs/host.md). No call needs it: the
+	// at a large cost per call (docs/engine.md). No call needs it: the
 	// module polls its clock during long work and the engine stops a
 	// call whose context has ended there.
 	CloseOnContextDone bool

@@ -320,7 +320,7 @@ func stopIfDone(ctx context.Context) {
 // 1 024 iterations, automaton construction about every millisecond), and
 // Go's runtime reads it as it schedules and collects, so a deadline stops
 // a busy call within milliseconds without wazero's
-// WithCloseOnContextDone, which slows every call (docs/host.md).
+// WithCloseOnContextDone, which slows every call (docs/engine.md).
 func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
 	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
