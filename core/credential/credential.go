@@ -1,7 +1,8 @@
 // Package credential parses, verifies and makes stored-credential records
 // (RFC 2307 / OpenLDAP schemes, PBKDF2, hex exports) with Unity
-// Connection's FIPS semantics. It depends on nothing else in tollgate, so
-// core's history rule can use it.
+// Connection's FIPS semantics. It depends on nothing else in tollgate but
+// core/internal/digest (its hash code, see hash_small.go), so core's
+// history rule can use it.
 //
 // Records are the userPassword values OpenLDAP's slappasswd prints
 // ({SHA}, {SSHA}, {MD5}, {SMD5}, and with the pw-sha2 module {SHA256},
@@ -16,17 +17,13 @@
 package credential
 
 import (
-	"crypto/hmac"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"hash"
 	"strconv"
 	"strings"
+
+	"github.com/tollgate/tollgate/core/internal/digest"
 )
 
 // Reason is the outcome of a verification, one of the stable codes below.
@@ -348,74 +345,28 @@ func (r *Record) verify(secret string, stop func() bool) (bool, error) {
 
 // sum hashes secret || salt into out. The concatenation is built on the
 // stack for usual sizes, so a verification does not allocate, and cleared.
+// The hash functions are the standard library's, or core/internal/digest's
+// under the build tag tollgate_small (hash_std.go, hash_small.go).
 func sum(a algo, out *[64]byte, secret string, salt []byte) []byte {
 	var buf [256]byte
 	b := append(buf[:0], secret...)
 	b = append(b, salt...)
-	var n int
-	switch a {
-	case algSHA1:
-		d := sha1.Sum(b)
-		n = copy(out[:], d[:])
-	case algSHA256:
-		d := sha256.Sum256(b)
-		n = copy(out[:], d[:])
-	case algSHA384:
-		d := sha512.Sum384(b)
-		n = copy(out[:], d[:])
-	case algSHA512:
-		d := sha512.Sum512(b)
-		n = copy(out[:], d[:])
-	default:
-		d := md5.Sum(b)
-		n = copy(out[:], d[:])
-	}
+	n := hashInto(a, out, b)
 	clear(b)
 	return out[:n]
 }
 
 // pbkdf2Key is PBKDF2 (RFC 8018 section 5.2) with HMAC over a's hash, as
-// crypto/pbkdf2 computes it (a test holds the two equal), written out so
-// that a long derivation can be stopped: stop, when set, is polled every
-// interruptEvery iterations, and true abandons the work (ErrInterrupted).
+// crypto/pbkdf2 computes it (a test holds the two equal), written out
+// (digest.PBKDF2) so that a long derivation can be stopped: stop, when
+// set, is polled every interruptEvery iterations, and true abandons the
+// work (ErrInterrupted).
 func pbkdf2Key(a algo, secret string, salt []byte, iter, n int, stop func() bool) ([]byte, error) {
-	var h func() hash.Hash
-	switch a {
-	case algSHA1:
-		h = sha1.New
-	case algSHA256:
-		h = sha256.New
-	default:
-		h = sha512.New
+	dk, ok := digest.PBKDF2(newHMAC(a, []byte(secret)), salt, iter, n, interruptEvery, stop)
+	if !ok {
+		return nil, ErrInterrupted
 	}
-	prf := hmac.New(h, []byte(secret))
-	hLen := prf.Size()
-	blocks := (n + hLen - 1) / hLen
-	dk := make([]byte, 0, blocks*hLen)
-	u := make([]byte, hLen)
-	var ctr [4]byte
-	for block := 1; block <= blocks; block++ {
-		ctr[0], ctr[1], ctr[2], ctr[3] = byte(block>>24), byte(block>>16), byte(block>>8), byte(block)
-		prf.Reset()
-		prf.Write(salt)
-		prf.Write(ctr[:])
-		dk = prf.Sum(dk)
-		t := dk[len(dk)-hLen:]
-		copy(u, t)
-		for i := 2; i <= iter; i++ {
-			if stop != nil && i%interruptEvery == 0 && stop() {
-				clear(dk[:cap(dk)])
-				clear(u)
-				return nil, ErrInterrupted
-			}
-			prf.Reset()
-			prf.Write(u)
-			u = prf.Sum(u[:0])
-			subtle.XORBytes(t, t, u)
-		}
-	}
-	clear(u)
-	return dk[:n], nil
+	return dk, nil
 }
 
 // Options are the verifier's settings.
