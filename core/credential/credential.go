@@ -18,7 +18,6 @@ package credential
 
 import (
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"strconv"
 	"strings"
@@ -222,19 +221,13 @@ func decodeB64(s Scheme, part, name, body string, at int) ([]byte, *Error) {
 			return nil, bad(s, part, at+i, name+" is not valid at "+byteAt(at+i)+": not a base64 character")
 		}
 	}
-	enc := base64.StdEncoding
-	if !strings.HasSuffix(body, "=") && len(body)%4 != 0 {
-		enc = base64.RawStdEncoding
-	}
-	raw, err := enc.DecodeString(body)
-	if err != nil {
-		// A CorruptInputError is the offset of the first byte that cannot
-		// be decoded (misplaced padding, a length of 4n+1, stray bits).
-		if ce, ok := err.(base64.CorruptInputError); ok {
-			off := min(int(ce), len(body)-1)
-			return nil, bad(s, part, at+off, name+" is not valid at "+byteAt(at+off)+": misplaced padding or a length base64 cannot have")
-		}
-		return nil, bad(s, part, -1, name+" is not valid base64")
+	padded := strings.HasSuffix(body, "=") || len(body)%4 == 0
+	raw, off := decodeB64Raw(body, padded)
+	if off >= 0 {
+		// off is the first byte that cannot be decoded (misplaced
+		// padding, a length of 4n+1), as encoding/base64 reports it.
+		off = min(off, len(body)-1)
+		return nil, bad(s, part, at+off, name+" is not valid at "+byteAt(at+off)+": misplaced padding or a length base64 cannot have")
 	}
 	return raw, nil
 }
@@ -526,10 +519,10 @@ func MakeWith(s Scheme, secret string, salt []byte, o Options) (string, error) {
 	d := sum(si.alg, &out, secret, salt)
 	raw := make([]byte, 0, len(d)+len(salt))
 	raw = append(append(raw, d...), salt...)
-	return si.name + base64.StdEncoding.EncodeToString(raw), nil
+	return si.name + encodeB64(raw, true), nil
 }
 
 // ab64 is pw-pbkdf2's adapted base64: '.' for '+', no padding.
 func ab64(b []byte) string {
-	return strings.ReplaceAll(base64.RawStdEncoding.EncodeToString(b), "+", ".")
+	return strings.ReplaceAll(encodeB64(b, false), "+", ".")
 }
