@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -55,10 +56,15 @@ var moduleCrypto = map[string]bool{
 	"crypto/internal/fips140/alias": true, "crypto/internal/fips140deps/byteorder": true,
 }
 
-// TestModuleLinksNoFIPSModule lists the packages of the module's build
-// (abi.BuildArgs's tags, the wasip1 target) and refuses any crypto package
-// beyond crypto/subtle's.
-func TestModuleLinksNoFIPSModule(t *testing.T) {
+// moduleBanned are packages the module does without, for their size
+// (docs/performance.md): os (with runtime/debug, which imports it: 32 KB
+// gzip), fmt, encoding/json, encoding/hex and encoding/base64.
+var moduleBanned = []string{"os", "runtime/debug", "fmt", "encoding/json", "encoding/hex", "encoding/base64"}
+
+// TestModuleDependencies lists the packages of the module's build
+// (abi.BuildArgs's tags, the wasip1 target) and refuses the banned ones
+// and any crypto package beyond crypto/subtle's.
+func TestModuleDependencies(t *testing.T) {
 	var tags string
 	for _, a := range abi.BuildArgs {
 		if v, ok := strings.CutPrefix(a, "-tags="); ok {
@@ -75,8 +81,11 @@ func TestModuleLinksNoFIPSModule(t *testing.T) {
 		t.Fatalf("go list -deps ./wasm: %v", err)
 	}
 	for _, p := range strings.Fields(string(out)) {
-		if strings.HasPrefix(p, "crypto/") && !moduleCrypto[p] {
+		switch {
+		case strings.HasPrefix(p, "crypto/") && !moduleCrypto[p]:
 			t.Errorf("the module links %s: use core/internal/digest under tollgate_small", p)
+		case slices.Contains(moduleBanned, p):
+			t.Errorf("the module links %s (see docs/performance.md for its cost)", p)
 		}
 	}
 }
