@@ -103,7 +103,7 @@ func TestMillionA(t *testing.T) {
 // TestEveryLength: every length from 0 to 300 bytes (across the padding's
 // edges at 55/56 and 111/112 bytes and the blocks' at 64 and 128) and some
 // large ones, in one Write and in pieces of random sizes, with Sum taken
-// midway to show it leaves the state as it was.
+// midway (up to 300 bytes) to show it leaves the state as it was.
 func TestEveryLength(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	lengths := []int{1000, 4096 + 7, 65536 + 3, 1<<20 + 1}
@@ -126,7 +126,7 @@ func TestEveryLength(t *testing.T) {
 				k := min(len(rest), r.IntN(200))
 				d.Write(rest[:k])
 				rest = rest[k:]
-				if k%7 == 0 {
+				if k%7 == 0 && n <= 300 {
 					mid := d.Sum([]byte("prefix"))
 					if h := std(a)(); !bytes.Equal(mid[6:], stdSum(a, msg[:len(msg)-len(rest)])) || string(mid[:6]) != "prefix" || len(mid) != 6+h.Size() {
 						t.Fatalf("%s: Sum after %d of %d bytes is wrong", name(a), len(msg)-len(rest), n)
