@@ -57,7 +57,7 @@ const (
 	// 10,000; OWASP's 2023 advice of 600,000 for SHA-256 and 210,000 for
 	// SHA-512; passlib's defaults of 29,000 and 25,000), so no real record
 	// is refused, yet low enough that one verification is one bounded
-	// piece of work: about 0.5 s natively and 8 s in the WebAssembly
+	// piece of work: about 0.5 s natively and 3 s in the WebAssembly
 	// engine (docs/performance.md), under the decision service's 10 s
 	// deadline. A record above it is Malformed, with a message giving the
 	// range. (OWASP's 1,300,000 for SHA-1 is above it: a site that stores
@@ -71,7 +71,7 @@ const (
 	// caller sets none: OWASP's 2023 advice for PBKDF2-HMAC-SHA256.
 	DefaultIterations = 600_000
 	// interruptEvery is how many PBKDF2 iterations pass between two polls
-	// of Options.Interrupt: about 0.5 ms natively, 8 ms in WebAssembly.
+	// of Options.Interrupt: about 0.5 ms natively, 3 ms in WebAssembly.
 	interruptEvery = 1024
 )
 
