@@ -21,7 +21,7 @@ wasm:
 	$(WASM_ENV) $(GO) $(WASM_BUILD) $(WASM_OUT) ./wasm
 
 wasm-check:
-	$(WASM_ENV) $(GO) vet -tags=tollgate_hostregex,tollgate_small ./wasm
+	$(WASM_ENV) $(GO) vet -tags=tollgate_hostregex,tollgate_small ./wasm ./core/... ./api/...
 	@tmp=$$(mktemp -d); trap 'rm -rf $$tmp' EXIT; \
 	$(WASM_ENV) $(GO) $(WASM_BUILD) $$tmp/tollgate.wasm ./wasm && \
 	if cmp -s $$tmp/tollgate.wasm $(WASM_OUT); then echo "$(WASM_OUT) is up to date"; \
