@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/tollgate/tollgate/core/dialplan"
+	"github.com/tollgate/tollgate/internal/jsonx"
 )
 
 // DefaultTables is the tables set used when a request names none.
@@ -147,8 +148,8 @@ func (s *Session) tables(ref RawJSON) (*dialplan.Set, error) {
 		return dialplan.Builtin(DefaultTables)
 	}
 	if c := ref[0]; c >= '0' && c <= '9' {
-		h, err := strconv.Atoi(string(ref))
-		if err != nil || h >= len(s.dial.sets) {
+		h, ok := jsonx.Atoi(string(ref))
+		if !ok || h >= len(s.dial.sets) {
 			return nil, &Error{Code: ErrBadRequest, Field: "tables", Message: "no loaded tables with handle " + string(ref)}
 		}
 		return s.dial.sets[h], nil

@@ -37,8 +37,8 @@ func (s *Session) policy(ref RawJSON) (*core.Policy, error) {
 		ref = []byte(`"` + DefaultProfile + `"`)
 	}
 	if c := ref[0]; c >= '0' && c <= '9' {
-		h, err := strconv.Atoi(string(ref))
-		if err != nil || h >= len(s.policies) || s.policies[h] == nil {
+		h, ok := jsonx.Atoi(string(ref))
+		if !ok || h >= len(s.policies) || s.policies[h] == nil {
 			return nil, &Error{Code: ErrBadRequest, Field: "policy", Message: "no loaded policy with handle " + string(ref)}
 		}
 		return s.policies[h], nil
