@@ -3,8 +3,13 @@ package tollgate
 import (
 	"bytes"
 	"compress/gzip"
+	"os"
 	"os/exec"
+	"slices"
+	"strings"
 	"testing"
+
+	"github.com/tollgate/tollgate/internal/abi"
 )
 
 // SizeBudget is the most wasm/tollgate.wasm may weigh after gzip -9: what a
@@ -37,5 +42,50 @@ func TestModuleSizeBudget(t *testing.T) {
 	t.Logf("wasm/tollgate.wasm: %d bytes, %d by compress/gzip, %d by %s", len(module), buf.Len(), size, tool)
 	if size > SizeBudget {
 		t.Fatalf("wasm/tollgate.wasm is %d bytes after %s, over the budget of %d: see docs/performance.md for where the bytes go", size, tool, SizeBudget)
+	}
+}
+
+// moduleCrypto are the crypto packages the module may link: crypto/subtle
+// (constant-time comparison) and what it imports. The hashes come from
+// internal/digest under the build tag tollgate_small; crypto/sha1,
+// crypto/sha256, crypto/hmac and the others would bring the FIPS 140
+// module (crypto/internal/fips140 and its self-tests, DRBG, AES) with them:
+// 58 KB gzip (docs/performance.md).
+var moduleCrypto = map[string]bool{
+	"crypto/subtle": true, "crypto/internal/constanttime": true, "crypto/internal/fips140/subtle": true,
+	"crypto/internal/fips140/alias": true, "crypto/internal/fips140deps/byteorder": true,
+}
+
+// moduleBanned are packages the module does without, for their size
+// (docs/performance.md): os (with runtime/debug, which imports it: 32 KB
+// gzip), fmt, encoding/json, encoding/hex and encoding/base64.
+var moduleBanned = []string{"os", "runtime/debug", "fmt", "encoding/json", "encoding/hex", "encoding/base64"}
+
+// TestModuleDependencies lists the packages of the module's build
+// (abi.BuildArgs's tags, the wasip1 target) and refuses the banned ones
+// and any crypto package beyond crypto/subtle's.
+func TestModuleDependencies(t *testing.T) {
+	var tags string
+	for _, a := range abi.BuildArgs() {
+		if v, ok := strings.CutPrefix(a, "-tags="); ok {
+			tags = v
+		}
+	}
+	if !strings.Contains(tags, "tollgate_small") {
+		t.Fatalf("abi.BuildArgs builds the module without the tag tollgate_small (tags %q)", tags)
+	}
+	cmd := exec.Command("go", "list", "-deps", "-tags="+tags, "./wasm")
+	cmd.Env = append(os.Environ(), abi.BuildEnv()...)
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list -deps ./wasm: %v", err)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		switch {
+		case strings.HasPrefix(p, "crypto/") && !moduleCrypto[p]:
+			t.Errorf("the module links %s: use internal/digest under tollgate_small", p)
+		case slices.Contains(moduleBanned, p):
+			t.Errorf("the module links %s (see docs/performance.md for its cost)", p)
+		}
 	}
 }

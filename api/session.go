@@ -3,12 +3,12 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
 	"sync"
 	"sync/atomic"
 
 	"github.com/tollgate/tollgate/core"
 	"github.com/tollgate/tollgate/core/dialplan"
+	"github.com/tollgate/tollgate/internal/digest"
 )
 
 // Session runs the operations against the documents it has loaded. It is
@@ -76,7 +76,7 @@ type registry struct {
 
 type docKey struct {
 	kind byte // 'p' policy, 't' tables
-	sum  [sha256.Size]byte
+	sum  [32]byte // SHA-256
 }
 
 type loaded struct {
@@ -151,8 +151,16 @@ func (s *Session) publish(old *registry, h Handle, l *loaded) {
 	s.reg.Store(r)
 }
 
+// keyOf is a document's content address. The hash is internal/digest's
+// SHA-256 in every build: crypto/sha256 would link the FIPS 140 module
+// into the WebAssembly module, and a load is rare enough for plain Go.
 func keyOf(kind byte, doc []byte) docKey {
-	return docKey{kind: kind, sum: sha256.Sum256(bytes.TrimSpace(doc))}
+	var d digest.Digest
+	d.Init(digest.SHA256)
+	d.Write(bytes.TrimSpace(doc))
+	k := docKey{kind: kind}
+	d.Sum(k.sum[:0])
+	return k
 }
 
 func noHandle(field string, h Handle) *Error { return UnknownHandle(field, h) }

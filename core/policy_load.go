@@ -274,8 +274,8 @@ func decodePolicySection(raw []byte, path string, p *Policy, fields []policyFiel
 			if k != jsonx.Number {
 				return policyWrongType(fpath, v, k, "an integer")
 			}
-			n, err := strconv.Atoi(string(v))
-			if err != nil {
+			n, ok := jsonx.Atoi(string(v))
+			if !ok {
 				// JSON numbers have no sign '+' and no leading zeros, so
 				// Atoi fails only on a fraction, an exponent or overflow.
 				what := " is too large"

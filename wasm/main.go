@@ -13,7 +13,6 @@ package main
 import (
 	"bytes"
 	"runtime"
-	"runtime/debug"
 	"time"
 	"unsafe"
 
@@ -48,8 +47,23 @@ const gcPercent = 400
 // collections (about 4x faster to instantiate), and steady state collects
 // at gcPercent whatever the environment said.
 func init() {
-	debug.SetGCPercent(gcPercent)
+	setGCPercent(gcPercent)
+	if setGCPercent(gcPercent) != gcPercent {
+		panic("tollgate: setGCPercent does not set the collector's percentage: its declaration no longer matches the runtime's")
+	}
 }
+
+// setGCPercent is runtime/debug.SetGCPercent without runtime/debug, which
+// imports os: os's initialisation opens Stdin, Stdout and Stderr through
+// internal/poll and the runtime's network poller, about 31 KB gzip of the
+// module for three files it never uses. The runtime defines the function
+// under this name for runtime/debug (runtime/mgcpacer.go: "//go:linkname
+// setGCPercent runtime/debug.setGCPercent"), so the linker accepts the
+// reference; init reads back the value it set, so a toolchain whose
+// definition differs fails at the module's start, in every host test.
+//
+//go:linkname setGCPercent runtime/debug.setGCPercent
+func setGCPercent(percent int32) (previous int32)
 
 // pollHost is the session's interrupt: the api calls it during long work
 // (PBKDF2 every 1 024 iterations, automaton construction about every
@@ -165,10 +179,10 @@ func call(opLen, reqLen uint32) (r uint32) {
 	in = append(in[:0], buf[opLen:opLen+reqLen]...)
 	if buildsAutomata(op, in) {
 		heavyCall = true
-		debug.SetGCPercent(heavyGCPercent)
+		setGCPercent(heavyGCPercent)
 		defer func() {
 			heavyCall = false
-			debug.SetGCPercent(gcPercent)
+			setGCPercent(gcPercent)
 		}()
 	}
 	var err error

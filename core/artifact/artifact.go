@@ -18,7 +18,6 @@
 package artifact
 
 import (
-	"crypto/sha256"
 	"errors"
 	"strconv"
 )
@@ -62,10 +61,7 @@ func Parse(b []byte) (*Artifact, error) {
 		return nil, bad("payload length does not match the file's (truncated or padded)", off)
 	}
 	a := &Artifact{Name: name, Version: version, Payload: b[head+32:]}
-	h := sha256.New()
-	h.Write(b[:head])
-	h.Write(a.Payload)
-	h.Sum(a.SHA256[:0])
+	a.SHA256 = checksum(b[:head], a.Payload)
 	if string(a.SHA256[:]) != string(b[head:head+32]) {
 		return nil, errors.New("data artifact \"" + name + "\" " + version + ": checksum mismatch (the file is corrupt)")
 	}
@@ -106,10 +102,8 @@ func Encode(name, version string, payload []byte) ([]byte, error) {
 	b = append(b, version...)
 	n := uint32(len(payload))
 	b = append(b, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
-	h := sha256.New()
-	h.Write(b)
-	h.Write(payload)
-	b = h.Sum(b)
+	sum := checksum(b, payload)
+	b = append(b, sum[:]...)
 	b = append(b, payload...)
 	if _, err := Parse(b); err != nil {
 		return nil, err

@@ -1,7 +1,8 @@
 // Package credential parses, verifies and makes stored-credential records
 // (RFC 2307 / OpenLDAP schemes, PBKDF2, hex exports) with Unity
-// Connection's FIPS semantics. It depends on nothing else in tollgate, so
-// core's history rule can use it.
+// Connection's FIPS semantics. It depends on nothing else in tollgate but
+// internal/digest (its hash code, see hash_small.go), so core's
+// history rule can use it.
 //
 // Records are the userPassword values OpenLDAP's slappasswd prints
 // ({SHA}, {SSHA}, {MD5}, {SMD5}, and with the pw-sha2 module {SHA256},
@@ -16,17 +17,12 @@
 package credential
 
 import (
-	"crypto/hmac"
-	"crypto/md5"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
-	"hash"
 	"strconv"
 	"strings"
+
+	"github.com/tollgate/tollgate/internal/digest"
 )
 
 // Reason is the outcome of a verification, one of the stable codes below.
@@ -61,7 +57,7 @@ const (
 	// 10,000; OWASP's 2023 advice of 600,000 for SHA-256 and 210,000 for
 	// SHA-512; passlib's defaults of 29,000 and 25,000), so no real record
 	// is refused, yet low enough that one verification is one bounded
-	// piece of work: about 0.5 s natively and 8 s in the WebAssembly
+	// piece of work: about 0.5 s natively and 3 s in the WebAssembly
 	// engine (docs/performance.md), under the decision service's 10 s
 	// deadline. A record above it is Malformed, with a message giving the
 	// range. (OWASP's 1,300,000 for SHA-1 is above it: a site that stores
@@ -75,7 +71,7 @@ const (
 	// caller sets none: OWASP's 2023 advice for PBKDF2-HMAC-SHA256.
 	DefaultIterations = 600_000
 	// interruptEvery is how many PBKDF2 iterations pass between two polls
-	// of Options.Interrupt: about 0.5 ms natively, 8 ms in WebAssembly.
+	// of Options.Interrupt: about 0.5 ms natively, 3 ms in WebAssembly.
 	interruptEvery = 1024
 )
 
@@ -225,19 +221,13 @@ func decodeB64(s Scheme, part, name, body string, at int) ([]byte, *Error) {
 			return nil, bad(s, part, at+i, name+" is not valid at "+byteAt(at+i)+": not a base64 character")
 		}
 	}
-	enc := base64.StdEncoding
-	if !strings.HasSuffix(body, "=") && len(body)%4 != 0 {
-		enc = base64.RawStdEncoding
-	}
-	raw, err := enc.DecodeString(body)
-	if err != nil {
-		// A CorruptInputError is the offset of the first byte that cannot
-		// be decoded (misplaced padding, a length of 4n+1, stray bits).
-		if ce, ok := err.(base64.CorruptInputError); ok {
-			off := min(int(ce), len(body)-1)
-			return nil, bad(s, part, at+off, name+" is not valid at "+byteAt(at+off)+": misplaced padding or a length base64 cannot have")
-		}
-		return nil, bad(s, part, -1, name+" is not valid base64")
+	padded := strings.HasSuffix(body, "=") || len(body)%4 == 0
+	raw, off := decodeB64Raw(body, padded)
+	if off >= 0 {
+		// off is the first byte that cannot be decoded (misplaced
+		// padding, a length of 4n+1), as encoding/base64 reports it.
+		off = min(off, len(body)-1)
+		return nil, bad(s, part, at+off, name+" is not valid at "+byteAt(at+off)+": misplaced padding or a length base64 cannot have")
 	}
 	return raw, nil
 }
@@ -348,74 +338,28 @@ func (r *Record) verify(secret string, stop func() bool) (bool, error) {
 
 // sum hashes secret || salt into out. The concatenation is built on the
 // stack for usual sizes, so a verification does not allocate, and cleared.
+// The hash functions are the standard library's, or internal/digest's
+// under the build tag tollgate_small (hash_std.go, hash_small.go).
 func sum(a algo, out *[64]byte, secret string, salt []byte) []byte {
 	var buf [256]byte
 	b := append(buf[:0], secret...)
 	b = append(b, salt...)
-	var n int
-	switch a {
-	case algSHA1:
-		d := sha1.Sum(b)
-		n = copy(out[:], d[:])
-	case algSHA256:
-		d := sha256.Sum256(b)
-		n = copy(out[:], d[:])
-	case algSHA384:
-		d := sha512.Sum384(b)
-		n = copy(out[:], d[:])
-	case algSHA512:
-		d := sha512.Sum512(b)
-		n = copy(out[:], d[:])
-	default:
-		d := md5.Sum(b)
-		n = copy(out[:], d[:])
-	}
+	n := hashInto(a, out, b)
 	clear(b)
 	return out[:n]
 }
 
 // pbkdf2Key is PBKDF2 (RFC 8018 section 5.2) with HMAC over a's hash, as
-// crypto/pbkdf2 computes it (a test holds the two equal), written out so
-// that a long derivation can be stopped: stop, when set, is polled every
-// interruptEvery iterations, and true abandons the work (ErrInterrupted).
+// crypto/pbkdf2 computes it (a test holds the two equal), written out
+// (digest.PBKDF2) so that a long derivation can be stopped: stop, when
+// set, is polled every interruptEvery iterations, and true abandons the
+// work (ErrInterrupted).
 func pbkdf2Key(a algo, secret string, salt []byte, iter, n int, stop func() bool) ([]byte, error) {
-	var h func() hash.Hash
-	switch a {
-	case algSHA1:
-		h = sha1.New
-	case algSHA256:
-		h = sha256.New
-	default:
-		h = sha512.New
+	dk, ok := digest.PBKDF2(newHMAC(a, []byte(secret)), salt, iter, n, interruptEvery, stop)
+	if !ok {
+		return nil, ErrInterrupted
 	}
-	prf := hmac.New(h, []byte(secret))
-	hLen := prf.Size()
-	blocks := (n + hLen - 1) / hLen
-	dk := make([]byte, 0, blocks*hLen)
-	u := make([]byte, hLen)
-	var ctr [4]byte
-	for block := 1; block <= blocks; block++ {
-		ctr[0], ctr[1], ctr[2], ctr[3] = byte(block>>24), byte(block>>16), byte(block>>8), byte(block)
-		prf.Reset()
-		prf.Write(salt)
-		prf.Write(ctr[:])
-		dk = prf.Sum(dk)
-		t := dk[len(dk)-hLen:]
-		copy(u, t)
-		for i := 2; i <= iter; i++ {
-			if stop != nil && i%interruptEvery == 0 && stop() {
-				clear(dk[:cap(dk)])
-				clear(u)
-				return nil, ErrInterrupted
-			}
-			prf.Reset()
-			prf.Write(u)
-			u = prf.Sum(u[:0])
-			subtle.XORBytes(t, t, u)
-		}
-	}
-	clear(u)
-	return dk[:n], nil
+	return dk, nil
 }
 
 // Options are the verifier's settings.
@@ -575,10 +519,10 @@ func MakeWith(s Scheme, secret string, salt []byte, o Options) (string, error) {
 	d := sum(si.alg, &out, secret, salt)
 	raw := make([]byte, 0, len(d)+len(salt))
 	raw = append(append(raw, d...), salt...)
-	return si.name + base64.StdEncoding.EncodeToString(raw), nil
+	return si.name + encodeB64(raw, true), nil
 }
 
 // ab64 is pw-pbkdf2's adapted base64: '.' for '+', no padding.
 func ab64(b []byte) string {
-	return strings.ReplaceAll(base64.RawStdEncoding.EncodeToString(b), "+", ".")
+	return strings.ReplaceAll(encodeB64(b, false), "+", ".")
 }

@@ -379,7 +379,9 @@ func TestVerifyDoesNotAllocate(t *testing.T) {
 
 // TestPBKDF2MatchesStdlib holds the interruptible PBKDF2 to crypto/pbkdf2
 // for every hash, key lengths over one, two and several blocks, and
-// iteration counts around the interrupt's polling interval.
+// iteration counts around the interrupt's polling interval; over the
+// build's HMAC (crypto/hmac, or core/internal/digest's under the tag
+// tollgate_small: go test -tags tollgate_small).
 func TestPBKDF2MatchesStdlib(t *testing.T) {
 	hashes := map[algo]func() hash.Hash{algSHA1: sha1.New, algSHA256: sha256.New, algSHA512: sha512.New}
 	for a, h := range hashes {

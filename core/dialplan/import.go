@@ -129,16 +129,16 @@ func ImportCUPI(path string, data []byte) (*Document, error) {
 			if f.v == "" {
 				continue
 			}
-			n, err := strconv.Atoi(f.v)
-			if err != nil {
+			n, ok := jsonx.Atoi(f.v)
+			if !ok {
 				return nil, &ParseError{Path: path, Table: ct.DisplayName, Row: -1, Field: f.name, Err: ErrSyntax, Msg: quote(f.v) + " is not a number"}
 			}
 			*f.n = n
 		}
 		pats := append(ct.Patterns, ct.Listed...)
 		seq := func(p cupiPattern) int {
-			n, err := strconv.Atoi(p.SequenceNumber)
-			if err != nil {
+			n, ok := jsonx.Atoi(p.SequenceNumber)
+			if !ok {
 				return 1 << 30
 			}
 			return n

@@ -236,9 +236,12 @@ func UnpackDial(r uint32) (allowed bool, reason uint32, normalized bool, row, al
 // can change what every other caller builds with.
 //
 // The tag tollgate_hostregex leaves regexp2 out of the module: regular
-// expressions run in the host through the ImportModule imports.
+// expressions run in the host through the ImportModule imports. The tag
+// tollgate_small optimises for code size, as the module must: the
+// credential hashes are core/internal/digest's, not the standard
+// library's, which link the FIPS 140 module (docs/credentials.md).
 func BuildArgs() []string {
-	return []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-tags=tollgate_hostregex", "-ldflags=-s -w -buildid=", "-o"}
+	return []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-tags=tollgate_hostregex,tollgate_small", "-ldflags=-s -w -buildid=", "-o"}
 }
 
 // BuildGo is the toolchain the committed artifact is built with; another

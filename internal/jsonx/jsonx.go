@@ -407,8 +407,8 @@ func (d *Decoder) Int() (int, error) {
 	if !integer {
 		return 0, &Error{Offset: start, Path: d.Path(), Msg: shown + " is not a whole number; want an integer"}
 	}
-	n, perr := strconv.Atoi(string(text))
-	if perr != nil {
+	n, ok := Atoi(string(text))
+	if !ok {
 		return 0, &Error{Offset: start, Path: d.Path(), Msg: shown + " is too large; want an integer"}
 	}
 	return n, nil
