@@ -1,34 +1,32 @@
-package audit
+package export
 
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/csv"
 	"fmt"
 	"io"
 	"strings"
 	"testing"
 	"unicode/utf16"
-
-	"github.com/tollgate/tollgate/api"
-	"github.com/tollgate/tollgate/internal/textenc"
+	"unicode/utf8"
 )
 
 // readAll reads every record of input (after decoding) as "line:f1|f2" or
 // "line:!reason".
 func readAll(t *testing.T, input []byte) []string { return readAs(t, input, "") }
 
-// readAs is readAll with the input read as enc (textenc).
-func readAs(t *testing.T, input []byte, enc string) []string {
+// readAs is readAll with the input read as enc.
+func readAs(t *testing.T, input []byte, enc Encoding) []string {
 	t.Helper()
-	dec, err := textenc.NewReader(bytes.NewReader(input), enc)
+	cr, err := NewReader(bytes.NewReader(input), enc)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cr := newCSVReader(dec)
 	var out []string
 	var arena []string
 	for {
-		rec, a, err := cr.next(arena)
+		rec, a, err := cr.Next(arena)
 		arena = a
 		if err == io.EOF {
 			return out
@@ -36,10 +34,10 @@ func readAs(t *testing.T, input []byte, enc string) []string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if rec.bad != "" {
-			out = append(out, itoa(rec.line)+":!"+rec.bad)
+		if rec.Bad != "" {
+			out = append(out, itoa(rec.Line)+":!"+rec.Bad)
 		} else {
-			out = append(out, itoa(rec.line)+":"+strings.Join(rec.fields, "|"))
+			out = append(out, itoa(rec.Line)+":"+strings.Join(rec.Fields, "|"))
 		}
 	}
 }
@@ -74,17 +72,17 @@ func TestCSVReader(t *testing.T) {
 	}
 }
 
-// An unterminated quote that would need more than maxRecordLines lines is
+// An unterminated quote that would need more than MaxRecordLines lines is
 // given up on, and every swallowed line is read again as its own record.
 func TestCSVReaderUnterminatedQuoteLimit(t *testing.T) {
 	var b strings.Builder
 	b.WriteString("h1,h2\nx,\"open\n")
-	for i := 0; i < 3*maxRecordLines; i++ {
+	for i := 0; i < 3*MaxRecordLines; i++ {
 		b.WriteString("a,b\n")
 	}
 	got := readAll(t, []byte(b.String()))
-	if len(got) != 2+3*maxRecordLines {
-		t.Fatalf("got %d records, want %d", len(got), 2+3*maxRecordLines)
+	if len(got) != 2+3*MaxRecordLines {
+		t.Fatalf("got %d records, want %d", len(got), 2+3*MaxRecordLines)
 	}
 	if !strings.Contains(got[1], "never closed") || got[2] != "003:a|b" {
 		t.Errorf("got %q, %q", got[1], got[2])
@@ -92,7 +90,7 @@ func TestCSVReaderUnterminatedQuoteLimit(t *testing.T) {
 }
 
 func TestCSVReaderLongLine(t *testing.T) {
-	in := "a,b\n" + strings.Repeat("x", maxRecordBytes+10) + "\nc,d\n"
+	in := "a,b\n" + strings.Repeat("x", MaxRecordBytes+10) + "\nc,d\n"
 	got := readAll(t, []byte(in))
 	want := []string{"001:a|b", "002:!line longer than 1048576 bytes", "003:c|d"}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -117,8 +115,9 @@ func TestUTF16(t *testing.T) {
 	text := "Alias,Last Name,PIN\r\nzoe,Zoë 😀,1\r\n"
 	for _, le := range []bool{true, false} {
 		in := utf16File(text, le)
-		dec, _ := textenc.NewReader(bytes.NewReader(in), "")
-		enc := dec.Encoding()
+		cr, _ := NewReader(bytes.NewReader(in), "")
+		cr.Read()
+		enc := cr.Encoding()
 		got := readAll(t, in)
 		want := []string{"001:Alias|Last Name|PIN", "002:zoe|Zoë 😀|1"}
 		if strings.Join(got, "\n") != strings.Join(want, "\n") {
@@ -142,82 +141,133 @@ func TestUTF16(t *testing.T) {
 }
 
 func TestHeaderLayout(t *testing.T) {
-	l, err := newLayout([]string{"USER ID", "first_name", "Last Name", "Directory Number", "Junk", "Voicemail PIN", "Active_MobilePhone", "FailureReason", "Class Of Service"})
+	l, err := NewLayout([]string{"USER ID", "first_name", "Last Name", "Directory Number", "Junk", "Voicemail PIN", "Active_MobilePhone", "FailureReason", "Class Of Service", "City", "Fax"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	for f, i := range map[string]int{FieldAlias: 0, FieldFirstName: 1, FieldLastName: 2, FieldExtension: 3, FieldPIN: 5, FieldCOS: 8} {
-		if l.col[f] != i {
-			t.Errorf("%s at %d, want %d", f, l.col[f], i)
+	for f, i := range map[Field]int{Alias: 0, FirstName: 1, LastName: 2, Extension: 3, PIN: 5, ActiveMobilePhone: 6, COS: 8, FaxNumber: 10} {
+		if got, ok := l.Index(f); !ok || got != i {
+			t.Errorf("%s at %d, %v; want %d", f, got, ok, i)
 		}
 	}
-	if len(l.numbers) != 1 || l.numbers[0].field != "active_mobilephone" || l.numbers[0].feature != "outdial" {
-		t.Errorf("numbers = %+v", l.numbers)
+	if l.Has(Password) || l.Width() != 11 {
+		t.Errorf("password %v, width %d", l.Has(Password), l.Width())
 	}
-	if strings.Join(l.ignored, ",") != "FailureReason" {
-		t.Errorf("ignored = %q", l.ignored)
+	if got := fmt.Sprint(l.Numbers()); got != "[{6 active_mobilephone} {10 fax_number}]" {
+		t.Errorf("numbers = %s", got)
 	}
-	if got := l.get([]string{"a", "", "", "", "", "%NULL%", "", "", ""}, FieldPIN); got != "" {
+	if l.Numbers()[0].Field.Feature() != "outdial" || FaxNumber.Feature() != "fax" || TransferNumber.Feature() != "transfer" || PIN.Feature() != "" {
+		t.Errorf("features: %q", l.Numbers()[0].Field.Feature())
+	}
+	if strings.Join(l.Ignored(), ",") != "FailureReason,City" || len(l.Unknown()) != 0 {
+		t.Errorf("ignored = %q, unknown %v", l.Ignored(), l.Unknown())
+	}
+	if got := fmt.Sprint(l.Fields()); got != "[alias first_name last_name extension pin cos fax_number active_mobilephone]" {
+		t.Errorf("fields = %s", got)
+	}
+	row := []string{" ann ", "", "", "", "", "%NULL%", "", "", "", "", ""}
+	if got := l.Get(row, PIN); got != "" {
 		t.Errorf("%%null%% read as %q", got)
 	}
+	if got := l.Get(row, Alias); got != "ann" {
+		t.Errorf("alias %q, want it trimmed", got)
+	}
+	if got := l.Get(row, Password); got != "" {
+		t.Errorf("absent password %q", got)
+	}
+	if l, _ := NewLayout([]string{"Password", "Alias"}); l.Get([]string{" pass word ", "x"}, Password) != " pass word " {
+		t.Errorf("a password is trimmed")
+	}
 
-	if _, err := newLayout([]string{"PIN", "Voicemail_PIN"}); err == nil || !strings.Contains(err.Error(), "both give pin") {
+	if _, err := NewLayout([]string{"PIN", "Voicemail_PIN"}); err == nil || err.Error() != `header: columns 1 ("PIN") and 2 ("Voicemail_PIN") both give pin` {
 		t.Errorf("duplicate: err = %v", err)
 	}
-	if err := l.auditable(); err != nil {
-		t.Errorf("auditable: %v", err)
-	}
-	l, _ = newLayout([]string{"Alias", "City"})
-	if err := l.auditable(); err == nil || !strings.Contains(err.Error(), "no column to audit") {
-		t.Errorf("nothing to audit: err = %v", err)
+	l, _ = NewLayout([]string{"Alias", "Nonesuch", "Other"})
+	if fmt.Sprint(l.Unknown()) != "[2 3]" {
+		t.Errorf("unknown = %v", l.Unknown())
 	}
 }
 
-func TestParseDate(t *testing.T) {
-	for in, want := range map[string]string{"1980-07-04": "1980-07-04", "07/04/1980": "1980-07-04", "7/4/1980": "1980-07-04", "19800704": "1980-07-04", "04.07.1980": "1980-07-04"} {
-		if got, ok := parseDate(in); !ok || got != want {
-			t.Errorf("parseDate(%q) = %q, %v", in, got, ok)
+// Every field has names, each name gives one field, and the names are
+// normalized (what a header normalizes to).
+func TestNames(t *testing.T) {
+	seen := map[string]Field{}
+	for f := Field(1); f < numFields; f++ {
+		names := Names(f)
+		if len(names) == 0 || f.String() == "" || strings.HasPrefix(f.String(), "field(") {
+			t.Errorf("field %d: names %v, string %q", f, names, f)
+		}
+		for _, n := range names {
+			if normalizeHeader(n) != n {
+				t.Errorf("%s: name %q is not normalized", f, n)
+			}
+			if g, dup := seen[n]; dup {
+				t.Errorf("%q gives %s and %s", n, g, f)
+			}
+			seen[n] = f
 		}
 	}
-	for _, in := range []string{"1980-13-01", "yesterday", "04/07"} {
-		if _, ok := parseDate(in); ok {
-			t.Errorf("parseDate(%q) accepted", in)
+	if Names(0) != nil || Field(0).String() != "field(0)" {
+		t.Errorf("the zero field: %v %q", Names(0), Field(0))
+	}
+	if Names(Extension)[0] != "extension" {
+		t.Errorf("Names(Extension) = %v", Names(Extension))
+	}
+}
+
+func TestValue(t *testing.T) {
+	for in, want := range map[string]string{" 1234 ": "1234", "%null%": "", " %NULL% ": "", "\u00a01\u00a0": "1", "x%null%": "x%null%"} {
+		if got := Value(in); got != want {
+			t.Errorf("Value(%q) = %q, want %q", in, got, want)
+		}
+		if got := string(ValueBytes([]byte(in))); got != want {
+			t.Errorf("ValueBytes(%q) = %q, want %q", in, got, want)
 		}
 	}
 }
 
-// FuzzCSVReader checks the reader against encoding/csv's writer: any
+// FuzzReader checks the reader against encoding/csv's writer: any
 // fields written by it read back the same, and arbitrary input never
 // panics and always yields the records in line order.
-func FuzzCSVReader(f *testing.F) {
+func FuzzReader(f *testing.F) {
 	f.Add([]byte("a,b\n\"x\ny\",\"\"\"\"\n"), "p", "q\"r")
 	f.Add([]byte("\xff\xfea\x00"), "", ",")
 	f.Fuzz(func(t *testing.T, raw []byte, f1, f2 string) {
 		last := 0
 		for _, r := range readAllNoFatal(raw) {
-			if r.line <= last {
-				t.Fatalf("line %d after %d", r.line, last)
+			if r.Line <= last {
+				t.Fatalf("line %d after %d", r.Line, last)
 			}
-			last = r.line
+			last = r.Line
 		}
-		if strings.ContainsAny(f1+f2, "\r") || !validUTF8(f1) || !validUTF8(f2) || f1 == "" && f2 == "" {
+		if strings.ContainsAny(f1+f2, "\r") || !utf8.ValidString(f1) || !utf8.ValidString(f2) || f1 == "" && f2 == "" {
 			return
 		}
 		var b bytes.Buffer
-		w := newCSVWriterForTest(&b)
+		w := csv.NewWriter(&b)
 		w.Write([]string{f1, f2})
 		w.Flush()
 		recs := readAllNoFatal(b.Bytes())
-		if len(recs) != 1 || recs[0].bad != "" || len(recs[0].fields) != 2 || recs[0].fields[0] != f1 || recs[0].fields[1] != f2 {
+		if len(recs) != 1 || recs[0].Bad != "" || len(recs[0].Fields) != 2 || recs[0].Fields[0] != f1 || recs[0].Fields[1] != f2 {
 			t.Fatalf("round trip of %q %q: %+v", f1, f2, recs)
 		}
 	})
 }
 
-func TestAppendJSONString(t *testing.T) {
-	for _, v := range []string{"", "plain text", `say "hi"`, `back\slash`, "tab\there", "Zoë 😀", "\x00\x1f"} {
-		if got, want := string(appendJSONString(nil, v)), string(api.AppendString(nil, v)); got != want {
-			t.Errorf("%q: %s, want %s", v, got, want)
+func readAllNoFatal(input []byte) []Row {
+	cr, err := NewReader(bytes.NewReader(input), "")
+	if err != nil {
+		return nil
+	}
+	var out []Row
+	for {
+		rec, err := cr.Read()
+		if err != nil {
+			if err != io.EOF {
+				panic(err)
+			}
+			return out
 		}
+		out = append(out, rec)
 	}
 }

@@ -9,8 +9,8 @@ import (
 // LF, and files saved as "CSV (Macintosh)" by classic Mac OS or old Excel
 // in CR alone. A reader that splits on LF only reads such a file as one
 // line: its header then holds every row (and the audit found no row), so
-// both readers of exports (internal/audit and internal/directory) look at
-// the first line end and, for a CR file, read every CR, LF or CRLF as one
+// export's Reader, which every reader of exports uses, looks at the first
+// line end and, for a CR file, read every CR, LF or CRLF as one
 // line end. In any other file a CR that is not before an LF stays text, as
 // RFC 4180 has it.
 

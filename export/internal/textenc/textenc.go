@@ -1,7 +1,6 @@
-// Package textenc turns the bytes of a user export into UTF-8 text for the
-// two readers of the export vocabulary: the audit (internal/audit, also
-// `tollgate gen`) and the users file of `tollgate serve --users`
-// (internal/directory). It knows the encodings those exports come in:
+// Package textenc turns the bytes of a user export into UTF-8 text for
+// package export's Reader, which every reader of exports uses (the audit,
+// `tollgate gen`, the users file of `tollgate serve --users`). It knows the encodings those exports come in:
 // UTF-8 (with or without a byte-order mark) and UTF-16 with a mark, as the
 // BAT tools write, and Windows-1252, which is what Excel writes when it
 // saves "CSV" on a Western-European or American Windows; ISO-8859-1
@@ -129,7 +128,7 @@ func NewReader(r io.Reader, enc string) (*Reader, error) {
 		enc == bom:
 		enc = bom
 	default:
-		return nil, errors.New("read as " + enc + ", but the file starts with a " + markName(bom) + " byte-order mark: use --encoding auto")
+		return nil, &MarkError{"read as " + enc + ", but the file starts with a " + markName(bom) + " byte-order mark: use --encoding auto"}
 	}
 	switch enc {
 	case UTF8BOM:
@@ -155,6 +154,13 @@ func NewReader(r io.Reader, enc string) (*Reader, error) {
 	d.enc = enc
 	return d, nil
 }
+
+// MarkError is NewReader's error for a byte-order mark that contradicts
+// the encoding asked for: a fault of the file (or of the choice), not of
+// reading it.
+type MarkError struct{ msg string }
+
+func (e *MarkError) Error() string { return e.msg }
 
 func markName(bom string) string {
 	switch bom {

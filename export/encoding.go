@@ -1,0 +1,38 @@
+package export
+
+import "github.com/tollgate/tollgate/export/internal/textenc"
+
+// Encoding names the encoding of an export's bytes, as the --encoding
+// flags take it and as summaries print what a file was read with. The
+// zero value is Auto.
+type Encoding string
+
+// The encodings. UTF8BOM, UTF16LE and UTF16BE are what a file turns out
+// to be; ParseEncoding takes them too, as aliases of UTF8 and UTF16.
+const (
+	// Auto reads a byte-order mark; without one, the text from the first
+	// non-ASCII byte decides between UTF-8 and Windows-1252.
+	Auto        Encoding = textenc.Auto
+	UTF8        Encoding = textenc.UTF8
+	UTF8BOM     Encoding = textenc.UTF8BOM
+	UTF16       Encoding = textenc.UTF16 // with a mark, or little-endian without one
+	UTF16LE     Encoding = textenc.UTF16LE
+	UTF16BE     Encoding = textenc.UTF16BE
+	Windows1252 Encoding = textenc.Windows1252 // what Excel saves as "CSV" on a Western Windows
+	Latin1      Encoding = textenc.Latin1
+)
+
+// EncodingNames lists the names ParseEncoding takes, for usage messages.
+const EncodingNames = textenc.Allowed
+
+// ParseEncoding reads an encoding name in any case, with the usual
+// aliases (cp1252, iso-8859-1, utf8); "" is Auto.
+func ParseEncoding(name string) (Encoding, error) {
+	e, err := textenc.Parse(name)
+	return Encoding(e), err
+}
+
+// SniffBytes is how much text auto detection looks at from the first
+// non-ASCII byte; until that byte comes, however late, the text is passed
+// through as the ASCII it is.
+const SniffBytes = textenc.SniffBytes
