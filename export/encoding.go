@@ -1,6 +1,11 @@
 package export
 
-import "github.com/tollgate/tollgate/export/internal/textenc"
+import (
+	"errors"
+	"io"
+
+	"github.com/tollgate/tollgate/export/internal/textenc"
+)
 
 // Encoding names the encoding of an export's bytes, as the --encoding
 // flags take it and as summaries print what a file was read with. The
@@ -36,3 +41,20 @@ func ParseEncoding(name string) (Encoding, error) {
 // non-ASCII byte; until that byte comes, however late, the text is passed
 // through as the ASCII it is.
 const SniffBytes = textenc.SniffBytes
+
+// Decode returns the text of r read as enc, as UTF-8 (a byte-order mark
+// dropped): what a Reader parses, as long as the Offset it reaches at the
+// end (line ends are rewritten, never added or removed). Undecodable text
+// is passed on as bytes that are not valid UTF-8, never repaired. Its
+// errors are NewReader's.
+func Decode(r io.Reader, enc Encoding) (io.Reader, error) {
+	dec, err := textenc.NewReader(r, string(enc))
+	var me *textenc.MarkError
+	if errors.As(err, &me) {
+		return nil, &FormatError{Msg: err.Error()}
+	}
+	if err != nil {
+		return nil, err
+	}
+	return dec, nil
+}

@@ -93,14 +93,11 @@ const readBuf = 64 << 10
 // unknown encoding, a read error, or a *FormatError (a mark that
 // contradicts enc).
 func NewReader(r io.Reader, enc Encoding) (*Reader, error) {
-	dec, err := textenc.NewReader(r, string(enc))
+	text, err := Decode(r, enc)
 	if err != nil {
-		var me *textenc.MarkError
-		if errors.As(err, &me) {
-			return nil, &FormatError{Msg: err.Error()}
-		}
 		return nil, err
 	}
+	dec := text.(*textenc.Reader)
 	br := bufio.NewReaderSize(dec, readBuf)
 	c := &Reader{r: br, dec: dec}
 	head, err := br.Peek(readBuf)
