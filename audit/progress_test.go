@@ -12,7 +12,7 @@ import (
 	"time"
 	"unicode/utf16"
 
-	"github.com/tollgate/tollgate/internal/textenc"
+	"github.com/tollgate/tollgate/export"
 )
 
 type discardSink struct{}
@@ -27,7 +27,7 @@ type progressCall struct {
 
 // progressFile writes n rows of equal length, so the share of the file a
 // row ends at is its share of the rows.
-func progressFile(t *testing.T, n int, pin bool, enc string) string {
+func progressFile(t *testing.T, n int, pin bool, enc export.Encoding) string {
 	t.Helper()
 	var b bytes.Buffer
 	if pin {
@@ -44,9 +44,9 @@ func progressFile(t *testing.T, n int, pin bool, enc string) string {
 	}
 	data := b.Bytes()
 	switch enc {
-	case textenc.UTF8BOM:
+	case export.UTF8BOM:
 		data = append([]byte{0xEF, 0xBB, 0xBF}, data...)
-	case textenc.UTF16LE:
+	case export.UTF16LE:
 		u := utf16.Encode([]rune(string(data)))
 		le := []byte{0xFF, 0xFE}
 		for _, c := range u {
@@ -73,15 +73,15 @@ func TestProgressFollowsRowsWritten(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		pin  bool // a PIN column: a first pass counts shared PINs
-		enc  string
+		enc  export.Encoding
 		tol  float64 // how far done may be from rows/n
 	}{
-		{"utf-8 with a first pass", true, textenc.UTF8, 0.005},
-		{"utf-8 in one pass", false, textenc.UTF8, 0.005},
-		{"utf-8 with a BOM in one pass", false, textenc.UTF8BOM, 0.005},
-		{"utf-16 with a first pass", true, textenc.UTF16LE, 0.005},
+		{"utf-8 with a first pass", true, export.UTF8, 0.005},
+		{"utf-8 in one pass", false, export.UTF8, 0.005},
+		{"utf-8 with a BOM in one pass", false, export.UTF8BOM, 0.005},
+		{"utf-16 with a first pass", true, export.UTF16LE, 0.005},
 		// The decoded length is estimated until the reader reaches the end.
-		{"utf-16 in one pass", false, textenc.UTF16LE, 0.05},
+		{"utf-16 in one pass", false, export.UTF16LE, 0.05},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var calls []progressCall
@@ -120,7 +120,7 @@ func TestProgressFollowsRowsWritten(t *testing.T) {
 func TestProgressInterruptedAndUnknownSize(t *testing.T) {
 	defer func(d time.Duration) { progressEvery = d }(progressEvery)
 	progressEvery = 0
-	path := progressFile(t, 20000, false, textenc.UTF8)
+	path := progressFile(t, 20000, false, export.UTF8)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	var calls []progressCall

@@ -2,8 +2,8 @@
 // sample (testdata/csv/sample-users.csv, with its few broken rows) and the
 // large files the benchmarks read (written under /tmp, never committed).
 //
-//	go run ./internal/audit/gencsv -sample -o testdata/csv/sample-users.csv
-//	go run ./internal/audit/gencsv -n 1000000 -o /tmp/users-1m.csv
+//	go run ./cmd/internal/gencsv -sample -o testdata/csv/sample-users.csv
+//	go run ./cmd/internal/gencsv -n 1000000 -o /tmp/users-1m.csv
 //
 // The output is a function of -n, -seed and -sample only, so a committed
 // sample can be checked against its generator. Every person, number and

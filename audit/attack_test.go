@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/core/credential"
+	"github.com/tollgate/tollgate/export"
 	"github.com/tollgate/tollgate/internal/directory"
 )
 
@@ -32,7 +33,7 @@ var attackSecrets = []string{"S3cretPw!", "739164", "Hunter22x!", "Kx93qq!v", "{
 func everyOutput(t *testing.T, in []byte) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, format := range Formats {
+	for _, format := range Formats() {
 		var rep, warn bytes.Buffer
 		sink, _ := NewSink(format, &rep)
 		sum, err := Run(context.Background(), Config{Engine: nativeEngine(t), Workers: 2, Warn: &warn}, bytesInput("x.csv", in, true), sink)
@@ -172,7 +173,7 @@ func TestAttackCROnlyLineEndsLoseEveryRow(t *testing.T) {
 		t.Errorf("a two-line header cell: %+v", sum)
 	}
 	// A header that cannot be one stops the audit, and says why.
-	wide := strings.Repeat("Junk,", maxColumns) + "PIN\n1\n"
+	wide := strings.Repeat("Junk,", export.MaxColumns) + "PIN\n1\n"
 	for _, c := range []struct{ name, in, want string }{
 		{"lines not split", "Alias,PIN,City\nann,802417,\"Oslo\"\r\"bob\",739164,x\n", ""},
 		{"header not split", "Alias,PIN,\"City\rann\",739164\n", "column 3 a carriage return or control character"},
@@ -199,7 +200,7 @@ func TestAttackCROnlyLineEndsLoseEveryRow(t *testing.T) {
 // Finding 12: an unclosed quote followed by a line over 1 MiB lost that
 // line's record. One record per input row, always.
 func TestAttackLongLineAfterUnclosedQuoteIsLost(t *testing.T) {
-	long := strings.Repeat("x", maxRecordBytes+10)
+	long := strings.Repeat("x", export.MaxRecordBytes+10)
 	for _, c := range []struct {
 		name, in string
 		want     []string
@@ -274,7 +275,7 @@ func TestAttackInterruptedReportsUnmarked(t *testing.T) {
 	for _, interrupt := range []bool{true, false} {
 		for _, format := range []string{"json", "csv"} {
 			ctx, cancel := context.WithCancel(context.Background())
-			eng := &cancelAfter{Engine: nativeEngine(t), cancel: cancel}
+			eng := &cancelAfter{Checker: nativeEngine(t), cancel: cancel}
 			eng.n.Store(3000)
 			if !interrupt {
 				eng.n.Store(1 << 40)

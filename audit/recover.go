@@ -12,6 +12,7 @@ import (
 
 	"github.com/tollgate/tollgate/core"
 	"github.com/tollgate/tollgate/core/credential"
+	"github.com/tollgate/tollgate/export"
 )
 
 // Recovering trivial PINs from stored records is a brute-force loop, so
@@ -69,7 +70,7 @@ func newRecoverer(p *core.Policy, fips, exhaustive bool) *recoverer {
 
 // checkHash audits one stored record: its scheme under FIPS, then whether
 // it is the hash of a trivial PIN or password.
-func (c *checker) checkHash(ctx context.Context, field, rec string, u *user, s *rowScratch, out *Record) {
+func (c *checker) checkHash(ctx context.Context, field export.Field, rec string, u *user, s *rowScratch, out *Record) {
 	r, err := credential.Parse(rec)
 	if err != nil {
 		var ce *credential.Error
@@ -90,7 +91,7 @@ func (c *checker) checkHash(ctx context.Context, field, rec string, u *user, s *
 			out.add(CodeFIPSLegacyHash, field, r.Scheme().String()+" record: FIPS mode would lock this user out; reset the credential before enabling it")
 		}
 	}
-	pin := field == FieldPINHash
+	pin := field == export.PINHash
 	what := "PIN"
 	if !pin {
 		what = "password"
@@ -110,9 +111,8 @@ func (c *checker) checkHash(ctx context.Context, field, rec string, u *user, s *
 		return
 	}
 	// Check the recovered PIN against the policy, then forget it.
-	s.req = c.pinRequest(s.req[:0], found, u)
 	var tmp Record
-	c.verdict(ctx, "pin", field, s.req, &tmp)
+	c.checkPIN(ctx, field, found, u, s, &tmp)
 	clear(s.rec.digit)
 	if len(tmp.Findings) > 0 && tmp.Findings[0].Code != CodeCheckFailed {
 		out.add(CodeRecoveredTrivial, field, "the stored PIN, found by trying every PIN of the policy's lengths, breaks the policy; reset it")

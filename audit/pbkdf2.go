@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/core/credential"
+	"github.com/tollgate/tollgate/export"
 )
 
 // A PBKDF2 record costs its iteration count for every candidate tried on
@@ -59,14 +60,14 @@ func isPBKDF2(b []byte) bool {
 }
 
 // addPBKDF2 counts one stored record of field with its row's fields.
-func (c *checker) addPBKDF2(t *pbkdf2Tally, field string, raw []byte, fields []string, s *rowScratch) {
+func (c *checker) addPBKDF2(t *pbkdf2Tally, field export.Field, raw []byte, fields []string, s *rowScratch) {
 	r, err := credential.Parse(string(raw))
 	if err != nil || r.Iterations() == 0 {
 		return
 	}
 	var tmp Record
 	u := c.userOf(fields, s, &tmp)
-	pin := field == FieldPINHash
+	pin := field == export.PINHash
 	var n int
 	if pin {
 		s.rec.cands = pinCandidates(s.rec.cands[:0], &u)

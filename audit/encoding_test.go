@@ -9,13 +9,13 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/tollgate/tollgate/internal/textenc"
+	"github.com/tollgate/tollgate/export"
 )
 
 // cp1252Path is a user export as Excel saves "CSV" on a Western Windows:
 // Windows-1252, no byte-order mark, CRLF; accented names, smart quotes,
 // dashes and the euro sign (bytes 0x80–0x9F and 0xA0–0xFF).
-const cp1252Path = "../../testdata/csv/excel-cp1252.csv"
+const cp1252Path = "../testdata/csv/excel-cp1252.csv"
 
 // cp1252PINs are the file's PINs, which no output may show.
 var cp1252PINs = []string{"685537", "427242", "730418", "627436", "7323782", "345678", "518203"}
@@ -64,13 +64,13 @@ func noSecrets(t *testing.T, what, out string) {
 // bad_row, so no PIN of a user with an accented name was checked.
 func TestWindows1252Export(t *testing.T) {
 	for _, tc := range []struct {
-		enc, label string
+		enc, label export.Encoding
 		note       bool // the stderr note that the encoding was detected
 	}{
-		{"", textenc.Windows1252, true},
-		{textenc.Auto, textenc.Windows1252, true},
-		{textenc.Windows1252, textenc.Windows1252, false},
-		{textenc.Latin1, textenc.Latin1, false},
+		{"", export.Windows1252, true},
+		{export.Auto, export.Windows1252, true},
+		{export.Windows1252, export.Windows1252, false},
+		{export.Latin1, export.Latin1, false},
 	} {
 		for _, rereadable := range []bool{true, false} {
 			var warn bytes.Buffer
@@ -83,7 +83,7 @@ func TestWindows1252Export(t *testing.T) {
 			recs := decodeLines(t, out)
 			got := codesByLine(t, recs)
 			want := wantCP1252
-			if tc.label == textenc.Latin1 {
+			if tc.label == export.Latin1 {
 				// Latin-1 reads 0x8A as a control character, not Š, so
 				// "Šebesta" no longer spells 7323782; the rest is alike.
 				want = map[int]string{}
@@ -108,7 +108,7 @@ func TestWindows1252Export(t *testing.T) {
 		for _, format := range []string{"table", "csv", "html"} {
 			out, _ := runAudit(t, Config{Encoding: tc.enc}, fileInput(cp1252Path), format)
 			noSecrets(t, format+" report", out)
-			if format == "table" && !strings.Contains(out, "Audit of "+cp1252Path+" ("+tc.label+"; policy cuc") {
+			if format == "table" && !strings.Contains(out, "Audit of "+cp1252Path+" ("+string(tc.label)+"; policy cuc") {
 				t.Errorf("%q: the summary does not name %s:\n%s", tc.enc, tc.label, out)
 			}
 		}
@@ -124,11 +124,11 @@ func TestUTF8ExportStaysUTF8(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		in         []byte
-		enc, label string
+		enc, label export.Encoding
 	}{
-		{text, "", textenc.UTF8},
-		{text, textenc.UTF8, textenc.UTF8},
-		{append([]byte("\ufeff"), text...), "", textenc.UTF8BOM},
+		{text, "", export.UTF8},
+		{text, export.UTF8, export.UTF8},
+		{append([]byte("\ufeff"), text...), "", export.UTF8BOM},
 	} {
 		var warn bytes.Buffer
 		out, sum := runAudit(t, Config{Encoding: tc.enc, Warn: &warn}, bytesInput("users.csv", tc.in, true), "json")
@@ -145,7 +145,7 @@ func TestUTF8ExportStaysUTF8(t *testing.T) {
 func fillerRows(from int) (string, int) {
 	var b strings.Builder
 	n := 0
-	for b.Len() <= textenc.SniffBytes {
+	for b.Len() <= export.SniffBytes {
 		fmt.Fprintf(&b, "user%d,Ann,Lee,%d,,Staff,clerk\r\n", from+n, 30000+from+n)
 		n++
 	}
@@ -163,7 +163,7 @@ func TestWindows1252AfterTheWindow(t *testing.T) {
 	out, sum := runAudit(t, Config{Warn: &warn}, bytesInput("late.csv", in, true), "json")
 	recs := decodeLines(t, out)
 	got := codesByLine(t, recs)
-	if len(recs) != n+len(wantCP1252) || sum.Encoding != textenc.Windows1252 {
+	if len(recs) != n+len(wantCP1252) || sum.Encoding != export.Windows1252 {
 		t.Fatalf("%d records read as %s; want %d as windows-1252", len(recs), sum.Encoding, n+len(wantCP1252))
 	}
 	for line, codes := range wantCP1252 {
@@ -188,7 +188,7 @@ func TestInvalidBytesAfterTheWindow(t *testing.T) {
 	for _, rereadable := range []bool{true, false} {
 		out, sum := runAudit(t, Config{}, bytesInput("mixed.csv", []byte(in), rereadable), "json")
 		recs := decodeLines(t, out)
-		if len(recs) != n+3 || sum.Encoding != textenc.UTF8 || sum.BadRows != 1 {
+		if len(recs) != n+3 || sum.Encoding != export.UTF8 || sum.BadRows != 1 {
 			t.Fatalf("%d records, %d bad, read as %s; want %d, 1, utf-8", len(recs), sum.BadRows, sum.Encoding, n+3)
 		}
 		bad := recs[n+1]
@@ -207,7 +207,7 @@ func TestInvalidBytesAfterTheWindow(t *testing.T) {
 // replaced by U+FFFD and let through.
 func TestWindows1252UndefinedByte(t *testing.T) {
 	in := "Alias,Last Name,PIN\r\nok,M\xfcller,685537\r\nodd,X\x81y,135790\r\nlast,Zo\xeb,730418\r\n"
-	out, sum := runAudit(t, Config{Encoding: textenc.Windows1252}, bytesInput("u.csv", []byte(in), true), "json")
+	out, sum := runAudit(t, Config{Encoding: export.Windows1252}, bytesInput("u.csv", []byte(in), true), "json")
 	recs := decodeLines(t, out)
 	want := "undecodable text: a byte Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90 or 0x9D) at line 3 column 6"
 	if len(recs) != 3 || sum.BadRows != 1 || recs[1].Findings[0].Message != want || recs[2].Alias != "last" {
@@ -220,7 +220,7 @@ func TestWindows1252UndefinedByte(t *testing.T) {
 
 // gen reads the same export: every user gets a PIN, none is skipped.
 func TestGenerateWindows1252(t *testing.T) {
-	for _, enc := range []string{"", textenc.Windows1252} {
+	for _, enc := range []export.Encoding{"", export.Windows1252} {
 		f, err := os.Open(cp1252Path)
 		if err != nil {
 			t.Fatal(err)

@@ -13,26 +13,59 @@ import (
 	"github.com/tollgate/tollgate/api"
 )
 
-// Formats the audit writes.
-var Formats = []string{"table", "csv", "json", "html"}
+// formats are the report formats, by name.
+var formats = []string{"table", "csv", "json", "html"}
 
-// NewSink returns the writer of format ("table", "csv", "json", "html")
-// on w. Every writer streams: it holds no record after writing it.
+// Formats returns the names of the report formats NewSink writes:
+// "table", "csv", "json" (JSON Lines) and "html".
+func Formats() []string { return append([]string(nil), formats...) }
+
+// NewSink returns the report writer of format (one of Formats) on w.
 func NewSink(format string, w io.Writer) (Sink, error) {
-	bw := bufio.NewWriterSize(w, 64<<10)
 	switch format {
 	case "json":
-		return &jsonSink{w: bw}, nil
+		return NewJSONSink(w), nil
 	case "csv":
-		cw := csv.NewWriter(bw)
-		return &csvSink{w: bw, cw: cw}, nil
+		return NewCSVSink(w), nil
 	case "table":
-		return &tableSink{w: bw}, nil
+		return NewTableSink(w), nil
 	case "html":
-		return &htmlSink{w: bw}, nil
+		return NewHTMLSink(w), nil
 	}
-	return nil, fmt.Errorf("unknown format %q: want one of %s", format, strings.Join(Formats, ", "))
+	return nil, fmt.Errorf("unknown format %q: want one of %s", format, strings.Join(formats, ", "))
 }
+
+// The report writers. Each streams: it holds no record after writing it,
+// buffers its output and flushes it at End (so w sees all of the report
+// only once End returned). None writes a PIN, password or hash: records
+// never hold one. The formats are docs/audit.md's.
+
+// NewJSONSink writes JSON Lines: one record per line, and, when the audit
+// was interrupted, a last line that is not a record but the partial marker
+// {"partial":true,...}.
+func NewJSONSink(w io.Writer) Sink { return &jsonSink{w: newBuffer(w)} }
+
+// NewCSVSink writes CSV with one line per finding (line, alias, cos,
+// code, field, message), one with empty code, field and message for a row
+// without findings, and, when the audit was interrupted, a last row of
+// code "partial". Values a spreadsheet would run as a formula are
+// defused.
+func NewCSVSink(w io.Writer) Sink {
+	bw := newBuffer(w)
+	return &csvSink{w: bw, cw: csv.NewWriter(bw)}
+}
+
+// NewTableSink writes the rows with findings as aligned columns for a
+// terminal, then the summary (WriteSummaryText).
+func NewTableSink(w io.Writer) Sink { return &tableSink{w: newBuffer(w)} }
+
+// NewHTMLSink writes one self-contained HTML page: the summary with its
+// charts, then the findings in a table the page's one script filters,
+// groups and pages (a Content-Security-Policy lets no other script run,
+// and the page loads nothing).
+func NewHTMLSink(w io.Writer) Sink { return &htmlSink{w: newBuffer(w)} }
+
+func newBuffer(w io.Writer) *bufio.Writer { return bufio.NewWriterSize(w, 64<<10) }
 
 // jsonSink writes JSON Lines: one record per line, and, when the audit
 // was interrupted, a last line that is not a record: the partial marker.

@@ -166,7 +166,7 @@ func (s *htmlSink) End(sum *Summary) error {
 	e := html.EscapeString
 	s.w.WriteString("<section class=\"summary\">\n<h1>tollgate audit</h1>\n")
 	fmt.Fprintf(s.w, "<p class=\"meta\">%s · %s · policy <b>%s</b> · tables <b>%s</b> · %s engine · %.1f s</p>\n",
-		e(sum.Input), e(sum.Encoding), e(sum.Policy), e(sum.Tables), e(sum.Engine), sum.Seconds)
+		e(sum.Input), e(string(sum.Encoding)), e(sum.Policy), e(sum.Tables), e(sum.Engine), sum.Seconds)
 	if sum.Interrupted {
 		s.w.WriteString("<p class=\"interrupted\">Interrupted: this is a partial report of the rows before the interruption.</p>\n")
 	}

@@ -17,8 +17,8 @@ import (
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/tollgate/tollgate/host"
-	"github.com/tollgate/tollgate/internal/textenc"
+	tollgate "github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/export"
 )
 
 // report adds rows/s (wall clock) and CPU ns per row.
@@ -29,7 +29,7 @@ func report(b *testing.B, rows int, cpu time.Duration) {
 }
 
 // The bulk-audit benchmarks read TOLLGATE_AUDIT_FILE (make one with
-// `go run ./internal/audit/gencsv -n 1000000 -o /tmp/users-1m.csv`), or a
+// `go run ./cmd/internal/gencsv -n 1000000 -o /tmp/users-1m.csv`), or a
 // 20,000-row file generated on the spot. Each reports rows/s; compare the
 // audit with BenchmarkFloor, the cost of reading the same file with
 // encoding/csv and doing nothing. docs/performance.md has the figures.
@@ -39,7 +39,7 @@ func benchFile(b *testing.B) string {
 		return p
 	}
 	p := filepath.Join(b.TempDir(), "users.csv")
-	out, err := exec.Command("go", "run", "./gencsv", "-n", "20000", "-o", p).CombinedOutput()
+	out, err := exec.Command("go", "run", "../cmd/internal/gencsv", "-n", "20000", "-o", p).CombinedOutput()
 	if err != nil {
 		b.Fatalf("gencsv: %v\n%s", err, out)
 	}
@@ -73,7 +73,8 @@ func BenchmarkFloor(b *testing.B) {
 	report(b, rows, cpuTime()-cpu0)
 }
 
-// BenchmarkReader is this package's CSV reader alone (decoding included).
+// BenchmarkReader is the CSV reader the audit reads with (package
+// export's, decoding included), alone.
 func BenchmarkReader(b *testing.B) {
 	path := benchFile(b)
 	b.ResetTimer()
@@ -84,12 +85,11 @@ func BenchmarkReader(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		dec, _ := textenc.NewReader(f, "")
-		cr := newCSVReader(dec)
+		cr, _ := export.NewReader(f, "")
 		var arena []string
 		rows = -1
 		for {
-			_, a, err := cr.next(arena[:0])
+			_, a, err := cr.Next(arena[:0])
 			arena = a
 			if err != nil {
 				break
@@ -130,12 +130,11 @@ func BenchmarkReaderEncodings(b *testing.B) {
 			b.SetBytes(int64(len(c.data)))
 			cpu0 := cpuTime()
 			for b.Loop() {
-				dec, _ := textenc.NewReader(bytes.NewReader(c.data), "")
-				cr := newCSVReader(dec)
+				cr, _ := export.NewReader(bytes.NewReader(c.data), "")
 				var arena []string
 				rows = -1
 				for {
-					_, a, err := cr.next(arena[:0])
+					_, a, err := cr.Next(arena[:0])
 					arena = a
 					if err != nil {
 						break
@@ -148,15 +147,23 @@ func BenchmarkReaderEncodings(b *testing.B) {
 	}
 }
 
-func benchAudit(b *testing.B, eng host.Engine, noFast bool) {
+func benchAudit(b *testing.B, kind tollgate.Engine) {
 	path := benchFile(b)
+	eng, err := tollgate.New(context.Background(), tollgate.WithEngine(kind))
+	if err != nil {
+		b.Fatal(err)
+	}
 	defer eng.Close()
+	in, err := FileInput(path)
+	if err != nil {
+		b.Fatal(err)
+	}
 	b.ResetTimer()
 	rows := 0
 	cpu0 := cpuTime()
 	for b.Loop() {
 		sink, _ := NewSink("json", io.Discard)
-		sum, err := Run(context.Background(), Config{Engine: eng, EngineName: eng.Name(), NoFastPath: noFast}, fileInput(path), sink)
+		sum, err := Run(context.Background(), Config{Engine: eng}, in, sink)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -165,16 +172,10 @@ func benchAudit(b *testing.B, eng host.Engine, noFast bool) {
 	report(b, rows, cpuTime()-cpu0)
 }
 
-func BenchmarkAuditNative(b *testing.B) { benchAudit(b, host.NewNative(host.Options{}), false) }
+// BenchmarkAuditNative is the audit on the native engine: every check
+// through the Checker's typed operations and scalar dial path.
+// docs/performance.md compares it with the fast path that bypassed the
+// engine before (issue 15).
+func BenchmarkAuditNative(b *testing.B) { benchAudit(b, tollgate.Native) }
 
-// BenchmarkAuditNativeJSON is the native engine without the fast path:
-// every check through Engine.Do and JSON, as the wasm engine does.
-func BenchmarkAuditNativeJSON(b *testing.B) { benchAudit(b, host.NewNative(host.Options{}), true) }
-
-func BenchmarkAuditWasm(b *testing.B) {
-	e, err := host.NewWasm(context.Background(), host.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	benchAudit(b, e, false)
-}
+func BenchmarkAuditWasm(b *testing.B) { benchAudit(b, tollgate.Wasm) }

@@ -15,8 +15,11 @@ const (
 	CodeCheckFailed      = "check_failed"
 )
 
-// Finding is one problem in one row. Message is English prose that never
-// holds the PIN, password or hash it is about.
+// Finding is one problem in one row. Code is one of the core's codes or
+// the audit's (above); Field names the column it is about (an
+// export.Field's String: "pin", "transfer_number"), "" for the row as a
+// whole. Message is English prose that never holds the PIN, password or
+// hash it is about.
 type Finding struct {
 	Code    string `json:"code"`
 	Field   string `json:"field"`

@@ -2,10 +2,10 @@ package audit
 
 import (
 	"io"
-
-	"github.com/tollgate/tollgate/internal/textenc"
 	"sync/atomic"
 	"time"
+
+	"github.com/tollgate/tollgate/export"
 )
 
 // progressEvery is how often Config.Progress is called while rows are
@@ -61,15 +61,15 @@ func (p *progress) report(rows int, pos int64, complete bool) {
 // decoded length, for the progress of an audit that makes no first pass
 // over an input that is not UTF-8 (where the length is the file's size).
 // Decoding costs a small fraction of auditing.
-func decodedLength(in Input, enc string) (int64, error) {
+func decodedLength(in Input, enc export.Encoding) (int64, error) {
 	rc, err := in.Open()
 	if err != nil {
 		return 0, err
 	}
 	defer rc.Close()
-	dec, err := textenc.NewReader(rc, enc)
+	text, err := export.Decode(rc, enc)
 	if err != nil {
 		return 0, err
 	}
-	return io.Copy(io.Discard, dec)
+	return io.Copy(io.Discard, text)
 }

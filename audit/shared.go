@@ -4,6 +4,8 @@ import (
 	"hash/maphash"
 	"math/bits"
 	"sync"
+
+	"github.com/tollgate/tollgate/export"
 )
 
 // sharedTable counts how many rows hold each PIN (or stored PIN record)
@@ -41,22 +43,20 @@ func newSharedTable() *sharedTable {
 
 // digest is the keyed digest of a value of field f; a plaintext PIN and a
 // stored record never share a digest.
-func (t *sharedTable) digest(f, v string) uint64 {
+func (t *sharedTable) digest(f export.Field, v string) uint64 {
 	var h maphash.Hash
 	h.SetSeed(t.seed)
-	h.WriteString(f)
-	h.WriteByte(0)
+	h.WriteByte(byte(f))
 	h.WriteString(v)
 	return h.Sum64()
 }
 
 // digestBytes is digest of a value held as bytes; the same value gives
 // the same digest either way.
-func (t *sharedTable) digestBytes(f string, v []byte) uint64 {
+func (t *sharedTable) digestBytes(f export.Field, v []byte) uint64 {
 	var h maphash.Hash
 	h.SetSeed(t.seed)
-	h.WriteString(f)
-	h.WriteByte(0)
+	h.WriteByte(byte(f))
 	h.Write(v)
 	return h.Sum64()
 }

@@ -12,17 +12,47 @@ import (
 	"sync/atomic"
 	"testing"
 
+	tollgate "github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core"
 	"github.com/tollgate/tollgate/core/credential"
-	"github.com/tollgate/tollgate/host"
 )
 
-const samplePath = "../../testdata/csv/sample-users.csv"
+const samplePath = "../testdata/csv/sample-users.csv"
 
-func nativeEngine(t testing.TB) host.Engine {
-	e := host.NewNative(host.Options{})
-	t.Cleanup(func() { e.Close() })
-	return e
+// newChecker returns a Checker on engine kind, closed when the test ends.
+func newChecker(t testing.TB, kind tollgate.Engine) *tollgate.Checker {
+	t.Helper()
+	c, err := tollgate.New(context.Background(), tollgate.WithEngine(kind))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func nativeEngine(t testing.TB) *tollgate.Checker { return newChecker(t, tollgate.Native) }
+
+// policyOf and tablesOf read a test's policy or tables as the CLI does: a
+// document when it is one, else a name; "" is the default.
+func policyOf(s string) api.PolicyRef {
+	switch {
+	case s == "":
+		return api.PolicyRef{}
+	case strings.HasPrefix(strings.TrimSpace(s), "{"):
+		return api.PolicyJSON([]byte(s))
+	}
+	return api.Profile(s)
+}
+
+func tablesOf(s string) api.TablesRef {
+	switch {
+	case s == "":
+		return api.TablesRef{}
+	case strings.HasPrefix(strings.TrimSpace(s), "{"):
+		return api.TablesJSON([]byte(s))
+	}
+	return api.BuiltinTables(s)
 }
 
 func fileInput(path string) Input {
@@ -137,7 +167,7 @@ func TestNoSecretInAnyOutput(t *testing.T) {
 	for _, m := range core.Catalogue() {
 		fixed = append(fixed, m)
 	}
-	for _, format := range Formats {
+	for _, format := range Formats() {
 		out, sum := runAudit(t, Config{Workers: 2}, fileInput(samplePath), format)
 		var sb bytes.Buffer
 		WriteSummaryJSON(&sb, sum)
@@ -214,7 +244,7 @@ func TestStoredHashes(t *testing.T) {
 	in := head + "good,Ann,Lee,24681,," + mkRecord(t, credential.SHA, "60391") + ",\n" +
 		"trivial,Ann,Lee,24681,," + mkRecord(t, credential.SSHA, "28883") + ",\n"
 	var warn bytes.Buffer
-	out, _ = runAudit(t, Config{Policy: policy, Exhaustive: true, Warn: &warn}, bytesInput("x.csv", []byte(in), true), "json")
+	out, _ = runAudit(t, Config{Policy: policyOf(policy), Exhaustive: true, Warn: &warn}, bytesInput("x.csv", []byte(in), true), "json")
 	recs = decodeLines(t, out)
 	if got := findings(recs[0]); got != "recovered_pin@pin_hash" {
 		t.Errorf("exhaustive good: %q", got)
@@ -273,25 +303,25 @@ func TestRunErrors(t *testing.T) {
 		{"unknown profile", "PIN\n1\n", "nope", "not a built-in profile"},
 	} {
 		sink, _ := NewSink("json", io.Discard)
-		_, err := Run(context.Background(), Config{Engine: nativeEngine(t), Policy: c.policy}, bytesInput("x.csv", []byte(c.in), true), sink)
+		_, err := Run(context.Background(), Config{Engine: nativeEngine(t), Policy: policyOf(c.policy)}, bytesInput("x.csv", []byte(c.in), true), sink)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err = %v, want %q", c.name, err, c.want)
 		}
 	}
 }
 
-// cancelAfter cancels the audit after n engine calls, as Ctrl-C would.
+// cancelAfter cancels the audit after n PIN checks, as Ctrl-C would.
 type cancelAfter struct {
-	Engine
+	*tollgate.Checker
 	n      atomic.Int64
 	cancel context.CancelFunc
 }
 
-func (c *cancelAfter) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
+func (c *cancelAfter) CheckPIN(ctx context.Context, r *api.PINRequest) (api.Verdict, error) {
 	if c.n.Add(-1) == 0 {
 		c.cancel()
 	}
-	return c.Engine.Do(ctx, op, req)
+	return c.Checker.CheckPIN(ctx, r)
 }
 
 // An interrupted audit writes a valid report of a prefix of the rows.
@@ -301,9 +331,9 @@ func TestInterruptedReportIsValid(t *testing.T) {
 	for i := range 20000 {
 		fmt.Fprintf(&b, "u%d,%d,%06d\n", i, 10000+i, i*7919%1000000)
 	}
-	for _, format := range Formats {
+	for _, format := range Formats() {
 		ctx, cancel := context.WithCancel(context.Background())
-		eng := &cancelAfter{Engine: nativeEngine(t), cancel: cancel}
+		eng := &cancelAfter{Checker: nativeEngine(t), cancel: cancel}
 		eng.n.Store(3000)
 		var out bytes.Buffer
 		sink, _ := NewSink(format, &out)

@@ -3,50 +3,53 @@ package audit
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"runtime"
-	"strconv"
+	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/tollgate/tollgate/api"
-	"github.com/tollgate/tollgate/core"
-	"github.com/tollgate/tollgate/core/dialplan"
-	"github.com/tollgate/tollgate/internal/textenc"
+	"github.com/tollgate/tollgate/export"
 )
 
-// Config is how one audit runs.
+// Config is how one audit runs. The zero value audits with the default
+// policy (cuc) and tables on a native engine made for the run.
 type Config struct {
-	// Engine runs the pin, password and dial operations; EngineName names
-	// it in messages and the summary.
-	Engine     Engine
-	EngineName string
-	// Policy is a built-in profile name or a JSON policy document; "" is
-	// the default profile (cuc).
-	Policy string
-	// Tables is a built-in restriction-table set name or a JSON tables
-	// document; "" is the default set. TablesName names a document in
-	// the summary (its file name); a built-in set is named by itself.
-	Tables     string
+	// Engine runs the PIN, password and dial checks: a *tollgate.Checker
+	// (either engine), an *api.Session, or anything else that implements
+	// the operations. It must be safe for concurrent use. An engine with
+	// the scalar dial path (TableIndex and DialNumber, as a Checker has)
+	// checks numbers through it. nil runs a native tollgate.Checker made
+	// for the run.
+	Engine api.Operations
+	// Policy is a built-in profile or a policy document; the zero value
+	// is the default profile (cuc). The audit reads it too (its PIN
+	// lengths bound the exhaustive search), so it cannot be a handle.
+	Policy api.PolicyRef
+	// Tables is a built-in restriction-table set or a tables document;
+	// the zero value is the default set. The audit reads it too (its
+	// classes of service, its tables' patterns for the messages), so it
+	// cannot be a handle. TablesName names a document in the summary (its
+	// file name); a built-in set is named by itself.
+	Tables     api.TablesRef
 	TablesName string
 	// FIPS says the system runs in FIPS mode (changes how legacy MD5
 	// records are reported); Exhaustive also tries every PIN of the
 	// policy's lengths (up to 8 digits) against each stored PIN record.
 	FIPS       bool
 	Exhaustive bool
-	// NoFastPath sends every check through Engine even when it is the
-	// native one (for benchmarks and the fast path's own test).
-	NoFastPath bool
 	// Workers is how many rows are checked at once; 0 is GOMAXPROCS.
 	Workers int
 	// Year is the current year, for the date rule's window; 0 skips it.
 	Year int
-	// Encoding is the input's encoding, a name textenc.Parse returns; ""
-	// (or "auto") detects it (docs/audit.md, "Input").
-	Encoding string
+	// Encoding is the input's encoding; the zero value (export.Auto)
+	// detects it (docs/audit.md, "Input").
+	Encoding export.Encoding
 	// Warn receives notes for the person running the audit (ignored
 	// columns, skipped checks, the exhaustive search's cost); nil drops them.
 	Warn io.Writer
@@ -80,9 +83,34 @@ type Input struct {
 	Size int64
 }
 
-// Sink receives the records in input order, then the summary.
+// FileInput is the file at path, read twice (the first pass counts the
+// holders of each PIN).
+func FileInput(path string) (Input, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return Input{}, err
+	}
+	if !fi.Mode().IsRegular() {
+		return Input{}, errors.New(path + ": not a regular file (a pipe is read once: give an Input that says so)")
+	}
+	return Input{Name: path, Open: func() (io.ReadCloser, error) { return os.Open(path) }, Rereadable: true, Size: fi.Size()}, nil
+}
+
+// BytesInput is an export held in memory; name names it in messages and
+// the summary. The audit does not modify data.
+func BytesInput(name string, data []byte) Input {
+	return Input{Name: name, Rereadable: true, Size: int64(len(data)), Open: func() (io.ReadCloser, error) {
+		return io.NopCloser(bytes.NewReader(data)), nil
+	}}
+}
+
+// Sink receives the records in input order, then the summary. The
+// report writers (NewSink) are Sinks; a program may give its own.
 type Sink interface {
+	// Record is called once per input row, in order. r and its findings
+	// may be kept.
 	Record(r *Record) error
+	// End is called once, after the last record, with the summary.
 	End(s *Summary) error
 }
 
@@ -94,7 +122,7 @@ const batchSize = 256
 type batch struct {
 	seq   int
 	end   int64 // decoded input position after the last record
-	recs  []record
+	recs  []export.Row
 	arena []string
 	out   []Record
 }
@@ -109,81 +137,67 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
-	if cfg.EngineName == "" {
-		cfg.EngineName = "native"
-	}
-	pol, policyRef, err := resolvePolicy(cfg.Policy)
+	e, err := open(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}
-	set, tablesRef, tablesName, err := resolveTables(cfg.Tables)
-	if err != nil {
-		return nil, err
-	}
-	c := &checker{cfg: &cfg, cos: map[string]bool{}}
-	for i, cs := range set.ClassesOfService() {
+	defer e.close()
+	c := &checker{cfg: &cfg, ops: e.ops, policy: e.policy, cos: map[string]bool{}}
+	for i, cs := range e.set.ClassesOfService() {
 		if i == 0 {
 			c.fallbackCOS = cs.Name
 		}
 		c.cos[cs.Name] = true
 	}
-	c.recover = newRecoverer(pol, cfg.FIPS, cfg.Exhaustive)
-	if n, ok := cfg.Engine.(named); ok && n.Name() == "native" && !cfg.NoFastPath {
-		c.fast = &fastPath{pol: pol, set: set, passwords: committedPasswords()}
-	}
-	if c.policyRef, err = c.load(ctx, "policy.load", "policy", policyRef); err != nil {
-		return nil, err
-	}
-	if c.fast == nil && !cfg.NoFastPath {
-		c.dialer = newTypedDial(ctx, cfg.Engine, tablesRef, set)
-	}
-	if c.tablesRef, err = c.load(ctx, "tables.load", "tables", tablesRef); err != nil {
-		return nil, err
-	}
+	c.recover = newRecoverer(e.pol, cfg.FIPS, cfg.Exhaustive)
 
-	if tablesName == "file" && cfg.TablesName != "" {
-		tablesName = cfg.TablesName
-	}
-	sum := newSummary(in.Name, cfg.EngineName, pol.Name, tablesName)
+	sum := newSummary(in.Name, engineName(e.ops), e.pol.Name, e.tablesName)
 	prog := &progress{fn: cfg.Progress}
 	rc, err := in.Open()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", in.Name, err)
 	}
 	defer func() { rc.Close() }()
-	cr, lay, err := openCSV(rc, in.Name, true, cfg.Encoding)
+	cr, lay, err := openExport(rc, in.Name, cfg.Encoding)
+	if err == nil {
+		err = auditable(lay)
+		if err != nil {
+			err = fmt.Errorf("%s: line 1: %w", in.Name, err)
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	// The decoded length is the file's size only when the encoding is
 	// UTF-8 for certain (a mark or the caller said so); auto detection may
 	// still turn to Windows-1252, whose text is longer than its bytes.
-	if in.Size > 0 && cr.dec.Detected() == 0 {
+	if in.Size > 0 && cr.Detected() == 0 {
 		switch {
-		case cr.dec.Encoding() == textenc.UTF8BOM:
+		case cr.Encoding() == export.UTF8BOM:
 			prog.total.Store(in.Size - 3)
-		case cr.dec.Encoding() == textenc.UTF8 && cfg.Encoding != "" && cfg.Encoding != textenc.Auto:
+		case cr.Encoding() == export.UTF8 && cfg.Encoding != "" && cfg.Encoding != export.Auto:
 			prog.total.Store(in.Size)
 		}
 	}
-	sum.IgnoredColumns = lay.ignored
-	sum.UnknownColumns = lay.unknown
+	ignored, unknown := lay.Ignored(), lay.Unknown()
+	sum.IgnoredColumns, sum.UnknownColumns = ignored, unknown
 	switch {
-	case len(lay.ignored) > 0 && len(lay.unknown) > 0:
-		cfg.warnf("audit: %s: ignoring columns %s, and %s (see docs/audit.md for the recognized names)", in.Name, strings.Join(lay.ignored, ", "), lay.unknownNote())
-	case len(lay.ignored) > 0:
-		cfg.warnf("audit: %s: ignoring columns %s (see docs/audit.md for the recognized names)", in.Name, strings.Join(lay.ignored, ", "))
-	case len(lay.unknown) > 0:
-		cfg.warnf("audit: %s: ignoring %s (see docs/audit.md for the recognized names)", in.Name, lay.unknownNote())
+	case len(ignored) > 0 && len(unknown) > 0:
+		cfg.warnf("audit: %s: ignoring columns %s, and %s (see docs/audit.md for the recognized names)", in.Name, strings.Join(ignored, ", "), unknownNote(unknown))
+	case len(ignored) > 0:
+		cfg.warnf("audit: %s: ignoring columns %s (see docs/audit.md for the recognized names)", in.Name, strings.Join(ignored, ", "))
+	case len(unknown) > 0:
+		cfg.warnf("audit: %s: ignoring %s (see docs/audit.md for the recognized names)", in.Name, unknownNote(unknown))
 	}
-	c.lay = lay
-	_, hasPIN := lay.col[FieldPIN]
-	_, hasPINHash := lay.col[FieldPINHash]
-	_, hasPWHash := lay.col[FieldPasswordHash]
-	if hasPIN || hasPINHash {
+	c.lay, c.numbers = lay, lay.Numbers()
+	if c.dialer, err = e.dialer(ctx, c.numbers); err != nil {
+		return nil, err
+	}
+	hasPINHash := lay.Has(export.PINHash)
+	if lay.Has(export.PIN) || hasPINHash {
 		c.shared = newSharedTable()
 	}
-	if c.shared != nil || hasPWHash {
+	if c.shared != nil || lay.Has(export.PasswordHash) {
 		if in.Rereadable {
 			var tally pbkdf2Tally
 			records, err := c.firstPass(ctx, cr, &tally)
@@ -191,13 +205,13 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 				return nil, fmt.Errorf("%s: %w", in.Name, err)
 			}
 			if ctx.Err() == nil {
-				prog.total.Store(cr.pos) // the first pass read it all
+				prog.total.Store(cr.Offset()) // the first pass read it all
 			}
 			rc.Close()
 			if rc, err = in.Open(); err != nil {
 				return nil, fmt.Errorf("%s: %w", in.Name, err)
 			}
-			if cr, _, err = openCSV(rc, in.Name, true, cfg.Encoding); err != nil {
+			if cr, _, err = openExport(rc, in.Name, cfg.Encoding); err != nil {
 				return nil, err
 			}
 			if cfg.Exhaustive && hasPINHash {
@@ -222,8 +236,8 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	sum.finish(start, c)
 	// Detection may decide late (at the first non-ASCII byte), so the
 	// encoding is known only now; the sinks print it with the summary.
-	sum.Encoding = cr.dec.Encoding()
-	noteDetected(cfg.warnf, "audit", in.Name, cr.dec)
+	sum.Encoding = cr.Encoding()
+	noteDetected(cfg.warnf, "audit", in.Name, cr)
 	if err != nil {
 		return nil, err
 	}
@@ -236,57 +250,68 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	return sum, nil
 }
 
-// openCSV decodes the input as enc (textenc) and reads its header.
-func openCSV(r io.Reader, name string, auditing bool, enc string) (*csvReader, *layout, error) {
-	dec, err := textenc.NewReader(r, enc)
+// openExport reads the export's header (package export), naming the
+// input in errors.
+func openExport(r io.Reader, name string, enc export.Encoding) (*export.Reader, *export.Layout, error) {
+	cr, lay, err := export.Open(r, enc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", name, err)
-	}
-	cr := newCSVReader(dec)
-	h, _, err := cr.next(nil)
-	if err == io.EOF {
-		return nil, nil, fmt.Errorf("%s: empty file: want a header line naming the columns", name)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if h.bad != "" {
-		return nil, nil, fmt.Errorf("%s: line %d: header: %s", name, h.line, h.bad)
-	}
-	lay, err := newLayout(h.fields)
-	if err == nil && auditing {
-		err = lay.auditable()
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: line %d: %w", name, h.line, err)
 	}
 	return cr, lay, nil
 }
 
+// auditable fails when no column the audit can check is present. It names
+// the columns it found by their field names and counts the others.
+func auditable(l *export.Layout) error {
+	if len(l.Numbers()) > 0 || l.Has(export.PIN) || l.Has(export.Password) || l.Has(export.PINHash) || l.Has(export.PasswordHash) {
+		return nil
+	}
+	var found []string
+	for _, f := range l.Fields() {
+		found = append(found, f.String())
+	}
+	sort.Strings(found)
+	found = append(found, l.Ignored()...)
+	have := "no column whose name it knows"
+	if len(found) > 0 {
+		have = "columns " + strings.Join(found, ", ")
+	}
+	if u := l.Unknown(); len(u) > 0 {
+		have += fmt.Sprintf("; %d with names it does not know (%s, not printed)", len(u), export.ColumnList(u))
+	}
+	return fmt.Errorf("header: no column to audit (want a PIN, password, PIN hash, password hash or phone number column; see docs/audit.md): the header has %s", have)
+}
+
+// unknownNote says which columns have names the audit does not know,
+// without printing them.
+func unknownNote(unknown []int) string {
+	return export.ColumnList(unknown) + ": names the audit does not know (not printed: a file without a header would have a PIN or password there)"
+}
+
 // noteDetected tells the person running the audit when a file was taken
 // for Windows-1252: a guess they may want to confirm or overrule.
-func noteDetected(warnf func(string, ...any), who, name string, dec *textenc.Reader) {
-	if dec.Detected() > 0 && dec.Encoding() == textenc.Windows1252 {
-		warnf("%s: %s: not UTF-8 (from its first non-ASCII text, line %d): read as windows-1252; --encoding sets the encoding", who, name, dec.Detected())
+func noteDetected(warnf func(string, ...any), who, name string, r *export.Reader) {
+	if r.Detected() > 0 && r.Encoding() == export.Windows1252 {
+		warnf("%s: %s: not UTF-8 (from its first non-ASCII text, line %d): read as windows-1252; --encoding sets the encoding", who, name, r.Detected())
 	}
 }
 
 // firstPass counts the holders of each PIN and stored PIN record, the
 // stored PIN records (for the exhaustive estimate), and the PBKDF2 records
 // of both hash columns with the work they will cost (t).
-func (c *checker) firstPass(ctx context.Context, cr *csvReader, t *pbkdf2Tally) (int, error) {
+func (c *checker) firstPass(ctx context.Context, cr *export.Reader, t *pbkdf2Tally) (int, error) {
 	records := 0
-	pinCol, hasPIN := c.lay.col[FieldPIN]
-	hashCol, hasPINHash := c.lay.col[FieldPINHash]
-	pwCol, hasPWHash := c.lay.col[FieldPasswordHash]
+	pinCol, hasPIN := c.lay.Index(export.PIN)
+	hashCol, hasPINHash := c.lay.Index(export.PINHash)
+	pwCol, hasPWHash := c.lay.Index(export.PasswordHash)
 	var s rowScratch
 	var fields []string
 	// rowFields copies the row's fields, for the rare PBKDF2 row whose
 	// candidates are counted.
 	rowFields := func() []string {
 		fields = fields[:0]
-		for i := range cr.ends {
-			fields = append(fields, string(cr.field(i)))
+		for i := range cr.NumFields() {
+			fields = append(fields, string(cr.Field(i)))
 		}
 		return fields
 	}
@@ -294,47 +319,38 @@ func (c *checker) firstPass(ctx context.Context, cr *csvReader, t *pbkdf2Tally) 
 		if n&1023 == 0 && ctx.Err() != nil {
 			return records, nil
 		}
-		rec, err := cr.parse()
+		rec, err := cr.Scan()
 		if err == io.EOF {
 			return records, nil
 		}
 		if err != nil {
 			return 0, err
 		}
-		if rec.bad != "" || len(cr.ends) != c.lay.width {
+		if rec.Bad != "" || cr.NumFields() != c.lay.Width() {
 			continue
 		}
 		if hasPIN && c.shared != nil {
-			if pin := rawValue(cr.field(pinCol)); len(pin) > 0 {
-				c.countGroup(FieldPIN, c.shared.add(c.shared.digestBytes(FieldPIN, pin)))
+			if pin := export.ValueBytes(cr.Field(pinCol)); len(pin) > 0 {
+				c.countGroup(export.PIN, c.shared.add(c.shared.digestBytes(export.PIN, pin)))
 			}
 		}
 		if hasPINHash {
-			if h := rawValue(cr.field(hashCol)); len(h) > 0 {
+			if h := export.ValueBytes(cr.Field(hashCol)); len(h) > 0 {
 				records++
 				if c.shared != nil {
-					c.countGroup(FieldPINHash, c.shared.add(c.shared.digestBytes(FieldPINHash, h)))
+					c.countGroup(export.PINHash, c.shared.add(c.shared.digestBytes(export.PINHash, h)))
 				}
 				if isPBKDF2(h) {
-					c.addPBKDF2(t, FieldPINHash, h, rowFields(), &s)
+					c.addPBKDF2(t, export.PINHash, h, rowFields(), &s)
 				}
 			}
 		}
 		if hasPWHash {
-			if h := rawValue(cr.field(pwCol)); isPBKDF2(h) {
-				c.addPBKDF2(t, FieldPasswordHash, h, rowFields(), &s)
+			if h := export.ValueBytes(cr.Field(pwCol)); isPBKDF2(h) {
+				c.addPBKDF2(t, export.PasswordHash, h, rowFields(), &s)
 			}
 		}
 	}
-}
-
-// rawValue is value (trimmed, %null% empty) on bytes.
-func rawValue(b []byte) []byte {
-	b = bytes.TrimSpace(b)
-	if len(b) == 6 && bytes.EqualFold(b, []byte("%null%")) {
-		return nil
-	}
-	return b
 }
 
 // estimate prints what the exhaustive search may cost before it starts.
@@ -359,7 +375,7 @@ func duration(secs float64) string {
 // pipeline reads batches of records, checks them on the workers and hands
 // them to sink in input order. At most 4 batches per worker are in flight,
 // which bounds memory whatever the file size.
-func (c *checker) pipeline(ctx context.Context, cr *csvReader, sink Sink, sum *Summary, prog *progress) error {
+func (c *checker) pipeline(ctx context.Context, cr *export.Reader, sink Sink, sum *Summary, prog *progress) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	workers := c.cfg.Workers
@@ -382,14 +398,14 @@ func (c *checker) pipeline(ctx context.Context, cr *csvReader, sink Sink, sum *S
 			b.seq, b.recs, b.arena = seq, b.recs[:0], b.arena[:0]
 			var err error
 			for len(b.recs) < batchSize {
-				var rec record
-				rec, b.arena, err = cr.next(b.arena)
+				var rec export.Row
+				rec, b.arena, err = cr.Next(b.arena)
 				if err != nil {
 					break
 				}
 				b.recs = append(b.recs, rec)
 			}
-			b.end = cr.pos
+			b.end = cr.Offset()
 			atEOF = err == io.EOF
 			if len(b.recs) > 0 {
 				work <- b
@@ -484,111 +500,7 @@ func (c *checker) process(ctx context.Context, b *batch, s *rowScratch) {
 			b.out = b.out[:i]
 			break
 		}
-		rec := &b.recs[i]
-		out := &b.out[i]
-		*out = Record{Line: rec.line, Findings: out.Findings[:0]}
-		switch {
-		case rec.bad != "":
-			out.add(CodeBadRow, "", rec.bad)
-		case len(rec.fields) != c.lay.width:
-			// No alias: with a field missing before it, the alias column
-			// holds the next column's value, a password as like as not.
-			// A bad row carries its line and the reason, nothing of its text.
-			out.add(CodeBadRow, "", fmt.Sprintf("wrong field count: %d fields, the header has %d", len(rec.fields), c.lay.width))
-		default:
-			c.check(ctx, rec.fields, s, out)
-		}
-		// Findings are copied out of the reused slice, so a sink may keep them.
-		out.Findings = slices0(out.Findings)
+		c.row(ctx, &b.recs[i], s, &b.out[i])
 	}
 	clear(b.recs) // drop the row strings (they hold PINs) as soon as possible
-}
-
-// slices0 returns f, or an empty non-nil slice so JSON writes [].
-func slices0(f []Finding) []Finding {
-	if len(f) == 0 {
-		return []Finding{}
-	}
-	return append([]Finding(nil), f...)
-}
-
-// resolvePolicy validates the policy natively (its PIN lengths drive the
-// exhaustive search) and returns the JSON reference requests carry.
-func resolvePolicy(p string) (*core.Policy, []byte, error) {
-	p = strings.TrimSpace(p)
-	if p == "" {
-		p = core.DefaultProfile
-	}
-	if strings.HasPrefix(p, "{") {
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, []byte(p)); err != nil {
-			return nil, nil, fmt.Errorf("policy: %w", err)
-		}
-		pol, err := core.ParsePolicy(buf.Bytes())
-		if err != nil {
-			return nil, nil, err
-		}
-		return pol, buf.Bytes(), nil
-	}
-	pol, err := core.Profile(p)
-	if err != nil {
-		return nil, nil, err
-	}
-	ref, _ := json.Marshal(p)
-	return pol, ref, nil
-}
-
-// resolveTables compiles the tables natively (to learn their classes of
-// service and to stop on a broken document before any row) and returns
-// the JSON reference dial requests carry.
-func resolveTables(t string) (*dialplan.Set, []byte, string, error) {
-	t = strings.TrimSpace(t)
-	if t == "" {
-		t = api.DefaultTables
-	}
-	if strings.HasPrefix(t, "{") {
-		var buf bytes.Buffer
-		if err := json.Compact(&buf, []byte(t)); err != nil {
-			return nil, nil, "", fmt.Errorf("tables: %w", err)
-		}
-		set, err := dialplan.Parse("", buf.Bytes())
-		if err != nil {
-			return nil, nil, "", fmt.Errorf("tables: %w", err)
-		}
-		return set, buf.Bytes(), "file", nil
-	}
-	set, err := dialplan.Builtin(t)
-	if err != nil {
-		return nil, nil, "", fmt.Errorf("tables: %w", err)
-	}
-	ref, _ := json.Marshal(t)
-	return set, ref, t, nil
-}
-
-// load runs a policy.load or tables.load once, so a broken document stops
-// the audit before any row, and returns the handle later requests use in
-// place of the document (engines share handles across their instances).
-// An engine without the operation keeps the by-value reference.
-func (c *checker) load(ctx context.Context, op, what string, ref []byte) ([]byte, error) {
-	resp, err := c.cfg.Engine.Do(ctx, op, ref)
-	if err == nil {
-		var h struct {
-			Handle *int `json:"handle"`
-		}
-		if json.Unmarshal(resp, &h) == nil && h.Handle != nil {
-			return strconv.AppendInt(nil, int64(*h.Handle), 10), nil
-		}
-		return ref, nil
-	}
-	var e apiError
-	if json.Unmarshal(resp, &e) == nil && e.Error != nil {
-		if e.Error.Code == "unknown_op" {
-			return ref, nil // reported once, by the first check that needs it
-		}
-		if e.Error.Field != "" {
-			return nil, fmt.Errorf("%s: %s: %s", what, e.Error.Field, e.Error.Message)
-		}
-		return nil, fmt.Errorf("%s: %s", what, e.Error.Message)
-	}
-	return nil, fmt.Errorf("%s: %w", what, err)
 }

@@ -4,16 +4,18 @@ import (
 	"runtime"
 	"sort"
 	"time"
+
+	"github.com/tollgate/tollgate/export"
 )
 
 // Summary counts what an audit found. It goes to --summary as JSON and
 // heads the table and HTML reports.
 type Summary struct {
-	Input    string `json:"input"`
-	Encoding string `json:"encoding"`
-	Engine   string `json:"engine"`
-	Policy   string `json:"policy"`
-	Tables   string `json:"tables"`
+	Input    string          `json:"input"`
+	Encoding export.Encoding `json:"encoding"`
+	Engine   string          `json:"engine"`
+	Policy   string          `json:"policy"`
+	Tables   string          `json:"tables"`
 
 	Rows             int `json:"rows"`
 	RowsWithFindings int `json:"rows_with_findings"`
@@ -108,10 +110,11 @@ func (s *Summary) finish(start time.Time, c *checker) {
 	if s.PBKDF2 == nil {
 		s.PBKDF2 = c.pbkdf2Seen.cost(min(c.cfg.Workers, runtime.GOMAXPROCS(0)))
 	}
-	c.unavailable.Range(func(k, _ any) bool {
-		s.SkippedChecks = append(s.SkippedChecks, k.(string))
-		return true
-	})
+	for i := range c.skipped {
+		if c.skipped[i].Load() {
+			s.SkippedChecks = append(s.SkippedChecks, checkOps[i])
+		}
+	}
 	sort.Strings(s.SkippedChecks)
 }
 

@@ -4,17 +4,22 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
+
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/export"
 )
 
 // GenConfig is how Generate provisions PINs.
 type GenConfig struct {
-	// Engine checks each PIN with the policy's "pin" operation.
-	Engine Engine
-	// Policy is a profile name or a JSON policy document ("" is cuc).
-	Policy string
+	// Engine checks each PIN with the policy's PIN rules (CheckPIN); nil
+	// runs a native tollgate.Checker made for the call.
+	Engine api.Operations
+	// Policy is a built-in profile or a policy document; the zero value
+	// is the default profile (cuc). Not a handle: Generate reads its
+	// PIN lengths.
+	Policy api.PolicyRef
 	// Length is the PIN length; 0 is the policy's minimum, but at least 6
 	// (the security guide's advice).
 	Length int
@@ -24,8 +29,8 @@ type GenConfig struct {
 	Warn io.Writer
 	// Year is the current year, for the date rule.
 	Year int
-	// Encoding is the input's encoding (textenc.Parse); "" detects it.
-	Encoding string
+	// Encoding is the input's encoding; the zero value detects it.
+	Encoding export.Encoding
 }
 
 // GenStats counts what Generate did.
@@ -49,7 +54,7 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 	if cfg.Rand == nil {
 		cfg.Rand = rand.Reader
 	}
-	pol, policyRef, err := resolvePolicy(cfg.Policy)
+	pol, err := compilePolicy(cfg.Policy)
 	if err != nil {
 		return st, err
 	}
@@ -60,17 +65,20 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 	if n < max(pol.PIN.MinLength, 1) || n > pol.PIN.MaxLength || n > 64 {
 		return st, fmt.Errorf("--length %d: the policy %s allows PINs of %d to %d digits", n, pol.Name, pol.PIN.MinLength, pol.PIN.MaxLength)
 	}
-	c := &checker{cfg: &Config{Engine: cfg.Engine, Year: cfg.Year, EngineName: "gen"}}
-	if c.policyRef, err = c.load(ctx, "policy.load", "policy", policyRef); err != nil {
-		return st, err
-	}
-	cr, lay, err := openCSV(in, name, false, cfg.Encoding)
+	ecfg := &Config{Engine: cfg.Engine, Policy: cfg.Policy, Year: cfg.Year}
+	e, err := open(ctx, ecfg)
 	if err != nil {
 		return st, err
 	}
-	if _, ok := lay.col[FieldAlias]; !ok {
+	defer e.close()
+	cr, lay, err := openExport(in, name, cfg.Encoding)
+	if err != nil {
+		return st, err
+	}
+	if !lay.Has(export.Alias) {
 		return st, fmt.Errorf("%s: header: no alias (user id) column: a PIN nobody can be told is of no use", name)
 	}
+	c := &checker{cfg: ecfg, ops: e.ops, policy: e.policy, lay: lay}
 	seen := newSharedTable()
 	w := csv.NewWriter(out)
 	w.UseCRLF = true // what the BAT tools write
@@ -82,7 +90,7 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 		if err := ctx.Err(); err != nil {
 			return st, err
 		}
-		rec, a, err := cr.next(arena[:0])
+		rec, a, err := cr.Next(arena[:0])
 		arena = a
 		if err == io.EOF {
 			break
@@ -90,39 +98,37 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 		if err != nil {
 			return st, fmt.Errorf("%s: %w", name, err)
 		}
-		reason := rec.bad
-		if reason == "" && len(rec.fields) != lay.width {
-			reason = fmt.Sprintf("wrong field count: %d fields, the header has %d", len(rec.fields), lay.width)
+		reason := rec.Bad
+		if reason == "" && len(rec.Fields) != lay.Width() {
+			reason = fmt.Sprintf("wrong field count: %d fields, the header has %d", len(rec.Fields), lay.Width())
 		}
-		if reason == "" && lay.get(rec.fields, FieldAlias) == "" {
+		if reason == "" && lay.Get(rec.Fields, export.Alias) == "" {
 			reason = "no alias"
 		}
 		if reason != "" {
 			st.Skipped++
 			if cfg.Warn != nil {
-				fmt.Fprintf(cfg.Warn, "gen: %s: line %d skipped: %s\n", name, rec.line, reason)
+				fmt.Fprintf(cfg.Warn, "gen: %s: line %d skipped: %s\n", name, rec.Line, reason)
 			}
 			continue
 		}
 		var out Record
-		c.lay = lay
-		u := c.userOf(rec.fields, &s, &out)
+		u := c.userOf(rec.Fields, &s, &out)
+		req := api.PINRequest{Policy: c.policy, Context: api.PINContext{
+			Extensions: u.exts, FirstName: u.first, LastName: u.last, DateOfBirth: u.dob, Year: cfg.Year,
+		}}
 		found := false
 		for try := 0; try < maxGenTries && !found; try++ {
 			if err := randomDigits(cfg.Rand, pin); err != nil {
 				return st, err
 			}
-			d := seen.digest(FieldPIN, string(pin))
+			d := seen.digest(export.PIN, string(pin))
 			if seen.count(d) > 0 {
 				continue
 			}
-			s.req = c.pinRequest(s.req[:0], string(pin), &u)
-			resp, err := cfg.Engine.Do(ctx, "pin", s.req)
+			req.PIN = string(pin)
+			v, err := c.ops.CheckPIN(ctx, &req)
 			if err != nil {
-				return st, fmt.Errorf("checking a PIN: %v", err)
-			}
-			var v verdictJSON
-			if err := json.Unmarshal(resp, &v); err != nil {
 				return st, fmt.Errorf("checking a PIN: %v", err)
 			}
 			if v.Accepted {
@@ -131,9 +137,9 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 			}
 		}
 		if !found {
-			return st, fmt.Errorf("%s: line %d: no unique valid %d-digit PIN found in %d draws: the space of %d-digit PINs is too small for this many users; use a longer --length", name, rec.line, n, maxGenTries, n)
+			return st, fmt.Errorf("%s: line %d: no unique valid %d-digit PIN found in %d draws: the space of %d-digit PINs is too small for this many users; use a longer --length", name, rec.Line, n, maxGenTries, n)
 		}
-		if err := w.Write([]string{u.alias, lay.get(rec.fields, FieldExtension), string(pin)}); err != nil {
+		if err := w.Write([]string{u.alias, lay.Get(rec.Fields, export.Extension), string(pin)}); err != nil {
 			return st, err
 		}
 		clear(pin)
@@ -141,7 +147,7 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 	}
 	w.Flush()
 	if cfg.Warn != nil {
-		noteDetected(func(f string, a ...any) { fmt.Fprintf(cfg.Warn, f+"\n", a...) }, "gen", name, cr.dec)
+		noteDetected(func(f string, a ...any) { fmt.Fprintf(cfg.Warn, f+"\n", a...) }, "gen", name, cr)
 	}
 	return st, w.Error()
 }
