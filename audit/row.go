@@ -151,10 +151,14 @@ func (c *checker) check(ctx context.Context, fields []string, s *rowScratch, out
 	if h := l.Get(fields, export.PasswordHash); h != "" {
 		c.checkHash(ctx, export.PasswordHash, h, &u, s, out)
 	}
-	if !c.skipped[checkDial].Load() {
+	if len(c.numbers) > 0 && !c.skipped[checkDial].Load() {
+		cos := ""
 		for _, nc := range c.numbers {
 			if n := export.Value(fields[nc.Index]); n != "" {
-				c.dialer.dial(ctx, c, nc.Field, n, c.tablesCOS(out.COS), s, out)
+				if cos == "" {
+					cos = c.tablesCOS(out.COS)
+				}
+				c.dialer.dial(ctx, c, nc.Field, n, cos, s, out)
 			}
 		}
 	}
@@ -248,6 +252,11 @@ const maxCOSWarnings = 20
 func (c *checker) tablesCOS(cos string) string {
 	if c.cos[cos] || len(c.cos) == 0 {
 		return cos
+	}
+	// Load first: LoadOrStore keeps its key, so it costs an allocation
+	// on every call, and a file's classes of service are few.
+	if _, seen := c.cosWarned.Load(cos); seen {
+		return c.fallbackCOS
 	}
 	if _, seen := c.cosWarned.LoadOrStore(cos, true); !seen {
 		name := export.Quote(cos)
