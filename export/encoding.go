@@ -17,18 +17,18 @@ type Encoding string
 const (
 	// Auto reads a byte-order mark; without one, the text from the first
 	// non-ASCII byte decides between UTF-8 and Windows-1252.
-	Auto        Encoding = textenc.Auto
-	UTF8        Encoding = textenc.UTF8
-	UTF8BOM     Encoding = textenc.UTF8BOM
-	UTF16       Encoding = textenc.UTF16 // with a mark, or little-endian without one
-	UTF16LE     Encoding = textenc.UTF16LE
-	UTF16BE     Encoding = textenc.UTF16BE
-	Windows1252 Encoding = textenc.Windows1252 // what Excel saves as "CSV" on a Western Windows
-	Latin1      Encoding = textenc.Latin1
+	Auto        Encoding = "auto"
+	UTF8        Encoding = "utf-8"
+	UTF8BOM     Encoding = "utf-8-bom"
+	UTF16       Encoding = "utf-16" // with a mark, or little-endian without one
+	UTF16LE     Encoding = "utf-16le"
+	UTF16BE     Encoding = "utf-16be"
+	Windows1252 Encoding = "windows-1252" // what Excel saves as "CSV" on a Western Windows
+	Latin1      Encoding = "latin-1"
 )
 
 // EncodingNames lists the names ParseEncoding takes, for usage messages.
-const EncodingNames = textenc.Allowed
+const EncodingNames = "auto, utf-8, utf-16, utf-16le, utf-16be, windows-1252 (or cp1252), latin-1 (or iso-8859-1)"
 
 // ParseEncoding reads an encoding name in any case, with the usual
 // aliases (cp1252, iso-8859-1, utf8); "" is Auto.
@@ -40,7 +40,7 @@ func ParseEncoding(name string) (Encoding, error) {
 // SniffBytes is how much text auto detection looks at from the first
 // non-ASCII byte; until that byte comes, however late, the text is passed
 // through as the ASCII it is.
-const SniffBytes = textenc.SniffBytes
+const SniffBytes = 64 << 10
 
 // Decode returns the text of r read as enc, as UTF-8 (a byte-order mark
 // dropped): what a Reader parses, as long as the Offset it reaches at the

@@ -6,10 +6,13 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/tollgate/tollgate/export/internal/textenc"
 )
 
 // readAll reads every record of input (after decoding) as "line:f1|f2" or
@@ -269,5 +272,27 @@ func readAllNoFatal(input []byte) []Row {
 			return out
 		}
 		out = append(out, rec)
+	}
+}
+
+// The names here are the decoder's.
+func TestEncodingNamesAreTheDecoders(t *testing.T) {
+	for _, c := range [][2]string{
+		{string(Auto), textenc.Auto}, {string(UTF8), textenc.UTF8}, {string(UTF8BOM), textenc.UTF8BOM},
+		{string(UTF16), textenc.UTF16}, {string(UTF16LE), textenc.UTF16LE}, {string(UTF16BE), textenc.UTF16BE},
+		{string(Windows1252), textenc.Windows1252}, {string(Latin1), textenc.Latin1},
+		{EncodingNames, textenc.Allowed}, {strconv.Itoa(SniffBytes), strconv.Itoa(textenc.SniffBytes)},
+	} {
+		if c[0] != c[1] {
+			t.Errorf("%q, the decoder says %q", c[0], c[1])
+		}
+	}
+	for _, name := range []string{"CP1252", " utf8 ", "ISO-8859-1", ""} {
+		if _, err := ParseEncoding(name); err != nil {
+			t.Errorf("%q: %v", name, err)
+		}
+	}
+	if _, err := ParseEncoding("ebcdic"); err == nil || !strings.Contains(err.Error(), EncodingNames) {
+		t.Errorf("ebcdic: %v", err)
 	}
 }
