@@ -67,9 +67,9 @@ func PickTable(set *dialplan.Set, table, cos, feature string) (*dialplan.Table, 
 	case table != "":
 		t, ok := set.Table(table)
 		if !ok {
-			names := make([]string, 0, len(set.Tables()))
+			names := make([]string, 0, set.NumTables())
 			for _, t := range set.Tables() {
-				names = append(names, quote(t.Name))
+				names = append(names, quote(t.Name()))
 			}
 			return nil, &Error{Code: ErrBadRequest, Field: "table", Message: "no table " + quote(table) + " (tables: " + strings.Join(names, ", ") + ")"}
 		}

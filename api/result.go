@@ -84,11 +84,11 @@ type HashReason string
 
 // Hash verification reasons (core/credential's).
 const (
-	HashOK             HashReason = "ok"
-	HashMismatch       HashReason = "mismatch"
-	HashFIPSLegacy     HashReason = "fips_legacy_hash" // an MD5 record under FIPS: the credential must be reset
-	HashUnknownScheme  HashReason = "unknown_scheme"
-	HashMalformed      HashReason = "malformed"
+	HashOK            HashReason = "ok"
+	HashMismatch      HashReason = "mismatch"
+	HashFIPSLegacy    HashReason = "fips_legacy_hash" // an MD5 record under FIPS: the credential must be reset
+	HashUnknownScheme HashReason = "unknown_scheme"
+	HashMalformed     HashReason = "malformed"
 )
 
 // HashResult is the answer of "hash.verify". Rehash, when set, is a fresh
@@ -165,7 +165,7 @@ func reasonOf(r *core.Reason) Reason {
 func dialResultOf(t *dialplan.Table, number string, r *dialplan.Result) DialResult {
 	d := DialResult{
 		Number: number, Allowed: r.Allowed, Reason: DialReason(r.Reason.String()),
-		Table: t.Name, Row: int(r.Row), Pattern: t.Pattern(*r), Dropped: int(r.Dropped),
+		Table: t.Name(), Row: int(r.Row), Pattern: t.Pattern(*r), Dropped: int(r.Dropped),
 	}
 	if r.Reason == dialplan.ReasonInvalid {
 		d.Position = int(r.Bad)

@@ -22,7 +22,7 @@ import (
 type Session struct {
 	opts SessionOptions
 
-	loadMu sync.Mutex                // serializes loads and unloads
+	loadMu sync.Mutex               // serializes loads and unloads
 	reg    atomic.Pointer[registry] // read without a lock on every request
 
 	// Inline documents repeated in many requests are compiled once.
@@ -203,9 +203,9 @@ func (s *Session) LoadTables(ctx context.Context, t TablesRef) (TablesInfo, erro
 	if err != nil {
 		return TablesInfo{}, err
 	}
-	info := TablesInfo{Handle: h, Tables: make([]string, 0, len(l.set.Tables()))}
+	info := TablesInfo{Handle: h, Tables: make([]string, 0, l.set.NumTables())}
 	for _, x := range l.set.Tables() {
-		info.Tables = append(info.Tables, x.Name)
+		info.Tables = append(info.Tables, x.Name())
 	}
 	return info, nil
 }

@@ -55,7 +55,7 @@ func newScalarDial(ctx context.Context, d scalarDialer, h api.Handle, set *dialp
 	sd := &scalarDial{d: d, handle: h, set: set, tables: map[cosFeature]tableIndex{}}
 	classes := set.ClassesOfService()
 	if len(classes) == 0 {
-		i, err := d.TableIndex(ctx, h, set.DefaultTable().Name, "", "")
+		i, err := d.TableIndex(ctx, h, set.DefaultTable().Name(), "", "")
 		if err != nil {
 			return nil, err
 		}
@@ -112,7 +112,7 @@ func (sd *scalarDial) dial(ctx context.Context, c *checker, field export.Field, 
 	}
 	tab := sd.set.Tables()[t.i]
 	res := dialplan.Result{Reason: v.Reason, Row: int32(v.Row), Alt: int32(v.Alt)}
-	out.add(CodeBlockedNumber, field, blockedMessage(tab.Name, api.DialReason(v.Reason.String()), v.Row, tab.Pattern(res)))
+	out.add(CodeBlockedNumber, field, blockedMessage(tab.Name(), api.DialReason(v.Reason.String()), v.Row, tab.Pattern(res)))
 }
 
 // typedDial checks numbers with the "dial" operation, for an engine that

@@ -20,11 +20,7 @@ func table(th, ti uint32) (*dialplan.Table, bool) {
 	if !ok {
 		return nil, false
 	}
-	ts := set.Tables()
-	if ti >= uint32(len(ts)) {
-		return nil, false
-	}
-	return ts[ti], true
+	return set.TableAt(int(ti))
 }
 
 func pack(r *dialplan.Result) int32 {
@@ -61,12 +57,7 @@ func tableIndex(th, nameLen uint32) (r int32) {
 	} else if t, ok = set.Table(string(name)); !ok {
 		return -abi.StatusNoHandle
 	}
-	for i, x := range set.Tables() {
-		if x == t {
-			return int32(i)
-		}
-	}
-	return -abi.StatusNoHandle
+	return int32(t.Index())
 }
 
 //go:wasmexport dial

@@ -66,11 +66,11 @@ func TestAttackNonUTF8SecretsCollide(t *testing.T) {
 	// naming the field) on both engines; the body that goes through the
 	// re-encoding of a null policy too.
 	for _, engine := range []string{"native", "wasm"} {
-		e, err := openEngine(engine)
+		e, err := openChecker(engine)
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv, err := server.New(server.Config{Engine: e, Policy: []byte(`"cuc"`)})
+		srv, err := server.New(server.Config{Engine: jsonEngine{e}, Policy: []byte(`"cuc"`)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -200,7 +200,7 @@ func TestServeUsersWindows1252(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := openEngine("native")
+	eng, err := openChecker("native")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +213,7 @@ func TestServeUsersWindows1252(t *testing.T) {
 		if dir.Encoding() != "windows-1252" || dir.Users() != 7 {
 			t.Errorf("%s: %d users read as %s", enc, dir.Users(), dir.Encoding())
 		}
-		srv, err := server.New(server.Config{Engine: eng, Tables: tables, Directory: dir})
+		srv, err := server.New(server.Config{Engine: jsonEngine{eng}, Tables: tables, Directory: dir})
 		if err != nil {
 			t.Fatal(err)
 		}

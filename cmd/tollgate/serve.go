@@ -15,7 +15,6 @@ import (
 	"syscall"
 
 	"github.com/tollgate/tollgate/export"
-	"github.com/tollgate/tollgate/host"
 	"github.com/tollgate/tollgate/internal/server"
 )
 
@@ -107,11 +106,12 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
-	eng, err := openEngine(*engine)
+	chk, err := openChecker(*engine)
 	if err != nil {
 		return fail("--engine %s: %v", *engine, err)
 	}
-	defer eng.Close()
+	defer chk.Close()
+	eng := jsonEngine{chk}
 
 	cfg := server.Config{
 		Engine: eng, Token: token, AdminToken: adminToken, Logger: logger,
@@ -170,11 +170,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err = srv.Serve(ctx, ln)
 	// The engine's pools, for the operator: instances replaced after a
 	// trap or a deadline, calls stopped by their deadline.
-	if p, ok := eng.(interface{ Pools() []host.PoolStats }); ok {
-		for _, ps := range p.Pools() {
-			logger.Info("engine pool", "pool", ps.Pool, "size", ps.Size, "created", ps.Created,
-				"discarded", ps.Discarded, "deadlines", ps.Deadlines)
-		}
+	for _, ps := range chk.Pools() {
+		logger.Info("engine pool", "pool", ps.Pool, "size", ps.Size, "created", ps.Created,
+			"discarded", ps.Discarded, "deadlines", ps.Deadlines)
 	}
 	if err != nil {
 		logger.Error("serve", "error", err.Error())

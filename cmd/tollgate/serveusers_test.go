@@ -58,7 +58,7 @@ func TestServeUsersDial(t *testing.T) {
 	}
 	for _, engine := range []string{"native", "wasm"} {
 		t.Run(engine, func(t *testing.T) {
-			eng, err := openEngine(engine)
+			eng, err := openChecker(engine)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +68,7 @@ func TestServeUsersDial(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				srv, err := server.New(server.Config{Engine: eng, Tables: tables, Directory: dir})
+				srv, err := server.New(server.Config{Engine: jsonEngine{eng}, Tables: tables, Directory: dir})
 				if err != nil {
 					t.Fatal(err)
 				}

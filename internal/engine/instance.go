@@ -423,8 +423,6 @@ func closeInstance(ctx context.Context, mod wapi.Module) {
 // discards it after its call.
 func (w *instance) spent() bool { return w.rs.full }
 
-
-
 // injectFault runs the module's fault-injection export. Tests use it to
 // prove the engine survives a guest panic and a guest that exhausts its
 // memory.
@@ -572,7 +570,7 @@ func (w *instance) loadData(ctx context.Context, d *api.Data) error {
 	if w.dataFn == nil {
 		return errors.New("tollgate: the wasm module has no " + abi.ExportDataLoad + " export (built before data artifacts?)")
 	}
-	name, payload := d.Name, d.Payload()
+	name, payload := d.Name(), d.Payload()
 	need := uint64(len(name)) + uint64(len(payload))
 	if err := w.ensure(ctx, abi.ExportDataLoad, need); err != nil {
 		return err

@@ -140,11 +140,11 @@ func (n *native) table(tables api.Handle, ti int) (*dialplan.Table, error) {
 	if !ok {
 		return nil, ErrNoTable
 	}
-	ts := set.Tables()
-	if ti < 0 || ti >= len(ts) {
+	t, ok := set.TableAt(ti)
+	if !ok {
 		return nil, ErrNoTable
 	}
-	return ts[ti], nil
+	return t, nil
 }
 
 func (n *native) TableIndex(ctx context.Context, tables api.Handle, table, cos, feature string) (int, error) {
@@ -159,16 +159,7 @@ func (n *native) TableIndex(ctx context.Context, tables api.Handle, table, cos, 
 	if err != nil {
 		return 0, ErrNoTable
 	}
-	return indexOf(set, t), nil
-}
-
-func indexOf(set *dialplan.Set, t *dialplan.Table) int {
-	for i, x := range set.Tables() {
-		if x == t {
-			return i
-		}
-	}
-	return -1
+	return t.Index(), nil
 }
 
 func (n *native) DialNumber(ctx context.Context, tables api.Handle, ti int, number []byte) (DialVerdict, error) {

@@ -533,4 +533,3 @@ func (e *wasmEngine) DialBatch(ctx context.Context, tables api.Handle, ti int, n
 func (e *wasmEngine) Fault(ctx context.Context, kind uint32) error {
 	return e.run(ctx, e.main, func(w *instance) error { return w.injectFault(ctx, kind) })
 }
-

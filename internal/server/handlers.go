@@ -112,7 +112,7 @@ type reqLog struct {
 	op       string
 	outcome  string
 	codes    []string
-	errCode  string
+	errCode  api.ErrorCode
 	field    string
 	user     string
 	admin    bool // a sign-in event only an administrator may send
@@ -188,7 +188,7 @@ func (s *Server) wrap(pattern string, auth bool, h handlerFunc) http.Handler {
 			attrs = append(attrs, slog.Any("codes", l.codes))
 		}
 		if l.errCode != "" {
-			attrs = append(attrs, slog.String("error", l.errCode))
+			attrs = append(attrs, slog.String("error", string(l.errCode)))
 		}
 		if l.field != "" {
 			attrs = append(attrs, slog.String("field", l.field))
@@ -390,7 +390,7 @@ func (s *Server) deadlineError(op string, ctx context.Context, l *reqLog) *api.E
 
 // statusOf maps an error code to an HTTP status: what the client sent is
 // wrong → 4xx; what the service lacks → 5xx.
-func statusOf(code string) int {
+func statusOf(code api.ErrorCode) int {
 	switch code {
 	case api.ErrBadRequest, api.ErrInvalidPolicy, api.ErrInvalidTables, ErrUnknownCaller:
 		return http.StatusBadRequest
@@ -625,8 +625,16 @@ func (s *Server) forgetAt(body []byte, o *object, kind string, state []byte) tim
 	if isHandle(ref) {
 		return time.Time{}
 	}
+	var pol api.PolicyRef // nil ref: the zero PolicyRef, the default profile
+	if len(ref) > 0 && pol.UnmarshalJSON(ref) != nil {
+		return time.Time{}
+	}
+	var st api.SignInState
+	if api.Decode(state, &st) != nil {
+		return time.Time{}
+	}
 	s.nativeMu.Lock()
-	at, ok, err := s.native.ForgetAt(ref, kind, state)
+	at, ok, err := s.native.ForgetAt(pol, kind, &st)
 	s.nativeMu.Unlock()
 	if err != nil || !ok {
 		return time.Time{}

@@ -5,7 +5,7 @@
 // prints the server's resident memory after each round.
 //
 //	tollgate serve --engine native --policy cuc &
-//	go run ./internal/server/loadtest/tgload -pid $! -n 20000
+//	go run ./cmd/internal/tgload -pid $! -n 20000
 package main
 
 import (
