@@ -110,7 +110,11 @@ func (sd *scalarDial) dial(ctx context.Context, c *checker, field export.Field, 
 	if v.Allowed {
 		return
 	}
-	tab := sd.set.Tables()[t.i]
+	tab, ok := sd.set.TableAt(t.i)
+	if !ok { // cannot happen: the engine's set is this one, in the same order
+		out.add(CodeCheckFailed, field, "the dial check could not run: the engine answered with table "+strconv.Itoa(t.i)+", which the tables do not have")
+		return
+	}
 	res := dialplan.Result{Reason: v.Reason, Row: int32(v.Row), Alt: int32(v.Alt)}
 	out.add(CodeBlockedNumber, field, blockedMessage(tab.Name(), api.DialReason(v.Reason.String()), v.Row, tab.Pattern(res)))
 }
