@@ -160,9 +160,8 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	defer func() { rc.Close() }()
 	cr, lay, err := openExport(rc, in.Name, cfg.Encoding)
 	if err == nil {
-		err = auditable(lay)
-		if err != nil {
-			err = fmt.Errorf("%s: line 1: %w", in.Name, err)
+		if err = auditable(lay); err != nil {
+			err = fmt.Errorf("%s: line %d: %w", in.Name, cr.HeaderLine(), err)
 		}
 	}
 	if err != nil {

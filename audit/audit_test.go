@@ -297,7 +297,8 @@ func TestSharedPIN(t *testing.T) {
 func TestRunErrors(t *testing.T) {
 	for _, c := range []struct{ name, in, policy, want string }{
 		{"empty", "", "", "empty file"},
-		{"nothing to audit", "Alias,City\nx,y\n", "", "no column to audit"},
+		{"nothing to audit", "Alias,City\nx,y\n", "", "x.csv: line 1: header: no column to audit"},
+		{"nothing to audit after empty lines", "\r\n\nAlias,City\nx,y\n", "", "x.csv: line 3: header: no column to audit"},
 		{"broken header", "Alias,\"PIN\n", "", "header: broken quoting"},
 		{"bad policy", "PIN\n1\n", `{"pin":{"min_length":-1}}`, "pin.min_length"},
 		{"unknown profile", "PIN\n1\n", "nope", "not a built-in profile"},

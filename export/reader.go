@@ -59,13 +59,14 @@ func (e *FormatError) Error() string {
 // at a time. It never holds more than a bounded window of the input
 // (exports run to millions of rows).
 type Reader struct {
-	r     *bufio.Reader
-	dec   *textenc.Reader // what r reads, for messages about undecodable text
-	line  int             // physical lines consumed from r
-	pos   int64           // bytes consumed from r: where the last record read ends
-	eof   bool
-	err   error    // a read error found while looking at the file's start
-	queue []queued // lines to parse again after a broken multi-line record
+	r      *bufio.Reader
+	dec    *textenc.Reader // what r reads, for messages about undecodable text
+	line   int             // physical lines consumed from r
+	pos    int64           // bytes consumed from r: where the last record read ends
+	eof    bool
+	header int      // the header's line (Open)
+	err    error    // a read error found while looking at the file's start
+	queue  []queued // lines to parse again after a broken multi-line record
 
 	long []byte   // assembles a line longer than the bufio buffer
 	rec  []byte   // the current record's field bytes, unescaped
@@ -132,8 +133,13 @@ func Open(r io.Reader, enc Encoding) (*Reader, *Layout, error) {
 	if err != nil {
 		return nil, nil, &FormatError{Line: h.Line, Msg: err.Error()}
 	}
+	cr.header = h.Line
 	return cr, lay, nil
 }
+
+// HeaderLine is the line of the header Open read (empty lines before it
+// are skipped), 0 for a Reader from NewReader.
+func (c *Reader) HeaderLine() int { return c.header }
 
 // Encoding is the encoding the text is read with. Under auto detection it
 // is UTF8 until the first non-ASCII byte decides (a file that is all

@@ -117,10 +117,10 @@ func (d *Directory) parse(cr *export.Reader, lay *export.Layout, raw *int64) err
 	alt, hasAlt := lay.Index(export.AltExtensions)
 	cos, hasCOS := lay.Index(export.COS)
 	if !hasExt {
-		return fmt.Errorf("%s line 1: %w: no extension column (looked for %s)", d.name, ErrFormat, strings.Join(export.Names(export.Extension), ", "))
+		return fmt.Errorf("%s line %d: %w: no extension column (looked for %s)", d.name, cr.HeaderLine(), ErrFormat, strings.Join(export.Names(export.Extension), ", "))
 	}
 	if !hasCOS {
-		return fmt.Errorf("%s line 1: %w: no class-of-service column (looked for %s)", d.name, ErrFormat, strings.Join(export.Names(export.COS), ", "))
+		return fmt.Errorf("%s line %d: %w: no class-of-service column (looked for %s)", d.name, cr.HeaderLine(), ErrFormat, strings.Join(export.Names(export.COS), ", "))
 	}
 	lineOf := map[string]int{} // extension → line that listed it
 	var arena []string

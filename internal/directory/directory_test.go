@@ -63,6 +63,7 @@ func TestErrors(t *testing.T) {
 		{"empty", "", "empty file"},
 		{"no extension column", "alias,cos\nalice,Staff\n", "line 1: bad users file: no extension column (looked for extension, directorynumber"},
 		{"no cos column", "dn,pin\n2001,123456\n", "no class-of-service column (looked for cos, classofservice"},
+		{"no cos column after empty lines", "\n\ndn,pin\n2001,123456\n", "users.csv line 3: bad users file: no class-of-service column"},
 		{"two extension columns", "extension,dn,cos\n1,2,S\n", `users.csv line 1: bad users file: header: columns 1 ("extension") and 2 ("dn") both give extension`},
 		{"conflict", "extension,cos\n2001,Staff\n2002,Lobby\n2001,Lobby\n", `users.csv line 4: bad users file: extension "2001" is listed again with class of service "Lobby"; line 2 gives it "Staff"`},
 		{"alternate conflict", "extension,altextensions,cos\n2001,,Staff\n2002,2001,Lobby\n", "line 3"},
