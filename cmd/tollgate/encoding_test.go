@@ -166,7 +166,7 @@ func TestEncodingFlagErrors(t *testing.T) {
 		// A byte-order mark that contradicts --encoding.
 		{[]string{"audit", "--encoding", "cp1252", sampleCSV}, "read as windows-1252, but the file starts with a UTF-8 byte-order mark: use --encoding auto"},
 		// serve refuses a users file it cannot decode, with line and column.
-		{[]string{"serve", "--users", cp1252CSV, "--tables", kamailioTables, "--encoding", "utf-8"}, "excel-cp1252.csv line 2 column 10: bad users file: undecodable text: invalid UTF-8"},
+		{[]string{"serve", "--users", cp1252CSV, "--tables", kamailioTables, "--encoding", "utf-8"}, "excel-cp1252.csv line 2: bad users file: undecodable text: invalid UTF-8 at line 2 column 10"},
 	} {
 		code, out, errs := runCLI(t, "", append(append([]string{}, tc.args[:1]...), append([]string{"--engine", "native"}, tc.args[1:]...)...)...)
 		if code != exitUsage || !strings.Contains(errs, tc.say) {

@@ -49,11 +49,10 @@ func openChecker(name string) (*tollgate.Checker, error) {
 	return tollgate.New(context.Background(), opts...)
 }
 
-// jsonEngine is a Checker as internal/audit and internal/server take an
-// engine today: Do with the JSON request and answer (an error answer
-// comes with a non-nil error), and Name, which the audit reads to choose
-// its native path. It goes once those packages take the Checker itself
-// (issue 15: the audit and the service become public packages).
+// jsonEngine is a Checker as internal/server takes an engine today: Do
+// with the JSON request and answer (an error answer comes with a non-nil
+// error), and Name. It goes once the service takes the Checker itself, as
+// the audit does (issue 15: the service becomes a public package).
 type jsonEngine struct{ *tollgate.Checker }
 
 func (e jsonEngine) Do(ctx context.Context, op string, req []byte) ([]byte, error) {

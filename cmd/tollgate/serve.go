@@ -14,8 +14,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/tollgate/tollgate/export"
 	"github.com/tollgate/tollgate/internal/server"
-	"github.com/tollgate/tollgate/internal/textenc"
 )
 
 func init() {
@@ -51,7 +51,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	logFormat := fs.String("log", "text", "log format on stderr: text or json")
 	users := fs.String("users", "", "users file (CSV in the audit's format: extension, alternate extensions, class of service) turning a dial request's \"caller\" into its class of service")
 	defaultCOS := fs.String("default-cos", "", "class of service of a caller --users does not list (empty: refused with unknown_caller)")
-	usersEncoding := fs.String("encoding", textenc.Auto, "encoding of the --users file: "+textenc.Allowed+"; auto reads a byte-order mark, else UTF-8 or Windows-1252 from the text")
+	usersEncoding := fs.String("encoding", string(export.Auto), "encoding of the --users file: "+export.EncodingNames+"; auto reads a byte-order mark, else UTF-8 or Windows-1252 from the text")
 	engine := engineFlag(fs)
 	if code, done := parseFlags(fs, args, serveUsage, stdout, stderr); done {
 		return code
@@ -130,12 +130,12 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return fail("%v", err)
 		}
 	}
-	usersEnc, err := textenc.Parse(*usersEncoding)
+	usersEnc, err := export.ParseEncoding(*usersEncoding)
 	if err != nil {
 		return fail("--encoding: %v", err)
 	}
 	if *users != "" {
-		dir, err := usersDirectory(*users, *defaultCOS, usersEnc, *tables, cfg.Tables)
+		dir, err := usersDirectory(*users, *defaultCOS, string(usersEnc), *tables, cfg.Tables)
 		var bt *badTablesError
 		if errors.As(err, &bt) {
 			return fail("--tables %s: %v", *tables, err)
@@ -147,7 +147,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		logger.Info("users", "file", *users, "encoding", dir.Encoding(), "extensions", dir.Extensions(), "default_cos", dir.Default())
 	} else if *defaultCOS != "" {
 		return fail("--default-cos needs --users")
-	} else if usersEnc != textenc.Auto {
+	} else if usersEnc != export.Auto {
 		return fail("--encoding needs --users")
 	}
 	srv, err := server.New(cfg)
