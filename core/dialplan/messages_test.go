@@ -1,6 +1,7 @@
 package dialplan
 
 import (
+	"os"
 	"strings"
 	"testing"
 )
@@ -40,5 +41,19 @@ func TestRefusalCatalogue(t *testing.T) {
 	all["blocked"] = "changed"
 	if RefusalMessages()["blocked"] == "changed" {
 		t.Error("RefusalMessages returns the catalogue itself, not a copy")
+	}
+}
+
+// TestRefusalCatalogueDocumented: docs/tables.md lists the catalogue as it
+// is.
+func TestRefusalCatalogueDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/tables.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for code, msg := range RefusalMessages() {
+		if row := "| `" + code + "` | " + msg + " |"; !strings.Contains(string(doc), row) {
+			t.Errorf("docs/tables.md lacks the row %s", row)
+		}
 	}
 }
