@@ -8,7 +8,7 @@ import (
 
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/internal/conformance"
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate/server"
 )
 
 // routeOf maps an op to the service route that runs it.
@@ -17,10 +17,22 @@ var routeOf = map[string]string{
 	"lint": "/v1/lint", "hash.verify": "/v1/hash/verify",
 }
 
+// decodes reports whether a corpus request decodes into op's typed
+// request, so that the service hands it to the engine.
+var decodes = map[string]func([]byte) error{
+	"pin":         func(b []byte) error { var r api.PINRequest; return api.Decode(b, &r) },
+	"password":    func(b []byte) error { var r api.PasswordRequest; return api.Decode(b, &r) },
+	"dial":        func(b []byte) error { var r api.DialRequest; return api.Decode(b, &r) },
+	"lint":        func(b []byte) error { var r api.LintRequest; return api.Decode(b, &r) },
+	"hash.verify": func(b []byte) error { var r api.HashVerifyRequest; return api.Decode(b, &r) },
+}
+
 // TestCorpusThroughService sends every corpus case whose op has a route
 // through the service, on each engine, and requires the engine's own
-// answer byte for byte: the service adds transport, not behaviour. (That
-// the engines agree with each other is host's parity test.)
+// answer (api.Do: the JSON adapter every host shares) byte for byte, with
+// the status its error calls for: the service adds transport, not
+// behaviour. (That the engines agree with each other is the engines'
+// parity test.)
 func TestCorpusThroughService(t *testing.T) {
 	dir, err := conformance.Dir()
 	if err != nil {
@@ -37,20 +49,30 @@ func TestCorpusThroughService(t *testing.T) {
 
 func corpusThroughService(t *testing.T, kind string, cases []conformance.Case) {
 	eng := newEngine(t, kind)
-	// Through a recorder: every request must reach this engine, so that
-	// the comparison cannot pass on a service answering from another.
+	// Through a recorder: every request that decodes must reach this
+	// engine, so that the comparison cannot pass on a service answering
+	// from another.
 	rec := newRecorderOn(eng)
 	url, _ := start(t, server.Config{Engine: rec})
-	n := 0
+	n, decoded := 0, 0
 	for _, c := range cases {
 		path, ok := routeOf[c.Op]
 		if !ok {
 			continue
 		}
 		n++
-		want, opErr := eng.Do(context.Background(), c.Op, c.Request)
+		if decodes[c.Op](c.Request) == nil {
+			decoded++
+		}
+		want, opErr := api.Do(context.Background(), eng, c.Op, c.Request, nil)
 		r := do(t, "POST", url+path, string(c.Request))
-		if got := bytes.TrimSuffix(r.body, []byte("\n")); !bytes.Equal(got, want) {
+		got := bytes.TrimSuffix(r.body, []byte("\n"))
+		if c.Op == "dial" {
+			// The one difference: the service's dial takes a caller too,
+			// and an unknown member's error lists it.
+			got = bytes.Replace(got, []byte("feature, number, caller"), []byte("feature, number"), 1)
+		}
+		if !bytes.Equal(got, want) {
 			t.Errorf("%s (%s): service %d %s\n  api %s", c.ID(), c.Pos(), r.status, got, want)
 			continue
 		}
@@ -58,7 +80,7 @@ func corpusThroughService(t *testing.T, kind string, cases []conformance.Case) {
 		var ae *api.Error
 		switch {
 		case errors.As(opErr, &ae) && ae.Code == api.ErrUnknownOp:
-			wantStatus = 501 // this engine's build lacks the op
+			wantStatus = 501 // this engine lacks the op
 		case opErr != nil:
 			wantStatus = 400
 		}
@@ -69,8 +91,8 @@ func corpusThroughService(t *testing.T, kind string, cases []conformance.Case) {
 	rec.mu.Lock()
 	reached := len(rec.calls)
 	rec.mu.Unlock()
-	if reached != n || n < 300 {
-		t.Errorf("%d corpus cases sent, %d reached the %s engine", n, reached, kind)
+	if reached != decoded || n < 300 || decoded < n/2 {
+		t.Errorf("%d corpus cases sent, %d decode, %d reached the %s engine", n, decoded, reached, kind)
 	}
-	t.Logf("%d corpus cases through the service", n)
+	t.Logf("%d corpus cases through the service, %d of them to the engine", n, reached)
 }

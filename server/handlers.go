@@ -1,9 +1,7 @@
 package server
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
 	"log/slog"
@@ -13,32 +11,39 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/internal/jsonx"
 	"github.com/tollgate/tollgate/internal/rfc3339"
 )
 
-// Error codes the service adds to the api's (api.ErrBadRequest, ...).
+// Error codes the service adds to the api's (api.ErrBadRequest, ...). An
+// error answer is an *api.Error with one of these codes, in the api's
+// error object: {"error": {"code", "message", "field"}}.
 const (
-	ErrUnauthorized   = "unauthorized"
-	ErrTooLarge       = "too_large"
-	ErrTimeout        = "timeout"
-	ErrMethod         = "method_not_allowed"
-	ErrMediaType      = "unsupported_media_type"
-	ErrNotFound       = "not_found"
-	ErrUnavailable    = "unavailable"
-	ErrNotImplemented = "not_implemented"
-	ErrStoreFullCode  = "store_full"
-	ErrUnknownCaller  = "unknown_caller"
+	ErrUnauthorized   api.ErrorCode = "unauthorized"
+	ErrTooLarge       api.ErrorCode = "too_large"
+	ErrTimeout        api.ErrorCode = "timeout"
+	ErrMethod         api.ErrorCode = "method_not_allowed"
+	ErrMediaType      api.ErrorCode = "unsupported_media_type"
+	ErrNotFound       api.ErrorCode = "not_found"
+	ErrUnavailable    api.ErrorCode = "unavailable"
+	ErrNotImplemented api.ErrorCode = "not_implemented"
+	ErrStoreFullCode  api.ErrorCode = "store_full"
+	// ErrStoreUnavailable: the sign-in store could not answer; no sign-in
+	// is decided without the state (fail closed).
+	ErrStoreUnavailable api.ErrorCode = "store_unavailable"
+	ErrUnknownCaller    api.ErrorCode = "unknown_caller"
 	// ErrDeadline: the operation's deadline (Config.OpTimeout) passed and
 	// the engine stopped the work.
-	ErrDeadline = "deadline_exceeded"
+	ErrDeadline api.ErrorCode = "deadline_exceeded"
 	// ErrForbidden: an administrator's sign-in event (unlock, activate,
 	// require_change, a change by an administrator) without the
 	// administrator token.
-	ErrForbidden = "forbidden"
+	ErrForbidden api.ErrorCode = "forbidden"
 )
 
 const (
@@ -52,17 +57,17 @@ const (
 type route struct {
 	pattern string // for metrics and logs: never the raw path
 	op      string
-	// defaultKey is the request field that gets the configured default
-	// document when the request leaves it out ("policy" or "tables").
-	defaultKey string
+	// run decodes the body into the operation's typed request, completes
+	// it, runs it and appends the typed answer's JSON to out.
+	run func(s *Server, ctx context.Context, body []byte, l *reqLog, out []byte) ([]byte, *failure)
 }
 
 var opRoutes = []route{
-	{"/v1/pin", "pin", "policy"},
-	{"/v1/password", "password", "policy"},
-	{"/v1/dial", "dial", "tables"},
-	{"/v1/hash/verify", "hash.verify", "policy"},
-	{"/v1/lint", "lint", "tables"},
+	{"/v1/pin", "pin", (*Server).runPIN},
+	{"/v1/password", "password", (*Server).runPassword},
+	{"/v1/dial", "dial", (*Server).runDial},
+	{"/v1/hash/verify", "hash.verify", (*Server).runVerifyHash},
+	{"/v1/lint", "lint", (*Server).runLint},
 }
 
 // Routes lists the service's paths as docs/openapi.yaml names them.
@@ -74,9 +79,12 @@ func Routes() []string {
 	return append(out, signinRoute, "/healthz", "/metrics")
 }
 
+var healthzBody = []byte(`{"status":"ok"}`)
+
 func (s *Server) routes() {
 	s.mux = http.NewServeMux()
-	for _, rt := range opRoutes {
+	for i := range opRoutes {
+		rt := &opRoutes[i]
 		s.mux.Handle(rt.pattern, s.wrap(rt.pattern, true, func(w http.ResponseWriter, r *http.Request, l *reqLog) int {
 			return s.serveOp(w, r, rt, l)
 		}))
@@ -86,9 +94,10 @@ func (s *Server) routes() {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return writeError(w, http.StatusMethodNotAllowed, &api.Error{Code: ErrMethod, Message: "use GET"}, "GET, HEAD")
 		}
-		w.Header().Set("Content-Type", jsonType)
-		w.Header().Set("Cache-Control", "no-store")
-		io.WriteString(w, `{"status":"ok"}`)
+		h := w.Header()
+		h["Content-Type"] = jsonTypeHeader
+		h["Cache-Control"] = noStoreHeader
+		w.Write(healthzBody)
 		return http.StatusOK
 	}))
 	s.mux.Handle("/metrics", s.wrap("/metrics", true, func(w http.ResponseWriter, r *http.Request, l *reqLog) int {
@@ -112,7 +121,7 @@ type reqLog struct {
 	op       string
 	outcome  string
 	codes    []string
-	errCode  string
+	errCode  api.ErrorCode
 	field    string
 	user     string
 	admin    bool // a sign-in event only an administrator may send
@@ -135,6 +144,7 @@ type handlerFunc func(w http.ResponseWriter, r *http.Request, l *reqLog) int
 // wrap adds what every route shares: the in-flight gauge, authorization,
 // the request id, metrics and the log record.
 func (s *Server) wrap(pattern string, auth bool, h handlerFunc) http.Handler {
+	obs := s.metrics.route(pattern)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
 		s.metrics.inFlight.Add(1)
@@ -144,7 +154,7 @@ func (s *Server) wrap(pattern string, auth bool, h handlerFunc) http.Handler {
 		if id == "" || len(id) > maxRequestIDBytes || !printable(id) {
 			id = strconv.FormatUint(s.reqID.Add(1), 10)
 		}
-		w.Header().Set("X-Request-Id", id)
+		w.Header()["X-Request-Id"] = []string{id}
 
 		l := reqLog{start: start}
 		var status int
@@ -155,7 +165,7 @@ func (s *Server) wrap(pattern string, auth bool, h handlerFunc) http.Handler {
 			status = h(w, r, &l)
 		}
 		d := time.Since(start)
-		s.metrics.observe(pattern, status, d)
+		obs.observe(status, d)
 
 		level := slog.LevelInfo
 		if status >= 500 {
@@ -163,8 +173,15 @@ func (s *Server) wrap(pattern string, auth bool, h handlerFunc) http.Handler {
 		} else if status >= 400 {
 			level = slog.LevelWarn
 		}
-		attrs := make([]slog.Attr, 0, 12)
-		attrs = append(attrs,
+		if !s.log.Enabled(r.Context(), level) {
+			return
+		}
+		// A record of our own, without the caller's program counter: the
+		// handler's source line says nothing, and finding it walks the
+		// stack on every request.
+		rec := slog.NewRecord(time.Now(), level, "request", 0)
+		var buf [13]slog.Attr
+		attrs := append(buf[:0],
 			slog.String("id", id),
 			slog.String("method", r.Method),
 			slog.String("route", pattern),
@@ -188,193 +205,259 @@ func (s *Server) wrap(pattern string, auth bool, h handlerFunc) http.Handler {
 			attrs = append(attrs, slog.Any("codes", l.codes))
 		}
 		if l.errCode != "" {
-			attrs = append(attrs, slog.String("error", l.errCode))
+			attrs = append(attrs, slog.String("error", string(l.errCode)))
 		}
 		if l.field != "" {
 			attrs = append(attrs, slog.String("field", l.field))
 		}
-		s.log.LogAttrs(r.Context(), level, "request", attrs...)
+		rec.AddAttrs(attrs...)
+		_ = s.log.Handler().Handle(r.Context(), rec)
 	})
 }
 
-// serveOp answers one POST route: read, complete with defaults, run,
-// answer. The body goes to the engine as sent, with the service's
-// members spliced in (body.go).
-func (s *Server) serveOp(w http.ResponseWriter, r *http.Request, rt route, l *reqLog) int {
+// failure is an error answer: its status and the error object.
+type failure struct {
+	status int
+	err    *api.Error
+}
+
+// badRequest is the failure of a request the decoder refused.
+func badRequest(e *api.Error) *failure { return &failure{http.StatusBadRequest, e} }
+
+// serveOp answers one POST route: read the body, decode it once into the
+// typed request, fill in the service's defaults, run the typed
+// operation, encode the typed answer once.
+func (s *Server) serveOp(w http.ResponseWriter, r *http.Request, rt *route, l *reqLog) int {
 	l.op = rt.op
-	body, obj, status := s.readJSON(w, r, l)
+	body, status := s.readBody(w, r, l)
 	if status != 0 {
 		return status
 	}
-	if obj.bad != nil {
-		// Malformed inside, a key twice, data after it: nothing is
-		// spliced into it, and the engine refuses it in the api's own
-		// words, as every host does. A dial naming a caller, which only
-		// the service knows, gets the service's own words.
-		if rt.op == "dial" && bytes.Contains(body, []byte(`"caller"`)) {
-			return s.fail(w, http.StatusBadRequest, obj.bad, l)
-		}
-		return s.refuse(w, r, rt.op, body, obj.bad, l)
-	}
-	var edits []edit
-	if rt.op == "dial" {
-		e, err := s.callerEdit(body, &obj)
-		if err != nil {
-			return s.fail(w, http.StatusBadRequest, err, l)
-		}
-		edits = append(edits, e...)
-	}
-	switch rt.defaultKey {
-	case "policy":
-		edits = append(edits, defaultEdit(body, &obj, "policy", s.policyRef)...)
-	case "tables":
-		edits = append(edits, defaultEdit(body, &obj, "tables", s.tablesRef)...)
-	}
-	body = splice(body, edits)
 	ctx, cancel := s.opContext(r, l)
 	defer cancel()
-	resp, status := s.run(w, ctx, rt.op, body, l)
-	if status != http.StatusOK {
-		return status
+	buf := getBuffer()
+	defer putBuffer(buf)
+	out, f := rt.run(s, ctx, body, l, buf.b[:0])
+	if f != nil {
+		return s.fail(w, f.status, f.err, l)
 	}
-	s.countVerdict(rt.op, resp, l)
-	return writeJSON(w, http.StatusOK, resp)
+	buf.b = out
+	return writeJSON(w, http.StatusOK, out)
 }
 
-// readJSON reads the body of a POST request within the size and time
-// limits and checks it is one JSON object, read strictly (each key once
-// at every depth); it returns the body and its top-level members, or
-// writes the error and returns its status.
-func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, l *reqLog) ([]byte, object, int) {
+func (s *Server) runPIN(ctx context.Context, body []byte, l *reqLog, out []byte) ([]byte, *failure) {
+	var req api.PINRequest
+	if err := api.Decode(body, &req); err != nil {
+		return nil, badRequest(asError(err))
+	}
+	if req.Policy.IsZero() {
+		req.Policy = s.policy
+	}
+	v, err := s.cfg.Engine.CheckPIN(ctx, &req)
+	if err != nil {
+		return nil, s.opFailure(ctx, "pin", err, l)
+	}
+	s.countVerdict("pin", &v, l)
+	return api.Append(out, &v), nil
+}
+
+func (s *Server) runPassword(ctx context.Context, body []byte, l *reqLog, out []byte) ([]byte, *failure) {
+	var req api.PasswordRequest
+	if err := api.Decode(body, &req); err != nil {
+		return nil, badRequest(asError(err))
+	}
+	if req.Policy.IsZero() {
+		req.Policy = s.policy
+	}
+	v, err := s.cfg.Engine.CheckPassword(ctx, &req)
+	if err != nil {
+		return nil, s.opFailure(ctx, "password", err, l)
+	}
+	s.countVerdict("password", &v, l)
+	return api.Append(out, &v), nil
+}
+
+// runDial answers a dial, turning its caller (an extension) into the
+// caller's class of service through the Directory, so a PBX can ask "may
+// extension 2001 dial this?" without knowing classes of service.
+func (s *Server) runDial(ctx context.Context, body []byte, l *reqLog, out []byte) ([]byte, *failure) {
+	var req dialRequest
+	if e := req.decode(body); e != nil {
+		return nil, badRequest(e)
+	}
+	if req.hasCaller {
+		if s.cfg.Directory == nil {
+			return nil, badRequest(&api.Error{Code: api.ErrBadRequest, Field: "caller", Message: "this service has no users directory (serve --users): name a cos or table instead"})
+		}
+		if req.COS != "" {
+			return nil, badRequest(&api.Error{Code: api.ErrBadRequest, Field: "caller", Message: "give caller or cos, not both"})
+		}
+		cos, found := s.cfg.Directory.ClassOfService(req.caller)
+		if !found {
+			return nil, badRequest(&api.Error{Code: ErrUnknownCaller, Field: "caller", Message: "no class of service for this caller in the users directory"})
+		}
+		req.COS = cos
+	}
+	if req.Tables.IsZero() {
+		req.Tables = s.tables
+	}
+	d, err := s.cfg.Engine.Dial(ctx, &req.DialRequest)
+	if err != nil {
+		return nil, s.opFailure(ctx, "dial", err, l)
+	}
+	s.countDial(&d, l)
+	return api.Append(out, &d), nil
+}
+
+func (s *Server) runVerifyHash(ctx context.Context, body []byte, l *reqLog, out []byte) ([]byte, *failure) {
+	var req api.HashVerifyRequest
+	if err := api.Decode(body, &req); err != nil {
+		return nil, badRequest(asError(err))
+	}
+	// The policy's hash.iterations is the count of the records it
+	// advises (issue 14 item 22).
+	if req.Policy.IsZero() {
+		req.Policy = s.policy
+	}
+	h, err := s.cfg.Engine.VerifyHash(ctx, &req)
+	if err != nil {
+		return nil, s.opFailure(ctx, "hash.verify", err, l)
+	}
+	l.outcome = outcome(h.Verified, "verified", "not_verified")
+	s.count("hash.verify", string(h.Reason), l)
+	return api.Append(out, &h), nil
+}
+
+func (s *Server) runLint(ctx context.Context, body []byte, l *reqLog, out []byte) ([]byte, *failure) {
+	var req api.LintRequest
+	if err := api.Decode(body, &req); err != nil {
+		return nil, badRequest(asError(err))
+	}
+	if req.Tables.IsZero() {
+		req.Tables = s.tables
+	}
+	res, err := s.cfg.Engine.Lint(ctx, &req)
+	if err != nil {
+		return nil, s.opFailure(ctx, "lint", err, l)
+	}
+	l.outcome = outcome(len(res.Findings) == 0, "clean", "findings")
+	for i := range res.Findings {
+		s.count("lint", res.Findings[i].Code, l)
+	}
+	if len(res.Findings) == 0 {
+		s.count("lint", "clean", l)
+	}
+	return api.Append(out, &res), nil
+}
+
+// readBody reads the body of a POST request within the size and time
+// limits and checks that it is a JSON object (what is inside, the
+// request's decoder reads); it returns the body, or writes the error and
+// returns its status.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request, l *reqLog) ([]byte, int) {
 	if r.Method != http.MethodPost {
-		return nil, object{}, s.fail(w, http.StatusMethodNotAllowed, &api.Error{Code: ErrMethod, Message: "use POST with a JSON body"}, l, http.MethodPost)
+		return nil, s.fail(w, http.StatusMethodNotAllowed, &api.Error{Code: ErrMethod, Message: "use POST with a JSON body"}, l, http.MethodPost)
 	}
 	// JSON only, and said so: a browser cannot send application/json
 	// across origins without a CORS preflight, which this service never
 	// grants, so a web page cannot drive it (form posts, no-cors fetch).
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || (mt != jsonType && !strings.HasSuffix(mt, "+json")) {
-		return nil, object{}, s.fail(w, http.StatusUnsupportedMediaType, &api.Error{Code: ErrMediaType, Message: "Content-Type must be application/json"}, l)
+	if !isJSON(r.Header.Get("Content-Type")) {
+		return nil, s.fail(w, http.StatusUnsupportedMediaType, &api.Error{Code: ErrMediaType, Message: "Content-Type must be application/json"}, l)
 	}
 	if r.ContentLength > s.cfg.MaxBodyBytes {
-		return nil, object{}, s.fail(w, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBodyBytes), l)
+		return nil, s.fail(w, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBodyBytes), l)
 	}
 	// The body must arrive within BodyTimeout of the handler starting.
 	rc := http.NewResponseController(w)
 	_ = rc.SetReadDeadline(time.Now().Add(s.cfg.BodyTimeout))
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes))
+	body, err := readAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBodyBytes), r.ContentLength)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		var ne net.Error
 		switch {
 		case errors.As(err, &mbe):
-			return nil, object{}, s.fail(w, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBodyBytes), l)
+			return nil, s.fail(w, http.StatusRequestEntityTooLarge, tooLarge(s.cfg.MaxBodyBytes), l)
 		case errors.Is(err, os.ErrDeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()):
-			return nil, object{}, s.fail(w, http.StatusRequestTimeout, &api.Error{Code: ErrTimeout,
+			return nil, s.fail(w, http.StatusRequestTimeout, &api.Error{Code: ErrTimeout,
 				Message: "request body not received within " + s.cfg.BodyTimeout.String()}, l)
 		default:
-			return nil, object{}, s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Message: "reading the request body: " + err.Error()}, l)
+			return nil, s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Message: "reading the request body: " + err.Error()}, l)
 		}
 	}
-	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, object{}, s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Message: "empty request body: send a JSON object"}, l)
+	switch k := jsonx.NewDecoder(body).Kind(); k {
+	case jsonx.Object, jsonx.Invalid: // Invalid: the decoder names the syntax error
+		if k == jsonx.Invalid && isSpace(body) {
+			return nil, s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Message: "empty request body: send a JSON object"}, l)
+		}
+	default:
+		return nil, s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Message: "the request body must be a JSON object, not " + k.String()}, l)
 	}
-	obj, e := readObject(body, "the request body")
-	if e != nil && obj.open < 0 {
-		return nil, object{}, s.fail(w, http.StatusBadRequest, e, l)
+	return body, 0
+}
+
+// isJSON reports whether a Content-Type is JSON: application/json or a
+// +json type, with any parameters.
+func isJSON(ct string) bool {
+	if ct == jsonType {
+		return true // the common case, without parsing
 	}
-	return body, obj, 0 // obj.bad: an object the api will refuse too
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == jsonType || strings.HasSuffix(mt, "+json"))
+}
+
+// readAll reads a body whose length may be known: into one buffer of that
+// size when it is, else as io.ReadAll does.
+func readAll(r io.Reader, n int64) ([]byte, error) {
+	if n <= 0 {
+		return io.ReadAll(r)
+	}
+	b := make([]byte, n, n+1) // +1: room to see that nothing follows
+	if _, err := io.ReadFull(r, b); err != nil {
+		if err == io.ErrUnexpectedEOF {
+			err = io.EOF
+		}
+		return nil, err
+	}
+	// net/http stops a body at its Content-Length; this reads its end.
+	if m, err := r.Read(b[n : n+1]); m > 0 || (err != nil && err != io.EOF) {
+		if err == nil {
+			err = errors.New("body longer than its Content-Length")
+		}
+		return nil, err
+	}
+	return b, nil
+}
+
+func isSpace(b []byte) bool {
+	for _, c := range b {
+		if c != ' ' && c != '\t' && c != '\n' && c != '\r' {
+			return false
+		}
+	}
+	return true
 }
 
 func tooLarge(max int64) *api.Error {
 	return &api.Error{Code: ErrTooLarge, Message: "request body larger than " + strconv.FormatInt(max, 10) + " bytes"}
 }
 
-// refuse hands a body the service could not read strictly to the engine
-// untouched, and answers the engine's refusal; should the engine take it
-// (a module that reads less strictly), the service's own error stands.
-func (s *Server) refuse(w http.ResponseWriter, r *http.Request, op string, body []byte, bad *api.Error, l *reqLog) int {
-	resp, err := s.cfg.Engine.Do(r.Context(), op, body)
-	if e := errorOf(resp, err); e != nil && e.Code == api.ErrBadRequest && bytes.HasPrefix(bytes.TrimSpace(resp), []byte(`{"error"`)) {
-		l.errCode, l.field = e.Code, e.Field
-		return writeJSON(w, http.StatusBadRequest, resp)
-	}
-	return s.fail(w, http.StatusBadRequest, bad, l)
-}
-
-// callerEdit turns a dial request's "caller" into its class of service
-// through the Directory, so a PBX can ask "may extension 2001 dial this?"
-// without knowing classes of service: the edit replaces the caller member
-// with "cos".
-func (s *Server) callerEdit(body []byte, o *object) ([]edit, *api.Error) {
-	m, ok := o.get("caller")
-	if !ok {
-		return nil, nil
-	}
-	caller, ok := m.stringValue(body)
-	if !ok {
-		return nil, &api.Error{Code: api.ErrBadRequest, Field: "caller", Message: "wrong type: want string"}
-	}
-	if s.cfg.Directory == nil {
-		return nil, &api.Error{Code: api.ErrBadRequest, Field: "caller", Message: "this service has no users directory (serve --users): name a cos or table instead"}
-	}
-	if _, has := o.get("cos"); has {
-		return nil, &api.Error{Code: api.ErrBadRequest, Field: "caller", Message: "give caller or cos, not both"}
-	}
-	cos, found := s.cfg.Directory.ClassOfService(caller)
-	if !found {
-		return nil, &api.Error{Code: ErrUnknownCaller, Field: "caller", Message: "no class of service for this caller in the users directory"}
-	}
-	return []edit{replaceMember(m, "cos", api.AppendString(nil, cos))}, nil
-}
-
-// run calls the engine and maps an error answer to its HTTP status; on
-// failure it has written the answer.
-func (s *Server) run(w http.ResponseWriter, ctx context.Context, op string, body []byte, l *reqLog) ([]byte, int) {
-	resp, err := s.cfg.Engine.Do(ctx, op, body)
-	if e := errorOf(resp, err); e != nil {
-		if e.Code == ErrDeadline || e.Code == api.ErrInterrupted {
-			e = s.deadlineError(op, ctx, l)
-			return nil, s.fail(w, http.StatusServiceUnavailable, e, l)
-		}
-		status := statusOf(e.Code)
-		if len(resp) == 0 || !bytes.HasPrefix(bytes.TrimSpace(resp), []byte(`{"error"`)) {
-			return nil, s.fail(w, status, e, l)
-		}
-		l.errCode, l.field = e.Code, e.Field
-		return nil, writeJSON(w, status, resp)
-	}
-	return resp, http.StatusOK
-}
-
-// errorOf returns the error an engine's answer carries: the api error
-// object in the response, else the Go error.
-func errorOf(resp []byte, err error) *api.Error {
-	if t := bytes.TrimSpace(resp); bytes.HasPrefix(t, []byte(`{"error"`)) {
-		var w struct {
-			Error *api.Error `json:"error"`
-		}
-		if json.Unmarshal(t, &w) == nil && w.Error != nil {
-			return w.Error
-		}
-	}
-	if err == nil {
-		return nil
-	}
+// opFailure maps an operation's error to its answer: the api's error with
+// the status its code calls for, 503 for a call its deadline stopped or
+// its client abandoned, 500 for an engine fault.
+func (s *Server) opFailure(ctx context.Context, op string, err error, l *reqLog) *failure {
 	var ae *api.Error
-	if errors.As(err, &ae) {
-		return ae
+	isAPI := errors.As(err, &ae)
+	if (isAPI && ae.Code == api.ErrInterrupted) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, context.Canceled) || ctx.Err() != nil {
+		return &failure{http.StatusServiceUnavailable, s.deadlineError(op, ctx, l)}
 	}
-	// A deadline fault of package host unwraps to the context's error.
-	if errors.Is(err, context.DeadlineExceeded) {
-		return &api.Error{Code: ErrDeadline}
-	}
-	if errors.Is(err, context.Canceled) {
-		return &api.Error{Code: ErrUnavailable, Message: "the operation was cancelled (the client went away, or the service is stopping)"}
+	if isAPI {
+		return &failure{statusOf(ae.Code), ae}
 	}
 	// The engine's message names the operation and the failure only (a
-	// host.Fault never carries the runtime's error or a wasm stack trace).
-	return &api.Error{Code: api.ErrInternal, Message: "engine: " + err.Error()}
+	// tollgate.Fault never carries the runtime's error or a wasm stack
+	// trace).
+	return &failure{http.StatusInternalServerError, &api.Error{Code: api.ErrInternal, Message: "engine: " + err.Error()}}
 }
 
 // deadlineError is the answer for an operation its deadline stopped, or
@@ -390,16 +473,16 @@ func (s *Server) deadlineError(op string, ctx context.Context, l *reqLog) *api.E
 
 // statusOf maps an error code to an HTTP status: what the client sent is
 // wrong → 4xx; what the service lacks → 5xx.
-func statusOf(code string) int {
+func statusOf(code api.ErrorCode) int {
 	switch code {
 	case api.ErrBadRequest, api.ErrInvalidPolicy, api.ErrInvalidTables, ErrUnknownCaller:
 		return http.StatusBadRequest
 	case api.ErrUnknownOp, ErrNotImplemented:
-		// The route exists but this build's engine lacks the operation.
+		// The route exists but this engine lacks the operation.
 		return http.StatusNotImplemented
-	case ErrUnavailable, ErrStoreFullCode, ErrDeadline, api.ErrInterrupted:
+	case ErrUnavailable, ErrStoreFullCode, ErrStoreUnavailable, ErrDeadline, api.ErrInterrupted, api.ErrDataMissing:
 		return http.StatusServiceUnavailable
-	case api.ErrInternal:
+	case api.ErrInternal, api.ErrBadData:
 		return http.StatusInternalServerError
 	}
 	return http.StatusBadRequest
@@ -415,92 +498,85 @@ func (s *Server) fail(w http.ResponseWriter, status int, e *api.Error, l *reqLog
 	return writeError(w, status, e, a)
 }
 
+// writeError writes the api's error object for e.
 func writeError(w http.ResponseWriter, status int, e *api.Error, allow string) int {
 	if allow != "" {
 		w.Header().Set("Allow", allow)
 	}
-	b, _ := json.Marshal(struct {
-		Error *api.Error `json:"error"`
-	}{e})
-	return writeJSON(w, status, b)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	buf.b = api.AppendError(buf.b[:0], e)
+	return writeJSON(w, status, buf.b)
 }
 
+// Header values every answer shares, set without a copy per request
+// (net/http only reads them).
+var (
+	jsonTypeHeader = []string{jsonType}
+	noStoreHeader  = []string{"no-store"}
+	nosniffHeader  = []string{"nosniff"}
+)
+
+// writeJSON writes a JSON answer and a newline.
 func writeJSON(w http.ResponseWriter, status int, body []byte) int {
+	body = append(body, '\n')
 	h := w.Header()
-	h.Set("Content-Type", jsonType)
-	h.Set("Cache-Control", "no-store")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Length", strconv.Itoa(len(body)+1))
+	h["Content-Type"] = jsonTypeHeader
+	h["Cache-Control"] = noStoreHeader
+	h["X-Content-Type-Options"] = nosniffHeader
+	h["Content-Length"] = []string{strconv.Itoa(len(body))}
 	w.WriteHeader(status)
 	w.Write(body)
-	w.Write([]byte{'\n'})
 	return status
 }
 
-// answer is the part of any operation's response the metrics and logs
-// read: outcomes and codes, never an input.
-type answer struct {
-	Accepted *bool `json:"accepted"`
-	Reasons  []struct {
-		Code string `json:"code"`
-	} `json:"reasons"`
-	Allowed  *bool  `json:"allowed"`
-	Verified *bool  `json:"verified"`
-	Reason   string `json:"reason"`
-	Findings []struct {
-		Code string `json:"code"`
-	} `json:"findings"`
-	Decision json.RawMessage `json:"decision"`
+// buffer is a pooled answer buffer.
+type buffer struct{ b []byte }
+
+var buffers = sync.Pool{New: func() any { return &buffer{b: make([]byte, 0, 1024)} }}
+
+func getBuffer() *buffer { return buffers.Get().(*buffer) }
+
+// putBuffer returns b to the pool, unless an answer made it large.
+func putBuffer(b *buffer) {
+	if cap(b.b) <= 64<<10 {
+		buffers.Put(b)
+	}
 }
 
-// countVerdict records an answer's codes in the metrics and the log.
-func (s *Server) countVerdict(op string, resp []byte, l *reqLog) {
-	var a answer
-	if json.Unmarshal(resp, &a) != nil {
+// countVerdict records a PIN or password verdict's codes in the metrics
+// and the log.
+func (s *Server) countVerdict(op string, v *api.Verdict, l *reqLog) {
+	l.outcome = outcome(v.Accepted, "accepted", "refused")
+	if v.Accepted {
+		s.count(op, "accepted", l)
+	}
+	for i := range v.Reasons {
+		s.count(op, string(v.Reasons[i].Code), l)
+	}
+}
+
+// countDial records a dial result's code: allowed, blocked (a row or the
+// table's no-match verdict decided) or its reason.
+func (s *Server) countDial(d *api.DialResult, l *reqLog) {
+	l.outcome = outcome(d.Allowed, "allowed", "blocked")
+	switch {
+	case d.Allowed:
+		s.count("dial", "allowed", l)
+	case d.Reason == api.DialMatched || d.Reason == "":
+		s.count("dial", "blocked", l)
+	default:
+		s.count("dial", string(d.Reason), l)
+	}
+}
+
+// count records one code of an answer.
+func (s *Server) count(op, code string, l *reqLog) {
+	if code == "" {
 		return
 	}
-	add := func(code string) {
-		if code == "" {
-			return
-		}
-		s.metrics.verdict(op, code)
-		l.codes = append(l.codes, code)
-	}
-	switch {
-	case a.Accepted != nil:
-		l.outcome = outcome(*a.Accepted, "accepted", "refused")
-		if *a.Accepted {
-			add("accepted")
-		}
-		for _, r := range a.Reasons {
-			add(r.Code)
-		}
-	case a.Allowed != nil:
-		l.outcome = outcome(*a.Allowed, "allowed", "blocked")
-		switch {
-		case *a.Allowed:
-			add("allowed")
-		case a.Reason == "matched" || a.Reason == "":
-			add("blocked")
-		default:
-			add(a.Reason)
-		}
-	case a.Verified != nil:
-		l.outcome = outcome(*a.Verified, "verified", "not_verified")
-		add(a.Reason)
-	case a.Findings != nil:
-		l.outcome = outcome(len(a.Findings) == 0, "clean", "findings")
-		for _, f := range a.Findings {
-			add(f.Code)
-		}
-		if len(a.Findings) == 0 {
-			add("clean")
-		}
-	case a.Decision != nil:
-		d := decisionCode(a.Decision)
-		l.outcome = d
-		add(d)
-	}
+	s.metrics.verdict(op, code)
+	l.codes = append(l.codes, code)
 }
 
 func outcome(ok bool, yes, no string) string {
@@ -510,29 +586,10 @@ func outcome(ok bool, yes, no string) string {
 	return no
 }
 
-// decisionCode names a sign-in decision: the decision itself when it is a
-// string, else its "code", "action" or "outcome" member.
-func decisionCode(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(raw, &m) != nil {
-		return ""
-	}
-	for _, k := range []string{"code", "action", "outcome"} {
-		if json.Unmarshal(m[k], &s) == nil && s != "" {
-			return s
-		}
-	}
-	return ""
-}
-
-// serveSignin applies one sign-in event to a user's stored state. The
-// client's body goes to the engine as sent, with the service's members
-// spliced in: the stored state, the default policy, and the event's time
-// from the service's own clock.
+// serveSignin applies one sign-in event to a user's stored state: the
+// body decoded once (signinRequest), the event stamped with the service's
+// clock, the stored state put in, the typed operation run inside the
+// store's atomic update, the typed answer encoded once.
 func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) int {
 	l.op = "signin"
 	user := r.PathValue("user")
@@ -541,93 +598,93 @@ func (s *Server) serveSignin(w http.ResponseWriter, r *http.Request, l *reqLog) 
 			Message: "the user in the path must be 1 to " + strconv.Itoa(maxUserBytes) + " printable bytes"}, l)
 	}
 	l.user = user
-	body, obj, status := s.readJSON(w, r, l)
+	body, status := s.readBody(w, r, l)
 	if status != 0 {
 		return status
 	}
-	if obj.bad != nil {
-		return s.fail(w, http.StatusBadRequest, obj.bad, l)
+	var req signinRequest
+	if e := req.decode(body); e != nil {
+		return s.fail(w, http.StatusBadRequest, e, l)
 	}
-	if _, has := obj.get("state"); has {
-		return s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Field: "state",
-			Message: "the service keeps the sign-in state; leave state out"}, l)
-	}
-	ev, e := s.signinEvent(body, &obj)
+	admin, e := s.stampEvent(&req)
 	if e != nil {
 		return s.fail(w, http.StatusBadRequest, e, l)
 	}
-	if ev.admin && !s.isAdmin(r) {
-		l.admin = true
+	l.admin = admin
+	if admin && !s.isAdmin(r) {
 		return s.fail(w, http.StatusForbidden, s.forbidden(), l)
 	}
-	l.admin = ev.admin
-	edits := append(defaultEdit(body, &obj, "policy", s.policyRef), ev.edit)
 	// The state is per user and per credential: PIN failures do not lock
-	// the web password. The signin op checks the kind's value.
-	kind := "pin"
-	if m, ok := obj.get("kind"); ok {
-		if k, ok := m.stringValue(body); ok {
-			kind = k
-		}
+	// the web password. Only the two kinds reach the store.
+	kind := req.Kind
+	switch kind {
+	case "":
+		kind = "pin"
+	case "pin", "password":
+	default:
+		return s.fail(w, http.StatusBadRequest, &api.Error{Code: api.ErrBadRequest, Field: "kind", Message: `kind must be "pin" or "password"`}, l)
 	}
-	key := kind + "\x00" + user
+	if req.Policy.IsZero() {
+		req.Policy = s.policy
+	}
 
-	var resp []byte
-	status = http.StatusOK
 	ctx, cancel := s.opContext(r, l)
 	defer cancel()
-	err := s.cfg.Store.Update(ctx, key, func(state []byte) (Entry, error) {
-		es := edits
+	var res api.SignInResult
+	err := s.cfg.Store.Update(ctx, Key{Kind: kind, User: user}, func(state *api.SignInState) (Entry, error) {
+		call := req.SignInRequest
 		if state != nil {
-			es = append(append([]edit(nil), edits...), obj.insert("state", state))
+			call.State = *state
 		}
-		out, st := s.run(w, ctx, "signin", splice(body, es), l)
-		if st != http.StatusOK {
-			status = st
-			return Entry{}, errAnswered
+		out, err := s.cfg.Engine.SignIn(ctx, &call)
+		if err != nil {
+			return Entry{}, &opError{err}
 		}
-		var a struct {
-			State json.RawMessage `json:"state"`
-		}
-		if e := json.Unmarshal(out, &a); e != nil || len(a.State) == 0 {
-			return Entry{}, errors.New("the signin operation returned no state")
-		}
-		resp = out
-		return Entry{State: a.State, ForgetAt: s.forgetAt(body, &obj, kind, a.State)}, nil
+		res = out
+		return Entry{State: out.State, ForgetAt: s.forgetAt(req.Policy, kind, &out.State)}, nil
 	})
-	switch {
-	case errors.Is(err, errAnswered):
-		return status
-	case errors.Is(err, ErrStoreFull):
-		return s.fail(w, http.StatusServiceUnavailable, &api.Error{Code: ErrStoreFullCode, Message: err.Error()}, l)
-	case err != nil:
-		return s.fail(w, http.StatusInternalServerError, &api.Error{Code: api.ErrInternal, Message: err.Error()}, l)
+	if err != nil {
+		var oe *opError
+		switch {
+		case errors.As(err, &oe):
+			f := s.opFailure(ctx, "signin", oe.err, l)
+			return s.fail(w, f.status, f.err, l)
+		case errors.Is(err, ErrStoreFull):
+			return s.fail(w, http.StatusServiceUnavailable, &api.Error{Code: ErrStoreFullCode, Message: err.Error()}, l)
+		default:
+			// Fail closed: no decision without the state.
+			s.log.Error("sign-in store", "error", err.Error())
+			return s.fail(w, http.StatusServiceUnavailable, &api.Error{Code: ErrStoreUnavailable,
+				Message: "the sign-in store did not answer; no sign-in is decided without it"}, l)
+		}
 	}
-	s.countVerdict("signin", resp, l)
-	return writeJSON(w, http.StatusOK, resp)
+	l.outcome = res.Decision.Code
+	s.count("signin", res.Decision.Code, l)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	buf.b = api.Append(buf.b[:0], &res)
+	return writeJSON(w, http.StatusOK, buf.b)
 }
 
+// opError carries the operation's own error out of a Store's Update.
+type opError struct{ err error }
+
+func (e *opError) Error() string { return e.err.Error() }
+func (e *opError) Unwrap() error { return e.err }
+
 // forgetAt is when the store may drop the state the signin op answered:
-// core's SignInState.ForgetAt under the request's policy, computed here,
-// natively (the module need not carry it). The zero time keeps the state:
-// when it must be kept, and when the policy is one the service cannot
-// read natively (a handle other than its default's).
-func (s *Server) forgetAt(body []byte, o *object, kind string, state []byte) time.Time {
-	isHandle := func(b []byte) bool { return len(b) > 0 && b[0] >= '0' && b[0] <= '9' }
-	def := bytes.TrimSpace(s.cfg.Policy)
-	ref := def // nil: the api's default profile
-	if m, ok := o.get("policy"); ok && !m.isNull(body) {
-		ref = bytes.TrimSpace(body[m.val:m.end])
-		if isHandle(ref) && bytes.Equal(ref, s.policyRef) {
-			ref = def // the default's handle: its document
+// api.Session.ForgetAt under the request's policy, computed natively
+// whatever the engine (the module need not carry it). The zero time keeps
+// the state: when it must be kept, and when the policy is one the
+// service cannot read natively (a handle other than its default's).
+func (s *Server) forgetAt(p api.PolicyRef, kind string, state *api.SignInState) time.Time {
+	if h, ok := p.Handle(); ok {
+		if d, isDefault := s.policy.Handle(); !isDefault || d != h {
+			return time.Time{}
 		}
+		p = s.cfg.Policy // the document or profile the default was loaded from
 	}
-	if isHandle(ref) {
-		return time.Time{}
-	}
-	s.nativeMu.Lock()
-	at, ok, err := s.native.ForgetAt(ref, kind, state)
-	s.nativeMu.Unlock()
+	at, ok, err := s.forget.ForgetAt(p, kind, state)
 	if err != nil || !ok {
 		return time.Time{}
 	}
@@ -639,85 +696,47 @@ func (s *Server) forgetAt(body []byte, o *object, kind string, state []byte) tim
 
 // signinEvents are the shorthand events of /v1/signin/{user}: the words
 // a PBX or portal has at hand, as signin op events (the service adds at).
-var signinEvents = map[string]string{
-	"success": `{"type":"signin","ok":true`,
-	"failure": `{"type":"signin","ok":false`,
-	"unlock":  `{"type":"unlock","by":"admin"`,
-	"signout": `{"type":"signout"`,
-	"check":   `{"type":"check"`,
+var signinEvents = map[string]api.SignInEvent{
+	"success": {Type: "signin", OK: true},
+	"failure": {Type: "signin", OK: false},
+	"unlock":  {Type: "unlock", By: "admin"},
+	"signout": {Type: "signout"},
+	"check":   {Type: "check"},
 }
 
 // adminEvents are the event types only an administrator may send; so is
 // any event "by": "admin" (a change by an administrator unlocks).
 var adminEvents = map[string]bool{"unlock": true, "activate": true, "require_change": true}
 
-// event is what signinEvent found: the edit that puts the event, with the
-// service's time, into the request, and whether it is an administrator's.
-type event struct {
-	edit  edit
-	admin bool
-}
-
-// signinEvent reads the request's event — a shorthand word or a signin op
-// event object — and returns the edit that stamps it with the service's
-// clock. The service's clock decides, not the client's: a client's at
-// more than ClockSkew away from it is refused, and any other is replaced
-// (a future at cleared lockouts, a past one kept failures out of the
-// window, and one in 2099 locked an account for good).
-func (s *Server) signinEvent(body []byte, o *object) (event, *api.Error) {
-	m, ok := o.get("event")
-	if !ok || m.isNull(body) {
-		return event{}, &api.Error{Code: api.ErrBadRequest, Field: "event", Message: "event is required: success, failure, unlock, signout, check or an event object"}
-	}
+// stampEvent turns the request's shorthand word into its event, stamps
+// the event with the service's clock, and says whether only an
+// administrator may send it. The service's clock decides, not the
+// client's: a client's at more than ClockSkew away from it is refused,
+// and any other is replaced (a future at cleared lockouts, a past one
+// kept failures out of the window, and one in 2099 locked an account for
+// good).
+func (s *Server) stampEvent(r *signinRequest) (admin bool, e *api.Error) {
 	now := s.cfg.Now()
-	at := api.AppendString(nil, now.UTC().Format(time.RFC3339Nano))
-	if word, ok := m.stringValue(body); ok {
-		ev, ok := signinEvents[word]
+	if r.isWord {
+		ev, ok := signinEvents[r.word]
 		if !ok {
-			return event{}, &api.Error{Code: api.ErrBadRequest, Field: "event", Message: "unknown event word; want success, failure, unlock, signout, check or an event object"}
+			return false, &api.Error{Code: api.ErrBadRequest, Field: "event", Message: "unknown event word; want success, failure, unlock, signout, check or an event object"}
 		}
-		text := append([]byte(ev+`,"at":`), at...)
-		return event{edit: edit{at: m.val, end: m.end, text: append(text, '}')}, admin: word == "unlock"}, nil
-	}
-	raw := body[m.val:m.end]
-	eo, e := readObject(raw, "event")
-	if e != nil {
-		if e.Field == "" {
-			e.Field = "event"
-		} else {
-			e.Field = "event." + e.Field
-		}
-		if !bytes.HasPrefix(raw, []byte("{")) {
-			e.Message = "event must be a word or an object"
-		}
-		return event{}, e
-	}
-	var ev event
-	if t, ok := eo.get("type"); ok {
-		typ, _ := t.stringValue(raw)
-		ev.admin = adminEvents[typ]
-	}
-	if b, ok := eo.get("by"); ok {
-		by, _ := b.stringValue(raw)
-		ev.admin = ev.admin || by == "admin"
-	}
-	if a, ok := eo.get("at"); ok && !a.isNull(raw) {
-		if e := s.checkClock(raw, a, now); e != nil {
-			return event{}, e
+		r.Event = ev
+	} else if r.Event.At != "" {
+		if e := s.checkClock(r.Event.At, now); e != nil {
+			return false, e
 		}
 	}
-	ev.edit = eo.setMember("at", at)
-	ev.edit.at += m.val
-	ev.edit.end += m.val
-	return ev, nil
+	r.Event.At = string(rfc3339.Append(nil, now))
+	return adminEvents[r.Event.Type] || r.Event.By == "admin", nil
 }
 
 // checkClock refuses a client's event time that is not RFC 3339 or is
 // further than ClockSkew from the service's clock.
-func (s *Server) checkClock(raw []byte, a member, now time.Time) *api.Error {
-	v, ok := a.stringValue(raw)
-	t, valid := rfc3339.Parse(v)
-	if !ok || !valid {
+func (s *Server) checkClock(at string, now time.Time) *api.Error {
+	t, valid := rfc3339.Parse(at)
+	if !valid {
 		return &api.Error{Code: api.ErrBadRequest, Field: "event.at", Message: "want an RFC 3339 time such as 2026-01-05T09:00:00Z, or leave at out: the service stamps events with its own clock"}
 	}
 	if d := t.Sub(now).Abs(); d > s.cfg.ClockSkew {
@@ -726,9 +745,6 @@ func (s *Server) checkClock(raw []byte, a member, now time.Time) *api.Error {
 	}
 	return nil
 }
-
-// errAnswered tells serveSignin that run already wrote the error answer.
-var errAnswered = errors.New("answered")
 
 func printable(s string) bool {
 	for _, r := range s {

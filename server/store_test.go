@@ -3,26 +3,32 @@ package server_test
 import (
 	"context"
 	"errors"
-	"strconv"
 	"sync"
 	"testing"
+	"time"
 
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/server"
 )
 
 // TestMemoryStoreUpdateIsAtomic: concurrent events for one user must all
 // count, which a read-then-write without the per-key lock would lose.
 func TestMemoryStoreUpdateIsAtomic(t *testing.T) {
 	s := server.NewMemoryStore()
+	alice := server.Key{Kind: "pin", User: "alice"}
 	var wg sync.WaitGroup
 	for range 32 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for range 100 {
-				err := s.Update(context.Background(), "alice", func(old []byte) (server.Entry, error) {
-					n, _ := strconv.Atoi(string(old))
-					return server.Entry{State: []byte(strconv.Itoa(n + 1))}, nil
+				err := s.Update(context.Background(), alice, func(old *api.SignInState) (server.Entry, error) {
+					var next api.SignInState
+					if old != nil {
+						next = *old
+					}
+					next.Failures++
+					return server.Entry{State: next}, nil
 				})
 				if err != nil {
 					t.Error(err)
@@ -31,27 +37,34 @@ func TestMemoryStoreUpdateIsAtomic(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	if got := string(s.Get("alice")); got != "3200" {
-		t.Errorf("after 3200 updates the state is %q", got)
+	if got, _ := s.Get(alice); got.Failures != 3200 {
+		t.Errorf("after 3200 updates the state has %d failures", got.Failures)
 	}
 }
 
 func TestMemoryStoreFailedUpdateStoresNothing(t *testing.T) {
 	s := server.NewMemoryStore()
-	s.Update(context.Background(), "bob", func([]byte) (server.Entry, error) { return server.Entry{State: []byte("1")}, nil })
+	bob := server.Key{Kind: "pin", User: "bob"}
+	s.Update(context.Background(), bob, func(*api.SignInState) (server.Entry, error) {
+		return server.Entry{State: api.SignInState{Failures: 1}}, nil
+	})
 	boom := errors.New("boom")
-	if err := s.Update(context.Background(), "bob", func([]byte) (server.Entry, error) { return server.Entry{State: []byte("2")}, boom }); err != boom {
-		t.Fatalf("Update = %v", err)
+	if err := s.Update(context.Background(), bob, func(*api.SignInState) (server.Entry, error) {
+		return server.Entry{State: api.SignInState{Failures: 2}}, boom
+	}); err != boom {
+		t.Fatalf("Update = %v, want fn's error as it is", err)
 	}
-	if got := string(s.Get("bob")); got != "1" {
-		t.Errorf("state after a failed update = %q, want 1", got)
+	if got, _ := s.Get(bob); got.Failures != 1 {
+		t.Errorf("state after a failed update has %d failures, want 1", got.Failures)
 	}
 }
 
 func TestMemoryStoreBound(t *testing.T) {
 	s := &server.MemoryStore{Max: 2}
-	set := func(k string) error {
-		return s.Update(context.Background(), k, func([]byte) (server.Entry, error) { return server.Entry{State: []byte("x")}, nil })
+	set := func(user string) error {
+		return s.Update(context.Background(), server.Key{Kind: "pin", User: user}, func(*api.SignInState) (server.Entry, error) {
+			return server.Entry{State: api.SignInState{Failures: 1}}, nil
+		})
 	}
 	for _, k := range []string{"a", "b", "a", "b"} {
 		if err := set(k); err != nil {
@@ -60,5 +73,62 @@ func TestMemoryStoreBound(t *testing.T) {
 	}
 	if err := set("c"); !errors.Is(err, server.ErrStoreFull) {
 		t.Errorf("third user: %v, want ErrStoreFull", err)
+	}
+}
+
+// TestMemoryStoreRoundTrip: what fn gets back is the state it stored,
+// field for field (the store keeps its JSON form), per key: the kinds of
+// one user are apart, and a user name may hold any printable byte.
+func TestMemoryStoreRoundTrip(t *testing.T) {
+	s := server.NewMemoryStore()
+	locked, changed := "2026-11-23T09:00:00Z", "2026-01-05T09:00:00.5Z"
+	want := api.SignInState{Failures: 3, LastFailure: &locked, LockedAt: &locked, MustChange: true, ChangedAt: &changed,
+		Inactive: true, Sessions: map[string]int{"telephony": 1, "imap": 0, "web": 2}}
+	pin := server.Key{Kind: "pin", User: "a:b/c d"}
+	if err := s.Update(context.Background(), pin, func(old *api.SignInState) (server.Entry, error) {
+		if old != nil {
+			t.Errorf("a new key's state = %+v, want nil", old)
+		}
+		return server.Entry{State: want}, nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	s.Update(context.Background(), pin, func(old *api.SignInState) (server.Entry, error) {
+		if old == nil || string(api.Append(nil, old)) != string(api.Append(nil, &want)) {
+			t.Errorf("stored %s, got back %v", api.Append(nil, &want), old)
+		}
+		return server.Entry{State: *old}, nil
+	})
+	if _, ok := s.Get(server.Key{Kind: "password", User: pin.User}); ok {
+		t.Error("the PIN's state is the password's too")
+	}
+}
+
+// TestMemoryStoreForgets: an entry is gone once its ForgetAt has passed
+// (fn gets nil: a new account), one forgettable at once is not kept, and
+// one without a ForgetAt stays.
+func TestMemoryStoreForgets(t *testing.T) {
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	s := &server.MemoryStore{Now: func() time.Time { return now }}
+	put := func(user string, forget time.Time) {
+		s.Update(context.Background(), server.Key{Kind: "pin", User: user}, func(*api.SignInState) (server.Entry, error) {
+			return server.Entry{State: api.SignInState{Failures: 1}, ForgetAt: forget}, nil
+		})
+	}
+	put("soon", now.Add(time.Minute))
+	put("at-once", now)
+	put("kept", time.Time{})
+	if s.Len() != 2 {
+		t.Errorf("%d users stored, want 2 (one was forgettable at once)", s.Len())
+	}
+	now = now.Add(time.Minute)
+	s.Update(context.Background(), server.Key{Kind: "pin", User: "soon"}, func(old *api.SignInState) (server.Entry, error) {
+		if old != nil {
+			t.Errorf("after its ForgetAt the state is %+v, want nil", old)
+		}
+		return server.Entry{State: api.SignInState{}, ForgetAt: now}, nil
+	})
+	if _, ok := s.Get(server.Key{Kind: "pin", User: "kept"}); !ok || s.Len() != 1 {
+		t.Errorf("kept: %v, %d users; want it kept, alone", ok, s.Len())
 	}
 }

@@ -14,9 +14,10 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/tollgate/tollgate/host"
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/internal/textenc"
+	"github.com/tollgate/tollgate/server"
 )
 
 func init() {
@@ -121,13 +122,23 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// usage error, not a 400 on every request) and requests carry the
 	// handles.
 	if *policy != "" {
-		if cfg.Policy, err = documentArg("--policy", *policy, maxPolicyFile); err != nil {
-			return fail("%v", err)
+		cfg.Policy = api.Profile(*policy)
+		if isFileArg(*policy) {
+			doc, err := documentArg("--policy", *policy, maxPolicyFile)
+			if err != nil {
+				return fail("%v", err)
+			}
+			cfg.Policy = api.PolicyJSON(doc)
 		}
 	}
+	var tablesDoc []byte // for usersDirectory: the document, or the name as a JSON string
 	if *tables != "" {
-		if cfg.Tables, err = documentArg("--tables", *tables, maxTablesFile); err != nil {
+		if tablesDoc, err = documentArg("--tables", *tables, maxTablesFile); err != nil {
 			return fail("%v", err)
+		}
+		cfg.Tables = api.BuiltinTables(*tables)
+		if isFileArg(*tables) {
+			cfg.Tables = api.TablesJSON(tablesDoc)
 		}
 	}
 	usersEnc, err := textenc.Parse(*usersEncoding)
@@ -135,7 +146,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("--encoding: %v", err)
 	}
 	if *users != "" {
-		dir, err := usersDirectory(*users, *defaultCOS, usersEnc, *tables, cfg.Tables)
+		dir, err := usersDirectory(*users, *defaultCOS, usersEnc, *tables, tablesDoc)
 		var bt *badTablesError
 		if errors.As(err, &bt) {
 			return fail("--tables %s: %v", *tables, err)
@@ -170,7 +181,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err = srv.Serve(ctx, ln)
 	// The engine's pools, for the operator: instances replaced after a
 	// trap or a deadline, calls stopped by their deadline.
-	if p, ok := eng.(interface{ Pools() []host.PoolStats }); ok {
+	if p, ok := any(eng).(interface{ Pools() []tollgate.PoolStats }); ok {
 		for _, ps := range p.Pools() {
 			logger.Info("engine pool", "pool", ps.Pool, "size", ps.Size, "created", ps.Created,
 				"discarded", ps.Discarded, "deadlines", ps.Deadlines)
@@ -187,7 +198,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // contents of a file (at most limit bytes) when the value names one, else
 // a name as a JSON string.
 func documentArg(flag, v string, limit int64) ([]byte, error) {
-	if strings.HasSuffix(v, ".json") || strings.ContainsRune(v, os.PathSeparator) {
+	if isFileArg(v) {
 		b, err := readDocument(flag, v, limit, false)
 		if err != nil {
 			return nil, err
@@ -198,4 +209,10 @@ func documentArg(flag, v string, limit int64) ([]byte, error) {
 		return b, nil
 	}
 	return json.Marshal(v)
+}
+
+// isFileArg reports whether a --policy/--tables value names a file rather
+// than a built-in profile or set.
+func isFileArg(v string) bool {
+	return strings.HasSuffix(v, ".json") || strings.ContainsRune(v, os.PathSeparator)
 }
