@@ -1,8 +1,10 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -130,5 +132,71 @@ func TestMemoryStoreForgets(t *testing.T) {
 	})
 	if _, ok := s.Get(server.Key{Kind: "pin", User: "kept"}); !ok || s.Len() != 1 {
 		t.Errorf("kept: %v, %d users; want it kept, alone", ok, s.Len())
+	}
+}
+
+// brokenStore is a store that cannot be reached.
+type brokenStore struct{}
+
+func (brokenStore) Update(context.Context, server.Key, func(*api.SignInState) (server.Entry, error)) error {
+	return errors.New("dial tcp 127.0.0.1:6379: connect: connection refused")
+}
+
+// TestStoreUnavailableFailsClosed: a store that does not answer gets a
+// sign-in a 503 store_unavailable, never a decision made without the
+// state, and its error (which may name a host) stays in the log; the
+// verdicts that need no state keep working.
+func TestStoreUnavailableFailsClosed(t *testing.T) {
+	url, _ := start(t, server.Config{Store: brokenStore{}})
+	r := do(t, "POST", url+"/v1/signin/alice", `{"event":"success"}`)
+	if r.status != 503 || r.errorCode() != server.ErrStoreUnavailable || strings.Contains(string(r.body), "6379") {
+		t.Errorf("sign-in on a broken store = %d %s, want 503 store_unavailable", r.status, r.body)
+	}
+	if r := do(t, "POST", url+"/v1/pin", `{"pin":"802163"}`); r.status != 200 {
+		t.Errorf("a PIN check on a broken store = %d %s", r.status, r.body)
+	}
+}
+
+// retryingStore is an optimistic store: its first write of every update
+// finds the key changed (another replica wrote it), so it calls fn again
+// with the newer state, as a WATCH/MULTI/EXEC store does.
+type retryingStore struct {
+	mu    sync.Mutex
+	state map[server.Key]*api.SignInState
+	calls int
+}
+
+func (s *retryingStore) Update(_ context.Context, k server.Key, fn func(*api.SignInState) (server.Entry, error)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := fn(s.state[k]); err != nil { // the write of this one is refused
+		return err
+	}
+	s.calls++
+	e, err := fn(s.state[k])
+	if err != nil {
+		return err
+	}
+	s.calls++
+	s.state[k] = &e.State
+	return nil
+}
+
+// TestStoreMayCallFnAgain: an update whose fn runs twice counts once, and
+// the answer is the state that was stored.
+func TestStoreMayCallFnAgain(t *testing.T) {
+	store := &retryingStore{state: map[server.Key]*api.SignInState{}}
+	url, _ := start(t, server.Config{Store: store, Policy: api.Profile("cuc")})
+	var last api.SignInResult
+	for range 2 {
+		r := do(t, "POST", url+"/v1/signin/carol", `{"event":"failure"}`)
+		if err := api.Decode(bytes.TrimSpace(r.body), &last); r.status != 200 || err != nil {
+			t.Fatalf("failure = %d %s (%v)", r.status, r.body, err)
+		}
+	}
+	stored := store.state[server.Key{Kind: "pin", User: "carol"}]
+	if store.calls != 4 || stored.Failures != 2 || last.State.Failures != 2 || last.Decision.Remaining != 1 {
+		t.Errorf("fn ran %d times; stored %d failures, answered %d (%+v); want 4 runs, 2 failures counted once each",
+			store.calls, stored.Failures, last.State.Failures, last.Decision)
 	}
 }
