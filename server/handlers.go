@@ -480,9 +480,9 @@ func statusOf(code api.ErrorCode) int {
 	case api.ErrUnknownOp, ErrNotImplemented:
 		// The route exists but this engine lacks the operation.
 		return http.StatusNotImplemented
-	case ErrUnavailable, ErrStoreFullCode, ErrStoreUnavailable, ErrDeadline, api.ErrInterrupted, api.ErrDataMissing:
+	case ErrUnavailable, ErrStoreFullCode, ErrStoreUnavailable, ErrDeadline, api.ErrInterrupted:
 		return http.StatusServiceUnavailable
-	case api.ErrInternal, api.ErrBadData:
+	case api.ErrInternal:
 		return http.StatusInternalServerError
 	}
 	return http.StatusBadRequest
