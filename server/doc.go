@@ -27,9 +27,9 @@
 // its default policy or tables (loaded once at New and passed by handle),
 // a caller's class of service, the sign-in event's time from the
 // service's own clock, the stored state — calls the typed operation and
-// encodes the typed answer once. Every answer, an error included, is a
-// type of package api. The events only an administrator may send need
-// Config.AdminToken. Bodies are size-limited and must arrive within a
+// encodes the typed answer once. Every answer of an operation, an error
+// included, is a type of package api. The events only an administrator
+// may send need Config.AdminToken. Bodies are size-limited and must arrive within a
 // deadline, each operation has one too, and the bearer tokens are
 // compared in constant time. Logs are structured (log/slog) and never
 // contain a request body, so never a secret. The API is documented in

@@ -44,7 +44,8 @@ type Store interface {
 	// Any other error means the store could not answer (the service says
 	// 503 store_unavailable, and fails closed: no sign-in is decided
 	// without the state); ErrStoreFull is a store with no room for a new
-	// key.
+	// key. ctx carries the request's deadline (Config.OpTimeout) and ends
+	// when the client goes: a store that waits on a network stops there.
 	Update(ctx context.Context, key Key, fn func(state *api.SignInState) (Entry, error)) error
 }
 
@@ -97,7 +98,7 @@ const memShards = 64
 // window) refuses new users with ErrStoreFull until some of it expires.
 //
 // It keeps each state in its JSON form (api.Append), about 190 bytes, so
-// a user costs some 400 bytes of memory (docs/api.md).
+// a user costs some 330 bytes of memory (docs/api.md).
 type MemoryStore struct {
 	Max int
 	// Now is the clock ForgetAt is judged by; nil is time.Now. The
