@@ -67,6 +67,10 @@ func BenchmarkHandler(b *testing.B) {
 			}
 			req.Header.Set("Content-Type", "application/json")
 			req.RemoteAddr = "127.0.0.1:40000"
+			// As net/http's: a context its connection cancels.
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			req = req.WithContext(ctx)
 			w := &benchWriter{h: http.Header{}}
 			b.ReportAllocs()
 			for b.Loop() {

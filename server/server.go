@@ -264,14 +264,15 @@ const writeMargin = time.Second
 
 // opContext is an operation's context: the request's (a client that hangs
 // up cancels it), with the deadline OpTimeout from now, or earlier when the
-// write timeout would pass first.
-func (s *Server) opContext(r *http.Request, l *reqLog) (context.Context, context.CancelFunc) {
+// write timeout would pass first (opCtx: the timer only when waited on).
+func (s *Server) opContext(r *http.Request, l *reqLog) (context.Context, func()) {
 	deadline := time.Now().Add(s.cfg.OpTimeout)
 	if w := l.start.Add(s.cfg.WriteTimeout - writeMargin); w.Before(deadline) {
 		deadline = w
 	}
 	l.deadline = deadline
-	return context.WithDeadline(r.Context(), deadline)
+	c := newOpCtx(r.Context(), deadline)
+	return c, c.stop
 }
 
 // Handler returns the service's handler, for embedding in another server.
