@@ -405,10 +405,16 @@ func isJSON(ct string) bool {
 	return err == nil && (mt == jsonType || strings.HasSuffix(mt, "+json"))
 }
 
+// preallocMax bounds the buffer readAll makes before the body has
+// arrived: a client that declares a megabyte and sends nothing must not
+// make the service hold a megabyte for each of its connections.
+const preallocMax = 64 << 10
+
 // readAll reads a body whose length may be known: into one buffer of that
-// size when it is, else as io.ReadAll does.
+// size when it is small, else as io.ReadAll does, growing with what
+// arrives.
 func readAll(r io.Reader, n int64) ([]byte, error) {
-	if n <= 0 {
+	if n <= 0 || n > preallocMax {
 		return io.ReadAll(r)
 	}
 	b := make([]byte, n, n+1) // +1: room to see that nothing follows

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -874,5 +875,50 @@ func TestDialLintHashVerdictCodes(t *testing.T) {
 		if m[`tollgate_verdicts_total{`+tc.key+`}`] < 1 {
 			t.Errorf("after %s %s: no tollgate_verdicts_total{%s}", tc.path, tc.body, tc.key)
 		}
+	}
+}
+
+// stalledBody is a body that sends a few bytes and then fails, as a
+// client that declared a large body and went away.
+type stalledBody struct{ sent bool }
+
+func (b *stalledBody) Read(p []byte) (int, error) {
+	if b.sent {
+		return 0, io.ErrUnexpectedEOF
+	}
+	b.sent = true
+	return copy(p, `{"pin":"`), nil
+}
+
+func (b *stalledBody) Close() error { return nil }
+
+// TestDeclaredLengthIsNotAllocatedUpFront: the body buffer grows with what
+// arrives, not with what the client declares: a client that declares a
+// megabyte and sends ten bytes must not make the service allocate a
+// megabyte (per connection, for as long as the body timeout).
+func TestDeclaredLengthIsNotAllocatedUpFront(t *testing.T) {
+	srv, err := server.New(server.Config{Engine: newEngine(t, "native"), MaxBodyBytes: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	send := func() int {
+		req := httptest.NewRequest("POST", "/v1/pin", nil)
+		req.Header.Set("Content-Type", "application/json")
+		req.Body, req.ContentLength = &stalledBody{}, 4<<20
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Code
+	}
+	send() // warm: pools, metrics series
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	code := send()
+	runtime.ReadMemStats(&after)
+	if code != 400 {
+		t.Errorf("a body that stops short = %d, want 400", code)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("a request declaring 4 MiB and sending 8 bytes allocated %d KiB", grew>>10)
 	}
 }
