@@ -13,7 +13,8 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/server"
 )
 
 // cp1252CSV is a user export as Excel saves "CSV" on a Western Windows
@@ -213,7 +214,7 @@ func TestServeUsersWindows1252(t *testing.T) {
 		if dir.Encoding() != "windows-1252" || dir.Users() != 7 {
 			t.Errorf("%s: %d users read as %s", enc, dir.Users(), dir.Encoding())
 		}
-		srv, err := server.New(server.Config{Engine: jsonEngine{eng}, Tables: tables, Directory: dir})
+		srv, err := server.New(server.Config{Engine: eng, Tables: api.TablesJSON(tables), Directory: dir})
 		if err != nil {
 			t.Fatal(err)
 		}

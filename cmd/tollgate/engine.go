@@ -48,15 +48,3 @@ func openChecker(name string) (*tollgate.Checker, error) {
 	}
 	return tollgate.New(context.Background(), opts...)
 }
-
-// jsonEngine is a Checker as internal/server takes an engine today: Do
-// with the JSON request and answer (an error answer comes with a non-nil
-// error), and Name. It goes once the service takes the Checker itself, as
-// the audit does (issue 15: the service becomes a public package).
-type jsonEngine struct{ *tollgate.Checker }
-
-func (e jsonEngine) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
-	return e.Checker.Do(ctx, op, req, nil)
-}
-
-func (e jsonEngine) Name() string { return e.Engine().String() }

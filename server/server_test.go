@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -22,47 +23,97 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
+	"github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
-	"github.com/tollgate/tollgate/host"
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate/server"
 )
 
-// recorder is a real engine that also remembers every call — op, request,
-// response — to show what the service sent after adding defaults.
+// recorder is a real engine that also remembers every call — op, the
+// typed request in its JSON form (api.Append) — to show what the service
+// asked after filling in its defaults.
 type recorder struct {
-	server.Engine
+	api.Operations
 	mu    sync.Mutex
 	calls []call
 }
 
 type call struct {
-	op        string
-	req, resp []byte
+	op     string
+	req    []byte // the request's JSON form
+	handle api.Handle
+	err    error
 }
 
 func newRecorder(t *testing.T) *recorder {
 	return newRecorderOn(newEngine(t, "native"))
 }
 
-func newRecorderOn(e server.Engine) *recorder { return &recorder{Engine: e} }
+func newRecorderOn(e api.Operations) *recorder { return &recorder{Operations: e} }
 
-// newEngine opens a host engine ("native" or "wasm") for one test.
-func newEngine(t *testing.T, kind string) host.Engine {
+// newEngine opens a Checker on the native or the wasm engine for one test.
+func newEngine(t testing.TB, kind string, opts ...tollgate.Option) *tollgate.Checker {
 	t.Helper()
-	e, err := host.New(context.Background(), kind, host.Options{})
+	e, err := tollgate.ParseEngine(kind)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { e.Close() })
-	return e
+	c, err := tollgate.New(context.Background(), append(opts, tollgate.WithEngine(e))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
 }
 
-func (r *recorder) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
-	resp, err := r.Engine.Do(ctx, op, req)
+func (r *recorder) add(c call) {
 	r.mu.Lock()
-	r.calls = append(r.calls, call{op, slices.Clone(req), slices.Clone(resp)})
+	r.calls = append(r.calls, c)
 	r.mu.Unlock()
-	return resp, err
+}
+
+// refJSON is a reference's wire form.
+func refJSON(m json.Marshaler) []byte { b, _ := m.MarshalJSON(); return b }
+
+func (r *recorder) LoadPolicy(ctx context.Context, p api.PolicyRef) (api.PolicyInfo, error) {
+	info, err := r.Operations.LoadPolicy(ctx, p)
+	r.add(call{"policy.load", refJSON(p), info.Handle, err})
+	return info, err
+}
+
+func (r *recorder) LoadTables(ctx context.Context, t api.TablesRef) (api.TablesInfo, error) {
+	info, err := r.Operations.LoadTables(ctx, t)
+	r.add(call{"tables.load", refJSON(t), info.Handle, err})
+	return info, err
+}
+
+func (r *recorder) CheckPIN(ctx context.Context, q *api.PINRequest) (api.Verdict, error) {
+	r.add(call{op: "pin", req: api.Append(nil, q)})
+	return r.Operations.CheckPIN(ctx, q)
+}
+
+func (r *recorder) CheckPassword(ctx context.Context, q *api.PasswordRequest) (api.Verdict, error) {
+	r.add(call{op: "password", req: api.Append(nil, q)})
+	return r.Operations.CheckPassword(ctx, q)
+}
+
+func (r *recorder) Dial(ctx context.Context, q *api.DialRequest) (api.DialResult, error) {
+	r.add(call{op: "dial", req: api.Append(nil, q)})
+	return r.Operations.Dial(ctx, q)
+}
+
+func (r *recorder) Lint(ctx context.Context, q *api.LintRequest) (api.LintResult, error) {
+	r.add(call{op: "lint", req: api.Append(nil, q)})
+	return r.Operations.Lint(ctx, q)
+}
+
+func (r *recorder) VerifyHash(ctx context.Context, q *api.HashVerifyRequest) (api.HashResult, error) {
+	r.add(call{op: "hash.verify", req: api.Append(nil, q)})
+	return r.Operations.VerifyHash(ctx, q)
+}
+
+func (r *recorder) SignIn(ctx context.Context, q *api.SignInRequest) (api.SignInResult, error) {
+	r.add(call{op: "signin", req: api.Append(nil, q)})
+	return r.Operations.SignIn(ctx, q)
 }
 
 // of returns the calls of op, in order.
@@ -92,11 +143,10 @@ func (r *recorder) request(op string) map[string]json.RawMessage {
 func (r *recorder) handle(t *testing.T, op string) string {
 	t.Helper()
 	cs := r.of(op)
-	var a struct{ Handle *int }
-	if len(cs) == 0 || json.Unmarshal(cs[len(cs)-1].resp, &a) != nil || a.Handle == nil {
+	if len(cs) == 0 || cs[len(cs)-1].err != nil {
 		t.Fatalf("no successful %s recorded", op)
 	}
-	return strconv.Itoa(*a.Handle)
+	return strconv.FormatUint(uint64(cs[len(cs)-1].handle), 10)
 }
 
 // start runs a Server on a loopback listener with its real http.Server
@@ -123,10 +173,14 @@ type reply struct {
 	body   []byte
 }
 
-func (r reply) errorCode() string {
-	var e struct{ Error api.Error }
-	json.Unmarshal(r.body, &e)
-	return e.Error.Code
+// errorCode is the code of an error answer (api.ParseError: the api's
+// own reader of its error object), "" for any other answer.
+func (r reply) errorCode() api.ErrorCode {
+	e, err := api.ParseError(bytes.TrimSpace(r.body))
+	if err != nil {
+		return ""
+	}
+	return e.Code
 }
 
 func do(t *testing.T, method, url, body string, hdr ...string) reply {
@@ -151,18 +205,45 @@ func do(t *testing.T, method, url, body string, hdr ...string) reply {
 }
 
 // without is a real engine that lacks some operations, as an engine built
-// from an older module does: the dispatcher itself answers them, under a
-// name it does not know, with its own unknown_op error.
+// from an older module would: they answer api.ErrUnknownOp.
 type without struct {
-	server.Engine
+	api.Operations
 	ops []string
 }
 
-func (w without) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
+func (w without) lacks(op string) error {
 	if slices.Contains(w.ops, op) {
-		op += ".absent"
+		return &api.Error{Code: api.ErrUnknownOp, Message: "unknown operation " + strconv.Quote(op)}
 	}
-	return w.Engine.Do(ctx, op, req)
+	return nil
+}
+
+func (w without) Dial(ctx context.Context, r *api.DialRequest) (api.DialResult, error) {
+	if err := w.lacks("dial"); err != nil {
+		return api.DialResult{}, err
+	}
+	return w.Operations.Dial(ctx, r)
+}
+
+func (w without) Lint(ctx context.Context, r *api.LintRequest) (api.LintResult, error) {
+	if err := w.lacks("lint"); err != nil {
+		return api.LintResult{}, err
+	}
+	return w.Operations.Lint(ctx, r)
+}
+
+func (w without) VerifyHash(ctx context.Context, r *api.HashVerifyRequest) (api.HashResult, error) {
+	if err := w.lacks("hash.verify"); err != nil {
+		return api.HashResult{}, err
+	}
+	return w.Operations.VerifyHash(ctx, r)
+}
+
+func (w without) SignIn(ctx context.Context, r *api.SignInRequest) (api.SignInResult, error) {
+	if err := w.lacks("signin"); err != nil {
+		return api.SignInResult{}, err
+	}
+	return w.Operations.SignIn(ctx, r)
 }
 
 func TestErrorsAreClear4xx(t *testing.T) {
@@ -172,7 +253,7 @@ func TestErrorsAreClear4xx(t *testing.T) {
 		name, method, path, body string
 		hdr                      []string
 		status                   int
-		code                     string
+		code                     api.ErrorCode
 		msgHas                   string
 	}{
 		{"get on a POST route", "GET", "/v1/pin", "", nil, 405, server.ErrMethod, "POST"},
@@ -239,13 +320,13 @@ func TestMissingOpIsNotImplemented(t *testing.T) {
 
 func TestDefaultsFillOnlyWhatIsMissing(t *testing.T) {
 	rec := newRecorder(t)
-	url, _ := start(t, server.Config{Engine: rec, Policy: []byte(`"exchange-um"`), Tables: []byte(`"recommended"`)})
+	url, _ := start(t, server.Config{Engine: rec, Policy: api.Profile("exchange-um"), Tables: api.BuiltinTables("recommended")})
 	// The defaults are loaded once, at New; requests carry their handles.
 	if l := rec.of("policy.load"); len(l) != 1 || string(l[0].req) != `"exchange-um"` {
-		t.Fatalf("policy.load calls %q, want one with the default", l)
+		t.Fatalf("policy.load calls %+v, want one with the default", l)
 	}
 	if l := rec.of("tables.load"); len(l) != 1 || string(l[0].req) != `"recommended"` {
-		t.Fatalf("tables.load calls %q, want one with the default", l)
+		t.Fatalf("tables.load calls %+v, want one with the default", l)
 	}
 	policy, tables := rec.handle(t, "policy.load"), rec.handle(t, "tables.load")
 
@@ -257,9 +338,9 @@ func TestDefaultsFillOnlyWhatIsMissing(t *testing.T) {
 	if got := string(rec.request("pin")["policy"]); got != `"cuc"` {
 		t.Errorf("pin with policy: engine got %s, want the request's own", got)
 	}
-	do(t, "POST", url+"/v1/password", ` { } `)
+	do(t, "POST", url+"/v1/password", ` { "password" : "x" } `)
 	if got := string(rec.request("password")["policy"]); got != policy {
-		t.Errorf("empty password request: engine got policy %s", got)
+		t.Errorf("password request without policy: engine got policy %s", got)
 	}
 	do(t, "POST", url+"/v1/password", `{"policy":null,"password":"x"}`)
 	if got := string(rec.request("password")["policy"]); got != policy {
@@ -489,7 +570,7 @@ func TestMetrics(t *testing.T) {
 func TestVerdictMetricsAndAnswers(t *testing.T) {
 	for _, kind := range []string{"native", "wasm"} {
 		t.Run(kind, func(t *testing.T) {
-			url, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: []byte(`"cuc"`)})
+			url, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: api.Profile("cuc")})
 			r := do(t, "POST", url+"/v1/pin", `{"pin":"123456"}`)
 			var v struct {
 				Accepted bool
@@ -621,7 +702,7 @@ func TestFaultsDoNotDisturbOthers(t *testing.T) {
 
 func TestGracefulShutdown(t *testing.T) {
 	release, entered := make(chan struct{}), make(chan struct{}, 1)
-	eng := blockingEngine{Engine: newEngine(t, "native"), release: release, entered: entered}
+	eng := blockingEngine{Operations: newEngine(t, "native"), release: release, entered: entered}
 	srv, err := server.New(server.Config{Engine: eng})
 	if err != nil {
 		t.Fatal(err)
@@ -657,17 +738,17 @@ func TestGracefulShutdown(t *testing.T) {
 }
 
 type blockingEngine struct {
-	server.Engine
+	api.Operations
 	release, entered chan struct{}
 }
 
-func (b blockingEngine) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
+func (b blockingEngine) CheckPIN(ctx context.Context, r *api.PINRequest) (api.Verdict, error) {
 	select {
 	case b.entered <- struct{}{}:
 	default:
 	}
 	<-b.release
-	return b.Engine.Do(ctx, op, req)
+	return b.Operations.CheckPIN(ctx, r)
 }
 
 func TestIsLoopback(t *testing.T) {
@@ -699,7 +780,7 @@ func TestSignin(t *testing.T) {
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	for _, kind := range []string{"native", "wasm"} {
 		t.Run(kind, func(t *testing.T) {
-			url, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: []byte(`"cuc"`), Now: clock, AdminToken: "adm1n"})
+			url, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: api.Profile("cuc"), Now: clock, AdminToken: "adm1n"})
 			type decision struct {
 				Code      string
 				Allowed   bool
@@ -762,7 +843,7 @@ func TestSignin(t *testing.T) {
 // TestSigninConcurrentFailures: failures arriving at once are all counted.
 func TestSigninConcurrentFailures(t *testing.T) {
 	store := server.NewMemoryStore()
-	url, _ := start(t, server.Config{Policy: []byte(`{"extends":"cuc","pin":{"failed_limit":0}}`), Store: store})
+	url, _ := start(t, server.Config{Policy: api.PolicyJSON([]byte(`{"extends":"cuc","pin":{"failed_limit":0}}`)), Store: store})
 	var wg sync.WaitGroup
 	for range 40 {
 		wg.Add(1)
@@ -772,15 +853,14 @@ func TestSigninConcurrentFailures(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	var st struct{ Failures int }
-	json.Unmarshal(store.Get("pin\x00carol"), &st)
+	st, _ := store.Get(server.Key{Kind: "pin", User: "carol"})
 	if st.Failures != 40 {
 		t.Errorf("failures = %d after 40 concurrent failures", st.Failures)
 	}
 }
 
 func TestDialLintHashVerdictCodes(t *testing.T) {
-	url, _ := start(t, server.Config{Tables: []byte(`"default"`)})
+	url, _ := start(t, server.Config{Tables: api.BuiltinTables("default")})
 	for _, tc := range []struct{ path, body, key string }{
 		{"/v1/dial", `{"number":"9011442079460000"}`, `code="blocked",op="dial"`},
 		{"/v1/dial", `{"number":"2001"}`, `code="allowed",op="dial"`},
@@ -795,5 +875,50 @@ func TestDialLintHashVerdictCodes(t *testing.T) {
 		if m[`tollgate_verdicts_total{`+tc.key+`}`] < 1 {
 			t.Errorf("after %s %s: no tollgate_verdicts_total{%s}", tc.path, tc.body, tc.key)
 		}
+	}
+}
+
+// stalledBody is a body that sends a few bytes and then fails, as a
+// client that declared a large body and went away.
+type stalledBody struct{ sent bool }
+
+func (b *stalledBody) Read(p []byte) (int, error) {
+	if b.sent {
+		return 0, io.ErrUnexpectedEOF
+	}
+	b.sent = true
+	return copy(p, `{"pin":"`), nil
+}
+
+func (b *stalledBody) Close() error { return nil }
+
+// TestDeclaredLengthIsNotAllocatedUpFront: the body buffer grows with what
+// arrives, not with what the client declares: a client that declares a
+// megabyte and sends ten bytes must not make the service allocate a
+// megabyte (per connection, for as long as the body timeout).
+func TestDeclaredLengthIsNotAllocatedUpFront(t *testing.T) {
+	srv, err := server.New(server.Config{Engine: newEngine(t, "native"), MaxBodyBytes: 4 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := srv.Handler()
+	send := func() int {
+		req := httptest.NewRequest("POST", "/v1/pin", nil)
+		req.Header.Set("Content-Type", "application/json")
+		req.Body, req.ContentLength = &stalledBody{}, 4<<20
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		return w.Code
+	}
+	send() // warm: pools, metrics series
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	code := send()
+	runtime.ReadMemStats(&after)
+	if code != 400 {
+		t.Errorf("a body that stops short = %d, want 400", code)
+	}
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Errorf("a request declaring 4 MiB and sending 8 bytes allocated %d KiB", grew>>10)
 	}
 }

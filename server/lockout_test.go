@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/api"
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate/server"
 )
 
 // TestSigninAdministratorMustUnlock: a service whose default policy says
@@ -40,8 +40,8 @@ func TestSigninAdministratorMustUnlock(t *testing.T) {
 				// One service has the policy as its default; the other
 				// defaults to cuc's 30-minute lockout, and the requests
 				// carry the policy inline.
-				byDefault, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: []byte(doc), Now: clock, AdminToken: "adm1n"})
-				inline, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: []byte(`"cuc"`), Now: clock, AdminToken: "adm1n"})
+				byDefault, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: api.PolicyJSON([]byte(doc)), Now: clock, AdminToken: "adm1n"})
+				inline, _ := start(t, server.Config{Engine: newEngine(t, kind), Policy: api.Profile("cuc"), Now: clock, AdminToken: "adm1n"})
 				policy := map[string]string{byDefault: "", inline: `,"policy":` + doc}
 				event := func(url, ev string) decision {
 					t.Helper()
@@ -92,7 +92,7 @@ func TestNewRefusesContradictoryLockout(t *testing.T) {
 		{`{"extends":"cucm","pin":{"admin_must_unlock":true,"lockout_minutes":30}}`, "pin.lockout_minutes", "30 is out of range 0 (admin_must_unlock is true"},
 		{`{"extends":"cucm","pin":{"admin_must_unlock":false,"lockout_minutes":0}}`, "pin.lockout_minutes", "0 is out of range 1..1440"},
 	} {
-		_, err := server.New(server.Config{Engine: newEngine(t, "native"), Policy: []byte(tc.doc)})
+		_, err := server.New(server.Config{Engine: newEngine(t, "native"), Policy: api.PolicyJSON([]byte(tc.doc))})
 		var ae *api.Error
 		if !errors.As(err, &ae) || ae.Code != api.ErrInvalidPolicy || ae.Field != tc.field || !strings.Contains(ae.Message, tc.msg) {
 			t.Errorf("New(%s) = %v; want invalid_policy on %s saying %q", tc.doc, err, tc.field, tc.msg)

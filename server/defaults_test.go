@@ -12,25 +12,22 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
-	"github.com/tollgate/tollgate/host"
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate/server"
 )
 
 // noLoads is an engine without the loading ops, like a module built
 // before they existed: the service must then send its default documents
 // inline.
-type noLoads struct{ server.Engine }
+type noLoads struct{ api.Operations }
 
-func (n noLoads) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
-	if op == "policy.load" || op == "tables.load" {
-		e := &api.Error{Code: api.ErrUnknownOp, Message: "unknown operation " + op}
-		resp, _ := json.Marshal(struct {
-			Error *api.Error `json:"error"`
-		}{e})
-		return resp, e
-	}
-	return n.Engine.Do(ctx, op, req)
+func (n noLoads) LoadPolicy(context.Context, api.PolicyRef) (api.PolicyInfo, error) {
+	return api.PolicyInfo{}, &api.Error{Code: api.ErrUnknownOp, Message: "unknown operation policy.load"}
+}
+
+func (n noLoads) LoadTables(context.Context, api.TablesRef) (api.TablesInfo, error) {
+	return api.TablesInfo{}, &api.Error{Code: api.ErrUnknownOp, Message: "unknown operation tables.load"}
 }
 
 // bigTables is the Kamailio tables with a 400-row table added: a default
@@ -38,7 +35,7 @@ func (n noLoads) Do(ctx context.Context, op string, req []byte) ([]byte, error) 
 // request's size.
 func bigTables(t *testing.T) []byte {
 	t.Helper()
-	b, err := os.ReadFile("../../testdata/kamailio/tables.json")
+	b, err := os.ReadFile("../testdata/kamailio/tables.json")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,20 +108,16 @@ func TestDefaultsLoadedOnce(t *testing.T) {
 	clock := func() time.Time { return time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC) }
 	for _, kind := range []string{"native", "wasm"} {
 		t.Run(kind, func(t *testing.T) {
-			eng, err := host.New(context.Background(), kind, host.Options{Instances: 3})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { eng.Close() })
+			eng := newEngine(t, kind, tollgate.WithPoolSize(3))
 			rec := newRecorderOn(eng)
-			url, _ := start(t, server.Config{Engine: rec, Policy: policy, Tables: tables, Directory: callers, Now: clock})
+			url, _ := start(t, server.Config{Engine: rec, Policy: api.PolicyJSON(policy), Tables: api.TablesJSON(tables), Directory: callers, Now: clock})
 			plain, _ := start(t, server.Config{Engine: eng, Directory: callers, Now: clock})
 
 			loads := rec.of("policy.load")
-			if len(loads) != 1 || !bytes.Equal(loads[0].req, policy) {
-				t.Fatalf("policy.load calls %q, want one with the document", loads)
+			if len(loads) != 1 || !bytes.Equal(loads[0].req, bytes.TrimSpace(policy)) {
+				t.Fatalf("policy.load calls %+v, want one with the document", loads)
 			}
-			if loads = rec.of("tables.load"); len(loads) != 1 || !bytes.Equal(loads[0].req, tables) {
+			if loads = rec.of("tables.load"); len(loads) != 1 || !bytes.Equal(loads[0].req, bytes.TrimSpace(tables)) {
 				t.Fatalf("tables.load: %d calls, want one with the document", len(loads))
 			}
 			ph, th := rec.handle(t, "policy.load"), rec.handle(t, "tables.load")
@@ -186,7 +179,7 @@ func TestDefaultsInlineWithoutLoadOps(t *testing.T) {
 	tables := bigTables(t)
 	policy := []byte(`{"extends":"cuc","pin":{"min_length":8}}`)
 	rec := newRecorderOn(noLoads{newEngine(t, "native")})
-	url, _ := start(t, server.Config{Engine: rec, Policy: policy, Tables: tables, Directory: callers})
+	url, _ := start(t, server.Config{Engine: rec, Policy: api.PolicyJSON(policy), Tables: api.TablesJSON(tables), Directory: callers})
 	plain, _ := start(t, server.Config{Directory: callers})
 	for _, r := range defaultsRequests[:9] {
 		got := do(t, "POST", url+r[0], r[1])
@@ -206,12 +199,13 @@ func TestDefaultsInlineWithoutLoadOps(t *testing.T) {
 // used as it is, with no load.
 func TestDefaultHandleKept(t *testing.T) {
 	eng := newEngine(t, "native")
-	h, err := eng.LoadPolicy(context.Background(), []byte(`{"extends":"cuc","pin":{"min_length":8}}`))
+	info, err := eng.LoadPolicy(context.Background(), api.PolicyJSON([]byte(`{"extends":"cuc","pin":{"min_length":8}}`)))
 	if err != nil {
 		t.Fatal(err)
 	}
+	h := info.Handle
 	rec := newRecorderOn(eng)
-	url, _ := start(t, server.Config{Engine: rec, Policy: fmt.Appendf(nil, "%d", h)})
+	url, _ := start(t, server.Config{Engine: rec, Policy: api.PolicyHandle(h)})
 	r := do(t, "POST", url+"/v1/pin", `{"pin":"1357924"}`)
 	if r.status != 200 || !strings.Contains(string(r.body), `"code":"too_short"`) || !strings.Contains(string(r.body), `"limit":8`) {
 		t.Errorf("pin under the handle's policy = %d %s, want refused for its length", r.status, r.body)
@@ -225,13 +219,14 @@ func TestDefaultHandleKept(t *testing.T) {
 // the api's error naming what is wrong.
 func TestNewRefusesBadDefaults(t *testing.T) {
 	for _, tc := range []struct {
-		cfg       server.Config
-		key, code string
+		cfg  server.Config
+		key  string
+		code api.ErrorCode
 	}{
-		{server.Config{Policy: []byte(`"no-such-profile"`)}, "policy", api.ErrInvalidPolicy},
-		{server.Config{Policy: []byte(`{"pin":{"min_length":-1}}`)}, "policy", api.ErrInvalidPolicy},
-		{server.Config{Tables: []byte(`"no-such-set"`)}, "tables", api.ErrInvalidTables},
-		{server.Config{Tables: []byte(`{"tables":[{"name":"x","rows":[{"pattern":"9*","blocked":"yes"}]}]}`)}, "tables", ""},
+		{server.Config{Policy: api.Profile("no-such-profile")}, "policy", api.ErrInvalidPolicy},
+		{server.Config{Policy: api.PolicyJSON([]byte(`{"pin":{"min_length":-1}}`))}, "policy", api.ErrInvalidPolicy},
+		{server.Config{Tables: api.BuiltinTables("no-such-set")}, "tables", api.ErrInvalidTables},
+		{server.Config{Tables: api.TablesJSON([]byte(`{"tables":[{"name":"x","rows":[{"pattern":"9*","blocked":"yes"}]}]}`))}, "tables", ""},
 	} {
 		tc.cfg.Engine = newEngine(t, "native")
 		_, err := server.New(tc.cfg)

@@ -40,7 +40,7 @@ type metrics struct {
 	handler  http.Handler
 
 	mu   sync.RWMutex
-	seen map[verdictKey]bool // verdict series made so far
+	seen map[verdictKey]prometheus.Counter // verdict series made so far
 }
 
 type verdictKey struct{ op, code string }
@@ -49,7 +49,7 @@ func newMetrics() *metrics {
 	m := &metrics{
 		start: time.Now(),
 		reg:   prometheus.NewRegistry(),
-		seen:  map[verdictKey]bool{},
+		seen:  map[verdictKey]prometheus.Counter{},
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "tollgate_requests_total",
 			Help: "HTTP requests answered, by route and status code.",
@@ -117,28 +117,49 @@ func buildInfo() (version, revision string) {
 	return
 }
 
-// observe records one finished request. route is a fixed pattern (never a
-// raw path, so a user name never becomes a label).
-func (m *metrics) observe(route string, status int, d time.Duration) {
-	m.requests.WithLabelValues(route, strconv.Itoa(status)).Inc()
-	m.latency.WithLabelValues(route).Observe(d.Seconds())
+// routeMetrics are one route's series, resolved once: a label lookup
+// hashes its values under a lock, which every request would pay.
+type routeMetrics struct {
+	m        *metrics
+	route    string
+	latency  prometheus.Observer
+	statuses sync.Map // int → prometheus.Counter
+}
+
+// route returns the series of a route pattern (never a raw path, so a
+// user name never becomes a label).
+func (m *metrics) route(pattern string) *routeMetrics {
+	return &routeMetrics{m: m, route: pattern, latency: m.latency.WithLabelValues(pattern)}
+}
+
+// observe records one finished request.
+func (r *routeMetrics) observe(status int, d time.Duration) {
+	c, ok := r.statuses.Load(status)
+	if !ok {
+		c, _ = r.statuses.LoadOrStore(status, r.m.requests.WithLabelValues(r.route, strconv.Itoa(status)))
+	}
+	c.(prometheus.Counter).Inc()
+	r.latency.Observe(d.Seconds())
 }
 
 // verdict counts one code of one operation's answer.
 func (m *metrics) verdict(op, code string) {
 	k := verdictKey{op, code}
 	m.mu.RLock()
-	seen := m.seen[k]
+	c, ok := m.seen[k]
 	m.mu.RUnlock()
-	if !seen {
+	if !ok {
 		m.mu.Lock()
-		if !m.seen[k] {
+		if c, ok = m.seen[k]; !ok {
 			if len(m.seen) >= maxVerdictSeries {
-				k.code = "other"
+				// Not remembered: the map stays bounded too.
+				c = m.verdicts.WithLabelValues(op, "other")
+			} else {
+				c = m.verdicts.WithLabelValues(op, code)
+				m.seen[k] = c
 			}
-			m.seen[k] = true
 		}
 		m.mu.Unlock()
 	}
-	m.verdicts.WithLabelValues(k.op, k.code).Inc()
+	c.Inc()
 }

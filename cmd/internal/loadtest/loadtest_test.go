@@ -13,21 +13,31 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate/tollgate/host"
-	"github.com/tollgate/tollgate/internal/server"
-	"github.com/tollgate/tollgate/internal/server/loadtest"
+	"github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/cmd/internal/loadtest"
+	"github.com/tollgate/tollgate/server"
 )
 
 const conns = 64
 
-func startService(t *testing.T, engine string) (string, host.Engine) {
+// wasmMemoryLimit is each wasm instance's default memory cap
+// (tollgate.WithMemoryLimit), 128 MiB.
+const wasmMemoryLimit = 128 << 20
+
+func startService(t testing.TB, engine string) (string, *tollgate.Checker) {
 	t.Helper()
-	e, err := host.New(context.Background(), engine, host.Options{})
+	kind, err := tollgate.ParseEngine(engine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := tollgate.New(context.Background(), tollgate.WithEngine(kind))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { e.Close() })
-	srv, err := server.New(server.Config{Engine: e, Policy: []byte(`"cuc"`), BodyTimeout: 300 * time.Millisecond})
+	srv, err := server.New(server.Config{Engine: e, Policy: api.Profile("cuc"), Tables: api.BuiltinTables("default"),
+		BodyTimeout: 300 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +95,7 @@ func TestLoad(t *testing.T) {
 			for i := range rounds {
 				load := run(loadtest.VerdictMix(), n)
 				heap[i] = liveHeap()
-				t.Logf("verdicts %v; live heap %d KiB; workers %+v", load, heap[i]>>10, eng.(interface{ Stats() host.Stats }).Stats())
+				t.Logf("verdicts %v; live heap %d KiB; pools %+v", load, heap[i]>>10, eng.Pools())
 				if i == 0 {
 					t.Logf("ratio verdicts/healthz: throughput %.2f, p99 %.2f",
 						load.PerSecond()/base.PerSecond(), float64(load.P99)/float64(base.P99))
@@ -106,12 +116,15 @@ func TestLoad(t *testing.T) {
 					t.Errorf("live heap grew by %d KiB over %d requests: %v", grow>>10, (rounds-2)*n, heap)
 				}
 			case "wasm":
-				st := eng.(interface{ Stats() host.Stats }).Stats()
-				bound := uint64(st.Size)*host.DefaultMemoryLimitPages*64<<10 + 16<<20
-				// Size counts both pools; the verdict mix may leave the heavy
-				// pool (hash verification, inline tables) unused.
-				if st.Discarded != 0 || st.Created > int64(st.Size) || heap[rounds-1] > bound {
-					t.Errorf("instances %+v, live heap %d KiB; want no new instance and at most %d KiB", st, heap[rounds-1]>>10, bound>>10)
+				var size, created, discarded int64
+				for _, p := range eng.Pools() {
+					size, created, discarded = size+int64(p.Size), created+p.Created, discarded+p.Discarded
+				}
+				bound := uint64(size)*wasmMemoryLimit + 16<<20
+				// The verdict mix may leave the heavy pool (hash
+				// verification, inline tables) unused.
+				if discarded != 0 || created > size || heap[rounds-1] > bound {
+					t.Errorf("pools %+v, live heap %d KiB; want no new instance and at most %d KiB", eng.Pools(), heap[rounds-1]>>10, bound>>10)
 				}
 			}
 		})
@@ -199,4 +212,30 @@ func TestFaultsUnderLoad(t *testing.T) {
 		}
 	}
 	t.Logf("good requests %v; faults answered: %v", r, counts)
+}
+
+// TestMixes: every request of every mix gets its expected answer from a
+// service started as `make load` starts it (default policy cuc, default
+// tables), on both engines: a mix whose checks went stale would fail
+// every load run.
+func TestMixes(t *testing.T) {
+	for _, engine := range []string{"native", "wasm"} {
+		t.Run(engine, func(t *testing.T) {
+			url, _ := startService(t, engine)
+			client := loadtest.NewClient(4)
+			for _, name := range []string{"healthz", "pin", "dial", "verdicts"} {
+				mix, err := loadtest.Mix(name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := loadtest.Run(context.Background(), client, loadtest.Options{BaseURL: url, Conns: 4, Requests: 4 * len(mix), Mix: mix})
+				if r.Errors != 0 {
+					t.Errorf("%s: %d errors; first: %s", name, r.Errors, r.FirstError)
+				}
+			}
+			if _, err := loadtest.Mix("nope"); err == nil {
+				t.Error("Mix(nope) has no error")
+			}
+		})
+	}
 }

@@ -1,18 +1,14 @@
 package server
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"net"
 	"net/http"
-	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -53,34 +49,35 @@ const (
 	DefaultAddr = "127.0.0.1:8700"
 )
 
-// Config configures a Server. Engine is required (host.New gives one);
-// every other field has a default.
+// Config configures a Server. Engine is required; every other field has a
+// default.
 type Config struct {
-	Engine Engine
+	// Engine runs the operations: a *tollgate.Checker (either engine), an
+	// *api.Session, or any api.Operations safe for concurrent use.
+	Engine api.Operations
 
-	// Policy is the policy document used when a request names none: a
-	// JSON string (a profile name, `"cuc"`) or a policy object, or the
-	// handle (a JSON number) of a policy already loaded in Engine. Nil
-	// leaves the api's default (cuc).
+	// Policy is the policy of a request that names none (and of a
+	// sign-in): a profile (api.Profile("cuc")), a document
+	// (api.PolicyJSON(doc)) or the handle of a policy already loaded in
+	// Engine. The zero value leaves the api's default (cuc).
 	//
-	// New loads a document once through the engine ("policy.load") and
-	// puts the handle, not the document, into the requests that name no
-	// policy, so a large document is neither copied nor decoded per
-	// request. That needs an Engine whose handles hold on every call, as
-	// both engines of package host do (they replay loads into every
-	// instance). An engine that lacks the op gets the document inline.
-	Policy []byte
-	// Tables is the restriction-tables document used when a dial or lint
-	// request names none: a JSON string (a built-in set) or an object, or
-	// a handle; loaded once like Policy ("tables.load"). Nil leaves the
-	// api's default.
-	Tables []byte
+	// New loads a profile or a document once (Engine.LoadPolicy) and
+	// puts its handle into the requests that name no policy, so a large
+	// document is neither copied nor compiled per request. An engine that
+	// lacks LoadPolicy (it answers api.ErrUnknownOp) gets the document
+	// itself in every such request.
+	Policy api.PolicyRef
+	// Tables is the restriction-tables set of a dial or lint request that
+	// names none: a built-in set (api.BuiltinTables("default")), a
+	// document (api.TablesJSON(doc)) or a handle; loaded once like
+	// Policy. The zero value leaves the api's default set.
+	Tables api.TablesRef
 
 	// Directory maps a dial request's "caller" (an extension) to a class
 	// of service. Nil: a request with a caller is refused.
 	Directory Directory
 
-	// Store keeps sign-in state; nil means a new MemoryStore.
+	// Store keeps sign-in state; nil means a new MemoryStore on Now.
 	Store Store
 
 	// Token, when not empty, is the bearer token every request except
@@ -119,7 +116,8 @@ type Config struct {
 const DefaultClockSkew = time.Minute
 
 // Directory resolves the caller of a dial request to its class of service
-// (a users file: extension → class of service).
+// (a users file: extension → class of service). It must be safe for
+// concurrent use.
 type Directory interface {
 	ClassOfService(caller string) (cos string, ok bool)
 }
@@ -128,22 +126,23 @@ type Directory interface {
 // runs it on a listener until its context ends.
 type Server struct {
 	cfg Config
-	// policyRef and tablesRef are what a request naming no policy or
-	// tables gets: the handle of Config.Policy / Config.Tables, or the
-	// document itself when the engine cannot load it.
-	policyRef, tablesRef []byte
-	tokenH, adminH       [sha256.Size]byte
-	metrics              *metrics
-	log                  *slog.Logger
-	mux                  *http.ServeMux
-	reqID                atomic.Uint64
-	// native resolves policies for forgetAt, in this process: a Session
-	// is not safe for concurrent use.
-	nativeMu sync.Mutex
-	native   *api.Session
+	// policy and tables are what a request naming no policy or tables
+	// gets: the handle of Config.Policy / Config.Tables once loaded, or
+	// the reference itself when the engine cannot load it.
+	policy         api.PolicyRef
+	tables         api.TablesRef
+	tokenH, adminH [sha256.Size]byte
+	metrics        *metrics
+	log            *slog.Logger
+	mux            *http.ServeMux
+	reqID          atomic.Uint64
+	// forget resolves policies for ForgetAt, natively, whatever the
+	// engine: no operation computes it.
+	forget *api.Session
 }
 
-// New checks cfg and returns a Server.
+// New checks cfg, loads its default policy and tables into the engine,
+// and returns a Server.
 func New(cfg Config) (*Server, error) {
 	if cfg.Engine == nil {
 		return nil, errors.New("server: Config.Engine is nil")
@@ -176,15 +175,17 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WriteTimeout <= cfg.BodyTimeout {
 		return nil, errors.New("server: WriteTimeout must be longer than BodyTimeout")
 	}
-	s := &Server{cfg: cfg, metrics: newMetrics(), log: cfg.Logger, native: api.NewSession()}
+	s := &Server{cfg: cfg, metrics: newMetrics(), log: cfg.Logger, forget: api.NewSession()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), LoadTimeout)
+	defer cancel()
 	var err error
-	if s.policyRef, err = loadDefault(cfg.Engine, "policy", cfg.Policy); err != nil {
+	if s.policy, err = loadPolicy(ctx, cfg.Engine, cfg.Policy); err != nil {
 		return nil, err
 	}
-	if s.tablesRef, err = loadDefault(cfg.Engine, "tables", cfg.Tables); err != nil {
+	if s.tables, err = loadTables(ctx, cfg.Engine, cfg.Tables); err != nil {
 		return nil, err
 	}
 	if cfg.Token != "" {
@@ -197,9 +198,9 @@ func New(cfg Config) (*Server, error) {
 	return s, nil
 }
 
-// LoadTimeout bounds each load of a default document in New. The first
-// call on the wasm engine compiles the module, unless the compilation
-// cache has it.
+// LoadTimeout bounds the loads of the default documents in New. The
+// first call on the wasm engine compiles the module, unless the
+// compilation cache has it.
 const LoadTimeout = 30 * time.Second
 
 // DefaultError is New's error for a Config.Policy or Config.Tables the
@@ -212,35 +213,41 @@ type DefaultError struct {
 func (e *DefaultError) Error() string { return "server: default " + e.Key + ": " + e.Err.Error() }
 func (e *DefaultError) Unwrap() error { return e.Err }
 
-// loadDefault loads a default document through the engine ("policy.load"
-// or "tables.load") and returns the reference requests get: the handle as
-// a JSON number. A handle given as the document is kept as it is; an
-// engine without the op (an older module) leaves the document inline.
-func loadDefault(eng Engine, key string, doc []byte) ([]byte, error) {
-	doc = bytes.TrimSpace(doc)
-	if len(doc) == 0 {
-		return nil, nil
+// loadPolicy loads a default policy and returns the reference requests
+// get: its handle; the default, or a handle, as it is; the document
+// itself on an engine without LoadPolicy.
+func loadPolicy(ctx context.Context, eng api.Operations, p api.PolicyRef) (api.PolicyRef, error) {
+	if _, isHandle := p.Handle(); p.IsZero() || isHandle {
+		return p, nil
 	}
-	if doc[0] >= '0' && doc[0] <= '9' {
-		return doc, nil // already a handle
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), LoadTimeout)
-	defer cancel()
-	resp, err := eng.Do(ctx, key+".load", doc)
-	var ae *api.Error
-	if errors.As(err, &ae) && ae.Code == api.ErrUnknownOp {
-		return doc, nil
+	info, err := eng.LoadPolicy(ctx, p)
+	if unknownOp(err) {
+		return p, nil
 	}
 	if err != nil {
-		return nil, &DefaultError{Key: key, Err: err}
+		return p, &DefaultError{Key: "policy", Err: err}
 	}
-	var r struct {
-		Handle *int `json:"handle"`
+	return api.PolicyHandle(info.Handle), nil
+}
+
+// loadTables is loadPolicy for the default tables.
+func loadTables(ctx context.Context, eng api.Operations, t api.TablesRef) (api.TablesRef, error) {
+	if _, isHandle := t.Handle(); t.IsZero() || isHandle {
+		return t, nil
 	}
-	if err := json.Unmarshal(resp, &r); err != nil || r.Handle == nil || *r.Handle < 0 {
-		return nil, &DefaultError{Key: key, Err: errors.New(key + ".load answered without a handle")}
+	info, err := eng.LoadTables(ctx, t)
+	if unknownOp(err) {
+		return t, nil
 	}
-	return strconv.AppendInt(nil, int64(*r.Handle), 10), nil
+	if err != nil {
+		return t, &DefaultError{Key: "tables", Err: err}
+	}
+	return api.TablesHandle(info.Handle), nil
+}
+
+func unknownOp(err error) bool {
+	var ae *api.Error
+	return errors.As(err, &ae) && ae.Code == api.ErrUnknownOp
 }
 
 func setDefault[T comparable](p *T, d T) {
@@ -257,14 +264,15 @@ const writeMargin = time.Second
 
 // opContext is an operation's context: the request's (a client that hangs
 // up cancels it), with the deadline OpTimeout from now, or earlier when the
-// write timeout would pass first.
-func (s *Server) opContext(r *http.Request, l *reqLog) (context.Context, context.CancelFunc) {
+// write timeout would pass first (opCtx: the timer only when waited on).
+func (s *Server) opContext(r *http.Request, l *reqLog) (context.Context, func()) {
 	deadline := time.Now().Add(s.cfg.OpTimeout)
 	if w := l.start.Add(s.cfg.WriteTimeout - writeMargin); w.Before(deadline) {
 		deadline = w
 	}
 	l.deadline = deadline
-	return context.WithDeadline(r.Context(), deadline)
+	c := newOpCtx(r.Context(), deadline)
+	return c, c.stop
 }
 
 // Handler returns the service's handler, for embedding in another server.

@@ -10,7 +10,8 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/server"
 )
 
 // TestMetricsFamilies scrapes a started service and parses the answer with
@@ -19,7 +20,7 @@ import (
 // families are there (what dashboards and alerts built on client_golang
 // expect: go_goroutines, process_resident_memory_bytes, ...).
 func TestMetricsFamilies(t *testing.T) {
-	url, _ := start(t, server.Config{Engine: newEngine(t, "native"), Policy: []byte(`"cuc"`)})
+	url, _ := start(t, server.Config{Engine: newEngine(t, "native"), Policy: api.Profile("cuc")})
 	do(t, "POST", url+"/v1/pin", `{"pin":"123456"}`)
 	do(t, "GET", url+"/metrics", "")
 	r := do(t, "GET", url+"/metrics", "")

@@ -1,6 +1,7 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,8 +14,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tollgate/tollgate/host"
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/server"
 )
 
 // Regression tests for the findings of the attack on tollgate (issue 14)
@@ -26,12 +28,7 @@ import (
 const expensiveVerify = `{"record":"{PBKDF2-SHA512}1000000$AAAAAAAAAAAAAAAAAAAAAA$` +
 	`AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","secret":"x"}`
 
-type pooled interface {
-	host.Engine
-	Pools() []host.PoolStats
-}
-
-func heavyPool(e pooled) host.PoolStats { return e.Pools()[1] }
+func heavyPool(e *tollgate.Checker) tollgate.PoolStats { return e.Pools()[1] }
 
 // waitFor polls cond until it holds or a generous deadline passes.
 func waitFor(t *testing.T, what string, cond func() bool) {
@@ -54,7 +51,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 func TestAttackHashVerifyFreezesServe(t *testing.T) {
 	for _, kind := range []string{"native", "wasm"} {
 		t.Run(kind, func(t *testing.T) {
-			eng := newEngine(t, kind).(pooled)
+			eng := newEngine(t, kind)
 			url, _ := start(t, server.Config{Engine: eng, OpTimeout: 150 * time.Millisecond})
 			var wg sync.WaitGroup
 			expensive := make([]reply, 2)
@@ -106,7 +103,7 @@ func TestAttackHashVerifyFreezesServe(t *testing.T) {
 // after the client hung up. The request's context now reaches the engine,
 // which stops the work when the client goes.
 func TestAttackHashVerifyClientHangsUp(t *testing.T) {
-	eng := newEngine(t, "native").(pooled)
+	eng := newEngine(t, "native")
 	url, _ := start(t, server.Config{Engine: eng, OpTimeout: time.Minute})
 	ctx, cancel := context.WithCancel(context.Background())
 	req, _ := http.NewRequestWithContext(ctx, "POST", url+"/v1/hash/verify", strings.NewReader(expensiveVerify))
@@ -135,75 +132,76 @@ func TestAttackHashVerifyClientHangsUp(t *testing.T) {
 // without "policy": null was refused; a dial with a caller went through
 // the same re-encoding. A proxy reading the first pin and tollgate reading
 // the last disagreed. Every route refuses a duplicated key, whatever else
-// the body holds: nothing is spliced into such a body, and the engine,
-// which refuses it in the api's words, gets it as sent (a dial with a
-// caller and the sign-in route answer it themselves). Any other body
-// reaches the engine as the client's bytes with only the service's
-// members spliced in.
+// the body holds, in the api's words, and such a body never reaches the
+// engine: the service decodes each body once, strictly, into the typed
+// request, and fills in its defaults in Go.
 func TestAttack5DuplicateKeysSmuggledThroughServe(t *testing.T) {
 	for _, kind := range []string{"native", "wasm"} {
 		t.Run(kind, func(t *testing.T) {
 			rec := newRecorderOn(newEngine(t, kind))
-			url, _ := start(t, server.Config{Engine: rec, Policy: []byte(`"cuc"`), Tables: []byte(`"default"`),
+			url, _ := start(t, server.Config{Engine: rec, Policy: api.Profile("cuc"), Tables: api.BuiltinTables("default"),
 				Directory: directory{"2001": "Staff"}})
 			for _, c := range []struct{ path, body, field string }{
 				{"/v1/pin", `{"policy":null,"pin":"739164","pin":"1"}`, "pin"},
 				{"/v1/pin", `{"pin":"1","pin":"739164","policy":null}`, "pin"},
 				{"/v1/pin", `{"pin":"1","pin":"739164"}`, "pin"},
 				{"/v1/pin", `{"policy":null,"pin":"739164","context":{"extensions":["1"],"extensions":["2"]}}`, "context.extensions"},
+				{"/v1/pin", `{"pin":"739164","policy":{"extends":"cuc","extends":"cucm"}}`, "policy.extends"},
 				{"/v1/password", `{"password":"a","password":"Zq8!vorpalBunny","policy":null}`, "password"},
 				{"/v1/dial", `{"caller":"2001","feature":"transfer","number":"2001","number":"9011442079460000"}`, "number"},
 				{"/v1/dial", `{"caller":"2001","caller":"2100","feature":"transfer","number":"2001"}`, "caller"},
 				{"/v1/dial", `{"number":"2001","tables":null,"tables":{"tables":[]}}`, "tables"},
+				{"/v1/dial", `{"number":"2001","tables":{"tables":[],"tables":[]}}`, "tables.tables"},
 				{"/v1/lint", `{"tables":null,"tables":"default"}`, "tables"},
 				{"/v1/hash/verify", `{"record":"{SHA}5en6G6MezRroT3XKqkdPOmY/BfQ=","secret":"x","secret":"secret"}`, "secret"},
 				{"/v1/signin/alice", `{"event":"failure","event":"success"}`, "event"},
 				{"/v1/signin/alice", `{"event":{"type":"signin","ok":false,"ok":true}}`, "event.ok"},
 				{"/v1/signin/alice", `{"kind":"pin","kind":"password","event":"failure"}`, "kind"},
+				{"/v1/signin/alice", `{"event":"failure","policy":{"pin":{"failed_limit":9,"failed_limit":0}}}`, "policy.pin.failed_limit"},
 			} {
 				rec.mu.Lock()
 				before := len(rec.calls)
 				rec.mu.Unlock()
 				r := do(t, "POST", url+c.path, c.body)
-				var e struct {
-					Error struct{ Code, Message, Field string }
-				}
-				json.Unmarshal(r.body, &e)
-				if r.status != 400 || e.Error.Field != c.field || !strings.Contains(e.Error.Message, "more than once") {
+				e, err := api.ParseError(bytes.TrimSpace(r.body))
+				if r.status != 400 || err != nil || e.Field != c.field || !strings.Contains(e.Message, "more than once") {
 					t.Errorf("POST %s %s = %d %s, want 400: %s appears more than once", c.path, c.body, r.status, r.body, c.field)
 				}
 				rec.mu.Lock()
 				calls := slices.Clone(rec.calls[before:])
 				rec.mu.Unlock()
-				for _, call := range calls {
-					if string(call.req) != c.body {
-						t.Errorf("POST %s %s: the engine got %s, want the body as sent", c.path, c.body, call.req)
-					}
-				}
-				if strings.HasPrefix(c.path, "/v1/signin/") && len(calls) != 0 {
-					t.Errorf("POST %s %s reached the engine", c.path, c.body)
+				if len(calls) != 0 {
+					t.Errorf("POST %s %s reached the engine: %s %s", c.path, c.body, calls[0].op, calls[0].req)
 				}
 			}
 
-			// What reaches the engine is the client's body, byte for byte,
-			// with the service's member spliced in: never re-encoded (an
-			// escape, the spacing and invalid UTF-8 in a secret survive).
+			// What reaches the engine is what the client sent, decoded
+			// once, with the service's defaults filled in: an escape and
+			// the spacing are the client's, a secret that is not valid
+			// Unicode is refused before any engine sees it (it reached
+			// the engine as sent before), and a caller becomes its class
+			// of service.
 			h := rec.handle(t, "policy.load")
 			th := rec.handle(t, "tables.load")
 			for _, c := range []struct{ path, op, body, want string }{
-				{"/v1/pin", "pin", `{ "pin" : "73\u0039164" , "policy" : null }`, `{ "pin" : "73\u0039164" , "policy" : ` + h + ` }`},
-				{"/v1/pin", "pin", "{\"pin\":\"73\xff9164\"}", `{"policy":` + h + ",\"pin\":\"73\xff9164\"}"},
-				{"/v1/dial", "dial", `{"number":"9 1 408" , "caller":"2001","feature":"transfer"}`, `{"tables":` + th + `,"number":"9 1 408" , "cos":"Staff","feature":"transfer"}`},
+				{"/v1/pin", "pin", `{ "pin" : "73\u0039164" , "policy" : null }`, `{"policy":` + h + `,"pin":"739164","context":{}}`},
+				{"/v1/dial", "dial", `{"number":"9 1 408" , "caller":"2001","feature":"transfer"}`, `{"tables":` + th + `,"cos":"Staff","feature":"transfer","number":"9 1 408"}`},
 			} {
-				do(t, "POST", url+c.path, c.body)
+				r := do(t, "POST", url+c.path, c.body)
 				cs := rec.of(c.op)
 				if len(cs) == 0 || string(cs[len(cs)-1].req) != c.want {
 					got := ""
 					if len(cs) > 0 {
 						got = string(cs[len(cs)-1].req)
 					}
-					t.Errorf("POST %s %q: the engine got %q, want %q", c.path, c.body, got, c.want)
+					t.Errorf("POST %s %q = %d: the engine got %s, want %s", c.path, c.body, r.status, got, c.want)
 				}
+			}
+			n := len(rec.of("pin"))
+			r := do(t, "POST", url+"/v1/pin", "{\"pin\":\"73\xff9164\"}")
+			if e, _ := api.ParseError(bytes.TrimSpace(r.body)); r.status != 400 || e == nil || e.Field != "pin" ||
+				!strings.Contains(e.Message, "not valid Unicode") || len(rec.of("pin")) != n {
+				t.Errorf("a PIN that is not UTF-8 = %d %s (%d engine calls), want 400 on pin, no call", r.status, r.body, len(rec.of("pin"))-n)
 			}
 		})
 	}
@@ -224,9 +222,9 @@ func TestAttack9SignInTrustsTheClientsClock(t *testing.T) {
 	var logs syncBuffer
 	store := server.NewMemoryStore()
 	store.Now = clock
-	url, _ := start(t, server.Config{Policy: []byte(`"cuc"`), Now: clock, Store: store,
+	url, _ := start(t, server.Config{Policy: api.Profile("cuc"), Now: clock, Store: store,
 		Token: "verd1ct", AdminToken: "adm1n-s3cret", Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
-	type answer struct {
+	type answer struct { // read with encoding/json: the test reads the answers as a client does
 		State struct {
 			Failures    int
 			LastFailure *string `json:"last_failure"`
@@ -297,7 +295,7 @@ func TestAttack9SignInTrustsTheClientsClock(t *testing.T) {
 	}
 	for _, ev := range []string{`"unlock"`, `{"type":"unlock"}`, `{"type":"activate"}`, `{"type":"require_change"}`,
 		`{"type":"change","by":"admin"}`, `{"type":"signin","ok":true,"by":"admin"}`} {
-		if st, a := send("dave", `{"event":`+ev+`}`, "verd1ct"); st != 403 || a.Error.Code != server.ErrForbidden {
+		if st, a := send("dave", `{"event":`+ev+`}`, "verd1ct"); st != 403 || a.Error.Code != string(server.ErrForbidden) {
 			t.Errorf("%s with the verdict token = %d %+v, want 403 forbidden", ev, st, a.Error)
 		}
 	}
@@ -316,7 +314,7 @@ func TestAttack9SignInTrustsTheClientsClock(t *testing.T) {
 
 	// Without an administrator token configured, unlock is refused with
 	// a clear error, not taken on the verdict token.
-	open, _ := start(t, server.Config{Policy: []byte(`"cuc"`)})
+	open, _ := start(t, server.Config{Policy: api.Profile("cuc")})
 	r := do(t, "POST", open+"/v1/signin/erin", `{"event":"unlock"}`)
 	if r.status != 403 || !strings.Contains(string(r.body), "--admin-token-file") {
 		t.Errorf("unlock on a service without an administrator token = %d %s", r.status, r.body)
@@ -361,7 +359,7 @@ func TestAttack14UnknownKeysNotEchoedOrLogged(t *testing.T) {
 // about got a 200 answer (/v1/dial {} was too_short, hash/verify without a
 // secret a mismatch). It is a 400 naming the field.
 func TestAttack19MissingRequiredFieldsGet400(t *testing.T) {
-	url, _ := start(t, server.Config{Policy: []byte(`"cuc"`), Tables: []byte(`"default"`)})
+	url, _ := start(t, server.Config{Policy: api.Profile("cuc"), Tables: api.BuiltinTables("default")})
 	for _, c := range []struct{ path, body, field string }{
 		{"/v1/pin", `{}`, "pin"},
 		{"/v1/pin", `{"pin":null}`, "pin"},
@@ -394,7 +392,7 @@ func TestAttack20MemoryStoreFullForever(t *testing.T) {
 	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
 	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
 	store := &server.MemoryStore{Max: 3, Now: clock}
-	url, _ := start(t, server.Config{Policy: []byte(`"cuc"`), Now: clock, Store: store})
+	url, _ := start(t, server.Config{Policy: api.Profile("cuc"), Now: clock, Store: store})
 	adminLock := `,"policy":{"extends":"cuc","pin":{"admin_must_unlock":true}}`
 	status := func(user, body string) int {
 		t.Helper()
@@ -436,7 +434,7 @@ func TestAttack20MemoryStoreFullForever(t *testing.T) {
 	// The administrator's lock is never forgotten, however long it waits.
 	advance(400 * 24 * time.Hour)
 	status("u5", `{"event":"check"}`)
-	if store.Get("pin\x00locked") == nil {
+	if _, ok := store.Get(server.Key{Kind: "pin", User: "locked"}); !ok {
 		t.Fatal("the account an administrator must unlock was forgotten")
 	}
 	if st := status("u6", `{"event":"failure"}`); st != 200 {
@@ -467,7 +465,7 @@ func TestMemoryStoreBytesPerUser(t *testing.T) {
 
 // BenchmarkMemoryStorePerUser reports bytes per user at a million users:
 //
-//	flock /work/helpers/heavy.lock go test -run '^$' -bench MemoryStorePerUser -benchtime 1x ./internal/server
+//	flock /work/helpers/heavy.lock go test -run '^$' -bench MemoryStorePerUser -benchtime 1x ./server
 func BenchmarkMemoryStorePerUser(b *testing.B) {
 	for range b.N {
 		b.ReportMetric(storeBytesPerUser(b, 1_000_000), "bytes/user")
@@ -478,7 +476,8 @@ func BenchmarkMemoryStorePerUser(b *testing.B) {
 // state the signin op answers for one failure, and returns the heap it
 // grew by per user.
 func storeBytesPerUser(tb testing.TB, n int) float64 {
-	state := []byte(`{"failures":1,"last_failure":"2026-11-23T09:00:00Z","locked_at":null,"must_change":false,"changed_at":null,"last_signin":null,"inactive":false,"sessions":{"telephony":0,"imap":0,"web":0}}`)
+	last := "2026-11-23T09:00:00Z"
+	state := api.SignInState{Failures: 1, LastFailure: &last, Sessions: map[string]int{"telephony": 0, "imap": 0, "web": 0}}
 	forget := time.Now().Add(time.Hour)
 	var ms runtime.MemStats
 	runtime.GC()
@@ -486,8 +485,8 @@ func storeBytesPerUser(tb testing.TB, n int) float64 {
 	before := ms.HeapAlloc
 	s := &server.MemoryStore{Max: n}
 	for i := range n {
-		key := "pin\x00user" + fmt.Sprint(100000+i)
-		err := s.Update(context.Background(), key, func([]byte) (server.Entry, error) {
+		key := server.Key{Kind: "pin", User: "user" + fmt.Sprint(100000+i)}
+		err := s.Update(context.Background(), key, func(*api.SignInState) (server.Entry, error) {
 			return server.Entry{State: state, ForgetAt: forget}, nil
 		})
 		if err != nil {

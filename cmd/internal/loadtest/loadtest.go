@@ -1,15 +1,17 @@
-// Package loadtest drives the decision service with many concurrent
-// connections and reports throughput and latency percentiles. Its test
-// runs the service in process (64 connections, a fixed request count, no
-// error allowed, memory flat, faults mixed in); the tgload command runs
-// the same load against a real `tollgate serve` process for the figures in
-// docs/performance.md.
+// Package loadtest drives the decision service (package server) with
+// many concurrent connections and reports throughput and latency
+// percentiles. Its test runs the service in process (64 connections, a
+// fixed request count, no error allowed, memory flat, faults mixed in);
+// the tgload command (cmd/internal/tgload, `make load`) runs the same load
+// against a real `tollgate serve` process for the figures in
+// docs/performance.md. Answers are read with package api's decoders, as
+// any Go client of the service reads them.
 package loadtest
 
 import (
 	"bytes"
 	"context"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -18,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tollgate/tollgate/api"
 )
 
 // Request is one kind of request the load sends, in turn with the others.
@@ -139,25 +143,88 @@ func Run(ctx context.Context, client *http.Client, o Options) Result {
 // Healthz is the baseline: the cheapest answer the service gives.
 var Healthz = []Request{{Method: "GET", Path: "/healthz", Want: 200}}
 
+// accepted checks a verdict answer's outcome.
+func accepted(want bool) func([]byte) error {
+	return func(b []byte) error {
+		var v api.Verdict
+		if err := api.Decode(b, &v); err != nil {
+			return fmt.Errorf("answer %.120s: %v", b, err)
+		}
+		if v.Accepted != want {
+			return fmt.Errorf("answer %.120s, want accepted=%v", b, want)
+		}
+		return nil
+	}
+}
+
+// allowed checks a dial answer's outcome.
+func allowed(want bool) func([]byte) error {
+	return func(b []byte) error {
+		var d api.DialResult
+		if err := api.Decode(b, &d); err != nil {
+			return fmt.Errorf("answer %.120s: %v", b, err)
+		}
+		if d.Allowed != want {
+			return fmt.Errorf("answer %.120s, want allowed=%v", b, want)
+		}
+		return nil
+	}
+}
+
+// errNoMix is Mix's error for a name it does not know.
+var errNoMix = errors.New("want healthz, pin, dial or verdicts")
+
+// Mix returns a request mix by name: healthz, pin, dial or verdicts.
+func Mix(name string) ([]Request, error) {
+	switch name {
+	case "healthz":
+		return Healthz, nil
+	case "pin":
+		return PINMix(), nil
+	case "dial":
+		return DialMix(), nil
+	case "verdicts":
+		return VerdictMix(), nil
+	}
+	return nil, fmt.Errorf("mix %q: %w", name, errNoMix)
+}
+
+// PINMix is PIN checks only, for a service whose default policy is cuc:
+// accepted and refused, each answer checked.
+func PINMix() []Request {
+	return []Request{
+		post("/v1/pin", `{"pin":"802163","context":{"extensions":["2001"]}}`, accepted(true)),
+		post("/v1/pin", `{"pin":"345678"}`, accepted(false)),
+		post("/v1/pin", `{"pin":"200199","context":{"extensions":["2001"]}}`, accepted(false)),
+	}
+}
+
+// DialMix is dial checks only, against the service's default tables (the
+// built-in default set): international calls blocked, internal ones
+// allowed, by the default table and by a class of service, each answer
+// checked.
+func DialMix() []Request {
+	return []Request{
+		post("/v1/dial", `{"number":"9011442079460000"}`, allowed(false)),
+		post("/v1/dial", `{"number":"2001"}`, allowed(true)),
+		post("/v1/dial", `{"cos":"Default","feature":"transfer","number":"9 1 900 555 0100"}`, allowed(false)),
+		post("/v1/dial", `{"cos":"Default","feature":"transfer","number":"2002"}`, allowed(true)),
+	}
+}
+
 // VerdictMix is the load's request mix, for a service whose default
 // policy is cuc: PINs and passwords, accepted and refused, each answer
 // checked for its expected outcome.
 func VerdictMix() []Request {
-	mk := func(path, body string, accepted bool) Request {
-		return Request{Method: "POST", Path: path, Body: []byte(body), Want: 200,
-			Check: func(b []byte) error {
-				var v struct{ Accepted *bool }
-				if err := json.Unmarshal(b, &v); err != nil || v.Accepted == nil || *v.Accepted != accepted {
-					return fmt.Errorf("answer %.120s, want accepted=%v", b, accepted)
-				}
-				return nil
-			}}
-	}
 	return []Request{
-		mk("/v1/pin", `{"pin":"802163","context":{"extensions":["2001"]}}`, true),
-		mk("/v1/pin", `{"pin":"345678"}`, false),
-		mk("/v1/pin", `{"pin":"200199","context":{"extensions":["2001"]}}`, false),
-		mk("/v1/password", `{"password":"Tr4il-Mix-Ocelot","context":{"alias":"jsmith"}}`, true),
-		mk("/v1/password", `{"password":"jsmith2024","context":{"alias":"jsmith"}}`, false),
+		post("/v1/pin", `{"pin":"802163","context":{"extensions":["2001"]}}`, accepted(true)),
+		post("/v1/pin", `{"pin":"345678"}`, accepted(false)),
+		post("/v1/pin", `{"pin":"200199","context":{"extensions":["2001"]}}`, accepted(false)),
+		post("/v1/password", `{"password":"Tr4il-Mix-Ocelot","context":{"alias":"jsmith"}}`, accepted(true)),
+		post("/v1/password", `{"password":"jsmith2024","context":{"alias":"jsmith"}}`, accepted(false)),
 	}
+}
+
+func post(path, body string, check func([]byte) error) Request {
+	return Request{Method: "POST", Path: path, Body: []byte(body), Want: 200, Check: check}
 }

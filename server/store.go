@@ -7,38 +7,81 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/tollgate/tollgate/api"
 )
 
-// Store keeps each user's sign-in state between events: the opaque JSON
-// "state" object the signin operation returns and takes back, with the
-// time from which it may be forgotten. The service never interprets the
-// state.
+// Store keeps each account's sign-in state between events: the
+// api.SignInState the signin operation answers and takes back with the
+// next event, and when it may be forgotten. The state is all a store
+// holds: counters, times and flags (docs/credentials.md), never a PIN, a
+// password or a hash. The memory store (MemoryStore) is the default, for
+// one process; a store shared by several replicas (a database) lets them
+// count one account's failures together.
 //
-// Update must be atomic per key: two failures for one user arriving at the
-// same time must both be counted, so the read, the signin operation and the
-// write happen under one lock (or one transaction, for a shared store).
+// Update is the whole contract, and must be atomic per key: it reads the
+// key's state, calls fn with it, and writes what fn returns, as one step
+// against every other Update of that key, on this replica or another, so
+// that two failures arriving at once are both counted. A store that
+// serialises the updates of a key (a lock, a transaction, a script run by
+// the database) calls fn once. An optimistic store (read, compute, write
+// only if the key is unchanged: Redis's WATCH/MULTI/EXEC) may call fn
+// again with the newer state when another writer came between; fn has no
+// effect besides its result, so that is safe, and the service answers
+// with the result of the call whose entry was stored.
+//
+// To serialise a state, a store uses its JSON form: api.Append(buf,
+// &entry.State) writes it and api.Decode(data, &state) reads it back
+// (strictly: a corrupted entry is an error, not a guess). The form is
+// stable across releases and engines.
 type Store interface {
-	// Update calls fn with the state stored for key (nil when none, or
-	// when the stored entry's ForgetAt has passed) and stores the entry fn
-	// returns. When fn fails nothing is stored.
-	Update(ctx context.Context, key string, fn func(state []byte) (Entry, error)) error
+	// Update calls fn with the state stored for key — nil when there is
+	// none, or when the entry's ForgetAt has passed: a new account — and
+	// stores the entry fn returns, to be dropped at its ForgetAt. An
+	// entry whose ForgetAt is not after the store's clock is as good as
+	// none: the store may delete the key instead of writing it. When fn
+	// fails, nothing is written and Update returns fn's error as it is.
+	// Any other error means the store could not answer (the service says
+	// 503 store_unavailable, and fails closed: no sign-in is decided
+	// without the state); ErrStoreFull is a store with no room for a new
+	// key. ctx carries the request's deadline (Config.OpTimeout) and ends
+	// when the client goes: a store that waits on a network stops there.
+	Update(ctx context.Context, key Key, fn func(state *api.SignInState) (Entry, error)) error
 }
+
+// Key names one account's state: per user and per credential, so PIN
+// failures do not lock the web password.
+type Key struct {
+	// Kind is the credential: "pin" or "password" (the signin
+	// operation's kind; the service never passes another).
+	Kind string
+	// User is the name from the route /v1/signin/{user}: 1 to 256 bytes
+	// of printable UTF-8, which may hold any other byte (':' and '/'
+	// included). A store that joins Kind and User into one string puts
+	// Kind first, which holds neither.
+	User string
+}
+
+// String is the key as one string: Kind, a colon, User.
+func (k Key) String() string { return k.Kind + ":" + k.User }
 
 // Entry is what a Store keeps for a key.
 type Entry struct {
-	State []byte
+	State api.SignInState
 	// ForgetAt is when the store may drop the entry (api's
 	// Session.ForgetAt, from core.SignInState.ForgetAt): from then on the
 	// next event decides as it does for a new account (a lockout has
-	// ended, the failure window has passed). The zero time means keep it:
-	// a lock only an administrator lifts, a credential that must change,
-	// an inactive account, open sessions under a cap, a last sign-in an
-	// inactivity rule reads.
+	// ended, the failure window has passed), so a shared store sets it as
+	// the key's expiry. The zero time means keep it: a lock only an
+	// administrator lifts, a credential that must change, an inactive
+	// account, open sessions under a cap, a last sign-in an inactivity
+	// rule reads.
 	ForgetAt time.Time
 }
 
 // ErrStoreFull is returned by MemoryStore when it holds its maximum number
-// of users, none of which may be forgotten yet, and a new one signs in.
+// of users, none of which may be forgotten yet, and a new one signs in
+// (the service answers 503 store_full).
 var ErrStoreFull = errors.New("server: sign-in store is full")
 
 // memShards spreads the memory store's keys over independent locks so
@@ -53,6 +96,9 @@ const memShards = 64
 // so what stays is the state the policy still reads. A store full of
 // state that must be kept (accounts locked, or inside their failure
 // window) refuses new users with ErrStoreFull until some of it expires.
+//
+// It keeps each state in its JSON form (api.Append), about 190 bytes, so
+// a user costs some 330 bytes of memory (docs/api.md).
 type MemoryStore struct {
 	Max int
 	// Now is the clock ForgetAt is judged by; nil is time.Now. The
@@ -80,14 +126,19 @@ const sweepEvery = time.Second
 
 type memShard struct {
 	mu sync.Mutex
-	m  map[string]memEntry
+	m  map[string]memEntry // by memKey
+	// buf is where Update encodes a state, under mu.
+	buf []byte
 	// next is the earliest ForgetAt in the shard (unix nanoseconds; 0:
 	// none), so a sweep skips shards where nothing can have expired.
 	next int64
 }
 
-// memEntry is a stored state and its ForgetAt in unix nanoseconds (0:
-// keep).
+// memKey is a Key as the memory store's map key.
+func memKey(k Key) string { return k.Kind + "\x00" + k.User }
+
+// memEntry is a stored state, in its JSON form, and its ForgetAt in unix
+// nanoseconds (0: keep).
 type memEntry struct {
 	state  []byte
 	forget int64
@@ -120,8 +171,9 @@ func (s *MemoryStore) max() int64 {
 }
 
 // Update implements Store.
-func (s *MemoryStore) Update(ctx context.Context, key string, fn func([]byte) (Entry, error)) error {
+func (s *MemoryStore) Update(ctx context.Context, k Key, fn func(*api.SignInState) (Entry, error)) error {
 	s.once.Do(s.init)
+	key := memKey(k)
 	now := s.now()
 	if s.count.Load() >= s.max() {
 		s.sweep(now) // before taking a shard's lock: the sweep takes each
@@ -138,7 +190,14 @@ func (s *MemoryStore) Update(ctx context.Context, key string, fn func([]byte) (E
 	if !exists && s.count.Load() >= s.max() {
 		return ErrStoreFull
 	}
-	e, err := fn(old.state)
+	var state *api.SignInState
+	if exists {
+		state = new(api.SignInState)
+		if err := api.Decode(old.state, state); err != nil {
+			return errors.New("server: memory store: a stored state does not decode: " + err.Error())
+		}
+	}
+	e, err := fn(state)
 	if err != nil {
 		return err
 	}
@@ -155,8 +214,9 @@ func (s *MemoryStore) Update(ctx context.Context, key string, fn func([]byte) (E
 			sh.next = forget
 		}
 	}
-	// A copy of its own: the state is usually a slice of the whole answer.
-	sh.m[key] = memEntry{state: append([]byte(nil), e.State...), forget: forget}
+	// Encoded into the shard's scratch buffer, then copied at its size.
+	sh.buf = api.Append(sh.buf[:0], &e.State)
+	sh.m[key] = memEntry{state: append([]byte(nil), sh.buf...), forget: forget}
 	if !exists {
 		s.count.Add(1)
 	}
@@ -216,14 +276,17 @@ func (s *MemoryStore) sweep(now int64) {
 // Len is the number of users the store holds.
 func (s *MemoryStore) Len() int { return int(s.count.Load()) }
 
-// Get returns the state stored for key, or nil (also once it has expired).
-func (s *MemoryStore) Get(key string) []byte {
+// Get returns the state stored for key; ok is false when there is none
+// (also once it has expired).
+func (s *MemoryStore) Get(k Key) (state api.SignInState, ok bool) {
 	s.once.Do(s.init)
+	key := memKey(k)
 	sh := &s.shards[maphash.String(s.seed, key)%memShards]
 	sh.mu.Lock()
-	defer sh.mu.Unlock()
-	if e := sh.m[key]; !e.expired(s.now()) {
-		return e.state
+	e, found := sh.m[key]
+	sh.mu.Unlock()
+	if !found || e.expired(s.now()) {
+		return state, false
 	}
-	return nil
+	return state, api.Decode(e.state, &state) == nil
 }
