@@ -75,7 +75,7 @@ type registry struct {
 }
 
 type docKey struct {
-	kind byte // 'p' policy, 't' tables
+	kind byte     // 'p' policy, 't' tables
 	sum  [32]byte // SHA-256
 }
 

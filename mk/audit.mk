@@ -40,7 +40,7 @@ $(AUDIT_TMP)/bat-%.csv:
 
 bench-audit: build $(AUDIT_TMP)/users-1m.csv $(AUDIT_TMP)/bat-1m.csv $(AUDIT_TMP)/users-10m.csv
 	for f in bat-1m users-1m; do \
-	  TOLLGATE_AUDIT_FILE=$(AUDIT_TMP)/$$f.csv $(GO) test -run '^$$' -bench 'Floor|Reader|AuditNative|AuditWasm' -benchtime=1x -count=1 ./internal/audit; \
+	  TOLLGATE_AUDIT_FILE=$(AUDIT_TMP)/$$f.csv $(GO) test -run '^$$' -bench 'Floor|Reader|AuditNative|AuditWasm' -benchtime=1x -count=1 ./audit; \
 	done
 	for f in users-1m users-10m; do \
 	  /usr/bin/time -f "$$f: peak RSS %M KiB, %e s" $(BIN)/tollgate audit --engine native --format json -o /dev/null $(AUDIT_TMP)/$$f.csv || true; \

@@ -48,16 +48,3 @@ func openChecker(name string) (*tollgate.Checker, error) {
 	}
 	return tollgate.New(context.Background(), opts...)
 }
-
-// jsonEngine is a Checker as internal/audit and internal/server take an
-// engine today: Do with the JSON request and answer (an error answer
-// comes with a non-nil error), and Name, which the audit reads to choose
-// its native path. It goes once those packages take the Checker itself
-// (issue 15: the audit and the service become public packages).
-type jsonEngine struct{ *tollgate.Checker }
-
-func (e jsonEngine) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
-	return e.Checker.Do(ctx, op, req, nil)
-}
-
-func (e jsonEngine) Name() string { return e.Engine().String() }
