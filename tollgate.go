@@ -116,7 +116,7 @@ func WithMemoryLimit(bytes uint64) Option {
 func WithInterpreter() Option { return func(o *engine.Options) { o.Interpreter = true } }
 
 // WithCloseOnContextDone lets a context end interrupt any running wasm
-// call, at a large cost per call (docs/host.md); no call needs it.
+// call, at a large cost per call (docs/engine.md); no call needs it.
 func WithCloseOnContextDone() Option { return func(o *engine.Options) { o.CloseOnContextDone = true } }
 
 // WithData loads these data artifacts instead of the committed ones

@@ -1,33 +1,32 @@
-// Package host is tollgate's Go SDK: one Engine interface with two
-// implementations that give byte-identical answers.
+// Package engine runs tollgate's operations for the Go hosts, behind
+// package tollgate's Checker: one Engine interface (api.Operations, the
+// scalar dial path, Kind, Pools, Close) with two implementations that
+// return the same Go values and the same errors.
 //
-//   - The wasm engine (the default) runs the embedded wasm/tollgate.wasm —
-//     the artifact browsers and plugins run — under wazero. It compiles the
-//     module once per process (with an on-disk compilation cache in the user
-//     cache directory, which can be switched off), keeps a pool of instances
-//     sized to GOMAXPROCS, calls through CallWithStack, caps each instance's
-//     memory, and discards an instance that trapped or panicked.
-//   - The native engine runs the same api and core code compiled into the
-//     host, with a pool of api sessions.
+//   - The native engine runs the api and core code compiled into the
+//     program: one api.Session whose compiled documents are immutable and
+//     shared by every goroutine, no JSON, and a gate that bounds the
+//     expensive operations.
+//   - The wasm engine runs wasm/tollgate.wasm, the artifact browsers and
+//     plugins run, under wazero: compiled once per process (with an
+//     on-disk compilation cache), two pools of instances (cheap and
+//     expensive operations), each instance's memory capped, one encode and
+//     one decode per crossing, and an instance that trapped, panicked or
+//     was stopped at its deadline discarded.
 //
-// Every operation is reachable through Do, which speaks exactly the api's
-// JSON (docs/architecture.md); typed methods cover the common calls, and
-// Dial/DialBatch use the module's scalar, allocation-free hot path.
+// Handles returned by LoadPolicy and LoadTables are the engine's: the
+// wasm engine keeps each document's body under an engine handle,
+// content-addressed as api.Session keys documents, loads a document into
+// an instance the first time a call there needs it, drops it from every
+// instance once it is unloaded, and retries on a fresh instance a load
+// that failed for what an instance already held, so that it never fails
+// for good because of what it once loaded (docs/abi.md, "Handles across
+// instances").
 //
-// Handles returned by "policy.load" and "tables.load" are engine-wide: the
-// engine logs every successful load and replays the log, in order, into any
-// pooled instance before it serves a call, so the same handle names the same
-// document on every instance (the api numbers handles sequentially, and a
-// replay must reproduce the original response byte for byte or the instance
-// is discarded).
-//
-// Time: requests are bounded in size and every guest operation does work
-// bounded by its input, so a call cannot run away. Regular expressions
-// (the regex dialect of restriction tables) run in the host, not in the
-// module: the module imports regex_compile and regex_match (ABI v2) and
-// this package answers them with regexp2 under the native core's 50 ms
-// match timeout, which fires because it runs natively. So no call needs
-// wazero's WithCloseOnContextDone (it costs 3–6× per call; it remains an
-// option). The context is checked before a call and while waiting for an
-// instance. docs/host.md has the details.
+// Time: a call whose context ends is stopped on both engines (a Fault of
+// kind FaultDeadline): the module polls its clock during long work and
+// the engine's clock ends the call; the native session polls the context
+// itself. Regular expressions (the regex dialect of restriction tables)
+// run in the host under regexp2's match timeout, for the module through
+// its imports (ABI v2). docs/engine.md has the details.
 package engine

@@ -94,7 +94,7 @@ type Options struct {
 	// 0 means DefaultMemoryLimitPages.
 	MemoryLimitPages uint32
 	// CloseOnContextDone lets a context end interrupt any running call,
-	// at a large cost per call (docs/host.md). No call needs it: the
+	// at a large cost per call (docs/engine.md). No call needs it: the
 	// module polls its clock during long work and the engine stops a
 	// call whose context has ended there.
 	CloseOnContextDone bool
@@ -184,6 +184,9 @@ func (f *Fault) Unwrap() error { return f.Err }
 // IsDeadline reports whether err is a call stopped by its context: a
 // deadline Fault, or the context's own error (a call that never started).
 func IsDeadline(err error) bool {
+	if err == nil {
+		return false // and no allocation: every pooled call asks
+	}
 	var f *Fault
 	if errors.As(err, &f) {
 		return f.Kind == FaultDeadline
@@ -211,6 +214,11 @@ type PoolStats struct {
 	// dropped since the engine started; Deadlines the calls the pool's
 	// workers were stopped in by their context.
 	Created, Discarded, Deadlines int64
+	// Loads counts documents loaded into the pool's instances (wasm):
+	// first loads, and the lazy loads of a document into an instance
+	// whose call first needs it (docs/abi.md, "Handles across
+	// instances").
+	Loads int64
 }
 
 // Heavy reports whether a request is one of the expensive ones, which run
@@ -219,7 +227,7 @@ type PoolStats struct {
 // document). Misjudging costs only the pool, never the answer.
 func heavyPIN(r *api.PINRequest) bool           { return len(r.Context.PreviousRecords) > 0 }
 func heavyPassword(r *api.PasswordRequest) bool { return len(r.Context.PreviousRecords) > 0 }
-func heavyTables(t api.TablesRef) bool {
+func heavyTables(t *api.TablesRef) bool {
 	_, inline := t.JSON()
 	return inline
 }

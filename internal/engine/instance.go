@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -191,9 +192,17 @@ type instance struct {
 
 	// local maps the engine's handles to this instance's own: documents
 	// are loaded into an instance when a call first needs them (wasm.go).
-	local map[api.Handle]api.Handle
+	local map[api.Handle]localDoc
 	// gen is the registry generation local was last pruned at.
 	gen uint64
+	// broken marks an instance left in a state the host does not know
+	// (an unload that failed): the pool discards it after its call.
+	broken bool
+	// used is set once the instance has served a call: a load that
+	// fails in a used instance may have failed for what it held.
+	used bool
+	// loads counts the documents loaded into it, in its pool's stats.
+	loads *atomic.Int64
 	// req is the buffer requests are encoded into.
 	req []byte
 }
@@ -212,7 +221,7 @@ func (c *compiled) instantiate(ctx context.Context) (*instance, error) {
 		dialFn: mod.ExportedFunction(abi.ExportDial), batchFn: mod.ExportedFunction(abi.ExportDialBatch),
 		indexFn: mod.ExportedFunction(abi.ExportTableIndex), faultFn: mod.ExportedFunction(abi.ExportFault),
 		dataFn: mod.ExportedFunction(abi.ExportDataLoad), rs: regexes.set(mod),
-		local: map[api.Handle]api.Handle{}}
+		local: map[api.Handle]localDoc{}}
 	if w.mem == nil {
 		closeInstance(ctx, mod)
 		return nil, errors.New("tollgate: the wasm module exports no memory")
@@ -311,7 +320,7 @@ func stopIfDone(ctx context.Context) {
 // 1 024 iterations, automaton construction about every millisecond), and
 // Go's runtime reads it as it schedules and collects, so a deadline stops
 // a busy call within milliseconds without wazero's
-// WithCloseOnContextDone, which slows every call (docs/host.md).
+// WithCloseOnContextDone, which slows every call (docs/engine.md).
 func instantiateWASI(ctx context.Context, rt wazero.Runtime) error {
 	b := rt.NewHostModuleBuilder(wasi_snapshot_preview1.ModuleName)
 	wasi_snapshot_preview1.NewFunctionExporter().ExportFunctions(b)
@@ -419,9 +428,9 @@ func closeInstance(ctx context.Context, mod wapi.Module) {
 	regexes.drop(mod)
 }
 
-// spent reports that the instance reached MaxRegexPerInstance: the pool
-// discards it after its call.
-func (w *instance) spent() bool { return w.rs.full }
+// spent reports that the instance reached MaxRegexPerInstance, or is
+// broken: the pool discards it after its call.
+func (w *instance) spent() bool { return w.rs.full || w.broken }
 
 // injectFault runs the module's fault-injection export. Tests use it to
 // prove the engine survives a guest panic and a guest that exhausts its
@@ -567,10 +576,15 @@ func (w *instance) dialBatch(ctx context.Context, th, ti int, numbers [][]byte, 
 // loadData hands a verified artifact's payload to the instance through
 // data_load (docs/abi.md, "Data artifacts").
 func (w *instance) loadData(ctx context.Context, d *api.Data) error {
+	return w.loadPayload(ctx, d.Name(), d.Payload())
+}
+
+// loadPayload is loadData of a name and a payload, which the module checks
+// itself (the test of that passes payloads no Data holds).
+func (w *instance) loadPayload(ctx context.Context, name string, payload []byte) error {
 	if w.dataFn == nil {
 		return errors.New("tollgate: the wasm module has no " + abi.ExportDataLoad + " export (built before data artifacts?)")
 	}
-	name, payload := d.Name(), d.Payload()
 	need := uint64(len(name)) + uint64(len(payload))
 	if err := w.ensure(ctx, abi.ExportDataLoad, need); err != nil {
 		return err

@@ -84,9 +84,15 @@ func (n *native) Unload(ctx context.Context, h api.Handle) error {
 	return n.s.Unload(ctx, h)
 }
 
+// The cheap calls keep their fast path small, the heavy one out of line:
+// the engine then costs about 3 % over the session's method for pin and
+// password (BenchmarkNativeOverhead). A dial costs about 20 ns more (1.3×),
+// which any wrapper costs: copying the session's 96-byte answer into this
+// frame's (a bare `return n.s.Dial(ctx, r)` measures the same).
+
 func (n *native) CheckPIN(ctx context.Context, r *api.PINRequest) (api.Verdict, error) {
 	if heavyPIN(r) {
-		return runHeavy(n, ctx, "pin", func() (api.Verdict, error) { return n.s.CheckPIN(ctx, r) })
+		return n.heavyPIN(ctx, r)
 	}
 	if err := n.check(ctx); err != nil {
 		return api.Verdict{}, err
@@ -94,9 +100,14 @@ func (n *native) CheckPIN(ctx context.Context, r *api.PINRequest) (api.Verdict, 
 	return n.s.CheckPIN(ctx, r)
 }
 
+//go:noinline
+func (n *native) heavyPIN(ctx context.Context, r *api.PINRequest) (api.Verdict, error) {
+	return runHeavy(n, ctx, "pin", func() (api.Verdict, error) { return n.s.CheckPIN(ctx, r) })
+}
+
 func (n *native) CheckPassword(ctx context.Context, r *api.PasswordRequest) (api.Verdict, error) {
 	if heavyPassword(r) {
-		return runHeavy(n, ctx, "password", func() (api.Verdict, error) { return n.s.CheckPassword(ctx, r) })
+		return n.heavyPassword(ctx, r)
 	}
 	if err := n.check(ctx); err != nil {
 		return api.Verdict{}, err
@@ -104,14 +115,24 @@ func (n *native) CheckPassword(ctx context.Context, r *api.PasswordRequest) (api
 	return n.s.CheckPassword(ctx, r)
 }
 
+//go:noinline
+func (n *native) heavyPassword(ctx context.Context, r *api.PasswordRequest) (api.Verdict, error) {
+	return runHeavy(n, ctx, "password", func() (api.Verdict, error) { return n.s.CheckPassword(ctx, r) })
+}
+
 func (n *native) Dial(ctx context.Context, r *api.DialRequest) (api.DialResult, error) {
-	if heavyTables(r.Tables) {
-		return runHeavy(n, ctx, "dial", func() (api.DialResult, error) { return n.s.Dial(ctx, r) })
+	if heavyTables(&r.Tables) {
+		return n.heavyDial(ctx, r)
 	}
 	if err := n.check(ctx); err != nil {
 		return api.DialResult{}, err
 	}
 	return n.s.Dial(ctx, r)
+}
+
+//go:noinline
+func (n *native) heavyDial(ctx context.Context, r *api.DialRequest) (api.DialResult, error) {
+	return runHeavy(n, ctx, "dial", func() (api.DialResult, error) { return n.s.Dial(ctx, r) })
 }
 
 func (n *native) Lint(ctx context.Context, r *api.LintRequest) (api.LintResult, error) {

@@ -25,6 +25,8 @@ type pool struct {
 	dropped atomic.Int64
 	// deadlines counts calls their context stopped while they ran.
 	deadlines atomic.Int64
+	// loads counts documents loaded into the pool's instances.
+	loads atomic.Int64
 }
 
 func newPool(name string, size int, done <-chan struct{}, closed *atomic.Bool, newW func(context.Context) (*instance, error)) *pool {
@@ -35,45 +37,88 @@ func (p *pool) stats() PoolStats {
 	p.mu.Lock()
 	busy := p.live - len(p.idle)
 	p.mu.Unlock()
-	return PoolStats{Pool: p.name, Size: p.size, Busy: busy, Created: p.created.Load(), Discarded: p.dropped.Load(), Deadlines: p.deadlines.Load()}
+	return PoolStats{Pool: p.name, Size: p.size, Busy: busy, Created: p.created.Load(), Discarded: p.dropped.Load(), Deadlines: p.deadlines.Load(), Loads: p.loads.Load()}
 }
 
-func (p *pool) get(ctx context.Context) (*instance, error) {
+func (p *pool) get(ctx context.Context) (*instance, error) { return p.take(ctx, false) }
+
+// fresh returns a new instance, never an idle one: in a free slot, or in
+// the slot of an idle instance it closes. A call that failed because of
+// what an instance held is retried on one (wasmEngine.finish).
+func (p *pool) fresh(ctx context.Context) (*instance, error) { return p.take(ctx, true) }
+
+func (p *pool) take(ctx context.Context, fresh bool) (*instance, error) {
 	for {
 		if p.closed.Load() {
 			return nil, ErrClosed
 		}
 		p.mu.Lock()
-		if n := len(p.idle); n > 0 {
+		if n := len(p.idle); n > 0 && !fresh {
 			w := p.idle[n-1]
 			p.idle = p.idle[:n-1]
+			p.passOn()
 			p.mu.Unlock()
 			return w, nil
 		}
-		if p.live < p.size {
+		var old *instance
+		switch n := len(p.idle); {
+		case p.live < p.size:
 			p.live++
+		case n > 0: // fresh: this idle instance's slot
+			old = p.idle[n-1]
+			p.idle = p.idle[:n-1]
+		default:
+			p.waiters++
 			p.mu.Unlock()
-			w, err := p.newW(ctx)
-			if err != nil {
-				p.release()
+			if err := p.wait(ctx); err != nil {
 				return nil, err
 			}
-			p.created.Add(1)
-			return w, nil
+			continue
 		}
-		p.waiters++
+		p.passOn()
 		p.mu.Unlock()
-		select {
-		case <-p.wake:
-		case <-p.done:
-		case <-ctx.Done():
+		if old != nil {
+			old.close()
+			p.dropped.Add(1)
 		}
-		p.mu.Lock()
-		p.waiters--
-		p.mu.Unlock()
-		if err := ctx.Err(); err != nil {
-			p.signal() // pass on a wake-up this caller may have taken
+		w, err := p.newW(ctx)
+		if err != nil {
+			p.release()
 			return nil, err
+		}
+		p.created.Add(1)
+		w.loads = &p.loads
+		return w, nil
+	}
+}
+
+// wait sleeps until a wake-up, the engine's end or ctx's, for a caller
+// counted in waiters.
+func (p *pool) wait(ctx context.Context) error {
+	select {
+	case <-p.wake:
+	case <-p.done:
+	case <-ctx.Done():
+	}
+	p.mu.Lock()
+	p.waiters--
+	p.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		p.signal() // pass on a wake-up this caller may have taken
+		return err
+	}
+	return nil
+}
+
+// passOn wakes another waiter when what this caller leaves (an idle
+// instance, a free slot) could serve one: wake holds one token, so two
+// instances put back at once would otherwise wake one waiter and leave
+// the other asleep beside an idle instance. Called with mu held.
+func (p *pool) passOn() {
+	if p.waiters > 0 && (len(p.idle) > 0 || p.live < p.size) {
+		select {
+		case p.wake <- struct{}{}:
+		default:
 		}
 	}
 }
@@ -102,14 +147,11 @@ func (p *pool) signal() {
 // put returns w after a call that ended with err: an instance that
 // faulted (or wore out, spent) is closed and its slot freed.
 func (p *pool) put(w *instance, err error) {
-	broken := isFault(err) || w.spent()
 	if IsDeadline(err) && isFault(err) {
 		p.deadlines.Add(1)
 	}
-	if broken || p.closed.Load() {
-		w.close()
-		p.dropped.Add(1)
-		p.release()
+	if isFault(err) || w.spent() || p.closed.Load() {
+		p.discard(w)
 		return
 	}
 	p.mu.Lock()
@@ -122,6 +164,13 @@ func (p *pool) put(w *instance, err error) {
 		default:
 		}
 	}
+}
+
+// discard closes w and frees its slot.
+func (p *pool) discard(w *instance) {
+	w.close()
+	p.dropped.Add(1)
+	p.release()
 }
 
 // drain closes the idle instances (Close).

@@ -1,5 +1,12 @@
 package engine
-import ("context";"reflect";"testing";"github.com/tollgate/tollgate/api")
+
+import (
+	"context"
+	"github.com/tollgate/tollgate/api"
+	"reflect"
+	"testing"
+)
+
 // TestTypedNonUTF8Parity: a request built in Go with bytes that are not
 // UTF-8 gets the same answer and the same error on both engines: a secret
 // is refused, any other string is read as JSON would carry it.

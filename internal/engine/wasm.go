@@ -8,18 +8,20 @@ import (
 	"sync/atomic"
 
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/internal/jsonx"
 )
 
 // wasmEngine runs the module under wazero with two pools of instances.
 //
 // Loaded documents are the engine's, not an instance's (docs/abi.md,
-// "Handles across instances"): the registry keeps each document's text
+// "Handles across instances"): the registry keeps each document's body
 // under an engine handle, content-addressed, so loading the same document
-// again returns the same handle; an instance loads a document the first
-// time a call on it needs one, and remembers its own handle for it. So a
-// new instance costs nothing until it is used, a trapped one is replaced
-// by one that loads only what its calls need, and an unloaded document
-// leaves every instance the next time it is taken from the pool.
+// again returns the same handle and calls no instance; an instance loads a
+// document the first time a call on it needs it, and remembers its own
+// handle for it. So a new instance costs nothing until it is used, a
+// trapped one is replaced by one that loads only what its calls need, and
+// an unloaded document leaves every instance the next time it is taken
+// from its pool.
 type wasmEngine struct {
 	c      *compiled
 	main   *pool // cheap operations
@@ -76,6 +78,14 @@ func (e *wasmEngine) Close() error {
 	return nil
 }
 
+// check is what every call does first.
+func (e *wasmEngine) check(ctx context.Context) error {
+	if e.closed.Load() {
+		return ErrClosed
+	}
+	return ctx.Err()
+}
+
 // registry is the engine's loaded documents.
 type registry struct {
 	mu    sync.Mutex
@@ -83,23 +93,33 @@ type registry struct {
 	docs  map[api.Handle]*doc
 	byKey map[docKey]api.Handle
 	// gen counts the documents unloaded for good: an instance whose
-	// generation is older drops its copies of them.
+	// generation is older drops its copies of them (prune).
 	gen atomic.Uint64
 }
 
+// docKey finds a document: its kind and the SHA-256 of its text, as
+// api.Session keys its documents, so that the engine hands out the handles
+// one session fed the same loads would.
 type docKey struct {
 	kind byte // 'p' policy, 't' tables
 	sum  [sha256.Size]byte
 }
 
-// doc is one loaded document: its wire form (a name as a JSON string, or
-// the document) and its answer.
+// keyOf is the key of a document (its text, surrounding whitespace
+// trimmed) or of a built-in name (its text, without quotes).
+func keyOf(kind byte, text []byte) docKey {
+	return docKey{kind: kind, sum: sha256.Sum256(bytes.TrimSpace(text))}
+}
+
+// doc is one loaded document: its body (what an instance's load takes: a
+// name as a JSON string, or the document), its references, its answer.
 type doc struct {
 	kind   byte
+	key    docKey
 	body   []byte
 	refs   int
-	policy api.PolicyInfo
-	tables api.TablesInfo
+	name   string   // a policy's
+	tables []string // a tables set's
 }
 
 func (r *registry) get(h api.Handle) *doc {
@@ -108,38 +128,73 @@ func (r *registry) get(h api.Handle) *doc {
 	return r.docs[h]
 }
 
-// run takes an instance from p, catches it up with the registry, and runs
-// f on it. A Fault while a document was being loaded into the instance
-// (the load trapped: the instance's memory was full of what it held
-// before) is tried once more on a fresh instance, which holds only what
-// this call needs; any other Fault is the call's answer. The instance is
-// discarded after any Fault.
+// hit counts one more load of the document under key, if it is loaded.
+func (r *registry) hit(key docKey) (api.Handle, *doc, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	h, ok := r.byKey[key]
+	if !ok {
+		return 0, nil, false
+	}
+	d := r.docs[h]
+	d.refs++
+	return h, d, true
+}
+
+// errNoHandles is api.Session's answer once it has given out every handle.
+var errNoHandles = &api.Error{Code: api.ErrBadRequest, Message: "this session has run out of handles"}
+
+// retry is an error of an instance's state, not of the call: a lazy load
+// that failed (the document loaded once, so the instance is what changed),
+// an unload of a pruned document that failed, a first load that failed in
+// a used instance for what that instance held (a trap: its memory; the
+// regular-expression limit). finish discards the instance and runs the
+// call once more on a fresh one.
+type retry struct{ err error }
+
+func (r *retry) Error() string { return r.err.Error() }
+
+// finish ends one try of a call on w, taken from p, that ended with err.
+// It returns the fresh instance to try the call again on, or nil and the
+// call's answer.
+func finish(ctx context.Context, p *pool, w *instance, err error, try int) (*instance, error) {
+	w.used = true
+	r, ok := err.(*retry)
+	if !ok {
+		p.put(w, err)
+		return nil, err
+	}
+	err = r.err
+	if IsDeadline(err) && isFault(err) {
+		p.deadlines.Add(1)
+	}
+	p.discard(w)
+	if try > 0 || IsDeadline(err) {
+		return nil, err
+	}
+	return p.fresh(ctx)
+}
+
+// run takes an instance from p, drops from it what was unloaded, and runs
+// f on it; a retry error runs f once more on a fresh instance (finish).
+// The instance is discarded after any Fault.
 func (e *wasmEngine) run(ctx context.Context, p *pool, f func(w *instance) error) error {
-	if err := ctx.Err(); err != nil {
+	if err := e.check(ctx); err != nil {
 		return err
 	}
+	w, err := p.get(ctx)
 	for try := 0; ; try++ {
-		w, err := p.get(ctx)
 		if err != nil {
 			return err
 		}
 		if err = e.prune(ctx, w); err == nil {
 			err = f(w)
 		}
-		p.put(w, err)
-		if lf, ok := err.(*loadFault); ok {
-			if try == 0 && lf.Kind == FaultTrap {
-				continue
-			}
-			return lf.Fault
+		if w, err = finish(ctx, p, w, err, try); w == nil {
+			return err
 		}
-		return err
 	}
 }
-
-// loadFault is a Fault raised while an instance loaded a document a call
-// needs.
-type loadFault struct{ *Fault }
 
 // prune drops from w the documents unloaded since it was last used.
 func (e *wasmEngine) prune(ctx context.Context, w *instance) error {
@@ -156,9 +211,8 @@ func (e *wasmEngine) prune(ctx context.Context, w *instance) error {
 	}
 	e.reg.mu.Unlock()
 	for _, h := range gone {
-		req := api.Append(w.req[:0], &api.UnloadRequest{Handle: w.local[h]})
-		if _, _, err := w.do(ctx, "unload", req); err != nil {
-			return err
+		if err := w.unload(ctx, w.local[h].handle); err != nil {
+			return &retry{err}
 		}
 		delete(w.local, h)
 	}
@@ -166,45 +220,190 @@ func (e *wasmEngine) prune(ctx context.Context, w *instance) error {
 	return nil
 }
 
-// local is w's handle for engine handle h, loading the document into w
-// when w does not hold it yet. field names the reference in errors.
-func (e *wasmEngine) local(ctx context.Context, w *instance, h api.Handle, field string) (api.Handle, error) {
-	if lh, ok := w.local[h]; ok {
-		return lh, nil
+// unload drops one load of the instance's handle lh.
+func (w *instance) unload(ctx context.Context, lh api.Handle) error {
+	w.req = api.Append(w.req[:0], &api.UnloadRequest{Handle: lh})
+	_, _, err := w.do(ctx, "unload", w.req)
+	return err
+}
+
+func loadOp(kind byte) string {
+	if kind == 'p' {
+		return "policy.load"
 	}
-	d := e.reg.get(h)
-	if d == nil || (field == "policy") != (d.kind == 'p') {
-		return 0, api.UnknownHandle(field, h)
+	return "tables.load"
+}
+
+// localDoc is an instance's own handle for an engine handle, and the
+// document's kind: an engine handle of one kind must not reach the
+// instance as a reference of the other, where its number would be the
+// instance's and the error would name it.
+type localDoc struct {
+	handle api.Handle
+	kind   byte
+}
+
+// loaded is an instance's answer to a load.
+type loaded struct {
+	handle api.Handle
+	name   string
+	tables []string
+}
+
+// loadInto loads a document's body into w.
+func (e *wasmEngine) loadInto(ctx context.Context, w *instance, kind byte, body []byte) (loaded, error) {
+	op := loadOp(kind)
+	if w.loads != nil {
+		w.loads.Add(1)
 	}
-	op := "policy.load"
-	if d.kind == 't' {
-		op = "tables.load"
-	}
-	view, ok, err := w.do(ctx, op, d.body)
+	view, ok, err := w.do(ctx, op, body)
 	if err != nil {
-		if f, isFault := err.(*Fault); isFault {
-			return 0, &loadFault{f}
-		}
-		return 0, err
+		return loaded{}, err
 	}
 	if !ok {
-		return 0, opError(op, view)
+		return loaded{}, opError(op, view)
 	}
-	var lh api.Handle
-	if d.kind == 'p' {
+	var l loaded
+	if kind == 'p' {
 		var info api.PolicyInfo
 		err = api.Decode(view, &info)
-		lh = info.Handle
+		l = loaded{handle: info.Handle, name: info.Name}
 	} else {
 		var info api.TablesInfo
 		err = api.Decode(view, &info)
-		lh = info.Handle
+		l = loaded{handle: info.Handle, tables: info.Tables}
 	}
 	if err != nil {
-		return 0, &Fault{Op: op, Kind: FaultBadResponse, Err: err}
+		return loaded{}, &Fault{Op: op, Kind: FaultBadResponse, Err: err}
 	}
-	w.local[h] = lh
-	return lh, nil
+	return l, nil
+}
+
+// local is w's handle for engine handle h, loading the document into w
+// first when w does not hold it yet. field ("policy", "tables") names the
+// reference in errors.
+func (e *wasmEngine) local(ctx context.Context, w *instance, h api.Handle, field string) (api.Handle, error) {
+	kind := byte('t')
+	if field == "policy" {
+		kind = 'p'
+	}
+	if l, ok := w.local[h]; ok {
+		if l.kind != kind {
+			return 0, api.UnknownHandle(field, h)
+		}
+		return l.handle, nil
+	}
+	d := e.reg.get(h)
+	if d == nil || d.kind != kind {
+		return 0, api.UnknownHandle(field, h)
+	}
+	l, err := e.loadInto(ctx, w, d.kind, d.body)
+	if err != nil {
+		return 0, &retry{err}
+	}
+	w.local[h] = localDoc{l.handle, kind}
+	return l.handle, nil
+}
+
+// load returns the engine handle of a document (text is its key's text,
+// body what an instance's load takes), loading it into an instance of p
+// when the engine does not hold it yet.
+func (e *wasmEngine) load(ctx context.Context, kind byte, text, body []byte, p *pool) (api.Handle, *doc, error) {
+	if err := e.check(ctx); err != nil {
+		return 0, nil, err
+	}
+	key := keyOf(kind, text)
+	if h, d, ok := e.reg.hit(key); ok {
+		return h, d, nil
+	}
+	var h api.Handle
+	var d *doc
+	err := e.run(ctx, p, func(w *instance) error {
+		var ok bool
+		if h, d, ok = e.reg.hit(key); ok { // loaded while this call waited
+			return nil
+		}
+		l, err := e.loadInto(ctx, w, kind, body)
+		if err != nil {
+			if w.used && (isFault(err) && !IsDeadline(err) || w.spent()) {
+				return &retry{err}
+			}
+			return err
+		}
+		e.reg.mu.Lock()
+		if existing, ok := e.reg.byKey[key]; ok {
+			// A concurrent load of the same document finished first.
+			// (w cannot map it already: it was not loaded when the hit
+			// above looked, and w has been this call's since.)
+			h, d = existing, e.reg.docs[existing]
+			d.refs++
+			e.reg.mu.Unlock()
+			w.local[h] = localDoc{l.handle, kind}
+			return nil
+		}
+		if e.reg.next == ^api.Handle(0) {
+			e.reg.mu.Unlock()
+			w.broken = true // it holds a document no handle names
+			return errNoHandles
+		}
+		h = e.reg.next
+		e.reg.next++
+		d = &doc{kind: kind, key: key, body: bytes.Clone(body), refs: 1, name: l.name, tables: l.tables}
+		e.reg.docs[h], e.reg.byKey[key] = d, h
+		e.reg.mu.Unlock()
+		w.local[h] = localDoc{l.handle, kind}
+		return nil
+	})
+	return h, d, err
+}
+
+// inlineOK reports whether an inline document can be spliced into a
+// request for the module as it is: one JSON object. Anything else would
+// change meaning on the way (a number is a handle of the instance's own, a
+// string a built-in's name, null the default, trailing text more fields),
+// so the native session judges it instead.
+func inlineOK(doc []byte) bool {
+	doc = bytes.TrimSpace(doc)
+	return len(doc) > 0 && doc[0] == '{' && jsonx.Valid(doc)
+}
+
+// inlinePolicy returns p as the module may be sent it: a reference that
+// is not an inline document, or one that inlineOK accepts, as it is; a
+// profile name given as a JSON string, as that profile; anything else the
+// native session's error.
+func (e *wasmEngine) inlinePolicy(ctx context.Context, p api.PolicyRef) (api.PolicyRef, error) {
+	doc, ok := p.JSON()
+	if !ok || inlineOK(doc) {
+		return p, nil
+	}
+	if err := e.check(ctx); err != nil {
+		return p, err
+	}
+	if _, err := api.NewSession().LoadPolicy(ctx, p); err != nil {
+		return p, err
+	}
+	name, err := jsonx.NewDecoder(bytes.TrimSpace(doc)).String()
+	if err != nil { // the native session accepts objects and names only
+		return p, err
+	}
+	return api.Profile(name), nil
+}
+
+// inlineTables is inlinePolicy for tables, which have no names in JSON
+// strings.
+func (e *wasmEngine) inlineTables(ctx context.Context, t api.TablesRef) (api.TablesRef, error) {
+	doc, ok := t.JSON()
+	if !ok || inlineOK(doc) {
+		return t, nil
+	}
+	if err := e.check(ctx); err != nil {
+		return t, err
+	}
+	_, err := api.NewSession().LoadTables(ctx, t)
+	if err == nil { // the native session refuses every non-object
+		err = &api.Error{Code: api.ErrInvalidTables, Field: "tables", Message: "want a tables document (a JSON object)"}
+	}
+	return t, err
 }
 
 func (e *wasmEngine) policyRef(ctx context.Context, w *instance, p api.PolicyRef) (api.PolicyRef, error) {
@@ -255,110 +454,68 @@ func (e *wasmEngine) pick(heavy bool) *pool {
 	return e.main
 }
 
-// load registers a document loaded through one instance: op is
-// "policy.load" or "tables.load", body its wire form.
-// answer reads the instance's answer and returns its own handle; fill
-// records the answer in a new doc, under the registry's lock.
-func (e *wasmEngine) load(ctx context.Context, kind byte, body []byte, p *pool, answer func(view []byte) (api.Handle, error), fill func(d *doc, h api.Handle)) (api.Handle, *doc, error) {
-	key := docKey{kind: kind, sum: sha256.Sum256(bytes.TrimSpace(body))}
-	e.reg.mu.Lock()
-	if h, ok := e.reg.byKey[key]; ok {
-		d := e.reg.docs[h]
-		d.refs++
-		e.reg.mu.Unlock()
-		return h, d, nil
-	}
-	e.reg.mu.Unlock()
-	op := "policy.load"
-	if kind == 't' {
-		op = "tables.load"
-	}
-	var h api.Handle
-	var d *doc
-	err := e.run(ctx, p, func(w *instance) error {
-		view, ok, err := w.do(ctx, op, body)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return opError(op, view)
-		}
-		lh, err := answer(view)
-		if err != nil {
-			return err
-		}
-		e.reg.mu.Lock()
-		defer e.reg.mu.Unlock()
-		if existing, ok := e.reg.byKey[key]; ok { // a concurrent load won
-			h, d = existing, e.reg.docs[existing]
-			d.refs++
-		} else {
-			h = e.reg.next
-			e.reg.next++
-			d = &doc{kind: kind, body: bytes.Clone(body), refs: 1}
-			fill(d, h)
-			e.reg.docs[h], e.reg.byKey[key] = d, h
-		}
-		w.local[h] = lh
-		return nil
-	})
-	return h, d, err
-}
-
-func refBody(m interface{ MarshalJSON() ([]byte, error) }) []byte {
-	b, _ := m.MarshalJSON()
-	return b
-}
-
 func (e *wasmEngine) LoadPolicy(ctx context.Context, p api.PolicyRef) (api.PolicyInfo, error) {
 	if _, ok := p.Handle(); ok {
-		// Not a document: the session's own refusal, from an instance.
-		var info api.PolicyInfo
-		err := e.run(ctx, e.main, func(w *instance) error { return call(ctx, w, "policy.load", refBody(p), &info) })
-		return info, err
-	}
-	if p.IsZero() {
-		p = api.Profile(api.DefaultProfile)
-	}
-	var info api.PolicyInfo
-	h, d, err := e.load(ctx, 'p', refBody(p), e.main, func(view []byte) (api.Handle, error) {
-		if err := api.Decode(view, &info); err != nil {
-			return 0, &Fault{Op: "policy.load", Kind: FaultBadResponse, Err: err}
+		// Not a document: the session's own refusal. (An instance would
+		// take the handle's wire form, a number, for a document.)
+		if err := e.check(ctx); err != nil {
+			return api.PolicyInfo{}, err
 		}
-		return info.Handle, nil
-	}, func(d *doc, h api.Handle) { d.policy = api.PolicyInfo{Handle: h, Name: info.Name} })
+		return api.NewSession().LoadPolicy(ctx, p)
+	}
+	var text, body []byte
+	if doc, ok := p.JSON(); ok {
+		if !inlineOK(doc) {
+			if _, err := e.inlinePolicy(ctx, p); err != nil {
+				return api.PolicyInfo{}, err
+			}
+		}
+		text = bytes.TrimSpace(doc)
+		body = text
+	} else {
+		name, ok := p.Name()
+		if !ok {
+			name = api.DefaultProfile
+		}
+		text, body = []byte(name), api.AppendString(nil, name)
+	}
+	h, d, err := e.load(ctx, 'p', text, body, e.main)
 	if err != nil {
 		return api.PolicyInfo{}, err
 	}
-	return api.PolicyInfo{Handle: h, Name: d.policy.Name}, nil
+	return api.PolicyInfo{Handle: h, Name: d.name}, nil
 }
 
 func (e *wasmEngine) LoadTables(ctx context.Context, t api.TablesRef) (api.TablesInfo, error) {
 	if _, ok := t.Handle(); ok {
-		var info api.TablesInfo
-		err := e.run(ctx, e.main, func(w *instance) error {
-			return call(ctx, w, "tables.load", refBody(t), &info)
-		})
-		return info, err
-	}
-	if t.IsZero() {
-		t = api.BuiltinTables(api.DefaultTables)
-	}
-	var info api.TablesInfo
-	h, d, err := e.load(ctx, 't', refBody(t), e.heavy, func(view []byte) (api.Handle, error) {
-		if err := api.Decode(view, &info); err != nil {
-			return 0, &Fault{Op: "tables.load", Kind: FaultBadResponse, Err: err}
+		if err := e.check(ctx); err != nil {
+			return api.TablesInfo{}, err
 		}
-		return info.Handle, nil
-	}, func(d *doc, h api.Handle) { d.tables = api.TablesInfo{Handle: h, Tables: info.Tables} })
+		return api.NewSession().LoadTables(ctx, t)
+	}
+	var text, body []byte
+	if doc, ok := t.JSON(); ok {
+		if _, err := e.inlineTables(ctx, t); err != nil {
+			return api.TablesInfo{}, err
+		}
+		text = bytes.TrimSpace(doc)
+		body = text
+	} else {
+		name, ok := t.Name()
+		if !ok {
+			name = api.DefaultTables
+		}
+		text, body = []byte(name), api.AppendString(nil, name)
+	}
+	h, d, err := e.load(ctx, 't', text, body, e.heavy)
 	if err != nil {
 		return api.TablesInfo{}, err
 	}
-	return api.TablesInfo{Handle: h, Tables: append([]string(nil), d.tables.Tables...)}, nil
+	return api.TablesInfo{Handle: h, Tables: append([]string(nil), d.tables...)}, nil
 }
 
 func (e *wasmEngine) Unload(ctx context.Context, h api.Handle) error {
-	if err := ctx.Err(); err != nil {
+	if err := e.check(ctx); err != nil {
 		return err
 	}
 	e.reg.mu.Lock()
@@ -369,21 +526,28 @@ func (e *wasmEngine) Unload(ctx context.Context, h api.Handle) error {
 	}
 	if d.refs--; d.refs == 0 {
 		delete(e.reg.docs, h)
-		delete(e.reg.byKey, docKey{kind: d.kind, sum: sha256.Sum256(bytes.TrimSpace(d.body))})
+		delete(e.reg.byKey, d.key)
 		e.reg.gen.Add(1)
 	}
 	return nil
 }
 
-func (e *wasmEngine) CheckPIN(ctx context.Context, r *api.PINRequest) (v api.Verdict, err error) {
+func (e *wasmEngine) CheckPIN(ctx context.Context, r *api.PINRequest) (api.Verdict, error) {
+	var v api.Verdict
 	// Validated here, as the native Session does: the encoder would
 	// repair a secret that is not UTF-8 instead of refusing it.
-	if r, err = api.Validate(r); err != nil {
+	r, err := api.Validate(r)
+	if err != nil {
+		return v, err
+	}
+	pol, err := e.inlinePolicy(ctx, r.Policy)
+	if err != nil {
 		return v, err
 	}
 	err = e.run(ctx, e.pick(heavyPIN(r)), func(w *instance) error {
 		rr := *r
-		if rr.Policy, err = e.policyRef(ctx, w, r.Policy); err != nil {
+		var err error
+		if rr.Policy, err = e.policyRef(ctx, w, pol); err != nil {
 			return err
 		}
 		w.req = api.Append(w.req[:0], &rr)
@@ -392,15 +556,22 @@ func (e *wasmEngine) CheckPIN(ctx context.Context, r *api.PINRequest) (v api.Ver
 	return v, err
 }
 
-func (e *wasmEngine) CheckPassword(ctx context.Context, r *api.PasswordRequest) (v api.Verdict, err error) {
+func (e *wasmEngine) CheckPassword(ctx context.Context, r *api.PasswordRequest) (api.Verdict, error) {
+	var v api.Verdict
 	// Validated here, as the native Session does: the encoder would
 	// repair a secret that is not UTF-8 instead of refusing it.
-	if r, err = api.Validate(r); err != nil {
+	r, err := api.Validate(r)
+	if err != nil {
+		return v, err
+	}
+	pol, err := e.inlinePolicy(ctx, r.Policy)
+	if err != nil {
 		return v, err
 	}
 	err = e.run(ctx, e.pick(heavyPassword(r)), func(w *instance) error {
 		rr := *r
-		if rr.Policy, err = e.policyRef(ctx, w, r.Policy); err != nil {
+		var err error
+		if rr.Policy, err = e.policyRef(ctx, w, pol); err != nil {
 			return err
 		}
 		w.req = api.Append(w.req[:0], &rr)
@@ -409,15 +580,22 @@ func (e *wasmEngine) CheckPassword(ctx context.Context, r *api.PasswordRequest) 
 	return v, err
 }
 
-func (e *wasmEngine) Dial(ctx context.Context, r *api.DialRequest) (d api.DialResult, err error) {
+func (e *wasmEngine) Dial(ctx context.Context, r *api.DialRequest) (api.DialResult, error) {
+	var d api.DialResult
 	// Validated here, as the native Session does: the encoder would
 	// repair a secret that is not UTF-8 instead of refusing it.
-	if r, err = api.Validate(r); err != nil {
+	r, err := api.Validate(r)
+	if err != nil {
 		return d, err
 	}
-	err = e.run(ctx, e.pick(heavyTables(r.Tables)), func(w *instance) error {
+	tables, err := e.inlineTables(ctx, r.Tables)
+	if err != nil {
+		return d, err
+	}
+	err = e.run(ctx, e.pick(heavyTables(&r.Tables)), func(w *instance) error {
 		rr := *r
-		if rr.Tables, err = e.tablesRef(ctx, w, r.Tables); err != nil {
+		var err error
+		if rr.Tables, err = e.tablesRef(ctx, w, tables); err != nil {
 			return err
 		}
 		w.req = api.Append(w.req[:0], &rr)
@@ -426,10 +604,16 @@ func (e *wasmEngine) Dial(ctx context.Context, r *api.DialRequest) (d api.DialRe
 	return d, err
 }
 
-func (e *wasmEngine) Lint(ctx context.Context, r *api.LintRequest) (l api.LintResult, err error) {
+func (e *wasmEngine) Lint(ctx context.Context, r *api.LintRequest) (api.LintResult, error) {
+	var l api.LintResult
+	tables, err := e.inlineTables(ctx, r.Tables)
+	if err != nil {
+		return l, err
+	}
 	err = e.run(ctx, e.heavy, func(w *instance) error {
 		rr := *r
-		if rr.Tables, err = e.tablesRef(ctx, w, r.Tables); err != nil {
+		var err error
+		if rr.Tables, err = e.tablesRef(ctx, w, tables); err != nil {
 			return err
 		}
 		w.req = api.Append(w.req[:0], &rr)
@@ -438,15 +622,22 @@ func (e *wasmEngine) Lint(ctx context.Context, r *api.LintRequest) (l api.LintRe
 	return l, err
 }
 
-func (e *wasmEngine) VerifyHash(ctx context.Context, r *api.HashVerifyRequest) (h api.HashResult, err error) {
+func (e *wasmEngine) VerifyHash(ctx context.Context, r *api.HashVerifyRequest) (api.HashResult, error) {
+	var h api.HashResult
 	// Validated here, as the native Session does: the encoder would
 	// repair a secret that is not UTF-8 instead of refusing it.
-	if r, err = api.Validate(r); err != nil {
+	r, err := api.Validate(r)
+	if err != nil {
+		return h, err
+	}
+	pol, err := e.inlinePolicy(ctx, r.Policy)
+	if err != nil {
 		return h, err
 	}
 	err = e.run(ctx, e.heavy, func(w *instance) error {
 		rr := *r
-		if rr.Policy, err = e.policyRef(ctx, w, r.Policy); err != nil {
+		var err error
+		if rr.Policy, err = e.policyRef(ctx, w, pol); err != nil {
 			return err
 		}
 		w.req = api.Append(w.req[:0], &rr)
@@ -455,15 +646,22 @@ func (e *wasmEngine) VerifyHash(ctx context.Context, r *api.HashVerifyRequest) (
 	return h, err
 }
 
-func (e *wasmEngine) MakeHash(ctx context.Context, r *api.HashMakeRequest) (h api.HashRecord, err error) {
+func (e *wasmEngine) MakeHash(ctx context.Context, r *api.HashMakeRequest) (api.HashRecord, error) {
+	var h api.HashRecord
 	// Validated here, as the native Session does: the encoder would
 	// repair a secret that is not UTF-8 instead of refusing it.
-	if r, err = api.Validate(r); err != nil {
+	r, err := api.Validate(r)
+	if err != nil {
+		return h, err
+	}
+	pol, err := e.inlinePolicy(ctx, r.Policy)
+	if err != nil {
 		return h, err
 	}
 	err = e.run(ctx, e.heavy, func(w *instance) error {
 		rr := *r
-		if rr.Policy, err = e.policyRef(ctx, w, r.Policy); err != nil {
+		var err error
+		if rr.Policy, err = e.policyRef(ctx, w, pol); err != nil {
 			return err
 		}
 		w.req = api.Append(w.req[:0], &rr)
@@ -472,10 +670,16 @@ func (e *wasmEngine) MakeHash(ctx context.Context, r *api.HashMakeRequest) (h ap
 	return h, err
 }
 
-func (e *wasmEngine) SignIn(ctx context.Context, r *api.SignInRequest) (s api.SignInResult, err error) {
+func (e *wasmEngine) SignIn(ctx context.Context, r *api.SignInRequest) (api.SignInResult, error) {
+	var s api.SignInResult
+	pol, err := e.inlinePolicy(ctx, r.Policy)
+	if err != nil {
+		return s, err
+	}
 	err = e.run(ctx, e.main, func(w *instance) error {
 		rr := *r
-		if rr.Policy, err = e.policyRef(ctx, w, r.Policy); err != nil {
+		var err error
+		if rr.Policy, err = e.policyRef(ctx, w, pol); err != nil {
 			return err
 		}
 		w.req = api.Append(w.req[:0], &rr)
@@ -487,7 +691,7 @@ func (e *wasmEngine) SignIn(ctx context.Context, r *api.SignInRequest) (s api.Si
 // The scalar dial path: the module's dial exports, by the instance's own
 // tables handle.
 
-func (e *wasmEngine) TableIndex(ctx context.Context, tables api.Handle, table, cos, feature string) (i int, err error) {
+func (e *wasmEngine) TableIndex(ctx context.Context, tables api.Handle, table, cos, feature string) (int, error) {
 	name := table
 	if cos != "" || feature != "" {
 		if table != "" || cos == "" || feature == "" {
@@ -495,7 +699,8 @@ func (e *wasmEngine) TableIndex(ctx context.Context, tables api.Handle, table, c
 		}
 		name = cos + "\n" + feature
 	}
-	err = e.run(ctx, e.main, func(w *instance) error {
+	var i int
+	err := e.run(ctx, e.main, func(w *instance) error {
 		lh, err := e.local(ctx, w, tables, "tables")
 		if err != nil {
 			return noTable(err)
@@ -503,7 +708,10 @@ func (e *wasmEngine) TableIndex(ctx context.Context, tables api.Handle, table, c
 		i, err = w.tableIndex(ctx, int(lh), name)
 		return err
 	})
-	return i, err
+	if err != nil {
+		return 0, err
+	}
+	return i, nil
 }
 
 // noTable turns an unknown handle into the scalar path's ErrNoTable.
@@ -514,31 +722,33 @@ func noTable(err error) error {
 	return err
 }
 
-func (e *wasmEngine) DialNumber(ctx context.Context, tables api.Handle, ti int, number []byte) (v DialVerdict, err error) {
-	// Inlined rather than through run: this is the hot path, and a
-	// closure capturing the result would allocate.
-	if err := ctx.Err(); err != nil {
-		return v, err
+func (e *wasmEngine) DialNumber(ctx context.Context, tables api.Handle, ti int, number []byte) (DialVerdict, error) {
+	// run written out: this is the hot path, and a closure capturing the
+	// result would allocate.
+	if err := e.check(ctx); err != nil {
+		return DialVerdict{}, err
 	}
+	var v DialVerdict
 	w, err := e.main.get(ctx)
-	if err != nil {
-		return v, err
-	}
-	if err = e.prune(ctx, w); err == nil {
-		lh, ok := w.local[tables]
-		if !ok {
-			lh, err = e.local(ctx, w, tables, "tables")
-			err = noTable(err)
+	for try := 0; ; try++ {
+		if err != nil {
+			return DialVerdict{}, err
 		}
-		if err == nil {
-			v, err = w.dial(ctx, int(lh), ti, number)
+		if err = e.prune(ctx, w); err == nil {
+			var lh api.Handle
+			if lh, err = e.local(ctx, w, tables, "tables"); err != nil {
+				err = noTable(err)
+			} else {
+				v, err = w.dial(ctx, int(lh), ti, number)
+			}
+		}
+		if w, err = finish(ctx, e.main, w, err, try); w == nil {
+			if err != nil {
+				return DialVerdict{}, err
+			}
+			return v, nil
 		}
 	}
-	if lf, ok := err.(*loadFault); ok {
-		err = lf.Fault
-	}
-	e.main.put(w, err)
-	return v, err
 }
 
 func (e *wasmEngine) DialBatch(ctx context.Context, tables api.Handle, ti int, numbers [][]byte, out []DialVerdict) error {
