@@ -424,6 +424,11 @@ func (h *Handler) check(ctx context.Context, f *Field, v string, vals values) (*
 // verdict, the number normalized as the engine does (dialplan.Normalize)
 // and the table's name from the load.
 func (h *Handler) dial(ctx context.Context, f *Field, number string) (*api.RefusedField, int, error) {
+	// The number in its wire form (a byte that is not UTF-8 read as
+	// U+FFFD, as the dial operation reads it), so both paths match alike.
+	if r, _ := api.Validate(&api.DialRequest{Number: number}); r != nil {
+		number = r.Number
+	}
 	num := []byte(number)
 	verdict, err := h.eng.DialNumber(ctx, h.tables, f.table, num)
 	if err != nil {
