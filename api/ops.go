@@ -54,8 +54,12 @@ func Do(ctx context.Context, x Operations, op string, req, out []byte) ([]byte, 
 // Do is Do for the session, on a call with no context: the WebAssembly
 // module's, whose deadline is its host's (SessionOptions.Interrupt).
 // Calling the session's methods directly, not through Operations, keeps
-// the module free of the codecs only hosts use.
+// the module free of the codecs only hosts use. The context is nil, not
+// context.Background(): any context value in the module would keep the
+// time package's formatting code alive there (about 45 KB gzip, through
+// its Deadline method); the session's methods accept a nil context.
 func (s *Session) Do(op string, req, out []byte) ([]byte, error) {
+	//lint:ignore SA1012 the module has no context to pass; see above.
 	return dispatch[*Session](nil, s, op, req, out)
 }
 
