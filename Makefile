@@ -40,7 +40,7 @@ test-go:
 
 ## test-race: the concurrent parts again under the race detector (the engine
 ## hammer test, the service, the audit's workers, the CLI's serve tests).
-RACE_PKGS := ./host/... ./internal/server/... ./internal/audit/... ./cmd/tollgate/
+RACE_PKGS := ./internal/engine/... ./server/... ./audit/... ./cmd/tollgate/
 test-race:
 	$(GO) test -race -count=1 $(RACE_PKGS)
 

@@ -6,7 +6,6 @@ toolchain go1.26.8
 
 require (
 	github.com/dlclark/regexp2 v1.12.0
-	github.com/google/uuid v1.6.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/prometheus/client_model v0.6.3
 	github.com/prometheus/common v0.72.0

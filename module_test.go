@@ -27,19 +27,19 @@ func TestModuleSizeBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w.Write(Module)
+	w.Write(module)
 	w.Close()
 	size, tool := buf.Len(), "compress/gzip"
 	if gz, err := exec.LookPath("gzip"); err == nil {
 		cmd := exec.Command(gz, "-9c")
-		cmd.Stdin = bytes.NewReader(Module)
+		cmd.Stdin = bytes.NewReader(module)
 		out, err := cmd.Output()
 		if err != nil {
 			t.Fatalf("gzip -9c: %v", err)
 		}
 		size, tool = len(out), "gzip -9"
 	}
-	t.Logf("wasm/tollgate.wasm: %d bytes, %d by compress/gzip, %d by %s", len(Module), buf.Len(), size, tool)
+	t.Logf("wasm/tollgate.wasm: %d bytes, %d by compress/gzip, %d by %s", len(module), buf.Len(), size, tool)
 	if size > SizeBudget {
 		t.Fatalf("wasm/tollgate.wasm is %d bytes after %s, over the budget of %d: see docs/performance.md for where the bytes go", size, tool, SizeBudget)
 	}
@@ -47,7 +47,7 @@ func TestModuleSizeBudget(t *testing.T) {
 
 // moduleCrypto are the crypto packages the module may link: crypto/subtle
 // (constant-time comparison) and what it imports. The hashes come from
-// core/internal/digest under the build tag tollgate_small; crypto/sha1,
+// internal/digest under the build tag tollgate_small; crypto/sha1,
 // crypto/sha256, crypto/hmac and the others would bring the FIPS 140
 // module (crypto/internal/fips140 and its self-tests, DRBG, AES) with them:
 // 58 KB gzip (docs/performance.md).
@@ -66,7 +66,7 @@ var moduleBanned = []string{"os", "runtime/debug", "fmt", "encoding/json", "enco
 // and any crypto package beyond crypto/subtle's.
 func TestModuleDependencies(t *testing.T) {
 	var tags string
-	for _, a := range abi.BuildArgs {
+	for _, a := range abi.BuildArgs() {
 		if v, ok := strings.CutPrefix(a, "-tags="); ok {
 			tags = v
 		}
@@ -83,7 +83,7 @@ func TestModuleDependencies(t *testing.T) {
 	for _, p := range strings.Fields(string(out)) {
 		switch {
 		case strings.HasPrefix(p, "crypto/") && !moduleCrypto[p]:
-			t.Errorf("the module links %s: use core/internal/digest under tollgate_small", p)
+			t.Errorf("the module links %s: use internal/digest under tollgate_small", p)
 		case slices.Contains(moduleBanned, p):
 			t.Errorf("the module links %s (see docs/performance.md for its cost)", p)
 		}

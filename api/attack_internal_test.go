@@ -5,6 +5,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -39,25 +40,30 @@ func TestAttackHashVerifyFreezesServe(t *testing.T) {
 		{"dial", `{"tables":` + big + `,"number":"91"}`},
 		{"lint", `{"tables":` + big + `}`},
 	} {
-		s := NewSession()
 		polls := 0
-		s.SetInterrupt(func() bool { polls++; return polls >= 2 })
+		s := NewSessionWithOptions(SessionOptions{Interrupt: func() bool { polls++; return polls >= 2 }})
 		resp, err := s.Do(c.op, []byte(c.req), nil)
 		var e *Error
 		if !errors.As(err, &e) || e.Code != ErrInterrupted || !bytes.Contains(resp, []byte(`"code":"interrupted"`)) || polls < 2 {
 			t.Errorf("%s: %s (%v) after %d polls; want interrupted", c.op, resp, err, polls)
 		}
 		// The session is whole: the next operation answers.
-		s.SetInterrupt(nil)
 		if _, err := s.Do("pin", []byte(`{"pin":"135792"}`), nil); err != nil {
 			t.Errorf("%s: the next operation: %v", c.op, err)
 		}
+	}
+	// A call's context stops it the same way.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	resp, err := Do(ctx, NewSession(), "hash.verify", []byte(`{"record":"`+atCap+`","secret":"x"}`), nil)
+	if e, ok := err.(*Error); !ok || e.Code != ErrInterrupted {
+		t.Errorf("hash.verify with a cancelled context: %s (%v)", resp, err)
 	}
 	// Sixteen records at the cap under a history of 25 ask for 16 000 000
 	// iterations together: refused before any is tried.
 	recs := strings.Repeat(`"`+atCap+`",`, 16)
 	req := `{"policy":{"pin":{"history":25}},"pin":"739164","context":{"previous_records":[` + strings.TrimSuffix(recs, ",") + `]}}`
-	resp, err := NewSession().Do("pin", []byte(req), nil)
+	resp, err = NewSession().Do("pin", []byte(req), nil)
 	var e *Error
 	if !errors.As(err, &e) || e.Field != "context.previous_records" || !strings.Contains(e.Message, "16000000 iterations together; at most 15000000 per request") {
 		t.Errorf("a history over the cap: %s (%v)", resp, err)
@@ -100,15 +106,15 @@ func TestAttackLargeTableFailsOnWasm(t *testing.T) {
 	if _, err := s.Do("tables.load", []byte(doc(0)), nil); err != nil {
 		t.Fatal(err)
 	}
-	if len(s.dial.byText) != 0 {
-		t.Errorf("tables.load cached its document by text (%d entries)", len(s.dial.byText))
+	if len(s.inlineTables) != 0 {
+		t.Errorf("tables.load cached its document by text (%d entries)", len(s.inlineTables))
 	}
 	for i := range 200 {
 		if _, err := s.Do("dial", []byte(`{"tables":`+doc(i)+`,"number":"91"}`), nil); err != nil {
 			t.Fatal(err)
 		}
-		if s.dial.cached > maxCachedBytes {
-			t.Fatalf("after %d inline documents the cache holds %d bytes, over %d", i+1, s.dial.cached, maxCachedBytes)
+		if s.cachedBytes > maxCachedBytes {
+			t.Fatalf("after %d inline documents the cache holds %d bytes, over %d", i+1, s.cachedBytes, maxCachedBytes)
 		}
 	}
 }
@@ -243,16 +249,20 @@ func TestAttack20SessionSaysWhenStateMayBeForgotten(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %s", c.name, out)
 		}
-		var a struct{ State RawJSON }
-		if err := json.Unmarshal(out, &a); err != nil {
+		var a SignInResult
+		if err := Decode(out, &a); err != nil {
 			t.Fatal(err)
 		}
-		got, ok, err := s.ForgetAt(RawJSON(c.policy), "pin", a.State)
+		var pol PolicyRef
+		if err := json.Unmarshal([]byte(c.policy), &pol); err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := s.ForgetAt(pol, "pin", &a.State)
 		if err != nil || ok != c.ok || !got.Equal(c.want) {
 			t.Errorf("%s: ForgetAt = %v, %v, %v; want %v, %v", c.name, got, ok, err, c.want, c.ok)
 		}
 	}
-	if _, _, err := s.ForgetAt(RawJSON(`0`), "pin", []byte(`{}`)); err == nil {
+	if _, _, err := s.ForgetAt(PolicyHandle(0), "pin", &SignInState{}); err == nil {
 		t.Error("ForgetAt took a handle")
 	}
 }

@@ -12,7 +12,7 @@ import (
 // The host package runs it again on every engine, against this reference.
 func TestCorpus(t *testing.T) {
 	s := api.NewSession()
-	if err := s.LoadData(tollgate.Passwords); err != nil {
+	if err := s.LoadData(tollgate.Data()[0]); err != nil {
 		t.Fatal(err)
 	}
 	conformance.Run(t, conformance.Engine{

@@ -6,17 +6,23 @@ import (
 )
 
 // Data is one parsed data artifact (docs/abi.md, "Data artifacts"), ready
-// to be added to sessions. It is immutable: one Data may serve every
-// session of a process.
+// to be added to sessions. It is immutable (no exported fields): one Data
+// may serve every session of a process.
 type Data struct {
-	Name    string
-	Version string
-
 	_ [0]func() // not comparable: no equality code in the module
 
+	name      string
+	version   string
 	passwords *core.PasswordList
 	payload   []byte
 }
+
+// Name is the artifact's name (DataPasswords).
+func (d *Data) Name() string { return d.name }
+
+// Version is the version its header gives, "" for a bare payload
+// (ParsePayload).
+func (d *Data) Version() string { return d.version }
 
 // Data artifact names the api knows.
 const DataPasswords = "passwords"
@@ -33,7 +39,7 @@ func ParseData(b []byte) (*Data, error) {
 	if err != nil {
 		return nil, err
 	}
-	d.Version = a.Version
+	d.version = a.Version
 	return d, nil
 }
 
@@ -48,11 +54,13 @@ func ParsePayload(name string, payload []byte) (*Data, error) {
 	if err != nil {
 		return nil, &Error{Code: ErrBadData, Message: err.Error()}
 	}
-	return &Data{Name: name, passwords: l, payload: payload}, nil
+	return &Data{name: name, passwords: l, payload: payload}, nil
 }
 
 // Payload returns the artifact's payload (which a host hands to a wasm
-// instance through data_load).
+// instance through data_load): the bytes given to ParseData, not a copy
+// (a payload is megabytes, copied into every instance); the caller must
+// not modify them.
 func (d *Data) Payload() []byte { return d.payload }
 
 var errUnknownData = &Error{Code: ErrBadData, Message: "not a data artifact this build knows (it knows passwords)"}
@@ -61,7 +69,7 @@ var errUnknownData = &Error{Code: ErrBadData, Message: "not a data artifact this
 // artifact of the same name.
 func (s *Session) AddData(d *Data) {
 	if d.passwords != nil {
-		s.passwords = d.passwords
+		s.passwords.Store(d.passwords)
 	}
 }
 
@@ -76,7 +84,7 @@ func (s *Session) LoadPayload(name string, payload []byte) error {
 	if err != nil {
 		return &Error{Code: ErrBadData, Message: err.Error()}
 	}
-	s.passwords = l
+	s.passwords.Store(l)
 	return nil
 }
 
@@ -85,16 +93,6 @@ func (s *Session) LoadPayload(name string, payload []byte) error {
 // acceptance.
 var errNoPasswords = &Error{Code: ErrDataMissing, Field: "policy",
 	Message: "the policy's password blocklist needs the \"passwords\" data artifact (wasm/passwords.tgd), which this engine has not loaded; see docs/abi.md, Data artifacts"}
-
-// AppendError appends the api's error object {"error": {...}} for err (an
-// *Error; anything else is reported as internal).
-func AppendError(out []byte, err error) []byte {
-	e, ok := err.(*Error)
-	if !ok {
-		e = &Error{Code: ErrInternal, Message: err.Error()}
-	}
-	return appendError(out, e)
-}
 
 // LoadData verifies and parses an artifact file (ParseData) and adds it to
 // the session: tollgate.Data() holds the committed ones.

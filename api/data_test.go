@@ -25,7 +25,7 @@ func TestBlocklistNeedsData(t *testing.T) {
 	if _, err := s.Do("password", []byte(`{"policy": "cuc", "password": "Tr0ub4dor&3"}`), nil); err != nil {
 		t.Errorf("cuc without data: %v", err)
 	}
-	if err := s.LoadData(tollgate.Passwords); err != nil {
+	if err := s.LoadData(tollgate.Data()[0]); err != nil {
 		t.Fatal(err)
 	}
 	out, err = s.Do("password", []byte(`{"policy": "nist-800-63b-4", "password": "Password1234567"}`), nil)
@@ -36,7 +36,7 @@ func TestBlocklistNeedsData(t *testing.T) {
 
 func TestLoadDataRefuses(t *testing.T) {
 	s := api.NewSession()
-	bad := append([]byte(nil), tollgate.Passwords...)
+	bad := append([]byte(nil), tollgate.Data()[0]...)
 	bad[len(bad)-1] ^= 1
 	for _, tt := range []struct {
 		name string
@@ -45,7 +45,7 @@ func TestLoadDataRefuses(t *testing.T) {
 	}{
 		{"not an artifact", []byte("hello"), "no TGDATA1 magic"},
 		{"corrupt", bad, "checksum mismatch"},
-		{"truncated", tollgate.Passwords[:1000], "truncated or padded"},
+		{"truncated", tollgate.Data()[0][:1000], "truncated or padded"},
 	} {
 		err := s.LoadData(tt.b)
 		var e *api.Error

@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"strconv"
 	"strings"
 
@@ -24,38 +23,29 @@ import (
 // (the value an operation checks: pin, password, number, record and
 // secret, event with its type and at) must be present and not null.
 
-// RawJSON is a JSON value kept as its text: a request's policy or tables
-// reference (a name string, a handle number or an inline document). It
-// marshals and unmarshals as itself with encoding/json, so host code that
-// builds requests with encoding/json works unchanged.
-type RawJSON []byte
-
-// MarshalJSON returns the value's text, or null when it is empty.
-func (r RawJSON) MarshalJSON() ([]byte, error) {
-	if len(r) == 0 {
-		return []byte("null"), nil
-	}
-	return r, nil
-}
-
-// UnmarshalJSON keeps a copy of data.
-func (r *RawJSON) UnmarshalJSON(data []byte) error {
-	if r == nil {
-		return errors.New("api.RawJSON: UnmarshalJSON on a nil pointer")
-	}
-	*r = append((*r)[:0], data...)
-	return nil
-}
-
-// requestDecoder is a request type that reads itself from a jsonx.Decoder.
-type requestDecoder interface {
+// Message is a request or an answer of this package: a type with one
+// JSON form, which Append writes and Decode reads.
+type Message interface {
+	appendJSON(b []byte) []byte
 	decodeJSON(d *jsonx.Decoder) error
 }
+
+// Append appends m's JSON form to b.
+func Append(b []byte, m Message) []byte { return m.appendJSON(b) }
+
+// Decode reads data into m strictly: an unknown field, a field given
+// twice, a value of the wrong type or trailing data is an ErrBadRequest
+// *Error naming the field's full path. No message repeats a string value
+// from data: one may be a secret.
+func Decode(data []byte, m Message) error { return decodeRequest(data, m) }
+
+// DecodeRequest is Decode.
+func DecodeRequest(data []byte, m Message) error { return decodeRequest(data, m) }
 
 // decodeRequest reads data into v strictly and reports a faulty request as
 // an ErrBadRequest *Error naming the field's full path. No message repeats
 // a string value from the request: one may be a secret.
-func decodeRequest(data []byte, v requestDecoder) error {
+func decodeRequest(data []byte, v interface{ decodeJSON(*jsonx.Decoder) error }) error {
 	d := jsonx.NewDecoder(data)
 	err := v.decodeJSON(d)
 	// A missing field is found once the object has been read: what
@@ -218,11 +208,14 @@ func readStringPtr(d *jsonx.Decoder) (*string, error) {
 	return &s, nil
 }
 
-// readRaw reads any value as its text (null included: references treat
-// "null" as absent).
-func readRaw(d *jsonx.Decoder) (RawJSON, error) {
-	b, err := d.Raw()
-	return RawJSON(b), err
+func readPolicy(d *jsonx.Decoder) (PolicyRef, error) {
+	r, err := decodeRef(d, "policy")
+	return PolicyRef{r}, err
+}
+
+func readTables(d *jsonx.Decoder) (TablesRef, error) {
+	r, err := decodeRef(d, "tables")
+	return TablesRef{r}, err
 }
 
 // Known fields of each request object, in the order of the structs; the
@@ -246,7 +239,7 @@ func (r *PINRequest) decodeJSON(d *jsonx.Decoder) error {
 	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "policy":
-			r.Policy, err = readRaw(d)
+			r.Policy, err = readPolicy(d)
 		case "pin":
 			r.PIN, err = requiredSecret(d, &seen, 1)
 		case "context":
@@ -294,7 +287,7 @@ func (r *PasswordRequest) decodeJSON(d *jsonx.Decoder) error {
 	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "policy":
-			r.Policy, err = readRaw(d)
+			r.Policy, err = readPolicy(d)
 		case "password":
 			r.Password, err = requiredSecret(d, &seen, 1)
 		case "context":
@@ -338,7 +331,7 @@ func (r *DialRequest) decodeJSON(d *jsonx.Decoder) error {
 	err := d.Object(func(key string) (err error) {
 		switch key {
 		case "tables":
-			r.Tables, err = readRaw(d)
+			r.Tables, err = readTables(d)
 		case "table":
 			r.Table, err = readString(d)
 		case "cos":
@@ -362,7 +355,7 @@ func (r *LintRequest) decodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(key string) (err error) {
 		switch key {
 		case "tables":
-			r.Tables, err = readRaw(d)
+			r.Tables, err = readTables(d)
 		default:
 			err = unknownField(d, key, lintRequestFields)
 		}
@@ -387,7 +380,7 @@ func (r *HashVerifyRequest) decodeJSON(d *jsonx.Decoder) error {
 		case "iterations":
 			r.Iterations, err = readInt(d)
 		case "policy":
-			r.Policy, err = readRaw(d)
+			r.Policy, err = readPolicy(d)
 		default:
 			err = unknownField(d, key, hashVerifyFields)
 		}
@@ -416,7 +409,7 @@ func (r *HashMakeRequest) decodeJSON(d *jsonx.Decoder) error {
 		case "iterations":
 			r.Iterations, err = readInt(d)
 		case "policy":
-			r.Policy, err = readRaw(d)
+			r.Policy, err = readPolicy(d)
 		default:
 			err = unknownField(d, key, hashMakeFields)
 		}
@@ -432,7 +425,7 @@ func (r *SignInRequest) decodeJSON(d *jsonx.Decoder) error {
 	return d.Object(func(key string) (err error) {
 		switch key {
 		case "policy":
-			r.Policy, err = readRaw(d)
+			r.Policy, err = readPolicy(d)
 		case "kind":
 			r.Kind, err = readString(d)
 		case "state":

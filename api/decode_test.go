@@ -13,14 +13,15 @@ import (
 
 // requestTypes are the request structs of the ops that take one; the ops
 // taking a bare document (policy.load, tables.load) are listed with nil.
-var requestTypes = map[string]func() requestDecoder{
-	"pin":         func() requestDecoder { return new(PINRequest) },
-	"password":    func() requestDecoder { return new(PasswordRequest) },
-	"dial":        func() requestDecoder { return new(DialRequest) },
-	"lint":        func() requestDecoder { return new(LintRequest) },
-	"hash.verify": func() requestDecoder { return new(HashVerifyRequest) },
-	"hash.make":   func() requestDecoder { return new(HashMakeRequest) },
-	"signin":      func() requestDecoder { return new(SignInRequest) },
+var requestTypes = map[string]func() Message{
+	"pin":         func() Message { return new(PINRequest) },
+	"password":    func() Message { return new(PasswordRequest) },
+	"dial":        func() Message { return new(DialRequest) },
+	"lint":        func() Message { return new(LintRequest) },
+	"hash.verify": func() Message { return new(HashVerifyRequest) },
+	"hash.make":   func() Message { return new(HashMakeRequest) },
+	"signin":      func() Message { return new(SignInRequest) },
+	"unload":      func() Message { return new(UnloadRequest) },
 	"policy.load": nil,
 	"tables.load": nil,
 }
@@ -40,10 +41,18 @@ func TestEveryOpListed(t *testing.T) {
 // the test, so a new kind of field is taught here too.
 func fill(t testing.TB, v reflect.Value, path string) {
 	t.Helper()
-	if v.Type() == reflect.TypeFor[RawJSON]() {
-		// An inline document with nesting, compact as encoding/json
-		// writes a Marshaler's output.
-		v.SetBytes([]byte(`{"extends":"cuc","pin":{"min_length":7,"bans":["` + path + `"]}}`))
+	// References: an inline document with nesting, compact as
+	// encoding/json writes a Marshaler's output.
+	doc := []byte(`{"extends":"cuc","pin":{"min_length":7,"bans":["` + path + `"]}}`)
+	switch v.Type() {
+	case reflect.TypeFor[PolicyRef]():
+		v.Set(reflect.ValueOf(PolicyJSON(doc)))
+		return
+	case reflect.TypeFor[TablesRef]():
+		v.Set(reflect.ValueOf(TablesJSON(doc)))
+		return
+	case reflect.TypeFor[Handle]():
+		v.SetUint(uint64(len(path)) + 7)
 		return
 	}
 	switch v.Kind() {
@@ -241,7 +250,7 @@ func TestDecodeNulls(t *testing.T) {
 	if err := decodeRequest([]byte(in), &r); err != nil {
 		t.Fatal(err)
 	}
-	if string(r.Policy) != "null" || r.PIN != "" || r.Context.Extensions != nil || r.Context.Year != 0 {
+	if !r.Policy.IsZero() || r.PIN != "" || r.Context.Extensions != nil || r.Context.Year != 0 {
 		t.Errorf("decoded %+v", r)
 	}
 	var s SignInRequest
@@ -258,20 +267,30 @@ func TestDecodeNulls(t *testing.T) {
 	}
 }
 
-// TestRawJSON: with encoding/json, RawJSON marshals as its text (null when
-// empty; left out under omitempty) and unmarshals as a copy.
-func TestRawJSON(t *testing.T) {
+// TestRefJSON: with encoding/json, a reference marshals as its wire form
+// (left out under omitzero when it is the default) and unmarshals as a
+// copy.
+func TestRefJSON(t *testing.T) {
 	b, _ := json.Marshal(PINRequest{PIN: "1"})
 	if strings.Contains(string(b), "policy") {
-		t.Errorf("empty policy not omitted: %s", b)
+		t.Errorf("default policy not omitted: %s", b)
 	}
-	b, _ = json.Marshal(struct{ P RawJSON }{})
+	b, _ = json.Marshal(struct{ P PolicyRef }{})
 	if string(b) != `{"P":null}` {
-		t.Errorf("empty RawJSON marshals as %s", b)
+		t.Errorf("default PolicyRef marshals as %s", b)
 	}
-	b, _ = json.Marshal(PINRequest{Policy: RawJSON(` {"extends": "cuc"} `), PIN: "1"})
-	if string(b) != `{"policy":{"extends":"cuc"},"pin":"1","context":{}}` {
-		t.Errorf("marshal: %s", b)
+	for _, c := range []struct {
+		ref  PolicyRef
+		want string
+	}{
+		{PolicyJSON([]byte(` {"extends": "cuc"} `)), `{"policy":{"extends":"cuc"},"pin":"1","context":{}}`},
+		{Profile("cuc-esm"), `{"policy":"cuc-esm","pin":"1","context":{}}`},
+		{PolicyHandle(3), `{"policy":3,"pin":"1","context":{}}`},
+	} {
+		b, _ = json.Marshal(PINRequest{Policy: c.ref, PIN: "1"})
+		if string(b) != c.want {
+			t.Errorf("marshal %v: %s, want %s", c.ref, b, c.want)
+		}
 	}
 	in := []byte(`{"policy":{"extends":"cuc"},"pin":"1"}`)
 	var r PINRequest
@@ -279,8 +298,11 @@ func TestRawJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	copy(in, bytes.Repeat([]byte("x"), len(in)))
-	if string(r.Policy) != `{"extends":"cuc"}` {
-		t.Errorf("unmarshal kept %q, want a copy", r.Policy)
+	if doc, ok := r.Policy.JSON(); !ok || string(doc) != `{"extends":"cuc"}` {
+		t.Errorf("unmarshal kept %q, want a copy", doc)
+	}
+	if err := json.Unmarshal([]byte(`{"policy":-1}`), &r); err == nil {
+		t.Errorf("a negative handle unmarshalled")
 	}
 }
 
@@ -300,7 +322,7 @@ func TestAppendError(t *testing.T) {
 		if err := json.Unmarshal(out[len("prefix"):], &got); err != nil {
 			t.Fatalf("%s: %v", out, err)
 		}
-		want := map[string]string{"code": e.Code, "message": strings.ToValidUTF8(e.Message, "\uFFFD")}
+		want := map[string]string{"code": string(e.Code), "message": strings.ToValidUTF8(e.Message, "\uFFFD")}
 		if e.Field != "" {
 			want["field"] = e.Field
 		}

@@ -1,75 +1,62 @@
 package api
 
 import (
-	"bytes"
-	"strconv"
+	"context"
 	"strings"
 
 	"github.com/tollgate/tollgate/core/dialplan"
-	"github.com/tollgate/tollgate/internal/jsonx"
 )
 
-// DefaultTables is the tables set used when a request names none.
+// DefaultTables is the tables set of a request that names none.
 const DefaultTables = dialplan.SetDefault
 
-// dialSession is the part of a Session that holds restriction tables:
-// sets loaded by handle, and a by-text cache for inline documents.
-type dialSession struct {
-	sets   []*dialplan.Set
-	byText map[string]*dialplan.Set
-	cached int64 // bytes of text and automata in byText
-}
-
-// maxCachedBytes bounds the inline-document cache by size as well as by
-// count (maxCached): 256 distinct documents of 1 MiB, each with its
-// automata, would not fit in a WebAssembly instance.
-const maxCachedBytes = 16 << 20
-
 // DialRequest is the "dial" operation: check one dialed number against a
-// table, named directly or through a class of service and a feature.
+// table, named directly or through a class of service and a feature (the
+// set's default table when neither is given).
 type DialRequest struct {
-	Tables  RawJSON `json:"tables,omitempty"`
-	Table   string  `json:"table,omitempty"`
-	COS     string  `json:"cos,omitempty"`
-	Feature string  `json:"feature,omitempty"`
-	Number  string  `json:"number"`
+	Tables  TablesRef `json:"tables,omitzero"`
+	Table   string    `json:"table,omitempty"`
+	COS     string    `json:"cos,omitempty"`
+	Feature string    `json:"feature,omitempty"`
+	Number  string    `json:"number"`
 }
 
-func init() {
-	// "tables.load" compiles a tables set (a built-in name or a document)
-	// and returns a handle: {"handle": N, "tables": [names]}.
-	register("tables.load", func(s *Session, req, out []byte) ([]byte, error) {
-		set, err := s.compileTables(req, false)
-		if err != nil {
-			return nil, err
-		}
-		s.dial.sets = append(s.dial.sets, set)
-		out = append(out, `{"handle":`...)
-		out = strconv.AppendInt(out, int64(len(s.dial.sets)-1), 10)
-		out = append(out, `,"tables":[`...)
-		for i, t := range set.Tables() {
-			if i > 0 {
-				out = append(out, ',')
-			}
-			out = AppendString(out, t.Name)
-		}
-		return append(out, "]}"...), nil
-	})
-	register("dial", func(s *Session, req, out []byte) ([]byte, error) {
-		var r DialRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		set, err := s.tables(r.Tables)
-		if err != nil {
-			return nil, err
-		}
-		t, err := PickTable(set, r.Table, r.COS, r.Feature)
-		if err != nil {
-			return nil, err
-		}
-		return AppendDial(out, t, r.Number, t.MatchString(r.Number)), nil
-	})
+// LintRequest is the "lint" operation: review a tables set.
+type LintRequest struct {
+	Tables TablesRef `json:"tables,omitzero"`
+}
+
+// Dial matches r's number against the table r picks.
+func (s *Session) Dial(ctx context.Context, r *DialRequest) (DialResult, error) {
+	r = r.valid()
+	set, err := s.tables(ctx, r.Tables)
+	if err != nil {
+		return DialResult{}, err
+	}
+	t, err := PickTable(set, r.Table, r.COS, r.Feature)
+	if err != nil {
+		return DialResult{}, err
+	}
+	res := t.MatchString(r.Number)
+	return dialResultOf(t, r.Number, &res), nil
+}
+
+// Lint reviews every table of r's set.
+func (s *Session) Lint(ctx context.Context, r *LintRequest) (LintResult, error) {
+	set, err := s.tables(ctx, r.Tables)
+	if err != nil {
+		return LintResult{}, err
+	}
+	st := s.stopper(ctx)
+	fs, err := dialplan.LintOptions(set, dialplan.Options{Interrupt: st.stop})
+	if err != nil || st.fired {
+		return LintResult{}, errInterrupted
+	}
+	out := LintResult{Findings: make([]Finding, len(fs))}
+	for i := range fs {
+		out.Findings[i] = findingOf(&fs[i])
+	}
+	return out, nil
 }
 
 // PickTable finds the table a request asks for: by name, by class of
@@ -81,9 +68,9 @@ func PickTable(set *dialplan.Set, table, cos, feature string) (*dialplan.Table, 
 	case table != "":
 		t, ok := set.Table(table)
 		if !ok {
-			names := make([]string, 0, len(set.Tables()))
+			names := make([]string, 0, set.NumTables())
 			for _, t := range set.Tables() {
-				names = append(names, quote(t.Name))
+				names = append(names, quote(t.Name()))
 			}
 			return nil, &Error{Code: ErrBadRequest, Field: "table", Message: "no table " + quote(table) + " (tables: " + strings.Join(names, ", ") + ")"}
 		}
@@ -101,113 +88,4 @@ func PickTable(set *dialplan.Set, table, cos, feature string) (*dialplan.Table, 
 		return nil, &Error{Code: ErrBadRequest, Field: "feature", Message: "a feature needs a class of service (cos)"}
 	}
 	return set.DefaultTable(), nil
-}
-
-// AppendDial appends the JSON form of a dial result:
-// {"number", "allowed", "reason", "table", "row", "pattern"}, plus
-// "dropped" (separators removed by normalization) when there were any and
-// "position" (byte offset of the first invalid byte) for an invalid number.
-// number is the normalized number, or the input when it is invalid.
-func AppendDial(b []byte, t *dialplan.Table, number string, r dialplan.Result) []byte {
-	b = append(b, `{"number":`...)
-	if r.Reason == dialplan.ReasonInvalid {
-		b = AppendString(b, number) // invalid UTF-8 becomes U+FFFD
-	} else if r.Dropped == 0 {
-		b = AppendString(b, number)
-	} else {
-		var buf [dialplan.MaxDigitsLimit + 1]byte
-		norm, _, _ := dialplan.Normalize(buf[:0], []byte(number))
-		b = AppendString(b, string(norm))
-	}
-	b = append(b, `,"allowed":`...)
-	b = strconv.AppendBool(b, r.Allowed)
-	b = append(b, `,"reason":`...)
-	b = AppendString(b, r.Reason.String())
-	b = append(b, `,"table":`...)
-	b = AppendString(b, t.Name)
-	b = append(b, `,"row":`...)
-	b = strconv.AppendInt(b, int64(r.Row), 10)
-	b = append(b, `,"pattern":`...)
-	b = AppendString(b, t.Pattern(r))
-	if r.Dropped > 0 {
-		b = append(b, `,"dropped":`...)
-		b = strconv.AppendInt(b, int64(r.Dropped), 10)
-	}
-	if r.Reason == dialplan.ReasonInvalid {
-		b = append(b, `,"position":`...)
-		b = strconv.AppendInt(b, int64(r.Bad), 10)
-	}
-	return append(b, '}')
-}
-
-// tables resolves a request's tables reference: a handle, a built-in set
-// name or an inline document; "default" when absent.
-func (s *Session) tables(ref RawJSON) (*dialplan.Set, error) {
-	ref = bytes.TrimSpace(ref)
-	if len(ref) == 0 || string(ref) == "null" {
-		return dialplan.Builtin(DefaultTables)
-	}
-	if c := ref[0]; c >= '0' && c <= '9' {
-		h, ok := jsonx.Atoi(string(ref))
-		if !ok || h >= len(s.dial.sets) {
-			return nil, &Error{Code: ErrBadRequest, Field: "tables", Message: "no loaded tables with handle " + string(ref)}
-		}
-		return s.dial.sets[h], nil
-	}
-	return s.parseTables(ref)
-}
-
-// parseTables compiles a tables document (a built-in name string or an
-// object), caching by text so a document repeated inline compiles once.
-func (s *Session) parseTables(doc []byte) (*dialplan.Set, error) {
-	return s.compileTables(doc, true)
-}
-
-// compileTables is parseTables; without cache (tables.load, whose set is
-// kept by handle) the document is neither copied nor kept.
-func (s *Session) compileTables(doc []byte, cache bool) (*dialplan.Set, error) {
-	doc = bytes.TrimSpace(doc)
-	if set, ok := s.dial.byText[string(doc)]; ok { // no copy to look up
-		return set, nil
-	}
-	var set *dialplan.Set
-	var err error
-	if len(doc) > 0 && doc[0] == '"' {
-		var name string
-		if name, err = readName(string(doc)); err != nil {
-			return nil, err
-		}
-		set, err = dialplan.Builtin(name)
-		if err != nil {
-			return nil, &Error{Code: ErrInvalidTables, Field: "tables", Message: err.Error()}
-		}
-	} else {
-		set, err = dialplan.ParseOptions("", doc, dialplan.Options{Interrupt: s.interrupt})
-		if err != nil {
-			return nil, tablesError(err)
-		}
-	}
-	if !cache {
-		return set, nil
-	}
-	size := int64(len(doc)) + set.Size()
-	if s.dial.byText == nil || len(s.dial.byText) >= maxCached || s.dial.cached+size > maxCachedBytes {
-		s.dial.byText = map[string]*dialplan.Set{}
-		s.dial.cached = 0
-	}
-	if size <= maxCachedBytes {
-		s.dial.byText[string(doc)] = set
-		s.dial.cached += size
-	}
-	return set, nil
-}
-
-func tablesError(err error) *Error {
-	if err == dialplan.ErrInterrupted {
-		return errInterrupted
-	}
-	if pe, ok := err.(*dialplan.ParseError); ok { // never wrapped
-		return &Error{Code: ErrInvalidTables, Field: pe.Field, Message: pe.Error()}
-	}
-	return &Error{Code: ErrInvalidTables, Message: err.Error()}
 }

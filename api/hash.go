@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/tollgate/tollgate/core/credential"
@@ -10,36 +11,36 @@ import (
 // a stored-credential record. FIPS applies Unity Connection's FIPS mode.
 // Scheme is the scheme records should be in (rehash target); empty means
 // only legacy MD5 records are advised, to {PBKDF2-SHA256}. Salt (hex) is
-// the salt for the rehash record; when empty the api layer draws one from
-// crypto/rand (the corpus gives one so responses are reproducible).
-// Iterations is the PBKDF2 count new records get (a PBKDF2 record with
-// fewer is advised to be rehashed); 0 takes the policy's hash.iterations
-// (600 000 in every profile). Policy is a policy reference as in "pin".
+// the salt for the rehash record; when empty one is drawn at random (the
+// corpus gives one so answers are reproducible). Iterations is the PBKDF2
+// count new records get (a PBKDF2 record with fewer is advised to be
+// rehashed); 0 takes the policy's hash.iterations (600 000 in every
+// profile).
 type HashVerifyRequest struct {
-	Record     string  `json:"record"`
-	Secret     string  `json:"secret"`
-	FIPS       bool    `json:"fips,omitempty"`
-	Scheme     string  `json:"scheme,omitempty"`
-	Salt       string  `json:"salt,omitempty"`
-	Iterations int     `json:"iterations,omitempty"`
-	Policy     RawJSON `json:"policy,omitempty"`
+	Record     string    `json:"record"`
+	Secret     string    `json:"secret"`
+	FIPS       bool      `json:"fips,omitempty"`
+	Scheme     string    `json:"scheme,omitempty"`
+	Salt       string    `json:"salt,omitempty"`
+	Iterations int       `json:"iterations,omitempty"`
+	Policy     PolicyRef `json:"policy,omitzero"`
 }
 
 // HashMakeRequest is the "hash.make" operation: make a record of Scheme
-// for Secret. Salt is hex; when empty the api layer draws the scheme's
-// usual salt length from crypto/rand (core reads no randomness).
-// Iterations and Policy are HashVerifyRequest's.
+// for Secret. Salt is hex; when empty the scheme's usual salt length is
+// drawn at random (core reads no randomness). Iterations and Policy are
+// HashVerifyRequest's.
 type HashMakeRequest struct {
-	Scheme     string  `json:"scheme"`
-	Secret     string  `json:"secret"`
-	Salt       string  `json:"salt,omitempty"`
-	Iterations int     `json:"iterations,omitempty"`
-	Policy     RawJSON `json:"policy,omitempty"`
+	Scheme     string    `json:"scheme"`
+	Secret     string    `json:"secret"`
+	Salt       string    `json:"salt,omitempty"`
+	Iterations int       `json:"iterations,omitempty"`
+	Policy     PolicyRef `json:"policy,omitzero"`
 }
 
 // iterations is the PBKDF2 count of new records for a hash request: the
 // request's own, else its policy's hash.iterations.
-func (s *Session) iterations(n int, policy RawJSON) (int, error) {
+func (s *Session) iterations(n int, policy PolicyRef) (int, error) {
 	if n != 0 {
 		if n < credential.MinIterations || n > credential.MaxIterations {
 			return 0, &Error{Code: ErrBadRequest, Field: "iterations", Message: strconv.Itoa(n) + " is out of range " +
@@ -54,97 +55,84 @@ func (s *Session) iterations(n int, policy RawJSON) (int, error) {
 	return p.Hash.Iterations, nil
 }
 
-func init() {
-	// hash.verify answers {"verified", "reason", "scheme"} plus "rehash"
-	// (a fresh record) when advised, and "detail" (what is wrong with the
-	// record, and where) when it is malformed or of an unknown scheme.
-	register("hash.verify", func(s *Session, req, out []byte) ([]byte, error) {
-		var r HashVerifyRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		o := credential.Options{FIPS: r.FIPS, Interrupt: s.interrupt}
-		var err error
-		if o.Iterations, err = s.iterations(r.Iterations, r.Policy); err != nil {
-			return nil, err
-		}
-		if r.Scheme != "" {
-			t, ok := credential.ParseScheme(r.Scheme)
-			if !ok {
-				return nil, unknownScheme(r.Scheme)
-			}
-			if r.FIPS && !t.FIPS() {
-				return nil, &Error{Code: ErrBadRequest, Field: "scheme", Message: "an MD5 scheme cannot be the target in FIPS mode"}
-			}
-			o.Target = t
-		}
-		res := credential.Verify(r.Record, r.Secret, o)
-		if res.Reason == credential.Interrupted {
-			return nil, errInterrupted // Do answers so anyway: s.interrupted
-		}
-		var rehash string
-		if res.Rehash {
-			salt, err := saltFor(res.RehashTo, r.Salt)
-			if err != nil {
-				return nil, err
-			}
-			rec, err := credential.MakeWith(res.RehashTo, r.Secret, salt, o)
-			if err != nil {
-				return nil, makeError(err)
-			}
-			rehash = rec
-		}
-		out = append(out, `{"verified":`...)
-		out = strconv.AppendBool(out, res.Verified)
-		out = append(out, `,"reason":`...)
-		out = AppendString(out, string(res.Reason))
-		out = append(out, `,"scheme":`...)
-		out = AppendString(out, res.Scheme.String())
-		if rehash != "" {
-			out = append(out, `,"rehash":`...)
-			out = AppendString(out, rehash)
-		}
-		if res.Err != nil {
-			// What is wrong with the record and where (a part, an offset,
-			// a length), never its content.
-			out = append(out, `,"detail":`...)
-			out = AppendString(out, res.Err.Msg)
-		}
-		return append(out, '}'), nil
-	})
-	register("hash.make", func(s *Session, req, out []byte) ([]byte, error) {
-		var r HashMakeRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		if r.Scheme == "" {
-			return nil, &Error{Code: ErrBadRequest, Field: "scheme", Message: "scheme is required (" + schemeNames() + ")"}
-		}
-		sc, ok := credential.ParseScheme(r.Scheme)
+// VerifyHash checks r's secret against r's record, and makes the rehash
+// record when one is advised.
+func (s *Session) VerifyHash(ctx context.Context, r *HashVerifyRequest) (HashResult, error) {
+	r, err := r.valid()
+	if err != nil {
+		return HashResult{}, err
+	}
+	st := s.stopper(ctx)
+	o := credential.Options{FIPS: r.FIPS, Interrupt: st.stop}
+	if o.Iterations, err = s.iterations(r.Iterations, r.Policy); err != nil {
+		return HashResult{}, err
+	}
+	if r.Scheme != "" {
+		t, ok := credential.ParseScheme(r.Scheme)
 		if !ok {
-			return nil, unknownScheme(r.Scheme)
+			return HashResult{}, unknownScheme(r.Scheme)
 		}
-		n, err := s.iterations(r.Iterations, r.Policy)
+		if r.FIPS && !t.FIPS() {
+			return HashResult{}, &Error{Code: ErrBadRequest, Field: "scheme", Message: "an MD5 scheme cannot be the target in FIPS mode"}
+		}
+		o.Target = t
+	}
+	res := credential.Verify(r.Record, r.Secret, o)
+	if res.Reason == credential.Interrupted || st.fired {
+		return HashResult{}, errInterrupted
+	}
+	out := HashResult{Verified: res.Verified, Reason: HashReason(res.Reason), Scheme: res.Scheme.String()}
+	if res.Err != nil {
+		// What is wrong with the record and where (a part, an offset, a
+		// length), never its content.
+		out.Detail = res.Err.Msg
+	}
+	if res.Rehash {
+		salt, err := s.saltFor(res.RehashTo, r.Salt)
 		if err != nil {
-			return nil, err
+			return HashResult{}, err
 		}
-		salt, err := saltFor(sc, r.Salt)
+		rec, err := credential.MakeWith(res.RehashTo, r.Secret, salt, o)
 		if err != nil {
-			return nil, err
+			return HashResult{}, makeError(err)
 		}
-		rec, err := credential.MakeWith(sc, r.Secret, salt, credential.Options{Iterations: n, Interrupt: s.interrupt})
-		if err != nil {
-			return nil, makeError(err)
-		}
-		out = append(out, `{"record":`...)
-		out = AppendString(out, rec)
-		return append(out, '}'), nil
-	})
+		out.Rehash = rec
+	}
+	return out, nil
 }
 
-// saltFor decodes a hex salt, or draws the scheme's usual length from
-// crypto/rand when none is given.
-func saltFor(sc credential.Scheme, hexSalt string) ([]byte, error) {
+// MakeHash makes a record of r's secret.
+func (s *Session) MakeHash(ctx context.Context, r *HashMakeRequest) (HashRecord, error) {
+	r, err := r.valid()
+	if err != nil {
+		return HashRecord{}, err
+	}
+	if r.Scheme == "" {
+		return HashRecord{}, &Error{Code: ErrBadRequest, Field: "scheme", Message: "scheme is required (" + schemeNames() + ")"}
+	}
+	sc, ok := credential.ParseScheme(r.Scheme)
+	if !ok {
+		return HashRecord{}, unknownScheme(r.Scheme)
+	}
+	n, err := s.iterations(r.Iterations, r.Policy)
+	if err != nil {
+		return HashRecord{}, err
+	}
+	salt, err := s.saltFor(sc, r.Salt)
+	if err != nil {
+		return HashRecord{}, err
+	}
+	st := s.stopper(ctx)
+	rec, err := credential.MakeWith(sc, r.Secret, salt, credential.Options{Iterations: n, Interrupt: st.stop})
+	if err != nil {
+		return HashRecord{}, makeError(err)
+	}
+	return HashRecord{Record: rec}, nil
+}
+
+// saltFor decodes a hex salt, or draws the scheme's usual length at random
+// when none is given.
+func (s *Session) saltFor(sc credential.Scheme, hexSalt string) ([]byte, error) {
 	if hexSalt != "" {
 		b, ok := credential.DecodeHex(hexSalt)
 		if !ok {

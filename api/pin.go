@@ -1,22 +1,24 @@
 package api
 
 import (
+	"context"
 	"strconv"
 
 	"github.com/tollgate/tollgate/core"
 	"github.com/tollgate/tollgate/core/credential"
 )
 
-// PINRequest is the "pin" operation: check a PIN against a policy.
-// Policy is a profile name ("cuc"), an inline policy object, or the handle
-// a "policy.load" returned.
+// PINRequest is the "pin" operation: check a PIN against a policy (the
+// default profile when Policy is zero).
 type PINRequest struct {
-	Policy  RawJSON    `json:"policy,omitempty"`
+	Policy  PolicyRef  `json:"policy,omitzero"`
 	PIN     string     `json:"pin"`
 	Context PINContext `json:"context"`
 }
 
-// PINContext is the JSON form of core.PINContext.
+// PINContext is what the PIN rules compare the PIN with (core.PINContext).
+// DateOfBirth is YYYY-MM-DD; Year is the current year for the date rule's
+// window (0 skips it).
 type PINContext struct {
 	Extensions      []string `json:"extensions,omitempty"`
 	FirstName       string   `json:"first_name,omitempty"`
@@ -29,12 +31,13 @@ type PINContext struct {
 
 // PasswordRequest is the "password" operation.
 type PasswordRequest struct {
-	Policy   RawJSON         `json:"policy,omitempty"`
+	Policy   PolicyRef       `json:"policy,omitzero"`
 	Password string          `json:"password"`
 	Context  PasswordContext `json:"context"`
 }
 
-// PasswordContext is the JSON form of core.PasswordContext.
+// PasswordContext is what the password rules compare the password with
+// (core.PasswordContext).
 type PasswordContext struct {
 	Alias           string   `json:"alias,omitempty"`
 	Extensions      []string `json:"extensions,omitempty"`
@@ -43,60 +46,77 @@ type PasswordContext struct {
 	PreviousRecords []string `json:"previous_records,omitempty"`
 }
 
-func init() {
-	register("pin", func(s *Session, req, out []byte) ([]byte, error) {
-		var r PINRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		p, err := s.policy(r.Policy)
-		if err != nil {
-			return nil, err
-		}
-		// A date the rule cannot read would turn it off without a word;
-		// the value is not repeated (it is personal data).
-		if r.Context.DateOfBirth != "" && !core.ValidDateOfBirth(r.Context.DateOfBirth) {
-			return nil, &Error{Code: ErrBadRequest, Field: "context.dob",
-				Message: "want a calendar date as " + core.DateOfBirthFormat + " (e.g. 1970-01-31)"}
-		}
-		c := core.PINContext{
-			Extensions: r.Context.Extensions, FirstName: r.Context.FirstName,
-			LastName: r.Context.LastName, DateOfBirth: r.Context.DateOfBirth,
-			Year: r.Context.Year, Previous: r.Context.Previous,
-			PreviousRecords: r.Context.PreviousRecords, Interrupt: s.interrupt,
-		}
+// CheckPIN runs the PIN rules of r's policy.
+func (s *Session) CheckPIN(ctx context.Context, r *PINRequest) (v Verdict, err error) {
+	if r, err = r.valid(); err != nil {
+		return Verdict{}, err
+	}
+	p, err := s.policy(r.Policy)
+	if err != nil {
+		return Verdict{}, err
+	}
+	// A date the rule cannot read would turn it off without a word;
+	// the value is not repeated (it is personal data).
+	if r.Context.DateOfBirth != "" && !core.ValidDateOfBirth(r.Context.DateOfBirth) {
+		return Verdict{}, &Error{Code: ErrBadRequest, Field: "context.dob",
+			Message: "want a calendar date as " + core.DateOfBirthFormat + " (e.g. 1970-01-31)"}
+	}
+	c := core.PINContext{
+		Extensions: r.Context.Extensions, FirstName: r.Context.FirstName,
+		LastName: r.Context.LastName, DateOfBirth: r.Context.DateOfBirth,
+		Year: r.Context.Year, Previous: r.Context.Previous,
+		PreviousRecords: r.Context.PreviousRecords,
+	}
+	if len(c.PreviousRecords) > 0 { // stored records: PBKDF2 work
 		if err := historyWork(c.PreviousRecords, p.PIN.History); err != nil {
-			return nil, err
+			return Verdict{}, err
 		}
-		var v core.Verdict
-		p.CheckPIN(r.PIN, &c, &v)
-		return AppendVerdict(out, &v), nil
-	})
-	register("password", func(s *Session, req, out []byte) ([]byte, error) {
-		var r PasswordRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		p, err := s.policy(r.Policy)
-		if err != nil {
-			return nil, err
-		}
-		if p.Password.Blocklist && s.passwords == nil {
-			return nil, errNoPasswords
-		}
-		c := core.PasswordContext{
-			Alias: r.Context.Alias, Extensions: r.Context.Extensions, Old: r.Context.Old,
-			Previous: r.Context.Previous, PreviousRecords: r.Context.PreviousRecords,
-			Breached:  s.passwords,
-			Interrupt: s.interrupt,
-		}
+		st := s.stopper(ctx)
+		c.Interrupt = st.stop
+		defer func() {
+			if st.fired {
+				v, err = Verdict{}, errInterrupted
+			}
+		}()
+	}
+	var cv core.Verdict
+	p.CheckPIN(r.PIN, &c, &cv)
+	return verdictOf(&cv), nil
+}
+
+// CheckPassword runs the password rules of r's policy.
+func (s *Session) CheckPassword(ctx context.Context, r *PasswordRequest) (v Verdict, err error) {
+	if r, err = r.valid(); err != nil {
+		return Verdict{}, err
+	}
+	p, err := s.policy(r.Policy)
+	if err != nil {
+		return Verdict{}, err
+	}
+	list := s.passwords.Load()
+	if p.Password.Blocklist && list == nil {
+		return Verdict{}, errNoPasswords
+	}
+	c := core.PasswordContext{
+		Alias: r.Context.Alias, Extensions: r.Context.Extensions, Old: r.Context.Old,
+		Previous: r.Context.Previous, PreviousRecords: r.Context.PreviousRecords,
+		Breached: list,
+	}
+	if len(c.PreviousRecords) > 0 {
 		if err := historyWork(c.PreviousRecords, p.Password.History); err != nil {
-			return nil, err
+			return Verdict{}, err
 		}
-		var v core.Verdict
-		p.CheckPassword(r.Password, &c, &v)
-		return AppendVerdict(out, &v), nil
-	})
+		st := s.stopper(ctx)
+		c.Interrupt = st.stop
+		defer func() {
+			if st.fired {
+				v, err = Verdict{}, errInterrupted
+			}
+		}()
+	}
+	var cv core.Verdict
+	p.CheckPassword(r.Password, &c, &cv)
+	return verdictOf(&cv), nil
 }
 
 // MaxRequestIterations bounds the PBKDF2 iterations one request may make

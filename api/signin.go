@@ -1,7 +1,7 @@
 package api
 
 import (
-	"bytes"
+	"context"
 	"strconv"
 	"time"
 
@@ -16,7 +16,7 @@ import (
 // returned (absent for a new account); Event is what happened. The host
 // keeps the state; see docs/credentials.md for every field.
 type SignInRequest struct {
-	Policy RawJSON     `json:"policy,omitempty"`
+	Policy PolicyRef   `json:"policy,omitzero"`
 	Kind   string      `json:"kind,omitempty"`
 	State  SignInState `json:"state"`
 	Event  SignInEvent `json:"event"`
@@ -55,54 +55,46 @@ const (
 	maxStateSessions = 100_000
 )
 
-func init() {
-	register("signin", func(s *Session, req, out []byte) ([]byte, error) {
-		var r SignInRequest
-		if err := decodeRequest(req, &r); err != nil {
-			return nil, err
-		}
-		p, err := s.policy(r.Policy)
-		if err != nil {
-			return nil, err
-		}
-		kind := r.Kind
-		if kind == "" {
-			kind = "pin"
-		}
-		rule, ok := p.Rule(kind)
-		if !ok {
-			return nil, &Error{Code: ErrBadRequest, Field: "kind", Message: `kind must be "pin" or "password"`}
-		}
-		st, err := r.State.core()
-		if err != nil {
-			return nil, err
-		}
-		ev, err := r.Event.core(kind)
-		if err != nil {
-			return nil, err
-		}
-		next, d := core.SignIn(rule, &p.Account, st, ev)
-		out = append(out, `{"state":`...)
-		out = appendSignInState(out, &next)
-		out = append(out, `,"decision":`...)
-		out = appendDecision(out, &d)
-		return append(out, '}'), nil
-	})
+// SignIn applies r's event to r's state under the credential rule of r's
+// kind.
+func (s *Session) SignIn(_ context.Context, r *SignInRequest) (SignInResult, error) {
+	p, err := s.policy(r.Policy)
+	if err != nil {
+		return SignInResult{}, err
+	}
+	kind := r.Kind
+	if kind == "" {
+		kind = "pin"
+	}
+	rule, ok := p.Rule(kind)
+	if !ok {
+		return SignInResult{}, &Error{Code: ErrBadRequest, Field: "kind", Message: `kind must be "pin" or "password"`}
+	}
+	st, err := r.State.core()
+	if err != nil {
+		return SignInResult{}, err
+	}
+	ev, err := r.Event.core(kind)
+	if err != nil {
+		return SignInResult{}, err
+	}
+	next, d := core.SignIn(rule, &p.Account, st, ev)
+	return SignInResult{State: stateOf(&next), Decision: decisionOf(&d)}, nil
 }
 
 // ForgetAt reports from when a host that keeps an account's sign-in state
-// may drop it and start again from a new account's: state is the "state"
+// may drop it and start again from a new account's: state is the state
 // the signin operation answered, under policy (a profile name, a policy
-// document or nothing for the default profile; not a handle) and kind, as
-// in the request. From the time returned on, every event decides as it
-// does for a new account; ok is false while the state must be kept
+// document or the default profile; not a handle) and kind, as in the
+// request. From the time returned on, every event decides as it does for
+// a new account; ok is false while the state must be kept
 // (core.SignInState.ForgetAt says when). A zero time with ok means at
 // once.
 //
 // It is for hosts, natively (the decision service's memory store): no
 // operation calls it, so it is not part of the WebAssembly module.
-func (s *Session) ForgetAt(policy RawJSON, kind string, state []byte) (at time.Time, ok bool, err error) {
-	if c := bytes.TrimSpace(policy); len(c) > 0 && c[0] >= '0' && c[0] <= '9' {
+func (s *Session) ForgetAt(policy PolicyRef, kind string, state *SignInState) (at time.Time, ok bool, err error) {
+	if _, isHandle := policy.Handle(); isHandle {
 		return at, false, &Error{Code: ErrBadRequest, Field: "policy", Message: "ForgetAt takes a policy document or name, not a handle"}
 	}
 	p, err := s.policy(policy)
@@ -116,11 +108,7 @@ func (s *Session) ForgetAt(policy RawJSON, kind string, state []byte) (at time.T
 	if !found {
 		return at, false, &Error{Code: ErrBadRequest, Field: "kind", Message: `kind must be "pin" or "password"`}
 	}
-	var js SignInState
-	if err := decodeRequest(state, &js); err != nil {
-		return at, false, err
-	}
-	st, err := js.core()
+	st, err := state.core()
 	if err != nil {
 		return at, false, err
 	}
@@ -215,69 +203,38 @@ func (j *SignInEvent) core(kind string) (core.SignInEvent, error) {
 	return e, nil
 }
 
-func appendTime(b []byte, t time.Time) []byte {
+// timeText is t in RFC 3339, nil when t is zero.
+func timeText(t time.Time) *string {
 	if t.IsZero() {
-		return append(b, "null"...)
+		return nil
 	}
-	b = append(b, '"')
-	return append(rfc3339.Append(b, t), '"')
+	s := string(rfc3339.Append(nil, t))
+	return &s
 }
 
-// appendSignInState writes every field, in a fixed order, so the state is
-// byte-identical across engines and round-trips through SignInState.
-func appendSignInState(b []byte, s *core.SignInState) []byte {
-	b = append(b, `{"failures":`...)
-	b = strconv.AppendInt(b, int64(s.Failures), 10)
-	b = append(b, `,"last_failure":`...)
-	b = appendTime(b, s.LastFailure)
-	b = append(b, `,"locked_at":`...)
+// stateOf is the wire form of s: every interface is listed, so the state
+// is byte-identical across engines and round-trips.
+func stateOf(s *core.SignInState) SignInState {
+	out := SignInState{
+		Failures: s.Failures, LastFailure: timeText(s.LastFailure),
+		MustChange: s.MustChange, ChangedAt: timeText(s.ChangedAt),
+		LastSignIn: timeText(s.LastSignIn), Inactive: s.Inactive,
+		Sessions: make(map[string]int, core.NumInterfaces),
+	}
 	if s.Locked {
-		b = appendTime(b, s.LockedAt)
-	} else {
-		b = append(b, "null"...)
+		out.LockedAt = timeText(s.LockedAt)
 	}
-	b = append(b, `,"must_change":`...)
-	b = strconv.AppendBool(b, s.MustChange)
-	b = append(b, `,"changed_at":`...)
-	b = appendTime(b, s.ChangedAt)
-	b = append(b, `,"last_signin":`...)
-	b = appendTime(b, s.LastSignIn)
-	b = append(b, `,"inactive":`...)
-	b = strconv.AppendBool(b, s.Inactive)
-	b = append(b, `,"sessions":{`...)
 	for i := core.Interface(0); i < core.NumInterfaces; i++ {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = AppendString(b, i.String())
-		b = append(b, ':')
-		b = strconv.AppendInt(b, int64(s.Sessions[i]), 10)
+		out.Sessions[i.String()] = s.Sessions[i]
 	}
-	return append(b, "}}"...)
+	return out
 }
 
-// appendDecision writes {"code", "allowed", "must_change", "locked",
-// "locked_until", "admin_must_unlock", "reset_credential", "remaining",
-// "retry_at"}; locked_until and retry_at are null when not set, remaining
-// is -1 when failures are not limited.
-func appendDecision(b []byte, d *core.SignInDecision) []byte {
-	b = append(b, `{"code":`...)
-	b = AppendString(b, string(d.Code))
-	b = append(b, `,"allowed":`...)
-	b = strconv.AppendBool(b, d.Allowed)
-	b = append(b, `,"must_change":`...)
-	b = strconv.AppendBool(b, d.MustChange)
-	b = append(b, `,"locked":`...)
-	b = strconv.AppendBool(b, d.Locked)
-	b = append(b, `,"locked_until":`...)
-	b = appendTime(b, d.LockedUntil)
-	b = append(b, `,"admin_must_unlock":`...)
-	b = strconv.AppendBool(b, d.AdminMustUnlock)
-	b = append(b, `,"reset_credential":`...)
-	b = strconv.AppendBool(b, d.ResetCredential)
-	b = append(b, `,"remaining":`...)
-	b = strconv.AppendInt(b, int64(d.Remaining), 10)
-	b = append(b, `,"retry_at":`...)
-	b = appendTime(b, d.RetryAt)
-	return append(b, '}')
+func decisionOf(d *core.SignInDecision) SignInDecision {
+	return SignInDecision{
+		Code: string(d.Code), Allowed: d.Allowed, MustChange: d.MustChange,
+		Locked: d.Locked, LockedUntil: timeText(d.LockedUntil),
+		AdminMustUnlock: d.AdminMustUnlock, ResetCredential: d.ResetCredential,
+		Remaining: d.Remaining, RetryAt: timeText(d.RetryAt),
+	}
 }

@@ -18,7 +18,7 @@ import (
 
 // breached is the committed breached-password list (wasm/passwords.tgd).
 var breached = func() *core.PasswordList {
-	a, err := artifact.Parse(tollgate.Passwords)
+	a, err := artifact.Parse(tollgate.Data()[0])
 	if err != nil {
 		panic(err)
 	}

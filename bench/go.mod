@@ -9,3 +9,9 @@ require (
 	github.com/tollgate/tollgate v0.0.0
 	github.com/wagslane/go-password-validator v0.3.0
 )
+
+require (
+	github.com/dlclark/regexp2 v1.12.0 // indirect
+	github.com/tetratelabs/wazero v1.12.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
+)

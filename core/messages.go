@@ -39,7 +39,9 @@ func Catalogue() map[Code]string {
 // Message renders the English message for r. It never includes the input.
 func Message(r Reason) string { return Render(catalogue[r.Code], r) }
 
-// Render fills a template's {limit} and {detail} placeholders from r.
+// Render fills a template's {limit} and {detail} placeholders from r. It
+// allocates once, the message itself: verdicts render a message per
+// reason, and the bulk audit renders millions.
 func Render(template string, r Reason) string {
 	if template == "" {
 		return string(r.Code)
@@ -47,48 +49,75 @@ func Render(template string, r Reason) string {
 	if !strings.Contains(template, "{") {
 		return template
 	}
+	var digits [20]byte
+	limit := appendInt(digits[:0], r.Limit)
 	// By hand: strings.Replacer costs 25 KB of module code for two names.
-	var b []byte
+	n := 0
+	for rest := template; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			n += len(rest)
+			break
+		}
+		n += i
+		switch rest = rest[i:]; {
+		case strings.HasPrefix(rest, "{limit}"):
+			n += len(limit)
+			rest = rest[len("{limit}"):]
+		case strings.HasPrefix(rest, "{detail}"):
+			n += len(r.Detail)
+			rest = rest[len("{detail}"):]
+		default:
+			n++
+			rest = rest[1:]
+		}
+	}
+	var b strings.Builder
+	b.Grow(n)
 	for {
 		i := strings.IndexByte(template, '{')
 		if i < 0 {
 			break
 		}
-		b = append(b, template[:i]...)
+		b.WriteString(template[:i])
 		switch rest := template[i:]; {
 		case strings.HasPrefix(rest, "{limit}"):
-			b = append(b, itoa(r.Limit)...)
+			b.Write(limit)
 			template = rest[len("{limit}"):]
 		case strings.HasPrefix(rest, "{detail}"):
-			b = append(b, r.Detail...)
+			b.WriteString(r.Detail)
 			template = rest[len("{detail}"):]
 		default:
-			b = append(b, '{')
+			b.WriteByte('{')
 			template = rest[1:]
 		}
 	}
-	return string(append(b, template...))
+	b.WriteString(template)
+	return b.String()
 }
 
-// itoa avoids strconv in the smallest builds; values are small and non-negative.
+// appendInt appends n in decimal (strconv stays out of the smallest
+// builds).
+func appendInt(b []byte, n int) []byte {
+	u := uint64(n)
+	if n < 0 {
+		b = append(b, '-')
+		u = -u // right for the most negative int too
+	}
+	var d [20]byte
+	i := len(d)
+	for {
+		i--
+		d[i] = byte('0' + u%10)
+		if u /= 10; u == 0 {
+			break
+		}
+	}
+	return append(b, d[i:]...)
+}
+
+// itoa avoids strconv in the smallest builds; values are small.
 func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	neg := n < 0
-	if neg {
-		n = -n
-	}
 	var b [20]byte
-	i := len(b)
-	for n > 0 {
-		i--
-		b[i] = byte('0' + n%10)
-		n /= 10
-	}
-	if neg {
-		i--
-		b[i] = '-'
-	}
-	return string(b[i:])
+	return string(appendInt(b[:0], n))
 }

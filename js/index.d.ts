@@ -72,6 +72,29 @@ export interface LoadOptions {
    * policy turns the blocklist on then fails with code 'data_missing'.
    */
   data?: Array<string | URL | BufferSource | Response | Promise<Response>> | false;
+  /**
+   * Caps the module's memory, in bytes (rounded down to 64 KiB pages), as
+   * the Go host caps each instance (128 MiB there by default; here no cap
+   * unless given). An instance that outgrows it traps and is replaced. Sets
+   * GOMEMLIMIT to three quarters of it unless `env` names one. Needs the
+   * module as a URL, a path, bytes or a Response (not a compiled
+   * WebAssembly.Module), and at least what the module needs to start.
+   */
+  memoryLimit?: number;
+}
+
+/** Counters of a Tollgate (diagnostics). */
+export interface TollgateStats {
+  /** Instances made: the first, and one per replacement. */
+  instances: number;
+  /** Calls into the module's call export (operations, and the loads and unloads the handles need). */
+  calls: number;
+  /** Documents loaded into instances: first loads, and lazy loads into a replacement. */
+  loads: number;
+  /** Documents loaded (handles that are valid). */
+  documents: number;
+  /** Of those, the documents the current instance holds. */
+  resident: number;
 }
 
 /** One reason a credential is refused. */
@@ -210,7 +233,10 @@ export declare function render(template: string, reason: Reason, details?: Recor
 /** Loads the module; resolves to a ready instance. */
 export declare function load(options?: LoadOptions): Promise<Tollgate>;
 
-/** One module instance and its session of loaded policies and tables. Calls are synchronous. */
+/**
+ * The module, one instance of it at a time (replaced after a fault), and
+ * the policies and tables loaded into it by handle. Calls are synchronous.
+ */
 export declare class Tollgate {
   readonly module: WebAssembly.Module;
   readonly wasi: WASI;
@@ -222,6 +248,8 @@ export declare class Tollgate {
   readonly abiVersion: number;
   /** The data artifacts loaded into the module. */
   readonly data: { name: string; version: string }[];
+  /** Counters: instances, calls, document loads. */
+  readonly stats: TollgateStats;
   /** Whether the regex module is compiled, so that regex rows work in synchronous calls. */
   readonly regexReady: boolean;
 
@@ -242,15 +270,29 @@ export declare class Tollgate {
 
   checkPin(pin: string, context?: PinContext, options?: CheckOptions): Verdict;
   checkPassword(password: string, context?: PasswordContext, options?: CheckOptions): Verdict;
+  /**
+   * Loads a policy and returns its handle. The same policy (the same text,
+   * or the same profile name) loaded again is the same handle, counted once
+   * more, without a call into the module.
+   */
   loadPolicy(policy: PolicyRef): { handle: number; name: string };
+  /** Loads restriction tables and returns their handle; likewise. */
   loadTables(tables: TablesRef): { handle: number; tables: string[] };
+  /**
+   * Drops one load of a handle; the document goes with the last, and the
+   * handle is then unknown (TollgateError 'bad_request': "no loaded tables
+   * with handle N"). Handles are never reused.
+   */
+  unload(handle: number): void;
   dial(number: string, options?: DialOptions): DialResult;
   /**
    * A matcher for one table through the scalar dial export (no JSON). tables
-   * is a handle from loadTables. Throws TollgateError 'no_handle' for an
-   * unknown table.
+   * is a handle from loadTables; table a table's name, or omitted (or '')
+   * for the set's default table, as a dial naming none. Throws TollgateError
+   * 'no_handle' for an unknown handle or table, at once and on a later call
+   * once the tables were unloaded.
    */
-  dialer(tables: number, table: string): (number: string) => ScalarDial;
+  dialer(tables: number, table?: string): (number: string) => ScalarDial;
   lint(tables?: TablesRef): { findings: LintFinding[] };
   verifyHash(record: string, secret: string, options?: HashVerifyOptions): HashVerifyResult;
   makeHash(scheme: string, secret: string, salt?: string): { record: string };
@@ -265,7 +307,7 @@ export declare class Tollgate {
   call(op: string, request?: unknown): any;
   /** Same, with the request and response as JSON text exactly as the module sees them. */
   callText(op: string, requestText: string): string;
-  /** For fault tests only: makes the module panic (1) or exhaust its memory (2). */
+  /** For fault tests only: makes the module panic (1) or exhaust its memory (2); the instance is replaced. */
   debugFault(kind: number): number;
 }
 

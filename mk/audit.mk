@@ -22,7 +22,7 @@ run-sample:
 	@$(BIN)/tollgate audit --tables $(AUDIT_SAMPLE_TABLES) $(AUDIT_SAMPLE) || [ $$? -eq 1 ]
 
 audit-sample:
-	$(GO) run ./internal/audit/gencsv -sample -o $(AUDIT_SAMPLE)
+	$(GO) run ./cmd/internal/gencsv -sample -o $(AUDIT_SAMPLE)
 
 # The files are kept between runs (they take minutes to make). Each is
 # written under a temporary name and renamed into place, so a concurrent
@@ -31,16 +31,16 @@ audit-sample:
 $(AUDIT_TMP)/users-%.csv:
 	@mkdir -p $(AUDIT_TMP)
 	@tmp=$$(mktemp "$@.XXXXXX") && trap 'rm -f "$$tmp"' EXIT && \
-	$(GO) run ./internal/audit/gencsv -n $(subst m,000000,$*) -o "$$tmp" && chmod 644 "$$tmp" && mv "$$tmp" $@
+	$(GO) run ./cmd/internal/gencsv -n $(subst m,000000,$*) -o "$$tmp" && chmod 644 "$$tmp" && mv "$$tmp" $@
 
 $(AUDIT_TMP)/bat-%.csv:
 	@mkdir -p $(AUDIT_TMP)
 	@tmp=$$(mktemp "$@.XXXXXX") && trap 'rm -f "$$tmp"' EXIT && \
-	$(GO) run ./internal/audit/gencsv -hashes=false -n $(subst m,000000,$*) -o "$$tmp" && chmod 644 "$$tmp" && mv "$$tmp" $@
+	$(GO) run ./cmd/internal/gencsv -hashes=false -n $(subst m,000000,$*) -o "$$tmp" && chmod 644 "$$tmp" && mv "$$tmp" $@
 
 bench-audit: build $(AUDIT_TMP)/users-1m.csv $(AUDIT_TMP)/bat-1m.csv $(AUDIT_TMP)/users-10m.csv
 	for f in bat-1m users-1m; do \
-	  TOLLGATE_AUDIT_FILE=$(AUDIT_TMP)/$$f.csv $(GO) test -run '^$$' -bench 'Floor|Reader|AuditNative|AuditWasm' -benchtime=1x -count=1 ./internal/audit; \
+	  TOLLGATE_AUDIT_FILE=$(AUDIT_TMP)/$$f.csv $(GO) test -run '^$$' -bench 'Floor|Reader|AuditNative|AuditWasm' -benchtime=1x -count=1 ./audit; \
 	done
 	for f in users-1m users-10m; do \
 	  /usr/bin/time -f "$$f: peak RSS %M KiB, %e s" $(BIN)/tollgate audit --engine native --format json -o /dev/null $(AUDIT_TMP)/$$f.csv || true; \

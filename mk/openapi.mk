@@ -1,7 +1,7 @@
 # The service's OpenAPI document (docs/openapi.yaml), linted by a real
 # OpenAPI linter: Redocly CLI, pinned exactly in tools/openapi/package.json
 # and its package-lock.json, with the recommended rules as errors
-# (tools/openapi/redocly.yaml). internal/server's openapi_test.go holds the
+# (tools/openapi/redocly.yaml). server/openapi_test.go holds the
 # document to what the service accepts and answers.
 #
 #   make check-openapi   lint docs/openapi.yaml (after openapi-deps)

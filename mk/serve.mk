@@ -31,7 +31,7 @@ load: build
 	  port=$$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'); \
 	  $(BIN)/tollgate serve --engine $$engine --policy cuc --listen 127.0.0.1:$$port --log json 2>"$$tmp/$$engine.log" & pid=$$!; \
 	  sleep 1; echo "== engine $$engine"; \
-	  $(GO) run ./internal/server/loadtest/tgload -url http://127.0.0.1:$$port -pid $$pid -n $(LOAD_N); st=$$?; \
+	  $(GO) run ./cmd/internal/tgload -url http://127.0.0.1:$$port -pid $$pid -n $(LOAD_N); st=$$?; \
 	  kill -TERM $$pid; wait $$pid; \
 	  if [ $$st -ne 0 ]; then echo "== tollgate serve log ($$engine)"; tail -n 50 "$$tmp/$$engine.log"; exit $$st; fi; \
 	done

@@ -6,7 +6,7 @@
 # it (fetching it when the local Go is another). The tag tollgate_hostregex
 # leaves regexp2 out: the host runs regular expressions. The tag
 # tollgate_small optimises for code size: the credential hashes are
-# core/internal/digest's, which do not link the FIPS 140 module.
+# internal/digest's, which do not link the FIPS 140 module.
 
 BUILD_GO   := $(shell sed -n 's/^toolchain //p' go.mod)
 WASM_OUT   := wasm/tollgate.wasm
@@ -28,14 +28,14 @@ wasm-check:
 	else echo "$(WASM_OUT) is stale: run 'make wasm' and commit it"; exit 1; fi
 
 # The module's build takes its hash functions, and core/artifact's checksum,
-# from core/internal/digest (the tag tollgate_small). test-small runs core
+# from internal/digest (the tag tollgate_small). test-small runs core
 # and api with that selection natively; test-wasip1 runs the small code's
 # packages compiled to wasip1, in wazero's command-line runtime built from
 # the module cache (go test runs go_wasip1_wasm_exec from PATH). Neither
 # uses tollgate_hostregex: without a host, regex rows have no engine. The
 # interop tests start slappasswd and python3, which wasip1 cannot.
 TEST_TARGETS += test-small test-wasip1
-WASIP1_PKGS := ./core/internal/digest ./core/credential ./core/artifact ./internal/jsonx
+WASIP1_PKGS := ./internal/digest ./core/credential ./core/artifact ./internal/jsonx
 
 .PHONY: test-small test-wasip1
 

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"encoding/binary"
 
+	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/internal/abi"
 )
@@ -15,15 +16,11 @@ import (
 
 // table finds table index ti of the tables set loaded under handle th.
 func table(th, ti uint32) (*dialplan.Table, bool) {
-	set, ok := session.TablesByHandle(int(int32(th)))
+	set, ok := session.Tables(api.Handle(th))
 	if !ok {
 		return nil, false
 	}
-	ts := set.Tables()
-	if ti >= uint32(len(ts)) {
-		return nil, false
-	}
-	return ts[ti], true
+	return set.TableAt(int(ti))
 }
 
 func pack(r *dialplan.Result) int32 {
@@ -44,13 +41,15 @@ func tableIndex(th, nameLen uint32) (r int32) {
 	if nameLen > uint32(len(buf)) {
 		return -abi.StatusBadArgs
 	}
-	set, ok := session.TablesByHandle(int(int32(th)))
+	set, ok := session.Tables(api.Handle(th))
 	if !ok {
 		return -abi.StatusNoHandle
 	}
 	name := buf[:nameLen]
 	var t *dialplan.Table
-	if cos, feature, isCOS := bytes.Cut(name, []byte{'\n'}); isCOS {
+	if len(name) == 0 {
+		t = set.DefaultTable() // what a dial request naming no table gets
+	} else if cos, feature, isCOS := bytes.Cut(name, []byte{'\n'}); isCOS {
 		var err error
 		if t, err = set.ForFeature(string(cos), string(feature)); err != nil {
 			return -abi.StatusNoHandle
@@ -58,12 +57,7 @@ func tableIndex(th, nameLen uint32) (r int32) {
 	} else if t, ok = set.Table(string(name)); !ok {
 		return -abi.StatusNoHandle
 	}
-	for i, x := range set.Tables() {
-		if x == t {
-			return int32(i)
-		}
-	}
-	return -abi.StatusNoHandle
+	return int32(t.Index())
 }
 
 //go:wasmexport dial

@@ -21,7 +21,9 @@ import (
 )
 
 var (
-	session = api.NewSession()
+	// session serves every call of this instance; its regular expressions
+	// and its interrupt are the host's (regex.go, pollHost).
+	session = api.NewSessionWithOptions(api.SessionOptions{Regex: compileRegex, Interrupt: pollHost})
 	// buf is the scratch buffer the host writes requests into and reads
 	// responses from. Go's collector never moves it, so its address stays
 	// valid until buf_reserve replaces it.
@@ -49,7 +51,6 @@ func init() {
 	if setGCPercent(gcPercent) != gcPercent {
 		panic("tollgate: setGCPercent does not set the collector's percentage: its declaration no longer matches the runtime's")
 	}
-	session.SetInterrupt(pollHost)
 }
 
 // setGCPercent is runtime/debug.SetGCPercent without runtime/debug, which

@@ -34,8 +34,6 @@ var (
 // truncated message would differ from what the native core reports.
 const errSlack = 256
 
-func init() { dialplan.RegexEngine = compileRegex }
-
 func compileRegex(pattern string) (dialplan.Regex, error) {
 	eb := make([]byte, len(pattern)+errSlack)
 	r := hostRegexCompile(unsafe.Pointer(unsafe.StringData(pattern)), uint32(len(pattern)),

@@ -24,8 +24,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core/credential"
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate/server"
 )
 
 // Finding 6, non-UTF-8 secrets collide: the CLI put secrets into JSON with
@@ -66,11 +67,11 @@ func TestAttackNonUTF8SecretsCollide(t *testing.T) {
 	// naming the field) on both engines; the body that goes through the
 	// re-encoding of a null policy too.
 	for _, engine := range []string{"native", "wasm"} {
-		e, err := openEngine(engine)
+		e, err := openChecker(engine)
 		if err != nil {
 			t.Fatal(err)
 		}
-		srv, err := server.New(server.Config{Engine: e, Policy: []byte(`"cuc"`)})
+		srv, err := server.New(server.Config{Engine: e, Policy: api.Profile("cuc")})
 		if err != nil {
 			t.Fatal(err)
 		}

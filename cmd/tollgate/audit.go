@@ -14,9 +14,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/audit"
 	"github.com/tollgate/tollgate/core/dialplan"
-	"github.com/tollgate/tollgate/internal/audit"
-	"github.com/tollgate/tollgate/internal/textenc"
+	"github.com/tollgate/tollgate/export"
 )
 
 func init() {
@@ -60,7 +61,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		printUsage(fs, auditUsage, stderr)
 		return exitUsage
 	}
-	enc, err := textenc.Parse(*encoding)
+	enc, err := export.ParseEncoding(*encoding)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate audit: --encoding: %v\n", err)
 		return exitUsage
@@ -112,12 +113,12 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate audit: --format: %v\n", err)
 		return exitUsage
 	}
-	eng, err := openEngine(*engine)
+	chk, err := openChecker(*engine)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate audit: --engine: %v\n", err)
 		return exitUsage
 	}
-	defer eng.Close()
+	defer chk.Close()
 
 	// The audit's memory is flat except for the shared-PIN table; a soft
 	// limit keeps the garbage collector from letting the heap double
@@ -129,7 +130,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg := audit.Config{
-		Engine: eng, EngineName: *engine, Policy: policyDoc, Tables: tablesDoc, TablesName: *tables,
+		Engine: chk, Policy: policyRef(policyDoc), Tables: tablesRef(tablesDoc), TablesName: *tables,
 		FIPS: *fips, Exhaustive: *exhaustive, Workers: *workers,
 		Year: time.Now().Year(), Warn: stderr, Encoding: enc,
 	}
@@ -190,6 +191,22 @@ func docArg(flag, v string) (string, error) {
 		return string(b), nil
 	}
 	return v, nil
+}
+
+// policyRef and tablesRef are what docArg and tablesArg read, as the
+// audit takes them: a document, or else a built-in name.
+func policyRef(v string) api.PolicyRef {
+	if strings.HasPrefix(strings.TrimSpace(v), "{") {
+		return api.PolicyJSON([]byte(v))
+	}
+	return api.Profile(v)
+}
+
+func tablesRef(v string) api.TablesRef {
+	if strings.HasPrefix(strings.TrimSpace(v), "{") {
+		return api.TablesJSON([]byte(v))
+	}
+	return api.BuiltinTables(v)
 }
 
 // docInfo is the file a --policy or --tables value names, if any (an

@@ -10,12 +10,11 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 
+	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core/dialplan"
-	"github.com/tollgate/tollgate/host"
 )
 
 func init() {
@@ -53,65 +52,77 @@ reason is matched, too_short, too_long, invalid, no_match or timeout.
 Exit status: 0 all allowed, 1 any blocked, 2 usage or configuration error.
 `
 
-// tablesRef loads the tables a --tables value names into the engine and
-// returns the handle to put in requests. "" is the built-in default set;
-// "default" and "recommended" name built-in sets; anything else is a file,
-// converted to a tables document when it is in an import format.
-func tablesRef(c caller, v string) (string, error) {
-	h, _, err := loadTables(c, v)
-	return h, err
+// tablesFlag is a resolved --tables value: the tables reference a request
+// takes and how to name it in messages. dial and lint share it.
+type tablesFlag struct {
+	// Label is the built-in set's name or the file's path as given.
+	Label string
+	// Ref is the tables: a built-in set (api.BuiltinTables) or a tables
+	// document (api.TablesJSON, docs/tables.md).
+	Ref api.TablesRef
+	// doc is a file's tables document (converted from its import format),
+	// nil for a built-in set.
+	doc []byte
 }
 
-// loadTables is tablesRef that also returns the document it loaded.
-func loadTables(c caller, v string) (string, []byte, error) {
-	var doc []byte
+// resolveTables turns a --tables value into a tablesFlag. "" is the
+// built-in default set; "default" and "recommended" name built-in sets;
+// anything else is a file, converted to a tables document when it is in
+// an import format.
+func resolveTables(v string) (tablesFlag, error) {
 	switch v {
 	case "", dialplan.SetDefault, dialplan.SetRecommended:
 		if v == "" {
 			v = dialplan.SetDefault
 		}
-		doc = strconv.AppendQuote(nil, v)
-	default:
-		data, err := readDocument("--tables", v, maxTablesFile, false)
-		if err != nil {
-			return "", nil, err
-		}
-		if dialplan.Detect(v, data) == dialplan.FormatTables {
-			doc = data
-		} else {
-			d, err := dialplan.Import(v, data)
-			if err != nil {
-				return "", nil, err
-			}
-			// Compiled here too: only here do errors know the file's lines.
-			if _, err := dialplan.Compile(v, d); err != nil {
-				return "", nil, err
-			}
-			if doc, err = json.Marshal(d); err != nil {
-				return "", nil, err
-			}
-		}
+		return tablesFlag{Label: v, Ref: api.BuiltinTables(v)}, nil
 	}
-	resp, err := c.Do("tables.load", doc)
+	data, err := readDocument("--tables", v, maxTablesFile, false)
 	if err != nil {
-		return "", nil, fmt.Errorf("%s: %s", v, errorMessage(resp, err))
+		return tablesFlag{}, err
 	}
-	var r struct {
-		Handle int `json:"handle"`
+	doc := data
+	if dialplan.Detect(v, data) != dialplan.FormatTables {
+		d, err := dialplan.Import(v, data)
+		if err != nil {
+			return tablesFlag{}, err
+		}
+		// Compiled here too: only here do errors know the file's lines.
+		if _, err := dialplan.Compile(v, d); err != nil {
+			return tablesFlag{}, err
+		}
+		if doc, err = json.Marshal(d); err != nil {
+			return tablesFlag{}, err
+		}
 	}
-	if err := json.Unmarshal(resp, &r); err != nil {
-		return "", nil, err
-	}
-	return strconv.Itoa(r.Handle), doc, nil
+	return tablesFlag{Label: v, Ref: api.TablesJSON(doc), doc: doc}, nil
 }
 
-// errorMessage extracts the message of an api error response.
-func errorMessage(resp []byte, err error) string {
-	var e struct {
-		Error api.Error `json:"error"`
+// load compiles the tables in c once and returns their handle, which
+// later requests carry.
+func (ta tablesFlag) load(ctx context.Context, c *tollgate.Checker) (api.Handle, error) {
+	info, err := c.LoadTables(ctx, ta.Ref)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %s", ta.Label, errorMessage(err))
 	}
-	if json.Unmarshal(resp, &e) == nil && e.Error.Message != "" {
-		return e.Error.Message
+	return info.Handle, nil
+}
+
+// set is the same tables compiled here, for the names and patterns of
+// the scalar dial path's verdicts.
+func (ta tablesFlag) set() (*dialplan.Set, error) {
+	if ta.doc == nil {
+		return dialplan.Builtin(ta.Label)
+	}
+	return dialplan.Parse("", ta.doc)
+}
+
+// errorMessage is an api error's message (its code and field are for
+// programs), or any other error's text.
+func errorMessage(err error) string {
+	var e *api.Error
+	if errors.As(err, &e) {
+		return e.Message
 	}
 	return err.Error()
 }
@@ -145,58 +156,47 @@ func runDial(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: --cos and --feature go together\n", who)
 		return exitUsage
 	}
-	c, err := openCaller(*engine)
+	*table, *cos, *feature = validText([]byte(*table)), validText([]byte(*cos)), validText([]byte(*feature))
+	c, err := openChecker(*engine)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
 	defer c.Close()
-	handle, doc, err := loadTables(c, *tables)
+	ctx := context.Background()
+	ta, err := resolveTables(*tables)
+	var handle api.Handle
+	if err == nil {
+		handle, err = ta.load(ctx, c)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
-	// Every request shares this prefix; only the number changes.
-	prefix := []byte(`{"tables":` + handle)
-	if *table != "" {
-		prefix = append(append(prefix, `,"table":`...), api.AppendString(nil, *table)...)
-	}
-	if *cos != "" {
-		prefix = append(append(prefix, `,"cos":`...), api.AppendString(nil, *cos)...)
-		prefix = append(append(prefix, `,"feature":`...), api.AppendString(nil, *feature)...)
-	}
-	prefix = append(prefix, `,"number":`...)
 
 	out := bufio.NewWriterSize(stdout, 64<<10)
 	defer out.Flush()
-	status := exitOK
-	req := make([]byte, 0, 256)
-	check := func(number string) bool {
-		req = api.AppendString(append(req[:0], prefix...), number)
-		req = append(req, '}')
-		resp, err := c.Do("dial", req)
-		if err != nil {
-			out.Flush()
-			fmt.Fprintf(stderr, "%s: %s\n", who, errorMessage(resp, err))
-			status = exitUsage
-			return false
-		}
-		if !bytes.Contains(resp, []byte(`"allowed":true`)) {
-			status = exitRefused
-		}
-		if *asJSON {
-			out.Write(resp)
-			out.WriteByte('\n')
-		} else {
-			writeDialText(out, resp)
-		}
-		return true
-	}
 	if *file == "" {
+		status := exitOK
+		req := api.DialRequest{Tables: api.TablesHandle(handle), Table: *table, COS: *cos, Feature: *feature}
+		var line []byte
 		for _, n := range numbers {
-			if !check(n) {
+			req.Number = validText([]byte(n))
+			d, err := c.Dial(ctx, &req)
+			if err != nil {
+				out.Flush()
+				fmt.Fprintf(stderr, "%s: %s\n", who, errorMessage(err))
 				return exitUsage
 			}
+			if !d.Allowed {
+				status = exitRefused
+			}
+			if *asJSON {
+				line = append(api.Append(line[:0], &d), '\n')
+			} else {
+				line = appendDialText(line[:0], []byte(d.Number), &d)
+			}
+			out.Write(line)
 		}
 		return status
 	}
@@ -210,18 +210,12 @@ func runDial(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer f.Close()
 		in = f
 	}
-	ec, ok := c.(engineCaller)
-	if !ok {
-		fmt.Fprintf(stderr, "%s: --file needs a host engine\n", who)
-		return exitUsage
-	}
-	h, _ := strconv.Atoi(handle)
 	lines := &lineReader{r: bufio.NewReaderSize(in, maxDialLine)}
 	name := *file
 	if name == "-" {
 		name = "standard input"
 	}
-	return dialStream(ec.e, h, doc, *table, *cos, *feature, *asJSON, lines, name, out, stderr)
+	return dialStream(ctx, c, handle, ta, *table, *cos, *feature, *asJSON, lines, name, out, stderr)
 }
 
 // maxDialLine bounds a line of dial --file, line ending included. A number
@@ -271,72 +265,60 @@ func (l *lineReader) next() (line []byte, n int, err error) {
 // dialBatchSize is how many numbers cross into the engine at once.
 const dialBatchSize = 4096
 
-// dialStream is --file on a host engine: numbers go through the engine's
-// scalar batch path (one crossing per batch, no JSON), and each verdict is
-// printed exactly as the "dial" operation would print it, with the table's
-// name and pattern taken from the same document compiled here.
-func dialStream(e host.Engine, handle int, doc []byte, table, cos, feature string, asJSON bool,
+// dialStream is --file: numbers go through the engine's scalar batch path
+// (one crossing per batch, no JSON), and each verdict is printed exactly
+// as the "dial" operation's answer would be, with the table's name and
+// pattern taken from the same tables compiled here.
+func dialStream(ctx context.Context, c *tollgate.Checker, handle api.Handle, ta tablesFlag, table, cos, feature string, asJSON bool,
 	lines *lineReader, file string, out *bufio.Writer, stderr io.Writer) int {
 	const who = "tollgate dial"
 	fail := func(err error) int {
 		out.Flush()
-		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		fmt.Fprintf(stderr, "%s: %s\n", who, errorMessage(err))
 		return exitUsage
 	}
-	var set *dialplan.Set
-	var err error
-	if len(doc) > 0 && doc[0] == '"' {
-		name, _ := strconv.Unquote(string(doc))
-		set, err = dialplan.Builtin(name)
-	} else {
-		set, err = dialplan.Parse("", doc)
-	}
+	set, err := ta.set()
 	if err != nil {
 		return fail(err)
 	}
+	// The table's errors in the dial operation's words; then its index in
+	// the engine.
 	t, err := api.PickTable(set, table, cos, feature)
 	if err != nil {
 		return fail(err)
 	}
-	ctx := context.Background()
-	var ti int
-	if cos != "" {
-		ti, err = e.FeatureTable(ctx, handle, cos, feature)
-	} else {
-		ti, err = e.TableIndex(ctx, handle, t.Name)
-	}
+	ti, err := c.TableIndex(ctx, handle, table, cos, feature)
 	if err != nil {
 		return fail(err)
 	}
 	status := exitOK
 	arena := make([]byte, 0, 64<<10)
 	nums := make([][]byte, 0, dialBatchSize)
-	res := make([]host.DialResult, dialBatchSize)
+	res := make([]tollgate.DialVerdict, dialBatchSize)
 	var line []byte
+	var norm [dialplan.MaxDigitsLimit + 1]byte
+	write := func(d *api.DialResult, number []byte) {
+		if !d.Allowed {
+			status = exitRefused
+		}
+		if asJSON {
+			d.Number = validText(number)
+			line = append(api.Append(line[:0], d), '\n')
+		} else {
+			line = appendDialText(line[:0], number, d)
+		}
+		out.Write(line)
+	}
 	flush := func() error {
 		if len(nums) == 0 {
 			return nil
 		}
-		if err := e.DialBatch(ctx, handle, ti, nums, res); err != nil {
+		if err := c.DialBatch(ctx, handle, ti, nums, res); err != nil {
 			return err
 		}
 		for i, n := range nums {
-			r := dialplan.Result{Allowed: res[i].Allowed, Reason: res[i].Reason, Row: int32(res[i].Row), Alt: int32(res[i].Alt), Bad: -1}
-			if res[i].Normalized || r.Reason == dialplan.ReasonInvalid {
-				var buf [dialplan.MaxDigitsLimit + 1]byte
-				_, dropped, bad := dialplan.Normalize(buf[:0], n)
-				r.Dropped, r.Bad = int32(dropped), int32(bad)
-			}
-			if !r.Allowed {
-				status = exitRefused
-			}
-			if asJSON {
-				line = api.AppendDial(line[:0], t, string(n), r)
-				line = append(line, '\n')
-			} else {
-				line = appendDialText(line[:0], t, n, r)
-			}
-			out.Write(line)
+			d, number := dialResult(t, &res[i], n, &norm)
+			write(&d, number)
 		}
 		nums, arena = nums[:0], arena[:0]
 		return nil
@@ -354,18 +336,11 @@ func dialStream(e host.Engine, handle int, doc []byte, table, cos, feature strin
 			if err := flush(); err != nil {
 				return fail(err)
 			}
-			status = exitRefused
 			out.Flush()
 			fmt.Fprintf(stderr, "%s: %s: line %d is %d bytes, more than the %d a line may have: reported as too_long\n",
 				who, file, lines.no, size, maxDialLine)
-			number := append(bytes.TrimSpace(raw), "…"...)
-			r := dialplan.Result{Reason: dialplan.ReasonTooLong, Row: -1, Bad: -1}
-			if asJSON {
-				line = append(api.AppendDial(line[:0], t, string(number), r), '\n')
-			} else {
-				line = appendDialText(line[:0], t, number, r)
-			}
-			out.Write(line)
+			d := api.DialResult{Reason: api.DialTooLong, Table: t.Name(), Row: -1}
+			write(&d, append(bytes.TrimSpace(raw), "…"...))
 			continue
 		}
 		n := bytes.TrimSpace(raw)
@@ -395,35 +370,80 @@ func dialStream(e host.Engine, handle int, doc []byte, table, cos, feature strin
 	return status
 }
 
-// appendDialText appends the line writeDialText prints for the JSON
-// api.AppendDial makes of the same verdict, without the JSON: --file used
-// to make the JSON, decode it again with encoding/json and print it with
-// fmt, 12 times the cost of --json. The number is the one the JSON holds:
-// the normalized digits when separators were dropped (not for an invalid
-// number), with each byte that is not UTF-8 shown as U+FFFD; it, the
-// table's name and the pattern are rendered safe for a terminal
-// (appendSafe).
-func appendDialText(b []byte, t *dialplan.Table, number []byte, r dialplan.Result) []byte {
-	if r.Allowed {
+// dialResult is the "dial" operation's answer for number n matched
+// against t with verdict v, but for its Number, which is returned as
+// bytes (in norm when separators were dropped) so that the text output
+// allocates nothing: the normalized digits when separators were dropped,
+// the number as given when it is invalid or had none.
+func dialResult(t *dialplan.Table, v *tollgate.DialVerdict, n []byte, norm *[dialplan.MaxDigitsLimit + 1]byte) (api.DialResult, []byte) {
+	r := dialplan.Result{Row: int32(v.Row), Alt: int32(v.Alt)}
+	d := api.DialResult{
+		Allowed: v.Allowed, Reason: api.DialReason(v.Reason.String()),
+		Table: t.Name(), Row: v.Row, Pattern: t.Pattern(r),
+	}
+	number := n
+	if v.Normalized || v.Reason == dialplan.ReasonInvalid {
+		digits, dropped, bad := dialplan.Normalize(norm[:0], n)
+		d.Dropped = dropped
+		if v.Reason == dialplan.ReasonInvalid {
+			d.Position = bad
+		} else if dropped > 0 {
+			number = digits
+		}
+	}
+	return d, number
+}
+
+// validText is n as a string, each byte that is not UTF-8 replaced by
+// U+FFFD: what the text becomes in JSON (api's codec writes such a byte
+// as \ufffd). A number, table, class of service or feature given so is
+// the same on both engines (the wasm engine's requests are JSON; the
+// native engine would otherwise echo the raw byte) and on both paths
+// (arguments, --file). The first invalid byte keeps its offset, the
+// answer's position.
+func validText(n []byte) string {
+	if utf8.Valid(n) {
+		return string(n)
+	}
+	out := make([]byte, 0, len(n)+8)
+	for len(n) > 0 {
+		r, size := utf8.DecodeRune(n)
+		if r == utf8.RuneError && size == 1 {
+			out = append(out, "\uFFFD"...)
+		} else {
+			out = append(out, n[:size]...)
+		}
+		n = n[size:]
+	}
+	return string(out)
+}
+
+// appendDialText appends the line for people of a dial result whose
+// number is number (d.Number, or its bytes on the --file path):
+//
+//	blocked  914085551234  Default Transfer row 0 91???????*
+//
+// The number, the table's name and the pattern are rendered safe for a
+// terminal (appendSafe); no JSON is made or read, so --file's text costs
+// no more than its --json.
+func appendDialText(b, number []byte, d *api.DialResult) []byte {
+	if d.Allowed {
 		b = append(b, "allowed  "...)
 	} else {
 		b = append(b, "blocked  "...)
 	}
-	if r.Dropped > 0 && r.Reason != dialplan.ReasonInvalid {
-		var buf [dialplan.MaxDigitsLimit + 1]byte
-		number, _, _ = dialplan.Normalize(buf[:0], number)
-	}
 	b = appendSafe(b, number)
 	b = append(b, "  "...)
-	b = appendSafe(b, []byte(t.Name))
-	if r.Row >= 0 {
+	b = appendSafeString(b, d.Table)
+	if d.Row >= 0 {
 		b = append(b, " row "...)
-		b = strconv.AppendInt(b, int64(r.Row), 10)
+		b = strconv.AppendInt(b, int64(d.Row), 10)
 		b = append(b, ' ')
-		b = appendSafe(b, []byte(t.Pattern(r)))
+		b = appendSafeString(b, d.Pattern)
 	} else {
 		b = append(b, ": "...)
-		for _, c := range []byte(r.Reason.String()) {
+		for i := 0; i < len(d.Reason); i++ {
+			c := d.Reason[i]
 			if c == '_' {
 				c = ' '
 			}
@@ -469,34 +489,18 @@ func appendSafe(b, s []byte) []byte {
 	return b
 }
 
+// appendSafeString is appendSafe for a string.
+func appendSafeString(b []byte, s string) []byte {
+	// The common case (printable ASCII) converts nothing.
+	i := 0
+	for i < len(s) && s[i] >= 0x20 && s[i] < 0x7f {
+		i++
+	}
+	if i == len(s) {
+		return append(b, s...)
+	}
+	return appendSafe(b, []byte(s))
+}
+
 // safeText is appendSafe for a string.
 func safeText(s string) string { return string(appendSafe(nil, []byte(s))) }
-
-// writeDialText prints one result for people:
-//
-//	blocked  914085551234  Default Transfer row 0 91???????*
-func writeDialText(w *bufio.Writer, resp []byte) {
-	var r struct {
-		Number  string `json:"number"`
-		Allowed bool   `json:"allowed"`
-		Reason  string `json:"reason"`
-		Table   string `json:"table"`
-		Row     int    `json:"row"`
-		Pattern string `json:"pattern"`
-	}
-	if err := json.Unmarshal(resp, &r); err != nil {
-		w.Write(appendSafe(nil, resp))
-		w.WriteByte('\n')
-		return
-	}
-	verdict := "blocked"
-	if r.Allowed {
-		verdict = "allowed"
-	}
-	switch {
-	case r.Row >= 0:
-		fmt.Fprintf(w, "%s  %s  %s row %d %s\n", verdict, safeText(r.Number), safeText(r.Table), r.Row, safeText(r.Pattern))
-	default:
-		fmt.Fprintf(w, "%s  %s  %s: %s\n", verdict, safeText(r.Number), safeText(r.Table), strings.ReplaceAll(r.Reason, "_", " "))
-	}
-}

@@ -3,11 +3,11 @@ package main
 import (
 	"flag"
 
-	"github.com/tollgate/tollgate/internal/textenc"
+	"github.com/tollgate/tollgate/export"
 )
 
 // encodingFlag adds --encoding, the encoding of the user export audit and
-// gen read (serve has its own, for --users); textenc.Parse checks it.
+// gen read (serve has its own, for --users); export.ParseEncoding checks it.
 func encodingFlag(fs *flag.FlagSet) *string {
-	return fs.String("encoding", textenc.Auto, "encoding of the export: "+textenc.Allowed+"; auto reads a byte-order mark, else UTF-8 or Windows-1252 from the text (docs/audit.md)")
+	return fs.String("encoding", string(export.Auto), "encoding of the export: "+export.EncodingNames+"; auto reads a byte-order mark, else UTF-8 or Windows-1252 from the text (docs/audit.md)")
 }

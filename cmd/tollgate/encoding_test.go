@@ -13,7 +13,8 @@ import (
 
 	"golang.org/x/text/encoding/charmap"
 
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/server"
 )
 
 // cp1252CSV is a user export as Excel saves "CSV" on a Western Windows
@@ -166,7 +167,7 @@ func TestEncodingFlagErrors(t *testing.T) {
 		// A byte-order mark that contradicts --encoding.
 		{[]string{"audit", "--encoding", "cp1252", sampleCSV}, "read as windows-1252, but the file starts with a UTF-8 byte-order mark: use --encoding auto"},
 		// serve refuses a users file it cannot decode, with line and column.
-		{[]string{"serve", "--users", cp1252CSV, "--tables", kamailioTables, "--encoding", "utf-8"}, "excel-cp1252.csv line 2 column 10: bad users file: undecodable text: invalid UTF-8"},
+		{[]string{"serve", "--users", cp1252CSV, "--tables", kamailioTables, "--encoding", "utf-8"}, "excel-cp1252.csv line 2: bad users file: undecodable text: invalid UTF-8 at line 2 column 10"},
 	} {
 		code, out, errs := runCLI(t, "", append(append([]string{}, tc.args[:1]...), append([]string{"--engine", "native"}, tc.args[1:]...)...)...)
 		if code != exitUsage || !strings.Contains(errs, tc.say) {
@@ -200,7 +201,7 @@ func TestServeUsersWindows1252(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	eng, err := openEngine("native")
+	eng, err := openChecker("native")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,7 +214,7 @@ func TestServeUsersWindows1252(t *testing.T) {
 		if dir.Encoding() != "windows-1252" || dir.Users() != 7 {
 			t.Errorf("%s: %d users read as %s", enc, dir.Users(), dir.Encoding())
 		}
-		srv, err := server.New(server.Config{Engine: eng, Tables: tables, Directory: dir})
+		srv, err := server.New(server.Config{Engine: eng, Tables: api.TablesJSON(tables), Directory: dir})
 		if err != nil {
 			t.Fatal(err)
 		}

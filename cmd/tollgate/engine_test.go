@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/tollgate/tollgate/api"
 )
 
 func TestEngineFlagDefaultsToWasm(t *testing.T) {
@@ -17,18 +20,21 @@ func TestEngineFlagDefaultsToWasm(t *testing.T) {
 
 func TestOpenEngine(t *testing.T) {
 	for _, name := range []string{"wasm", "native"} {
-		c, err := openCaller(name)
+		c, err := openChecker(name)
 		if err != nil {
-			t.Fatalf("openCaller(%s): %v", name, err)
+			t.Fatalf("openChecker(%s): %v", name, err)
 		}
-		resp, err := c.Do("pin", []byte(`{"pin":"135792"}`))
-		if err != nil || !strings.Contains(string(resp), `"accepted"`) {
-			t.Errorf("%s: pin = %s, %v", name, resp, err)
+		if got := c.Engine().String(); got != name {
+			t.Errorf("openChecker(%s) runs the %s engine", name, got)
+		}
+		v, err := c.CheckPIN(context.Background(), &api.PINRequest{PIN: "135792"})
+		if err != nil || !v.Accepted {
+			t.Errorf("%s: pin = %+v, %v", name, v, err)
 		}
 		c.Close()
 	}
-	if _, err := openEngine("jit"); err == nil || !strings.Contains(err.Error(), "want wasm or native") {
-		t.Errorf("openEngine(jit) = %v, want an error naming the choices", err)
+	if _, err := openChecker("jit"); err == nil || !strings.Contains(err.Error(), "want wasm or native") {
+		t.Errorf("openChecker(jit) = %v, want an error naming the choices", err)
 	}
 }
 
@@ -38,15 +44,15 @@ func TestOpenEngineOtherModule(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv("TOLLGATE_WASM", bad)
-	if _, err := openEngine("wasm"); err == nil {
+	if _, err := openChecker("wasm"); err == nil {
 		t.Error("TOLLGATE_WASM pointing at a file that is not wasm was accepted")
 	}
 	t.Setenv("TOLLGATE_WASM", filepath.Join(t.TempDir(), "missing.wasm"))
-	if _, err := openEngine("wasm"); err == nil || !strings.Contains(err.Error(), "TOLLGATE_WASM") {
+	if _, err := openChecker("wasm"); err == nil || !strings.Contains(err.Error(), "TOLLGATE_WASM") {
 		t.Errorf("missing TOLLGATE_WASM file: %v, want an error naming the variable", err)
 	}
 	// The native engine ignores the variable.
-	if _, err := openEngine("native"); err != nil {
+	if _, err := openChecker("native"); err != nil {
 		t.Errorf("native with TOLLGATE_WASM set: %v", err)
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/tollgate/tollgate/internal/audit"
-	"github.com/tollgate/tollgate/internal/textenc"
+	"github.com/tollgate/tollgate/audit"
+	"github.com/tollgate/tollgate/export"
 )
 
 func init() {
@@ -62,7 +62,7 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tollgate gen: -o must name a file: PINs are not written to a terminal or a pipe")
 		return exitUsage
 	}
-	enc, err := textenc.Parse(*encoding)
+	enc, err := export.ParseEncoding(*encoding)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate gen: --encoding: %v\n", err)
 		return exitUsage
@@ -83,12 +83,12 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		defer f.Close()
 		in, name = f, *inPath
 	}
-	eng, err := openEngine(*engine)
+	chk, err := openChecker(*engine)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate gen: --engine: %v\n", err)
 		return exitUsage
 	}
-	defer eng.Close()
+	defer chk.Close()
 
 	// The PIN file is never the input, never a terminal, and is written
 	// beside itself and renamed into place (outfile.go): created 0600, an
@@ -108,7 +108,7 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	st, err := audit.Generate(ctx, audit.GenConfig{
-		Engine: eng, Policy: policyDoc, Length: *length, Warn: stderr, Year: time.Now().Year(),
+		Engine: chk, Policy: policyRef(policyDoc), Length: *length, Warn: stderr, Year: time.Now().Year(),
 		Encoding: enc,
 	}, name, in, out.w)
 	if err == nil {

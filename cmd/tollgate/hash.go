@@ -1,11 +1,15 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
+
+	tollgate "github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/api"
 )
 
 func init() {
@@ -82,29 +86,22 @@ func hashMake(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "tollgate hash make:", err)
 		return exitUsage
 	}
-	pol, err := hashPolicy(*policy)
+	pa, err := hashPolicy(*policy)
 	if err != nil {
 		fmt.Fprintln(stderr, "tollgate hash make:", err)
 		return exitUsage
 	}
-	req, _ := json.Marshal(struct {
-		Scheme     string          `json:"scheme"`
-		Secret     string          `json:"secret"`
-		Iterations int             `json:"iterations,omitempty"`
-		Policy     json.RawMessage `json:"policy,omitempty"`
-	}{*scheme, secret, *iterations, pol})
-	res, code := callOp(*engine, "hash.make", req, "tollgate hash make", stderr)
+	req := &api.HashMakeRequest{Scheme: *scheme, Secret: secret, Iterations: *iterations}
+	var rec api.HashRecord
+	code = callHash(*engine, "tollgate hash make", pa, stderr, func(ctx context.Context, c *tollgate.Checker, pol api.PolicyRef) (err error) {
+		req.Policy = pol
+		rec, err = c.MakeHash(ctx, req)
+		return err
+	})
 	if code != exitOK {
 		return code
 	}
-	var out struct {
-		Record string `json:"record"`
-	}
-	if err := json.Unmarshal(res, &out); err != nil || out.Record == "" {
-		fmt.Fprintln(stderr, "tollgate hash make: unexpected response from the engine")
-		return exitUsage
-	}
-	fmt.Fprintln(stdout, out.Record)
+	fmt.Fprintln(stdout, rec.Record)
 	return exitOK
 }
 
@@ -142,37 +139,23 @@ func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
-	pol, err := hashPolicy(*policy)
+	pa, err := hashPolicy(*policy)
 	if err != nil {
 		fmt.Fprintln(stderr, "tollgate hash verify:", err)
 		return exitUsage
 	}
-	req, _ := json.Marshal(struct {
-		Record     string          `json:"record"`
-		Secret     string          `json:"secret"`
-		FIPS       bool            `json:"fips,omitempty"`
-		Scheme     string          `json:"scheme,omitempty"`
-		Iterations int             `json:"iterations,omitempty"`
-		Policy     json.RawMessage `json:"policy,omitempty"`
-	}{record, secret, *fips, *target, *iterations, pol})
-	res, code := callOp(*engine, "hash.verify", req, who, stderr)
+	req := &api.HashVerifyRequest{Record: record, Secret: secret, FIPS: *fips, Scheme: *target, Iterations: *iterations}
+	var out api.HashResult
+	code = callHash(*engine, who, pa, stderr, func(ctx context.Context, c *tollgate.Checker, pol api.PolicyRef) (err error) {
+		req.Policy = pol
+		out, err = c.VerifyHash(ctx, req)
+		return err
+	})
 	if code != exitOK {
 		return code
 	}
-	var out struct {
-		Verified bool   `json:"verified"`
-		Reason   string `json:"reason"`
-		Scheme   string `json:"scheme"`
-		Rehash   string `json:"rehash,omitempty"`
-		Detail   string `json:"detail,omitempty"`
-	}
-	if err := json.Unmarshal(res, &out); err != nil || out.Reason == "" {
-		fmt.Fprintf(stderr, "%s: unexpected response from the engine\n", who)
-		return exitUsage
-	}
 	if *asJSON {
-		b, _ := json.Marshal(out)
-		fmt.Fprintf(stdout, "%s\n", b)
+		stdout.Write(append(api.Append(nil, &out), '\n'))
 	} else {
 		scheme := out.Scheme
 		if scheme == "" {
@@ -196,9 +179,9 @@ func hashVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// hashPolicy is the --policy of the hash commands: nothing when not given
-// (the api's default profile), else the policy reference.
-func hashPolicy(v string) (json.RawMessage, error) {
+// hashPolicy is the --policy of the hash commands: nil when not given
+// (the api's default profile), else the policy.
+func hashPolicy(v string) (*policyArg, error) {
 	if v == "" {
 		return nil, nil
 	}
@@ -206,39 +189,40 @@ func hashPolicy(v string) (json.RawMessage, error) {
 	if err != nil {
 		return nil, err
 	}
-	return p.Doc, nil
+	return &p, nil
 }
 
-// callOp runs one operation on the named engine; an error response or an
-// engine that cannot start is a usage/configuration error (exit 2).
-func callOp(engine, op string, req []byte, who string, stderr io.Writer) ([]byte, int) {
-	c, err := openCaller(engine)
+// callHash opens the named engine, loads pa (when given) and runs call
+// with it; an api error or an engine that cannot start is a usage or
+// configuration error (exit 2).
+func callHash(engine, who string, pa *policyArg, stderr io.Writer,
+	call func(context.Context, *tollgate.Checker, api.PolicyRef) error) int {
+	c, err := openChecker(engine)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: engine %q: %v\n", who, engine, err)
-		return nil, exitUsage
+		return exitUsage
 	}
 	defer c.Close()
-	res, err := c.Do(op, req)
-	// An api error comes back as {"error": {...}}, with or without err,
-	// depending on the engine.
-	var e struct {
-		Error *struct {
-			Code    string `json:"code"`
-			Message string `json:"message"`
-			Field   string `json:"field"`
-		} `json:"error"`
+	ctx := context.Background()
+	var pol api.PolicyRef
+	if pa != nil {
+		pol, err = pa.load(ctx, c)
 	}
-	if json.Unmarshal(res, &e) == nil && e.Error != nil {
-		msg := e.Error.Message
-		if e.Error.Field != "" && !strings.Contains(msg, e.Error.Field) {
-			msg = e.Error.Field + ": " + msg
+	if err == nil {
+		err = call(ctx, c, pol)
+	}
+	var e *api.Error
+	switch {
+	case errors.As(err, &e):
+		msg := e.Message
+		if e.Field != "" && !strings.Contains(msg, e.Field) {
+			msg = e.Field + ": " + msg
 		}
 		fmt.Fprintf(stderr, "%s: %s\n", who, msg)
-		return nil, exitUsage
-	}
-	if err != nil {
+		return exitUsage
+	case err != nil:
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
-		return nil, exitUsage
+		return exitUsage
 	}
-	return res, exitOK
+	return exitOK
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // The hash tests run on the native engine; the wasm engine serves the same
-// api and its parity is host's corpus run.
+// api and its parity is internal/engine's corpus run.
 func runHashCLI(t *testing.T, stdin string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	var out, errb bytes.Buffer

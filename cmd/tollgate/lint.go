@@ -2,10 +2,12 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
+	"context"
 	"flag"
 	"fmt"
 	"io"
+
+	"github.com/tollgate/tollgate/api"
 )
 
 func init() {
@@ -44,50 +46,39 @@ func runLint(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: unexpected argument %q (use --tables FILE)\n", who, fs.Arg(0))
 		return exitUsage
 	}
-	c, err := openCaller(*engine)
+	c, err := openChecker(*engine)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
 	defer c.Close()
-	handle, err := tablesRef(c, *tables)
+	ctx := context.Background()
+	ta, err := resolveTables(*tables)
+	var handle api.Handle
+	if err == nil {
+		handle, err = ta.load(ctx, c)
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
-	resp, err := c.Do("lint", []byte(`{"tables":`+handle+`}`))
+	r, err := c.Lint(ctx, &api.LintRequest{Tables: api.TablesHandle(handle)})
 	if err != nil {
-		fmt.Fprintf(stderr, "%s: %s\n", who, errorMessage(resp, err))
-		return exitUsage
-	}
-	var r struct {
-		Findings []json.RawMessage `json:"findings"`
-	}
-	if err := json.Unmarshal(resp, &r); err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", who, err)
+		fmt.Fprintf(stderr, "%s: %s\n", who, errorMessage(err))
 		return exitUsage
 	}
 	out := bufio.NewWriter(stdout)
 	defer out.Flush()
 	status := exitOK
-	for _, raw := range r.Findings {
-		var f struct {
-			Code     string `json:"code"`
-			Severity string `json:"severity"`
-			Table    string `json:"table"`
-			Row      int    `json:"row"`
-			Message  string `json:"message"`
-		}
-		if err := json.Unmarshal(raw, &f); err != nil {
-			fmt.Fprintf(stderr, "%s: %v\n", who, err)
-			return exitUsage
-		}
+	var line []byte
+	for i := range r.Findings {
+		f := &r.Findings[i]
 		if f.Severity == "error" {
 			status = exitRefused
 		}
 		if *asJSON {
-			out.Write(raw)
-			out.WriteByte('\n')
+			line = append(api.Append(line[:0], f), '\n')
+			out.Write(line)
 			continue
 		}
 		where := f.Table

@@ -1,11 +1,12 @@
 package main
 
 import (
-	"encoding/json"
+	"context"
 	"flag"
 	"fmt"
 	"io"
 
+	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
 )
 
@@ -82,16 +83,15 @@ func runPassword(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
-	req, err := json.Marshal(api.PasswordRequest{
-		Policy:   api.RawJSON(pa.Doc),
+	req := &api.PasswordRequest{
 		Password: pw,
 		Context: api.PasswordContext{
 			Alias: *alias, Extensions: exts, Old: *old, Previous: previous,
 		},
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", who, err)
-		return exitUsage
 	}
-	return runCheck(who, "Password", *engine, "password", req, pw, pa, *asJSON, stdout, stderr)
+	return runCheck(who, "Password", *engine, pw, pa, *asJSON, stdout, stderr,
+		func(ctx context.Context, c *tollgate.Checker, pol api.PolicyRef) (api.Verdict, error) {
+			req.Policy = pol
+			return c.CheckPassword(ctx, req)
+		})
 }

@@ -1,18 +1,18 @@
 package main
 
 import (
-	"bytes"
-	"encoding/json"
+	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/tollgate/tollgate/core"
 	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/core"
 )
 
 func init() {
@@ -95,65 +95,50 @@ func runPIN(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "%s: %v\n", who, err)
 		return exitUsage
 	}
-	req, err := json.Marshal(api.PINRequest{
-		Policy: api.RawJSON(pa.Doc),
-		PIN:    pin,
+	req := &api.PINRequest{
+		PIN: pin,
 		Context: api.PINContext{
 			Extensions: exts, FirstName: *first, LastName: *last,
 			DateOfBirth: *dob, Year: now().Year(), Previous: previous,
 		},
-	})
-	if err != nil {
-		fmt.Fprintf(stderr, "%s: %v\n", who, err)
-		return exitUsage
 	}
-	return runCheck(who, "PIN", *engine, "pin", req, pin, pa, *asJSON, stdout, stderr)
+	return runCheck(who, "PIN", *engine, pin, pa, *asJSON, stdout, stderr,
+		func(ctx context.Context, c *tollgate.Checker, pol api.PolicyRef) (api.Verdict, error) {
+			req.Policy = pol
+			return c.CheckPIN(ctx, req)
+		})
 }
 
-// runCheck sends a pin or password request to the engine and reports the
-// verdict: as the api's JSON with --json, else as a short explanation.
-func runCheck(who, what, engine, op string, req []byte, secret string, pa policyArg, asJSON bool, stdout, stderr io.Writer) int {
-	c, err := openCaller(engine)
+// runCheck loads the policy into the engine, runs check with its handle
+// and reports the verdict: as the api's JSON with --json, else as a short
+// explanation.
+func runCheck(who, what, engine, secret string, pa policyArg, asJSON bool, stdout, stderr io.Writer,
+	check func(context.Context, *tollgate.Checker, api.PolicyRef) (api.Verdict, error)) int {
+	c, err := openChecker(engine)
 	if err != nil {
 		fmt.Fprintf(stderr, "%s: --engine %s: %v\n", who, engine, err)
 		return exitUsage
 	}
 	defer c.Close()
-	res, doErr := c.Do(op, req)
-	var v verdictJSON
-	if err := json.Unmarshal(res, &v); err != nil || v.Error != nil || v.Accepted == nil {
-		switch {
-		case v.Error != nil:
-			fmt.Fprintf(stderr, "%s: %s\n", who, pa.errorText(v.Error.Code, v.Error.Field, v.Error.Message))
-		case doErr != nil:
-			fmt.Fprintf(stderr, "%s: %v\n", who, doErr)
-		default:
-			fmt.Fprintf(stderr, "%s: the engine gave no verdict\n", who)
-		}
+	ctx := context.Background()
+	pol, err := pa.load(ctx, c)
+	var v api.Verdict
+	if err == nil {
+		v, err = check(ctx, c, pol)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %s\n", who, pa.errorText(err))
 		return exitUsage
 	}
 	if asJSON {
-		stdout.Write(bytes.TrimSpace(res))
-		io.WriteString(stdout, "\n")
+		stdout.Write(append(api.Append(nil, &v), '\n'))
 	} else {
 		io.WriteString(stdout, explainVerdict(what, pa.Label, utf8.RuneCountInString(secret), &v))
 	}
-	if *v.Accepted {
+	if v.Accepted {
 		return exitOK
 	}
 	return exitRefused
-}
-
-// verdictJSON is the api's verdict (or error) as the CLI reads it.
-type verdictJSON struct {
-	Accepted *bool `json:"accepted"`
-	Reasons  []struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Start   *int   `json:"start"`
-		End     *int   `json:"end"`
-	} `json:"reasons"`
-	Error *api.Error `json:"error"`
 }
 
 // maskWidth bounds the masked rendering; longer secrets get their spans
@@ -163,9 +148,9 @@ const maskWidth = 64
 // explainVerdict renders a verdict for a person. The secret itself never
 // appears: only its length, as a row of asterisks, with carets under the
 // characters each reason concerns.
-func explainVerdict(what, policy string, length int, v *verdictJSON) string {
+func explainVerdict(what, policy string, length int, v *api.Verdict) string {
 	var b strings.Builder
-	if *v.Accepted {
+	if v.Accepted {
 		fmt.Fprintf(&b, "%s accepted by policy %s.\n", what, policy)
 		return b.String()
 	}
@@ -175,7 +160,7 @@ func explainVerdict(what, policy string, length int, v *verdictJSON) string {
 	if drawn {
 		hasSpan := false
 		for _, r := range v.Reasons {
-			hasSpan = hasSpan || r.Start != nil && r.End != nil
+			hasSpan = hasSpan || r.HasSpan
 		}
 		if hasSpan {
 			fmt.Fprintf(&b, "  %s\n", strings.Repeat("*", length))
@@ -184,14 +169,14 @@ func explainVerdict(what, policy string, length int, v *verdictJSON) string {
 	// Reasons with a span first, their carets under the mask; then the rest.
 	var rest []string
 	for _, r := range v.Reasons {
-		text := r.Message + " [" + r.Code + "]"
-		if r.Start == nil || r.End == nil {
+		text := r.Message + " [" + string(r.Code) + "]"
+		if !r.HasSpan {
 			rest = append(rest, text)
 			continue
 		}
-		start, end := max(0, min(*r.Start, length)), max(0, min(*r.End, length))
+		start, end := max(0, min(r.Start, length)), max(0, min(r.End, length))
 		if !drawn || end <= start {
-			fmt.Fprintf(&b, "  - %s (characters %d to %d)\n", text, *r.Start+1, *r.End)
+			fmt.Fprintf(&b, "  - %s (characters %d to %d)\n", text, r.Start+1, r.End)
 			continue
 		}
 		marks := strings.Repeat(" ", start) + strings.Repeat("^", end-start) + strings.Repeat(" ", length-end)

@@ -9,10 +9,12 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tollgate/tollgate/api"
 )
 
 // checkCase is one run of tollgate pin or password through run(). The
-// native engine keeps the tests fast; host/ holds the engines to parity.
+// native engine keeps the tests fast; internal/engine holds the engines to parity.
 type checkCase struct {
 	name   string
 	args   []string
@@ -221,15 +223,7 @@ func TestPINHelp(t *testing.T) {
 }
 
 func TestExplainVerdictLongSecret(t *testing.T) {
-	acc := false
-	start, end := 70, 74
-	v := &verdictJSON{Accepted: &acc}
-	v.Reasons = append(v.Reasons, struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Start   *int   `json:"start"`
-		End     *int   `json:"end"`
-	}{Code: "repeated_char", Message: "m", Start: &start, End: &end})
+	v := &api.Verdict{Reasons: []api.Reason{{Code: "repeated_char", Message: "m", HasSpan: true, Start: 70, End: 74}}}
 	got := explainVerdict("Password", "cuc", 80, v)
 	if strings.Contains(got, "*") || !strings.Contains(got, "(characters 71 to 74)") {
 		t.Errorf("a secret longer than the mask is described by position, got:\n%s", got)

@@ -1,25 +1,31 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"strings"
 
+	tollgate "github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core"
 )
 
-// policyArg is a resolved --policy NAME|FILE value: the JSON policy
-// reference an api request takes ("policy": ...) and how to name it in
-// messages. Commands that take --policy share it.
+// policyArg is a resolved --policy NAME|FILE value: the policy reference
+// an api request takes and how to name it in messages. Commands that take
+// --policy share it.
 type policyArg struct {
 	// Label is the profile name or the file's path as given.
 	Label string
 	// File is set when the policy came from a file.
 	File bool
-	// Doc is the policy reference: a profile name as a JSON string, or a
-	// policy document (docs/policy.md).
-	Doc json.RawMessage
+	// Ref is the policy: a profile (api.Profile) or a policy document
+	// (api.PolicyJSON, docs/policy.md).
+	Ref api.PolicyRef
+	// doc is the document of a file, which withMinLength edits.
+	doc []byte
 	// Overridden names the fields set from the command line
 	// ("pin.min_length"), so an error about them can name the flag.
 	Overridden map[string]string
@@ -40,8 +46,7 @@ func resolvePolicy(v string) (policyArg, error) {
 	}
 	for _, name := range core.ProfileNames() {
 		if v == name {
-			doc, _ := json.Marshal(v)
-			return policyArg{Label: v, Doc: doc}, nil
+			return policyArg{Label: v, Ref: api.Profile(v)}, nil
 		}
 	}
 	if _, err := os.Stat(v); os.IsNotExist(err) {
@@ -53,15 +58,15 @@ func resolvePolicy(v string) (policyArg, error) {
 		return policyArg{}, err
 	}
 	if !json.Valid(b) {
-		// The request embeds the document, so it must be JSON; the core's
-		// parser says where it is not.
+		// The document travels as JSON to the engine, so it must be JSON;
+		// the core's parser says where it is not.
 		_, err := core.ParsePolicy(b)
 		if err == nil {
 			err = fmt.Errorf("not JSON")
 		}
 		return policyArg{}, fmt.Errorf("--policy %s: %v", v, err)
 	}
-	return policyArg{Label: v, File: true, Doc: b}, nil
+	return policyArg{Label: v, File: true, Ref: api.PolicyJSON(b), doc: b}, nil
 }
 
 // withMinLength returns pa with section.min_length ("pin" or "password")
@@ -73,7 +78,7 @@ func (pa policyArg) withMinLength(section string, n int) (policyArg, error) {
 	if pa.File {
 		// A file is parsed to apply the override; the result is sent as
 		// one complete document (name and extends included).
-		p, err := core.ParsePolicy(pa.Doc)
+		p, err := core.ParsePolicy(pa.doc)
 		if err != nil {
 			return policyArg{}, fmt.Errorf("--policy %s: %v", pa.Label, err)
 		}
@@ -86,20 +91,35 @@ func (pa policyArg) withMinLength(section string, n int) (policyArg, error) {
 	} else {
 		doc, _ = json.Marshal(map[string]any{"extends": pa.Label, section: map[string]int{"min_length": n}})
 	}
-	pa.Doc = doc
+	pa.Ref, pa.doc = api.PolicyJSON(doc), doc
 	pa.Overridden = map[string]string{field: "--min-length"}
 	return pa, nil
 }
 
-// errorText renders an api error about a request that used pa: an error
-// on an overridden field names its flag, any other policy error names the
+// load loads the policy into c once (LoadPolicy validates it there, so
+// every engine reports the same errors) and returns the reference later
+// requests carry: its handle.
+func (pa policyArg) load(ctx context.Context, c *tollgate.Checker) (api.PolicyRef, error) {
+	info, err := c.LoadPolicy(ctx, pa.Ref)
+	if err != nil {
+		return api.PolicyRef{}, err
+	}
+	return api.PolicyHandle(info.Handle), nil
+}
+
+// errorText renders an error of a request that used pa: an api error on
+// an overridden field names its flag, any other policy error names the
 // file or profile.
-func (pa policyArg) errorText(code, field, msg string) string {
-	if flag, ok := pa.Overridden[field]; ok && field != "" {
-		return flag + ": " + msg
+func (pa policyArg) errorText(err error) string {
+	var e *api.Error
+	if !errors.As(err, &e) {
+		return err.Error()
 	}
-	if code == "invalid_policy" {
-		return "--policy " + pa.Label + ": " + msg
+	if flag, ok := pa.Overridden[e.Field]; ok && e.Field != "" {
+		return flag + ": " + e.Message
 	}
-	return msg
+	if e.Code == api.ErrInvalidPolicy {
+		return "--policy " + pa.Label + ": " + e.Message
+	}
+	return e.Message
 }

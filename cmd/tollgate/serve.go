@@ -14,9 +14,9 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/tollgate/tollgate/host"
-	"github.com/tollgate/tollgate/internal/server"
-	"github.com/tollgate/tollgate/internal/textenc"
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/export"
+	"github.com/tollgate/tollgate/server"
 )
 
 func init() {
@@ -52,7 +52,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	logFormat := fs.String("log", "text", "log format on stderr: text or json")
 	users := fs.String("users", "", "users file (CSV in the audit's format: extension, alternate extensions, class of service) turning a dial request's \"caller\" into its class of service")
 	defaultCOS := fs.String("default-cos", "", "class of service of a caller --users does not list (empty: refused with unknown_caller)")
-	usersEncoding := fs.String("encoding", textenc.Auto, "encoding of the --users file: "+textenc.Allowed+"; auto reads a byte-order mark, else UTF-8 or Windows-1252 from the text")
+	usersEncoding := fs.String("encoding", string(export.Auto), "encoding of the --users file: "+export.EncodingNames+"; auto reads a byte-order mark, else UTF-8 or Windows-1252 from the text")
 	engine := engineFlag(fs)
 	if code, done := parseFlags(fs, args, serveUsage, stdout, stderr); done {
 		return code
@@ -107,35 +107,45 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 
-	eng, err := openEngine(*engine)
+	chk, err := openChecker(*engine)
 	if err != nil {
 		return fail("--engine %s: %v", *engine, err)
 	}
-	defer eng.Close()
+	defer chk.Close()
 
 	cfg := server.Config{
-		Engine: eng, Token: token, AdminToken: adminToken, Logger: logger,
+		Engine: chk, Token: token, AdminToken: adminToken, Logger: logger,
 		MaxBodyBytes: *maxBody, BodyTimeout: *bodyTimeout, OpTimeout: *opTimeout,
 	}
 	// server.New loads these once through the engine (a bad one is a
 	// usage error, not a 400 on every request) and requests carry the
 	// handles.
 	if *policy != "" {
-		if cfg.Policy, err = documentArg("--policy", *policy, maxPolicyFile); err != nil {
-			return fail("%v", err)
+		cfg.Policy = api.Profile(*policy)
+		if isFileArg(*policy) {
+			doc, err := documentArg("--policy", *policy, maxPolicyFile)
+			if err != nil {
+				return fail("%v", err)
+			}
+			cfg.Policy = api.PolicyJSON(doc)
 		}
 	}
+	var tablesDoc []byte // for usersDirectory: the document, or the name as a JSON string
 	if *tables != "" {
-		if cfg.Tables, err = documentArg("--tables", *tables, maxTablesFile); err != nil {
+		if tablesDoc, err = documentArg("--tables", *tables, maxTablesFile); err != nil {
 			return fail("%v", err)
 		}
+		cfg.Tables = api.BuiltinTables(*tables)
+		if isFileArg(*tables) {
+			cfg.Tables = api.TablesJSON(tablesDoc)
+		}
 	}
-	usersEnc, err := textenc.Parse(*usersEncoding)
+	usersEnc, err := export.ParseEncoding(*usersEncoding)
 	if err != nil {
 		return fail("--encoding: %v", err)
 	}
 	if *users != "" {
-		dir, err := usersDirectory(*users, *defaultCOS, usersEnc, *tables, cfg.Tables)
+		dir, err := usersDirectory(*users, *defaultCOS, string(usersEnc), *tables, tablesDoc)
 		var bt *badTablesError
 		if errors.As(err, &bt) {
 			return fail("--tables %s: %v", *tables, err)
@@ -147,7 +157,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		logger.Info("users", "file", *users, "encoding", dir.Encoding(), "extensions", dir.Extensions(), "default_cos", dir.Default())
 	} else if *defaultCOS != "" {
 		return fail("--default-cos needs --users")
-	} else if usersEnc != textenc.Auto {
+	} else if usersEnc != export.Auto {
 		return fail("--encoding needs --users")
 	}
 	srv, err := server.New(cfg)
@@ -170,11 +180,9 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	err = srv.Serve(ctx, ln)
 	// The engine's pools, for the operator: instances replaced after a
 	// trap or a deadline, calls stopped by their deadline.
-	if p, ok := eng.(interface{ Pools() []host.PoolStats }); ok {
-		for _, ps := range p.Pools() {
-			logger.Info("engine pool", "pool", ps.Pool, "size", ps.Size, "created", ps.Created,
-				"discarded", ps.Discarded, "deadlines", ps.Deadlines)
-		}
+	for _, ps := range chk.Pools() {
+		logger.Info("engine pool", "pool", ps.Pool, "size", ps.Size, "created", ps.Created,
+			"discarded", ps.Discarded, "deadlines", ps.Deadlines)
 	}
 	if err != nil {
 		logger.Error("serve", "error", err.Error())
@@ -187,7 +195,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // contents of a file (at most limit bytes) when the value names one, else
 // a name as a JSON string.
 func documentArg(flag, v string, limit int64) ([]byte, error) {
-	if strings.HasSuffix(v, ".json") || strings.ContainsRune(v, os.PathSeparator) {
+	if isFileArg(v) {
 		b, err := readDocument(flag, v, limit, false)
 		if err != nil {
 			return nil, err
@@ -198,4 +206,10 @@ func documentArg(flag, v string, limit int64) ([]byte, error) {
 		return b, nil
 	}
 	return json.Marshal(v)
+}
+
+// isFileArg reports whether a --policy/--tables value names a file rather
+// than a built-in profile or set.
+func isFileArg(v string) bool {
+	return strings.HasSuffix(v, ".json") || strings.ContainsRune(v, os.PathSeparator)
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/tollgate/tollgate/core/dialplan"
+	"github.com/tollgate/tollgate/export"
 	"github.com/tollgate/tollgate/internal/directory"
 )
 
@@ -37,7 +38,7 @@ func usersDirectory(path, defaultCOS, enc, tablesArg string, tablesDoc []byte) (
 		return nil, err
 	}
 	defer f.Close()
-	dir, err := directory.Read(path, f, defaultCOS, enc)
+	dir, err := directory.Read(path, f, defaultCOS, export.Encoding(enc))
 	if err != nil {
 		return nil, err
 	}

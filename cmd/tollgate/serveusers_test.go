@@ -11,7 +11,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/server"
 )
 
 const (
@@ -58,7 +59,7 @@ func TestServeUsersDial(t *testing.T) {
 	}
 	for _, engine := range []string{"native", "wasm"} {
 		t.Run(engine, func(t *testing.T) {
-			eng, err := openEngine(engine)
+			eng, err := openChecker(engine)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +69,7 @@ func TestServeUsersDial(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				srv, err := server.New(server.Config{Engine: eng, Tables: tables, Directory: dir})
+				srv, err := server.New(server.Config{Engine: eng, Tables: api.TablesJSON(tables), Directory: dir})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -92,7 +93,7 @@ func TestServeUsersDial(t *testing.T) {
 					{"4444", "95551234", 200, false, 0, "9*", ""}, // ... which blocks outside calls
 				} {
 					if def == "" && tc.caller == "4444" {
-						tc.status, tc.errCode = 400, server.ErrUnknownCaller
+						tc.status, tc.errCode = 400, string(server.ErrUnknownCaller)
 					}
 					body := `{"caller":"` + tc.caller + `","feature":"transfer","number":"` + tc.number + `"}`
 					resp, err := http.Post(ts.URL+"/v1/dial", "application/json", strings.NewReader(body))

@@ -2,11 +2,11 @@
 
 package artifact
 
-import "github.com/tollgate/tollgate/core/internal/digest"
+import "github.com/tollgate/tollgate/internal/digest"
 
 // checksum is the SHA-256 of head and payload. Under the tag
 // tollgate_small, as the WebAssembly module is built, it is
-// core/internal/digest's: crypto/sha256 would link the FIPS 140 module's
+// internal/digest's: crypto/sha256 would link the FIPS 140 module's
 // self-tests into the module.
 func checksum(head, payload []byte) (s [32]byte) {
 	var d digest.Digest

@@ -1,7 +1,7 @@
 // Package credential parses, verifies and makes stored-credential records
 // (RFC 2307 / OpenLDAP schemes, PBKDF2, hex exports) with Unity
 // Connection's FIPS semantics. It depends on nothing else in tollgate but
-// core/internal/digest (its hash code, see hash_small.go), so core's
+// internal/digest (its hash code, see hash_small.go), so core's
 // history rule can use it.
 //
 // Records are the userPassword values OpenLDAP's slappasswd prints
@@ -22,7 +22,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tollgate/tollgate/core/internal/digest"
+	"github.com/tollgate/tollgate/internal/digest"
 )
 
 // Reason is the outcome of a verification, one of the stable codes below.
@@ -338,7 +338,7 @@ func (r *Record) verify(secret string, stop func() bool) (bool, error) {
 
 // sum hashes secret || salt into out. The concatenation is built on the
 // stack for usual sizes, so a verification does not allocate, and cleared.
-// The hash functions are the standard library's, or core/internal/digest's
+// The hash functions are the standard library's, or internal/digest's
 // under the build tag tollgate_small (hash_std.go, hash_small.go).
 func sum(a algo, out *[64]byte, secret string, salt []byte) []byte {
 	var buf [256]byte

@@ -5,11 +5,11 @@ package credential
 import (
 	"hash"
 
-	"github.com/tollgate/tollgate/core/internal/digest"
+	"github.com/tollgate/tollgate/internal/digest"
 )
 
 // Under the tag tollgate_small ("optimise for code size", as the
-// WebAssembly module is built) the hash functions are core/internal/digest's:
+// WebAssembly module is built) the hash functions are internal/digest's:
 // the standard library's would link the FIPS 140 module, about 70 KB of the
 // module's gzip budget. Their answers are the same (the tests hold them to
 // the standard library; docs/credentials.md).

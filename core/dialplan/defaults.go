@@ -11,8 +11,8 @@ const (
 	SetRecommended = "recommended"
 )
 
-// BuiltinNames lists the built-in sets.
-var BuiltinNames = []string{SetDefault, SetRecommended}
+// BuiltinNames returns the names of the built-in sets, in a new slice.
+func BuiltinNames() []string { return []string{SetDefault, SetRecommended} }
 
 func b(v bool) *bool { return &v }
 

@@ -263,7 +263,7 @@ func TestMatchNoAlloc(t *testing.T) {
 			tab.MatchLines([]byte("9123\n900\r\n"), out)
 		})
 		if allocs != 0 {
-			t.Errorf("%s: Match allocates %v times per run, want 0", tab.Name, allocs)
+			t.Errorf("%s: Match allocates %v times per run, want 0", tab.Name(), allocs)
 		}
 	}
 	var buf [64]byte

@@ -23,7 +23,7 @@
 //
 // The package is pure Go (stdlib and regexp2): no I/O, no goroutines of
 // its own, no clock (regexp2's match timeout keeps its own). The regex
-// engine is replaceable (RegexEngine): the WebAssembly module builds
+// engine is replaceable (Options.Regex): the WebAssembly module builds
 // without regexp2 and asks its host to run patterns. The file format and
 // every dialect are described in docs/tables.md.
 package dialplan

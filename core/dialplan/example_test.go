@@ -40,3 +40,24 @@ func ExampleLint() {
 	// no_operator_block Default Outdial
 	// no_operator_block Default Fax
 }
+
+// A host explains a refused number with the catalogue's code and
+// sentence, never its own words.
+func ExampleReason_RefusalMessage() {
+	set, err := dialplan.Parse("tables.json", []byte(`{"tables": [{"name": "Transfer", "max_digits": 16, "rows": [
+		{"pattern": "9011*", "blocked": true},
+		{"pattern": "*", "blocked": false}]}]}`))
+	if err != nil {
+		panic(err)
+	}
+	t, _ := set.Table("Transfer")
+	for _, n := range []string{"9011442079460000", "90114420794600001", "2001"} {
+		r := t.MatchString(n)
+		if !r.Allowed {
+			fmt.Println(r.Reason.RefusalCode()+":", r.Reason.RefusalMessage())
+		}
+	}
+	// Output:
+	// blocked: This number is blocked by the restriction table.
+	// too_long: This number has too many digits.
+}

@@ -43,7 +43,7 @@ func TestCiscoGolden(t *testing.T) {
 	for _, tc := range tests {
 		r := tc.table.MatchString(tc.number)
 		if r.Allowed != tc.allowed || r.Reason != tc.reason || r.Row != tc.row || tc.table.Pattern(r) != tc.pattern {
-			t.Errorf("%s.Match(%q) = allowed %v %s row %d %q, want %v %s row %d %q", tc.table.Name, tc.number,
+			t.Errorf("%s.Match(%q) = allowed %v %s row %d %q, want %v %s row %d %q", tc.table.Name(), tc.number,
 				r.Allowed, r.Reason, r.Row, tc.table.Pattern(r), tc.allowed, tc.reason, tc.row, tc.pattern)
 		}
 	}

@@ -34,15 +34,18 @@ func Detect(path string, data []byte) string {
 
 // Load reads a tables file of any supported format (Detect) and compiles
 // it. Errors carry path and, for text formats, the line.
-func Load(path string, data []byte) (*Set, error) {
+func Load(path string, data []byte) (*Set, error) { return LoadOptions(path, data, Options{}) }
+
+// LoadOptions is Load with options.
+func LoadOptions(path string, data []byte, o Options) (*Set, error) {
 	if Detect(path, data) == FormatTables {
-		return Parse(path, data)
+		return ParseOptions(path, data, o)
 	}
 	d, err := Import(path, data)
 	if err != nil {
 		return nil, err
 	}
-	return Compile(path, d)
+	return CompileOptions(path, d, o)
 }
 
 // Import converts a CUPI JSON export, an Asterisk extensions.conf or

@@ -69,8 +69,8 @@ func LintOptions(s *Set, o Options) ([]Finding, error) {
 	var out []Finding
 	used := map[string]bool{}
 	sysTables := map[string]bool{}
-	for _, c := range s.Doc.ClassesOfService {
-		for _, f := range Features {
+	for _, c := range s.classes {
+		for _, f := range features {
 			if name, _ := c.Table(f); name != "" {
 				used[name] = true
 			}
@@ -79,20 +79,20 @@ func LintOptions(s *Set, o Options) ([]Finding, error) {
 			sysTables[c.SystemTransfer] = true
 		}
 	}
-	if len(s.Doc.ClassesOfService) == 0 {
+	if len(s.classes) == 0 {
 		for _, t := range s.tables {
-			if strings.Contains(strings.ToLower(t.Name), "system transfer") {
-				sysTables[t.Name] = true
+			if strings.Contains(strings.ToLower(t.name), "system transfer") {
+				sysTables[t.name] = true
 			}
 		}
 	}
 	for _, t := range s.tables {
 		l := &linter{s: s, t: t, b: newBudget(o.Interrupt)}
-		l.run(sysTables[t.Name])
+		l.run(sysTables[t.name])
 		if l.err != nil {
 			return nil, l.err
 		}
-		if len(s.Doc.ClassesOfService) > 0 && !used[t.Name] {
+		if len(s.classes) > 0 && !used[t.name] {
 			l.add(LintTableUnused, SevInfo, -1, "no class of service links this table")
 		}
 		out = append(out, l.out...)
@@ -137,27 +137,27 @@ func (l *linter) add(code string, sev Severity, row int, tmpl string, args ...st
 		tmpl = tmpl[i+1:]
 	}
 	b = append(b, tmpl...)
-	l.out = append(l.out, Finding{Code: code, Severity: sev, Table: l.t.Name, Row: row, ShadowedBy: -1, Message: string(b)})
+	l.out = append(l.out, Finding{Code: code, Severity: sev, Table: l.t.name, Row: row, ShadowedBy: -1, Message: string(b)})
 	return &l.out[len(l.out)-1]
 }
 
 func (l *linter) run(systemTransfer bool) {
 	t := l.t
-	if len(t.Rows) > CiscoMaxRows {
-		l.add(LintTooManyRows, SevWarning, -1, "% rows; Unity Connection 15 holds at most % dial strings per table", itoa(len(t.Rows)), itoa(CiscoMaxRows))
+	if len(t.rows) > CiscoMaxRows {
+		l.add(LintTooManyRows, SevWarning, -1, "% rows; Unity Connection 15 holds at most % dial strings per table", itoa(len(t.rows)), itoa(CiscoMaxRows))
 	}
-	for i, r := range t.Rows {
+	for i, r := range t.rows {
 		if len(r.Pattern) > CiscoMaxPattern {
 			l.add(LintPatternTooLong, SevError, i, "pattern is % characters; Unity Connection accepts at most %", itoa(len(r.Pattern)), itoa(CiscoMaxPattern))
 		}
 	}
-	if t.MaxDigits > LargeMaxDigits {
-		l.add(LintMaxDigitsLarge, SevWarning, -1, "max_digits is %; no real number needs more than % keys, and the extra room lets trailing keys (# or digits) slip past anchored patterns", itoa(t.MaxDigits), itoa(LargeMaxDigits))
+	if t.maxDigits > LargeMaxDigits {
+		l.add(LintMaxDigitsLarge, SevWarning, -1, "max_digits is %; no real number needs more than % keys, and the extra room lets trailing keys (# or digits) slip past anchored patterns", itoa(t.maxDigits), itoa(LargeMaxDigits))
 	}
-	last := len(t.Rows) - 1
-	if t.Dialect == DialectCUC && !t.Rows[last].Blocked {
+	last := len(t.rows) - 1
+	if t.dialect == DialectCUC && !t.rows[last].Blocked {
 		l.add(LintFinalRowAllowed, SevWarning, last, "the final * row is allowed: every number no row above blocks goes through")
-	} else if t.Dialect != DialectCUC && !t.NoMatchBlocked {
+	} else if t.dialect != DialectCUC && !t.noMatchBlocked {
 		l.add(LintFinalRowAllowed, SevWarning, -1, "no_match is allowed: every number no row blocks goes through")
 	}
 	if len(t.segs) != 1 || t.segs[0].dfa == nil {
@@ -165,7 +165,7 @@ func (l *linter) run(systemTransfer bool) {
 		return
 	}
 	d := t.segs[0].dfa
-	if len(d.acc)*(t.MaxDigits+1) > lintWork/nsym {
+	if len(d.acc)*(t.maxDigits+1) > lintWork/nsym {
 		l.add(LintNotAnalyzed, SevInfo, -1, "the table's automaton (% states) is too large for the exact checks", itoa(len(d.acc)))
 		return
 	}
@@ -204,24 +204,24 @@ func (l *linter) run(systemTransfer bool) {
 func (l *linter) verdict(d *dfa, s int32, n int) (bool, int32) {
 	u := l.t.winner(d, s, n)
 	if u < 0 {
-		return !l.t.NoMatchBlocked, -1
+		return !l.t.noMatchBlocked, -1
 	}
 	row := l.t.units[u].row
-	return !l.t.Rows[row].Blocked, row
+	return !l.t.rows[row].Blocked, row
 }
 
-func (l *linter) inRange(n int) bool { return n >= l.t.MinDigits && n <= l.t.MaxDigits }
+func (l *linter) inRange(n int) bool { return n >= l.t.minDigits && n <= l.t.maxDigits }
 
 // shadowing finds rows that decide no number within min/max digits.
 func (l *linter) shadowing(d *dfa) {
 	t := l.t
-	wins := make([]bool, len(t.Rows))
+	wins := make([]bool, len(t.rows))
 	cur := []int32{1}
 	seen := make([]int32, len(d.acc)) // layer+1 at which a state was queued
-	for n := 0; n <= t.MaxDigits && len(cur) > 0; n++ {
+	for n := 0; n <= t.maxDigits && len(cur) > 0; n++ {
 		var next []int32
 		for _, s := range cur {
-			if n >= t.MinDigits {
+			if n >= t.minDigits {
 				if u := t.winner(d, s, n); u >= 0 {
 					wins[t.units[u].row] = true
 				}
@@ -238,7 +238,7 @@ func (l *linter) shadowing(d *dfa) {
 	}
 	attributed := 0
 	for r, w := range wins {
-		if w || t.Rows[r].Regex {
+		if w || t.rows[r].Regex {
 			continue
 		}
 		own := l.rowUnits(r)
@@ -249,12 +249,12 @@ func (l *linter) shadowing(d *dfa) {
 		if err != nil {
 			continue
 		}
-		if _, ok := searchDFA(od, 1, nil, 0, t.MaxDigits, func(a, _ int32, n int) bool { return l.inRange(n) && od.acc[a] >= 0 }); !ok {
-			l.add(LintRowNeverMatches, SevWarning, r, "row % (%) matches no number of % to % keys", itoa(r), quote(t.Rows[r].Pattern), itoa(t.MinDigits), itoa(t.MaxDigits))
+		if _, ok := searchDFA(od, 1, nil, 0, t.maxDigits, func(a, _ int32, n int) bool { return l.inRange(n) && od.acc[a] >= 0 }); !ok {
+			l.add(LintRowNeverMatches, SevWarning, r, "row % (%) matches no number of % to % keys", itoa(r), quote(t.rows[r].Pattern), itoa(t.minDigits), itoa(t.maxDigits))
 			continue
 		}
 		if attributed >= maxAttributions {
-			l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: the rows above it match every number it matches", itoa(r), quote(t.Rows[r].Pattern))
+			l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: the rows above it match every number it matches", itoa(r), quote(t.rows[r].Pattern))
 			continue
 		}
 		attributed++
@@ -272,10 +272,10 @@ func (l *linter) shadowing(d *dfa) {
 			}
 		}
 		if by >= 0 {
-			f := l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: row % (%) matches every number it matches", itoa(r), quote(t.Rows[r].Pattern), itoa(by), quote(t.Rows[by].Pattern))
+			f := l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: row % (%) matches every number it matches", itoa(r), quote(t.rows[r].Pattern), itoa(by), quote(t.rows[by].Pattern))
 			f.ShadowedBy = by
 		} else {
-			l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: rows % together match every number it matches", itoa(r), quote(t.Rows[r].Pattern), rowList(winners))
+			l.add(LintShadowedRow, SevWarning, r, "row % (%) is never reached: rows % together match every number it matches", itoa(r), quote(t.rows[r].Pattern), rowList(winners))
 		}
 	}
 }
@@ -313,7 +313,7 @@ func (l *linter) winnersOn(d, od *dfa) []int {
 	seen := map[int]bool{}
 	type pair struct{ a, b int32 }
 	layer := []pair{{1, 1}}
-	for n := 0; n <= t.MaxDigits && len(layer) > 0; n++ {
+	for n := 0; n <= t.maxDigits && len(layer) > 0; n++ {
 		next := map[pair]bool{}
 		var nl []pair
 		for _, p := range layer {
@@ -362,20 +362,20 @@ func (l *linter) covers(i, r int) bool {
 		ur[k].row = 1
 	}
 	units := append(ui, ur...)
-	d, err := l.build(units, l.t.Closest)
+	d, err := l.build(units, l.t.closest)
 	if err != nil {
 		return false
 	}
-	sub := &Table{Closest: l.t.Closest, MaxDigits: l.t.MaxDigits, units: units}
-	if sub.Closest {
-		if sub.counts, err = closestCounts(units, l.t.MaxDigits, l.b.fresh()); err != nil {
+	sub := &Table{closest: l.t.closest, maxDigits: l.t.maxDigits, units: units}
+	if sub.closest {
+		if sub.counts, err = closestCounts(units, l.t.maxDigits, l.b.fresh()); err != nil {
 			if err == ErrInterrupted {
 				l.err = err
 			}
 			return false
 		}
 	}
-	_, found := searchDFA(d, 1, nil, 0, l.t.MaxDigits, func(a, _ int32, n int) bool {
+	_, found := searchDFA(d, 1, nil, 0, l.t.maxDigits, func(a, _ int32, n int) bool {
 		u := sub.winner(d, a, n)
 		return l.inRange(n) && u >= 0 && units[u].row == 1
 	})
@@ -401,7 +401,7 @@ func (l *linter) probe(d *dfa, code, rest string) (string, bool) {
 	if perr != nil {
 		return "", false
 	}
-	return searchDFA(d, 1, pd, 1, l.t.MaxDigits, func(a, b int32, n int) bool {
+	return searchDFA(d, 1, pd, 1, l.t.maxDigits, func(a, b int32, n int) bool {
 		if !l.inRange(n) || pd.acc[b] < 0 {
 			return false
 		}
@@ -419,12 +419,12 @@ func (l *linter) bypass(d *dfa, code string) (string, int, bool) {
 	}
 	c := len(code)
 	row := -1
-	w, ok := searchDFA(d, 1, d, b0, l.t.MaxDigits-c, func(a, b int32, n int) bool {
+	w, ok := searchDFA(d, 1, d, b0, l.t.maxDigits-c, func(a, b int32, n int) bool {
 		if !l.inRange(n) || !l.inRange(n+c) {
 			return false
 		}
 		u := l.t.winner(d, a, n) // a row's own pattern, not a twin, blocks w
-		if u < 0 || l.t.units[u].alt != 0 || !l.t.Rows[l.t.units[u].row].Blocked {
+		if u < 0 || l.t.units[u].alt != 0 || !l.t.rows[l.t.units[u].row].Blocked {
 			return false
 		}
 		if ok2, _ := l.verdict(d, b, n+c); ok2 {
@@ -447,7 +447,7 @@ func (l *linter) suffix(d *dfa) {
 	}
 	for k := nsym - 1; k >= 0; k-- { // # and * first: the classic trailing keys
 		var row int32
-		w, ok := searchDFA(d, 1, nil, 0, l.t.MaxDigits-1, func(a, _ int32, n int) bool {
+		w, ok := searchDFA(d, 1, nil, 0, l.t.maxDigits-1, func(a, _ int32, n int) bool {
 			if !l.inRange(n) || !l.inRange(n+1) {
 				return false
 			}

@@ -107,10 +107,10 @@ func match[S string | []byte](t *Table, number S) Result {
 	}
 	r.Length = int32(n)
 	switch {
-	case n < t.MinDigits:
+	case n < t.minDigits:
 		r.Reason = ReasonTooShort
 		return r
-	case n > t.MaxDigits:
+	case n > t.maxDigits:
 		r.Reason = ReasonTooLong
 		return r
 	}
@@ -139,19 +139,19 @@ func match[S string | []byte](t *Table, number S) Result {
 			return r
 		} else if ok {
 			r.Reason, r.Row, r.Alt = ReasonMatched, seg.row, alt
-			r.Allowed = !t.Rows[seg.row].Blocked
+			r.Allowed = !t.rows[seg.row].Blocked
 			return r
 		}
 	}
 	r.Reason = ReasonNoMatch
-	r.Allowed = !t.NoMatchBlocked
+	r.Allowed = !t.noMatchBlocked
 	return r
 }
 
 // winner returns the deciding unit (index into t.units) in state s after
 // n keys, or -1.
 func (t *Table) winner(d *dfa, s int32, n int) int32 {
-	if !t.Closest {
+	if !t.closest {
 		u := d.acc[s]
 		if u < 0 {
 			return -1
@@ -160,7 +160,7 @@ func (t *Table) winner(d *dfa, s int32, n int) int32 {
 	}
 	best := int32(-1)
 	var bestCount float64
-	w := t.MaxDigits + 1
+	w := t.maxDigits + 1
 	for _, u := range d.accList[d.accOff[s]:d.accOff[s+1]] {
 		c := t.counts[int(d.unitBase+u)*w+n]
 		if best < 0 || c < bestCount {
@@ -173,7 +173,7 @@ func (t *Table) winner(d *dfa, s int32, n int) int32 {
 func (t *Table) decide(r Result, u int32) Result {
 	un := &t.units[u]
 	r.Reason, r.Row, r.Alt = ReasonMatched, un.row, un.alt
-	r.Allowed = !t.Rows[un.row].Blocked
+	r.Allowed = !t.rows[un.row].Blocked
 	return r
 }
 
@@ -194,7 +194,7 @@ func matchRegex[S string | []byte](t *Table, seg segment, number S) (bool, int32
 	if err != nil || ok {
 		return ok, 0, err
 	}
-	if !t.Rows[seg.row].Blocked {
+	if !t.rows[seg.row].Blocked {
 		return false, 0, nil
 	}
 	for k, code := range t.trunk {

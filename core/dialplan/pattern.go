@@ -14,8 +14,12 @@ const (
 	DialectRegex    = "regex"    // regular expressions (regexp2), Kamailio style
 )
 
-// Dialects lists the supported dialects.
-var Dialects = []string{DialectCUC, DialectCUCM, DialectAsterisk, DialectExchange, DialectRegex}
+// dialects are the supported dialects; an array, so no caller can change
+// what the package accepts.
+var dialects = [...]string{DialectCUC, DialectCUCM, DialectAsterisk, DialectExchange, DialectRegex}
+
+// Dialects returns the supported dialects, in a new slice.
+func Dialects() []string { return append([]string(nil), dialects[:]...) }
 
 // elem is one position of a parsed pattern: a set of symbols taken exactly
 // once, or (star) zero or more times. Every non-regex dialect parses into a

@@ -124,12 +124,16 @@ func newRef(d *Document, td *TableDoc) *refTable {
 	if rt.max == 0 {
 		rt.max = 40
 	}
+	dialect := td.Dialect
+	if dialect == "" {
+		dialect = DialectCUC
+	}
 	for _, r := range td.Rows {
 		blocked := r.Blocked == nil || *r.Blocked
-		if td.Dialect == DialectExchange {
+		if dialect == DialectExchange {
 			blocked = false
 		}
-		body := refRegexp(td.Dialect, r.Pattern)
+		body := refRegexp(dialect, r.Pattern)
 		row := refRow{blocked: blocked, alts: []*regexp.Regexp{regexp.MustCompile("^(?:" + body + ")$")}}
 		if blocked {
 			for _, c := range d.TrunkAccessCodes {
@@ -258,7 +262,7 @@ func checkAgainstReference(t *testing.T, d *Document, numbers []string) []Result
 	}
 	var out []Result
 	tab := s.Tables()[0]
-	ref := newRef(d, &s.Doc.Tables[0])
+	ref := newRef(d, &d.Tables[0])
 	for _, n := range numbers {
 		got := tab.MatchString(n)
 		allowed, reason, row, alt := ref.match(n)

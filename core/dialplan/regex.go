@@ -11,20 +11,24 @@ type Regex interface {
 	MatchString(s string) (bool, error)
 }
 
-// RegexEngine compiles regex-dialect patterns. The engine is fixed per
-// program: by default regexp2 with a RegexTimeout match timeout
-// (regex_regexp2.go); a build with the tag tollgate_hostregex leaves it nil
-// so that the program can install one, as the WebAssembly module does to
-// hand patterns to its host. With no engine a regex row is refused with
-// ErrUnsupported.
-var RegexEngine func(pattern string) (Regex, error)
+// RegexCompiler compiles regex-dialect patterns.
+type RegexCompiler func(pattern string) (Regex, error)
 
 // errNoRegexEngine is the reason a regex row is refused without an engine.
 var errNoRegexEngine = errors.New("this build of tollgate has no regular-expression engine")
 
-func compileRegex(pattern string) (Regex, error) {
-	if RegexEngine == nil {
+// compileRegex compiles with o.Regex, or the build's default: regexp2
+// with a RegexTimeout match timeout (regex_regexp2.go), or none in a build
+// with the tag tollgate_hostregex (the WebAssembly module, which passes a
+// compiler that hands patterns to its host). Without one a regex row is
+// refused with ErrUnsupported.
+func (o *Options) compileRegex(pattern string) (Regex, error) {
+	c := o.Regex
+	if c == nil {
+		c = defaultRegex
+	}
+	if c == nil {
 		return nil, errNoRegexEngine
 	}
-	return RegexEngine(pattern)
+	return c(pattern)
 }

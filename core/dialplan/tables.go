@@ -64,8 +64,11 @@ type ClassOfService struct {
 	SystemTransfer string `json:"system_transfer,omitempty"`
 }
 
-// Features of a class of service.
-var Features = []string{"transfer", "outdial", "fax", "system_transfer"}
+// features are the features of a class of service (an array: fixed).
+var features = [...]string{"transfer", "outdial", "fax", "system_transfer"}
+
+// Features returns the features of a class of service, in a new slice.
+func Features() []string { return append([]string(nil), features[:]...) }
 
 // Table returns the name of the table c links to feature f, and whether f
 // is a known feature.
@@ -110,12 +113,14 @@ const (
 var digitsRange = strconv.Itoa(MinDigitsLimit) + ".." + strconv.Itoa(MaxDigitsLimit)
 
 // Set is a compiled tables document: tables ready to match, and classes of
-// service. A Set is immutable and safe for concurrent use.
+// service. A Set is immutable and safe for concurrent use: it shares no
+// memory with the Document it was compiled from, it has no exported
+// fields, and what its methods return is a copy or an immutable *Table.
 type Set struct {
-	Doc     Document // the document as loaded (defaults filled in)
 	tables  []*Table
 	byName  map[string]*Table
-	cos     map[string]*ClassOfService
+	classes []ClassOfService
+	cos     map[string]*ClassOfService // into classes
 	outside []string
 	trunk   []string
 	path    string
@@ -127,8 +132,20 @@ type Set struct {
 // caller that caches sets.
 func (s *Set) Size() int64 { return s.size }
 
-// Tables returns the tables in document order.
-func (s *Set) Tables() []*Table { return s.tables }
+// Tables returns the tables in document order, in a new slice.
+func (s *Set) Tables() []*Table { return append([]*Table(nil), s.tables...) }
+
+// NumTables is the number of tables.
+func (s *Set) NumTables() int { return len(s.tables) }
+
+// TableAt returns table i in document order (Table.Index), or false when
+// i is out of range: the dial path's lookup, which allocates nothing.
+func (s *Set) TableAt(i int) (*Table, bool) {
+	if i < 0 || i >= len(s.tables) {
+		return nil, false
+	}
+	return s.tables[i], true
+}
 
 // Table returns the named table.
 func (s *Set) Table(name string) (*Table, bool) {
@@ -161,14 +178,18 @@ func (s *Set) ForFeature(cos, feature string) (*Table, error) {
 	return s.byName[name], nil
 }
 
-// ClassesOfService returns the classes of service in document order.
-func (s *Set) ClassesOfService() []ClassOfService { return s.Doc.ClassesOfService }
+// ClassesOfService returns the classes of service in document order, in a
+// new slice.
+func (s *Set) ClassesOfService() []ClassOfService {
+	return append([]ClassOfService(nil), s.classes...)
+}
 
-// TrunkAccessCodes returns the set's trunk access codes.
-func (s *Set) TrunkAccessCodes() []string { return s.trunk }
+// TrunkAccessCodes returns the set's trunk access codes, in a new slice.
+func (s *Set) TrunkAccessCodes() []string { return append([]string(nil), s.trunk...) }
 
-// OutsideLineCodes returns the codes that reach an outside line.
-func (s *Set) OutsideLineCodes() []string { return s.outside }
+// OutsideLineCodes returns the codes that reach an outside line, in a new
+// slice.
+func (s *Set) OutsideLineCodes() []string { return append([]string(nil), s.outside...) }
 
 // Options are a caller's settings for one Parse, Compile or Lint.
 type Options struct {
@@ -177,6 +198,9 @@ type Options struct {
 	// work stops and the call returns ErrInterrupted. The package reads no
 	// clock: a caller with a deadline passes a function that checks it.
 	Interrupt func() bool
+	// Regex compiles the rows of the regex dialect; nil is the build's
+	// default (compileRegex).
+	Regex RegexCompiler
 }
 
 // Parse decodes and compiles a JSON tables document. path, when not empty,
@@ -194,10 +218,10 @@ func ParseOptions(path string, data []byte, o Options) (*Set, error) {
 	return CompileOptions(path, d, o)
 }
 
-// Compile validates d and compiles every table. d is copied; defaults are
-// filled in the copy (Set.Doc). The automata of all the tables may take at
-// most MaxAutomatonBytes to build; beyond that the table being compiled
-// fails with ErrTooComplex.
+// Compile validates d and compiles every table. d is only read: the Set
+// keeps copies of what it needs, and a later change to d does not reach
+// it. The automata of all the tables may take at most MaxAutomatonBytes
+// to build; beyond that the table being compiled fails with ErrTooComplex.
 func Compile(path string, d *Document) (*Set, error) {
 	return CompileOptions(path, d, Options{})
 }
@@ -206,8 +230,7 @@ func Compile(path string, d *Document) (*Set, error) {
 // returns ErrInterrupted itself, not a *ParseError.
 func CompileOptions(path string, d *Document, o Options) (*Set, error) {
 	b := newBudget(o.Interrupt)
-	s := &Set{Doc: *d, byName: map[string]*Table{}, cos: map[string]*ClassOfService{}, path: path}
-	s.Doc.Tables = append([]TableDoc(nil), d.Tables...)
+	s := &Set{byName: map[string]*Table{}, cos: map[string]*ClassOfService{}, path: path}
 	fail := func(table string, row int, field string, err error, msg string) error {
 		return &ParseError{Path: path, Table: table, Row: row, Field: field, Err: err, Msg: msg}
 	}
@@ -227,9 +250,9 @@ func CompileOptions(path string, d *Document, o Options) (*Set, error) {
 			return nil, fail("", -1, "trunk_access_codes["+strconv.Itoa(i)+"]", ErrSyntax, quote(c)+": a trunk access code is 1 to 16 keys (digits * # +)")
 		}
 	}
-	s.trunk = d.TrunkAccessCodes
-	s.outside = d.OutsideLineCodes
-	if s.outside == nil {
+	s.trunk = append([]string(nil), d.TrunkAccessCodes...)
+	s.outside = append([]string(nil), d.OutsideLineCodes...)
+	if d.OutsideLineCodes == nil {
 		s.outside = []string{"9"}
 	}
 	for i, c := range s.outside {
@@ -247,15 +270,15 @@ func CompileOptions(path string, d *Document, o Options) (*Set, error) {
 	if rows > MaxRows {
 		return nil, fail("", -1, "tables", ErrRange, "the document has "+strconv.Itoa(rows)+" rows; at most "+strconv.Itoa(MaxRows)+" in one document (split it)")
 	}
-	for i := range s.Doc.Tables {
-		td := &s.Doc.Tables[i]
+	for i := range d.Tables {
+		td := d.Tables[i] // compileTable fills defaults in this copy
 		if td.Name == "" {
 			return nil, fail("", -1, "tables["+strconv.Itoa(i)+"].name", ErrMissing, "every table needs a name")
 		}
 		if _, dup := s.byName[td.Name]; dup {
 			return nil, fail(td.Name, -1, "name", ErrDuplicate, "two tables are named "+quote(td.Name))
 		}
-		t, err := compileTable(path, td, s.trunk, b)
+		t, err := o.compileTable(path, &td, s.trunk, b)
 		if err != nil {
 			if pe, ok := err.(*ParseError); ok && pe.Row >= 0 && pe.Row < len(d.lines[td.Name]) {
 				pe.Line = d.lines[td.Name][pe.Row]
@@ -266,8 +289,9 @@ func CompileOptions(path string, d *Document, o Options) (*Set, error) {
 		s.tables = append(s.tables, t)
 		s.byName[td.Name] = t
 	}
-	for i := range s.Doc.ClassesOfService {
-		c := &s.Doc.ClassesOfService[i]
+	s.classes = append([]ClassOfService(nil), d.ClassesOfService...)
+	for i := range s.classes {
+		c := &s.classes[i]
 		field := "classes_of_service[" + strconv.Itoa(i) + "]"
 		if c.Name == "" {
 			return nil, fail("", -1, field+".name", ErrMissing, "every class of service needs a name")
@@ -275,7 +299,7 @@ func CompileOptions(path string, d *Document, o Options) (*Set, error) {
 		if _, dup := s.cos[c.Name]; dup {
 			return nil, fail("", -1, field+".name", ErrDuplicate, "two classes of service are named "+quote(c.Name))
 		}
-		for _, f := range Features {
+		for _, f := range features {
 			name, _ := c.Table(f)
 			if name == "" {
 				continue
@@ -290,23 +314,24 @@ func CompileOptions(path string, d *Document, o Options) (*Set, error) {
 	return s, nil
 }
 
-// Row is one compiled row.
+// Row is one compiled row (a copy: Table.Row).
 type Row struct {
 	Pattern string
 	Blocked bool
-	Regex   bool
+	Regex   bool // the row is a regular expression (the regex dialect)
 }
 
 // Table is one compiled restriction table. It is immutable and safe for
-// concurrent use.
+// concurrent use: its settings are read through methods, so no holder of
+// a *Table can change what every other holder matches with.
 type Table struct {
-	Name           string
-	Dialect        string
-	MinDigits      int
-	MaxDigits      int
-	Closest        bool // cucm closest match instead of row order
-	NoMatchBlocked bool
-	Rows           []Row
+	name           string
+	dialect        string
+	minDigits      int
+	maxDigits      int
+	closest        bool // cucm closest match instead of row order
+	noMatchBlocked bool
+	rows           []Row
 
 	index int
 	units []unit // every (row, twin) alternative, in priority order
@@ -332,7 +357,7 @@ type segment struct {
 	row int32
 }
 
-func compileTable(path string, td *TableDoc, trunk []string, b *budget) (*Table, error) {
+func (o *Options) compileTable(path string, td *TableDoc, trunk []string, b *budget) (*Table, error) {
 	fail := func(row, col int, field string, err error, msg string) error {
 		return &ParseError{Path: path, Table: td.Name, Row: row, Column: col, Field: field, Err: err, Msg: msg}
 	}
@@ -340,7 +365,7 @@ func compileTable(path string, td *TableDoc, trunk []string, b *budget) (*Table,
 		td.Dialect = DialectCUC
 	}
 	known := false
-	for _, d := range Dialects {
+	for _, d := range dialects {
 		known = known || d == td.Dialect
 	}
 	if !known {
@@ -389,15 +414,15 @@ func compileTable(path string, td *TableDoc, trunk []string, b *budget) (*Table,
 		return nil, fail(-1, 0, "rows", ErrMissing, "a table needs at least one row")
 	}
 	t := &Table{
-		Name: td.Name, Dialect: td.Dialect, MinDigits: td.MinDigits, MaxDigits: td.MaxDigits,
-		Closest: td.Order == "closest", NoMatchBlocked: td.NoMatch == "blocked", trunk: trunk,
+		name: td.Name, dialect: td.Dialect, minDigits: td.MinDigits, maxDigits: td.MaxDigits,
+		closest: td.Order == "closest", noMatchBlocked: td.NoMatch == "blocked", trunk: trunk,
 	}
 	run := -1
 	flush := func(end int) error {
 		if run < 0 {
 			return nil
 		}
-		d, err := buildDFA(t.units[run:end], t.Closest, maxStates, b)
+		d, err := buildDFA(t.units[run:end], t.closest, maxStates, b)
 		if err == ErrInterrupted {
 			return err
 		}
@@ -431,13 +456,13 @@ func compileTable(path string, td *TableDoc, trunk []string, b *budget) (*Table,
 			row.Regex = true
 		}
 		if row.Regex {
-			if t.Closest {
+			if t.closest {
 				return nil, fail(i, 0, field+".dialect", ErrUnsupported, "a closest-match table cannot hold regex rows")
 			}
 			if err := flush(len(t.units)); err != nil {
 				return nil, err
 			}
-			re, err := compileRegex(rd.Pattern)
+			re, err := o.compileRegex(rd.Pattern)
 			if err == errNoRegexEngine {
 				return nil, fail(i, 0, field+".dialect", ErrUnsupported, err.Error())
 			}
@@ -445,7 +470,7 @@ func compileTable(path string, td *TableDoc, trunk []string, b *budget) (*Table,
 				return nil, fail(i, 0, field+".pattern", ErrSyntax, err.Error())
 			}
 			t.segs = append(t.segs, segment{re: re, row: int32(i)})
-			t.Rows = append(t.Rows, row)
+			t.rows = append(t.rows, row)
 			continue
 		}
 		es, pe := parsePattern(td.Dialect, rd.Pattern)
@@ -465,7 +490,7 @@ func compileTable(path string, td *TableDoc, trunk []string, b *budget) (*Table,
 				t.units = append(t.units, unit{row: int32(i), alt: int32(k + 1), elems: append(tw, es...)})
 			}
 		}
-		t.Rows = append(t.Rows, row)
+		t.rows = append(t.rows, row)
 	}
 	if td.Dialect == DialectCUC {
 		last := td.Rows[len(td.Rows)-1]
@@ -476,9 +501,9 @@ func compileTable(path string, td *TableDoc, trunk []string, b *budget) (*Table,
 	if err := flush(len(t.units)); err != nil {
 		return nil, err
 	}
-	if t.Closest {
+	if t.closest {
 		var err error
-		if t.counts, err = closestCounts(t.units, t.MaxDigits, b); err == ErrInterrupted {
+		if t.counts, err = closestCounts(t.units, t.maxDigits, b); err == ErrInterrupted {
 			return nil, err
 		} else if err != nil {
 			return nil, fail(-1, 0, "rows", ErrTooComplex, err.Error())
@@ -487,13 +512,43 @@ func compileTable(path string, td *TableDoc, trunk []string, b *budget) (*Table,
 	return t, nil
 }
 
+// Name is the table's name.
+func (t *Table) Name() string { return t.name }
+
+// Dialect is the table's dialect (DialectCUC, ...).
+func (t *Table) Dialect() string { return t.dialect }
+
+// MinDigits and MaxDigits bound the keys of a normalized number; a number
+// outside them is refused before any row is tried.
+func (t *Table) MinDigits() int { return t.minDigits }
+
+// MaxDigits: see MinDigits.
+func (t *Table) MaxDigits() int { return t.maxDigits }
+
+// Closest reports Unified CM's closest match (the matching row that
+// matches the fewest numbers of the dialed length) instead of row order.
+func (t *Table) Closest() bool { return t.closest }
+
+// NoMatchBlocked is the verdict when no row matches.
+func (t *Table) NoMatchBlocked() bool { return t.noMatchBlocked }
+
+// NumRows is the number of rows.
+func (t *Table) NumRows() int { return len(t.rows) }
+
+// Row returns row i (0 <= i < NumRows), a copy.
+func (t *Table) Row(i int) Row { return t.rows[i] }
+
+// Index is the table's position in its set, in document order
+// (Set.TableAt).
+func (t *Table) Index() int { return t.index }
+
 // Pattern returns the pattern that decided r: the row's pattern, or for a
 // trunk-code twin the code followed by it; "" when no row decided.
 func (t *Table) Pattern(r Result) string {
-	if r.Row < 0 || int(r.Row) >= len(t.Rows) {
+	if r.Row < 0 || int(r.Row) >= len(t.rows) {
 		return ""
 	}
-	p := t.Rows[r.Row].Pattern
+	p := t.rows[r.Row].Pattern
 	if r.Alt > 0 && int(r.Alt) <= len(t.trunk) {
 		return t.trunk[r.Alt-1] + p
 	}

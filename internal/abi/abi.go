@@ -229,16 +229,20 @@ func UnpackDial(r uint32) (allowed bool, reason uint32, normalized bool, row, al
 		r&DialNormalizedBit != 0, int(r>>DialRowShift) - 1, int(r >> DialAltShift & DialAltMask)
 }
 
-// BuildArgs are the go build arguments that make wasm/tollgate.wasm; with
-// GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 and the toolchain BuildGo they
-// reproduce the committed artifact byte for byte. mk/wasm.mk uses the same.
+// BuildArgs returns, in a new slice, the go build arguments that make
+// wasm/tollgate.wasm; with GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 and the
+// toolchain BuildGo they reproduce the committed artifact byte for byte.
+// mk/wasm.mk uses the same. A function, not a variable, so that no caller
+// can change what every other caller builds with.
 //
 // The tag tollgate_hostregex leaves regexp2 out of the module: regular
 // expressions run in the host through the ImportModule imports. The tag
 // tollgate_small optimises for code size, as the module must: the
 // credential hashes are core/internal/digest's, not the standard
 // library's, which link the FIPS 140 module (docs/credentials.md).
-var BuildArgs = []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-tags=tollgate_hostregex,tollgate_small", "-ldflags=-s -w -buildid=", "-o"}
+func BuildArgs() []string {
+	return []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-tags=tollgate_hostregex,tollgate_small", "-ldflags=-s -w -buildid=", "-o"}
+}
 
 // BuildGo is the toolchain the committed artifact is built with; another
 // toolchain produces different (equally valid) bytes. go.mod's toolchain

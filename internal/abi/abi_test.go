@@ -71,7 +71,7 @@ func golden() ([]byte, error) {
 			"row_shift": DialRowShift, "max_row": DialMaxRow,
 		},
 		Reasons: map[string]string{},
-		Build:   map[string]any{"go": BuildGo, "args": BuildArgs},
+		Build:   map[string]any{"go": BuildGo, "args": BuildArgs()},
 	}
 	for s := int32(0); s < 16; s++ {
 		if n := StatusName(s); n != "unknown" {
@@ -120,7 +120,7 @@ func TestMakefileAgrees(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	args := strings.Join(BuildArgs, " ")
+	args := strings.Join(BuildArgs(), " ")
 	args = strings.Replace(args, "-ldflags=-s -w -buildid=", "-ldflags='-s -w -buildid='", 1)
 	if !strings.Contains(string(mk), "WASM_BUILD := "+args+"\n") {
 		t.Fatalf("mk/wasm.mk: WASM_BUILD is not %q (internal/abi.BuildArgs)", args)

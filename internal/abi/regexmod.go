@@ -61,7 +61,10 @@ const RegexModMaxPerInstance = 4096
 // RegexModFile is the committed artifact, relative to the repository root.
 const RegexModFile = "wasm/regex.wasm"
 
-// RegexModBuildArgs are the go build arguments that make wasm/regex.wasm
-// (with GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 and the toolchain BuildGo);
-// mk/wasm-regex.mk uses the same, and a test rebuilds and compares.
-var RegexModBuildArgs = []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o"}
+// RegexModBuildArgs returns, in a new slice, the go build arguments that
+// make wasm/regex.wasm (with GOOS=wasip1 GOARCH=wasm CGO_ENABLED=0 and the
+// toolchain BuildGo); mk/wasm-regex.mk uses the same, and a test rebuilds
+// and compares.
+func RegexModBuildArgs() []string {
+	return []string{"build", "-buildmode=c-shared", "-trimpath", "-buildvcs=false", "-ldflags=-s -w -buildid=", "-o"}
+}

@@ -21,7 +21,7 @@ func regexModGolden() ([]byte, error) {
 		},
 		"max_patterns":     RegexModMaxPatterns,
 		"max_per_instance": RegexModMaxPerInstance,
-		"build":            map[string]any{"go": BuildGo, "args": RegexModBuildArgs},
+		"build":            map[string]any{"go": BuildGo, "args": RegexModBuildArgs()},
 	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)

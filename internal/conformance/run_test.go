@@ -30,7 +30,7 @@ func corpus(t *testing.T) []Case {
 // every engine has them.
 func session() *api.Session {
 	s := api.NewSession()
-	if err := s.LoadData(tollgate.Passwords); err != nil {
+	if err := s.LoadData(tollgate.Data()[0]); err != nil {
 		panic(err)
 	}
 	return s

@@ -5,16 +5,16 @@
 // classes of service (`tollgate serve --users FILE`, docs/kamailio.md).
 //
 // Only three columns are read: the extension, the alternate extensions and
-// the class of service, under the header names the audit recognises. Every
-// other column (PINs and passwords included) is skipped and never kept or
-// printed. A file that cannot be trusted to say who is who is refused as a
+// the class of service. The file is read as the audit reads it, by package
+// export (the header names, the CSV with its line numbers, the encodings
+// and line ends), so a file the audit accepts is one the service does.
+// Every other column (PINs and passwords included) is skipped and never
+// kept or printed. A file that cannot be trusted to say who is who is refused as a
 // whole, with the line that is wrong: a service that guessed would let a
 // caller through under the wrong class of service.
 package directory
 
 import (
-	"bytes"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -22,28 +22,22 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
-	"github.com/tollgate/tollgate/internal/textenc"
+	"github.com/tollgate/tollgate/export"
 )
 
 // MaxFileBytes bounds a users file. BAT files hold at most 5,000 rows; a
 // directory of a million users with every audit column stays below it.
 const MaxFileBytes = 256 << 20
 
-// Header names, after lower-casing and removing spaces and underscores, as
-// in docs/audit.md's column table.
-var (
-	extensionNames = []string{"extension", "directorynumber", "dn", "primaryextension", "dtmfaccessid"}
-	altNames       = []string{"alternateextensions", "alternateextension", "altextensions", "altextension"}
-	cosNames       = []string{"cos", "classofservice", "cosdisplayname", "cosname"}
-)
+// maxFileBytes is MaxFileBytes, lowered by a test.
+var maxFileBytes int64 = MaxFileBytes
 
 // Directory maps extensions to classes of service. It is immutable once
 // read and safe for concurrent use.
 type Directory struct {
 	name       string
-	encoding   string // what the file was read as (textenc)
+	encoding   export.Encoding // what the file was read as
 	byExt      map[string]string
 	defaultCOS string
 	firstUse   map[string]int // class of service → first line naming it
@@ -57,8 +51,8 @@ var ErrFormat = errors.New("bad users file")
 // class of service of a caller the file does not list (and of a listed
 // user whose class-of-service field is empty); when empty, such a caller
 // has none and the service refuses the request. enc is the file's encoding
-// (a textenc name; "" detects it as the audit does).
-func Load(path, defaultCOS, enc string) (*Directory, error) {
+// (the zero value detects it, as the audit does).
+func Load(path, defaultCOS string, enc export.Encoding) (*Directory, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -68,60 +62,40 @@ func Load(path, defaultCOS, enc string) (*Directory, error) {
 }
 
 // Read reads a users file from r; name is used in errors.
-func Read(name string, r io.Reader, defaultCOS, enc string) (*Directory, error) {
+func Read(name string, r io.Reader, defaultCOS string, enc export.Encoding) (*Directory, error) {
 	var raw int64
-	dec, err := textenc.NewReader(&countingReader{io.LimitReader(r, MaxFileBytes+1), &raw}, enc)
+	cr, lay, err := export.Open(&countingReader{io.LimitReader(r, maxFileBytes+1), &raw}, enc)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w: %v", name, ErrFormat, err)
-	}
-	// Bounded twice: the bytes read, and the text they decode to (a
-	// Windows-1252 byte can take three bytes of UTF-8).
-	text, err := io.ReadAll(io.LimitReader(dec, MaxFileBytes+1))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", name, err)
-	}
-	if raw > MaxFileBytes || len(text) > MaxFileBytes {
-		return nil, fmt.Errorf("%s: %w: larger than %d bytes", name, ErrFormat, MaxFileBytes)
-	}
-	// A file with CR line ends (classic Mac OS) would be one header line.
-	if textenc.CRLineEnds(text, true) {
-		textenc.LoneCRsToLF(text)
-	}
-	if !utf8.Valid(text) {
-		return nil, undecodable(name, text, dec)
+		return nil, formatError(name, err)
 	}
 	d := &Directory{
-		name: name, encoding: dec.Encoding(), byExt: make(map[string]string),
+		name: name, byExt: make(map[string]string),
 		defaultCOS: strings.TrimSpace(defaultCOS), firstUse: make(map[string]int),
 	}
 	if d.defaultCOS != "" {
 		d.firstUse[d.defaultCOS] = 0
 	}
-	if err := d.parse(text); err != nil {
+	if err := d.parse(cr, lay, &raw); err != nil {
 		return nil, err
 	}
+	// Detection may decide late (at the first non-ASCII byte), so the
+	// encoding is known only now.
+	d.encoding = cr.Encoding()
 	return d, nil
 }
 
-// undecodable names the line and column where text stops being valid
-// UTF-8, and what the decoder meant by that. It never quotes the line,
-// which may hold a PIN.
-func undecodable(name string, text []byte, dec *textenc.Reader) error {
-	off := 0
-	for off < len(text) {
-		r, n := utf8.DecodeRune(text[off:])
-		if r == utf8.RuneError && n <= 1 {
-			break
-		}
-		off += n
+// formatError names the file and the line an export error is about; a
+// *export.FormatError is the file's fault (ErrFormat), anything else a
+// read error. Neither quotes a cell.
+func formatError(name string, err error) error {
+	var fe *export.FormatError
+	switch {
+	case !errors.As(err, &fe):
+		return fmt.Errorf("%s: %w", name, err)
+	case fe.Line > 0:
+		return fmt.Errorf("%s line %d: %w: %s", name, fe.Line, ErrFormat, fe.Msg)
 	}
-	start := bytes.LastIndexByte(text[:off], '\n') + 1
-	line := bytes.Count(text[:start], []byte{'\n'}) + 1
-	msg := dec.Problem()
-	if h := dec.Hint(); h != "" {
-		msg += " (" + h + ")"
-	}
-	return fmt.Errorf("%s line %d column %d: %w: undecodable text: %s", name, line, utf8.RuneCount(text[start:off])+1, ErrFormat, msg)
+	return fmt.Errorf("%s: %w: %s", name, ErrFormat, fe.Msg)
 }
 
 type countingReader struct {
@@ -135,55 +109,49 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (d *Directory) parse(text []byte) error {
-	cr := csv.NewReader(bytes.NewReader(text))
-	cr.ReuseRecord = true
-	header, err := cr.Read()
-	if err == io.EOF {
-		return fmt.Errorf("%s: %w: empty file, want a header line", d.name, ErrFormat)
+// parse reads the rows. A row that cannot be read (broken quoting,
+// undecodable text, a field count not the header's) stops the load with
+// its line: the service must not guess who is who.
+func (d *Directory) parse(cr *export.Reader, lay *export.Layout, raw *int64) error {
+	ext, hasExt := lay.Index(export.Extension)
+	alt, hasAlt := lay.Index(export.AltExtensions)
+	cos, hasCOS := lay.Index(export.COS)
+	if !hasExt {
+		return fmt.Errorf("%s line %d: %w: no extension column (looked for %s)", d.name, cr.HeaderLine(), ErrFormat, strings.Join(export.Names(export.Extension), ", "))
 	}
-	if err != nil {
-		return d.csvError(err)
-	}
-	ext, alt, cos := -1, -1, -1
-	for i, h := range header {
-		n := normalize(h)
-		for _, c := range []struct {
-			names []string
-			col   *int
-		}{{extensionNames, &ext}, {altNames, &alt}, {cosNames, &cos}} {
-			if !contains(c.names, n) {
-				continue
-			}
-			if *c.col >= 0 {
-				return fmt.Errorf("%s line 1: %w: columns %d and %d both give the %s", d.name, ErrFormat, *c.col+1, i+1, c.names[0])
-			}
-			*c.col = i
-		}
-	}
-	if ext < 0 {
-		return fmt.Errorf("%s line 1: %w: no extension column (looked for %s)", d.name, ErrFormat, strings.Join(extensionNames, ", "))
-	}
-	if cos < 0 {
-		return fmt.Errorf("%s line 1: %w: no class-of-service column (looked for %s)", d.name, ErrFormat, strings.Join(cosNames, ", "))
+	if !hasCOS {
+		return fmt.Errorf("%s line %d: %w: no class-of-service column (looked for %s)", d.name, cr.HeaderLine(), ErrFormat, strings.Join(export.Names(export.COS), ", "))
 	}
 	lineOf := map[string]int{} // extension → line that listed it
+	var arena []string
 	for {
-		rec, err := cr.Read()
+		// Bounded twice: the bytes read, and the text they decode to (a
+		// Windows-1252 byte can take three bytes of UTF-8).
+		if *raw > maxFileBytes || cr.Offset() > maxFileBytes {
+			return fmt.Errorf("%s: %w: larger than %d bytes", d.name, ErrFormat, maxFileBytes)
+		}
+		row, a, err := cr.Next(arena[:0])
+		arena = a
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return d.csvError(err)
+			return fmt.Errorf("%s: %w", d.name, err)
 		}
-		line, _ := cr.FieldPos(0)
-		class := strings.Clone(value(rec[cos]))
+		line := row.Line
+		switch {
+		case row.Bad != "":
+			return fmt.Errorf("%s line %d: %w: %s", d.name, line, ErrFormat, row.Bad)
+		case len(row.Fields) != lay.Width():
+			return fmt.Errorf("%s line %d: %w: wrong field count: %d fields, the header has %d", d.name, line, ErrFormat, len(row.Fields), lay.Width())
+		}
+		class := strings.Clone(export.Value(row.Fields[cos]))
 		if class == "" {
 			class = d.defaultCOS
 		}
-		exts := []string{value(rec[ext])}
-		if alt >= 0 {
-			for _, a := range strings.Split(value(rec[alt]), ";") {
+		exts := []string{export.Value(row.Fields[ext])}
+		if hasAlt {
+			for _, a := range strings.Split(export.Value(row.Fields[alt]), ";") {
 				exts = append(exts, strings.TrimSpace(a))
 			}
 		}
@@ -195,11 +163,11 @@ func (d *Directory) parse(text []byte) error {
 			if prev, dup := lineOf[e]; dup {
 				if d.byExt[e] != class {
 					return fmt.Errorf("%s line %d: %w: extension %s is listed again with class of service %s; line %d gives it %s",
-						d.name, line, ErrFormat, short(e), short(class), prev, short(d.byExt[e]))
+						d.name, line, ErrFormat, export.Quote(e), export.Quote(class), prev, export.Quote(d.byExt[e]))
 				}
 				continue
 			}
-			// Clone: the record's fields share one string with its other
+			// Clone: the row's fields share one string with its other
 			// columns, which may hold a PIN or a password.
 			e = strings.Clone(e)
 			lineOf[e] = line
@@ -219,17 +187,10 @@ func (d *Directory) parse(text []byte) error {
 			d.users++
 		}
 	}
-	return nil
-}
-
-// csvError names the file and the place encoding/csv stopped at; it never
-// quotes the field, which may be a PIN or a password.
-func (d *Directory) csvError(err error) error {
-	var pe *csv.ParseError
-	if errors.As(err, &pe) {
-		return fmt.Errorf("%s line %d column %d: %w: %v", d.name, pe.Line, pe.Column, ErrFormat, pe.Err)
+	if *raw > maxFileBytes || cr.Offset() > maxFileBytes {
+		return fmt.Errorf("%s: %w: larger than %d bytes", d.name, ErrFormat, maxFileBytes)
 	}
-	return fmt.Errorf("%s: %w: %v", d.name, ErrFormat, err)
+	return nil
 }
 
 // ClassOfService returns the caller's class of service: the file's, else
@@ -242,9 +203,10 @@ func (d *Directory) ClassOfService(caller string) (string, bool) {
 	return cos, cos != ""
 }
 
-// Encoding is the encoding the file was read as (textenc's names:
-// utf-8, utf-8-bom, utf-16le, utf-16be, windows-1252, latin-1).
-func (d *Directory) Encoding() string { return d.encoding }
+// Encoding is the encoding the file was read as: export.UTF8,
+// export.UTF8BOM, export.UTF16LE, export.UTF16BE, export.Windows1252 or
+// export.Latin1.
+func (d *Directory) Encoding() export.Encoding { return d.encoding }
 
 // Users is the number of rows that listed at least one new extension.
 func (d *Directory) Users() int { return d.users }
@@ -293,41 +255,7 @@ func (d *Directory) CheckClasses(known []string) error {
 		where = "the default class of service"
 	}
 	return fmt.Errorf("%s: %w: class of service %s is not in the tables (classes: %s)",
-		where, ErrFormat, short(b.class), strings.Join(quoted, ", "))
-}
-
-// maxQuoted bounds a value an error quotes: only the extension and class
-// of service columns are ever quoted (values the service is told to
-// trust, not secrets), and a cell of a megabyte makes no message.
-const maxQuoted = 64
-
-// short quotes v, cut to maxQuoted characters.
-func short(v string) string {
-	if r := []rune(v); len(r) > maxQuoted {
-		return strconv.Quote(string(r[:maxQuoted-1])) + "… (" + strconv.Itoa(len(v)) + " bytes)"
-	}
-	return strconv.Quote(v)
-}
-
-// normalize lowers a header name and drops spaces and underscores, as the
-// audit does.
-func normalize(h string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(h)) {
-		if r != ' ' && r != '_' && r != '\t' {
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// value trims a field; BAT's %null% means empty.
-func value(s string) string {
-	s = strings.TrimSpace(s)
-	if strings.EqualFold(s, "%null%") {
-		return ""
-	}
-	return s
+		where, ErrFormat, export.Quote(b.class), strings.Join(quoted, ", "))
 }
 
 func contains(list []string, s string) bool {

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf16"
+
+	"github.com/tollgate/tollgate/export"
 )
 
 func TestLookup(t *testing.T) {
@@ -61,11 +63,14 @@ func TestErrors(t *testing.T) {
 		{"empty", "", "empty file"},
 		{"no extension column", "alias,cos\nalice,Staff\n", "line 1: bad users file: no extension column (looked for extension, directorynumber"},
 		{"no cos column", "dn,pin\n2001,123456\n", "no class-of-service column (looked for cos, classofservice"},
-		{"two extension columns", "extension,dn,cos\n1,2,S\n", "columns 1 and 2 both give the extension"},
+		{"no cos column after empty lines", "\n\ndn,pin\n2001,123456\n", "users.csv line 3: bad users file: no class-of-service column"},
+		{"two extension columns", "extension,dn,cos\n1,2,S\n", `users.csv line 1: bad users file: header: columns 1 ("extension") and 2 ("dn") both give extension`},
 		{"conflict", "extension,cos\n2001,Staff\n2002,Lobby\n2001,Lobby\n", `users.csv line 4: bad users file: extension "2001" is listed again with class of service "Lobby"; line 2 gives it "Staff"`},
 		{"alternate conflict", "extension,altextensions,cos\n2001,,Staff\n2002,2001,Lobby\n", "line 3"},
-		{"field count", "extension,cos,pin\n2001,Staff,123456\n2002,Lobby\n", "users.csv line 3 column 1: bad users file: wrong number of fields"},
-		{"stray quote", "extension,cos,pin\n2001,Staff,12\"3456\n", "users.csv line 2 column 14: bad users file: bare \" in non-quoted-field"},
+		{"field count", "extension,cos,pin\n2001,Staff,123456\n2002,Lobby\n", "users.csv line 3: bad users file: wrong field count: 2 fields, the header has 3"},
+		{"unclosed quote", "extension,cos,pin\n2001,\"Staff,123456\n2002,Lobby,1\n", "users.csv line 2: bad users file: broken quoting: the quoted field opened at line 2 column 6 is never closed"},
+		{"not a header", "2001,Staff,123456\n", "users.csv line 1: bad users file: header: line is not a header: columns 1 and 3 a number"},
+		{"stray quote", "extension,cos,pin\n2001,Staff,12\"3456\n", "users.csv line 2: bad users file: broken quoting: a quote inside an unquoted field at line 2 column 14"},
 	} {
 		_, err := Read("users.csv", strings.NewReader(tc.file), "", "")
 		if err == nil || !strings.Contains(err.Error(), tc.say) || !errors.Is(err, ErrFormat) {
@@ -107,7 +112,7 @@ func TestEncodings(t *testing.T) {
 	} {
 		d, err := Read(name, strings.NewReader(string(b)), "", "")
 		if name == "odd utf-16" {
-			if err == nil || !strings.Contains(err.Error(), "odd utf-16 line 3 column 1: bad users file: undecodable text: an unpaired UTF-16 surrogate or an odd final byte") {
+			if err == nil || !strings.Contains(err.Error(), "odd utf-16 line 3: bad users file: undecodable text: an unpaired UTF-16 surrogate or an odd final byte at line 3 column 1") {
 				t.Errorf("%s: error %v", name, err)
 			}
 			continue
@@ -188,7 +193,7 @@ const cp1252Users = "../../testdata/csv/excel-cp1252.csv"
 // "not UTF-8".
 func TestWindows1252(t *testing.T) {
 	for _, enc := range []string{"", "auto", "windows-1252", "cp1252", "latin-1"} {
-		d, err := Load(cp1252Users, "", enc)
+		d, err := Load(cp1252Users, "", export.Encoding(enc))
 		if err != nil {
 			t.Fatalf("%q: %v", enc, err)
 		}
@@ -199,7 +204,7 @@ func TestWindows1252(t *testing.T) {
 			}
 		}
 		label := map[string]string{"": "windows-1252", "auto": "windows-1252", "windows-1252": "windows-1252", "cp1252": "windows-1252", "latin-1": "latin-1"}[enc]
-		if d.Users() != 7 || d.Encoding() != label {
+		if d.Users() != 7 || string(d.Encoding()) != label {
 			t.Errorf("%q: %d users read as %s; want 7 as %s", enc, d.Users(), d.Encoding(), label)
 		}
 	}
@@ -211,13 +216,13 @@ func TestUndecodable(t *testing.T) {
 	for _, tc := range []struct {
 		name, enc, file, say string
 	}{
-		{"cp1252 as utf-8", "utf-8", "extension,cos,pin\n2001,Staff,1\n2002,M\xfcller,735911\n", "users.csv line 3 column 7: bad users file: undecodable text: invalid UTF-8"},
+		{"cp1252 as utf-8", "utf-8", "extension,cos,pin\n2001,Staff,1\n2002,M\xfcller,735911\n", "users.csv line 3: bad users file: undecodable text: invalid UTF-8 at line 3 column 7"},
 		{"late windows-1252 byte", "", "extension,cos,pin\n2001,Zoë,1\n" + strings.Repeat("2002,Staff,1\n", 6000) + "2003,M\xfcller,735911\n",
-			"users.csv line 6003 column 7: bad users file: undecodable text: invalid UTF-8 (read as utf-8, detected at line 2; --encoding sets the encoding)"},
-		{"undefined in windows-1252", "cp1252", "extension,cos,pin\n2001,St\x81aff,735911\n", "users.csv line 2 column 8: bad users file: undecodable text: a byte Windows-1252 leaves undefined"},
+			"users.csv line 6003: bad users file: undecodable text: invalid UTF-8 at line 6003 column 7 (read as utf-8, detected at line 2; --encoding sets the encoding)"},
+		{"undefined in windows-1252", "cp1252", "extension,cos,pin\n2001,St\x81aff,735911\n", "users.csv line 2: bad users file: undecodable text: a byte Windows-1252 leaves undefined (0x81, 0x8D, 0x8F, 0x90 or 0x9D) at line 2 column 8"},
 		{"mark and encoding disagree", "cp1252", "\ufeffextension,cos\n", "users.csv: bad users file: read as windows-1252, but the file starts with a UTF-8 byte-order mark"},
 	} {
-		_, err := Read("users.csv", strings.NewReader(tc.file), "", tc.enc)
+		_, err := Read("users.csv", strings.NewReader(tc.file), "", export.Encoding(tc.enc))
 		if err == nil || !strings.Contains(err.Error(), tc.say) || !errors.Is(err, ErrFormat) || strings.Contains(err.Error(), "735911") {
 			t.Errorf("%s: error %v; want ErrFormat saying %q", tc.name, err, tc.say)
 		}
@@ -246,5 +251,46 @@ func TestCRLineEnds(t *testing.T) {
 	_, err = Read("users.csv", strings.NewReader("extension,cos\n2001,Staff\n2001,"+long+"\n"), "", "")
 	if err == nil || len(err.Error()) > 300 || !strings.Contains(err.Error(), "(5000 bytes)") {
 		t.Errorf("long class of service: %.300v", err)
+	}
+}
+
+// The header names are the audit's (package export), in any case and
+// with spaces or underscores: every name of the extension, alternate
+// extensions and class-of-service columns works.
+func TestHeaderNamesAreTheAudits(t *testing.T) {
+	spell := func(n string) string { return strings.ToUpper(n[:1]) + "_" + n[1:] } // "Directory number" as "D_irectorynumber"
+	for _, ext := range export.Names(export.Extension) {
+		for _, alt := range export.Names(export.AltExtensions) {
+			for _, cos := range export.Names(export.COS) {
+				file := spell(ext) + ", " + spell(alt) + " ," + spell(cos) + "\n2001,3001,Staff\n"
+				d, err := Read("u", strings.NewReader(file), "", "")
+				if err != nil {
+					t.Fatalf("%q: %v", file, err)
+				}
+				if c, _ := d.ClassOfService("3001"); c != "Staff" {
+					t.Errorf("%q: 3001 → %q", file, c)
+				}
+			}
+		}
+	}
+}
+
+// The bound holds on the bytes read and on the text they decode to: a
+// Windows-1252 file within it may decode to more (é is 1 byte, then 2).
+func TestFileBound(t *testing.T) {
+	defer func(n int64) { maxFileBytes = n }(maxFileBytes)
+	maxFileBytes = 4000
+	row := "2001,Staff\n"
+	big := "extension,cos\n" + strings.Repeat(row, 400) // 4414 bytes
+	if _, err := Read("u", strings.NewReader(big), "", ""); err == nil || !strings.Contains(err.Error(), "u: bad users file: larger than 4000 bytes") || !errors.Is(err, ErrFormat) {
+		t.Errorf("big file: %v", err)
+	}
+	small := "extension,cos\n" + strings.Repeat(row, 300) // 3314 bytes
+	if d, err := Read("u", strings.NewReader(small), "", ""); err != nil || d.Extensions() != 1 {
+		t.Errorf("small file: %v", err)
+	}
+	accents := "extension,cos\n" + strings.Repeat("2001,\xe9\xe9\xe9\xe9\xe9\xe9\n", 300) // 3314 bytes, 5114 decoded
+	if _, err := Read("u", strings.NewReader(accents), "", export.Windows1252); err == nil || !strings.Contains(err.Error(), "larger than 4000 bytes") {
+		t.Errorf("file decoding past the bound: %v", err)
 	}
 }

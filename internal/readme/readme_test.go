@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -343,6 +344,17 @@ func (r *runner) goProgram(b readme.Block) {
 	out, status := r.shell(b.Line, "go run ./"+dir, 5*time.Minute)
 	if status != 0 || strings.TrimSpace(out) == "" {
 		t.Errorf("README.md:%d: the Go program: exit %d, printed:\n%s", b.Line, status, out)
+		return
+	}
+	// A comment after a fmt.Println says what that line prints.
+	var want []string
+	for _, l := range strings.Split(string(src), "\n") {
+		if i := strings.Index(l, "// "); i >= 0 && strings.Contains(l[:i], "fmt.Print") {
+			want = append(want, strings.TrimSpace(l[i+3:]))
+		}
+	}
+	if got := strings.Split(strings.TrimSpace(out), "\n"); len(want) > 0 && !slices.Equal(got, want) {
+		t.Errorf("README.md:%d: the Go program printed\n%s\nwhere its comments say\n%s", b.Line, strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }
 

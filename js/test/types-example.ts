@@ -11,6 +11,10 @@ async function main(): Promise<void> {
   const pw = tg.checkPassword('Lovelace1815', { alias: 'alovelace' }, { lang: 'en' });
   const { handle } = tg.loadPolicy('cuc-esm');
   tg.checkPassword('x', {}, { policy: handle });
+  tg.unload(handle);
+  const loads: number = tg.stats.loads + tg.stats.instances + tg.stats.resident;
+  const byDefault = tg.dialer(tg.loadTables('default').handle);
+  const capped = await load({ memoryLimit: 64 << 20 });
   const d: DialResult = tg.dial('9011441234567', { tables: 'default', table: 'Default Transfer' });
   const blocked: boolean = !d.allowed && d.reason === 'matched';
   const h = tg.verifyHash('{SSHA}abc', 'secret', { fips: true });
@@ -32,7 +36,11 @@ async function main(): Promise<void> {
   console.log(ready, rd.allowed, (await rg.lintAsync()).findings.length);
   // @ts-expect-error regex is 'auto', true or false
   await load({ regex: 'lazy' });
-  console.log(first, span, pw.accepted, blocked, ok, lang, shim.calls, bad, tg.loadMillis);
+  console.log(first, span, pw.accepted, blocked, ok, lang, shim.calls, bad, tg.loadMillis, loads, byDefault('9011').allowed, capped.abiVersion);
+  // @ts-expect-error unload takes a handle, not a name
+  tg.unload('cuc-esm');
+  // @ts-expect-error memoryLimit is a number of bytes
+  await load({ memoryLimit: '64 MiB' });
 
   // @ts-expect-error a PIN is a string
   tg.checkPin(2580);

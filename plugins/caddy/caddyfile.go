@@ -58,14 +58,14 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 			if !d.NextArg() {
 				return d.ArgErr()
 			}
-			doc, err := readDocument(d.Val())
+			var err error
+			if opt == "policy" {
+				h.Policy, err = readPolicy(d.Val())
+			} else {
+				h.Tables, err = readTables(d.Val())
+			}
 			if err != nil {
 				return d.Errf("%s: %v", opt, err)
-			}
-			if opt == "policy" {
-				h.Policy = doc
-			} else {
-				h.Tables = doc
 			}
 		case "max_body":
 			if !d.NextArg() {
@@ -93,11 +93,11 @@ func (h *Handler) UnmarshalCaddyfile(d *caddyfile.Dispenser) error {
 				val := d.Val()
 				switch {
 				case key == "policy" && opt != CheckDial:
-					doc, err := readDocument(val)
+					p, err := readPolicy(val)
 					if err != nil {
 						return d.Errf("policy: %v", err)
 					}
-					f.Policy = doc
+					f.Policy = p
 				case key == "table" && opt == CheckDial:
 					f.Table = val
 				case key == "cos" && opt == CheckDial:

@@ -19,6 +19,8 @@ import (
 	"github.com/caddyserver/caddy/v2"
 	"github.com/caddyserver/caddy/v2/caddyconfig"
 	"github.com/caddyserver/caddy/v2/caddytest"
+
+	"github.com/tollgate/tollgate/api"
 )
 
 // upstream is a real HTTP server on loopback that records what reached it.
@@ -85,16 +87,6 @@ func siteConfig(upstreamAddr, engine, logFile string) string {
 `, site, engine, upstreamAddr)
 }
 
-type answer struct {
-	Accepted bool
-	Refused  []struct {
-		Field   string
-		Check   string
-		Reasons []struct{ Code, Message string }
-	}
-	Error struct{ Code, Message, Field string }
-}
-
 // TestCaddyModule runs a real Caddy (Caddy's own test harness, in process)
 // in front of a real upstream on loopback, on each engine.
 func TestCaddyModule(t *testing.T) {
@@ -151,8 +143,9 @@ func TestCaddyModule(t *testing.T) {
 				t.Helper()
 				up.take()
 				status, b := send(t, contentType, body, false)
-				var a answer
-				if status != 422 || json.Unmarshal(b, &a) != nil || a.Accepted || len(a.Refused) == 0 {
+				// The answer is api's Refusal, read back strictly by its codec.
+				var a api.Refusal
+				if status != 422 || api.Decode(bytes.TrimSpace(b), &a) != nil || a.Accepted || len(a.Refused) == 0 {
 					t.Fatalf("status %d %s, want 422 with reasons", status, b)
 				}
 				var codes []string
@@ -161,7 +154,7 @@ func TestCaddyModule(t *testing.T) {
 						t.Errorf("refused field %q, want %q", rf.Field, field)
 					}
 					for _, r := range rf.Reasons {
-						codes = append(codes, r.Code)
+						codes = append(codes, string(r.Code))
 						if r.Message == "" {
 							t.Errorf("reason %s without message", r.Code)
 						}
@@ -233,9 +226,11 @@ func TestCaddyModule(t *testing.T) {
 				} {
 					up.take()
 					status, b := send(t, tc.ct, []byte(tc.body), false)
-					var a answer
-					json.Unmarshal(b, &a)
-					if status != tc.status || a.Error.Code != tc.code {
+					var code api.ErrorCode
+					if e, err := api.ParseError(bytes.TrimSpace(b)); err == nil {
+						code = e.Code
+					}
+					if status != tc.status || code != api.ErrorCode(tc.code) {
 						t.Errorf("%s %.40s = %d %s, want %d %s", tc.ct, tc.body, status, b, tc.status, tc.code)
 					}
 					if n := len(up.take()); (status == 200) != (n == 1) {
@@ -327,6 +322,7 @@ func TestValidate(t *testing.T) {
 		{Handler{Engine: "wasm", Fields: []Field{{Name: "a", Check: "dial", Table: "t", Cos: "c"}}}, "not both"},
 		{Handler{Engine: "wasm", Fields: []Field{{Name: "a", Check: "pin", Table: "x"}}}, "dial checks only"},
 		{Handler{Engine: "wasm", Fields: []Field{{Name: "a", Check: "pin", Context: map[string]string{"alias": "u"}}}}, "takes extensions"},
+		{Handler{Engine: "wasm", Fields: []Field{{Name: "a", Check: "dial", Policy: api.Profile("cuc")}}}, "pin and password checks only"},
 	} {
 		err := tc.h.Validate()
 		if err == nil || !strings.Contains(err.Error(), tc.say) {

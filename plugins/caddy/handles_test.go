@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -22,30 +21,75 @@ import (
 	"github.com/caddyserver/caddy/v2/modules/caddyhttp"
 	"go.uber.org/zap"
 
-	"github.com/tollgate/tollgate/host"
+	"github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/api"
 )
 
-// recordingEngine is a real engine that keeps every operation and request
-// the handler sends it, so a test can see what travels per request.
-type recordingEngine struct {
-	host.Engine
+// recordingChecker is a real engine that keeps every call the handler
+// makes and the reference it names, so a test can see what travels.
+type recordingChecker struct {
+	checker
 	mu    sync.Mutex
 	calls []engineCall
 }
 
 type engineCall struct {
 	op  string
-	req []byte
+	ref string // the policy or tables reference, as api describes it (never a document's text)
+	doc []byte // a load's inline document
 }
 
-func (r *recordingEngine) Do(ctx context.Context, op string, req []byte) ([]byte, error) {
+func (c engineCall) String() string { return c.op + "(" + c.ref + ")" }
+
+func (r *recordingChecker) record(op, ref string, doc []byte) {
 	r.mu.Lock()
-	r.calls = append(r.calls, engineCall{op, append([]byte(nil), req...)})
+	r.calls = append(r.calls, engineCall{op, ref, append([]byte(nil), doc...)})
 	r.mu.Unlock()
-	return r.Engine.Do(ctx, op, req)
 }
 
-func (r *recordingEngine) take() []engineCall {
+func (r *recordingChecker) LoadPolicy(ctx context.Context, p api.PolicyRef) (api.PolicyInfo, error) {
+	doc, _ := p.JSON()
+	r.record("LoadPolicy", p.String(), doc)
+	return r.checker.LoadPolicy(ctx, p)
+}
+
+func (r *recordingChecker) LoadTables(ctx context.Context, t api.TablesRef) (api.TablesInfo, error) {
+	doc, _ := t.JSON()
+	r.record("LoadTables", t.String(), doc)
+	return r.checker.LoadTables(ctx, t)
+}
+
+func (r *recordingChecker) Unload(ctx context.Context, h api.Handle) error {
+	r.record("Unload", api.TablesHandle(h).String(), nil)
+	return r.checker.Unload(ctx, h)
+}
+
+func (r *recordingChecker) CheckPIN(ctx context.Context, q *api.PINRequest) (api.Verdict, error) {
+	r.record("CheckPIN", q.Policy.String(), nil)
+	return r.checker.CheckPIN(ctx, q)
+}
+
+func (r *recordingChecker) CheckPassword(ctx context.Context, q *api.PasswordRequest) (api.Verdict, error) {
+	r.record("CheckPassword", q.Policy.String(), nil)
+	return r.checker.CheckPassword(ctx, q)
+}
+
+func (r *recordingChecker) Dial(ctx context.Context, q *api.DialRequest) (api.DialResult, error) {
+	r.record("Dial", q.Tables.String(), nil)
+	return r.checker.Dial(ctx, q)
+}
+
+func (r *recordingChecker) TableIndex(ctx context.Context, h api.Handle, table, cos, feature string) (int, error) {
+	r.record("TableIndex", api.TablesHandle(h).String(), nil)
+	return r.checker.TableIndex(ctx, h, table, cos, feature)
+}
+
+func (r *recordingChecker) DialNumber(ctx context.Context, h api.Handle, table int, number []byte) (tollgate.DialVerdict, error) {
+	r.record("DialNumber", api.TablesHandle(h).String(), nil)
+	return r.checker.DialNumber(ctx, h, table, number)
+}
+
+func (r *recordingChecker) take() []engineCall {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	c := r.calls
@@ -53,30 +97,34 @@ func (r *recordingEngine) take() []engineCall {
 	return c
 }
 
-// recordEngines makes the handlers' next new engine a recordingEngine.
-func recordEngines(t *testing.T) func() *recordingEngine {
+// recordEngines makes the handlers' next new engine a recordingChecker.
+func recordEngines(t testing.TB) func() *recordingChecker {
 	var mu sync.Mutex
-	var rec *recordingEngine
-	orig := newEngine
-	newEngine = func(ctx context.Context, kind string, opts host.Options) (host.Engine, error) {
-		e, err := orig(ctx, kind, opts)
+	var rec *recordingChecker
+	orig := newChecker
+	newChecker = func(ctx context.Context, kind tollgate.Engine) (checker, error) {
+		c, err := orig(ctx, kind)
 		if err != nil {
 			return nil, err
 		}
 		mu.Lock()
 		defer mu.Unlock()
-		rec = &recordingEngine{Engine: e}
+		rec = &recordingChecker{checker: c}
 		return rec, nil
 	}
-	t.Cleanup(func() { newEngine = orig })
-	return func() *recordingEngine { mu.Lock(); defer mu.Unlock(); return rec }
+	t.Cleanup(func() { newChecker = orig })
+	return func() *recordingChecker { mu.Lock(); defer mu.Unlock(); return rec }
 }
 
 const handlesPolicy = `{"extends":"cuc","pin":{"min_length":8}}`
 
-func handlesConfig(dir, upstreamAddr string) string {
+// handlesConfig is the test's config; gen changes a header elsewhere in
+// it, so that Caddy, which ignores a config identical to the running one,
+// reloads it with the same tollgate handler.
+func handlesConfig(policyFile, tablesFile, upstreamAddr string, gen int) string {
 	return globalOptions("") + fmt.Sprintf(`%s {
 	route /account/* {
+		header X-Config-Generation %d
 		tollgate {
 			engine wasm
 			policy %s
@@ -92,73 +140,107 @@ func handlesConfig(dir, upstreamAddr string) string {
 				cos Staff
 				feature fax
 			}
+			dial notify_to {
+				table Kamailio
+			}
 		}
 		reverse_proxy %s
 	}
 }
-`, site, filepath.Join(dir, "policy.json"), filepath.Join(dir, "site.json"), upstreamAddr)
+`, site, gen, policyFile, tablesFile, upstreamAddr)
 }
 
-var handleRef = regexp.MustCompile(`^[0-9]+$`)
+// isHandle reports whether an api reference description names a handle.
+func isHandle(ref string) bool { return strings.HasPrefix(ref, "handle ") }
 
 // TestHandlesInCaddy: a real Caddy with a policy document and a tables
 // document loads each into the engine once, at Provision; every request
-// then carries the handles, never the documents, from several goroutines
-// (so more than one pooled instance answers and each must have replayed
-// the loads); the verdicts are those of the same documents sent inline;
-// and reloading the same config loads nothing again.
+// then names them by handle, never carries the documents, from several
+// goroutines (so more than one pooled instance answers and each must
+// load what the call needs); the answers are those of the same documents
+// sent inline to another engine; a reload of the same config gets the
+// same handles and keeps them working after the old handlers go; and a
+// reload with another tables document releases the old one.
 func TestHandlesInCaddy(t *testing.T) {
 	dir := t.TempDir()
 	tables, err := os.ReadFile("../../testdata/tables/site.json")
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, "site.json"), tables, 0o644)
-	os.WriteFile(filepath.Join(dir, "policy.json"), []byte(handlesPolicy), 0o644)
+	tablesFile, policyFile := filepath.Join(dir, "site.json"), filepath.Join(dir, "policy.json")
+	os.WriteFile(tablesFile, tables, 0o644)
+	os.WriteFile(policyFile, []byte(handlesPolicy), 0o644)
 	up := newUpstream(t)
 	recorder := recordEngines(t)
-	conf := handlesConfig(dir, strings.TrimPrefix(up.URL, "http://"))
+	conf := func(gen int) string {
+		return handlesConfig(policyFile, tablesFile, strings.TrimPrefix(up.URL, "http://"), gen)
+	}
 
 	tester := caddytest.NewTester(t).WithDefaultOverrides(caddytest.Config{LoadRequestTimeout: time.Minute})
-	tester.InitServer(conf, "caddyfile")
+	tester.InitServer(conf(1), "caddyfile")
 	rec := recorder()
 	if rec == nil {
 		t.Fatal("the handler did not open a new wasm engine (one left over from another test?)")
 	}
 	loads := map[string]int{}
 	for _, c := range rec.take() {
-		if strings.HasSuffix(c.op, ".load") {
+		if strings.HasPrefix(c.op, "Load") {
 			loads[c.op]++
-			if c.op == "tables.load" && !sameJSON(c.req, tables) {
-				t.Errorf("tables.load got another document than the file's: %.300s", c.req)
+			if c.op == "LoadTables" && !sameJSON(c.doc, tables) {
+				t.Errorf("LoadTables got another document than the file's: %.300s", c.doc)
+			}
+			if c.op == "LoadPolicy" && !sameJSON(c.doc, []byte(handlesPolicy)) {
+				t.Errorf("LoadPolicy got another document than the file's: %.300s", c.doc)
 			}
 		}
 	}
-	if loads["tables.load"] != 1 || loads["policy.load"] != 1 {
-		t.Fatalf("loads at Provision: %v, want one tables.load and one policy.load", loads)
+	if loads["LoadTables"] != 1 || loads["LoadPolicy"] != 1 {
+		t.Fatalf("loads at Provision: %v, want one LoadTables and one LoadPolicy", loads)
 	}
 
 	// The reference: the same documents inline, on a separate engine.
-	ref := host.NewNative(host.Options{})
-	defer ref.Close()
 	ctx := context.Background()
+	ref, err := tollgate.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
 	type probe struct {
-		body  string
-		op    string // the check the field runs
-		field string
-		req   string // the request with the documents inline
+		body, field string
+		dial        *api.DialRequest
+		pin         *api.PINRequest
 	}
 	var probes []probe
-	for _, n := range []string{"9011442079460000", "914085551234", "2001", "12", "91900555", "+4420794600"} {
+	for _, n := range []string{"9011442079460000", "914085551234", "2001", "12", "91900555", "+4420794600",
+		"9 011 44 20 7946 0000", "99900555", "9-1-900-555-0000", "1-800-FLOWERS"} {
 		probes = append(probes,
-			probe{`{"forward_to":"` + n + `"}`, "dial", "forward_to",
-				`{"tables":` + string(tables) + `,"table":"Staff Transfer","number":"` + n + `"}`},
-			probe{`{"fax_to":"` + n + `"}`, "dial", "fax_to",
-				`{"tables":` + string(tables) + `,"cos":"Staff","feature":"fax","number":"` + n + `"}`})
+			probe{body: `{"forward_to":"` + n + `"}`, field: "forward_to",
+				dial: &api.DialRequest{Tables: api.TablesJSON(tables), Table: "Staff Transfer", Number: n}},
+			probe{body: `{"fax_to":"` + n + `"}`, field: "fax_to",
+				dial: &api.DialRequest{Tables: api.TablesJSON(tables), COS: "Staff", Feature: "fax", Number: n}},
+			probe{body: `{"notify_to":"` + n + `"}`, field: "notify_to",
+				dial: &api.DialRequest{Tables: api.TablesJSON(tables), Table: "Kamailio", Number: n}})
 	}
 	for _, p := range []string{"345678", "73916482", "20017391", "1234567"} {
-		probes = append(probes, probe{`{"new_pin":"` + p + `","extension":"2001"}`, "pin", "new_pin",
-			`{"policy":` + handlesPolicy + `,"pin":"` + p + `","context":{"extensions":["2001"],"year":` + fmt.Sprint(time.Now().Year()) + `}}`})
+		probes = append(probes, probe{body: `{"new_pin":"` + p + `","extension":"2001"}`, field: "new_pin",
+			pin: &api.PINRequest{Policy: api.PolicyJSON([]byte(handlesPolicy)), PIN: p,
+				Context: api.PINContext{Extensions: []string{"2001"}, Year: time.Now().Year()}}})
+	}
+	// What each probe costs the engine: one call, and the dial operation
+	// for the first number each row refuses (a refusal no row decided
+	// needs none). Concurrent requests may both be the first.
+	dials, pins, rowsRefusing := 0, 0, map[string]bool{}
+	for _, p := range probes {
+		if p.dial == nil {
+			pins++
+			continue
+		}
+		dials++
+		if d, err := ref.Dial(ctx, p.dial); err != nil {
+			t.Fatal(err)
+		} else if !d.Allowed && d.Row >= 0 {
+			rowsRefusing[p.field+"\x00"+d.Pattern] = true
+		}
 	}
 
 	var wg sync.WaitGroup
@@ -169,7 +251,7 @@ func TestHandlesInCaddy(t *testing.T) {
 			defer wg.Done()
 			for i := range probes {
 				p := probes[(i+g)%len(probes)]
-				if err := checkProbe(ctx, tester.Client, ref, p.body, p.op, p.field, p.req); err != nil {
+				if err := checkProbe(ctx, tester.Client, ref, p.body, p.field, p.dial, p.pin); err != nil {
 					errc <- err
 					return
 				}
@@ -183,20 +265,21 @@ func TestHandlesInCaddy(t *testing.T) {
 	}
 
 	calls := rec.take()
-	if len(calls) != 4*len(probes) {
-		t.Errorf("%d engine calls for %d requests", len(calls), 4*len(probes))
-	}
+	count := map[string]int{}
 	for _, c := range calls {
-		var r struct{ Tables, Policy json.RawMessage }
-		json.Unmarshal(c.req, &r)
-		switch {
-		case c.op == "dial" && !handleRef.Match(r.Tables):
-			t.Fatalf("a dial request carried tables %.60s, want a handle", r.Tables)
-		case c.op == "pin" && !handleRef.Match(r.Policy):
-			t.Fatalf("a pin request carried policy %.60s, want a handle", r.Policy)
-		case c.op != "dial" && c.op != "pin":
-			t.Fatalf("a request ran op %s", c.op)
+		count[c.op]++
+		switch c.op {
+		case "DialNumber", "Dial", "CheckPIN":
+			if !isHandle(c.ref) {
+				t.Fatalf("a %s call named %s, want a handle", c.op, c.ref)
+			}
+		default:
+			t.Fatalf("a request ran %s", c.op)
 		}
+	}
+	if count["DialNumber"] != 4*dials || count["CheckPIN"] != 4*pins ||
+		count["Dial"] < len(rowsRefusing) || count["Dial"] > 4*len(rowsRefusing) {
+		t.Errorf("engine calls %v for %d dial and %d pin requests refused by %d rows", count, 4*dials, 4*pins, len(rowsRefusing))
 	}
 
 	// A date of birth the date rule cannot read is the client's error,
@@ -208,34 +291,90 @@ func TestHandlesInCaddy(t *testing.T) {
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	var e struct {
-		Error struct{ Code, Message, Field string }
-	}
-	if json.Unmarshal(b, &e); resp.StatusCode != 400 || e.Error.Code != "bad_request" || e.Error.Field != "birth_date" ||
-		!strings.Contains(e.Error.Message, "YYYY-MM-DD") || strings.Contains(string(b), "73916482") {
+	if e, err := api.ParseError(bytes.TrimSpace(b)); err != nil || resp.StatusCode != 400 || e.Code != api.ErrBadRequest || e.Field != "birth_date" ||
+		!strings.Contains(e.Message, "YYYY-MM-DD") || strings.Contains(string(b), "73916482") {
 		t.Errorf("malformed dob: status %d %s, want 400 bad_request on birth_date with the format", resp.StatusCode, b)
 	}
 	rec.take()
 
-	// A reload of the same config provisions a new handler before the old
-	// one is released: the engine stays, and its handles are reused.
-	tester.InitServer(conf, "caddyfile")
-	for _, c := range rec.take() {
-		if strings.HasSuffix(c.op, ".load") {
-			t.Errorf("the reload ran %s again", c.op)
+	// A reload of the same config provisions the new handler before the
+	// old one is released: it loads the same handles (the engine counts
+	// the loads), and they hold once the old handler has unloaded.
+	handles := func(calls []engineCall) map[string]bool {
+		hs := map[string]bool{}
+		for _, c := range calls {
+			if c.op == "DialNumber" || c.op == "CheckPIN" {
+				hs[c.ref] = true
+			}
+		}
+		return hs
+	}
+	firstHandles := handles(calls)
+	tester.InitServer(conf(2), "caddyfile")
+	tester.Client.CloseIdleConnections() // the old server closed them
+	unloads := 0
+	reloadCalls := rec.take()
+	for _, c := range reloadCalls {
+		unloads += map[bool]int{true: 1}[c.op == "Unload"]
+	}
+	if unloads != 2 {
+		t.Errorf("the reload unloaded %d handles, want the old handler's 2: %v", unloads, reloadCalls)
+	}
+	for _, p := range probes {
+		if err := checkProbe(ctx, tester.Client, ref, p.body, p.field, p.dial, p.pin); err != nil {
+			t.Error(err)
 		}
 	}
-	if err := checkProbe(ctx, tester.Client, ref, probes[0].body, probes[0].op, probes[0].field, probes[0].req); err != nil {
-		t.Error(err)
+	if again := handles(rec.take()); !reflect.DeepEqual(again, firstHandles) {
+		t.Errorf("after the reload requests name %v, want the same handles %v", again, firstHandles)
+	}
+
+	// A reload with another tables document: the old set has no user left
+	// and is gone from the engine; the new one answers.
+	var oldTables api.Handle
+	for h := range firstHandles {
+		var n uint32
+		if _, err := fmt.Sscanf(h, "handle %d", &n); err == nil {
+			if _, err := rec.checker.TableIndex(ctx, api.Handle(n), "Staff Transfer", "", ""); err == nil {
+				oldTables = api.Handle(n)
+			}
+		}
+	}
+	changed := strings.Replace(string(tables), `{"pattern": "900*", "blocked": true},`, `{"pattern": "900*", "blocked": true}, {"pattern": "2001", "blocked": true},`, 1)
+	if changed == string(tables) {
+		t.Fatal("the test's edit of site.json found nothing to change")
+	}
+	os.WriteFile(tablesFile, []byte(changed), 0o644)
+	tester.InitServer(conf(3), "caddyfile")
+	tester.Client.CloseIdleConnections()
+	if _, err := rec.checker.TableIndex(ctx, oldTables, "Staff Transfer", "", ""); err == nil {
+		t.Errorf("the old tables (handle %d) are still loaded after a reload replaced them", oldTables)
+	}
+	if err := checkProbe(ctx, tester.Client, ref, `{"forward_to":"2001"}`, "forward_to",
+		&api.DialRequest{Tables: api.TablesJSON([]byte(changed)), Table: "Staff Transfer", Number: "2001"}, nil); err != nil {
+		t.Errorf("after the tables changed: %v", err)
 	}
 }
 
 // checkProbe sends body through Caddy and compares the answer with the
-// reference engine's verdict on the inline request.
-func checkProbe(ctx context.Context, client *http.Client, ref host.Engine, body, op, field, inline string) error {
-	want, err := ref.Do(ctx, op, []byte(inline))
-	if err != nil {
-		return fmt.Errorf("reference %s: %v", op, err)
+// reference engine's answer on the inline request (dial or pin).
+func checkProbe(ctx context.Context, client *http.Client, ref *tollgate.Checker, body, field string, dial *api.DialRequest, pin *api.PINRequest) error {
+	var ok bool
+	var want api.RefusedField
+	if dial != nil {
+		d, err := ref.Dial(ctx, dial)
+		if err != nil {
+			return fmt.Errorf("reference dial: %v", err)
+		}
+		ok = d.Allowed
+		want = api.RefusedField{Field: field, Check: "dial", Reasons: []api.Reason{d.Reason.Refusal()}, Dial: &d}
+	} else {
+		v, err := ref.CheckPIN(ctx, pin)
+		if err != nil {
+			return fmt.Errorf("reference pin: %v", err)
+		}
+		ok = v.Accepted
+		want = api.RefusedField{Field: field, Check: "pin", Reasons: v.Reasons}
 	}
 	resp, err := client.Post(site+"/account/x", "application/json", strings.NewReader(body))
 	if err != nil {
@@ -243,49 +382,26 @@ func checkProbe(ctx context.Context, client *http.Client, ref host.Engine, body,
 	}
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	var v struct {
-		Accepted bool            `json:"accepted"`
-		Allowed  bool            `json:"allowed"`
-		Reasons  json.RawMessage `json:"reasons"`
-	}
-	json.Unmarshal(want, &v)
-	ok := v.Accepted || v.Allowed
 	if ok {
 		if resp.StatusCode != 200 {
-			return fmt.Errorf("%s %s: status %d %s, want it passed (inline: %s)", op, field, resp.StatusCode, b, want)
+			return fmt.Errorf("%s: status %d %s, want it passed", body, resp.StatusCode, b)
 		}
 		return nil
 	}
-	var a struct {
-		Refused []struct {
-			Field   string
-			Reasons json.RawMessage
-			Dial    json.RawMessage
-		}
+	var got api.Refusal
+	if resp.StatusCode != 422 || api.Decode(bytes.TrimSpace(b), &got) != nil || got.Accepted || len(got.Refused) != 1 {
+		return fmt.Errorf("%s: status %d %s, want 422 refusing %s", body, resp.StatusCode, b, field)
 	}
-	if resp.StatusCode != 422 || json.Unmarshal(b, &a) != nil || len(a.Refused) != 1 || a.Refused[0].Field != field {
-		return fmt.Errorf("%s %s: status %d %s, want 422 (inline: %s)", op, field, resp.StatusCode, b, want)
-	}
-	got := a.Refused[0].Reasons
-	if op == "dial" {
-		got = a.Refused[0].Dial
-		v.Reasons = want
-	}
-	if !jsonEqual(got, v.Reasons) {
-		return fmt.Errorf("%s %s: answer %s, inline %s", op, field, got, v.Reasons)
+	if !reflect.DeepEqual(got.Refused[0], want) {
+		return fmt.Errorf("%s: answer %+v, inline %+v", body, got.Refused[0], want)
 	}
 	return nil
 }
 
-// sameJSON compares values (Caddy re-encodes config documents, sorting keys).
+// sameJSON compares values (Caddy re-encodes config documents).
 func sameJSON(a, b []byte) bool {
 	var x, y any
 	return json.Unmarshal(a, &x) == nil && json.Unmarshal(b, &y) == nil && reflect.DeepEqual(x, y)
-}
-
-func jsonEqual(a, b []byte) bool {
-	var x, y bytes.Buffer
-	return json.Compact(&x, a) == nil && json.Compact(&y, b) == nil && bytes.Equal(x.Bytes(), y.Bytes())
 }
 
 // bigTables is a restriction-tables document of rows blocked prefixes
@@ -301,9 +417,10 @@ func bigTables(rows int) []byte {
 }
 
 // BenchmarkDialField: one request through the handler with a dial field,
-// the tables sent inline with each request (the old path, still the
-// fallback for an engine without tables.load) against the handle loaded
-// at Provision. Compare inline/handle within one run.
+// the tables loaded at Provision. handle is a refused number (the 422
+// answer with the dial operation's details: the comparison with the
+// handler before issue 15, whose benchmark had the same name), allowed a
+// number that passes (the scalar path alone).
 func BenchmarkDialField(b *testing.B) {
 	site, err := os.ReadFile("../../testdata/tables/site.json")
 	if err != nil {
@@ -317,13 +434,12 @@ func BenchmarkDialField(b *testing.B) {
 	next := caddyhttp.HandlerFunc(func(w http.ResponseWriter, r *http.Request) error { return nil })
 	for _, engine := range []string{"wasm", "native"} {
 		for _, d := range docs {
-			for _, inline := range []bool{true, false} {
-				mode := "handle"
-				if inline {
-					mode = "inline"
-				}
-				b.Run(engine+"/"+d.name+"/"+mode, func(b *testing.B) {
-					h := &Handler{Engine: engine, Tables: d.doc, inline: inline,
+			for _, c := range []struct {
+				mode, number string
+				status       int
+			}{{"handle", "9011442079460000", 422}, {"allowed", "2001", 200}} {
+				b.Run(engine+"/"+d.name+"/"+c.mode, func(b *testing.B) {
+					h := &Handler{Engine: engine, Tables: api.TablesJSON(d.doc),
 						Fields: []Field{{Name: "forward_to", Check: CheckDial, Table: d.table}}}
 					ctx, cancel := caddy.NewContext(caddy.Context{Context: context.Background()})
 					defer cancel()
@@ -331,19 +447,98 @@ func BenchmarkDialField(b *testing.B) {
 						b.Fatal(err)
 					}
 					defer h.Cleanup()
-					h.logger = zap.NewNop() // the same refusal log line in both modes
-					body := []byte(`{"forward_to":"9011442079460000"}`)
+					h.logger = zap.NewNop() // the same refusal log line as before
+					body := []byte(`{"forward_to":"` + c.number + `"}`)
 					b.ReportAllocs()
 					for b.Loop() {
 						r := httptest.NewRequest("POST", "/account", bytes.NewReader(body))
 						r.Header.Set("Content-Type", "application/json")
 						w := httptest.NewRecorder()
-						if err := h.ServeHTTP(w, r, next); err != nil || w.Code != 422 {
+						if err := h.ServeHTTP(w, r, next); err != nil || w.Code != c.status {
 							b.Fatalf("status %d %v", w.Code, err)
 						}
 					}
 				})
 			}
 		}
+	}
+}
+
+// dialNumbers reach every reason and both answer paths: rows that block
+// (some through a trunk-code twin), allowed rows, separators dropped,
+// invalid bytes (after separators too), too short, too long, no match.
+var dialNumbers = []string{
+	"9011442079460000", "9 011 44 20 7946 0000", "(408) 555-1234", "914085551234", "9.1.408.555.1234",
+	"2001", "1000", "1001", "12", "", "91900555", "9-1-900-555-0000", "99900555", "999011442079460000",
+	"+4420794600", "0044207946", "0101234567", "1-800-FLOWERS", "9 011-44-ABC", strings.Repeat("9", 30),
+	"9176", "91976555", "\xff9011",
+}
+
+// TestDialAnswerParity: the refusal a dial field answers — the dial
+// operation's answer for the first number a row refuses, made from the
+// scalar verdict and the row's pattern for the next ones — is the dial
+// operation's answer on the same document, field for field, for every
+// table of a site's set (cuc, Unified CM closest match, regular
+// expressions), on both engines, whether the row's pattern was known or not.
+func TestDialAnswerParity(t *testing.T) {
+	site, err := os.ReadFile("../../testdata/tables/site.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ref, err := tollgate.New(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ref.Close()
+	var fields []Field
+	for _, table := range []string{"Staff Transfer", "Lobby Only", "Route Patterns", "Kamailio"} {
+		fields = append(fields, Field{Name: table, Check: CheckDial, Table: table})
+	}
+	fields = append(fields, Field{Name: "fax", Check: CheckDial, Cos: "Staff", Feature: "fax"}, Field{Name: "default", Check: CheckDial})
+	for _, engine := range []string{"wasm", "native"} {
+		t.Run(engine, func(t *testing.T) {
+			h := &Handler{Engine: engine, Tables: api.TablesJSON(site), Fields: append([]Field(nil), fields...)}
+			cctx, cancel := caddy.NewContext(caddy.Context{Context: ctx})
+			defer cancel()
+			if err := h.Provision(cctx); err != nil {
+				t.Fatal(err)
+			}
+			defer h.Cleanup()
+			refusals, known := 0, 0
+			for i := range h.Fields {
+				f := &h.Fields[i]
+				for round := range 2 { // the second time, every row's pattern is known
+					for _, n := range dialNumbers {
+						want, err := ref.Dial(ctx, &api.DialRequest{Tables: api.TablesJSON(site), Table: f.Table, COS: f.Cos, Feature: f.Feature, Number: n})
+						if err != nil {
+							t.Fatal(err)
+						}
+						got, status, err := h.dial(ctx, f, n)
+						if err != nil || status != 200 {
+							t.Fatalf("%s %q: status %d, %v", f.Name, n, status, err)
+						}
+						if want.Allowed != (got == nil) {
+							t.Errorf("%s %q: refused %v, the dial operation allows it: %v", f.Name, n, got != nil, want.Allowed)
+							continue
+						}
+						if got == nil {
+							continue
+						}
+						refusals++
+						if round == 1 && want.Row >= 0 {
+							known++
+						}
+						wantField := api.RefusedField{Field: f.Name, Check: CheckDial, Reasons: []api.Reason{want.Reason.Refusal()}, Dial: &want}
+						if !reflect.DeepEqual(*got, wantField) {
+							t.Errorf("%s %q (round %d):\n got %+v %+v\nwant %+v %+v", f.Name, n, round, *got, *got.Dial, wantField, want)
+						}
+					}
+				}
+			}
+			if refusals < 50 || known < 10 {
+				t.Errorf("%d refusals, %d with the row's pattern known: the numbers no longer cover both paths", refusals, known)
+			}
+		})
 	}
 }

@@ -11,8 +11,9 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"github.com/tollgate/tollgate/host"
-	"github.com/tollgate/tollgate/internal/server"
+	"github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/server"
 )
 
 // TestServiceMetricsParse reads the decision service's /metrics in a
@@ -22,12 +23,12 @@ import (
 // with them, the format is valid, types are right and histogram buckets
 // are cumulative.
 func TestServiceMetricsParse(t *testing.T) {
-	eng, err := host.New(context.Background(), "native", host.Options{})
+	eng, err := tollgate.New(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	srv, err := server.New(server.Config{Engine: eng, Policy: []byte(`"cuc"`)})
+	srv, err := server.New(server.Config{Engine: eng, Policy: api.Profile("cuc")})
 	if err != nil {
 		t.Fatal(err)
 	}

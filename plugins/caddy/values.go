@@ -196,38 +196,11 @@ func (n *node) member(name, full string) (*node, bool, error) {
 	return found, found != nil, nil
 }
 
-// readNode reads one JSON value (jsonx: strict syntax, depth bounded).
-func readNode(d *jsonx.Decoder) (*node, error) {
-	n := &node{kind: d.Kind()}
-	var err error
-	switch n.kind {
-	case jsonx.Object: // a key given twice in one object is refused here
-		err = d.Object(func(key string) error {
-			v, err := readNode(d)
-			n.members = append(n.members, nodeMember{key, v})
-			return err
-		})
-	case jsonx.Array:
-		err = d.Array(func(int) error {
-			e, err := readNode(d)
-			n.elems = append(n.elems, e)
-			return err
-		})
-	case jsonx.String:
-		n.text, err = d.String()
-	case jsonx.Number:
-		var raw []byte
-		raw, err = d.Raw()
-		n.text = string(raw)
-	default:
-		err = d.Skip()
-	}
-	return n, err
-}
-
+// parseError is a request whose fields cannot be read: its answer.
 type parseError struct {
-	status    int
-	code, msg string
+	status int
+	code   api.ErrorCode
+	msg    string
 }
 
 // parseValues reads the URL query and the fields of a JSON, urlencoded or
@@ -247,24 +220,13 @@ func parseValues(r *http.Request, body []byte, maxBody int64) (values, *parseErr
 	mt, params, _ := mime.ParseMediaType(contentType)
 	switch {
 	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
-		d := jsonx.NewDecoder(body)
-		if d.Kind() != jsonx.Object {
-			return v, &parseError{http.StatusBadRequest, api.ErrBadRequest, "the body is not a JSON object"}
-		}
-		obj, err := readNode(d)
-		if err == nil {
-			err = d.End()
-		}
-		if err != nil {
-			var je *jsonx.Error
-			if errors.As(err, &je) && je.Msg == "appears more than once; give each field once" {
-				return v, &parseError{http.StatusBadRequest, api.ErrBadRequest, "the body gives a key twice in one object (" + je.Path + "); the upstream could read either"}
-			}
-			return v, &parseError{http.StatusBadRequest, api.ErrBadRequest, "the body is not a JSON object"}
+		obj, perr := wire.decodeBody(body)
+		if perr != nil {
+			return v, perr
 		}
 		v.obj = obj
 	case mt == "application/x-www-form-urlencoded":
-		if t := bytes.TrimSpace(body); len(t) > 0 && t[0] == '{' && jsonx.Valid(t) {
+		if t := bytes.TrimSpace(body); len(t) > 0 && t[0] == '{' && wire.isJSONObject(t) {
 			return v, &parseError{http.StatusBadRequest, api.ErrBadRequest, "the form body is a JSON object; send JSON as application/json"}
 		}
 		f, err := url.ParseQuery(string(body))
@@ -284,7 +246,7 @@ func parseValues(r *http.Request, body []byte, maxBody int64) (values, *parseErr
 			v.files = append(v.files, name)
 		}
 	default:
-		return v, &parseError{http.StatusUnsupportedMediaType, "unsupported_media_type",
+		return v, &parseError{http.StatusUnsupportedMediaType, errUnsupportedMediaType,
 			"tollgate checks JSON and form bodies; this Content-Type cannot be checked"}
 	}
 	return v, nil

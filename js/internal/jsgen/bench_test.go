@@ -4,9 +4,23 @@ import (
 	"context"
 	"testing"
 
+	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
-	"github.com/tollgate/tollgate/host"
 )
+
+// engines are the two engines the benchmarks compare, each with one pooled
+// instance, as the JS package runs one.
+var engines = []tollgate.Engine{tollgate.Native, tollgate.Wasm}
+
+func newChecker(b *testing.B, ctx context.Context, e tollgate.Engine) *tollgate.Checker {
+	b.Helper()
+	c, err := tollgate.New(ctx, tollgate.WithEngine(e), tollgate.WithPoolSize(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { c.Close() })
+	return c
+}
 
 // benchRequests are the bytes js/bench/measure.js sends, so that the Go and
 // JS per-call figures in docs/performance.md compare the same work.
@@ -21,26 +35,21 @@ var benchRequests = []struct{ op, req string }{
 func BenchmarkDialScalar(b *testing.B) {
 	ctx := context.Background()
 	number := []byte("9011441234567")
-	for _, kind := range []string{"native", "wasm"} {
-		e, err := host.New(ctx, kind, host.Options{Instances: 1})
+	for _, kind := range engines {
+		c := newChecker(b, ctx, kind)
+		info, err := c.LoadTables(ctx, api.BuiltinTables("default"))
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer e.Close()
-		d := e.(host.Dialer)
-		th, err := d.LoadTables(ctx, []byte(`"default"`))
+		ti, err := c.TableIndex(ctx, info.Handle, "Default Transfer", "", "")
 		if err != nil {
 			b.Fatal(err)
 		}
-		ti, err := d.TableIndex(ctx, th, "Default Transfer")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Run(kind, func(b *testing.B) {
+		b.Run(kind.String(), func(b *testing.B) {
 			b.ReportAllocs()
-			var r host.DialResult
+			var r tollgate.DialVerdict
 			for b.Loop() {
-				r, err = d.Dial(ctx, th, ti, number)
+				r, err = c.DialNumber(ctx, info.Handle, ti, number)
 			}
 			if err != nil || r.Allowed {
 				b.Fatalf("9011441234567 should be blocked: %+v %v", r, err)
@@ -53,12 +62,11 @@ func BenchmarkDialScalar(b *testing.B) {
 // committed module under wazero (the Go host), for the JS-versus-Go ratio.
 func BenchmarkCall(b *testing.B) {
 	ctx := context.Background()
-	wasm, err := host.NewWasm(ctx, host.Options{Instances: 1})
+	wasm := newChecker(b, ctx, tollgate.Wasm)
+	s, err := session()
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer wasm.Close()
-	s := api.NewSession()
 	for _, r := range benchRequests {
 		req := []byte(r.req)
 		want, _ := s.Do(r.op, req, nil)
@@ -76,7 +84,7 @@ func BenchmarkCall(b *testing.B) {
 			b.ReportAllocs()
 			var got []byte
 			for b.Loop() {
-				got, _ = wasm.Do(ctx, r.op, req)
+				got, _ = wasm.Do(ctx, r.op, req, got[:0])
 			}
 			if string(got) != string(want) {
 				b.Fatalf("wazero response differs from native:\n%s\n%s", got, want)
@@ -96,33 +104,28 @@ const regexTables = `{"tables":[{"name":"Regex Transfer","dialect":"regex","min_
 // deciding, from Go.
 func BenchmarkDialRegex(b *testing.B) {
 	ctx := context.Background()
-	for _, kind := range []string{"native", "wasm"} {
-		e, err := host.New(ctx, kind, host.Options{Instances: 1})
+	for _, kind := range engines {
+		c := newChecker(b, ctx, kind)
+		info, err := c.LoadTables(ctx, api.TablesJSON([]byte(regexTables)))
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer e.Close()
-		d := e.(host.Dialer)
-		th, err := d.LoadTables(ctx, []byte(regexTables))
+		ti, err := c.TableIndex(ctx, info.Handle, "Regex Transfer", "", "")
 		if err != nil {
 			b.Fatal(err)
 		}
-		ti, err := d.TableIndex(ctx, th, "Regex Transfer")
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, c := range []struct {
+		for _, tc := range []struct {
 			name, number string
 			row          int
 		}{{"row0", "9011441234567", 0}, {"row5", "5551234567890", 5}} {
-			number := []byte(c.number)
-			b.Run(kind+"/"+c.name, func(b *testing.B) {
-				var r host.DialResult
+			number := []byte(tc.number)
+			b.Run(kind.String()+"/"+tc.name, func(b *testing.B) {
+				var r tollgate.DialVerdict
 				for b.Loop() {
-					r, err = d.Dial(ctx, th, ti, number)
+					r, err = c.DialNumber(ctx, info.Handle, ti, number)
 				}
-				if err != nil || r.Allowed || r.Row != c.row {
-					b.Fatalf("%s: want blocked by row %d, got %+v %v", c.number, c.row, r, err)
+				if err != nil || r.Allowed || r.Row != tc.row {
+					b.Fatalf("%s: want blocked by row %d, got %+v %v", tc.number, tc.row, r, err)
 				}
 			})
 		}

@@ -1,0 +1,143 @@
+package audit
+
+import (
+	"hash/maphash"
+	"math/bits"
+	"sync"
+
+	"github.com/tollgate/tollgate/export"
+)
+
+// sharedTable counts how many rows hold each PIN (or stored PIN record)
+// without keeping any: it stores a digest keyed with a random per-run seed
+// (hash/maphash), so the table is useless once the run ends and holds no
+// value that could be printed or dumped as a PIN. A keyed digest is no
+// protection against someone who can read the process's memory (the key
+// is there too, and the PIN space is small); what it guarantees is that no
+// PIN string outlives its row.
+//
+// Its memory grows with the number of distinct values, not rows, so it is
+// packed: one uint64 per slot holding 56 bits of digest and an 8-bit count
+// (two different values share 56 bits with probability n²/2^57: 1 in
+// 7,000 runs at 4.5 million distinct values), in 256 shards that grow
+// one at a time by half (no moment with two copies of the whole table)
+// and stay between 53% and 80% full: about 12 bytes per distinct value.
+// The slots hold no pointers, so the garbage collector never scans them.
+type sharedTable struct {
+	seed   maphash.Seed
+	shards [256]sharedShard
+}
+
+type sharedShard struct {
+	mu    sync.Mutex
+	slots []uint64
+	used  int
+}
+
+// sharedSaturated is where a count stops growing.
+const sharedSaturated = 255
+
+func newSharedTable() *sharedTable {
+	return &sharedTable{seed: maphash.MakeSeed()}
+}
+
+// digest is the keyed digest of a value of field f; a plaintext PIN and a
+// stored record never share a digest.
+func (t *sharedTable) digest(f export.Field, v string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(t.seed)
+	h.WriteByte(byte(f))
+	h.WriteString(v)
+	return h.Sum64()
+}
+
+// digestBytes is digest of a value held as bytes; the same value gives
+// the same digest either way.
+func (t *sharedTable) digestBytes(f export.Field, v []byte) uint64 {
+	var h maphash.Hash
+	h.SetSeed(t.seed)
+	h.WriteByte(byte(f))
+	h.Write(v)
+	return h.Sum64()
+}
+
+// split turns a digest into the key stored (low 8 bits cleared for the
+// count, never 0, which marks an empty slot) and its shard.
+func split(d uint64) (key uint64, shard int) {
+	key = d &^ 0xFF
+	if key == 0 {
+		key = 0x100
+	}
+	return key, int(key>>8) & 255
+}
+
+// add counts one more holder of d and returns the count so far.
+func (t *sharedTable) add(d uint64) int {
+	key, sh := split(d)
+	s := &t.shards[sh]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if 5*(s.used+1) > 4*len(s.slots) {
+		s.grow()
+	}
+	i := s.find(key)
+	v := s.slots[i]
+	if v == 0 {
+		v = key
+		s.used++
+	}
+	if v&0xFF < sharedSaturated {
+		v++
+	}
+	s.slots[i] = v
+	return int(v & 0xFF)
+}
+
+// count returns how many holders d has.
+func (t *sharedTable) count(d uint64) int {
+	key, sh := split(d)
+	s := &t.shards[sh]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.slots) == 0 {
+		return 0
+	}
+	return int(s.slots[s.find(key)] & 0xFF)
+}
+
+// distinct is the number of different values seen.
+func (t *sharedTable) distinct() int {
+	n := 0
+	for i := range t.shards {
+		t.shards[i].mu.Lock()
+		n += t.shards[i].used
+		t.shards[i].mu.Unlock()
+	}
+	return n
+}
+
+// find returns the slot of key, or the empty slot where it belongs
+// (linear probing from a multiply-shift of the key onto the slot count).
+func (s *sharedShard) find(key uint64) int {
+	n := uint64(len(s.slots))
+	i, _ := bits.Mul64(key*0x9E3779B97F4A7C15, n)
+	for {
+		v := s.slots[i]
+		if v == 0 || v&^0xFF == key {
+			return int(i)
+		}
+		if i++; i == n {
+			i = 0
+		}
+	}
+}
+
+func (s *sharedShard) grow() {
+	old := s.slots
+	s.slots = make([]uint64, max(256, len(old)*3/2))
+	for _, v := range old {
+		if v != 0 {
+			s.slots[s.find(v&^0xFF)] = v
+		}
+	}
+}

@@ -1,0 +1,69 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/tollgate/tollgate/api"
+)
+
+// TestEnginesLoadData: both engines load the data artifacts they are
+// given, refuse a corrupt one when they start (saying which), and with none
+// answer a blocklist policy with data_missing, the same error on both.
+func TestEnginesLoadData(t *testing.T) {
+	ctx := context.Background()
+	req := &api.PasswordRequest{Policy: api.Profile("nist-800-63b-4"), Password: "P@ssw0rd12345678"}
+	_, pw := artifacts()
+	var missing [2]error
+	for i, kind := range []Kind{Native, Wasm} {
+		e := newTestEngine(t, kind, sizes(1, 1))
+		v, err := e.CheckPassword(ctx, req)
+		if err != nil || v.Accepted || len(v.Reasons) != 1 || v.Reasons[0].Detail != "list" {
+			t.Errorf("%s: %+v, %v; want common (list)", kind, v, err)
+		}
+
+		e = newTestEngine(t, kind, sizes(1, 1), func(o *Options) { o.Data = nil })
+		_, missing[i] = e.CheckPassword(ctx, req)
+		var ae *api.Error
+		if !errors.As(missing[i], &ae) || ae.Code != api.ErrDataMissing {
+			t.Errorf("%s without data: %v; want data_missing", kind, missing[i])
+		}
+
+		bad := append([]byte(nil), pw...)
+		bad[100] ^= 1
+		if e, err := New(ctx, Options{Kind: kind, Module: testOptions(kind).Module, Data: [][]byte{pw, bad}}); err == nil {
+			e.Close()
+			t.Errorf("%s: started with a corrupt artifact", kind)
+		} else if !strings.Contains(err.Error(), "data artifact 1") {
+			t.Errorf("%s: %v; want the corrupt artifact named", kind, err)
+		}
+	}
+	if d := sameError(missing[1], missing[0]); d != "" {
+		t.Errorf("data_missing: wasm and native differ: %s", d)
+	}
+}
+
+// TestDataLoadGuestRefuses: the module's data_load checks the payload
+// itself and answers the api's error.
+func TestDataLoadGuestRefuses(t *testing.T) {
+	ctx := context.Background()
+	w := newTestWasm(t, sizes(1, 1), func(o *Options) { o.Data = nil })
+	x, err := w.c.instantiate(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.close()
+	for _, name := range []string{"passwords", "phonenumbers"} {
+		err := x.loadPayload(ctx, name, nil)
+		var ae *api.Error
+		if !errors.As(err, &ae) || ae.Code != api.ErrBadData {
+			t.Errorf("%s: %v; want bad_data", name, err)
+		}
+	}
+	// The instance still works afterwards, with a fresh buffer.
+	if _, ok, f := x.do(ctx, "pin", []byte(`{"pin":"739164"}`)); !ok || f != nil {
+		t.Errorf("after a refused load: %v %v", ok, f)
+	}
+}
