@@ -143,6 +143,12 @@ func TestLoad(t *testing.T) {
 				default:
 					c := &mix[rng.IntN(len(mix))]
 					got, err := api.Do(ctx, w, c.op, c.req, nil)
+					// A regex row's 50 ms match timeout can fire on a
+					// machine starved by the race detector and the other
+					// goroutines: that answer is tried again, not judged.
+					for try := 0; try < 3 && err == nil && bytes.Contains(got, []byte(`"reason":"timeout"`)) && !bytes.Equal(got, c.ref); try++ {
+						got, err = api.Do(ctx, w, c.op, c.req, nil)
+					}
 					if errors.As(err, new(*Fault)) {
 						errc <- errors.New(c.op + ": " + err.Error())
 						return
