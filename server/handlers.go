@@ -305,6 +305,11 @@ func (s *Server) runDial(ctx context.Context, body []byte, l *reqLog, out []byte
 	if err != nil {
 		return nil, s.opFailure(ctx, "dial", err, l)
 	}
+	if d.Allowed && s.velocity != nil {
+		if f := s.admitCall(ctx, &d, req.caller, req.hasCaller, l); f != nil {
+			return nil, f
+		}
+	}
 	s.countDial(&d, l)
 	return api.Append(out, &d), nil
 }

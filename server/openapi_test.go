@@ -488,6 +488,7 @@ func TestOpenAPIEnums(t *testing.T) {
 	for r := dialplan.Reason(0); r.String() != "unknown"; r++ {
 		reasons = append(reasons, r.String())
 	}
+	reasons = append(reasons, string(api.DialVelocity)) // the service's own
 	var events []string
 	for e := core.EventType(0); e < core.NumEventTypes; e++ {
 		events = append(events, e.String())
@@ -624,6 +625,18 @@ func TestOpenAPIAnswers(t *testing.T) {
 	r := do(t, "POST", url+"/v1/dial", `{"caller":"2001","feature":"transfer","number":"9 1 408 555 1234"}`)
 	schema, _ := o.response(dial, r.status)
 	o.check(t, "POST /v1/dial by caller", schema, r.body)
+
+	// A dial over a velocity limit: the service's own reason.
+	v := &server.Velocity{Limits: []server.Limit{{Tier: "any", Scope: "caller", Calls: 1, Window: time.Minute}}}
+	vURL, _ := start(t, server.Config{Engine: eng, Directory: directory{"2001": "Default"}, Velocity: v})
+	for i := range 2 {
+		r := do(t, "POST", vURL+"/v1/dial", `{"caller":"2001","feature":"transfer","number":"2002"}`)
+		if i == 1 && !bytes.Contains(r.body, []byte(`"reason":"velocity"`)) {
+			t.Errorf("the second call over a limit of one: %s; want reason velocity", r.body)
+		}
+		schema, _ := o.response(dial, r.status)
+		o.check(t, "POST /v1/dial over a velocity limit", schema, r.body)
+	}
 
 	// The transport's errors, and /healthz.
 	tokenURL, _ := start(t, server.Config{Engine: eng, Token: "t0ken", MaxBodyBytes: 64})

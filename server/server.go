@@ -77,8 +77,15 @@ type Config struct {
 	// of service. Nil: a request with a caller is refused.
 	Directory Directory
 
-	// Store keeps sign-in state; nil means a new MemoryStore on Now.
+	// Store keeps sign-in state and the velocity counters; nil means a
+	// new MemoryStore on Now.
 	Store Store
+
+	// Velocity, when not nil, holds the calls the tables allow to
+	// velocity limits (ParseVelocity, docs/tables.md "Velocity"): a call
+	// over one is refused with reason "velocity". Store must count calls
+	// (CallCounter).
+	Velocity *Velocity
 
 	// Token, when not empty, is the bearer token every request except
 	// /healthz must carry (Authorization: Bearer TOKEN).
@@ -139,6 +146,8 @@ type Server struct {
 	// forget resolves policies for ForgetAt, natively, whatever the
 	// engine: no operation computes it.
 	forget *api.Session
+	// velocity is Config.Velocity compiled; nil without limits.
+	velocity *velocityPlan
 }
 
 // New checks cfg, loads its default policy and tables into the engine,
@@ -178,6 +187,12 @@ func New(cfg Config) (*Server, error) {
 	s := &Server{cfg: cfg, metrics: newMetrics(), log: cfg.Logger, forget: api.NewSession()}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Velocity != nil {
+		var err error
+		if s.velocity, err = newVelocityPlan(cfg.Velocity, cfg.Store); err != nil {
+			return nil, err
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), LoadTimeout)
 	defer cancel()
