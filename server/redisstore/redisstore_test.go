@@ -4,6 +4,9 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -11,9 +14,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core/srsv"
 	"github.com/tollgate/tollgate/core/srsv/srsvtest"
+	"github.com/tollgate/tollgate/internal/countertest"
 	"github.com/tollgate/tollgate/internal/redistest"
 	"github.com/tollgate/tollgate/server"
 	"github.com/tollgate/tollgate/server/redisstore"
@@ -434,3 +439,103 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestAdmitContract: the velocity counters in Redis keep the contract the
+// memory store keeps (the same test), on the test's clock.
+func TestAdmitContract(t *testing.T) {
+	r := redistest.Start(t)
+	st := open(t, r, 0)
+	countertest.Contract(t, st, "velocity:test:")
+	// What a counter holds: call times and members, under the prefix.
+	keys := strings.Fields(r.CLI("-n", "0", "--scan", "--pattern", "tollgate:velocity:*"))
+	if len(keys) != 4 {
+		t.Errorf("velocity keys %q; want the 4 counters the test used, under tollgate:", keys)
+	}
+	if ttl := strings.TrimSpace(r.CLI("-n", "0", "PTTL", "tollgate:velocity:test:site")); ttl == "-1" {
+		t.Error("a velocity counter never expires")
+	}
+}
+
+// TestAdmitContention: 64 concurrent calls over two replicas' connections
+// on one counter of 10: exactly 10 pass, because the script checks and
+// records as one step. A read-then-write over two commands lets more
+// through (see the commit that made it one script).
+func TestAdmitContention(t *testing.T) {
+	r := redistest.Start(t)
+	a, b := open(t, r, 0), open(t, r, 0)
+	for i := range 5 {
+		countertest.Contention(t, "velocity:caller:high:3600s:2001:"+strconv.Itoa(i), a, b)
+	}
+}
+
+// TestAdmitOutage: a Redis that does not answer is an error (the
+// service fails the dial closed), never a call admitted.
+func TestAdmitOutage(t *testing.T) {
+	r := redistest.Start(t)
+	st := open(t, r, 0, func(o *redisstore.Options) { o.Timeout = 200 * time.Millisecond })
+	w := []server.Window{{Key: "velocity:site:any:60s", Span: time.Minute, Max: 5, Enforce: true}}
+	if full, err := st.Admit(context.Background(), time.Now(), w); err != nil || full != -1 {
+		t.Fatalf("Admit = %d, %v", full, err)
+	}
+	r.Stop()
+	full, err := st.Admit(context.Background(), time.Now(), w)
+	if err == nil {
+		t.Fatalf("Admit with Redis stopped = %d, nil; want an error", full)
+	}
+}
+
+// TestVelocityAcrossReplicas: two services on one Redis share the
+// velocity counters: a caller's calls on either count against one limit,
+// and another caller is unaffected.
+func TestVelocityAcrossReplicas(t *testing.T) {
+	r := redistest.Start(t)
+	eng, err := tollgate.New(context.Background(), tollgate.WithEngine(tollgate.Native))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	v, err := server.ParseVelocity([]byte(`{"limits": [{"tier": "any", "per": "caller", "calls": 3, "window": "10m"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var urls []string
+	for range 2 {
+		srv, err := server.New(server.Config{Engine: eng, Store: open(t, r, 0), Velocity: v, Directory: dir{"2001": "Default", "2002": "Default"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(ts.Close)
+		urls = append(urls, ts.URL)
+	}
+	dial := func(i int, caller string) string {
+		t.Helper()
+		resp, err := http.Post(urls[i%2]+"/v1/dial", "application/json", strings.NewReader(`{"caller":"`+caller+`","feature":"transfer","number":"2003"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var d api.DialResult
+		b, _ := io.ReadAll(resp.Body)
+		if err := api.Decode(b, &d); err != nil {
+			t.Fatalf("%d %s: %v", resp.StatusCode, b, err)
+		}
+		if d.Allowed {
+			return "allowed"
+		}
+		return string(d.Reason)
+	}
+	var got []string
+	for i := range 5 {
+		got = append(got, dial(i, "2001"))
+	}
+	got = append(got, dial(0, "2002"), dial(1, "2002"))
+	want := "allowed allowed allowed velocity velocity allowed allowed"
+	if strings.Join(got, " ") != want {
+		t.Errorf("calls over two replicas: %s; want %s", strings.Join(got, " "), want)
+	}
+}
+
+type dir map[string]string
+
+func (d dir) ClassOfService(c string) (string, bool) { s, ok := d[c]; return s, ok }
