@@ -52,6 +52,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	logFormat := fs.String("log", "text", "log format on stderr: text or json")
 	users := fs.String("users", "", "users file (CSV in the audit's format: extension, alternate extensions, class of service) turning a dial request's \"caller\" into its class of service")
 	defaultCOS := fs.String("default-cos", "", "class of service of a caller --users does not list (empty: refused with unknown_caller)")
+	velocity := fs.String("velocity", "", "velocity limits file (JSON, docs/tables.md \"Velocity\"): calls the tables allow, counted per caller and per site and tier in sliding windows; a call over a limit is refused with reason velocity")
 	usersEncoding := fs.String("encoding", string(export.Auto), "encoding of the --users file: "+export.EncodingNames+"; auto reads a byte-order mark, else UTF-8 or Windows-1252 from the text")
 	engine := engineFlag(fs)
 	if code, done := parseFlags(fs, args, serveUsage, stdout, stderr); done {
@@ -159,6 +160,16 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("--default-cos needs --users")
 	} else if usersEnc != export.Auto {
 		return fail("--encoding needs --users")
+	}
+	if *velocity != "" {
+		doc, err := readDocument("--velocity", *velocity, maxVelocityFile, true)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if cfg.Velocity, err = server.ParseVelocity(doc); err != nil {
+			return fail("--velocity %s: %v", *velocity, err)
+		}
+		logger.Info("velocity", "file", *velocity, "limits", len(cfg.Velocity.Limits), "after_hours", cfg.Velocity.AfterHours != nil)
 	}
 	srv, err := server.New(cfg)
 	if err != nil {
