@@ -35,7 +35,8 @@ func (w *benchWriter) SetReadDeadline(time.Time) error { return nil } // as a co
 // dial-caller is what the Kamailio script asks (a caller, the Kamailio
 // tables as the service's default): "handle" is the service as it runs,
 // "document" the same service on an engine without LoadTables, which
-// makes it send the tables document with every request.
+// makes it send the tables document with every request; "velocity" the
+// service as "handle", with velocity limits on the memory store.
 //
 //	go test -run '^$' -bench Handler -benchtime=200ms -count=3 ./server
 func BenchmarkHandler(b *testing.B) {
@@ -49,9 +50,13 @@ func BenchmarkHandler(b *testing.B) {
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil)) // as serve --log json writes it
 	for _, kind := range []string{"native", "wasm"} {
 		eng := newEngine(b, kind)
-		handler := func(b *testing.B, e api.Operations, tables api.TablesRef) http.Handler {
-			srv, err := server.New(server.Config{Engine: e, Policy: api.Profile("cuc"), Tables: tables,
-				Directory: directory{"2001": "Staff"}, Logger: log})
+		handler := func(b *testing.B, e api.Operations, tables api.TablesRef, v ...*server.Velocity) http.Handler {
+			cfg := server.Config{Engine: e, Policy: api.Profile("cuc"), Tables: tables,
+				Directory: directory{"2001": "Staff"}, Logger: log}
+			if len(v) > 0 {
+				cfg.Velocity = v[0]
+			}
+			srv, err := server.New(cfg)
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -96,6 +101,21 @@ func BenchmarkHandler(b *testing.B) {
 			}
 		})
 		b.Run(kind+"/dial-caller/handle", func(b *testing.B) { serve(b, kamailio, "POST", "/v1/dial", callerBody) })
+		// The same dial held to velocity limits on the memory store: a
+		// per-caller and a site window for every call (tier "any") and
+		// two for the high tier, which this number is not in, so each
+		// call is checked against and recorded in two counters. The
+		// limits are high enough that every call is let through and
+		// recorded (the dearer path).
+		b.Run(kind+"/dial-caller/velocity", func(b *testing.B) {
+			v := &server.Velocity{Limits: []server.Limit{
+				{Tier: "any", Scope: "caller", Calls: server.MaxLimitCalls, Window: time.Hour},
+				{Tier: "any", Scope: "site", Calls: server.MaxLimitCalls, Window: time.Hour},
+				{Tier: "high", Scope: "caller", Calls: 3, Window: 10 * time.Minute},
+				{Tier: "high", Scope: "site", Calls: 20, Window: time.Hour},
+			}}
+			serve(b, handler(b, eng, api.TablesJSON(tables), v), "POST", "/v1/dial", callerBody)
+		})
 		b.Run(kind+"/dial-caller/document", func(b *testing.B) {
 			serve(b, handler(b, noLoads{eng}, api.TablesJSON(tables)), "POST", "/v1/dial", callerBody)
 		})

@@ -10,27 +10,40 @@ import (
 )
 
 // callLog is one velocity counter in the memory store: the times of the
-// calls its window may still hold (unix nanoseconds, oldest first), at
-// most the window's Max of them.
+// calls its window may still hold (unix nanoseconds, oldest first, from
+// times[head]), at most the window's Max of them. Calls leave from the
+// front by moving head; the slice is compacted once half of it is
+// behind head, so a call costs O(1) amortised however large Max is.
 type callLog struct {
 	times []int64
+	head  int
 	span  int64
 }
 
+func (c *callLog) len() int { return len(c.times) - c.head }
+
 // expired reports whether the log's window holds none of its calls.
 func (c *callLog) expired(now int64) bool {
-	return len(c.times) == 0 || c.times[len(c.times)-1] <= now-c.span
+	return c.len() == 0 || c.times[len(c.times)-1] <= now-c.span
 }
 
 // prune drops the calls outside the window ending at now.
 func (c *callLog) prune(now int64) {
-	i := 0
-	for i < len(c.times) && c.times[i] <= now-c.span {
-		i++
+	for c.head < len(c.times) && c.times[c.head] <= now-c.span {
+		c.head++
 	}
-	if i > 0 {
-		c.times = c.times[:copy(c.times, c.times[i:])]
+}
+
+// push records a call at now, keeping the newest max.
+func (c *callLog) push(now int64, max int) {
+	if c.len() >= max {
+		c.head += c.len() - max + 1
 	}
+	if c.head > 0 && c.head >= len(c.times)/2 {
+		c.times = c.times[:copy(c.times, c.times[c.head:])]
+		c.head = 0
+	}
+	c.times = append(c.times, now)
 }
 
 type callShard struct {
@@ -96,7 +109,7 @@ func (s *MemoryStore) Admit(ctx context.Context, now time.Time, ws []Window) (in
 			continue
 		}
 		l.prune(t)
-		if w.Enforce && len(l.times) >= w.Max {
+		if w.Enforce && l.len() >= w.Max {
 			return i, nil
 		}
 	}
@@ -116,13 +129,9 @@ func (s *MemoryStore) Admit(ctx context.Context, now time.Time, ws []Window) (in
 			s.callCount.Add(1)
 		}
 		l.span = int64(w.Span)
-		if len(l.times) >= w.Max {
-			// A lower Max than when the calls were recorded, or a
-			// window not enforced now: keep the newest Max-1, and this.
-			n := len(l.times) - w.Max + 1
-			l.times = l.times[:copy(l.times, l.times[n:])]
-		}
-		l.times = append(l.times, t)
+		// A window not enforced now (or a Max lowered since) may be full:
+		// push keeps the newest Max.
+		l.push(t, w.Max)
 	}
 	if len(ws) > 0 {
 		s.dropExpiredCalls(&c.shards[idx[0]], t)
@@ -176,7 +185,7 @@ func (s *MemoryStore) Calls(key string, span time.Duration, now time.Time) []tim
 	defer sh.mu.Unlock()
 	var out []time.Time
 	if l := sh.m[key]; l != nil {
-		for _, t := range l.times {
+		for _, t := range l.times[l.head:] {
 			if t > now.UnixNano()-int64(span) {
 				out = append(out, time.Unix(0, t))
 			}
