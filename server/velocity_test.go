@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"os"
 	"strings"
 	"sync"
@@ -164,7 +165,8 @@ func TestDialVelocity(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk := &clock{t: time.Date(2026, 12, 2, 10, 0, 0, 0, time.UTC)}
-	url, _ := start(t, server.Config{Tables: api.TablesJSON(tables), Velocity: v, Now: clk.Now,
+	var logs syncBuffer
+	url, _ := start(t, server.Config{Tables: api.TablesJSON(tables), Velocity: v, Now: clk.Now, Logger: slog.New(slog.NewTextHandler(&logs, nil)),
 		Directory: directory{"2001": "Staff", "2002": "Staff", "2003": "Staff", "2100": "Lobby"}})
 	dial := func(caller, number string) api.DialResult {
 		t.Helper()
@@ -220,6 +222,15 @@ func TestDialVelocity(t *testing.T) {
 	r := do(t, "POST", url+"/v1/dial", `{"cos":"Staff","feature":"outdial","number":"95551234"}`)
 	if !strings.Contains(string(r.body), `"allowed":true`) {
 		t.Errorf("a dial by class of service at night: %s; want allowed (no per-caller limit applies)", r.body)
+	}
+	// The refusals are counted under their own code, and the log names
+	// the limit.
+	m := do(t, "GET", url+"/metrics", "")
+	if want := `tollgate_verdicts_total{code="velocity",op="dial"} 5`; !strings.Contains(string(m.body), want) {
+		t.Errorf("/metrics lacks %s", want)
+	}
+	if s := logs.String(); !strings.Contains(s, "velocity:caller:any:600s:after_hours velocity") || !strings.Contains(s, "velocity:site:any:3600s velocity") {
+		t.Errorf("the log does not name the limits that refused:\n%s", s)
 	}
 }
 
