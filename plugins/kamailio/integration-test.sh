@@ -123,6 +123,10 @@ wait_log() {
 	return 1
 }
 
+# reap PID: waits for a child killed on purpose (without bash's "Killed"
+# notice).
+reap() { { wait "$1"; } 2>/dev/null; }
+
 # count FILE PATTERN: lines of FILE holding PATTERN.
 count() { grep -c -- "$2" "$1" 2>/dev/null; }
 
@@ -358,7 +362,20 @@ kill -CONT "$PID_tollgate2"
 FAILOVER_HEADER='blocked_number; reason=matched; table="Staff Outdial"; row=1; pattern="9011*"'
 FAILOVER_WINDOW_US=2000000
 FO_N=0
-ms() { awk -v u="$1" 'BEGIN {printf "%.2f", u / 1000}'; }
+# The failover streams' calls: testdata/kamailio/failover-calls.tsv. Each
+# stream is a sipp inject file (caller;number, in turn) and its scenario
+# with the caller and the number taken from it.
+CASES=$ROOT/testdata/kamailio/failover-calls.tsv
+for stream in allowed refused; do
+	{
+		echo SEQUENTIAL
+		awk -F '\t' -v s="$stream" '!/^#/ && NF >= 4 && (($3 == 200) == (s == "allowed")) {print $1 ";" $2}' "$CASES"
+	} >"$WORK/fo-$stream.csv"
+	[ "$(wc -l <"$WORK/fo-$stream.csv")" -gt 1 ] || die "$CASES has no $stream calls"
+done
+sed 's/\[caller\]/[field0]/g; s/\[service\]/[field1]/g' "$HERE/sipp/uac-call.xml" >"$WORK/fo-allowed.xml"
+sed 's/\[caller\]/[field0]/g; s/\[service\]/[field1]/g' "$HERE/sipp/uac-refused.xml" >"$WORK/fo-refused.xml"
+
 # stats FILE CLASS: "n=N p50 X p99 Y max Z ms" of the setup times (µs,
 # the second field) of the lines of FILE whose first field is CLASS.
 stats() {
@@ -372,13 +389,38 @@ stats() {
 # longest FILE CLASS: the longest setup time of CLASS, in µs.
 longest() { awk -v c="$2" '$1 == c && $2 > m {m = $2} END {print m + 0}' "$1"; }
 
+# judge CALLS...: each call (calls.awk lines) against $CASES. Prints
+# "ok N", "wrong N", "allowed N" (a 200 the table does not give: a call
+# let through wrongly), "unanswered N", then the first wrong calls.
+judge() {
+	awk -F '\t' -v cases="$CASES" '
+		BEGIN {
+			while ((getline l < cases) > 0) {
+				if (l ~ /^#/) continue
+				split(l, f, "\t"); want[f[1] SUBSEP f[2]] = f[3]; hdr[f[1] SUBSEP f[2]] = f[4]
+			}
+		}
+		{
+			k = $5 SUBSEP $6
+			if ($3 == "-") { un++; bad[++nb] = "no final reply: " $5 " dials " $6; next }
+			if ($3 == 200 && want[k] != 200) al++
+			if ((k in want) && $3 == want[k] && $4 == hdr[k]) { ok++; next }
+			wr++
+			bad[++nb] = $5 " dials " $6 ": " $3 " (" $4 "), want " ((k in want) ? want[k] " (" hdr[k] ")" : "no such call in the table")
+		}
+		END {
+			printf "ok %d\nwrong %d\nallowed %d\nunanswered %d\n", ok, wr, al, un
+			for (i = 1; i <= nb && i <= 5; i++) print bad[i]
+		}' "$@"
+}
+
 # failover_round LABEL SIGNAL REPLICA-LOG PID: two streams of calls
-# through kam_ha, FAILOVER_CALLS each at FAILOVER_RATE a second (allowed:
-# 2001 dials 95551234; blocked: 2001 dials 9011441234567), SIGNAL sent to
-# the first replica (PID) a third of the way in. Passes when every allowed
-# call got 200 and every blocked call 403 with the table's reason (none
-# let through, none 503), the first replica answered before the signal
-# and the second after it. Call-setup times (INVITE to final reply) go to
+# through kam_ha, FAILOVER_CALLS each at FAILOVER_RATE a second, the rows
+# of $CASES in turn (allowed: the 200 rows; refused: the others), SIGNAL
+# sent to the first replica (PID) a third of the way in. Passes when every
+# call got the reply and X-Tollgate-Reason of its row (none let through,
+# none 503), the first replica answered before the signal and the second
+# after it. Call-setup times (INVITE to final reply) go to
 # $WORK/fo-SIGNAL.times, classed by the signal's time K: before (answered
 # before K), during (placed before K + 2 s), after.
 failover_round() {
@@ -387,31 +429,36 @@ failover_round() {
 	local base=$WORK/fo$FO_N
 	local at
 	at=$(awk -v n="$FAILOVER_CALLS" -v r="$FAILOVER_RATE" 'BEGIN {printf "%.2f", n / r / 3}')
-	start "fo${FO_N}a" sipp "$IP:$SIP_HA" -sf "$HERE/sipp/uac-call.xml" -s 95551234 -key caller 2001 \
+	start "fo${FO_N}a" sipp "$IP:$SIP_HA" -sf "$WORK/fo-allowed.xml" -inf "$WORK/fo-allowed.csv" \
 		-i $IP -p "$SIP_UAC" -m "$FAILOVER_CALLS" -r "$FAILOVER_RATE" -nd -nostdin -timeout 120s -timeout_error \
 		-trace_msg -message_file "$base-allowed.msg"
-	start "fo${FO_N}b" sipp "$IP:$SIP_HA" -sf "$HERE/sipp/uac-refused.xml" -s 9011441234567 -key caller 2001 \
+	start "fo${FO_N}b" sipp "$IP:$SIP_HA" -sf "$WORK/fo-refused.xml" -inf "$WORK/fo-refused.csv" \
 		-i $IP -p "$SIP_UAC2" -m "$FAILOVER_CALLS" -r "$FAILOVER_RATE" -nd -nostdin -timeout 120s -timeout_error \
-		-trace_msg -message_file "$base-blocked.msg"
-	local d1=$(dials "$replog") d2=$(dials rep2)
+		-trace_msg -message_file "$base-refused.msg"
+	local d1 d2
+	d1=$(dials "$replog") d2=$(dials rep2)
 	sleep "$at"
-	local k1=$(dials "$replog") k2=$(dials rep2)
+	local k1 k2
+	k1=$(dials "$replog") k2=$(dials rep2)
 	local k
 	k=$(date +%s%6N)
 	kill "-$sig" "$pid"
+	if [ "$sig" = KILL ]; then reap "$pid"; fi
 	local rca rcb
 	eval "wait \$PID_fo${FO_N}a"
 	rca=$?
 	eval "wait \$PID_fo${FO_N}b"
 	rcb=$?
-	local e2=$(dials rep2)
+	local e2
+	e2=$(dials rep2)
 	awk -f "$HERE/sipp/calls.awk" "$base-allowed.msg" >"$base-allowed.calls"
-	awk -f "$HERE/sipp/calls.awk" "$base-blocked.msg" >"$base-blocked.calls"
-	local okA okB through
-	okA=$(awk -F '\t' '$3 == 200' "$base-allowed.calls" | wc -l)
-	okB=$(awk -F '\t' -v h="$FAILOVER_HEADER" '$3 == 403 && $4 == h' "$base-blocked.calls" | wc -l)
-	through=$(awk -F '\t' '$3 == 200' "$base-blocked.calls" | wc -l)
-	cat "$base-allowed.calls" "$base-blocked.calls" |
+	awk -f "$HERE/sipp/calls.awk" "$base-refused.msg" >"$base-refused.calls"
+	judge "$base-allowed.calls" "$base-refused.calls" >"$base.judged"
+	local ok wrong allowed unanswered placed
+	ok=$(sed -n 's/^ok //p' "$base.judged") wrong=$(sed -n 's/^wrong //p' "$base.judged")
+	allowed=$(sed -n 's/^allowed //p' "$base.judged") unanswered=$(sed -n 's/^unanswered //p' "$base.judged")
+	placed=$(cat "$base-allowed.calls" "$base-refused.calls" | wc -l)
+	cat "$base-allowed.calls" "$base-refused.calls" |
 		awk -F '\t' -v k="$k" -v w="$FAILOVER_WINDOW_US" '$3 != "-" {
 			c = $2 < k ? "before" : $1 < k + w ? "during" : "after"; print c, $2 - $1
 		}' >"$base.times"
@@ -421,23 +468,24 @@ failover_round() {
 	log "$line"
 	printf '%s\n' "$line" >>"$WORK/latency.txt"
 	local why=""
-	[ "$rca" = 0 ] && [ "$rcb" = 0 ] || why="$why; sipp exit $rca (allowed), $rcb (blocked)"
-	[ "$okA" = "$FAILOVER_CALLS" ] || why="$why; $okA of $FAILOVER_CALLS allowed calls got 200 ($(cut -f3 "$base-allowed.calls" | sort | uniq -c | tr -s ' \n' ' '))"
-	[ "$okB" = "$FAILOVER_CALLS" ] || why="$why; $okB of $FAILOVER_CALLS blocked calls got 403 with the reason ($(cut -f3 "$base-blocked.calls" | sort | uniq -c | tr -s ' \n' ' '))"
-	[ "$through" = 0 ] || why="$why; $through blocked calls LET THROUGH"
+	[ "$rca" = 0 ] && [ "$rcb" = 0 ] || why="$why; sipp exit $rca (allowed), $rcb (refused)"
+	[ "$placed" = $((2 * FAILOVER_CALLS)) ] || why="$why; $placed calls placed, not $((2 * FAILOVER_CALLS))"
+	[ "$ok" = "$placed" ] || why="$why; $ok of $placed calls answered as the table says, $wrong wrong, $unanswered without a final reply"
+	[ "$allowed" = 0 ] || why="$why; $allowed calls LET THROUGH that the table refuses"
 	[ "$k1" -gt "$d1" ] || why="$why; the first replica answered nothing before the signal"
 	[ "$e2" -gt "$k2" ] || why="$why; the second replica answered nothing after the signal"
 	[ "$(awk '$1 == "during"' "$base.times" | wc -l)" -gt 0 ] && [ "$(awk '$1 == "after"' "$base.times" | wc -l)" -gt 0 ] ||
 		why="$why; no calls during or after the signal (FAILOVER_CALLS, FAILOVER_RATE)"
 	if [ -z "$why" ]; then
 		PASSED=$((PASSED + 1))
-		log "ok   $label: $FAILOVER_CALLS allowed calls 200, $FAILOVER_CALLS blocked calls 403 ($FAILOVER_HEADER), none let through"
+		log "ok   $label: all $placed calls (the $(grep -vc '^#' "$CASES") rows of $(basename "$CASES") in turn) answered as the table says, none let through"
 	else
 		FAILED=$((FAILED + 1))
 		log "FAIL $label${why}"
-		log "     calls: $base-allowed.calls, $base-blocked.calls"
+		sed -n '5,$s/^/     /p' "$base.judged"
+		log "     calls: $base-allowed.calls, $base-refused.calls"
 	fi
-	rm -f "$base-allowed.msg" "$base-blocked.msg"
+	rm -f "$base-allowed.msg" "$base-refused.msg"
 }
 
 # restart_replica1 NAME: a new first replica on the same address, and
@@ -467,6 +515,7 @@ failover_round "SIGSTOP replica 1" STOP rep1h "$PID_rep1h"
 
 log "== two replicas: both down (replica 1 hung, replica 2 killed), then replica 1 back"
 kill -KILL "$PID_rep2"
+reap "$PID_rep2"
 call "both replicas down: local number fails closed" "$SIP_HA" uac-refused.xml 2001 95551234 503 'unavailable; policy=fail-closed'
 call "both replicas down: international fails closed" "$SIP_HA" uac-refused.xml 2001 9011441234567 503 'unavailable; policy=fail-closed'
 n=$(count "$WORK/kam_ha.log" "$back")
