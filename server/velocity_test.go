@@ -247,3 +247,24 @@ type noCounter struct{}
 func (noCounter) Update(context.Context, server.Key, func(*api.SignInState) (server.Entry, error)) error {
 	return nil
 }
+
+// BenchmarkMemoryAdmit is the memory store's share of a velocity check:
+// one call checked against and recorded in two windows (a caller's and
+// the site's), each holding the 50 000 calls of its window.
+//
+//	go test -run '^$' -bench MemoryAdmit -benchtime=200ms -count=5 ./server
+func BenchmarkMemoryAdmit(b *testing.B) {
+	st := server.NewMemoryStore()
+	ws := []server.Window{
+		{Key: "velocity:caller:any:3600s:2001", Span: 50 * time.Millisecond, Max: server.MaxLimitCalls, Enforce: true},
+		{Key: "velocity:site:any:3600s", Span: 50 * time.Millisecond, Max: server.MaxLimitCalls, Enforce: true},
+	}
+	now := time.Now()
+	b.ReportAllocs()
+	for b.Loop() {
+		now = now.Add(time.Microsecond)
+		if full, err := st.Admit(context.Background(), now, ws); err != nil || full >= 0 {
+			b.Fatal(full, err)
+		}
+	}
+}
