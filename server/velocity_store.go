@@ -49,7 +49,15 @@ func (c *callLog) push(now int64, max int) {
 type callShard struct {
 	mu sync.Mutex
 	m  map[string]*callLog
+	// calls since the shard last looked for expired counters: starting
+	// a map iteration costs as much as the rest of Admit, so it is done
+	// every dropEvery calls.
+	calls int
 }
+
+// dropEvery: how often Admit looks for expired counters in a shard (the
+// store's sweep does the rest when it is full).
+const dropEvery = 32
 
 // callShards is the memory store's velocity counters, apart from the
 // sign-in states (their own locks, their own bound).
@@ -134,7 +142,11 @@ func (s *MemoryStore) Admit(ctx context.Context, now time.Time, ws []Window) (in
 		l.push(t, w.Max)
 	}
 	if len(ws) > 0 {
-		s.dropExpiredCalls(&c.shards[idx[0]], t)
+		sh := &c.shards[idx[0]]
+		if sh.calls++; sh.calls >= dropEvery {
+			sh.calls = 0
+			s.dropExpiredCalls(sh, t)
+		}
 	}
 	return -1, nil
 }
