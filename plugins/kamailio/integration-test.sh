@@ -436,8 +436,8 @@ failover_round() {
 	local d1 d2
 	d1=$(dials "$replog") d2=$(dials rep2)
 	sleep "$at"
-	local k1 k2
-	k1=$(dials "$replog") k2=$(dials rep2)
+	local k1 k2 f1
+	k1=$(dials "$replog") k2=$(dials rep2) f1=$(count "$WORK/kam_ha.log" 'replica 1 gave no decision')
 	local k
 	k=$(date +%s%6N)
 	kill "-$sig" "$pid"
@@ -447,8 +447,8 @@ failover_round() {
 	rca=$?
 	eval "wait \$PID_fo${FO_N}b"
 	rcb=$?
-	local e2
-	e2=$(dials rep2)
+	local e2 retried
+	e2=$(dials rep2) retried=$(($(count "$WORK/kam_ha.log" 'replica 1 gave no decision') - f1))
 	awk -f "$HERE/sipp/calls.awk" "$base-allowed.msg" >"$base-allowed.calls"
 	awk -f "$HERE/sipp/calls.awk" "$base-refused.msg" >"$base-refused.calls"
 	judge "$base-allowed.calls" "$base-refused.calls" >"$base.judged"
@@ -462,7 +462,7 @@ failover_round() {
 		}' >"$base.times"
 	cat "$base.times" >>"$WORK/fo-$sig.times"
 	local line
-	line="failover $FO_N, $label at ${at} s: before $(stats "$base.times" before) | during (2 s) $(stats "$base.times" during) | after $(stats "$base.times" after)"
+	line="failover $FO_N, $label at ${at} s: before $(stats "$base.times" before) | during (2 s) $(stats "$base.times" during) | after $(stats "$base.times" after) | $retried calls failed over from replica 1 within the call"
 	log "$line"
 	printf '%s\n' "$line" >>"$WORK/latency.txt"
 	local why=""
