@@ -45,11 +45,6 @@ const (
 	DialTooLong  DialReason = "too_long"  // more digits than the table's maximum
 	DialInvalid  DialReason = "invalid"   // a character a dialed number cannot hold (Position)
 	DialTimeout  DialReason = "timeout"   // a regex row ran past its time limit: refused
-	// DialVelocity is the decision service's own (never an engine's): the
-	// tables allow the number, and one more call would pass a velocity
-	// limit (server.Velocity); Table, Row and Pattern are the row that
-	// allowed it.
-	DialVelocity DialReason = "velocity"
 )
 
 // DialResult is the answer of "dial". Number is the number as matched
