@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -533,6 +535,22 @@ func TestVelocityAcrossReplicas(t *testing.T) {
 	want := "allowed allowed allowed velocity velocity allowed allowed"
 	if strings.Join(got, " ") != want {
 		t.Errorf("calls over two replicas: %s; want %s", strings.Join(got, " "), want)
+	}
+	// What Redis holds: one counter per caller, named by the limit and
+	// the caller, holding call times and per-call members (time, replica
+	// tag, sequence) — never the number dialed.
+	keys := strings.Fields(r.CLI("-n", "0", "--scan", "--pattern", "*"))
+	slices.Sort(keys)
+	if k := strings.Join(keys, " "); k != "tollgate:velocity:caller:any:600s:2001 tollgate:velocity:caller:any:600s:2002" {
+		t.Errorf("keys in Redis: %s", k)
+	}
+	member := regexp.MustCompile(`^[0-9]{13}:[0-9a-f]{12}:[0-9a-z]+$`)
+	for _, k := range keys {
+		for _, m := range strings.Fields(r.CLI("-n", "0", "ZRANGE", k, "0", "-1")) {
+			if !member.MatchString(m) {
+				t.Errorf("%s holds %q, not a call's time and tag", k, m)
+			}
+		}
 	}
 }
 
