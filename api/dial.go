@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/tollgate/tollgate/core/destination"
 	"github.com/tollgate/tollgate/core/dialplan"
 )
 
@@ -98,8 +99,10 @@ func PickTable(set *dialplan.Set, table, cos, feature string) (*dialplan.Table, 
 
 // AppendDial appends the JSON form of a dial result:
 // {"number", "allowed", "reason", "table", "row", "pattern"}, plus
-// "dropped" (separators removed by normalization) when there were any and
-// "position" (byte offset of the first invalid byte) for an invalid number.
+// "dropped" (separators removed by normalization) when there were any,
+// "position" (byte offset of the first invalid byte) for an invalid number,
+// and, when the tables document declares a region and the number is
+// valid, "destination": {"country", "region", "type", "tier"}.
 // number is the normalized number, or the input when it is invalid.
 func AppendDial(b []byte, t *dialplan.Table, number string, r dialplan.Result) []byte {
 	b = append(b, `{"number":`...)
@@ -129,7 +132,27 @@ func AppendDial(b []byte, t *dialplan.Table, number string, r dialplan.Result) [
 	if r.Reason == dialplan.ReasonInvalid {
 		b = append(b, `,"position":`...)
 		b = strconv.AppendInt(b, int64(r.Bad), 10)
+	} else if d, tier, ok := t.Destination(number); ok {
+		b = AppendDestination(b, d, tier)
 	}
+	return append(b, '}')
+}
+
+// AppendDestination appends `,"destination":{...}`: country (ISO code,
+// 001 for the international networks, "" when unknown), region (the
+// calling code, "+1"; "" when unknown or internal), type and tier.
+func AppendDestination(b []byte, d destination.Destination, tier destination.Tier) []byte {
+	b = append(b, `,"destination":{"country":`...)
+	b = AppendString(b, d.Country)
+	b = append(b, `,"region":"`...)
+	if d.CallingCode > 0 {
+		b = append(b, '+')
+		b = strconv.AppendInt(b, int64(d.CallingCode), 10)
+	}
+	b = append(b, `","type":`...)
+	b = AppendString(b, d.Type.String())
+	b = append(b, `,"tier":`...)
+	b = AppendString(b, tier.String())
 	return append(b, '}')
 }
 

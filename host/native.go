@@ -4,6 +4,9 @@ import (
 	"context"
 
 	"github.com/tollgate/tollgate/api"
+	// The native core classifies destinations with the embedded data
+	// artifact (issue 18); the wasm engine's module is given it by the host.
+	_ "github.com/tollgate/tollgate/data"
 )
 
 // Native is the engine that runs the core compiled into the host: a pool of

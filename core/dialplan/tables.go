@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/tollgate/tollgate/core/destination"
 )
 
 // Document is the JSON tables file (docs/tables.md). It is decoded strictly:
@@ -18,6 +20,11 @@ type Document struct {
 	OutsideLineCodes []string         `json:"outside_line_codes,omitempty"`
 	Tables           []TableDoc       `json:"tables"`
 	ClassesOfService []ClassOfService `json:"classes_of_service,omitempty"`
+	// Region declares the country the site dials from; with it, dial
+	// results carry the destination and lint checks where tables let
+	// numbers go (region.go). Tiers override the default risk tiers.
+	Region *Region `json:"region,omitempty"`
+	Tiers  *Tiers  `json:"tiers,omitempty"`
 
 	// lines[t][r] is the source line of row r of table t, for importers of
 	// text formats, so compile errors can name the line.
@@ -43,6 +50,10 @@ type TableDoc struct {
 	// allow-lists and always block what no rule allows.
 	NoMatch string   `json:"no_match,omitempty"`
 	Rows    []RowDoc `json:"rows"`
+	// Reach is the highest risk tier the table is meant to let through
+	// (low, medium, high; default medium). Lint flags a table that allows
+	// a destination above it.
+	Reach string `json:"reach,omitempty"`
 }
 
 // RowDoc is one row. Blocked defaults to true, as in Unity Connection's
@@ -104,6 +115,9 @@ type Set struct {
 	outside []string
 	trunk   []string
 	path    string
+	dest    *destination.Dialing // nil without a region
+	// destOpts built dest; lint derives its national-only twin from it.
+	destOpts destination.Options
 }
 
 // Tables returns the tables in document order.
@@ -235,6 +249,9 @@ func Compile(path string, d *Document) (*Set, error) {
 		}
 		s.cos[c.Name] = c
 	}
+	if err := s.compileRegion(); err != nil {
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -263,6 +280,8 @@ type Table struct {
 	// counts[u*(MaxDigits+1)+n] is how many numbers of n keys unit u
 	// matches; only for closest-match tables.
 	counts []float64
+	reach  destination.Tier
+	dest   *destination.Dialing // the set's, nil without a region
 }
 
 // unit is one alternative of a row: the row's own pattern (alt 0) or its
