@@ -14,7 +14,9 @@ type LintRequest struct {
 func init() {
 	// "lint" answers {"findings": [{"code", "severity", "table", "row",
 	// "message"}]}, plus "shadowed_by" on a shadowed_row finding that one
-	// row shadows. row is -1 for a table-level finding.
+	// row shadows (and on risky_block_shadowed: the allowing row), and
+	// "example" and "destination" on the destination findings of a
+	// document that declares a region. row is -1 for a table-level finding.
 	register("lint", func(s *Session, req, out []byte) ([]byte, error) {
 		var r LintRequest
 		if err := decodeRequest(req, &r); err != nil {
@@ -51,5 +53,10 @@ func AppendFinding(b []byte, f *dialplan.Finding) []byte {
 	}
 	b = append(b, `,"message":`...)
 	b = AppendString(b, f.Message)
+	if f.HasDestination {
+		b = append(b, `,"example":`...)
+		b = AppendString(b, f.Example)
+		b = AppendDestination(b, f.Destination, f.Tier)
+	}
 	return append(b, '}')
 }

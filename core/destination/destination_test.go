@@ -119,7 +119,7 @@ func TestDialingUS(t *testing.T) {
 		"901144207946*0000":     {"", 44, "unknown", "medium"},
 		"9 011 44 9012345678":   {"GB", 44, "premium_rate", "high"},
 		"+44 20 7946 0000":      {"GB", 44, "fixed", "medium"},
-		"9+44 20 7946 0000":     {"GB", 44, "fixed", "medium"},
+		"9+44 20 7946 0000":     {"", 1, "unknown", "low"}, // + after an access code is no E.164 number
 		"9 011 882 1234567890":  {"001", 882, "unknown", "medium"},
 		"9 011 881 612345678":   {"001", 881, "satellite", "high"},
 		"9 011 979 123456789":   {"001", 979, "premium_rate", "high"},

@@ -174,7 +174,8 @@ func (r *trie) fillBelow(n int32) int32 {
 }
 
 // build lays the routes out in priority order and turns their trie into
-// the front states. The order is the dialing rule: a + or an
+// the front states. The order is the dialing rule: a + (dialed without an
+// access code, as E.164 numbers are) or an access code and an
 // international prefix followed by a calling code first (a longer
 // prefix before a shorter), then an international prefix followed by a
 // digit that starts no calling code (unknown country), then the trunk
@@ -213,11 +214,8 @@ func (d *Dialing) build(o Options) {
 	if len(access) == 0 {
 		access = []string{""}
 	}
-	intlTo("+", true)
+	intlTo("+", true) // E.164 dialing, without an access code
 	for _, a := range access {
-		if a != "" {
-			intlTo(a+"+", true)
-		}
 		for _, p := range intl {
 			intlTo(a+p, false)
 		}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/tollgate/tollgate/core/destination"
 )
 
 // Severity of a lint finding. A finding of severity error makes
@@ -54,6 +56,12 @@ type Finding struct {
 	Row        int
 	ShadowedBy int
 	Message    string
+	// The destination findings (lint_dest.go) also give their example
+	// number and where it goes.
+	HasDestination bool
+	Example        string
+	Destination    destination.Destination
+	Tier           destination.Tier
 }
 
 // Lint checks every table of s. Shadowing, probes and bypasses are decided
@@ -83,6 +91,7 @@ func Lint(s *Set) []Finding {
 	for _, t := range s.tables {
 		l := &linter{s: s, t: t}
 		l.run(sysTables[t.Name])
+		l.destinations()
 		if len(s.Doc.ClassesOfService) > 0 && !used[t.Name] {
 			l.add(LintTableUnused, SevInfo, -1, "no class of service links this table")
 		}
