@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/tollgate/tollgate/api"
+	_ "github.com/tollgate/tollgate/data" // destinations, as native hosts have them
 	"github.com/tollgate/tollgate/internal/conformance"
 )
 

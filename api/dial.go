@@ -5,7 +5,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/tollgate/tollgate/core/destination"
 	"github.com/tollgate/tollgate/core/dialplan"
 )
 
@@ -132,8 +131,8 @@ func AppendDial(b []byte, t *dialplan.Table, number string, r dialplan.Result) [
 	if r.Reason == dialplan.ReasonInvalid {
 		b = append(b, `,"position":`...)
 		b = strconv.AppendInt(b, int64(r.Bad), 10)
-	} else if d, tier, ok := t.Destination(number); ok {
-		b = AppendDestination(b, d, tier)
+	} else if d, ok := t.Destination(number); ok {
+		b = AppendDestination(b, d)
 	}
 	return append(b, '}')
 }
@@ -141,18 +140,15 @@ func AppendDial(b []byte, t *dialplan.Table, number string, r dialplan.Result) [
 // AppendDestination appends `,"destination":{...}`: country (ISO code,
 // 001 for the international networks, "" when unknown), region (the
 // calling code, "+1"; "" when unknown or internal), type and tier.
-func AppendDestination(b []byte, d destination.Destination, tier destination.Tier) []byte {
+func AppendDestination(b []byte, d dialplan.Destination) []byte {
 	b = append(b, `,"destination":{"country":`...)
 	b = AppendString(b, d.Country)
-	b = append(b, `,"region":"`...)
-	if d.CallingCode > 0 {
-		b = append(b, '+')
-		b = strconv.AppendInt(b, int64(d.CallingCode), 10)
-	}
-	b = append(b, `","type":`...)
-	b = AppendString(b, d.Type.String())
+	b = append(b, `,"region":`...)
+	b = AppendString(b, d.Region)
+	b = append(b, `,"type":`...)
+	b = AppendString(b, d.Type)
 	b = append(b, `,"tier":`...)
-	b = AppendString(b, tier.String())
+	b = AppendString(b, d.Tier)
 	return append(b, '}')
 }
 

@@ -56,7 +56,7 @@ func AppendFinding(b []byte, f *dialplan.Finding) []byte {
 	if f.HasDestination {
 		b = append(b, `,"example":`...)
 		b = AppendString(b, f.Example)
-		b = AppendDestination(b, f.Destination, f.Tier)
+		b = AppendDestination(b, f.Destination)
 	}
 	return append(b, '}')
 }

@@ -33,9 +33,22 @@ func loadMix(t *testing.T, e Engine) []loadCase {
 	if err != nil {
 		t.Fatal(err)
 	}
+	excs, err := conformance.LoadExceptions(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	excepted := map[string]bool{} // cases the module is known not to answer alike
+	for _, x := range excs {
+		if x.Engine == "wasm" {
+			excepted[x.Case] = true
+		}
+	}
 	ref, again := api.NewSession(), api.NewSession()
 	var mix []loadCase
 	for _, c := range cases {
+		if excepted[c.ID()] {
+			continue
+		}
 		start := time.Now()
 		r, _ := ref.Do(c.Op, c.Request, nil)
 		cost := time.Since(start)

@@ -104,7 +104,7 @@ func (t *Table) step(s int32, k int) int32 {
 func (t *Table) Dialing(o Options) (*Dialing, error) {
 	hi, ok := t.byCode[o.Country]
 	if !ok || o.Country == NonGeographic {
-		return nil, &optionsError{"destination: unknown country " + strconv.Quote(o.Country) + " (an ISO 3166 region code libphonenumber knows, such as US or GB)"}
+		return nil, &optionsError{"destination: unknown country " + quote(o.Country) + " (an ISO 3166 region code libphonenumber knows, such as US or GB)"}
 	}
 	for _, a := range o.Access {
 		if a == "" || len(a) > 32 {
@@ -112,7 +112,7 @@ func (t *Table) Dialing(o Options) (*Dialing, error) {
 		}
 		for i := 0; i < len(a); i++ {
 			if symClass[a[i]] < 0 {
-				return nil, &optionsError{"destination: access code " + strconv.Quote(a) + " holds a byte that is not a key (digits * # +)"}
+				return nil, &optionsError{"destination: access code " + quote(a) + " holds a byte that is not a key (digits * # +)"}
 			}
 		}
 	}

@@ -162,7 +162,7 @@ func (r *reader) uvarint(limit uint64, what string) uint64 {
 	}
 	if v > limit {
 		r.off--
-		r.fail(what + " " + strconv.FormatUint(v, 10) + " is above " + strconv.FormatUint(limit, 10))
+		r.fail(what + " " + strconv.Itoa(int(v)) + " is above " + strconv.Itoa(int(limit)))
 		return 0
 	}
 	return v
@@ -226,16 +226,16 @@ func Load(data []byte) (*Table, error) {
 		for j := 0; j < ni && r.err == nil; j++ {
 			p := r.str(maxPrefix, "international prefix")
 			if !digitsOnly(p) || p == "" {
-				r.fail("international prefix " + strconv.Quote(p) + " is not digits")
+				r.fail("international prefix " + quote(p) + " is not digits")
 			}
 			rg.intl = append(rg.intl, p)
 		}
 		rg.nat = r.str(maxPrefix, "national prefix")
 		if !digitsOnly(rg.nat) {
-			r.fail("national prefix " + strconv.Quote(rg.nat) + " is not digits")
+			r.fail("national prefix " + quote(rg.nat) + " is not digits")
 		}
 		if _, dup := t.byCode[rg.code]; dup || rg.code == "" {
-			r.fail("region code " + strconv.Quote(rg.code) + " empty or repeated")
+			r.fail("region code " + quote(rg.code) + " empty or repeated")
 		}
 		t.byCode[rg.code] = i
 		t.regions = append(t.regions, rg)

@@ -2,7 +2,6 @@ package destination
 
 import (
 	"slices"
-	"strconv"
 )
 
 // DefaultTypeTier is the default tier of each number type (docs/tables.md
@@ -77,7 +76,7 @@ func (d *Dialing) setTiers(o Options) error {
 	for code, tier := range o.Countries {
 		i, ok := t.byCode[code]
 		if !ok {
-			return &optionsError{"destination: tiers.countries: unknown country " + strconv.Quote(code) + " (an ISO 3166 region code libphonenumber knows, or 001 for the international networks)"}
+			return &optionsError{"destination: tiers.countries: unknown country " + quote(code) + " (an ISO 3166 region code libphonenumber knows, or 001 for the international networks)"}
 		}
 		if tier >= numTiers {
 			return &optionsError{"destination: tier override out of range"}

@@ -105,3 +105,22 @@ func networkType(cc uint16, raw Type) Type {
 	}
 	return raw
 }
+
+// quote renders s for an error message: in quotes, bytes that are not
+// printable ASCII as \xHH (strconv.Quote would cost the WebAssembly
+// module its Unicode tables).
+func quote(s string) string {
+	const hex = "0123456789abcdef"
+	b := []byte{'"'}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"' || c == '\\':
+			b = append(b, '\\', c)
+		case c >= 0x20 && c < 0x7f:
+			b = append(b, c)
+		default:
+			b = append(b, '\\', 'x', hex[c>>4], hex[c&0xf])
+		}
+	}
+	return string(append(b, '"'))
+}

@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-
-	"github.com/tollgate/tollgate/core/destination"
 )
 
 // Severity of a lint finding. A finding of severity error makes
@@ -33,6 +31,11 @@ const (
 	LintSuffixBypass         = "suffix_bypass"
 	LintTableUnused          = "table_unused"
 	LintNotAnalyzed          = "not_analyzed"
+	// The destination checks (lint_dest.go; a document with a region).
+	LintNANPInternational  = "nanp_international"
+	LintHighTierAllowed    = "high_tier_allowed"
+	LintMediumTierAllowed  = "medium_tier_allowed"
+	LintRiskyBlockShadowed = "risky_block_shadowed"
 )
 
 // Limits lint checks against.
@@ -60,8 +63,7 @@ type Finding struct {
 	// number and where it goes.
 	HasDestination bool
 	Example        string
-	Destination    destination.Destination
-	Tier           destination.Tier
+	Destination    Destination
 }
 
 // Lint checks every table of s. Shadowing, probes and bypasses are decided

@@ -1,3 +1,5 @@
+//go:build !wasip1
+
 package dialplan
 
 import (
@@ -5,15 +7,6 @@ import (
 	"strings"
 
 	"github.com/tollgate/tollgate/core/destination"
-)
-
-// Lint codes of the destination checks (a document with a region).
-// Stable: never renamed.
-const (
-	LintNANPInternational  = "nanp_international"
-	LintHighTierAllowed    = "high_tier_allowed"
-	LintMediumTierAllowed  = "medium_tier_allowed"
-	LintRiskyBlockShadowed = "risky_block_shadowed"
 )
 
 // Bounds of the destination checks.
@@ -241,8 +234,7 @@ func validNumber(dd *destination.Dialing, c int32) bool {
 func (l *linter) addDest(code string, sev Severity, row int, dd *destination.Dialing, w destWitness, tmpl string, args ...string) *Finding {
 	f := l.add(code, sev, row, tmpl, args...)
 	f.Example = w.number
-	f.Destination = dd.Destination(w.class)
-	f.Tier = dd.Tier(w.class)
+	f.Destination = destinationOf(dd, w.class)
 	f.HasDestination = true
 	return f
 }
@@ -250,18 +242,18 @@ func (l *linter) addDest(code string, sev Severity, row int, dd *destination.Dia
 // destinations runs the destination checks on the table's automaton d.
 func (l *linter) destinations() {
 	s, t := l.s, l.t
-	dd := s.dest
-	if dd == nil || len(t.segs) != 1 || t.segs[0].dfa == nil {
+	if s.dest == nil || len(t.segs) != 1 || t.segs[0].dfa == nil {
 		return
 	}
+	dd := s.dest.d
 	d := t.segs[0].dfa
 	if len(d.acc)*(t.MaxDigits+1) > lintWork/nsym {
 		return // run said not_analyzed
 	}
 	stopped := false
 	reported := map[string]bool{} // countries nanp_international named
-	if tab := dd.Table(); tab.CallingCode(dd.Country()) == 1 && t.reach < destination.High {
-		o := s.destOpts
+	if tab := dd.Table(); tab.CallingCode(dd.Country()) == 1 && t.Reach() < destination.High {
+		o := s.dest.opts
 		o.NationalOnly = true
 		nat, err := tab.Dialing(o)
 		if err == nil {
@@ -301,7 +293,7 @@ func (l *linter) destinations() {
 			}
 		}
 	}
-	if t.reach < destination.High {
+	if t.Reach() < destination.High {
 		keys := map[string]int{}
 		goal := func(c int32) int {
 			dest := dd.Destination(c)
@@ -326,10 +318,10 @@ func (l *linter) destinations() {
 			if dd.TierByType(w.class) {
 				why = "its number type"
 			}
-			l.addDest(LintHighTierAllowed, SevError, w.row, dd, w, "% is allowed: % (high by %), above the table's reach % (set \"reach\": \"high\" if the table is meant to reach it)", w.number, describeClass(dd, w.class), why, t.reach.String())
+			l.addDest(LintHighTierAllowed, SevError, w.row, dd, w, "% is allowed: % (high by %), above the table's reach % (set \"reach\": \"high\" if the table is meant to reach it)", w.number, describeClass(dd, w.class), why, t.Reach().String())
 		}
 	}
-	if t.reach == destination.Low {
+	if t.Reach() == destination.Low {
 		goal := func(c int32) int {
 			if validNumber(dd, c) && dd.Tier(c) == destination.Medium {
 				return 0

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"strconv"
 	"time"
-
-	"github.com/tollgate/tollgate/core/destination"
 )
 
 // Document is the JSON tables file (docs/tables.md). It is decoded strictly:
@@ -115,9 +113,7 @@ type Set struct {
 	outside []string
 	trunk   []string
 	path    string
-	dest    *destination.Dialing // nil without a region
-	// destOpts built dest; lint derives its national-only twin from it.
-	destOpts destination.Options
+	dest    destState // nil without a region
 }
 
 // Tables returns the tables in document order.
@@ -280,8 +276,8 @@ type Table struct {
 	// counts[u*(MaxDigits+1)+n] is how many numbers of n keys unit u
 	// matches; only for closest-match tables.
 	counts []float64
-	reach  destination.Tier
-	dest   *destination.Dialing // the set's, nil without a region
+	reach  uint8     // a tier: 0 low, 1 medium, 2 high
+	dest   destState // the set's, nil without a region
 }
 
 // unit is one alternative of a row: the row's own pattern (alt 0) or its

@@ -20,6 +20,7 @@ import (
 	"os"
 
 	"github.com/tollgate/tollgate/api"
+	_ "github.com/tollgate/tollgate/data" // native answers classify destinations
 	"github.com/tollgate/tollgate/internal/conformance"
 )
 
