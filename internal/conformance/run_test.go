@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/tollgate/tollgate/api"
+	_ "github.com/tollgate/tollgate/data" // destinations, as native hosts have them
 )
 
 func corpus(t *testing.T) []Case {
