@@ -3,7 +3,7 @@
 // (destinations.bin, libphonenumber's metadata compiled by tools/destgen)
 // with core/destination, so that restriction tables declaring a region
 // can classify numbers. The WebAssembly module does not import this
-// package: its host passes the same bytes in.
+// package: its host is to pass the same bytes in (not wired yet).
 package data
 
 import (

@@ -9,8 +9,9 @@
 // national significant number per country calling code: no regular
 // expression runs here. The compiled data is a separate, versioned and
 // checksummed artifact (data/destinations.bin) that every host loads the
-// same way — native Go embeds it (package data), the WebAssembly module
-// is given it — and Load turns those bytes into a Table.
+// same way — native Go embeds it (package data); the WebAssembly module is
+// to be given it by its host (not wired yet: core/dialplan/region_wasm.go)
+// — and Load turns those bytes into a Table.
 //
 // A Table knows nothing of how a site dials. Table.Dialing adds that: the
 // declared home country (its international prefix, say 011 or 00, and its
