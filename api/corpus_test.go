@@ -5,6 +5,7 @@ import (
 
 	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
+	_ "github.com/tollgate/tollgate/data" // destinations, as native hosts have them
 	"github.com/tollgate/tollgate/internal/conformance"
 )
 

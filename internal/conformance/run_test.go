@@ -11,6 +11,7 @@ import (
 
 	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
+	_ "github.com/tollgate/tollgate/data" // destinations, as native hosts have them
 )
 
 func corpus(t *testing.T) []Case {
