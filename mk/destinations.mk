@@ -1,8 +1,8 @@
 # Destination data (issue 18): tools/destgen compiles libphonenumber's
 # metadata (github.com/nyaruka/phonenumbers, pinned in its go.mod) into
-# data/destinations.bin and docs/destinations.md. It is a nested module, so
-# the root module never depends on phonenumbers; `go generate ./data` runs
-# it. Its tests fail when the committed files are stale, and compare the
+# wasm/destinations.tgd (the "destinations" data artifact) and
+# docs/destinations.md. It is a nested module, so the root module never
+# depends on phonenumbers; `go generate` at the root (module.go) runs it. Its tests fail when the committed files are stale, and compare the
 # artifact with phonenumbers on 645 000 numbers.
 
 TEST_TARGETS  += test-destgen
@@ -11,7 +11,7 @@ CHECK_TARGETS += check-destgen
 .PHONY: destinations test-destgen check-destgen
 
 destinations:
-	$(GO) generate ./data
+	cd tools/destgen && $(GO) run . -out ../../wasm/destinations.tgd -doc ../../docs/destinations.md
 
 test-destgen:
 	cd tools/destgen && $(GO) test -count=1 ./...

@@ -7,11 +7,12 @@
 // (github.com/nyaruka/phonenumbers, pinned in tools/destgen), compiled at
 // generation time into one deterministic automaton over the digits of a
 // national significant number per country calling code: no regular
-// expression runs here. The compiled data is a separate, versioned and
-// checksummed artifact (data/destinations.bin) that every host loads the
-// same way — native Go embeds it (package data); the WebAssembly module is
-// to be given it by its host (not wired yet: core/dialplan/region_wasm.go)
-// — and Load turns those bytes into a Table.
+// expression runs here. The compiled data is the payload of a separate,
+// versioned and checksummed data artifact, "destinations"
+// (wasm/destinations.tgd, a core/artifact container), that every host
+// loads the same way — the Go host from tollgate.Data(), the JS package
+// beside tollgate.js, both into the WebAssembly module through data_load —
+// and Load turns the payload into a Table.
 //
 // A Table knows nothing of how a site dials. Table.Dialing adds that: the
 // declared home country (its international prefix, say 011 or 00, and its

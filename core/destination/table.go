@@ -1,38 +1,35 @@
 package destination
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"strconv"
-	"sync/atomic"
 )
 
-// The data artifact (data/destinations.bin), written by tools/destgen.
-// Integers are unsigned LEB128 varints; a string is its length then its
-// bytes.
+// The payload of the "destinations" data artifact (wasm/destinations.tgd,
+// written by tools/destgen). The artifact's container (core/artifact)
+// names, versions and checksums it; the payload begins with its own format
+// version. Integers are unsigned LEB128 varints; a string is its length
+// then its bytes.
 //
-//	magic    "TGDEST" 0x00 Format      8 bytes
+//	format   1 byte                     Format
 //	source   string                     the metadata it was generated from
-//	checksum 32 bytes                   SHA-256 of the payload
-//	payload:
-//	  regions  n, then per region: code, calling code, n international
-//	           prefixes (strings), national (trunk) prefix
-//	  codes    n, then per calling code (ascending): code, root state,
-//	           class of an unknown number
-//	  classes  n, then per class: calling code, region index + 1 (0: none),
-//	           libphonenumber type (0..11)
-//	  states   n, then per state: class, runs r (1..10), then r times
-//	           length (1..10) and zigzag(target - state), covering the
-//	           digits 0..9 in order
+//	regions  n, then per region: code, calling code, n international
+//	         prefixes (strings), national (trunk) prefix
+//	codes    n, then per calling code (ascending): code, root state,
+//	         class of an unknown number
+//	classes  n, then per class: calling code, region index + 1 (0: none),
+//	         libphonenumber type (0..11)
+//	states   n, then per state: class, runs r (1..10), then r times
+//	         length (1..10) and zigzag(target - state), covering the
+//	         digits 0..9 in order
 //
 // States are the automaton over the digits of national significant
 // numbers: a state's class is the destination of the digits read so far.
-const (
-	magic = "TGDEST\x00"
-	// Format is the artifact format this package reads.
-	Format = 1
-)
+
+// Format is the payload format this package reads (2: the payload of a
+// core/artifact container; 1 was a file of its own with its own magic and
+// checksum).
+const Format = 2
 
 // Limits that Load enforces (far above libphonenumber's needs).
 const (
@@ -45,7 +42,6 @@ const (
 // Table is the loaded destination metadata. It is immutable.
 type Table struct {
 	source  string
-	sum     [32]byte
 	regions []region
 	byCode  map[string]int
 	codes   []uint16 // calling codes, ascending
@@ -72,14 +68,6 @@ type class struct {
 // Source is the metadata the table was generated from
 // ("github.com/nyaruka/phonenumbers v1.8.1").
 func (t *Table) Source() string { return t.source }
-
-// Checksum is the hex SHA-256 of the artifact's payload.
-func (t *Table) Checksum() string { return hex.EncodeToString(t.sum[:]) }
-
-// Version names the data exactly: source, format and checksum prefix.
-func (t *Table) Version() string {
-	return t.source + " format " + strconv.Itoa(Format) + " sha256:" + t.Checksum()[:12]
-}
 
 // States is the number of automaton states (for sizing reports).
 func (t *Table) States() int { return len(t.out) }
@@ -191,32 +179,22 @@ func digitsOnly(s string) bool {
 	return true
 }
 
-// Load checks and decodes a destination data artifact. It verifies the
-// magic, the format version and the payload's checksum, and range-checks
-// every index, so that a damaged or foreign file is refused with the
-// offset of the problem rather than misclassifying.
+// Load checks and decodes the payload of a destinations artifact (whose
+// container and checksum the host has verified: core/artifact). It checks
+// the format version and range-checks every index, so that a damaged or
+// foreign payload is refused with the offset of the problem rather than
+// misclassifying.
 func Load(data []byte) (*Table, error) {
 	r := &reader{b: data}
-	if len(data) < len(magic)+1 || string(data[:len(magic)]) != magic {
-		return nil, &FormatError{Msg: "not a destination data artifact (bad magic)"}
+	if len(data) == 0 {
+		return nil, &FormatError{Msg: "empty payload"}
 	}
-	if v := data[len(magic)]; v != Format {
-		return nil, &FormatError{Offset: len(magic), Msg: "format " + strconv.Itoa(int(v)) + ", this build reads format " + strconv.Itoa(Format)}
+	if v := data[0]; v != Format {
+		return nil, &FormatError{Msg: "format " + strconv.Itoa(int(v)) + ", this build reads format " + strconv.Itoa(Format)}
 	}
-	r.off = len(magic) + 1
+	r.off = 1
 	t := &Table{byCode: map[string]int{}}
 	t.source = r.str(256, "source")
-	if r.err != nil {
-		return nil, r.err
-	}
-	if r.off+32 > len(data) {
-		return nil, &FormatError{Offset: r.off, Msg: "truncated checksum"}
-	}
-	copy(t.sum[:], data[r.off:r.off+32])
-	r.off += 32
-	if sha256.Sum256(data[r.off:]) != t.sum {
-		return nil, &FormatError{Offset: r.off, Msg: "checksum mismatch: the payload is damaged"}
-	}
 	nr := int(r.uvarint(maxRegions, "region count"))
 	for i := 0; i < nr && r.err == nil; i++ {
 		var rg region
@@ -386,14 +364,3 @@ func (t *Table) NSN(cc int, nsn string) int32 {
 	}
 	return t.out[s]
 }
-
-var registered atomic.Pointer[Table]
-
-// Register makes t the table that restriction-table documents declaring a
-// region use (core/dialplan): native programs register the embedded
-// artifact (package data), the WebAssembly module the artifact its host
-// passes in.
-func Register(t *Table) { registered.Store(t) }
-
-// Registered returns the registered table, or nil.
-func Registered() *Table { return registered.Load() }

@@ -4,10 +4,17 @@ import (
 	"slices"
 )
 
-// DefaultTypeTier is the default tier of each number type (docs/tables.md
+// DefaultTypeTier is the default tier of number type ty (docs/tables.md
 // gives the source of each choice). Unknown is Low: a number libphonenumber
 // cannot type (a seven-digit local number, say) takes its country's tier.
-var DefaultTypeTier = [numTypes]Tier{
+func DefaultTypeTier(ty Type) Tier {
+	if ty >= numTypes {
+		return Low
+	}
+	return defaultTypeTier[ty]
+}
+
+var defaultTypeTier = [numTypes]Tier{
 	Unknown:              Low,
 	FixedLine:            Low,
 	Mobile:               Low,
@@ -25,13 +32,15 @@ var DefaultTypeTier = [numTypes]Tier{
 	Internal:             Low,
 }
 
-// NANPDomestic are the regions of the North American plan (+1) that are
-// not foreign countries to each other: the United States, its territories
-// (Puerto Rico, US Virgin Islands, Guam, Northern Mariana Islands,
-// American Samoa) and Canada. Every other +1 region is another country,
-// dialed like domestic long distance and charged as international: those
-// are high by default (DefaultHighCountries).
-var NANPDomestic = []string{"US", "PR", "VI", "GU", "MP", "AS", "CA"}
+// NANPDomestic returns the regions of the North American plan (+1) that
+// are not foreign countries to each other: the United States, its
+// territories (Puerto Rico, US Virgin Islands, Guam, Northern Mariana
+// Islands, American Samoa) and Canada. Every other +1 region is another
+// country, dialed like domestic long distance and charged as
+// international: those are high by default (DefaultHighCountries).
+func NANPDomestic() []string { return slices.Clone(nanpDomestic) }
+
+var nanpDomestic = []string{"US", "PR", "VI", "GU", "MP", "AS", "CA"}
 
 // irsfHigh are countries outside +1 that public IRSF reporting names as
 // the habitual top destinations (docs/tables.md).
@@ -42,7 +51,7 @@ var irsfHigh = []string{"CU", "LT", "LV", "SO"}
 func (t *Table) DefaultHighCountries() []string {
 	var out []string
 	for _, r := range t.regions {
-		if r.cc == 1 && !slices.Contains(NANPDomestic, r.code) {
+		if r.cc == 1 && !slices.Contains(nanpDomestic, r.code) {
 			out = append(out, r.code)
 		}
 	}
@@ -57,7 +66,7 @@ func (t *Table) DefaultHighCountries() []string {
 
 func (d *Dialing) setTiers(o Options) error {
 	t := d.t
-	types := DefaultTypeTier
+	types := defaultTypeTier
 	for ty, tier := range o.Types {
 		if ty >= numTypes || tier >= numTiers {
 			return &optionsError{"destination: tier override out of range"}

@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/tollgate/tollgate/core/dialplan"
-	_ "github.com/tollgate/tollgate/data" // registers the destination data
 )
 
 // destKeys renders destination findings as "code@table:row=example(country type)".
@@ -78,7 +77,7 @@ var destLintTests = []struct {
 
 func TestLintDestinations(t *testing.T) {
 	for _, tc := range destLintTests {
-		s, err := dialplan.Parse("", []byte(tc.doc))
+		s, err := dialplan.ParseOptions("", []byte(tc.doc), destOpts(t))
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -111,7 +110,7 @@ func TestLintBuiltinsDestinations(t *testing.T) {
 			"nanp_international:5=92422250000(BS uan)"}},
 	} {
 		c.doc.Region = &dialplan.Region{Country: "US"}
-		s, err := dialplan.Compile("", c.doc)
+		s, err := dialplan.CompileOptions("", c.doc, destOpts(t))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +149,7 @@ func TestRegionErrors(t *testing.T) {
 		{`{"region":{"country":"US"},"tiers":{"level":"none"},` + tables + `}`, "tiers.level: malformed document: unknown field; known fields here: types, countries, default"},
 		{`{"tables":[{"name":"T","reach":"all","rows":[{"pattern":"*"}]}]}`, `table "T": reach: syntax error: "all" (want low, medium, high)`},
 	} {
-		_, err := dialplan.Parse("site.json", []byte(c.doc))
+		_, err := dialplan.ParseOptions("site.json", []byte(c.doc), destOpts(t))
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: %v, want %q", c.doc, err, c.want)
 		}

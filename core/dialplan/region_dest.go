@@ -1,5 +1,3 @@
-//go:build !wasip1
-
 package dialplan
 
 import (
@@ -19,13 +17,12 @@ type destSet struct {
 type destState = *destSet
 
 // compileDest builds the destination classifier of a document that
-// declares a region. (The WebAssembly module leaves it out for now:
-// region_wasm.go.)
-func (s *Set) compileDest(doc *Document, _ Options, fail func(field string, err error, msg string) error) error {
+// declares a region, with the caller's destination data.
+func (s *Set) compileDest(doc *Document, o Options, fail func(field string, err error, msg string) error) error {
 	rg := doc.Region
-	tab := destination.Registered()
+	tab := o.Destinations
 	if tab == nil {
-		return fail("region", ErrUnsupported, "this build has no destination data: native programs import package data; a WebAssembly host must pass data/destinations.bin in")
+		return fail("region", ErrNoData, "the region needs the \"destinations\" data artifact (wasm/destinations.tgd), which this engine has not loaded; see docs/abi.md, Data artifacts")
 	}
 	if rg.Country == "" {
 		return fail("region.country", ErrMissing, "the country the site dials from, as an ISO 3166 code such as US or GB")
@@ -33,11 +30,11 @@ func (s *Set) compileDest(doc *Document, _ Options, fail func(field string, err 
 	if tab.CallingCode(rg.Country) == 0 {
 		return fail("region.country", ErrRange, quote(rg.Country)+" is not a country of the destination data (an upper-case ISO 3166 code such as US or GB)")
 	}
-	o := destination.Options{Country: rg.Country}
+	do := destination.Options{Country: rg.Country}
 	for _, a := range s.outside {
-		o.Access = append(o.Access, a)
+		do.Access = append(do.Access, a)
 		for _, t := range s.trunk {
-			o.Access = append(o.Access, t+a)
+			do.Access = append(do.Access, t+a)
 		}
 	}
 	if tr := doc.Tiers; tr != nil {
@@ -57,10 +54,10 @@ func (s *Set) compileDest(doc *Document, _ Options, fail func(field string, err 
 			if err != nil {
 				return err
 			}
-			if o.Types == nil {
-				o.Types = map[destination.Type]destination.Tier{}
+			if do.Types == nil {
+				do.Types = map[destination.Type]destination.Tier{}
 			}
-			o.Types[ty] = t
+			do.Types[ty] = t
 		}
 		for _, k := range sortedKeys(tr.Countries) {
 			if k != destination.NonGeographic && tab.CallingCode(k) == 0 {
@@ -70,24 +67,24 @@ func (s *Set) compileDest(doc *Document, _ Options, fail func(field string, err 
 			if err != nil {
 				return err
 			}
-			if o.Countries == nil {
-				o.Countries = map[string]destination.Tier{}
+			if do.Countries == nil {
+				do.Countries = map[string]destination.Tier{}
 			}
-			o.Countries[k] = t
+			do.Countries[k] = t
 		}
 		if tr.Default != "" {
 			t, err := tier("tiers.default", tr.Default)
 			if err != nil {
 				return err
 			}
-			o.Default = &t
+			do.Default = &t
 		}
 	}
-	d, err := tab.Dialing(o)
+	d, err := tab.Dialing(do)
 	if err != nil {
 		return fail("region", ErrRange, err.Error())
 	}
-	s.dest = &destSet{d: d, opts: o}
+	s.dest = &destSet{d: d, opts: do}
 	for _, t := range s.tables {
 		t.dest = s.dest
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/tollgate/tollgate/core/destination"
 )
 
 // Document is the JSON tables file (docs/tables.md). It is decoded strictly:
@@ -211,6 +213,10 @@ type Options struct {
 	// Regex compiles the rows of the regex dialect; nil is the build's
 	// default (compileRegex).
 	Regex RegexCompiler
+	// Destinations is the destination data a document that declares a
+	// region classifies with (the "destinations" data artifact); without
+	// it such a document fails with ErrNoData.
+	Destinations *destination.Table
 }
 
 // Parse decodes and compiles a JSON tables document. path, when not empty,

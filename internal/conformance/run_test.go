@@ -11,7 +11,6 @@ import (
 
 	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
-	_ "github.com/tollgate/tollgate/data" // destinations, as native hosts have them
 )
 
 func corpus(t *testing.T) []Case {
@@ -31,8 +30,10 @@ func corpus(t *testing.T) []Case {
 // every engine has them.
 func session() *api.Session {
 	s := api.NewSession()
-	if err := s.LoadData(tollgate.Data()[0]); err != nil {
-		panic(err)
+	for _, b := range tollgate.Data() {
+		if err := s.LoadData(b); err != nil {
+			panic(err)
+		}
 	}
 	return s
 }

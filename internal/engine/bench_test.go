@@ -51,11 +51,7 @@ func benchCalls(h api.Handle) []struct {
 // JSON adapter (api.Do). Targets (issue 15): native within 1.2× of session.
 func BenchmarkTyped(b *testing.B) {
 	ctx := context.Background()
-	_, pw := artifacts()
-	s := api.NewSession()
-	if err := s.LoadData(pw); err != nil {
-		b.Fatal(err)
-	}
+	s := testSession(b)
 	n := newTestEngine(b, Native)
 	w := newTestEngine(b, Wasm)
 	type runner struct {
@@ -105,11 +101,7 @@ func BenchmarkTyped(b *testing.B) {
 // The metric native/session is the ratio of their times (target ≤ 1.2).
 func BenchmarkNativeOverhead(b *testing.B) {
 	ctx := context.Background()
-	_, pw := artifacts()
-	s := api.NewSession()
-	if err := s.LoadData(pw); err != nil {
-		b.Fatal(err)
-	}
+	s := testSession(b)
 	n := newTestEngine(b, Native)
 	for _, o := range []api.Operations{s, n} {
 		if _, err := o.LoadTables(ctx, api.BuiltinTables("recommended")); err != nil {

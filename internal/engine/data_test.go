@@ -3,6 +3,7 @@ package engine
 import (
 	"context"
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -15,7 +16,8 @@ import (
 func TestEnginesLoadData(t *testing.T) {
 	ctx := context.Background()
 	req := &api.PasswordRequest{Policy: api.Profile("nist-800-63b-4"), Password: "P@ssw0rd12345678"}
-	_, pw := artifacts()
+	_, data := artifacts()
+	pw := data[0]
 	var missing [2]error
 	for i, kind := range []Kind{Native, Wasm} {
 		e := newTestEngine(t, kind, sizes(1, 1))
@@ -39,6 +41,42 @@ func TestEnginesLoadData(t *testing.T) {
 		} else if !strings.Contains(err.Error(), "data artifact 1") {
 			t.Errorf("%s: %v; want the corrupt artifact named", kind, err)
 		}
+	}
+	if d := sameError(missing[1], missing[0]); d != "" {
+		t.Errorf("data_missing: wasm and native differ: %s", d)
+	}
+}
+
+// TestEnginesLoadDestinations: both engines classify a dialed number
+// with the "destinations" artifact they are given (the same answer), and
+// without it refuse a tables document that declares a region with the same
+// data_missing error.
+func TestEnginesLoadDestinations(t *testing.T) {
+	ctx := context.Background()
+	doc := api.TablesJSON([]byte(`{"region":{"country":"US"},"tables":[{"name":"T","rows":[{"pattern":"9011*","blocked":true},{"pattern":"9*"},{"pattern":"*","blocked":true}]}]}`))
+	req := &api.DialRequest{Tables: doc, Number: "918095550100"}
+	_, data := artifacts()
+	var got [2]api.DialResult
+	var missing [2]error
+	for i, kind := range []Kind{Native, Wasm} {
+		e := newTestEngine(t, kind, sizes(1, 1))
+		var err error
+		got[i], err = e.Dial(ctx, req)
+		if d := got[i].Destination; err != nil || d.Country != "DO" || d.Tier != "high" {
+			t.Errorf("%s: %+v, %v; want the Dominican Republic, high", kind, got[i], err)
+		}
+		e = newTestEngine(t, kind, sizes(1, 1), func(o *Options) { o.Data = data[:1] })
+		_, missing[i] = e.Dial(ctx, req)
+		var ae *api.Error
+		if !errors.As(missing[i], &ae) || ae.Code != api.ErrDataMissing || ae.Field != "region" {
+			t.Errorf("%s without destinations: %v; want data_missing on region", kind, missing[i])
+		}
+		if _, err := e.Dial(ctx, &api.DialRequest{Tables: api.BuiltinTables("recommended"), Number: "918095550100"}); err != nil {
+			t.Errorf("%s without destinations, a document without a region: %v", kind, err)
+		}
+	}
+	if !reflect.DeepEqual(got[0], got[1]) {
+		t.Errorf("native %+v, wasm %+v", got[0], got[1])
 	}
 	if d := sameError(missing[1], missing[0]); d != "" {
 		t.Errorf("data_missing: wasm and native differ: %s", d)

@@ -6,9 +6,6 @@ import (
 
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core/dialplan"
-	// The native core classifies destinations with the embedded data
-	// (issue 18); the wasm engine's module does not yet.
-	_ "github.com/tollgate/tollgate/data"
 )
 
 // native runs the core compiled into the program: one api.Session, whose

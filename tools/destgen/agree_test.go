@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/nyaruka/phonenumbers"
+	"github.com/tollgate/tollgate/core/artifact"
 	"github.com/tollgate/tollgate/core/destination"
 	"google.golang.org/protobuf/proto"
 )
@@ -30,7 +31,11 @@ func generated(t *testing.T) *Output {
 
 func loaded(t *testing.T) *destination.Table {
 	t.Helper()
-	tab, err := destination.Load(generated(t).Artifact)
+	a, err := artifact.Parse(generated(t).Artifact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab, err := destination.Load(a.Payload)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"slices"
@@ -10,11 +9,20 @@ import (
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
+
+	"github.com/tollgate/tollgate/core/artifact"
+	"github.com/tollgate/tollgate/core/destination"
 )
 
 // Source names the metadata the artifact is built from; keep it equal to
 // go.mod's requirement (a test checks).
 const Source = "github.com/nyaruka/phonenumbers v1.8.1"
+
+// ArtifactName is the data artifact's name (core/artifact), Version its
+// version: the metadata's (Source's) and the payload's format.
+const ArtifactName = "destinations"
+
+var Version = "phonenumbers@" + Source[strings.LastIndexByte(Source, ' ')+1:] + "+format." + strconv.Itoa(destination.Format)
 
 // maxNSN is libphonenumber's longest national significant number.
 const maxNSN = phonenumbers.MAX_LENGTH_FOR_NSN
@@ -303,12 +311,13 @@ func Build() (*Output, error) {
 			payload = binary.AppendUvarint(payload, uint64(delta<<1)^uint64(delta>>63))
 		}
 	}
-	art := []byte("TGDEST\x00\x01")
-	art = binary.AppendUvarint(art, uint64(len(Source)))
-	art = append(art, Source...)
-	sum := sha256.Sum256(payload)
-	art = append(art, sum[:]...)
-	art = append(art, payload...)
+	head := []byte{destination.Format}
+	head = binary.AppendUvarint(head, uint64(len(Source)))
+	head = append(head, Source...)
+	art, err := artifact.Encode(ArtifactName, Version, append(head, payload...))
+	if err != nil {
+		return nil, err
+	}
 	return &Output{Artifact: art, Stats: st, auto: automaton{regionCodes, b.classList, out, trans, rootOf}}, nil
 }
 

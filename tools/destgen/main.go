@@ -1,10 +1,11 @@
 // Command destgen compiles libphonenumber's metadata
 // (github.com/nyaruka/phonenumbers, the version go.mod pins) into
-// tollgate's destination data artifact, data/destinations.bin, read by
-// core/destination, and writes docs/destinations.md from it. It is a
-// nested module so that the root module never depends on phonenumbers:
-// `go generate ./data` runs it, and its tests fail when the committed
-// files are stale or when the artifact disagrees with phonenumbers.
+// tollgate's "destinations" data artifact, wasm/destinations.tgd (a
+// core/artifact container around core/destination's payload), and writes
+// docs/destinations.md from it. It is a nested module so that the root
+// module never depends on phonenumbers: `go generate` at the root runs it
+// (module.go), and its tests fail when the committed files are stale or
+// when the artifact disagrees with phonenumbers.
 package main
 
 import (
@@ -14,7 +15,7 @@ import (
 )
 
 func main() {
-	out := flag.String("out", "../../data/destinations.bin", "artifact to write")
+	out := flag.String("out", "../../wasm/destinations.tgd", "artifact to write")
 	doc := flag.String("doc", "../../docs/destinations.md", "generated document to write")
 	flag.Parse()
 	o, err := Generate()

@@ -8,19 +8,19 @@ import (
 )
 
 // The committed artifact and its document are what the generator writes
-// now, byte for byte: run `go generate ./data` after changing either.
+// now, byte for byte: run `go generate` at the repository root after changing either.
 func TestArtifactUpToDate(t *testing.T) {
 	o := generated(t)
 	for _, f := range []struct {
 		path string
 		want []byte
-	}{{"../../data/destinations.bin", o.Artifact}, {"../../docs/destinations.md", o.Doc}} {
+	}{{"../../wasm/destinations.tgd", o.Artifact}, {"../../docs/destinations.md", o.Doc}} {
 		got, err := os.ReadFile(f.path)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(got, f.want) {
-			t.Errorf("%s is stale (%d bytes, the generator writes %d): run go generate ./data", f.path, len(got), len(f.want))
+			t.Errorf("%s is stale (%d bytes, the generator writes %d): run go generate at the repository root", f.path, len(got), len(f.want))
 		}
 	}
 }

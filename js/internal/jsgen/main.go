@@ -29,7 +29,6 @@ import (
 
 	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
-	_ "github.com/tollgate/tollgate/data" // native answers classify destinations
 	"github.com/tollgate/tollgate/internal/conformance"
 	"github.com/tollgate/tollgate/internal/engine"
 )
