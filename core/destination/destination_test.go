@@ -236,3 +236,12 @@ func TestClassifyAllocates(t *testing.T) {
 		t.Errorf("Classify allocates %v times", a)
 	}
 }
+
+func TestCallingCodeName(t *testing.T) {
+	tab := table(t)
+	for cc, want := range map[int]string{1: "+1", 44: "+44", 882: "+882", 0: "", -1: "", 999: "", 1000: ""} {
+		if got := tab.CallingCodeName(cc); got != want {
+			t.Errorf("CallingCodeName(%d) = %q, want %q", cc, got, want)
+		}
+	}
+}

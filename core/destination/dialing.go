@@ -347,6 +347,9 @@ func classify[S string | []byte](d *Dialing, number S) (int32, bool) {
 // Destination describes class c.
 func (d *Dialing) Destination(c int32) Destination { return d.t.Destination(c) }
 
+// CallingCodeName is Table.CallingCodeName.
+func (d *Dialing) CallingCodeName(cc int) string { return d.t.CallingCodeName(cc) }
+
 // Tier is the tier of class c: the higher of its type's tier and its
 // country's tier. A type's tier is Options.Types' or the default
 // (DefaultTypeTier). A country's is, in order: Options.Countries', Low for

@@ -47,9 +47,10 @@ type Table struct {
 	codes   []uint16 // calling codes, ascending
 	ccRoot  [1000]int32
 	ccUnk   [1000]int32
-	classes []class // artifact classes, then classInternal, classUnknownCountry
-	trans   []int32 // trans[s*10+digit]
-	out     []int32 // class of each state
+	ccName  [1000]string // "+1", "+44": made once, so that a result costs no allocation
+	classes []class      // artifact classes, then classInternal, classUnknownCountry
+	trans   []int32      // trans[s*10+digit]
+	out     []int32      // class of each state
 }
 
 type region struct {
@@ -230,6 +231,7 @@ func Load(data []byte) (*Table, error) {
 			r.fail("calling codes must ascend from 1")
 		}
 		t.codes = append(t.codes, cc)
+		t.ccName[cc] = "+" + strconv.Itoa(int(cc))
 		refs = append(refs, ccRef{r.uvarint(maxStates, "root state"), r.uvarint(maxClasses, "unknown class")})
 	}
 	ncl := int(r.uvarint(maxClasses-2, "class count"))
@@ -341,6 +343,15 @@ func (t *Table) Destination(c int32) Destination {
 		d.Country = t.regions[cl.region].code
 	}
 	return d
+}
+
+// CallingCodeName is calling code cc as results write it ("+1"), or ""
+// for a code the data does not assign.
+func (t *Table) CallingCodeName(cc int) string {
+	if cc <= 0 || cc >= len(t.ccName) {
+		return ""
+	}
+	return t.ccName[cc]
 }
 
 // Classes is the number of class ids (for tables indexed by class).

@@ -52,3 +52,21 @@ func TestRegionNeedsData(t *testing.T) {
 		t.Errorf("reach without a region needs no data: %v", err)
 	}
 }
+
+// TestDestinationNoAlloc: the destination of a dial result costs no
+// allocation (the calling code's "+1" is made once, with the data), so
+// that classification stays within its share of a dial decision.
+func TestDestinationNoAlloc(t *testing.T) {
+	doc := `{"region":{"country":"US"},"tables":[{"name":"T","rows":[{"pattern":"*","blocked":true}]}]}`
+	s, err := dialplan.ParseOptions("", []byte(doc), destOpts(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tab := s.Tables()[0]
+	if d, ok := tab.Destination("918095550100"); !ok || d.Region != "+1" || d.Country != "DO" {
+		t.Fatalf("%+v %v", d, ok)
+	}
+	if n := testing.AllocsPerRun(100, func() { tab.Destination("9011882161234567") }); n != 0 {
+		t.Errorf("Destination allocates %v times per call", n)
+	}
+}

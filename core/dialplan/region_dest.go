@@ -131,7 +131,7 @@ func destinationOf(d *destination.Dialing, c int32) Destination {
 	dest := d.Destination(c)
 	out := Destination{Country: dest.Country, Type: dest.Type.String(), Tier: d.Tier(c).String()}
 	if dest.CallingCode > 0 {
-		out.Region = "+" + itoa(dest.CallingCode)
+		out.Region = d.CallingCodeName(dest.CallingCode)
 	}
 	return out
 }
