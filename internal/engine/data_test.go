@@ -83,6 +83,47 @@ func TestEnginesLoadDestinations(t *testing.T) {
 	}
 }
 
+// TestDataLoadedOnFirstNeed: an instance after the first starts with
+// every artifact pending and loads each when a call first answers that it
+// needs it (then runs the call again): a PIN check loads nothing, a
+// blocklist check the passwords, a document with a region the
+// destinations.
+func TestDataLoadedOnFirstNeed(t *testing.T) {
+	ctx := context.Background()
+	w := newTestWasm(t, sizes(1, 1))
+	x, err := w.heavy.get(ctx) // not the engine's first instance
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.heavy.put(x, nil)
+	names := func() (out []string) {
+		for _, d := range x.pending {
+			out = append(out, d.Name())
+		}
+		return out
+	}
+	if got := names(); !reflect.DeepEqual(got, []string{"passwords", "destinations"}) {
+		t.Fatalf("pending %v", got)
+	}
+	steps := []struct {
+		op, req, want string
+		pending       []string
+	}{
+		{"pin", `{"pin":"2580"}`, `"accepted":false`, []string{"passwords", "destinations"}},
+		{"password", `{"policy":"nist-800-63b-4","password":"P@ssw0rd12345678"}`, `"detail":"list"`, []string{"destinations"}},
+		{"dial", `{"tables":{"region":{"country":"US"},"tables":[{"name":"T","rows":[{"pattern":"*","blocked":false}]}]},"number":"918095550100"}`, `"country":"DO"`, nil},
+	}
+	for _, s := range steps {
+		view, ok, err := x.do(ctx, s.op, []byte(s.req))
+		if err != nil || !ok || !strings.Contains(string(view), s.want) {
+			t.Errorf("%s: %s %v %v; want %s", s.op, view, ok, err, s.want)
+		}
+		if got := names(); !reflect.DeepEqual(got, s.pending) {
+			t.Errorf("after %s: pending %v, want %v", s.op, got, s.pending)
+		}
+	}
+}
+
 // TestDataLoadGuestRefuses: the module's data_load checks the payload
 // itself and answers the api's error.
 func TestDataLoadGuestRefuses(t *testing.T) {
