@@ -3,6 +3,7 @@ package tollgate
 import _ "embed"
 
 //go:generate go run ./internal/datagen/cmd/datagen -o wasm/passwords.tgd
+//go:generate go -C tools/destgen run . -out ../../wasm/destinations.tgd -doc ../../docs/destinations.md
 
 // module is wasm/tollgate.wasm, the committed build of ./wasm. go:embed
 // cannot reach a parent directory, which is why it is embedded here, at
@@ -18,10 +19,21 @@ var module []byte
 //go:embed wasm/passwords.tgd
 var passwords []byte
 
+// destinations is wasm/destinations.tgd, the "destinations" data
+// artifact: libphonenumber's metadata compiled into core/destination's
+// automaton by `go generate` (tools/destgen, a nested module that pins
+// github.com/nyaruka/phonenumbers; docs/destinations.md).
+//
+//go:embed wasm/destinations.tgd
+var destinations []byte
+
 // Module returns a copy of the embedded WebAssembly module,
 // wasm/tollgate.wasm: what the Wasm engine runs, and what browsers load.
 func Module() []byte { return append([]byte(nil), module...) }
 
 // Data returns copies of the data artifacts every engine loads unless
-// told otherwise (WithData): the breached-password list.
-func Data() [][]byte { return [][]byte{append([]byte(nil), passwords...)} }
+// told otherwise (WithData): the breached-password list ("passwords") and
+// the destination metadata ("destinations"), in that order.
+func Data() [][]byte {
+	return [][]byte{append([]byte(nil), passwords...), append([]byte(nil), destinations...)}
+}

@@ -120,8 +120,9 @@ func WithInterpreter() Option { return func(o *engine.Options) { o.Interpreter =
 func WithCloseOnContextDone() Option { return func(o *engine.Options) { o.CloseOnContextDone = true } }
 
 // WithData loads these data artifacts instead of the committed ones
-// (Data); with none, a policy that needs one (the password blocklist)
-// fails with api.ErrDataMissing.
+// (Data); with none, a policy or a tables document that needs one (the
+// password blocklist; a tables document that declares a region) fails
+// with api.ErrDataMissing.
 func WithData(files ...[]byte) Option {
 	return func(o *engine.Options) { o.Data = append([][]byte{}, files...) }
 }
@@ -133,7 +134,7 @@ type Checker struct{ e engine.Engine }
 // New returns a Checker. With no options it runs the Native engine with
 // the committed data artifacts.
 func New(ctx context.Context, opts ...Option) (*Checker, error) {
-	o := engine.Options{Data: [][]byte{passwords}}
+	o := engine.Options{Data: [][]byte{passwords, destinations}}
 	for _, opt := range opts {
 		opt(&o)
 	}

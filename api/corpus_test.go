@@ -12,8 +12,10 @@ import (
 // The host package runs it again on every engine, against this reference.
 func TestCorpus(t *testing.T) {
 	s := api.NewSession()
-	if err := s.LoadData(tollgate.Data()[0]); err != nil {
-		t.Fatal(err)
+	for _, b := range tollgate.Data() {
+		if err := s.LoadData(b); err != nil {
+			t.Fatal(err)
+		}
 	}
 	conformance.Run(t, conformance.Engine{
 		Name: "native",

@@ -3,6 +3,7 @@ package api
 import (
 	"github.com/tollgate/tollgate/core"
 	"github.com/tollgate/tollgate/core/artifact"
+	"github.com/tollgate/tollgate/core/destination"
 )
 
 // Data is one parsed data artifact (docs/abi.md, "Data artifacts"), ready
@@ -11,13 +12,14 @@ import (
 type Data struct {
 	_ [0]func() // not comparable: no equality code in the module
 
-	name      string
-	version   string
-	passwords *core.PasswordList
-	payload   []byte
+	name         string
+	version      string
+	passwords    *core.PasswordList
+	destinations *destination.Table
+	payload      []byte
 }
 
-// Name is the artifact's name (DataPasswords).
+// Name is the artifact's name (DataPasswords, DataDestinations).
 func (d *Data) Name() string { return d.name }
 
 // Version is the version its header gives, "" for a bare payload
@@ -25,7 +27,15 @@ func (d *Data) Name() string { return d.name }
 func (d *Data) Version() string { return d.version }
 
 // Data artifact names the api knows.
-const DataPasswords = "passwords"
+const (
+	// DataPasswords is the breached-password list of the password
+	// blocklist (wasm/passwords.tgd).
+	DataPasswords = "passwords"
+	// DataDestinations is libphonenumber's metadata compiled for
+	// core/destination (wasm/destinations.tgd): a tables document that
+	// declares a region needs it.
+	DataDestinations = "destinations"
+)
 
 // ParseData verifies an artifact file (header, checksum) and parses its
 // payload: what a host does with a file before handing the payload to an
@@ -47,14 +57,20 @@ func ParseData(b []byte) (*Data, error) {
 // container a host has already verified: the data_load export receives
 // name and payload, docs/abi.md).
 func ParsePayload(name string, payload []byte) (*Data, error) {
-	if name != DataPasswords {
+	d := &Data{name: name, payload: payload}
+	var err error
+	switch name {
+	case DataPasswords:
+		d.passwords, err = core.ParsePasswordList(payload)
+	case DataDestinations:
+		d.destinations, err = destination.Load(payload)
+	default:
 		return nil, errUnknownData
 	}
-	l, err := core.ParsePasswordList(payload)
 	if err != nil {
 		return nil, &Error{Code: ErrBadData, Message: err.Error()}
 	}
-	return &Data{name: name, passwords: l, payload: payload}, nil
+	return d, nil
 }
 
 // Payload returns the artifact's payload (which a host hands to a wasm
@@ -63,7 +79,7 @@ func ParsePayload(name string, payload []byte) (*Data, error) {
 // not modify them.
 func (d *Data) Payload() []byte { return d.payload }
 
-var errUnknownData = &Error{Code: ErrBadData, Message: "not a data artifact this build knows (it knows passwords)"}
+var errUnknownData = &Error{Code: ErrBadData, Message: "not a data artifact this build knows (it knows passwords, destinations)"}
 
 // AddData makes d available to the session's operations, replacing an
 // artifact of the same name.
@@ -71,20 +87,29 @@ func (s *Session) AddData(d *Data) {
 	if d.passwords != nil {
 		s.passwords.Store(d.passwords)
 	}
+	if d.destinations != nil {
+		s.setDestinations(d.destinations)
+	}
+}
+
+// setDestinations replaces the destination table. Inline documents
+// compiled with the old one are forgotten; loaded ones keep the table
+// they were compiled with.
+func (s *Session) setDestinations(t *destination.Table) {
+	s.cacheMu.Lock()
+	s.destinations.Store(t)
+	s.inlineTables, s.cachedBytes = nil, 0
+	s.cacheMu.Unlock()
 }
 
 // LoadPayload parses a verified artifact's payload (ParsePayload) and
-// adds it to the session.
+// adds it to the session: the module's path (data_load).
 func (s *Session) LoadPayload(name string, payload []byte) error {
-	// ParsePayload's work without its Data: this is the module's path.
-	if name != DataPasswords {
-		return errUnknownData
-	}
-	l, err := core.ParsePasswordList(payload)
+	d, err := ParsePayload(name, payload)
 	if err != nil {
-		return &Error{Code: ErrBadData, Message: err.Error()}
+		return err
 	}
-	s.passwords.Store(l)
+	s.AddData(d)
 	return nil
 }
 

@@ -51,7 +51,8 @@ const (
 // (separators dropped, Dropped counts them), or the input when it is
 // invalid; Row is the deciding row (0-based, -1 when none) and Pattern its
 // dial string; Position is the byte offset of the first invalid byte when
-// Reason is DialInvalid.
+// Reason is DialInvalid. Destination is where the number goes, set when
+// the tables document declares a region and the number is valid.
 type DialResult struct {
 	Number   string     `json:"number"`
 	Allowed  bool       `json:"allowed"`
@@ -61,6 +62,22 @@ type DialResult struct {
 	Pattern  string     `json:"pattern"`
 	Dropped  int        `json:"dropped,omitempty"`
 	Position int        `json:"position,omitempty"`
+	// Destination is zero (and left out of the JSON form) without a
+	// region or for an invalid number.
+	Destination Destination `json:"destination,omitzero"`
+}
+
+// Destination is where a dialed number goes (docs/tables.md,
+// "Destinations"): Country is the ISO 3166 region code ("DO"; "001" for the
+// international networks; "" when unknown or internal), Region the country
+// calling code ("+1"; "" when unknown or internal), Type the number type
+// (fixed, mobile, premium_rate, ...) and Tier its risk tier (low, medium,
+// high). A zero Destination (Tier "") is none.
+type Destination struct {
+	Country string `json:"country"`
+	Region  string `json:"region"`
+	Type    string `json:"type"`
+	Tier    string `json:"tier"`
 }
 
 // LintResult is the answer of "lint".
@@ -69,14 +86,21 @@ type LintResult struct {
 }
 
 // Finding is one lint finding. Row is -1 for a finding about the whole
-// table; ShadowedBy is the row that shadows Row, -1 when none (or several).
+// table; ShadowedBy is the row that shadows Row, -1 when none (or several;
+// on risky_block_shadowed, the row that allows the number first). The
+// destination findings (nanp_international, high_tier_allowed,
+// medium_tier_allowed, risky_block_shadowed) give a number the table
+// allows as Example and where it goes as Destination; other findings
+// leave both zero.
 type Finding struct {
-	Code       string `json:"code"`
-	Severity   string `json:"severity"`
-	Table      string `json:"table"`
-	Row        int    `json:"row"`
-	ShadowedBy int    `json:"shadowed_by"`
-	Message    string `json:"message"`
+	Code        string      `json:"code"`
+	Severity    string      `json:"severity"`
+	Table       string      `json:"table"`
+	Row         int         `json:"row"`
+	ShadowedBy  int         `json:"shadowed_by"`
+	Message     string      `json:"message"`
+	Example     string      `json:"example,omitempty"`
+	Destination Destination `json:"destination,omitzero"`
 }
 
 // HashReason is the outcome of a hash verification: a stable code.
@@ -169,16 +193,22 @@ func dialResultOf(t *dialplan.Table, number string, r *dialplan.Result) DialResu
 	}
 	if r.Reason == dialplan.ReasonInvalid {
 		d.Position = int(r.Bad)
-	} else if r.Dropped > 0 {
+		return d
+	}
+	if r.Dropped > 0 {
 		var buf [dialplan.MaxDigitsLimit + 1]byte
 		norm, _, _ := dialplan.Normalize(buf[:0], []byte(number))
 		d.Number = string(norm)
+	}
+	if dest, ok := t.Destination(number); ok {
+		d.Destination = Destination(dest)
 	}
 	return d
 }
 
 func findingOf(f *dialplan.Finding) Finding {
-	return Finding{Code: f.Code, Severity: string(f.Severity), Table: f.Table, Row: f.Row, ShadowedBy: f.ShadowedBy, Message: f.Message}
+	return Finding{Code: f.Code, Severity: string(f.Severity), Table: f.Table, Row: f.Row, ShadowedBy: f.ShadowedBy, Message: f.Message,
+		Example: f.Example, Destination: Destination(f.Destination)}
 }
 
 // Encoders: the wire form, byte for byte what the corpus holds.
@@ -239,6 +269,23 @@ func (d *DialResult) appendJSON(b []byte) []byte {
 		b = append(b, `,"position":`...)
 		b = strconv.AppendInt(b, int64(d.Position), 10)
 	}
+	b = d.Destination.appendJSON(b)
+	return append(b, '}')
+}
+
+// appendJSON writes `,"destination":{...}`, nothing for a zero one.
+func (d *Destination) appendJSON(b []byte) []byte {
+	if d.Tier == "" {
+		return b
+	}
+	b = append(b, `,"destination":{"country":`...)
+	b = AppendString(b, d.Country)
+	b = append(b, `,"region":`...)
+	b = AppendString(b, d.Region)
+	b = append(b, `,"type":`...)
+	b = AppendString(b, d.Type)
+	b = append(b, `,"tier":`...)
+	b = AppendString(b, d.Tier)
 	return append(b, '}')
 }
 
@@ -268,6 +315,11 @@ func (f *Finding) appendJSON(b []byte) []byte {
 	}
 	b = append(b, `,"message":`...)
 	b = AppendString(b, f.Message)
+	if f.Example != "" {
+		b = append(b, `,"example":`...)
+		b = AppendString(b, f.Example)
+	}
+	b = f.Destination.appendJSON(b)
 	return append(b, '}')
 }
 
@@ -405,9 +457,10 @@ func appendTimePtr(b []byte, t *string) []byte {
 var (
 	verdictFields        = []string{"accepted", "reasons"}
 	reasonFields         = []string{"code", "message", "start", "end", "limit", "detail"}
-	dialResultFields     = []string{"number", "allowed", "reason", "table", "row", "pattern", "dropped", "position"}
+	dialResultFields     = []string{"number", "allowed", "reason", "table", "row", "pattern", "dropped", "position", "destination"}
+	destinationFields    = []string{"country", "region", "type", "tier"}
 	lintResultFields     = []string{"findings"}
-	findingFields        = []string{"code", "severity", "table", "row", "shadowed_by", "message"}
+	findingFields        = []string{"code", "severity", "table", "row", "shadowed_by", "message", "example", "destination"}
 	hashResultFields     = []string{"verified", "reason", "scheme", "rehash", "detail"}
 	hashRecordFields     = []string{"record"}
 	policyInfoFields     = []string{"handle", "name"}
@@ -487,8 +540,29 @@ func (r *DialResult) decodeJSON(d *jsonx.Decoder) error {
 			r.Dropped, err = readInt(d)
 		case "position":
 			r.Position, err = readInt(d)
+		case "destination":
+			err = r.Destination.decodeJSON(d)
 		default:
 			err = unknownField(d, key, dialResultFields)
+		}
+		return err
+	})
+}
+
+func (r *Destination) decodeJSON(d *jsonx.Decoder) error {
+	*r = Destination{}
+	return d.Object(func(key string) (err error) {
+		switch key {
+		case "country":
+			r.Country, err = readString(d)
+		case "region":
+			r.Region, err = readString(d)
+		case "type":
+			r.Type, err = readString(d)
+		case "tier":
+			r.Tier, err = readString(d)
+		default:
+			err = unknownField(d, key, destinationFields)
 		}
 		return err
 	})
@@ -532,6 +606,10 @@ func (f *Finding) decodeJSON(d *jsonx.Decoder) error {
 			f.ShadowedBy, err = readInt(d)
 		case "message":
 			f.Message, err = readString(d)
+		case "example":
+			f.Example, err = readString(d)
+		case "destination":
+			err = f.Destination.decodeJSON(d)
 		default:
 			err = unknownField(d, key, findingFields)
 		}

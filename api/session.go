@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 
 	"github.com/tollgate/tollgate/core"
+	"github.com/tollgate/tollgate/core/destination"
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/internal/digest"
 )
@@ -31,7 +32,8 @@ type Session struct {
 	inlineTables map[string]*dialplan.Set
 	cachedBytes  int64 // of text and automata in inlineTables
 
-	passwords atomic.Pointer[core.PasswordList] // the "passwords" data artifact (data.go)
+	passwords    atomic.Pointer[core.PasswordList] // the "passwords" data artifact (data.go)
+	destinations atomic.Pointer[destination.Table] // the "destinations" data artifact
 }
 
 // SessionOptions configure a Session. The zero value is the defaults.
@@ -319,7 +321,7 @@ func (s *Session) compileTables(ctx context.Context, t TablesRef, cache bool) (*
 			return set, nil
 		}
 		st := s.stopper(ctx)
-		set, err := dialplan.ParseOptions("", doc, dialplan.Options{Regex: s.opts.Regex, Interrupt: st.stop})
+		set, err := dialplan.ParseOptions("", doc, dialplan.Options{Regex: s.opts.Regex, Interrupt: st.stop, Destinations: s.destinations.Load()})
 		if st.fired {
 			return nil, errInterrupted
 		}
@@ -383,6 +385,9 @@ func tablesError(err error) *Error {
 		return errInterrupted
 	}
 	if pe, ok := err.(*dialplan.ParseError); ok { // never wrapped
+		if pe.Err == dialplan.ErrNoData {
+			return &Error{Code: ErrDataMissing, Field: pe.Field, Message: pe.Msg}
+		}
 		return &Error{Code: ErrInvalidTables, Field: pe.Field, Message: pe.Error()}
 	}
 	return &Error{Code: ErrInvalidTables, Message: err.Error()}

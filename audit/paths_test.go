@@ -267,8 +267,10 @@ func TestTypedDialAgrees(t *testing.T) {
 // the engines do.
 func TestSessionEngine(t *testing.T) {
 	s := api.NewSession()
-	if err := s.LoadData(tollgate.Data()[0]); err != nil {
-		t.Fatal(err)
+	for _, b := range tollgate.Data() {
+		if err := s.LoadData(b); err != nil {
+			t.Fatal(err)
+		}
 	}
 	rep, sum := auditWith(t, s, "")
 	want, wantSum := auditWith(t, nativeEngine(t), "")

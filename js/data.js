@@ -1,9 +1,11 @@
 // Data artifacts (docs/abi.md, "Data artifacts"): named, versioned,
 // checksummed files the module needs but does not carry — the
-// breached-password list of the password blocklist, passwords.tgd. load()
-// reads them (beside tollgate.js by default, like the module), checks the
-// container and its SHA-256 here, and hands each payload to the module
-// through its data_load export, as the Go host does.
+// breached-password list of the password blocklist, passwords.tgd, and
+// libphonenumber's metadata for destinations, destinations.tgd. The
+// Tollgate reads each (beside tollgate.js by default, like the module) the
+// first time an operation needs it, checks the container and its SHA-256
+// here, and hands the payload to the module through its data_load export,
+// as the Go host does.
 
 const MAGIC = 'TGDATA1\n';
 
@@ -16,6 +18,28 @@ export class DataError extends Error {}
  * @returns {Promise<{name: string, version: string, payload: Uint8Array}>}
  */
 export async function parseArtifact(b) {
+  const a = parseHeader(b);
+  return check(a, await sha256(a.input));
+}
+
+/**
+ * parseArtifact with a synchronous SHA-256 (digest(bytes) -> Uint8Array,
+ * default sha256js): what a synchronous call uses to load an artifact it
+ * has just found it needs (Node reads the file synchronously).
+ */
+export function parseArtifactSync(b, digest = sha256js) {
+  const a = parseHeader(b);
+  return check(a, digest(a.input));
+}
+
+function check(a, sum) {
+  for (let i = 0; i < 32; i++) {
+    if (sum[i] !== a.sum[i]) throw new DataError(`data artifact "${a.name}" ${a.version}: checksum mismatch (the file is corrupt)`);
+  }
+  return { name: a.name, version: a.version, payload: a.payload };
+}
+
+function parseHeader(b) {
   const ascii = (from, to) => String.fromCharCode(...b.subarray(from, to));
   if (b.length < MAGIC.length || ascii(0, MAGIC.length) !== MAGIC) {
     throw new DataError('data artifact: no TGDATA1 magic at offset 0 (not an artifact, or a newer container version)');
@@ -45,11 +69,7 @@ export async function parseArtifact(b) {
   const input = new Uint8Array(head + n);
   input.set(b.subarray(0, head));
   input.set(payload, head);
-  const sum = await sha256(input);
-  for (let i = 0; i < 32; i++) {
-    if (sum[i] !== b[head + i]) throw new DataError(`data artifact "${name}" ${version}: checksum mismatch (the file is corrupt)`);
-  }
-  return { name, version, payload };
+  return { name, version, payload, input, sum: b.subarray(head, head + 32) };
 }
 
 // sha256 uses WebCrypto where there is one (Node, secure browser

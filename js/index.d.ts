@@ -17,8 +17,15 @@ export declare const languages: readonly Lang[];
 export declare const defaultModuleURL: URL;
 /** Where the regex module is found when no `regexModule` option is given: regex.wasm beside tollgate.js (likewise). */
 export declare const defaultRegexModuleURL: URL;
-/** The data artifacts load() reads by default: passwords.tgd beside tollgate.js. */
-export declare const defaultDataURLs: readonly URL[];
+/**
+ * The data artifacts a Tollgate reads by default, by name, beside
+ * tollgate.js: passwords.tgd and destinations.tgd. Each is read the first
+ * time an operation needs it.
+ */
+export declare const defaultDataURLs: Readonly<{ passwords: URL; destinations: URL }>;
+
+/** Where a data artifact is read from. */
+export type DataSource = string | URL | BufferSource | Response | Promise<Response>;
 
 /** A policy reference: a profile name, an inline policy object, or a handle from loadPolicy. */
 export type PolicyRef = string | number | PolicyDocument;
@@ -67,11 +74,14 @@ export interface LoadOptions {
    * The data artifacts to load into the module (docs/abi.md, "Data
    * artifacts"): URLs or paths (read as `module` is), bytes, or fetch
    * Responses. Each is verified (container, SHA-256) before the module
-   * sees it. Default: defaultDataURLs (passwords.tgd, the breached-password
-   * list, beside tollgate.js). false loads none: a password check whose
-   * policy turns the blocklist on then fails with code 'data_missing'.
+   * sees it. An object names them ({passwords, destinations}): each is
+   * read the first time an operation needs it (in Node within the
+   * synchronous call; in browsers by the async entry points). An array is
+   * read now. Default: defaultDataURLs, lazily. false loads none: a
+   * password check whose policy turns the blocklist on, or a tables
+   * document with a region, then fails with code 'data_missing'.
    */
-  data?: Array<string | URL | BufferSource | Response | Promise<Response>> | false;
+  data?: Array<DataSource> | Record<string, DataSource> | false;
   /**
    * Caps the module's memory, in bytes (rounded down to 64 KiB pages), as
    * the Go host caps each instance (128 MiB there by default; here no cap
@@ -174,6 +184,19 @@ export interface DialResult {
   pattern?: string;
   /** How many separators (space - ( ) .) were dropped from the input. */
   dropped?: number;
+  /** Where the number goes: only when the tables document declares a region (docs/tables.md, "Destinations"). */
+  destination?: Destination;
+}
+
+/** A dialed number's destination and its risk tier. */
+export interface Destination {
+  /** ISO 3166 region code ('DO'), or '001' for the international networks. */
+  country: string;
+  /** The calling code ('+1'). */
+  region: string;
+  /** 'fixed', 'mobile', 'fixed_or_mobile', 'toll_free', 'premium_rate', 'shared_cost', 'voip', 'personal', 'pager', 'uan', 'voicemail', 'satellite', 'international_network', 'unknown', 'internal'. */
+  type: string;
+  tier: 'low' | 'medium' | 'high';
 }
 
 /** The scalar dial result: no table name, pattern or normalized number. */
@@ -194,6 +217,9 @@ export interface LintFinding {
   table?: string;
   row?: number;
   message: string;
+  /** Destination findings: a number the table allows, and where it goes. */
+  example?: string;
+  destination?: Destination;
 }
 
 export interface HashVerifyOptions {
@@ -248,6 +274,10 @@ export declare class Tollgate {
   readonly abiVersion: number;
   /** The data artifacts loaded into the module. */
   readonly data: { name: string; version: string }[];
+  /** The names of the data artifacts not read yet (read when an operation first needs one). */
+  readonly dataPending: string[];
+  /** Reads, verifies and loads a data artifact now (resolves at once when it is loaded). */
+  loadData(name: string): Promise<void>;
   /** Counters: instances, calls, document loads. */
   readonly stats: TollgateStats;
   /** Whether the regex module is compiled, so that regex rows work in synchronous calls. */
@@ -259,13 +289,15 @@ export declare class Tollgate {
    * be fetched.
    */
   enableRegex(): Promise<void>;
-  /** loadTables, after loading the regex module when the tables use regex rows. */
+  /** loadTables, after loading the regex module when the tables use regex rows, and destinations.tgd when they declare a region. */
   loadTablesAsync(tables: TablesRef): Promise<{ handle: number; tables: string[] }>;
   /** lint, likewise. */
   lintAsync(tables?: TablesRef): Promise<{ findings: LintFinding[] }>;
   /** dial, likewise for inline tables. */
   dialAsync(number: string, options?: DialOptions): Promise<DialResult>;
-  /** call, likewise. */
+  /** checkPassword, after reading passwords.tgd when the policy's blocklist needs it. */
+  checkPasswordAsync(password: string, context?: PasswordContext, options?: CheckOptions): Promise<Verdict>;
+  /** call, likewise (any data artifact the request needs). */
   callAsync(op: string, request?: unknown): Promise<any>;
 
   checkPin(pin: string, context?: PinContext, options?: CheckOptions): Verdict;

@@ -23,7 +23,7 @@
 import { WASI, WasiExit } from './wasi.js';
 import * as abi from './abi.js';
 import { RegexEngine, RegexTable, mentionsRegex, prepareNode, nodeImport, checkoutURL } from './regex.js';
-import { parseArtifact, DataError } from './data.js';
+import { parseArtifact, parseArtifactSync, DataError } from './data.js';
 
 export { WASI } from './wasi.js';
 export { defaultRegexModuleURL } from './regex.js';
@@ -39,16 +39,26 @@ export * as abi from './abi.js';
 export const defaultModuleURL = new URL('./tollgate.wasm', import.meta.url);
 
 /**
- * The data artifacts load() reads by default (docs/abi.md, "Data
- * artifacts"): passwords.tgd, the breached-password list of the password
- * blocklist, beside this file like the module.
+ * The data artifacts a Tollgate reads by default (docs/abi.md, "Data
+ * artifacts"), by name, beside this file like the module: passwords.tgd,
+ * the breached-password list of the password blocklist, and
+ * destinations.tgd, libphonenumber's metadata for tables documents that
+ * declare a region. Each is fetched only when an operation first needs it.
  */
-export const defaultDataURLs = Object.freeze([new URL('./passwords.tgd', import.meta.url)]);
+export const defaultDataURLs = Object.freeze({
+  passwords: new URL('./passwords.tgd', import.meta.url),
+  destinations: new URL('./destinations.tgd', import.meta.url),
+});
 
 /** Languages with a bundled message catalogue. */
 export const languages = Object.freeze(['en', 'fr']);
 
 const isNode = typeof process === 'object' && typeof process.versions?.node === 'string';
+
+// node:fs and node:crypto, imported by load() in Node: a data artifact
+// needed during a synchronous call is read and verified with them.
+let nodeFs = null;
+let nodeCrypto = null;
 
 /**
  * TollgateError is an operation that could not run: the api's error
@@ -561,8 +571,9 @@ export async function load(options = {}) {
     instantiate(options.module ?? checkoutURL(defaultModuleURL), importObject(wasi, table), pages),
     readData(options.data),
     engine.mode === true ? engine.enable() : null,
+    isNode && !nodeCrypto ? Promise.all([nodeImport('node:fs'), nodeImport('node:crypto')]).then(([f, c]) => { nodeFs = f; nodeCrypto = c; }) : null,
   ]);
-  const tg = new Tollgate(module, instance, wasi, options, engine, table, data);
+  const tg = new Tollgate(module, instance, wasi, options, engine, table, data.loaded, data.lazy);
   if (options.lang && options.lang !== 'en') await tg.setLang(options.lang);
   tg.loadMillis = performance.now() - t0;
   return tg;
@@ -570,7 +581,7 @@ export async function load(options = {}) {
 
 /** One module instance and its session (loaded policies and tables). */
 export class Tollgate {
-  constructor(module, instance, wasi, options = {}, engine = new RegexEngine(options), table = new RegexTable(engine), data = []) {
+  constructor(module, instance, wasi, options = {}, engine = new RegexEngine(options), table = new RegexTable(engine), data = [], lazy = new Map()) {
     this.module = module;
     this._regex = engine;
     this.lang = 'en';
@@ -579,6 +590,12 @@ export class Tollgate {
     this._enc = new TextEncoder();
     this._dec = new TextDecoder('utf-8', { fatal: false });
     this._data = data; // verified artifacts, {name, version, payload}, given to every instance
+    // Artifacts not read yet, by name -> source (URL, path, bytes): each is
+    // read the first time the module answers that an operation needs it
+    // (data_missing), and then belongs to _data. _pending: reads under way.
+    this._lazy = new Map([...lazy].filter(([name]) => !data.some((d) => d.name === name)));
+    this._pending = new Map();
+    this._missing = null; // the lazy artifact the last call lacked (see callText)
     // The loaded documents (engine handles, above): docs by handle
     // ({op, field, key, body, refs, answer}), handles by key for each kind,
     // and gen, which counts documents gone for good.
@@ -591,6 +608,93 @@ export class Tollgate {
   /** The data artifacts loaded into the module: [{name, version}]. */
   get data() {
     return this._data.map(({ name, version }) => ({ name, version }));
+  }
+
+  /** The names of the data artifacts not read yet, which an operation that needs one reads. */
+  get dataPending() {
+    return [...this._lazy.keys()];
+  }
+
+  /**
+   * Reads, verifies and loads the data artifact name now (fetched in
+   * browsers), as the first operation that needs it would. Resolves at once
+   * when it is loaded.
+   */
+  async loadData(name) {
+    if (this._data.some((d) => d.name === name)) return;
+    const src = this._lazy.get(name);
+    if (src === undefined) throw new TollgateError('bad_option', `no data artifact "${name}" to load (known: ${[...this._lazy.keys(), ...this._data.map((d) => d.name)].join(', ') || 'none'})`, 'data');
+    let p = this._pending.get(name);
+    if (p === undefined) {
+      p = readBytes(src).then(async (bytes) => artifactOf(name, await parseOrThrow(bytes)));
+      this._pending.set(name, p);
+      p.catch(() => this._pending.delete(name)); // a failed read may be tried again
+    }
+    const a = await p;
+    if (this._lazy.has(name)) this._addData(a);
+  }
+
+  // _loadDataSync reads artifact name during a synchronous call, where
+  // that can be done synchronously: a local file in Node. It returns false
+  // where it cannot (a browser, a URL): the call then answers data_missing
+  // and the async entry points read it.
+  _loadDataSync(name) {
+    const src = this._lazy.get(name);
+    if (!isNode || !nodeFs || !(src instanceof URL || typeof src === 'string') || /^https?:/.test(String(src))) return false;
+    const url = src instanceof URL || isFileURL(src) ? src : new URL(src, `file://${process.cwd()}/`);
+    if (url.protocol !== 'file:') return false;
+    let bytes;
+    try {
+      bytes = nodeFs.readFileSync(url);
+    } catch (e) {
+      throw new TollgateError('load', `cannot read the data artifact ${decodeURIComponent(url.pathname)}: ${e.code || e.message}`, 'data');
+    }
+    let a;
+    try {
+      a = parseArtifactSync(bytes, nodeCrypto ? (b) => nodeCrypto.createHash('sha256').update(b).digest() : undefined);
+    } catch (e) {
+      if (e instanceof DataError) throw new TollgateError('bad_data', e.message, 'data');
+      throw e;
+    }
+    this._addData(artifactOf(name, a));
+    return true;
+  }
+
+  // _addData makes a verified artifact the instance's and every later one's.
+  _addData(a) {
+    this._loadData(a);
+    this._data.push(a);
+    this._lazy.delete(a.name);
+  }
+
+  // _lacks returns the name of the not-yet-read artifact an answer says it
+  // lacked (the module's data_missing names it: "the \"name\" data
+  // artifact"), or null.
+  _lacks(answer) {
+    if (this._lazy.size === 0 || !answer.startsWith('{"error":') || !answer.includes('"data_missing"')) return null;
+    const m = /\\"([a-z0-9-]+)\\" data artifact/.exec(answer);
+    return m !== null && this._lazy.has(m[1]) ? m[1] : null;
+  }
+
+  // _withData runs fn (a synchronous entry point) and, when it lacked a
+  // data artifact that is to be read lazily, reads it and runs fn again.
+  async _withData(fn) {
+    for (let i = 0; ; i++) {
+      this._missing = null;
+      let out, err, failed = false;
+      try {
+        out = fn();
+      } catch (e) {
+        err = e;
+        failed = true;
+      }
+      const name = this._missing;
+      if (name === null || i >= 4) {
+        if (failed) throw err;
+        return out;
+      }
+      await this.loadData(name);
+    }
   }
 
   _bind(instance, wasi, table) {
@@ -678,6 +782,19 @@ export class Tollgate {
    * Throws TollgateError only for faults of the module.
    */
   callText(op, requestText) {
+    const answer = this._callText(op, requestText);
+    const name = this._lacks(answer);
+    if (name === null) return answer;
+    if (this._loadDataSync(name)) return this._callText(op, requestText);
+    // Not readable synchronously (a browser): the async entry points read
+    // it; this answer says so.
+    this._missing = name;
+    const res = JSON.parse(answer);
+    res.error.message += ` (the JS package reads ${name}.tgd when first needed, which a synchronous call cannot wait for: await tg.loadData('${name}'), or use the async entry points checkPasswordAsync, loadTablesAsync, lintAsync, dialAsync, callAsync)`;
+    return JSON.stringify(res);
+  }
+
+  _callText(op, requestText) {
     const text = escapeLoneSurrogates(requestText);
     if (loadField[op] !== undefined) return this._load(op, text);
     if (op === 'unload') return this._unload(text);
@@ -1117,28 +1234,33 @@ export class Tollgate {
     if (this._regex.mode !== false && !this._regex.ready && mentionsRegex(request)) await this.enableRegex();
   }
 
-  /** loadTables, after loading the regex module if the tables need it. */
+  /** loadTables, after loading the regex module and the destination data if the tables need them. */
   async loadTablesAsync(tables) {
     await this._regexFor(tables);
-    return this.loadTables(tables);
+    return this._withData(() => this.loadTables(tables));
   }
 
-  /** lint, after loading the regex module if the tables need it. */
+  /** lint, after loading the regex module and the destination data if the tables need them. */
   async lintAsync(tables) {
     await this._regexFor(tables);
-    return this.lint(tables);
+    return this._withData(() => this.lint(tables));
   }
 
-  /** dial, after loading the regex module if inline tables need it. */
+  /** dial, after loading the regex module and the destination data if inline tables need them. */
   async dialAsync(number, options = {}) {
     await this._regexFor(options.tables);
-    return this.dial(number, options);
+    return this._withData(() => this.dial(number, options));
   }
 
-  /** call, after loading the regex module if the request may need it. */
+  /** checkPassword, after loading the breached-password list if the policy's blocklist needs it. */
+  async checkPasswordAsync(password, context = {}, options = {}) {
+    return this._withData(() => this.checkPassword(password, context, options));
+  }
+
+  /** call, after loading the regex module and any data artifact the request needs. */
   async callAsync(op, request = {}) {
     await this._regexFor(request);
-    return this.call(op, request);
+    return this._withData(() => this.call(op, request));
   }
 
   /** Lints restriction tables; returns {findings}. */
@@ -1201,26 +1323,43 @@ function withPolicy(req, options) {
   return options.policy === undefined ? req : { policy: options.policy, ...req };
 }
 
-// readData reads and verifies the data artifacts of option data: an array
-// of URLs, paths, bytes or fetch Responses (default defaultDataURLs), or
-// false for none (then a policy with the password blocklist on fails with
-// data_missing). Each is read as the module is: from disk in Node, fetched
-// in browsers.
+// readData resolves option data: undefined (defaultDataURLs) or an object
+// {name: source} names artifacts to read lazily, when an operation first
+// needs one; an array of URLs, paths, bytes or fetch Responses is read and
+// verified now; false is none (then a policy with the password blocklist
+// on, or a tables document with a region, fails with data_missing). Each
+// is read as the module is: from disk in Node, fetched in browsers.
 async function readData(option) {
-  if (option === false) return [];
-  if (option !== undefined && !Array.isArray(option)) {
-    throw new TollgateError('bad_option', 'data: want an array of artifacts (URLs, paths, bytes) or false', 'data');
+  if (option === false) return { loaded: [], lazy: new Map() };
+  if (option === undefined) {
+    return { loaded: [], lazy: new Map(Object.entries(defaultDataURLs).map(([name, u]) => [name, checkoutURL(u)])) };
   }
-  const sources = option ?? defaultDataURLs.map((u) => checkoutURL(u));
-  return Promise.all(sources.map(async (src) => {
-    const bytes = await readBytes(src);
-    try {
-      return await parseArtifact(bytes);
-    } catch (e) {
-      if (e instanceof DataError) throw new TollgateError('bad_data', e.message, 'data');
-      throw e;
+  if (!Array.isArray(option)) {
+    if (option === null || typeof option !== 'object' || ArrayBuffer.isView(option) || option instanceof ArrayBuffer || option instanceof URL) {
+      throw new TollgateError('bad_option', 'data: want an array of artifacts (URLs, paths, bytes), an object of them by name, or false', 'data');
     }
-  }));
+    for (const name of Object.keys(option)) {
+      if (!/^[a-z0-9-]{1,32}$/.test(name)) throw new TollgateError('bad_option', `data: ${JSON.stringify(name)} is not an artifact name`, 'data');
+    }
+    return { loaded: [], lazy: new Map(Object.entries(option)) };
+  }
+  const loaded = await Promise.all(option.map(async (src) => parseOrThrow(await readBytes(src))));
+  return { loaded, lazy: new Map() };
+}
+
+async function parseOrThrow(bytes) {
+  try {
+    return await parseArtifact(bytes);
+  } catch (e) {
+    if (e instanceof DataError) throw new TollgateError('bad_data', e.message, 'data');
+    throw e;
+  }
+}
+
+// artifactOf checks that an artifact read for name is that one.
+function artifactOf(name, a) {
+  if (a.name !== name) throw new TollgateError('bad_data', `the data artifact read for "${name}" is named "${a.name}"`, 'data');
+  return a;
 }
 
 async function readBytes(src) {

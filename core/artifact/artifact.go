@@ -2,8 +2,9 @@
 // versioned, checksummed files of data that the core needs but the
 // WebAssembly module does not carry, so that every host (the Go host,
 // wazero, JS) loads the same bytes the same way (docs/abi.md, "Data
-// artifacts"). The first is "passwords", the breached-password list of the
-// password blocklist (wasm/passwords.tgd).
+// artifacts"): "passwords", the breached-password list of the password
+// blocklist (wasm/passwords.tgd), and "destinations", libphonenumber's
+// metadata compiled for core/destination (wasm/destinations.tgd).
 //
 // A file is a header and a payload, little-endian:
 //

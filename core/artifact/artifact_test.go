@@ -56,15 +56,17 @@ func TestParseRefuses(t *testing.T) {
 // TestCommittedArtifacts: the committed data artifacts parse (their
 // checksums hold).
 func TestCommittedArtifacts(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "wasm", "passwords.tgd"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := Parse(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a.Name != "passwords" {
-		t.Errorf("wasm/passwords.tgd is named %q", a.Name)
+	for _, name := range []string{"passwords", "destinations"} {
+		b, err := os.ReadFile(filepath.Join("..", "..", "wasm", name+".tgd"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := Parse(b)
+		if err != nil {
+			t.Fatalf("wasm/%s.tgd: %v", name, err)
+		}
+		if a.Name != name {
+			t.Errorf("wasm/%s.tgd is named %q", name, a.Name)
+		}
 	}
 }

@@ -31,8 +31,8 @@ func decodeDocument(path string, data []byte) (*Document, error) {
 }
 
 var (
-	documentFields = []string{"trunk_access_codes", "outside_line_codes", "tables", "classes_of_service"}
-	tableFields    = []string{"name", "dialect", "min_digits", "max_digits", "order", "no_match", "rows"}
+	documentFields = []string{"trunk_access_codes", "outside_line_codes", "tables", "classes_of_service", "region", "tiers"}
+	tableFields    = []string{"name", "dialect", "min_digits", "max_digits", "order", "no_match", "rows", "reach"}
 	rowFields      = []string{"pattern", "blocked", "dialect"}
 	cosFields      = []string{"name", "transfer", "outdial", "fax", "system_transfer"}
 )
@@ -49,6 +49,10 @@ func readDocument(d *jsonx.Decoder, doc *Document) error {
 			doc.Tables, err = readList(d, readTableDoc)
 		case "classes_of_service":
 			doc.ClassesOfService, err = readList(d, readClassOfService)
+		case "region":
+			doc.Region, err = readRegion(d)
+		case "tiers":
+			doc.Tiers, err = readTiers(d)
 		default:
 			err = unknownField(d, documentFields)
 		}
@@ -74,6 +78,8 @@ func readTableDoc(d *jsonx.Decoder, td *TableDoc) error {
 			err = readString(d, &td.NoMatch)
 		case "rows":
 			td.Rows, err = readList(d, readRowDoc)
+		case "reach":
+			err = readString(d, &td.Reach)
 		default:
 			err = unknownField(d, tableFields)
 		}

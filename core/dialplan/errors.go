@@ -22,6 +22,9 @@ var (
 	ErrTooComplex    = errors.New("table too complex for one automaton")
 	ErrDecode        = errors.New("malformed document")
 	ErrUnknownFormat = errors.New("unknown tables format")
+	// ErrNoData: the document declares a region and the caller passed no
+	// destination data (Options.Destinations).
+	ErrNoData = errors.New("data missing")
 	// ErrInterrupted is returned, unwrapped, when the caller's interrupt
 	// (Options.Interrupt) stopped a compilation or a lint.
 	ErrInterrupted = errors.New("interrupted: the operation's deadline passed")

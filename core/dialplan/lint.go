@@ -31,6 +31,11 @@ const (
 	LintSuffixBypass         = "suffix_bypass"
 	LintTableUnused          = "table_unused"
 	LintNotAnalyzed          = "not_analyzed"
+	// The destination checks (lint_dest.go; a document with a region).
+	LintNANPInternational  = "nanp_international"
+	LintHighTierAllowed    = "high_tier_allowed"
+	LintMediumTierAllowed  = "medium_tier_allowed"
+	LintRiskyBlockShadowed = "risky_block_shadowed"
 )
 
 // Limits lint checks against.
@@ -54,6 +59,11 @@ type Finding struct {
 	Row        int
 	ShadowedBy int
 	Message    string
+	// The destination findings (lint_dest.go) also give their example
+	// number and where it goes.
+	HasDestination bool
+	Example        string
+	Destination    Destination
 }
 
 // Lint checks every table of s. Shadowing, probes and bypasses are decided
@@ -89,6 +99,9 @@ func LintOptions(s *Set, o Options) ([]Finding, error) {
 	for _, t := range s.tables {
 		l := &linter{s: s, t: t, b: newBudget(o.Interrupt)}
 		l.run(sysTables[t.name])
+		if l.err == nil {
+			l.destinations()
+		}
 		if l.err != nil {
 			return nil, l.err
 		}

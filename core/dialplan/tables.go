@@ -4,6 +4,8 @@ import (
 	"errors"
 	"strconv"
 	"time"
+
+	"github.com/tollgate/tollgate/core/destination"
 )
 
 // Document is the JSON tables file (docs/tables.md). It is decoded strictly:
@@ -18,6 +20,11 @@ type Document struct {
 	OutsideLineCodes []string         `json:"outside_line_codes,omitempty"`
 	Tables           []TableDoc       `json:"tables"`
 	ClassesOfService []ClassOfService `json:"classes_of_service,omitempty"`
+	// Region declares the country the site dials from; with it, dial
+	// results carry the destination and lint checks where tables let
+	// numbers go (region.go). Tiers override the default risk tiers.
+	Region *Region `json:"region,omitempty"`
+	Tiers  *Tiers  `json:"tiers,omitempty"`
 
 	// lines[t][r] is the source line of row r of table t, for importers of
 	// text formats, so compile errors can name the line.
@@ -43,6 +50,10 @@ type TableDoc struct {
 	// allow-lists and always block what no rule allows.
 	NoMatch string   `json:"no_match,omitempty"`
 	Rows    []RowDoc `json:"rows"`
+	// Reach is the highest risk tier the table is meant to let through
+	// (low, medium, high; default medium). Lint flags a table that allows
+	// a destination above it.
+	Reach string `json:"reach,omitempty"`
 }
 
 // RowDoc is one row. Blocked defaults to true, as in Unity Connection's
@@ -125,6 +136,7 @@ type Set struct {
 	trunk   []string
 	path    string
 	size    int64
+	dest    destState // nil without a region
 }
 
 // Size is what the set's automata took to build, in bytes, as
@@ -201,6 +213,10 @@ type Options struct {
 	// Regex compiles the rows of the regex dialect; nil is the build's
 	// default (compileRegex).
 	Regex RegexCompiler
+	// Destinations is the destination data a document that declares a
+	// region classifies with (the "destinations" data artifact); without
+	// it such a document fails with ErrNoData.
+	Destinations *destination.Table
 }
 
 // Parse decodes and compiles a JSON tables document. path, when not empty,
@@ -310,6 +326,9 @@ func CompileOptions(path string, d *Document, o Options) (*Set, error) {
 		}
 		s.cos[c.Name] = c
 	}
+	if err := s.compileRegion(d, o); err != nil {
+		return nil, err
+	}
 	s.size = b.spent
 	return s, nil
 }
@@ -340,6 +359,8 @@ type Table struct {
 	// counts[u*(MaxDigits+1)+n] is how many numbers of n keys unit u
 	// matches; only for closest-match tables.
 	counts []float64
+	reach  uint8     // a tier: 0 low, 1 medium, 2 high
+	dest   destState // the set's, nil without a region
 }
 
 // unit is one alternative of a row: the row's own pattern (alt 0) or its

@@ -30,8 +30,10 @@ func corpus(t *testing.T) []Case {
 // every engine has them.
 func session() *api.Session {
 	s := api.NewSession()
-	if err := s.LoadData(tollgate.Data()[0]); err != nil {
-		panic(err)
+	for _, b := range tollgate.Data() {
+		if err := s.LoadData(b); err != nil {
+			panic(err)
+		}
 	}
 	return s
 }

@@ -2,8 +2,10 @@ package engine
 
 import (
 	"context"
+	"math/rand/v2"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,11 +53,7 @@ func benchCalls(h api.Handle) []struct {
 // JSON adapter (api.Do). Targets (issue 15): native within 1.2× of session.
 func BenchmarkTyped(b *testing.B) {
 	ctx := context.Background()
-	_, pw := artifacts()
-	s := api.NewSession()
-	if err := s.LoadData(pw); err != nil {
-		b.Fatal(err)
-	}
+	s := testSession(b)
 	n := newTestEngine(b, Native)
 	w := newTestEngine(b, Wasm)
 	type runner struct {
@@ -105,11 +103,7 @@ func BenchmarkTyped(b *testing.B) {
 // The metric native/session is the ratio of their times (target ≤ 1.2).
 func BenchmarkNativeOverhead(b *testing.B) {
 	ctx := context.Background()
-	_, pw := artifacts()
-	s := api.NewSession()
-	if err := s.LoadData(pw); err != nil {
-		b.Fatal(err)
-	}
+	s := testSession(b)
 	n := newTestEngine(b, Native)
 	for _, o := range []api.Operations{s, n} {
 		if _, err := o.LoadTables(ctx, api.BuiltinTables("recommended")); err != nil {
@@ -248,7 +242,7 @@ func BenchmarkInstantiate(b *testing.B) {
 
 // BenchmarkInstantiateWithData is BenchmarkInstantiate plus loading the
 // committed data artifacts (what the pool does for each new instance): the
-// cost of the breached-password list per instance.
+// cost of each artifact per instance (passwords, destinations, both).
 func BenchmarkInstantiateWithData(b *testing.B) {
 	ctx := context.Background()
 	w := newTestWasm(b, sizes(1, 1))
@@ -256,18 +250,25 @@ func BenchmarkInstantiateWithData(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		x, err := w.c.instantiate(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for _, d := range data {
-			if err := x.loadData(ctx, d); err != nil {
-				b.Fatal(err)
+	for _, set := range []struct {
+		name string
+		data []*api.Data
+	}{{"passwords", data[:1]}, {"destinations", data[1:]}, {"all", data}} {
+		b.Run("data="+set.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				x, err := w.c.instantiate(ctx)
+				if err != nil {
+					b.Fatal(err)
+				}
+				for _, d := range set.data {
+					if err := x.loadData(ctx, d); err != nil {
+						b.Fatal(err)
+					}
+				}
+				x.close()
 			}
-		}
-		x.close()
+		})
 	}
 }
 
@@ -315,6 +316,50 @@ func BenchmarkDial(b *testing.B) {
 			t.Match(number)
 		}
 	})
+}
+
+// BenchmarkDialDestination is what classification adds to a dial
+// decision through each engine (issue 18's target: at most 1.5×): the same
+// restriction table loaded twice, without a region and with region US
+// (whose answers carry the destination), and the same 1 024 numbers —
+// behind 9, 91, 9011 or nothing, 4 to 12 digits — dialed through the typed
+// Dial, one number per call.
+func BenchmarkDialDestination(b *testing.B) {
+	ctx := context.Background()
+	const rows = `"tables":[{"name":"Outdial","rows":[` +
+		`{"pattern":"9011*","blocked":true},{"pattern":"91900*","blocked":true},{"pattern":"91976*","blocked":true},` +
+		`{"pattern":"9976*","blocked":true},{"pattern":"9900*","blocked":true},{"pattern":"911","blocked":false},` +
+		`{"pattern":"91??????????","blocked":false},{"pattern":"9???????","blocked":false},{"pattern":"????","blocked":false},` +
+		`{"pattern":"*","blocked":true}]}]`
+	docs := map[string]string{"plain": `{` + rows + `}`, "region": `{"region":{"country":"US"},` + rows + `}`}
+	r := rand.New(rand.NewPCG(7, 7))
+	nums := make([]string, 1024)
+	for i := range nums {
+		var s strings.Builder
+		s.WriteString([]string{"9", "91", "9011", ""}[r.IntN(4)])
+		for k := 4 + r.IntN(9); k > 0; k-- {
+			s.WriteByte(byte('0' + r.IntN(10)))
+		}
+		nums[i] = s.String()
+	}
+	for _, e := range engines(b) {
+		for _, name := range []string{"plain", "region"} {
+			info, err := e.LoadTables(ctx, api.TablesJSON([]byte(docs[name])))
+			if err != nil {
+				b.Fatal(err)
+			}
+			req := &api.DialRequest{Tables: api.TablesHandle(info.Handle)}
+			b.Run("tables="+name+"/engine="+e.Kind().String(), func(b *testing.B) {
+				for i := 0; b.Loop(); i++ {
+					req.Number = nums[i&1023]
+					res, err := e.Dial(ctx, req)
+					if err != nil || (name == "region") != (res.Destination.Tier != "") {
+						b.Fatalf("%s: %+v %v", req.Number, res, err)
+					}
+				}
+			})
+		}
+	}
 }
 
 // BenchmarkCloseOnContextDone is what wazero's WithCloseOnContextDone

@@ -205,6 +205,11 @@ type instance struct {
 	loads *atomic.Int64
 	// req is the buffer requests are encoded into.
 	req []byte
+	// pending are the engine's data artifacts not loaded into this
+	// instance yet: each is loaded when a call first answers that it
+	// needs it (do), so that an instance that never checks a blocklisted
+	// password or classifies a number never pays for either.
+	pending []*api.Data
 }
 
 func (c *compiled) instantiate(ctx context.Context) (*instance, error) {
@@ -402,9 +407,34 @@ func (w *instance) do(ctx context.Context, op string, req []byte) (view []byte, 
 	case abi.StatusOK:
 		return view, true, nil
 	case abi.StatusOpError:
+		if d := w.lacks(view); d != nil {
+			// The call needs an artifact the engine has: load it, and
+			// run the call again (the request is in w's Go memory).
+			if err := w.loadData(ctx, d); err != nil {
+				w.broken = true
+				return nil, false, err
+			}
+			return w.do(ctx, op, req)
+		}
 		return view, false, nil
 	}
 	return nil, false, &Fault{Op: op, Kind: statusKind(int32(status))}
+}
+
+// lacks returns the pending artifact an error answer says the call
+// needed (the module's data_missing names it: `the "NAME" data
+// artifact`), removing it from pending, or nil.
+func (w *instance) lacks(view []byte) *api.Data {
+	if len(w.pending) == 0 || !bytes.Contains(view, []byte(`"data_missing"`)) {
+		return nil
+	}
+	for i, d := range w.pending {
+		if bytes.Contains(view, []byte(`\"`+d.Name()+`\" data artifact`)) {
+			w.pending = append(w.pending[:i:i], w.pending[i+1:]...)
+			return d
+		}
+	}
+	return nil
 }
 
 // statusKind is the Fault kind of an abi status.

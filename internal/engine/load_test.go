@@ -36,13 +36,7 @@ func loadMix(t *testing.T, e Engine) []loadCase {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, pw := artifacts()
-	ref, again := api.NewSession(), api.NewSession()
-	for _, s := range []*api.Session{ref, again} {
-		if err := s.LoadData(pw); err != nil {
-			t.Fatal(err)
-		}
-	}
+	ref, again := testSession(t), testSession(t)
 	ctx := context.Background()
 	var mix []loadCase
 	for _, c := range cases {

@@ -21,13 +21,9 @@ import (
 // answers (conformance.Run also matches it to the corpus).
 func TestParity(t *testing.T) {
 	ctx := context.Background()
-	_, pw := artifacts()
 	for _, e := range engines(t) {
 		t.Run(e.Kind().String(), func(t *testing.T) {
-			ref := api.NewSession()
-			if err := ref.LoadData(pw); err != nil {
-				t.Fatal(err)
-			}
+			ref := testSession(t)
 			conformance.Run(t, conformance.Engine{
 				Name:      e.Kind().String(),
 				Exec:      func(op string, req []byte) ([]byte, error) { return api.Do(ctx, e, op, req, nil) },
@@ -137,7 +133,6 @@ func errString(err error) string {
 // *api.Error values, code, field and message.
 func TestTypedParity(t *testing.T) {
 	ctx := context.Background()
-	_, pw := artifacts()
 	dir, err := conformance.Dir()
 	if err != nil {
 		t.Fatal(err)
@@ -146,10 +141,7 @@ func TestTypedParity(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := api.NewSession()
-	if err := ref.LoadData(pw); err != nil {
-		t.Fatal(err)
-	}
+	ref := testSession(t)
 	all := append([]api.Operations{ref}, asOps(engines(t))...)
 	names := []string{"session", "native", "wasm"}
 	ran, refusals := 0, 0

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -39,16 +40,24 @@ func newWasm(ctx context.Context, opts Options, data []*api.Data) (*wasmEngine, 
 	e := &wasmEngine{c: c, done: make(chan struct{})}
 	e.reg.docs = map[api.Handle]*doc{}
 	e.reg.byKey = map[docKey]api.Handle{}
+	// An instance gets the data artifacts when a call first needs one
+	// (instance.do); the first one loads them all now, so that a module
+	// that refuses one fails New.
+	var loadedOnce atomic.Bool
 	newInstance := func(ctx context.Context) (*instance, error) {
 		w, err := e.c.instantiate(ctx)
 		if err != nil {
 			return nil, err
 		}
-		for _, d := range data {
-			if err := w.loadData(ctx, d); err != nil {
-				w.close()
-				return nil, err
+		w.pending = slices.Clone(data)
+		if loadedOnce.CompareAndSwap(false, true) {
+			for _, d := range data {
+				if err := w.loadData(ctx, d); err != nil {
+					w.close()
+					return nil, err
+				}
 			}
+			w.pending = nil
 		}
 		return w, nil
 	}

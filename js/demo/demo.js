@@ -170,14 +170,21 @@ function checkPin() {
   linkReasons(list, strip);
 }
 
-function checkPassword() {
+// pwSeq numbers password checks: an answer that arrives after a newer
+// check started is dropped (checkPasswordAsync may wait for passwords.tgd,
+// which a policy with the blocklist on reads on its first check).
+let pwSeq = 0;
+
+async function checkPassword() {
   const pw = $('password').value;
   const list = $('password-verdict');
   const strip = $('password-strip');
   if (!tg) return;
+  const seq = ++pwSeq;
   if (pw === '') return idle(list, strip, w('type_pw'));
   const ctx = { alias: $('alias').value.trim(), extensions: context().extensions };
-  const v = tg.checkPassword(pw, ctx);
+  const v = await tg.checkPasswordAsync(pw, ctx);
+  if (seq !== pwSeq) return;
   showVerdict(list, v.reasons, w('good_pw'));
   drawStrip(strip, pw, v.reasons, $('password-show').checked);
   linkReasons(list, strip);
@@ -243,8 +250,8 @@ function checkAll() {
 
 // timed runs a check for an input event and records keystroke-to-verdict.
 function timed(fn) {
-  return (ev) => {
-    fn();
+  return async (ev) => {
+    await fn();
     timings.verdictMillis.push(performance.now() - ev.timeStamp);
   };
 }
@@ -273,7 +280,7 @@ function wire() {
   for (const id of ['password', 'alias']) $(id).addEventListener('input', timed(checkPassword));
   $('forward-number').addEventListener('input', timed(checkForward));
   for (const id of ['extension', 'first-name', 'last-name']) {
-    $(id).addEventListener('input', timed(() => { checkPin(); checkPassword(); }));
+    $(id).addEventListener('input', timed(() => { checkPin(); return checkPassword(); }));
   }
   $('pin-show').addEventListener('change', (e) => {
     $('pin').type = $('pin-confirm').type = e.target.checked ? 'text' : 'password';

@@ -17,8 +17,12 @@ const jsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wasmFile = join(jsDir, '..', 'wasm', 'tollgate.wasm');
 // The regex module, fetched by tollgate.js only for documents with regex rows.
 const regexFile = join(jsDir, '..', 'wasm', 'regex.wasm');
-// The breached-password list (a data artifact), which load() reads by default.
-const dataFile = join(jsDir, '..', 'wasm', 'passwords.tgd');
+// The data artifacts, which tollgate.js fetches when an operation first
+// needs one: the breached-password list and the destination data.
+const dataFiles = {
+  '/passwords.tgd': join(jsDir, '..', 'wasm', 'passwords.tgd'),
+  '/destinations.tgd': join(jsDir, '..', 'wasm', 'destinations.tgd'),
+};
 
 const types = {
   '.html': 'text/html; charset=utf-8',
@@ -55,7 +59,7 @@ const csp = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src
 function resolve(urlPath) {
   if (urlPath === '/tollgate.wasm') return wasmFile;
   if (urlPath === '/regex.wasm') return regexFile;
-  if (urlPath === '/passwords.tgd') return dataFile;
+  if (Object.hasOwn(dataFiles, urlPath)) return dataFiles[urlPath];
   const rel = normalize(decodeURIComponent(urlPath)).replace(/^[/\\]+/, '');
   if (rel.startsWith('..') || rel.split(sep).some((p) => hidden.has(p) || p.startsWith('.'))) return null;
   const file = join(jsDir, rel);

@@ -1,7 +1,7 @@
 // The package's prepack and postpack steps (package.json scripts).
 //
 //   node internal/pack.mjs copy    copies ../wasm/tollgate.wasm, ../wasm/regex.wasm, ../wasm/passwords.tgd,
-//                                  ../LICENSE and ../NOTICE into js/
+//                                  ../wasm/destinations.tgd, ../LICENSE and ../NOTICE into js/
 //   node internal/pack.mjs clean   removes those copies again
 //
 // The repository keeps one copy of each module, in wasm/ (the Go host
@@ -24,6 +24,7 @@ export const copies = [
   [join(root, 'wasm', 'tollgate.wasm'), 'tollgate.wasm'],
   [join(root, 'wasm', 'regex.wasm'), 'regex.wasm'],
   [join(root, 'wasm', 'passwords.tgd'), 'passwords.tgd'],
+  [join(root, 'wasm', 'destinations.tgd'), 'destinations.tgd'],
   [join(root, 'LICENSE'), 'LICENSE'],
   [join(root, 'NOTICE'), 'NOTICE'],
 ];

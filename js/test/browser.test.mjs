@@ -97,6 +97,19 @@ test('confirming with a different PIN says so; the same PIN clears it', { skip }
   assert.equal(await verdict('pin-verdict').getAttribute('data-accepted'), 'true');
 });
 
+// The data artifacts are read on first need (docs/js.md): a PIN needs
+// neither the breached-password list nor the destination data.
+const dataRequests = () => requests.filter((u) => /\.tgd(\?|$)/.test(u));
+
+test('the PIN view requests neither data artifact', { skip }, async () => {
+  await typeInto('#pin', '2580');
+  await typeInto('#pin-confirm', '2580');
+  await page.locator('#pin-verdict [data-code="keypad_line"]').waitFor();
+  assert.deepEqual(dataRequests(), []);
+  assert.ok(!server.log.some((e) => e.path.endsWith('.tgd')), 'the server saw no request for a .tgd');
+  await typeInto('#pin-confirm', '');
+});
+
 test('a password containing the alias', { skip }, async () => {
   await typeInto('#alias', 'alovelace');
   await typeInto('#password', 'alovelace-1815');
@@ -156,6 +169,33 @@ test('French: same codes, messages in French', { skip }, async () => {
   assert.match(await r.textContent(), /extension/);
 });
 
+test('in the browser each artifact is fetched on the first operation that needs it, once', { skip }, async () => {
+  const before = dataRequests().length;
+  const out = await page.evaluate(async () => {
+    const { load } = await import('/tollgate.js');
+    const tg = await load();
+    const doc = { region: { country: 'US' }, tables: [{ name: 'T', rows: [{ pattern: '9011*', blocked: true }, { pattern: '9*', blocked: false }, { pattern: '*', blocked: true }] }] };
+    const pin = tg.checkPin('2580').accepted;
+    const pending = tg.dataPending;
+    // A synchronous call cannot wait for a download: it says how.
+    const refused = tg.call('tables.load', doc).error;
+    const dial = await tg.dialAsync('918095550100', { tables: doc });
+    const again = await tg.dialAsync('918765550100', { tables: doc });
+    const nist = await tg.checkPasswordAsync('P@ssw0rd12345678', {}, { policy: 'nist-800-63b-4' });
+    return { pin, pending, refused, dest: [dial.destination, again.destination], nist: nist.reasons.map((r) => r.detail), data: tg.data.map((d) => d.name) };
+  });
+  assert.equal(out.pin, false);
+  assert.deepEqual(out.pending, ['passwords', 'destinations']);
+  assert.equal(out.refused.code, 'data_missing');
+  assert.match(out.refused.message, /dialAsync/);
+  assert.deepEqual(out.dest.map((d) => d.country), ['DO', 'JM']);
+  assert.equal(out.dest[0].tier, 'high');
+  assert.deepEqual(out.nist, ['list']);
+  assert.deepEqual(out.data, ['destinations', 'passwords']);
+  const fetched = dataRequests().slice(before).map((u) => new URL(u).pathname);
+  assert.deepEqual(fetched, ['/destinations.tgd', '/passwords.tgd'], 'each artifact once, when first needed');
+});
+
 test('a panicked instance is replaced in the browser too', { skip }, async () => {
   const out = await page.evaluate(async () => {
     const { load } = await import('/tollgate.js');
@@ -197,7 +237,7 @@ test('screenshot of the filled form (out/demo-filled.png)', { skip }, async () =
 test('the page requested nothing but its own files', { skip }, async () => {
   const own = new Set([
     '/demo/', '/demo/demo.css', '/demo/demo.js', '/tollgate.js', '/wasi.js', '/abi.js', '/regex.js',
-    '/tollgate.wasm', '/passwords.tgd', '/data.js', '/messages.fr.json', '/messages.en.json',
+    '/tollgate.wasm', '/passwords.tgd', '/destinations.tgd', '/data.js', '/messages.fr.json', '/messages.en.json',
   ]);
   const foreign = requests.filter((u) => {
     if (u.startsWith('data:')) return false;

@@ -23,13 +23,14 @@ const pkg = JSON.parse(readFileSync(join(jsDir, 'package.json'), 'utf8'));
 // What the tarball must hold, and nothing else.
 const expectedFiles = [
   'LICENSE', 'NOTICE', 'README.md', 'package.json',
-  'abi.d.ts', 'abi.js', 'data.js', 'index.d.ts', 'messages.en.json', 'messages.fr.json',
+  'abi.d.ts', 'abi.js', 'data.js', 'destinations.tgd', 'index.d.ts', 'messages.en.json', 'messages.fr.json',
   'passwords.tgd', 'regex.js', 'regex.wasm', 'tollgate.js', 'tollgate.wasm', 'wasi.d.ts', 'wasi.js',
 ];
 // The files npm pack copies into the package (js/internal/pack.mjs) and their originals.
 const copied = {
   'tollgate.wasm': join(root, 'wasm', 'tollgate.wasm'), 'regex.wasm': join(root, 'wasm', 'regex.wasm'),
-  'passwords.tgd': join(root, 'wasm', 'passwords.tgd'), LICENSE: join(root, 'LICENSE'), NOTICE: join(root, 'NOTICE'),
+  'passwords.tgd': join(root, 'wasm', 'passwords.tgd'), 'destinations.tgd': join(root, 'wasm', 'destinations.tgd'),
+  LICENSE: join(root, 'LICENSE'), NOTICE: join(root, 'NOTICE'),
 };
 
 let work; // temporary directory: stage/, tarball, project/, npm cache
@@ -59,7 +60,7 @@ before(() => {
     },
   });
   mkdirSync(join(work, 'stage', 'wasm'));
-  for (const f of ['tollgate.wasm', 'regex.wasm', 'passwords.tgd']) symlinkSync(join(root, 'wasm', f), join(work, 'stage', 'wasm', f));
+  for (const f of ['tollgate.wasm', 'regex.wasm', 'passwords.tgd', 'destinations.tgd']) symlinkSync(join(root, 'wasm', f), join(work, 'stage', 'wasm', f));
   cpSync(join(root, 'LICENSE'), join(work, 'stage', 'LICENSE'));
   cpSync(join(root, 'NOTICE'), join(work, 'stage', 'NOTICE'));
 
@@ -128,7 +129,8 @@ test('Node: import { load } from the package, load() with no options, a PIN verd
     const { handle } = tg.loadTables({ tables: [{ name: 'r', dialect: 'regex', no_match: 'allowed', rows: [{ pattern: '(?<=^9)011\\\\d+$' }] }] });
     const dials = ['9011441234', '4085551234'].map((number) => tg.dial(number, { tables: handle, table: 'r' }));
     const nist = tg.checkPassword('P@ssw0rd12345678', {}, { policy: 'nist-800-63b-4' });
-    console.log(JSON.stringify({ module: defaultModuleURL.href, regexModule: defaultRegexModuleURL.href, pin, ext, before, after: tg.regexReady, dials, nist }));
+    const dest = tg.dial('918095550100', { tables: { region: { country: 'US' }, tables: [{ name: 'T', rows: [{ pattern: '9*', blocked: false }, { pattern: '*', blocked: true }] }] } }).destination;
+    console.log(JSON.stringify({ module: defaultModuleURL.href, regexModule: defaultRegexModuleURL.href, pin, ext, before, after: tg.regexReady, dials, nist, dest }));
   `;
   writeFileSync(join(project, 'app.mjs'), app);
   const out = JSON.parse(execFileSync(process.execPath, ['app.mjs'], { cwd: project, encoding: 'utf8' }));
@@ -147,6 +149,8 @@ test('Node: import { load } from the package, load() with no options, a PIN verd
   assert.deepEqual(out.dials.map((d) => [d.allowed, d.reason, d.row]), [[false, 'matched', 0], [true, 'no_match', -1]]);
   // passwords.tgd came with the package: the NIST blocklist works.
   assert.deepEqual(out.nist.reasons.map((r) => [r.code, r.detail]), [['common', 'list']]);
+  // destinations.tgd likewise: a document that declares a region classifies.
+  assert.equal(out.dest?.country, 'DO');
 });
 
 test('the package README\'s Node example runs in the installed project', () => {
@@ -199,8 +203,10 @@ test('a browser: a page importing the package, bundled by Vite with no configura
       const dial = tg.dial('9011441234', { tables: handle, table: 'r' });
       await tg.setLang('fr');
       const fr = tg.checkPin('2580');
-      const nist = tg.checkPassword('P@ssw0rd12345678', {}, { policy: 'nist-800-63b-4' });
-      window.__result = { pin, dial, fr, nist };
+      // Data artifacts in a browser: fetched by the async entry points when first needed.
+      const nist = await tg.checkPasswordAsync('P@ssw0rd12345678', {}, { policy: 'nist-800-63b-4' });
+      const dest = await tg.dialAsync('918095550100', { tables: { region: { country: 'US' }, tables: [{ name: 'T', rows: [{ pattern: '9*', blocked: false }, { pattern: '*', blocked: true }] }] } });
+      window.__result = { pin, dial, fr, nist, dest };
     } catch (e) {
       window.__result = { error: String(e && e.stack || e) };
     }
@@ -242,6 +248,7 @@ test('a browser: a page importing the package, bundled by Vite with no configura
     const fr = r.fr.reasons.find((x) => x.code === 'keypad_line');
     assert.match(fr.message, /clavier/, 'the French catalogue came with the bundle');
     assert.deepEqual(r.nist.reasons.map((x) => [x.code, x.detail]), [['common', 'list']], 'passwords.tgd came with the bundle');
+    assert.deepEqual(r.dest.destination, { country: 'DO', region: '+1', type: 'fixed_or_mobile', tier: 'high' }, 'destinations.tgd came with the bundle');
     assert.deepEqual(problems, []);
     // Everything came from the bundle's own server, each module once.
     assert.deepEqual(requests.filter((u) => !u.startsWith(server.url) && !u.startsWith('data:')), []);

@@ -16,6 +16,12 @@ async function main(): Promise<void> {
   const byDefault = tg.dialer(tg.loadTables('default').handle);
   const capped = await load({ memoryLimit: 64 << 20 });
   const d: DialResult = tg.dial('9011441234567', { tables: 'default', table: 'Default Transfer' });
+  const tier: 'low' | 'medium' | 'high' | undefined = d.destination?.tier;
+  const nist: Verdict = await tg.checkPasswordAsync('x', {}, { policy: 'nist-800-63b-4' });
+  await tg.loadData('destinations');
+  const pending: string[] = tg.dataPending;
+  const lazy = await load({ data: { passwords: new URL('https://example.com/passwords.tgd') } });
+  void [tier, nist, pending, lazy];
   const blocked: boolean = !d.allowed && d.reason === 'matched';
   const h = tg.verifyHash('{SSHA}abc', 'secret', { fips: true });
   const ok: boolean = h.verified;
