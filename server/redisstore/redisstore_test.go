@@ -557,3 +557,67 @@ func TestVelocityAcrossReplicas(t *testing.T) {
 type dir map[string]string
 
 func (d dir) ClassOfService(c string) (string, bool) { s, ok := d[c]; return s, ok }
+
+// TestVelocityFailsClosed: a service whose velocity counters are in a
+// Redis that has stopped answers a dial the tables allow with 503
+// store_unavailable — never an allowed call uncounted — while a dial the
+// tables block (no counting needed) is still answered; when Redis is back
+// (with its counters, appendonly), the count goes on where it was.
+func TestVelocityFailsClosed(t *testing.T) {
+	r := redistest.Start(t)
+	eng, err := tollgate.New(context.Background(), tollgate.WithEngine(tollgate.Native))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	v, err := server.ParseVelocity([]byte(`{"limits": [{"tier": "any", "per": "caller", "calls": 2, "window": "1h"}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := open(t, r, 0, func(o *redisstore.Options) { o.Timeout = 200 * time.Millisecond })
+	srv, err := server.New(server.Config{Engine: eng, Store: st, Velocity: v, Directory: dir{"2001": "Default"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	t.Cleanup(ts.Close)
+	dial := func(number string) (int, string) {
+		t.Helper()
+		resp, err := http.Post(ts.URL+"/v1/dial", "application/json", strings.NewReader(`{"caller":"2001","feature":"transfer","number":"`+number+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			e, _ := api.ParseError(b)
+			return resp.StatusCode, string(e.Code)
+		}
+		var d api.DialResult
+		if err := api.Decode(b, &d); err != nil {
+			t.Fatal(err)
+		}
+		if d.Allowed {
+			return 200, "allowed"
+		}
+		return 200, string(d.Reason)
+	}
+	const allowed, blocked = "2002", "9011442079460000"
+	if s, c := dial(allowed); s != 200 || c != "allowed" {
+		t.Fatalf("first call: %d %s", s, c)
+	}
+	r.Stop()
+	if s, c := dial(allowed); s != 503 || c != string(server.ErrStoreUnavailable) {
+		t.Errorf("an allowed call with Redis stopped: %d %s; want 503 store_unavailable", s, c)
+	}
+	if s, c := dial(blocked); s != 200 || c != "matched" {
+		t.Errorf("a blocked call with Redis stopped: %d %s; want 200, blocked by its row", s, c)
+	}
+	r.Start()
+	waitUntil(t, "the store answers once Redis is back", func() bool { return st.Ping(context.Background()) == nil })
+	for i, want := range []string{"allowed", "velocity"} {
+		if s, c := dial(allowed); s != 200 || c != want {
+			t.Errorf("call %d after Redis's return: %d %s; want %s (the first call was kept)", i+2, s, c, want)
+		}
+	}
+}
