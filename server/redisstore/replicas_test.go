@@ -368,3 +368,71 @@ func TestDumpHoldsNoSecret(t *testing.T) {
 		}
 	}
 }
+
+// TestExpiryFollowsThePolicy: a key lives as long as the policy reads the
+// state, measured at the service (PTTL): a failure for the failure window
+// (30 minutes), a timed lock for its duration, a lock only an
+// administrator lifts and a last sign-in an inactivity rule reads for
+// ever, and a success that leaves nothing to remember not at all.
+func TestExpiryFollowsThePolicy(t *testing.T) {
+	rs := redistest.Start(t)
+	start := func(prefix, policy string) string {
+		st, err := redisstore.Open(redisstore.Options{URL: rs.URL(0), Prefix: prefix})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(st.Close)
+		srv, err := server.New(server.Config{Engine: api.NewSession(), Policy: api.PolicyJSON([]byte(policy)), Store: st, AdminToken: adminToken})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ts := httptest.NewServer(srv.Handler())
+		t.Cleanup(ts.Close)
+		return ts.URL
+	}
+	pttl := func(key string) time.Duration {
+		t.Helper()
+		ms, err := strconv.Atoi(strings.TrimSpace(rs.CLI("PTTL", key)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ms < 0 {
+			return time.Duration(ms) // -1: no expiry, -2: no key
+		}
+		return time.Duration(ms) * time.Millisecond
+	}
+	about := func(what string, got, want time.Duration) {
+		t.Helper()
+		if got < want-time.Minute || got > want+time.Second {
+			t.Errorf("%s: PTTL %v, want about %v", what, got, want)
+		}
+	}
+	prefix := "timed:"
+	timed := start(prefix, `{"extends":"cuc","pin":{"failed_limit":3,"reset_failed_minutes":30,"lockout_minutes":45}}`)
+	signin(t, timed, "u1", "failure")
+	about("one failure", pttl(prefix+"signin:pin:u1"), 30*time.Minute)
+	signin(t, timed, "u1", "failure")
+	signin(t, timed, "u1", "failure") // locked for 45 minutes
+	about("a timed lock", pttl(prefix+"signin:pin:u1"), 45*time.Minute)
+	signin(t, timed, "u2", "failure")
+	signin(t, timed, "u2", "success")
+	if got := pttl(prefix + "signin:pin:u2"); got != -2 {
+		t.Errorf("a success that leaves nothing to remember: PTTL %v, want no key (-2)", got)
+	}
+
+	prefix = "admin:"
+	admin := start(prefix, `{"extends":"cuc","pin":{"failed_limit":3,"admin_must_unlock":true},"account":{"inactivity_days":90}}`)
+	for range 3 {
+		signin(t, admin, "u3", "failure")
+	}
+	if got := pttl(prefix + "signin:pin:u3"); got != -1 {
+		t.Errorf("a lock only an administrator lifts: PTTL %v, want no expiry (-1)", got)
+	}
+	if _, a, b := signin(t, admin, "u3", "unlock"); a.Decision.Locked {
+		t.Fatalf("unlock: %s", b)
+	}
+	signin(t, admin, "u4", "success")
+	if got := pttl(prefix + "signin:pin:u4"); got != -1 {
+		t.Errorf("a last sign-in an inactivity rule reads: PTTL %v, want no expiry (-1)", got)
+	}
+}
