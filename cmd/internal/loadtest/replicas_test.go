@@ -23,8 +23,7 @@ import (
 // signin mix (1000 users, a failure then a success each, every answer
 // checked). Both run in one process, so they share its CPU; Redis is its
 // own process. redis-2 sends each event to the other replica than the
-// user's previous one; redis-2-sticky keeps each user on one replica.
-// Reports events/s, p99 and CPU per event (docs/performance.md):
+// user's previous one. Reports events/s, p99 and CPU per event (docs/performance.md):
 //
 //	flock /work/helpers/heavy.lock go test -run '^$' -bench BenchmarkSigninReplicas -benchtime 20000x -count 5 ./cmd/internal/loadtest
 func BenchmarkSigninReplicas(b *testing.B) {
@@ -61,10 +60,6 @@ func BenchmarkSigninReplicas(b *testing.B) {
 		// Each event to the other replica than the user's last: every
 		// update starts from a value this replica does not know.
 		{"redis-2", redis},
-		// Each user's events to one replica (a PBX with a primary and a
-		// failover, or a balancer hashing on the user): the replica
-		// knows the value it wrote, and an update is one round trip.
-		{"redis-2-sticky", []string{redis[0], redis[0], redis[1], redis[1]}},
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			// Warm: connections open, users known, scripts loaded.
