@@ -101,7 +101,9 @@ func TestServeReplicasOnRedis(t *testing.T) {
 	os.WriteFile(conf, []byte("store = "+rs.URL(0)+"\nengine = native\npolicy = cuc\nadmin-token-file = "+adminFile+"\n"), 0o600)
 	os.WriteFile(pwFile, []byte(rs.Password+"\n"), 0o600)
 	os.WriteFile(adminFile, []byte("adm1n\n"), 0o600)
-	a := func() *serveProcess { return startServeProcess(t, bin, []string{"TOLLGATE_STORE_PASSWORD=" + rs.Password}, "--config", conf) }
+	a := func() *serveProcess {
+		return startServeProcess(t, bin, []string{"TOLLGATE_STORE_PASSWORD=" + rs.Password}, "--config", conf)
+	}
 	b := startServeProcess(t, bin, []string{"TOLLGATE_CONFIG=" + conf}, "--store-password-file", pwFile)
 	ra := a()
 
