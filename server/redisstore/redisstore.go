@@ -225,6 +225,14 @@ func Open(o Options) (*Store, error) {
 		// client-side cache (RESP3 tracking).
 		DisableCache: true,
 		ClientName:   "tollgate",
+		// One connection, on which the client pipelines every request's
+		// commands: Ping (/readyz) then tests the very connection the
+		// updates use, so a replica that says it is ready after a Redis
+		// restart has reconnected. With several, a PING could reconnect
+		// one while a script, which the client does not retry (it
+		// writes), met the next one still broken (TestReplicaAndRedisRestart and
+		// TestRedisDown failed 4 runs in 24).
+		PipelineMultiplex: -1,
 	}
 	opt.Dialer.Timeout = 2 * time.Second
 	if t.TLS {

@@ -91,8 +91,9 @@ func fail(calls *atomic.Int64) func(*api.SignInState) (server.Entry, error) {
 
 func failures(t *testing.T, s *redisstore.Store, k server.Key) int {
 	t.Helper()
-	n := -1
+	var n int
 	err := s.Update(context.Background(), k, func(old *api.SignInState) (server.Entry, error) {
+		n = -1 // fn may be called again (a remembered state, then Redis's)
 		if old != nil {
 			n = old.Failures
 		}

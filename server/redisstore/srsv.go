@@ -36,8 +36,9 @@ func (s *Store) SRSV() *SRSVStore { return &SRSVStore{s: s, key: s.prefix + "srs
 func (v *SRSVStore) Key() string { return v.key }
 
 // ErrFull is Create's error when the store holds srsv.MaxMemoryCycles
-// cycles that have not expired.
-var ErrFull = errors.New("redisstore: the store holds its maximum of " + strconv.Itoa(srsv.MaxMemoryCycles) + " pending provisioning cycles")
+// cycles that have not expired: srsv.ErrStoreFull, as the memory store's,
+// so that the service answers both alike (503 store_full).
+var ErrFull = srsv.ErrStoreFull
 
 // expiresOf is the Lua helper that reads a value's expiry.
 const expiresOf = `local function expires(v) return tonumber(string.match(v, ':(%d+)$')) end
