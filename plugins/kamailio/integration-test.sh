@@ -29,9 +29,10 @@
 # under load, default 1), FAILOVER_CALLS (calls per stream and round,
 # default 150, at FAILOVER_RATE calls per second, default 25, in each of
 # two streams: allowed and blocked), ENGINE (tollgate's --engine: wasm,
-# the default, or native), TOLLGATE_STORE (the replicas' --store, e.g.
-# redis://127.0.0.1:6379/0; unset: each its own memory store, which dial
-# verdicts do not need), LATENCY_OUT (a file for the figures), KEEP_WORK=1
+# the default, or native), TOLLGATE_STORE (the replicas' and the velocity
+# service's --store, e.g. redis://127.0.0.1:6379/0; unset: each its own
+# memory store, which dial verdicts do not need; the velocity counters
+# then live in Redis), LATENCY_OUT (a file for the figures), KEEP_WORK=1
 # keeps the work directory.
 set -uo pipefail
 
