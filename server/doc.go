@@ -31,8 +31,11 @@
 // included, is a type of package api. The events only an administrator
 // may send need Config.AdminToken. Bodies are size-limited and must arrive within a
 // deadline, each operation has one too, and the bearer tokens are
-// compared in constant time. Logs are structured (log/slog) and never
-// contain a request body, so never a secret. The API is documented in
-// docs/api.md and docs/openapi.yaml, the threat model in
-// docs/security.md.
+// compared in constant time. With Config.Velocity, the dials the tables
+// allow are also counted per caller and for the site, by destination
+// tier, in sliding windows kept in the Store (CallCounter), and a call
+// over a limit is refused with reason "velocity" (docs/tables.md). Logs
+// are structured (log/slog) and never contain a request body, so never a
+// secret. The API is documented in docs/api.md and docs/openapi.yaml, the
+// threat model in docs/security.md.
 package server

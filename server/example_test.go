@@ -144,3 +144,45 @@ func ExampleStore() {
 	// Output:
 	// 2 updates; failures: 0 last sign-in kept: true
 }
+
+// Velocity limits from their document: every allowed dial of a caller is
+// counted, and the fourth in ten minutes is refused with reason velocity;
+// a bad document is refused with its position.
+func ExampleParseVelocity() {
+	v, err := server.ParseVelocity([]byte(`{"limits": [{"tier": "any", "per": "caller", "calls": 3, "window": "10m"}]}`))
+	if err != nil {
+		log.Fatal(err)
+	}
+	tg, err := tollgate.New(context.Background())
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer tg.Close()
+	srv, err := server.New(server.Config{Engine: tg, Velocity: v, Directory: directory{"2001": "Default"}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	for range 4 {
+		resp, err := http.Post(ts.URL+"/v1/dial", "application/json", strings.NewReader(`{"caller":"2001","feature":"transfer","number":"2002"}`))
+		if err != nil {
+			log.Fatal(err)
+		}
+		var d api.DialResult
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err := api.Decode(b, &d); err != nil {
+			log.Fatal(err)
+		}
+		fmt.Println(d.Allowed, d.Reason)
+	}
+	_, err = server.ParseVelocity([]byte("{\"limits\": [\n  {\"tier\": \"high\", \"per\": \"caller\", \"calls\": 3, \"window\": \"10 min\"}]}"))
+	fmt.Println(err)
+	// Output:
+	// true matched
+	// true matched
+	// true matched
+	// false velocity
+	// velocity: line 2, column 59: limits[0].window: not a duration; want e.g. "10m", "1h", "24h"
+}

@@ -72,11 +72,11 @@ var opRoutes = []route{
 
 // Routes lists the service's paths as docs/openapi.yaml names them.
 func Routes() []string {
-	out := make([]string, 0, len(opRoutes)+3)
+	out := make([]string, 0, len(opRoutes)+7)
 	for _, rt := range opRoutes {
 		out = append(out, rt.pattern)
 	}
-	return append(out, signinRoute, "/healthz", "/metrics")
+	return append(out, signinRoute, srsvListRoute, srsvBranchRoute, srsvRedeemRoute, "/healthz", "/readyz", "/metrics")
 }
 
 var healthzBody = []byte(`{"status":"ok"}`)
@@ -100,6 +100,8 @@ func (s *Server) routes() {
 		w.Write(healthzBody)
 		return http.StatusOK
 	}))
+	s.mux.Handle("/readyz", s.wrap("/readyz", false, s.serveReady))
+	s.srsvRoutes()
 	s.mux.Handle("/metrics", s.wrap("/metrics", true, func(w http.ResponseWriter, r *http.Request, l *reqLog) int {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
 			return writeError(w, http.StatusMethodNotAllowed, &api.Error{Code: ErrMethod, Message: "use GET"}, "GET, HEAD")
@@ -304,6 +306,11 @@ func (s *Server) runDial(ctx context.Context, body []byte, l *reqLog, out []byte
 	d, err := s.cfg.Engine.Dial(ctx, &req.DialRequest)
 	if err != nil {
 		return nil, s.opFailure(ctx, "dial", err, l)
+	}
+	if d.Allowed && s.velocity != nil {
+		if f := s.admitCall(ctx, &d, req.caller, req.hasCaller, l); f != nil {
+			return nil, f
+		}
 	}
 	s.countDial(&d, l)
 	return api.Append(out, &d), nil

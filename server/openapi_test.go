@@ -488,6 +488,7 @@ func TestOpenAPIEnums(t *testing.T) {
 	for r := dialplan.Reason(0); r.String() != "unknown"; r++ {
 		reasons = append(reasons, r.String())
 	}
+	reasons = append(reasons, string(api.DialVelocity)) // the service's own
 	var events []string
 	for e := core.EventType(0); e < core.NumEventTypes; e++ {
 		events = append(events, e.String())
@@ -625,6 +626,18 @@ func TestOpenAPIAnswers(t *testing.T) {
 	schema, _ := o.response(dial, r.status)
 	o.check(t, "POST /v1/dial by caller", schema, r.body)
 
+	// A dial over a velocity limit: the service's own reason.
+	v := &server.Velocity{Limits: []server.Limit{{Tier: "any", Scope: "caller", Calls: 1, Window: time.Minute}}}
+	vURL, _ := start(t, server.Config{Engine: eng, Directory: directory{"2001": "Default"}, Velocity: v})
+	for i := range 2 {
+		r := do(t, "POST", vURL+"/v1/dial", `{"caller":"2001","feature":"transfer","number":"2002"}`)
+		if i == 1 && !bytes.Contains(r.body, []byte(`"reason":"velocity"`)) {
+			t.Errorf("the second call over a limit of one: %s; want reason velocity", r.body)
+		}
+		schema, _ := o.response(dial, r.status)
+		o.check(t, "POST /v1/dial over a velocity limit", schema, r.body)
+	}
+
 	// The transport's errors, and /healthz.
 	tokenURL, _ := start(t, server.Config{Engine: eng, Token: "t0ken", MaxBodyBytes: 64})
 	for _, tc := range []struct {
@@ -669,6 +682,66 @@ func TestOpenAPIAnswers(t *testing.T) {
 	r = do(t, "GET", url+"/healthz", "")
 	schema, _ = o.response(o.operation("/healthz", "get"), r.status)
 	o.check(t, "GET /healthz", schema, r.body)
+	r = do(t, "GET", url+"/readyz", "")
+	schema, _ = o.response(o.operation("/readyz", "get"), r.status)
+	o.check(t, "GET /readyz", schema, r.body)
+
+	// The SRSV routes: issue, list, redeem, revoke, and their errors.
+	admin := []string{"Authorization", "Bearer adm1n"}
+	var token string
+	for _, tc := range []struct {
+		method, path, body string
+		admin              bool
+		status             int
+	}{
+		{"POST", "/v1/srsv/branch-7", `{}`, false, 403},
+		{"POST", "/v1/srsv/branch-7", `{}`, true, 201},
+		{"POST", "/v1/srsv/branch-7", `{}`, true, 409},
+		{"POST", "/v1/srsv/branch-8", `{}`, true, 201},
+		{"POST", "/v1/srsv/branch-8", `{"ttl":1}`, true, 400},
+		{"GET", "/v1/srsv", "", true, 200},
+		{"GET", "/v1/srsv", "", false, 403},
+		{"POST", "/v1/srsv/branch-7/redeem", `{"token":"00000000-0000-4000-8000-000000000000"}`, false, 403},
+		{"POST", "/v1/srsv/branch-7/redeem", `{"token":TOKEN}`, false, 200},
+		{"POST", "/v1/srsv/branch-7/redeem", `{"token":TOKEN}`, false, 403},
+		{"POST", "/v1/srsv/branch-7/redeem", `{}`, false, 400},
+		{"DELETE", "/v1/srsv/branch-8", "", true, 200},
+		{"DELETE", "/v1/srsv/branch-8", "", true, 404},
+		{"PUT", "/v1/srsv/branch-8", "", true, 405},
+	} {
+		body := strings.ReplaceAll(tc.body, "TOKEN", strconv.Quote(token))
+		var hdr []string
+		if tc.admin {
+			hdr = admin
+		}
+		r := do(t, tc.method, url+tc.path, body, hdr...)
+		what := tc.method + " " + tc.path + " " + tc.body
+		if r.status != tc.status {
+			t.Errorf("%s: status %d, want %d: %s", what, r.status, tc.status, r.body)
+			continue
+		}
+		route, method := tc.path, strings.ToLower(tc.method)
+		switch {
+		case strings.HasSuffix(route, "/redeem"):
+			route = "/v1/srsv/{branch}/redeem"
+		case route != "/v1/srsv":
+			route = "/v1/srsv/{branch}"
+		}
+		if method == "put" {
+			method = "post"
+		}
+		schema, ok := o.response(o.operation(route, method), r.status)
+		if !ok {
+			t.Errorf("%s: status %d is not documented", what, r.status)
+			continue
+		}
+		o.check(t, what, schema, r.body)
+		if r.status == 201 && token == "" {
+			var a struct{ Token string }
+			json.Unmarshal(r.body, &a)
+			token = a.Token
+		}
+	}
 
 	if t.Failed() {
 		return

@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/core/srsv"
 )
 
 // Defaults for the limits in Config.
@@ -77,8 +80,28 @@ type Config struct {
 	// of service. Nil: a request with a caller is refused.
 	Directory Directory
 
-	// Store keeps sign-in state; nil means a new MemoryStore on Now.
+	// Store keeps sign-in state and the velocity counters; nil means a
+	// new MemoryStore on Now. A store that is also a Pinger (a database:
+	// redisstore.Store) is asked by /readyz whether it answers.
 	Store Store
+
+	// Velocity, when not nil, holds the calls the tables allow to
+	// velocity limits (ParseVelocity, docs/tables.md "Velocity"): a call
+	// over one is refused with reason "velocity". Store must count calls
+	// (CallCounter).
+	Velocity *Velocity
+
+	// SRSV keeps the SRSV provisioning cycles the /v1/srsv routes issue,
+	// list, revoke and redeem (core/srsv); nil means a new
+	// srsv.MemoryStore, for one process. Replicas share one (redisstore's
+	// SRSV), so that a token is redeemed once across all of them.
+	SRSV srsv.Store
+	// SRSVTTL is how long a provisioning token stays usable (0 means
+	// srsv.DefaultTTL, an hour).
+	SRSVTTL time.Duration
+	// Random is where provisioning tokens come from; nil means
+	// crypto/rand.Reader.
+	Random io.Reader
 
 	// Token, when not empty, is the bearer token every request except
 	// /healthz must carry (Authorization: Bearer TOKEN).
@@ -139,6 +162,16 @@ type Server struct {
 	// forget resolves policies for ForgetAt, natively, whatever the
 	// engine: no operation computes it.
 	forget *api.Session
+	srsv   *srsv.Manager
+	// velocity is Config.Velocity compiled; nil without limits.
+	velocity *velocityPlan
+}
+
+// Pinger is a Store (or srsv.Store) that can say whether it answers:
+// /readyz asks it, so that a load balancer sends no sign-in to a replica
+// whose store is gone.
+type Pinger interface {
+	Ping(ctx context.Context) error
 }
 
 // New checks cfg, loads its default policy and tables into the engine,
@@ -152,6 +185,12 @@ func New(cfg Config) (*Server, error) {
 	}
 	if cfg.Store == nil {
 		cfg.Store = &MemoryStore{Now: cfg.Now}
+	}
+	if cfg.SRSV == nil {
+		cfg.SRSV = srsv.NewMemoryStore()
+	}
+	if cfg.Random == nil {
+		cfg.Random = rand.Reader
 	}
 	setDefault(&cfg.ClockSkew, DefaultClockSkew)
 	if cfg.AdminToken != "" && cfg.AdminToken == cfg.Token {
@@ -175,9 +214,16 @@ func New(cfg Config) (*Server, error) {
 	if cfg.WriteTimeout <= cfg.BodyTimeout {
 		return nil, errors.New("server: WriteTimeout must be longer than BodyTimeout")
 	}
-	s := &Server{cfg: cfg, metrics: newMetrics(), log: cfg.Logger, forget: api.NewSession()}
+	s := &Server{cfg: cfg, metrics: newMetrics(), log: cfg.Logger, forget: api.NewSession(),
+		srsv: srsv.New(srsv.Options{Store: cfg.SRSV, TTL: cfg.SRSVTTL})}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Velocity != nil {
+		var err error
+		if s.velocity, err = newVelocityPlan(cfg.Velocity, cfg.Store); err != nil {
+			return nil, err
+		}
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), LoadTimeout)
 	defer cancel()

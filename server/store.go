@@ -89,7 +89,8 @@ var ErrStoreFull = errors.New("server: sign-in store is full")
 const memShards = 64
 
 // MemoryStore is the in-memory Store: state lives as long as the process.
-// It holds at most Max users (0 means DefaultMaxUsers). It keeps an entry
+// It holds at most Max users and velocity counters together (0 means
+// DefaultMaxUsers). It keeps an entry
 // only until its ForgetAt: an entry forgettable at once is not stored, an
 // expired one is dropped when its key next comes or when the store is
 // full, and each update drops the expired entries it meets in its shard,
@@ -113,6 +114,10 @@ type MemoryStore struct {
 	// sweepEvery, and only once an entry can have expired.
 	sweepMu   sync.Mutex
 	lastSweep atomic.Int64 // unix nanoseconds
+
+	// calls: the velocity counters (velocity_store.go), callCount of them.
+	calls     callShards
+	callCount atomic.Int64
 }
 
 // DefaultMaxUsers bounds a MemoryStore when Max is 0: a stream of events
@@ -175,8 +180,10 @@ func (s *MemoryStore) Update(ctx context.Context, k Key, fn func(*api.SignInStat
 	s.once.Do(s.init)
 	key := memKey(k)
 	now := s.now()
-	if s.count.Load() >= s.max() {
+	if s.count.Load()+s.callCount.Load() >= s.max() {
 		s.sweep(now) // before taking a shard's lock: the sweep takes each
+		s.calls.once.Do(s.calls.init)
+		s.sweepCalls(now)
 	}
 	sh := &s.shards[maphash.String(s.seed, key)%memShards]
 	sh.mu.Lock()
@@ -187,7 +194,7 @@ func (s *MemoryStore) Update(ctx context.Context, k Key, fn func(*api.SignInStat
 		sh.delete(s, key)
 		old, exists = memEntry{}, false
 	}
-	if !exists && s.count.Load() >= s.max() {
+	if !exists && s.count.Load()+s.callCount.Load() >= s.max() {
 		return ErrStoreFull
 	}
 	var state *api.SignInState

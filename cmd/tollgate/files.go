@@ -27,6 +27,8 @@ const (
 	// largest request); a CUPI export or an extensions.conf is more
 	// verbose than the document made from it.
 	maxTablesFile = 64 << 20
+	// maxVelocityFile bounds a --velocity file: a few dozen limits.
+	maxVelocityFile = 1 << 20
 	// maxTokenFile bounds a bearer-token file: a token, not a document.
 	maxTokenFile = 4 << 10
 	// maxModuleFile bounds the .wasm TOLLGATE_WASM names; the embedded

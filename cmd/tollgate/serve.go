@@ -11,12 +11,16 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/core/srsv"
 	"github.com/tollgate/tollgate/export"
 	"github.com/tollgate/tollgate/server"
+	"github.com/tollgate/tollgate/server/redisstore"
 )
 
 func init() {
@@ -34,8 +38,15 @@ var serveSignals = []os.Signal{syscall.SIGTERM, os.Interrupt}
 const serveUsage = `Usage: tollgate serve [flags]
 
 Runs the decision service: POST /v1/pin, /v1/password, /v1/dial,
-/v1/hash/verify, /v1/lint, /v1/signin/{user}; GET /healthz, /metrics.
-See docs/api.md. Stops gracefully on SIGTERM or SIGINT.
+/v1/hash/verify, /v1/lint, /v1/signin/{user}; the SRSV provisioning
+tokens under /v1/srsv; GET /healthz, /readyz (the store answers),
+/metrics. See docs/api.md. Stops gracefully on SIGTERM or SIGINT.
+
+Every flag may also come from $TOLLGATE_NAME (--store-timeout:
+$TOLLGATE_STORE_TIMEOUT) or a NAME = VALUE line of the --config file; a
+flag wins over the variable, the variable over the file. Replicas share
+sign-in state and SRSV cycles through --store redis://HOST:PORT/DB
+(docs/deploy.md).
 `
 
 func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -52,10 +63,22 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	logFormat := fs.String("log", "text", "log format on stderr: text or json")
 	users := fs.String("users", "", "users file (CSV in the audit's format: extension, alternate extensions, class of service) turning a dial request's \"caller\" into its class of service")
 	defaultCOS := fs.String("default-cos", "", "class of service of a caller --users does not list (empty: refused with unknown_caller)")
+	velocity := fs.String("velocity", "", "velocity limits file (JSON, docs/tables.md \"Velocity\"): calls the tables allow, counted per caller and per site and tier in sliding windows; a call over a limit is refused with reason velocity")
 	usersEncoding := fs.String("encoding", string(export.Auto), "encoding of the --users file: "+export.EncodingNames+"; auto reads a byte-order mark, else UTF-8 or Windows-1252 from the text")
 	engine := engineFlag(fs)
+	store := fs.String("store", "memory", "where sign-in state and SRSV provisioning cycles live: memory (this process only) or redis://[USER@]HOST:PORT/DB, rediss://... (TLS), shared by every replica; the password comes from --store-password-file or $TOLLGATE_STORE_PASSWORD, never the URL")
+	storePasswordFile := fs.String("store-password-file", "", "file holding the Redis password (AUTH; with the URL's user for an ACL user); else $TOLLGATE_STORE_PASSWORD")
+	storeCAFile := fs.String("store-ca-file", "", "PEM bundle a rediss:// server's certificate must chain to (default: the system's roots)")
+	storeTimeout := fs.Duration("store-timeout", redisstore.DefaultTimeout, "deadline of each Redis command; a sign-in waits no longer for a slow Redis (503 store_unavailable)")
+	storePrefix := fs.String("store-prefix", redisstore.DefaultPrefix, "prefix of every Redis key, so that several services can share a database")
+	srsvTTL := fs.Duration("srsv-ttl", srsv.DefaultTTL, "how long an SRSV provisioning token stays usable")
+	fs.String("config", "", "configuration file of NAME = VALUE lines, NAME a flag without -- (also $TOLLGATE_CONFIG); a flag wins over its $TOLLGATE_NAME variable, which wins over the file")
 	if code, done := parseFlags(fs, args, serveUsage, stdout, stderr); done {
 		return code
+	}
+	if err := layerConfig(fs, lookupEnv); err != nil {
+		fmt.Fprintf(stderr, "tollgate serve: %v\n", err)
+		return exitUsage
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "tollgate serve: unexpected argument %q\n", fs.Arg(0))
@@ -115,7 +138,28 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 
 	cfg := server.Config{
 		Engine: chk, Token: token, AdminToken: adminToken, Logger: logger,
-		MaxBodyBytes: *maxBody, BodyTimeout: *bodyTimeout, OpTimeout: *opTimeout,
+		MaxBodyBytes: *maxBody, BodyTimeout: *bodyTimeout, OpTimeout: *opTimeout, SRSVTTL: *srsvTTL,
+	}
+	storeKind := "memory"
+	if *store != "memory" {
+		st, err := openRedisStore(*store, *storePasswordFile, *storeCAFile, *storeTimeout, *storePrefix)
+		if err != nil {
+			return fail("%v", err)
+		}
+		defer st.Close()
+		cfg.Store, cfg.SRSV = st, st.SRSV()
+		t, _ := redisstore.ParseURL(*store)
+		storeKind = "redis " + t.Addr + " db " + strconv.Itoa(t.DB)
+		if t.TLS {
+			storeKind = "rediss " + t.Addr + " db " + strconv.Itoa(t.DB)
+		}
+		if err := st.Ping(context.Background()); err != nil {
+			// Not fatal: the client reconnects by itself, /readyz says
+			// 503 and sign-ins fail closed until Redis answers.
+			logger.Warn("store does not answer yet; sign-ins are refused until it does", "store", storeKind, "error", err.Error())
+		}
+	} else if *storePasswordFile != "" || *storeCAFile != "" {
+		return fail("--store-password-file and --store-ca-file are for a --store redis:// or rediss:// URL")
 	}
 	// server.New loads these once through the engine (a bad one is a
 	// usage error, not a 400 on every request) and requests carry the
@@ -160,6 +204,16 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	} else if usersEnc != export.Auto {
 		return fail("--encoding needs --users")
 	}
+	if *velocity != "" {
+		doc, err := readDocument("--velocity", *velocity, maxVelocityFile, true)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if cfg.Velocity, err = server.ParseVelocity(doc); err != nil {
+			return fail("--velocity %s: %v", *velocity, err)
+		}
+		logger.Info("velocity", "file", *velocity, "limits", len(cfg.Velocity.Limits), "after_hours", cfg.Velocity.AfterHours != nil)
+	}
 	srv, err := server.New(cfg)
 	if err != nil {
 		var de *server.DefaultError
@@ -176,7 +230,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), serveSignals...)
 	defer stop()
 	logger.Info("listening", "addr", ln.Addr().String(), "engine", *engine,
-		"policy", *policy, "tables", *tables, "token", token != "", "admin_token", adminToken != "")
+		"policy", *policy, "tables", *tables, "store", storeKind, "token", token != "", "admin_token", adminToken != "")
 	err = srv.Serve(ctx, ln)
 	// The engine's pools, for the operator: instances replaced after a
 	// trap or a deadline, calls stopped by their deadline.
@@ -212,4 +266,39 @@ func documentArg(flag, v string, limit int64) ([]byte, error) {
 // than a built-in profile or set.
 func isFileArg(v string) bool {
 	return strings.HasSuffix(v, ".json") || strings.ContainsRune(v, os.PathSeparator)
+}
+
+// maxPasswordFile bounds a --store-password-file.
+const maxPasswordFile = 4 << 10
+
+// openRedisStore opens the Redis store of --store. The password is read
+// from its file, else $TOLLGATE_STORE_PASSWORD; it is never in an error.
+func openRedisStore(url, passwordFile, caFile string, timeout time.Duration, prefix string) (*redisstore.Store, error) {
+	o := redisstore.Options{URL: url, Timeout: timeout, Prefix: prefix}
+	if passwordFile != "" {
+		b, err := readDocument("--store-password-file", passwordFile, maxPasswordFile, true)
+		if err != nil {
+			return nil, err
+		}
+		if o.Password = strings.TrimRight(string(b), "\r\n"); o.Password == "" {
+			return nil, fmt.Errorf("--store-password-file %s is empty", passwordFile)
+		}
+	} else if pw, ok := lookupEnv("TOLLGATE_STORE_PASSWORD"); ok {
+		o.Password = pw
+	}
+	if caFile != "" {
+		b, err := readDocument("--store-ca-file", caFile, maxPolicyFile, false)
+		if err != nil {
+			return nil, err
+		}
+		o.CA = b
+	}
+	if timeout <= 0 {
+		return nil, fmt.Errorf("--store-timeout %v: want a positive duration", timeout)
+	}
+	st, err := redisstore.Open(o)
+	if err != nil {
+		return nil, fmt.Errorf("--store: %v", err)
+	}
+	return st, nil
 }

@@ -29,10 +29,14 @@ func TestServeUsageErrors(t *testing.T) {
 	os.WriteFile(badPolicy, []byte(`{"pin":{"min_length":-1}}`), 0o600)
 	badTables := filepath.Join(dir, "tables.json")
 	os.WriteFile(badTables, []byte(`{"tables":[{"name":"x","rows":[{"pattern":"9*","blocked":"yes"}]}]}`), 0o600)
+	badVelocity := filepath.Join(dir, "velocity.json")
+	os.WriteFile(badVelocity, []byte("{\"limits\": [\n  {\"tier\": \"high\", \"per\": \"caller\", \"calls\": 3, \"window\": \"10 minutes\"}]}"), 0o600)
 	for _, tc := range []struct {
 		args []string
 		say  string
 	}{
+		{[]string{"--velocity", badVelocity, "--engine", "native"}, "--velocity " + badVelocity + ": velocity: line 2, column 59: limits[0].window: not a duration"},
+		{[]string{"--velocity", filepath.Join(dir, "missing.json"), "--engine", "native"}, "no such file"},
 		{[]string{"--listen", "0.0.0.0:0"}, "not a loopback address"},
 		{[]string{"--listen", ":8700"}, "not a loopback address"},
 		{[]string{"--log", "xml"}, "want text or json"},

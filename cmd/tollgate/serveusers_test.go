@@ -122,3 +122,22 @@ func TestServeUsersDial(t *testing.T) {
 		})
 	}
 }
+
+// TestServeUsersRegion: --users with a tables document that declares a
+// region (destinations, docs/tables.md): the classes of service are
+// checked against it with the destination data every engine has, not
+// refused for data the CLI did not pass.
+func TestServeUsersRegion(t *testing.T) {
+	const path = "../../testdata/kamailio/velocity-tables.json"
+	tables, err := documentArg("--tables", path, maxTablesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := usersDirectory(kamailioUsers, "", "", path, tables)
+	if err != nil {
+		t.Fatalf("usersDirectory with a region: %v", err)
+	}
+	if cos, ok := dir.ClassOfService("2001"); !ok || cos != "Staff" {
+		t.Errorf("2001: %q %v", cos, ok)
+	}
+}

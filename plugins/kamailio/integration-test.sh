@@ -14,6 +14,9 @@
 #                     replica is a closed port)
 #   kamailio ha      (two replicas: TOLLGATE_CON and TOLLGATE_CON2, two
 #                     more tollgate serve)
+#   kamailio vel     (against a tollgate serve with --velocity, tables
+#                     that allow international calls and declare the
+#                     region, and an after-hours window around now)
 #
 # then places calls with sipp UAC scenarios and checks the final reply and
 # its X-Tollgate-Reason header; kills a replica (SIGKILL), then hangs one
@@ -26,9 +29,10 @@
 # under load, default 1), FAILOVER_CALLS (calls per stream and round,
 # default 150, at FAILOVER_RATE calls per second, default 25, in each of
 # two streams: allowed and blocked), ENGINE (tollgate's --engine: wasm,
-# the default, or native), TOLLGATE_STORE (the replicas' --store, e.g.
-# redis://127.0.0.1:6379/0; unset: each its own memory store, which dial
-# verdicts do not need), LATENCY_OUT (a file for the figures), KEEP_WORK=1
+# the default, or native), TOLLGATE_STORE (the replicas' and the velocity
+# service's --store, e.g. redis://127.0.0.1:6379/0; unset: each its own
+# memory store, which dial verdicts do not need; the velocity counters
+# then live in Redis), LATENCY_OUT (a file for the figures), KEEP_WORK=1
 # keeps the work directory.
 set -uo pipefail
 
@@ -147,15 +151,15 @@ done
 log "== building tollgate"
 (cd "$ROOT" && go build -trimpath -o "$WORK/tollgate" ./cmd/tollgate) || die "go build failed"
 
-# Ten distinct ports.
+# Eleven distinct ports.
 PORTS=()
-while [ ${#PORTS[@]} -lt 10 ]; do
+while [ ${#PORTS[@]} -lt 11 ]; do
 	p=$(free_port)
 	case " ${PORTS[*]-} " in *" $p "*) ;; *) PORTS+=("$p") ;; esac
 done
 SIP_CHECK=${PORTS[0]} SIP_OPEN=${PORTS[1]} SIP_OFF=${PORTS[2]} SIP_TOKEN=${PORTS[3]}
 SIP_BADTOKEN=${PORTS[4]} SIP_UAS=${PORTS[5]} SIP_UAC=${PORTS[6]} SIP_HA=${PORTS[7]}
-SIP_TOKEN2=${PORTS[8]} SIP_UAC2=${PORTS[9]}
+SIP_TOKEN2=${PORTS[8]} SIP_UAC2=${PORTS[9]} SIP_VEL=${PORTS[10]}
 # A TCP port where no tollgate listens: a replica that is not there.
 DEAD_ADDR=$IP:$(free_tcp_port)
 
@@ -165,13 +169,13 @@ start_tollgate() {
 	local name=$1 addr=$2
 	shift 2
 	start "$name" "$WORK/tollgate" serve --listen "$addr" --engine "$ENGINE" \
-		--tables "$ROOT/testdata/kamailio/tables.json" \
+		--tables "${TABLES:-$ROOT/testdata/kamailio/tables.json}" \
 		--users "$ROOT/testdata/kamailio/users.csv" "$@"
 	eval "local pid=\$PID_$name"
 	wait_log "$WORK/$name.log" "msg=listening" 20 "$pid" || { cat "$WORK/$name.log"; die "tollgate serve did not start"; }
 }
 
-log "== starting tollgate serve (four), sipp UAS and seven kamailio instances"
+log "== starting tollgate serve (five), sipp UAS and eight kamailio instances"
 start_tollgate tollgate "$IP:0"
 addr_of() { sed -n 's/.*msg=listening addr=\([0-9.:]*\).*/\1/p' "$WORK/$1.log" | head -1; }
 TOLLGATE_ADDR=$(addr_of tollgate)
@@ -190,6 +194,21 @@ start_tollgate rep1 "$IP:0" "${REPLICA_FLAGS[@]}"
 start_tollgate rep2 "$IP:0" "${REPLICA_FLAGS[@]}"
 REP1_ADDR=$(addr_of rep1) REP2_ADDR=$(addr_of rep2)
 log "replicas on $REP1_ADDR and $REP2_ADDR"
+# The velocity service (docs/tables.md, "Velocity"): tables under which
+# staff may call abroad, with the region declared (so each call has a
+# destination tier), and limits on the high tier, stricter after hours.
+# After hours is made to cover now (the site's clock is UTC here): the
+# burst below is a night-time burst whenever the test runs.
+NIGHT_FROM=$(date -u -d '-1 hour' +%H:%M) NIGHT_TO=$(date -u -d '+2 hours' +%H:%M)
+cat >"$WORK/velocity.json" <<EOF
+{"after_hours": {"from": "$NIGHT_FROM", "to": "$NIGHT_TO", "time_zone": "UTC"},
+ "limits": [
+  {"tier": "high", "per": "caller", "calls": 10, "window": "10m"},
+  {"tier": "high", "per": "caller", "calls": 3, "window": "10m", "when": "after_hours"},
+  {"tier": "high", "per": "site", "calls": 20, "window": "1h"}]}
+EOF
+TABLES=$ROOT/testdata/kamailio/velocity-tables.json start_tollgate vel "$IP:0" --velocity "$WORK/velocity.json" "${REPLICA_FLAGS[@]}"
+VEL_ADDR=$(addr_of vel)
 
 start uas sipp -sn uas -i $IP -p "$SIP_UAS" -nostdin -bind_local
 # start_kamailio NAME PORT EXTRA-DEFINES...; the first replica is $CON
@@ -211,7 +230,8 @@ start_kamailio kam_badtoken "$SIP_BADTOKEN" -A "TOLLGATE_URL=\"http://$TOKEN_ADD
 start_kamailio kam_token2 "$SIP_TOKEN2" -A "TOLLGATE_URL=\"http://$DEAD_ADDR/v1/dial\"" \
 	-A "TOLLGATE_URL2=\"http://$TOKEN_ADDR/v1/dial\"" -A "TOLLGATE_TOKEN=\"$TOKEN\""
 CON=$REP1_ADDR start_kamailio kam_ha "$SIP_HA" -A "TOLLGATE_CON2=\"tollgate2=>http://$REP2_ADDR\""
-KAMS=(kam_check kam_open kam_off kam_token kam_badtoken kam_token2 kam_ha)
+CON=$VEL_ADDR start_kamailio kam_vel "$SIP_VEL" -A 'TOLLGATE_FEATURE="outdial"'
+KAMS=(kam_check kam_open kam_off kam_token kam_badtoken kam_token2 kam_ha kam_vel)
 for k in "${KAMS[@]}"; do
 	eval "pid=\$PID_$k"
 	wait_log "$WORK/$k.log" "processes (at least)" 20 "$pid" || { tail -20 "$WORK/$k.log"; die "kamailio $k did not start"; }
@@ -298,6 +318,26 @@ call "two replicas: allowed call" "$SIP_HA" uac-call.xml 2001 95551234 200
 call "two replicas: blocked call" "$SIP_HA" uac-refused.xml 2001 9011441234567 403 \
 	'blocked_number; reason=matched; table="Staff Outdial"; row=1; pattern="9011*"'
 check "two replicas: both up, the first answers both" test "$(dials rep1)" = $((r1 + 2)) -a "$(dials rep2)" = "$r2"
+
+log "== velocity: a night-time burst to +882 (international network, tier high) from one caller"
+# 2001 may call +882 (the table allows it), three times in ten minutes
+# after hours; the rest of the burst is refused, for velocity, with the
+# row that allowed the number. Other callers, and 2001's calls to low
+# tiers, are not held to 2001's count.
+IRSF=9011882161234567
+VEL_HEADER='velocity; table="Staff International"; row=2; pattern="*"'
+for i in 1 2 3; do
+	call "burst call $i of 6 to +882 passes (after-hours limit 3 in 10m)" "$SIP_VEL" uac-call.xml 2001 $IRSF 200
+done
+for i in 4 5 6; do
+	call "burst call $i of 6 to +882 is refused for velocity" "$SIP_VEL" uac-refused.xml 2001 $IRSF 403 "$VEL_HEADER"
+done
+call "the same caller's local call is not held to the high tier's limit" "$SIP_VEL" uac-call.xml 2001 95551234 200
+call "another caller's call to +882 is unaffected" "$SIP_VEL" uac-call.xml 2002 $IRSF 200
+call "the table still decides first: 900 is blocked, not velocity" "$SIP_VEL" uac-refused.xml 2001 900 403 \
+	'blocked_number; reason=matched; table="Staff International"; row=0; pattern="900*"'
+check "velocity: the service logged 3 refusals naming the after-hours limit" \
+	test "$(count "$WORK/vel.log" 'codes="\[velocity:caller:high:600s:after_hours velocity\]"')" = 3
 
 # p50 of a list of microsecond values on stdin.
 median() { sort -n | awk '{a[NR] = $1} END {if (NR) print a[int((NR + 1) / 2)]; else print 0}'; }

@@ -17,6 +17,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -37,7 +38,10 @@ type Request struct {
 
 // Options set up a run.
 type Options struct {
-	BaseURL  string
+	BaseURL string
+	// BaseURLs, when set, are several replicas of the service: request i
+	// goes to BaseURLs[i % len], so the load is spread evenly.
+	BaseURLs []string
 	Conns    int // concurrent connections (and workers)
 	Requests int // total requests
 	Mix      []Request
@@ -97,7 +101,11 @@ func Run(ctx context.Context, client *http.Client, o Options) Result {
 					return
 				}
 				rq := o.Mix[i%len(o.Mix)]
-				req, err := http.NewRequestWithContext(ctx, rq.Method, o.BaseURL+rq.Path, bytes.NewReader(rq.Body))
+				base := o.BaseURL
+				if len(o.BaseURLs) > 0 {
+					base = o.BaseURLs[i%len(o.BaseURLs)]
+				}
+				req, err := http.NewRequestWithContext(ctx, rq.Method, base+rq.Path, bytes.NewReader(rq.Body))
 				if err != nil {
 					fail(err.Error())
 					continue
@@ -172,9 +180,10 @@ func allowed(want bool) func([]byte) error {
 }
 
 // errNoMix is Mix's error for a name it does not know.
-var errNoMix = errors.New("want healthz, pin, dial or verdicts")
+var errNoMix = errors.New("want healthz, pin, dial, verdicts or signin")
 
-// Mix returns a request mix by name: healthz, pin, dial or verdicts.
+// Mix returns a request mix by name: healthz, pin, dial, verdicts or
+// signin.
 func Mix(name string) ([]Request, error) {
 	switch name {
 	case "healthz":
@@ -185,6 +194,8 @@ func Mix(name string) ([]Request, error) {
 		return DialMix(), nil
 	case "verdicts":
 		return VerdictMix(), nil
+	case "signin":
+		return SigninMix(1000), nil
 	}
 	return nil, fmt.Errorf("mix %q: %w", name, errNoMix)
 }
@@ -222,6 +233,32 @@ func VerdictMix() []Request {
 		post("/v1/pin", `{"pin":"200199","context":{"extensions":["2001"]}}`, accepted(false)),
 		post("/v1/password", `{"password":"Tr4il-Mix-Ocelot","context":{"alias":"jsmith"}}`, accepted(true)),
 		post("/v1/password", `{"password":"jsmith2024","context":{"alias":"jsmith"}}`, accepted(false)),
+	}
+}
+
+// SigninMix is sign-in events for users distinct users: a failure, then
+// a success, for each in turn, so none is ever locked (a user's next
+// failure comes 2*users requests later) and each answer is checked: the
+// failure not allowed, the success allowed. Every event reads and writes
+// the user's state in the service's store.
+func SigninMix(users int) []Request {
+	out := make([]Request, 0, 2*users)
+	for u := range users {
+		path := "/v1/signin/load-user-" + strconv.Itoa(u)
+		out = append(out,
+			post(path, `{"event":"failure"}`, signinAllowed(false)),
+			post(path, `{"event":"success"}`, signinAllowed(true)))
+	}
+	return out
+}
+
+func signinAllowed(want bool) func([]byte) error {
+	needle := []byte(`"allowed":` + strconv.FormatBool(want) + `,`)
+	return func(b []byte) error {
+		if !bytes.Contains(b, needle) {
+			return fmt.Errorf("sign-in answer %.300s: want allowed %v", b, want)
+		}
+		return nil
 	}
 }
 
