@@ -12,6 +12,7 @@ import (
 
 	"github.com/tollgate/tollgate/core/credential"
 	"github.com/tollgate/tollgate/export"
+	"github.com/tollgate/tollgate/internal/auditcore"
 )
 
 // A PBKDF2 record costs its iteration count for every candidate tried on
@@ -60,25 +61,15 @@ func isPBKDF2(b []byte) bool {
 }
 
 // addPBKDF2 counts one stored record of field with its row's fields.
-func (c *checker) addPBKDF2(t *pbkdf2Tally, field export.Field, raw []byte, fields []string, s *rowScratch) {
+func (c *checker) addPBKDF2(t *pbkdf2Tally, field export.Field, raw []byte, fields []string, s *auditcore.Scratch) {
 	r, err := credential.Parse(string(raw))
 	if err != nil || r.Iterations() == 0 {
 		return
 	}
-	var tmp Record
-	u := c.userOf(fields, s, &tmp)
-	pin := field == export.PINHash
-	var n int
-	if pin {
-		s.rec.cands = pinCandidates(s.rec.cands[:0], &u)
-		n = len(s.rec.cands) + min(pbkdf2ListLimit, len(c.recover.pinList))
-	} else {
-		s.rec.cands = passwordCandidates(s.rec.cands[:0], &u)
-		n = len(s.rec.cands) + min(pbkdf2ListLimit, len(c.recover.pwList))
-	}
-	v := float64(n)
-	if pin && c.recover.exhaustive {
-		v += c.recover.searchSize()
+	v := float64(c.core.PBKDF2Candidates(field, fields, s))
+	if field == export.PINHash && c.cfg.Exhaustive {
+		_, _, size := c.core.Recovery()
+		v += size
 	}
 	it := r.Iterations()
 	if t.records == 0 || it < t.minIter {

@@ -1,11 +1,10 @@
 package audit
 
 import (
-	"hash/maphash"
 	"math/bits"
 	"sync"
 
-	"github.com/tollgate/tollgate/export"
+	"github.com/tollgate/tollgate/internal/auditcore"
 )
 
 // sharedTable counts how many rows hold each PIN (or stored PIN record)
@@ -24,7 +23,6 @@ import (
 // and stay between 53% and 80% full: about 12 bytes per distinct value.
 // The slots hold no pointers, so the garbage collector never scans them.
 type sharedTable struct {
-	seed   maphash.Seed
 	shards [256]sharedShard
 }
 
@@ -35,31 +33,15 @@ type sharedShard struct {
 }
 
 // sharedSaturated is where a count stops growing.
-const sharedSaturated = 255
+const sharedSaturated = auditcore.Saturated
 
 func newSharedTable() *sharedTable {
-	return &sharedTable{seed: maphash.MakeSeed()}
+	return &sharedTable{}
 }
 
-// digest is the keyed digest of a value of field f; a plaintext PIN and a
-// stored record never share a digest.
-func (t *sharedTable) digest(f export.Field, v string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(t.seed)
-	h.WriteByte(byte(f))
-	h.WriteString(v)
-	return h.Sum64()
-}
-
-// digestBytes is digest of a value held as bytes; the same value gives
-// the same digest either way.
-func (t *sharedTable) digestBytes(f export.Field, v []byte) uint64 {
-	var h maphash.Hash
-	h.SetSeed(t.seed)
-	h.WriteByte(byte(f))
-	h.Write(v)
-	return h.Sum64()
-}
+// Add and Count are the table as the per-row core sees it.
+func (t *sharedTable) Add(d uint64) int   { return t.add(d) }
+func (t *sharedTable) Count(d uint64) int { return t.count(d) }
 
 // split turns a digest into the key stored (low 8 bits cleared for the
 // count, never 0, which marks an empty slot) and its shard.
