@@ -112,4 +112,3 @@ func (sd *scalarDial) Dial(ctx context.Context, c *auditcore.Core, field export.
 	res := dialplan.Result{Reason: v.Reason, Row: int32(v.Row), Alt: int32(v.Alt)}
 	out.Add(CodeBlockedNumber, field, auditcore.BlockedMessage(tab.Name(), api.DialReason(v.Reason.String()), v.Row, tab.Pattern(res)))
 }
-

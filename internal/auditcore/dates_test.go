@@ -14,4 +14,3 @@ func TestParseDate(t *testing.T) {
 		}
 	}
 }
-
