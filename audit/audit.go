@@ -9,7 +9,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -123,7 +122,7 @@ type checker struct {
 	cfg    *Config
 	core   *auditcore.Core
 	lay    *export.Layout
-	shared *sharedTable
+	shared *auditcore.Table
 	key    uint64 // the shared-PIN digests' key, drawn per run
 	// onePass is set when the input could not be read twice (stdin):
 	// shared PINs are then flagged from their second holder on.
@@ -175,7 +174,7 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	defer func() { rc.Close() }()
 	cr, lay, err := openExport(rc, in.Name, cfg.Encoding)
 	if err == nil {
-		if err = auditable(lay); err != nil {
+		if err = auditcore.Auditable(lay); err != nil {
 			err = fmt.Errorf("%s: line %d: %w", in.Name, cr.HeaderLine(), err)
 		}
 	}
@@ -220,7 +219,7 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 		},
 	}
 	if lay.Has(export.PIN) || hasPINHash {
-		c.shared = newSharedTable()
+		c.shared = auditcore.NewTable()
 		cc.Shared, cc.Key = c.shared, rand.Uint64()
 		c.key = cc.Key
 	}
@@ -287,28 +286,6 @@ func openExport(r io.Reader, name string, enc export.Encoding) (*export.Reader, 
 	return cr, lay, nil
 }
 
-// auditable fails when no column the audit can check is present. It names
-// the columns it found by their field names and counts the others.
-func auditable(l *export.Layout) error {
-	if len(l.Numbers()) > 0 || l.Has(export.PIN) || l.Has(export.Password) || l.Has(export.PINHash) || l.Has(export.PasswordHash) {
-		return nil
-	}
-	var found []string
-	for _, f := range l.Fields() {
-		found = append(found, f.String())
-	}
-	sort.Strings(found)
-	found = append(found, l.Ignored()...)
-	have := "no column whose name it knows"
-	if len(found) > 0 {
-		have = "columns " + strings.Join(found, ", ")
-	}
-	if u := l.Unknown(); len(u) > 0 {
-		have += fmt.Sprintf("; %d with names it does not know (%s, not printed)", len(u), export.ColumnList(u))
-	}
-	return fmt.Errorf("header: no column to audit (want a PIN, password, PIN hash, password hash or phone number column; see docs/audit.md): the header has %s", have)
-}
-
 // unknownNote says which columns have names the audit does not know,
 // without printing them.
 func unknownNote(unknown []int) string {
@@ -358,14 +335,14 @@ func (c *checker) firstPass(ctx context.Context, cr *export.Reader, t *pbkdf2Tal
 		}
 		if hasPIN && c.shared != nil {
 			if pin := export.ValueBytes(cr.Field(pinCol)); len(pin) > 0 {
-				c.core.CountGroup(export.PIN, c.shared.add(auditcore.Digest(c.key, export.PIN, pin)))
+				c.core.CountGroup(export.PIN, c.shared.Add(auditcore.Digest(c.key, export.PIN, pin)))
 			}
 		}
 		if hasPINHash {
 			if h := export.ValueBytes(cr.Field(hashCol)); len(h) > 0 {
 				records++
 				if c.shared != nil {
-					c.core.CountGroup(export.PINHash, c.shared.add(auditcore.Digest(c.key, export.PINHash, h)))
+					c.core.CountGroup(export.PINHash, c.shared.Add(auditcore.Digest(c.key, export.PINHash, h)))
 				}
 				if isPBKDF2(h) {
 					c.addPBKDF2(t, export.PINHash, h, rowFields(), &s)

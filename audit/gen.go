@@ -81,7 +81,7 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 		return st, fmt.Errorf("%s: header: no alias (user id) column: a PIN nobody can be told is of no use", name)
 	}
 	c := auditcore.New(auditcore.Config{Ops: e.ops, Policy: e.policy, Compiled: e.pol, Layout: lay, Year: cfg.Year})
-	seen := newSharedTable()
+	seen := auditcore.NewTable()
 	key := mathrand.Uint64()
 	w := csv.NewWriter(out)
 	w.UseCRLF = true // what the BAT tools write
@@ -123,7 +123,7 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 				return st, err
 			}
 			d := auditcore.Digest(key, export.PIN, pin)
-			if seen.count(d) > 0 {
+			if seen.Count(d) > 0 {
 				continue
 			}
 			req.PIN = string(pin)
@@ -132,7 +132,7 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 				return st, fmt.Errorf("checking a PIN: %v", err)
 			}
 			if v.Accepted {
-				seen.add(d)
+				seen.Add(d)
 				found = true
 			}
 		}

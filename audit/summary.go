@@ -102,7 +102,7 @@ func (s *Summary) add(r *Record) {
 func (s *Summary) finish(start time.Time, c *checker) {
 	s.Seconds = time.Since(start).Seconds()
 	if c.shared != nil {
-		s.DistinctPINs = c.shared.distinct()
+		s.DistinctPINs = c.shared.Distinct()
 		s.SharedPINs, s.SharedPINRecords = c.core.SharedGroups()
 	}
 	s.PBKDF2 = c.pbkdf2

@@ -1,15 +1,13 @@
-package audit
+package auditcore
 
 import (
 	"math/bits"
 	"sync"
-
-	"github.com/tollgate/tollgate/internal/auditcore"
 )
 
 // sharedTable counts how many rows hold each PIN (or stored PIN record)
-// without keeping any: it stores a digest keyed with a random per-run seed
-// (hash/maphash), so the table is useless once the run ends and holds no
+// without keeping any: it stores a digest keyed with a random per-run key
+// (Digest), so the table is useless once the run ends and holds no
 // value that could be printed or dumped as a PIN. A keyed digest is no
 // protection against someone who can read the process's memory (the key
 // is there too, and the PIN space is small); what it guarantees is that no
@@ -33,15 +31,23 @@ type sharedShard struct {
 }
 
 // sharedSaturated is where a count stops growing.
-const sharedSaturated = auditcore.Saturated
+const sharedSaturated = Saturated
 
 func newSharedTable() *sharedTable {
 	return &sharedTable{}
 }
 
-// Add and Count are the table as the per-row core sees it.
+// Table is the packed shared-PIN table (sharedTable) as the hosts and
+// the module use it: Add counts one more holder of a digest and returns
+// the count so far, Count returns it, Distinct is the number of values.
+type Table = sharedTable
+
+// NewTable returns an empty table.
+func NewTable() *Table { return newSharedTable() }
+
 func (t *sharedTable) Add(d uint64) int   { return t.add(d) }
 func (t *sharedTable) Count(d uint64) int { return t.count(d) }
+func (t *sharedTable) Distinct() int      { return t.distinct() }
 
 // split turns a digest into the key stored (low 8 bits cleared for the
 // count, never 0, which marks an empty slot) and its shard.
