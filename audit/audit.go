@@ -158,6 +158,9 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
+	if inModule(cfg.Engine) {
+		return runInModule(ctx, cfg, in, sink, start)
+	}
 	e, err := open(ctx, &cfg)
 	if err != nil {
 		return nil, err

@@ -66,12 +66,17 @@ func (c *checker) addPBKDF2(t *pbkdf2Tally, field export.Field, raw []byte, fiel
 	if err != nil || r.Iterations() == 0 {
 		return
 	}
-	v := float64(c.core.PBKDF2Candidates(field, fields, s))
+	c.tallyPBKDF2(t, field, r.Scheme(), r.Iterations(), c.core.PBKDF2Candidates(field, fields, s))
+}
+
+// tallyPBKDF2 counts one PBKDF2 record of field, of scheme and it
+// iterations, which gets cands candidates.
+func (c *checker) tallyPBKDF2(t *pbkdf2Tally, field export.Field, scheme credential.Scheme, it, cands int) {
+	v := float64(cands)
 	if field == export.PINHash && c.cfg.Exhaustive {
 		_, _, size := c.core.Recovery()
 		v += size
 	}
-	it := r.Iterations()
 	if t.records == 0 || it < t.minIter {
 		t.minIter = it
 	}
@@ -81,7 +86,7 @@ func (c *checker) addPBKDF2(t *pbkdf2Tally, field export.Field, raw []byte, fiel
 	if t.work == nil {
 		t.work = map[credential.Scheme]float64{}
 	}
-	t.work[r.Scheme()] += v * float64(it)
+	t.work[scheme] += v * float64(it)
 }
 
 // pbkdf2Estimate turns a tally into its cost on this machine, warns when
@@ -185,7 +190,10 @@ type pbkdf2Seen struct {
 const pbkdf2WarnEach = pbkdf2Warn / 100
 
 func (p *pbkdf2Seen) add(c *checker, line int, r *credential.Record, cands int) {
-	it := int64(r.Iterations())
+	p.addRecord(c, line, r.Scheme(), int64(r.Iterations()), cands)
+}
+
+func (p *pbkdf2Seen) addRecord(c *checker, line int, scheme credential.Scheme, it int64, cands int) {
 	p.records.Add(1)
 	for {
 		old := p.minIter.Load()
@@ -200,7 +208,7 @@ func (p *pbkdf2Seen) add(c *checker, line int, r *credential.Record, cands int) 
 		}
 	}
 	p.once.Do(func() {
-		per := float64(cands) * float64(it) * secondsPerIteration(r.Scheme())
+		per := float64(cands) * float64(it) * secondsPerIteration(scheme)
 		if per >= pbkdf2WarnEach.Seconds() {
 			c.cfg.warnf("audit: PBKDF2 records (the first at line %d, %s iterations) cost about %s each on this machine (up to %d candidate verifications); the input is read once, so how many follow is not known",
 				line, group(it), approx(per), cands)

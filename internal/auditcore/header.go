@@ -1,6 +1,7 @@
 package auditcore
 
 import (
+	"bytes"
 	"sort"
 	"strconv"
 	"strings"
@@ -39,4 +40,10 @@ func (e headerError) Error() string { return string(e) }
 // PIN record (and, natively, to estimate what its PBKDF2 records cost).
 func NeedsFirstPass(l *export.Layout) bool {
 	return l.Has(export.PIN) || l.Has(export.PINHash) || l.Has(export.PasswordHash)
+}
+
+// IsPBKDF2 is a cheap test for the braced PBKDF2 labels, so a first pass
+// parses only those records.
+func IsPBKDF2(b []byte) bool {
+	return len(b) > 8 && b[0] == '{' && bytes.EqualFold(b[1:7], []byte("PBKDF2"))
 }

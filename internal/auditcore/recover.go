@@ -151,7 +151,7 @@ func (rc *recoverer) list(pin bool) []string {
 func (rc *recoverer) tryCandidates(ctx context.Context, r *credential.Record, rec string, pin bool, u *user, s *recScratch) bool {
 	slow := r.Iterations() > 0
 	for _, cand := range rc.candidates(pin, u, s) {
-		if slow && ctx.Err() != nil {
+		if slow && stopped(ctx) {
 			return false
 		}
 		if r.Verify(cand) {
@@ -171,7 +171,7 @@ func (rc *recoverer) tryCandidates(ctx context.Context, r *credential.Record, re
 	}
 	list = list[:min(limit, len(list))]
 	for _, cand := range list {
-		if slow && ctx.Err() != nil {
+		if slow && stopped(ctx) {
 			return false
 		}
 		if r.Verify(cand) {
@@ -224,7 +224,7 @@ func (rc *recoverer) search(ctx context.Context, r *credential.Record, s *recScr
 			d[i] = '0'
 		}
 		for k := 0; ; k++ {
-			if k&4095 == 0 && ctx.Err() != nil {
+			if k&4095 == 0 && stopped(ctx) {
 				return "", false
 			}
 			// Verify does not keep its argument, so the digits are lent

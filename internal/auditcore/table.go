@@ -129,3 +129,17 @@ func (s *sharedShard) grow() {
 		}
 	}
 }
+
+// Entries yields every digest counted with its count. The table must not
+// change meanwhile.
+func (t *sharedTable) Entries() func(yield func(uint64, int) bool) {
+	return func(yield func(uint64, int) bool) {
+		for i := range t.shards {
+			for _, v := range t.shards[i].slots {
+				if v != 0 && !yield(v&^0xFF, int(v&0xFF)) {
+					return
+				}
+			}
+		}
+	}
+}

@@ -28,7 +28,6 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
-
 )
 
 // Encoding names, as the --encoding flag takes them and as the summary
