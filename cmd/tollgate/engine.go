@@ -21,12 +21,12 @@ func engineFlag(fs *flag.FlagSet) *string {
 }
 
 // openChecker returns a Checker on the named engine ("": the default,
-// engineFlag). Environment
+// engineFlag), with wasmOpts on the wasm engine. Environment
 // variables adjust the wasm engine: TOLLGATE_WASM names a .wasm file to
 // run instead of the embedded one (it must have a known ABI version),
 // TOLLGATE_WASM_CACHE=off switches the on-disk compilation cache off, and
 // TOLLGATE_WASM_INTERPRETER=1 runs the module in wazero's interpreter.
-func openChecker(name string) (*tollgate.Checker, error) {
+func openChecker(name string, wasmOpts ...tollgate.Option) (*tollgate.Checker, error) {
 	if name == "" {
 		name = "native"
 		if os.Getenv("TOLLGATE_WASM") != "" {
@@ -39,6 +39,7 @@ func openChecker(name string) (*tollgate.Checker, error) {
 	}
 	opts := []tollgate.Option{tollgate.WithEngine(kind)}
 	if kind == tollgate.Wasm {
+		opts = append(opts, wasmOpts...)
 		if p := os.Getenv("TOLLGATE_WASM"); p != "" {
 			b, err := readDocument("TOLLGATE_WASM", p, maxModuleFile, false)
 			if err != nil {
