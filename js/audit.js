@@ -516,7 +516,12 @@ function auditInWorker(input, options) {
         case 'records': onRecords?.(m.records); break;
         case 'note': onNote?.(m.text); break;
         case 'done': finish(resolve, m.result); break;
-        case 'error': finish(reject, m.code === 'AbortError' ? abortError({}) : new TollgateError(m.code, m.message, m.field)); break;
+        case 'error': {
+          // The worker's message already names the code: keep it as it is.
+          const err = m.code === 'AbortError' ? abortError({}) : Object.assign(new TollgateError(m.code, '', m.field), { message: m.message });
+          finish(reject, err);
+          break;
+        }
       }
     };
     worker.onerror = (e) => finish(reject, new TollgateError('worker', `the audit worker failed: ${e.message ?? 'unknown error'}`));

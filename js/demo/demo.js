@@ -286,8 +286,24 @@ function wire() {
   for (const b of document.querySelectorAll('.lang button')) b.addEventListener('click', () => setLang(b.dataset.lang));
 }
 
+// Views: the settings form (#settings, the default) and the audit of an
+// export (#audit), whose code loads only when it is first shown.
+let auditView = null;
+function showView() {
+  const audit = location.hash === '#audit';
+  $('audit-view').hidden = !audit;
+  $('settings-view').hidden = audit;
+  for (const [id, on] of [['view-audit', audit], ['view-settings', !audit]]) {
+    if (on) $(id).setAttribute('aria-current', 'page');
+    else $(id).removeAttribute('aria-current');
+  }
+  if (audit && !auditView) auditView = import('./audit-view.js').then((m) => m.wireAudit());
+}
+
 async function start() {
   wire();
+  window.addEventListener('hashchange', showView);
+  showView();
   const status = $('status');
   const t0 = performance.now();
   try {
