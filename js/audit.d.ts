@@ -103,6 +103,10 @@ export interface AuditOptions {
   pass?: 'once';
   /** Keep every record in the result (default true; false for large files, with onRecords). */
   records?: boolean;
+  /** Which records onRecords and records get: all (the default) or only those with findings. */
+  recordFilter?: 'all' | 'findings';
+  /** At most this many records to onRecords and records (the summary and reports count every row). */
+  recordLimit?: number;
   /** Reports to write as Blobs, in the page or process that runs the audit. */
   reports?: ReportFormat[];
   signal?: AbortSignal;

@@ -334,7 +334,7 @@ export async function auditWith(tg, input, options = {}) {
   const {
     policy = 'cuc', tables = 'default', fips = false, exhaustive = false, encoding = 'auto',
     year = new Date().getFullYear(), chunkSize = DEFAULT_CHUNK, signal, onProgress, onRecords, onNote,
-    records: keep = true, reports = [],
+    records: keep = true, reports = [], recordFilter = 'all', recordLimit = Infinity,
   } = options;
   const t0 = performance.now();
   const name = options.name ?? input?.name ?? 'input';
@@ -420,11 +420,15 @@ export async function auditWith(tg, input, options = {}) {
     opened = true;
     if (twoPass) for (const b of counter.shared()) call('audit.shared', b);
     let batch = [];
+    let given = 0; // records passed on (recordFilter, recordLimit)
     const on = {
       record: (r) => {
         addRecord(summary, r);
         for (const w of writers) w.record(r);
-        batch.push(r);
+        if (given < recordLimit && (recordFilter !== 'findings' || r.findings.length > 0)) {
+          batch.push(r);
+          given++;
+        }
       },
       digest() { throw bad('a digest in the check pass'); },
       header: (line, info) => { header = info; },

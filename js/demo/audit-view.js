@@ -134,6 +134,9 @@ async function run(file) {
       encoding: $('audit-encoding').value,
       fips: $('audit-fips').checked,
       records: false,
+      // Only what the table shows crosses from the worker.
+      recordFilter: 'findings',
+      recordLimit: TABLE_ROWS + 1,
       reports: ['html', 'csv', 'json'],
       signal: mine.signal,
       onProgress: (p) => {

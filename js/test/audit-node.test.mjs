@@ -84,6 +84,15 @@ for (const [name, path] of [['sample', () => sample], ['100 000 rows', () => big
   });
 }
 
+test('recordFilter and recordLimit pass on only the first rows with findings; the summary counts every row', { skip }, async () => {
+  const got = [];
+  const { records, summary } = await audit(readFileSync(sample), { tollgate: tg, name: sample, recordFilter: 'findings', recordLimit: 5, onRecords: (rs) => got.push(...rs) });
+  const want = runCLI(sample).report.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.findings.length > 0).slice(0, 5);
+  assert.deepEqual(records, want);
+  assert.deepEqual(got, want);
+  assert.equal(summary.rows, 300);
+});
+
 test('tollgate-audit writes the CLI\'s CSV and HTML reports, and --help', { skip }, () => {
   for (const format of ['csv', 'json']) {
     const out = join(dir, `bin.${format}`);
