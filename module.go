@@ -25,3 +25,15 @@ func Module() []byte { return append([]byte(nil), module...) }
 // Data returns copies of the data artifacts every engine loads unless
 // told otherwise (WithData): the breached-password list.
 func Data() [][]byte { return [][]byte{append([]byte(nil), passwords...)} }
+
+// auditModule is wasm/tollgate-audit.wasm: wasm/tollgate.wasm with the
+// audit's operations (docs/abi.md, "Audit"), which do not fit in the main
+// module's size budget.
+//
+//go:embed wasm/tollgate-audit.wasm
+var auditModule []byte
+
+// AuditModule returns a copy of the embedded audit module,
+// wasm/tollgate-audit.wasm: what a wasm audit runs, and what the
+// browser's audit view loads.
+func AuditModule() []byte { return append([]byte(nil), auditModule...) }
