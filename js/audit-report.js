@@ -236,6 +236,50 @@ export function summaryJSON(s) {
   return '{\n' + lines.join(',\n') + '\n}\n';
 }
 
+// --- PBKDF2 records (audit/pbkdf2.go) ---
+
+export function group(n) { return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ','); }
+
+// approx is Go's time.Duration String of secs rounded as audit/pbkdf2.go
+// rounds it: "90ms", "4.2s", "40m0s".
+export function approx(secs) {
+  const ns = secs * 1e9;
+  const step = ns < 1e9 ? 1e6 : ns < 60e9 ? 1e8 : 1e9;
+  return goDuration(Math.round(ns / step) * step);
+}
+
+// goDuration is time.Duration's String for a whole number of milliseconds.
+function goDuration(ns) {
+  if (ns === 0) return '0s';
+  if (ns < 1e9) return `${Math.round(ns / 1e6)}ms`;
+  let ms = Math.round(ns / 1e6);
+  const h = Math.floor(ms / 3600e3);
+  ms -= h * 3600e3;
+  const m = Math.floor(ms / 60e3);
+  ms -= m * 60e3;
+  const sec = (ms / 1000).toFixed(3).replace(/\.?0+$/, '');
+  return (h > 0 ? `${h}h${m}m` : m > 0 ? `${m}m` : '') + `${sec}s`;
+}
+
+/** "23,000 PBKDF2 records at 600,000 iterations" (PBKDF2Cost.what). */
+export function pbkdf2What(p) {
+  let s = `${group(p.records)} PBKDF2 record${p.records !== 1 ? 's' : ''}`;
+  if (p.min_iterations === p.max_iterations) return `${s} at ${group(p.max_iterations)} iterations`;
+  return `${s} at ${group(p.min_iterations)} to ${group(p.max_iterations)} iterations`;
+}
+
+// noteworthy: the HTML summary mentions the records when their cost was
+// worth the warning or, read once, there was no estimate.
+function pbkdf2Noteworthy(p) {
+  return !!p && (p.estimated_seconds >= 5 || p.verifications === 0);
+}
+
+function pbkdf2Text(p) {
+  let s = pbkdf2What(p);
+  if (p.estimated_seconds > 0) s += `: estimated to cost up to ${approx(p.estimated_seconds)} on ${p.workers} workers`;
+  return s;
+}
+
 // --- HTML (audit/html.go) ---
 
 const htmlEsc = { '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&#39;', '"': '&#34;' };
@@ -395,6 +439,7 @@ ${htmlPager}
       s += byField.map((c) => `<a class="key" href="${filterLink('field', c.key)}"><code>${e(c.key)}</code></a> ${c.n}`).join(' · ');
       s += '</p>\n';
     }
+    if (pbkdf2Noteworthy(sum.pbkdf2)) s += `<p class="note">${e(pbkdf2Text(sum.pbkdf2))}.</p>\n`;
     if (sum.skipped_checks?.length > 0) s += `<p class="note">Checks skipped (the engine lacks the operation): ${e(sum.skipped_checks.join(', '))}</p>\n`;
     s += '</section>\n</main>\n<script>' + this.script + '</script>\n</body></html>\n';
     this.write(s);

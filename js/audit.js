@@ -10,8 +10,8 @@
 //   import { audit } from '@tollgate/tollgate/audit';
 //   const { records, summary } = await audit(file, { onProgress: (p) => bar.value = p.fraction, signal });
 
-import { TollgateError, load } from './tollgate.js';
-import { newSummary, addRecord, JSONLinesReport, CSVReport, HTMLReport, scriptHash } from './audit-report.js';
+import { TollgateError, load, auditModuleURL } from './tollgate.js';
+import { newSummary, addRecord, JSONLinesReport, CSVReport, HTMLReport, scriptHash, approx, pbkdf2What, group } from './audit-report.js';
 
 export { summaryJSON, recordJSON, sorted, barChart, JSONLinesReport, CSVReport, HTMLReport, NO_COS, codes } from './audit-report.js';
 
@@ -70,10 +70,12 @@ const KIND_RECORD = 0x52;
 const KIND_DIGESTS = 0x44;
 const KIND_NOTE = 0x4e;
 const KIND_END = 0x45;
+const KIND_PBKDF2 = 0x50;
 
 /**
  * parseItems reads one audit.rows answer: calls on.record(r), on.digest(field,
- * lo, hi), on.header(line, info), on.note(text) and on.end(info) in order.
+ * lo, hi), on.pbkdf2(line, field, scheme, iterations, candidates),
+ * on.header(line, info), on.note(text) and on.end(info) in order.
  */
 export function parseItems(bytes, on) {
   const it = new Items(bytes);
@@ -107,6 +109,15 @@ export function parseItems(bytes, on) {
         on.header(line, JSON.parse(it.str()));
         break;
       }
+      case KIND_PBKDF2: {
+        const line = it.uv();
+        const field = it.u8();
+        const scheme = it.u8();
+        const iterations = it.uv();
+        const candidates = it.uv();
+        on.pbkdf2?.(line, field, scheme, iterations, candidates);
+        break;
+      }
       case KIND_NOTE:
         on.note(it.str());
         break;
@@ -122,59 +133,70 @@ export function parseItems(bytes, on) {
 // --- shared PINs: the first pass's digests, counted on the host ---
 
 /**
- * DigestCounter counts holders per (field, 64-bit digest), saturating at
- * 255, in typed arrays (an open-addressing table: 10 bytes a slot, so a
- * million distinct PINs cost about 20 MB, not a Map of strings).
+ * DigestCounter is the Go hosts' shared-PIN table (internal/auditcore's
+ * Table) in typed arrays: a digest's key is its 64 bits with the low 8
+ * cleared (0 becomes 0x100), whatever its field; counts saturate at 255;
+ * 9 bytes a slot at most half full, so a million distinct PINs cost about
+ * 20 MB, not a Map of strings. pins and records count the values of a PIN
+ * and of a stored PIN record whose count reached 2, as the Go host does.
  */
 export class DigestCounter {
-  constructor(bits = 12) { this._alloc(bits); this.distinct = 0; }
+  constructor(bits = 12) {
+    this._alloc(bits);
+    this.distinct = 0;
+    this.pins = 0;
+    this.records = 0;
+    this.hashRecords = 0; // stored PIN records seen (the exhaustive estimate)
+  }
   _alloc(bits) {
     this.bits = bits;
-    this.lo = new Uint32Array(1 << bits);
+    this.lo = new Uint32Array(1 << bits); // 0: an empty slot (a key's lo is never 0 with hi 0: 0x100)
     this.hi = new Uint32Array(1 << bits);
-    this.field = new Uint8Array(1 << bits); // 0: empty slot
     this.count = new Uint8Array(1 << bits);
   }
-  _find(field, lo, hi) {
+  _find(lo, hi) {
     const mask = (1 << this.bits) - 1;
-    let i = (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1) ^ field, 0x85ebca6b) >>> (32 - this.bits)) & mask;
+    let i = (Math.imul(lo ^ Math.imul(hi, 0x9e3779b1), 0x85ebca6b) >>> (32 - this.bits)) & mask;
     for (;;) {
-      const f = this.field[i];
-      if (f === 0 || (f === field && this.lo[i] === lo && this.hi[i] === hi)) return i;
+      if (this.count[i] === 0 || (this.lo[i] === lo && this.hi[i] === hi)) return i;
       i = (i + 1) & mask;
     }
   }
+  /** Counts one more holder of the digest (lo, hi) of field; returns the count so far. */
   add(field, lo, hi) {
+    lo = (lo & ~0xff) >>> 0;
+    if (lo === 0 && hi === 0) lo = 0x100;
     if (2 * (this.distinct + 1) > 1 << this.bits) this._grow();
-    const i = this._find(field, lo, hi);
-    if (this.field[i] === 0) {
-      this.field[i] = field; this.lo[i] = lo; this.hi[i] = hi;
+    const i = this._find(lo, hi);
+    if (this.count[i] === 0) {
+      this.lo[i] = lo; this.hi[i] = hi;
       this.distinct++;
     }
     if (this.count[i] < 255) this.count[i]++;
-  }
-  _grow() {
-    const { lo, hi, field, count } = this;
-    this._alloc(this.bits + 1);
-    for (let j = 0; j < field.length; j++) {
-      if (field[j] === 0) continue;
-      const i = this._find(field[j], lo[j], hi[j]);
-      this.field[i] = field[j]; this.lo[i] = lo[j]; this.hi[i] = hi[j]; this.count[i] = count[j];
+    const n = this.count[i];
+    if (field === digestFields.pinHash) this.hashRecords++;
+    if (n === 2) {
+      if (field === digestFields.pin) this.pins++;
+      else this.records++;
     }
-  }
-  /** How many values of field two or more rows hold. */
-  sharedOf(field) {
-    let n = 0;
-    for (let i = 0; i < this.field.length; i++) if (this.field[i] === field && this.count[i] >= 2) n++;
     return n;
   }
-  /** The audit.shared requests: n × (u8 field, u64 LE digest, u8 count) for counts ≥ 2, at most max bytes each. */
+  _grow() {
+    const { lo, hi, count } = this;
+    this._alloc(this.bits + 1);
+    for (let j = 0; j < count.length; j++) {
+      if (count[j] === 0) continue;
+      const i = this._find(lo[j], hi[j]);
+      this.lo[i] = lo[j]; this.hi[i] = hi[j]; this.count[i] = count[j];
+    }
+  }
+  /** The audit.shared requests: n × (u8 field 0, u64 LE key, u8 count) for counts ≥ 2, each under max bytes. */
   *shared(max = 1 << 20) {
     const per = 10;
-    let out = new Uint8Array(Math.min(max, per * 1024));
+    let out = new Uint8Array(Math.max(per, Math.min(max, per * 1024)));
     let n = 0;
-    for (let i = 0; i < this.field.length; i++) {
-      if (this.field[i] === 0 || this.count[i] < 2) continue;
+    for (let i = 0; i < this.count.length; i++) {
+      if (this.count[i] < 2) continue;
       if (n + per > out.length) {
         if (out.length + per <= max) {
           const g = new Uint8Array(Math.min(max, out.length * 2));
@@ -188,13 +210,101 @@ export class DigestCounter {
       }
       const lo = this.lo[i];
       const hi = this.hi[i];
-      out[n] = this.field[i];
+      out[n] = 0;
       for (let k = 0; k < 4; k++) { out[n + 1 + k] = (lo >>> (8 * k)) & 255; out[n + 5 + k] = (hi >>> (8 * k)) & 255; }
       out[n + 9] = this.count[i];
       n += per;
     }
     if (n > 0) yield out.subarray(0, n);
   }
+}
+
+// --- PBKDF2 records: what they cost (audit/pbkdf2.go) ---
+
+const PBKDF2_WARN = 5; // seconds: the estimate from which a note says so
+const pbkdf2Hash = { 11: ['SHA-1', 160], 12: ['SHA-256', 256], 13: ['SHA-512', 512] };
+const calibration = new Map();
+
+// secondsPerIteration measures one PBKDF2 iteration of scheme on this
+// machine with WebCrypto (native code, as the Go host measures natively):
+// a 50 000-iteration derivation (long enough that the call's own cost
+// vanishes), repeated for 20 ms.
+async function secondsPerIteration(scheme) {
+  if (calibration.has(scheme)) return calibration.get(scheme);
+  let per = 1e-6;
+  try {
+    const [hash, bits] = pbkdf2Hash[scheme] ?? pbkdf2Hash[12];
+    const subtle = globalThis.crypto.subtle;
+    const key = await subtle.importKey('raw', new TextEncoder().encode('12345678'), 'PBKDF2', false, ['deriveBits']);
+    const params = { name: 'PBKDF2', hash, salt: new Uint8Array(16), iterations: 50000 };
+    let n = 0;
+    const t0 = performance.now();
+    while (n < 2 || performance.now() - t0 < 20) {
+      await subtle.deriveBits(params, key, bits);
+      n++;
+    }
+    per = (performance.now() - t0) / 1000 / (n * 50000);
+  } catch { /* keep the pessimistic guess */ }
+  calibration.set(scheme, per);
+  return per;
+}
+
+class PBKDF2Tally {
+  constructor() { this.records = 0; this.min = 0; this.max = 0; this.verifications = 0; this.work = new Map(); this.first = null; }
+  add(scheme, iterations, candidates, line) {
+    if (this.records === 0 || iterations < this.min) this.min = iterations;
+    this.max = Math.max(this.max, iterations);
+    this.records++;
+    this.verifications += candidates;
+    this.work.set(scheme, (this.work.get(scheme) ?? 0) + candidates * iterations);
+    this.first ??= { line, scheme, iterations, candidates };
+  }
+  // The first pass's estimate (pbkdf2Estimate), on one worker: one
+  // module instance reads the file.
+  async estimate(input, note) {
+    if (this.records === 0) return undefined;
+    let secs = 0;
+    for (const [scheme, w] of this.work) secs += w * await secondsPerIteration(scheme);
+    const cost = { records: this.records, min_iterations: this.min, max_iterations: this.max, verifications: this.verifications, estimated_seconds: secs, workers: 1 };
+    if (secs >= PBKDF2_WARN) {
+      note(`audit: ${input}: ${pbkdf2What(cost)}: about ${approx(secs)} on 1 workers (${approx(secs / this.records)} a record: up to ${group(this.verifications)} candidate verifications in all); the rest of the audit costs microseconds a row`);
+    }
+    return cost;
+  }
+  // An input read once: counted as the records come (pbkdf2Seen.cost).
+  async seen(note) {
+    if (this.records === 0) return undefined;
+    const f = this.first;
+    const per = f.candidates * f.iterations * await secondsPerIteration(f.scheme);
+    if (per >= PBKDF2_WARN / 100) {
+      note(`audit: PBKDF2 records (the first at line ${f.line}, ${group(f.iterations)} iterations) cost about ${approx(per)} each on this machine (up to ${f.candidates} candidate verifications); the input is read once, so how many follow is not known`);
+    }
+    return { records: this.records, min_iterations: this.min, max_iterations: this.max, verifications: 0, estimated_seconds: 0, workers: 1 };
+  }
+}
+
+const MAX_LISTED = 10; // export's maxListed
+
+// columnList is export.ColumnList: "column 7", "columns 3, 5 and 9".
+function columnList(cols, maxListed) {
+  if (cols.length === 1) return `column ${cols[0]}`;
+  const shown = Math.min(cols.length, maxListed);
+  let b = 'columns ';
+  cols.slice(0, shown).forEach((c, i) => {
+    if (i > 0) b += i === shown - 1 && shown === cols.length ? ' and ' : ', ';
+    b += c;
+  });
+  if (shown < cols.length) b += ` and ${cols.length - shown} more`;
+  return b;
+}
+
+// columnsNote is the Go host's note on the columns the audit ignores (warnColumns).
+function columnsNote(name, ignored = [], unknown = []) {
+  const unk = unknown.length ? columnList(unknown, MAX_LISTED) + ': names the audit does not know (not printed: a file without a header would have a PIN or password there)' : '';
+  if (ignored.length > 0 && unknown.length > 0) return `audit: ${name}: ignoring columns ${ignored.join(', ')}, and ${unk} (see docs/audit.md for the recognized names)`;
+  if (ignored.length > 0) return `audit: ${name}: ignoring columns ${ignored.join(', ')} (see docs/audit.md for the recognized names)`;
+  if (unknown.length > 0) return `audit: ${name}: ignoring ${unk} (see docs/audit.md for the recognized names)`;
+  return '';
 }
 
 // --- input ---
@@ -256,7 +366,13 @@ function toBytes(v) {
 function rereadable(input) {
   if (typeof Blob !== 'undefined' && input instanceof Blob) return true;
   if (typeof input === 'string' || input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return true;
-  return typeof input?.open === 'function';
+  return reopenable(input);
+}
+
+// reopenable: an object with open() that is not itself a stream (a Node
+// ReadStream has an open() of its own).
+function reopenable(input) {
+  return typeof input?.open === 'function' && typeof input[Symbol.asyncIterator] !== 'function' && typeof input.getReader !== 'function';
 }
 
 function sizeOf(input) {
@@ -268,7 +384,7 @@ function sizeOf(input) {
 }
 
 function open(input, size) {
-  return readChunks(typeof input?.open === 'function' ? input.open() : input, size);
+  return readChunks(reopenable(input) ? input.open() : input, size);
 }
 
 /**
@@ -292,8 +408,6 @@ function abortError(signal) {
   if (signal.reason !== undefined) return signal.reason;
   return typeof DOMException === 'function' ? new DOMException('the audit was aborted', 'AbortError') : Object.assign(new Error('the audit was aborted'), { name: 'AbortError' });
 }
-
-const summaryKeys = new Set(['distinct_pins', 'shared_pins', 'shared_pin_records', 'skipped_checks', 'pbkdf2']);
 
 async function htmlScript() {
   const url = new URL('./htmlreport.js', import.meta.url);
@@ -326,9 +440,11 @@ class BlobSink {
 const reportTypes = { json: 'application/x-ndjson', csv: 'text/csv;charset=utf-8', html: 'text/html;charset=utf-8' };
 
 /**
- * auditWith runs the audit of input in this thread on the Tollgate tg (an
- * instance that holds no other audit while this one runs). Options and
- * result: index.d.ts (AuditOptions, AuditResult).
+ * auditWith runs the audit of input in this thread on the Tollgate tg,
+ * which must have loaded the audit module (auditModuleURL; audit() does)
+ * and hold no other audit while this one runs. It is the Go host's
+ * runInModule (audit/wasm.go) step for step, so the records, the summary
+ * and the notes are the CLI's. Options and result: audit.d.ts.
  */
 export async function auditWith(tg, input, options = {}) {
   const {
@@ -337,16 +453,15 @@ export async function auditWith(tg, input, options = {}) {
     records: keep = true, reports = [], recordFilter = 'all', recordLimit = Infinity,
   } = options;
   const t0 = performance.now();
-  const name = options.name ?? input?.name ?? 'input';
+  const name = String(options.name ?? input?.name ?? 'input');
   const summary = newSummary({
-    input: String(name), engine: 'wasm',
-    policy: options.policyName ?? (typeof policy === 'string' ? policy : 'custom'),
+    input: name, engine: 'wasm',
+    policy: options.policyName ?? (typeof policy === 'string' ? policy : policy?.name ?? 'custom'),
     tables: options.tablesName ?? (typeof tables === 'string' ? tables : 'custom'),
   });
   const size = sizeOf(input);
   const twoPass = options.pass !== 'once' && rereadable(input);
-  const key = randomKey();
-  const req = { policy, tables, fips, exhaustive, year, encoding, key };
+  const req = { policy, tables, fips, exhaustive, year, encoding, key: randomKey() };
   const epoch = tg.epoch;
   const call = (op, bytes) => {
     if (tg.epoch !== epoch) throw new TollgateError('restart', 'the module instance was replaced during the audit: run it again');
@@ -355,10 +470,23 @@ export async function auditWith(tg, input, options = {}) {
   const openAudit = (pass) => {
     const res = JSON.parse(tg.callText('audit.open', JSON.stringify({ ...req, pass })));
     if (res.error?.code === 'unknown_op') {
-      throw new TollgateError('unsupported', 'this module has no audit operations (audit.open, docs/abi.md "Audit"): it was built before the audit core');
+      throw new TollgateError('unsupported', 'this module has no audit operations (audit.open): load wasm/tollgate-audit.wasm (auditModuleURL; docs/abi.md "Audit")');
     }
     if (res.error) throw new TollgateError(res.error.code, res.error.message, res.error.field);
   };
+  // audit.rows' errors name their line, as the CLI's do: "FILE: line 1: ...".
+  const rows = (chunk) => {
+    try {
+      return call('audit.rows', chunk);
+    } catch (e) {
+      if (e instanceof TollgateError && !['trap', 'panic', 'restart', 'too_large'].includes(e.code)) {
+        throw Object.assign(new TollgateError(e.code, '', e.field), { message: `${name}: ${e.message.replace(/^[a-z_]+: (?:[a-z_]+: )?/, '')}` });
+      }
+      throw e;
+    }
+  };
+  const notes = [];
+  const note = (text) => { notes.push(text); onNote?.(text); };
   const writers = [];
   const sinks = {};
   for (const f of reports) {
@@ -372,7 +500,6 @@ export async function auditWith(tg, input, options = {}) {
     } else throw new TollgateError('bad_option', `unknown report format ${JSON.stringify(f)}: want json, csv or html`, 'reports');
   }
   const all = keep ? [] : null;
-  const notes = [];
   let header = null;
   let end = null;
   const passes = twoPass ? 2 : 1;
@@ -385,40 +512,55 @@ export async function auditWith(tg, input, options = {}) {
     const fraction = size < 0 ? -1 : final ? 1 : Math.min(0.999, (pass * size + bytes) / (passes * Math.max(size, 1)));
     onProgress({ pass: twoPass ? (pass === 0 ? 'count' : 'check') : 'once', rows: summary.rows, bytes: pass * Math.max(size, 0) + bytes, fraction });
   };
-
-  // The first pass: digests only; stops early when the header says there
-  // is nothing to count (no PIN column).
-  const counter = twoPass ? new DigestCounter() : null;
   const checkAbort = () => { if (signal?.aborted) throw abortError(signal); };
+  const onHeader = (info) => {
+    header = info;
+    if (info.ignored_columns?.length) summary.ignored_columns = info.ignored_columns;
+    if (info.unknown_columns?.length) summary.unknown_columns = info.unknown_columns;
+    const n = columnsNote(name, info.ignored_columns ?? [], info.unknown_columns ?? []);
+    if (n) note(n);
+  };
+  // The PBKDF2 records' cost: tallied in the first pass, seen in a single one.
+  const tally = new PBKDF2Tally();
   let opened = false;
   try {
+    // The first pass: digests and PBKDF2 records only; it stops at the
+    // header when that says there is nothing to count.
+    const counter = twoPass ? new DigestCounter() : null;
+    let counted = false;
     if (twoPass) {
       openAudit('count');
       opened = true;
-      let counting = true;
+      let again = false;
       const on = {
         record() { throw bad('a record in the count pass'); },
         digest: (f, lo, hi) => counter.add(f, lo, hi),
-        header: (line, info) => { header = info; if (info.count_pass === false) counting = false; },
-        note() {}, // the second pass writes the notes
+        pbkdf2: (line, field, scheme, iterations, candidates) => tally.add(scheme, iterations, candidates, line),
+        header: (line, info) => { onHeader(info); if (info.count_pass === false) again = true; },
+        note,
         end() {},
       };
       let bytes = 0;
       for await (const chunk of open(input, chunkSize)) {
         checkAbort();
-        parseItems(call('audit.rows', chunk), on);
+        parseItems(rows(chunk), on);
         bytes += chunk.length;
         progress(0, bytes, false);
-        if (!counting) break;
+        if (again) break;
       }
-      if (counting) parseItems(call('audit.rows', new Uint8Array(0)), on);
-      call('audit.close', new Uint8Array(0));
-      opened = false;
+      if (!again) parseItems(rows(new Uint8Array(0)), on);
+      if (header === null) throw new TollgateError('bad_items', `${name}: the module read no header`);
+      counted = !again;
     }
-
     openAudit(twoPass ? 'check' : 'once');
     opened = true;
-    if (twoPass) for (const b of counter.shared()) call('audit.shared', b);
+    if (counted) {
+      summary.pbkdf2 = await tally.estimate(name, note);
+      for (const b of counter.shared()) call('audit.shared', b);
+      summary.distinct_pins = counter.distinct;
+      summary.shared_pins = counter.pins;
+      summary.shared_pin_records = counter.records;
+    }
     let batch = [];
     let given = 0; // records passed on (recordFilter, recordLimit)
     const on = {
@@ -431,8 +573,9 @@ export async function auditWith(tg, input, options = {}) {
         }
       },
       digest() { throw bad('a digest in the check pass'); },
-      header: (line, info) => { header = info; },
-      note: (text) => { notes.push(text); onNote?.(text); },
+      pbkdf2: (line, field, scheme, iterations, candidates) => { if (!counted) tally.add(scheme, iterations, candidates, line); },
+      header: (line, info) => { if (header === null) onHeader(info); },
+      note,
       end: (info) => { end = info; },
     };
     const flush = () => {
@@ -444,13 +587,13 @@ export async function auditWith(tg, input, options = {}) {
     let bytes = 0;
     for await (const chunk of open(input, chunkSize)) {
       checkAbort();
-      parseItems(call('audit.rows', chunk), on);
+      parseItems(rows(chunk), on);
       flush();
       bytes += chunk.length;
       progress(passes - 1, bytes, false);
     }
     checkAbort();
-    parseItems(call('audit.rows', new Uint8Array(0)), on);
+    parseItems(rows(new Uint8Array(0)), on);
     flush();
     call('audit.close', new Uint8Array(0));
     opened = false;
@@ -461,16 +604,18 @@ export async function auditWith(tg, input, options = {}) {
     throw e;
   }
   if (end === null) throw bad('no end item');
-  summary.encoding = end.encoding ?? summary.encoding;
-  for (const k of summaryKeys) if (end[k] !== undefined) summary[k] = end[k];
-  if (twoPass) {
-    summary.distinct_pins = counter.distinct;
-    summary.shared_pins = counter.sharedOf(digestFields.pin);
-    summary.shared_pin_records = counter.sharedOf(digestFields.pinHash);
+  if (!twoPass) {
+    summary.distinct_pins = end.distinct_pins ?? 0;
+    summary.shared_pins = end.shared_pins ?? 0;
+    summary.shared_pin_records = end.shared_pin_records ?? 0;
   }
-  if (header?.ignored_columns?.length) summary.ignored_columns = header.ignored_columns;
-  if (header?.unknown_columns?.length) summary.unknown_columns = header.unknown_columns;
-  if (summary.skipped_checks?.length === 0) delete summary.skipped_checks;
+  summary.pbkdf2 ??= await tally.seen(note);
+  if (summary.pbkdf2 === undefined) delete summary.pbkdf2;
+  if (end.skipped_checks?.length) summary.skipped_checks = end.skipped_checks;
+  summary.encoding = end.encoding;
+  if (end.detected > 0 && end.encoding === 'windows-1252') {
+    note(`audit: ${name}: not UTF-8 (from its first non-ASCII text, line ${end.detected}): read as windows-1252; --encoding sets the encoding`);
+  }
   summary.seconds = (performance.now() - t0) / 1000;
   for (const w of writers) w.end(summary);
   progress(passes - 1, Math.max(size, 0), true);
@@ -494,7 +639,7 @@ const inWorker = typeof WorkerGlobalScope !== 'undefined' && typeof self !== 'un
 export async function audit(input, options = {}) {
   const useWorker = options.worker ?? (!isNode && !inWorker && typeof Worker === 'function');
   if (!useWorker) {
-    const tg = options.tollgate ?? await load(options.load ?? {});
+    const tg = options.tollgate ?? await load({ module: auditModuleURL, ...options.load });
     return auditWith(tg, input, options);
   }
   return auditInWorker(input, options);

@@ -39,6 +39,13 @@ export * as abi from './abi.js';
 export const defaultModuleURL = new URL('./tollgate.wasm', import.meta.url);
 
 /**
+ * The audit module, wasm/tollgate-audit.wasm (tollgate-audit.wasm beside
+ * this file in the package): the same module with the audit's operations
+ * (docs/abi.md, "Audit"), which audit() loads (audit.js).
+ */
+export const auditModuleURL = new URL('./tollgate-audit.wasm', import.meta.url);
+
+/**
  * The data artifacts load() reads by default (docs/abi.md, "Data
  * artifacts"): passwords.tgd, the breached-password list of the password
  * blocklist, beside this file like the module.
@@ -558,7 +565,7 @@ export async function load(options = {}) {
   const table = new RegexTable(engine);
   // With regex: true the regex module compiles while the main one does.
   const [{ module, instance }, data] = await Promise.all([
-    instantiate(options.module ?? checkoutURL(defaultModuleURL), importObject(wasi, table), pages),
+    instantiate(checkoutURL(options.module ?? defaultModuleURL), importObject(wasi, table), pages),
     readData(options.data),
     engine.mode === true ? engine.enable() : null,
   ]);

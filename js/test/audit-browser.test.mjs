@@ -22,7 +22,7 @@ import { startServer } from '../demo/serve.mjs';
 import { root } from './corpus.mjs';
 import { need } from './env.mjs';
 import { chromiumPath, haveBrowser, chromiumArgs, skipBrowser } from './chromium.mjs';
-import { load } from '../tollgate.js';
+import { load, auditModuleURL } from '../tollgate.js';
 
 const outDir = join(root, 'out');
 const sample = join(root, 'testdata', 'csv', 'sample-users.csv');
@@ -30,14 +30,14 @@ const sample = join(root, 'testdata', 'csv', 'sample-users.csv');
 // The module must have the audit operations (docs/abi.md, "Audit"); a
 // module built before them cannot run this test, and says so.
 async function moduleAudits() {
-  const tg = await load();
+  const tg = await load({ module: auditModuleURL });
   const res = JSON.parse(tg.callText('audit.open', '{}'));
   return res.error?.code !== 'unknown_op';
 }
 
 const haveGo = spawnSync('go', ['version']).status === 0;
 const skip = skipBrowser || need('go', haveGo, 'install Go 1.26') ||
-  (!(await moduleAudits()) && 'wasm/tollgate.wasm has no audit operations (audit.open answers unknown_op): build it with the audit core (issue 16)');
+  (!(await moduleAudits()) && 'wasm/tollgate-audit.wasm has no audit operations (audit.open answers unknown_op)');
 
 let server;
 let context;
@@ -81,7 +81,7 @@ after(async () => {
 function runCLI(input, format) {
   const out = join(dir, `cli.${format}`);
   const sum = join(dir, 'cli-summary.json');
-  const r = spawnSync(cli, ['audit', '--format', format, '-o', out, '--summary', sum, input], { encoding: 'utf8' });
+  const r = spawnSync(cli, ['audit', '--engine', 'wasm', '--format', format, '-o', out, '--summary', sum, input], { encoding: 'utf8' });
   assert.ok(r.status === 0 || r.status === 1, `tollgate audit: status ${r.status}: ${r.stderr}`);
   return { report: readFileSync(out), summary: JSON.parse(readFileSync(sum, 'utf8')) };
 }

@@ -14,17 +14,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { root } from './corpus.mjs';
 import { need } from './env.mjs';
-import { load } from '../tollgate.js';
+import { load, auditModuleURL } from '../tollgate.js';
 import { audit, fileInput, recordJSON, summaryJSON } from '../audit.js';
 
 const bin = fileURLToPath(new URL('../bin/tollgate-audit.mjs', import.meta.url));
 const sample = join(root, 'testdata', 'csv', 'sample-users.csv');
 
-const tg = await load();
+const tg = await load({ module: auditModuleURL });
 const audits = JSON.parse(tg.callText('audit.open', '{}')).error?.code !== 'unknown_op';
 const haveGo = spawnSync('go', ['version']).status === 0;
 const skip = need('go', haveGo, 'install Go 1.26') ||
-  (!audits && 'wasm/tollgate.wasm has no audit operations (audit.open answers unknown_op): build it with the audit core (issue 16)');
+  (!audits && 'wasm/tollgate-audit.wasm has no audit operations (audit.open answers unknown_op)');
 
 let dir;
 let cli;
@@ -43,12 +43,12 @@ after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 // The CLI's JSON Lines report and summary of input (a path, or '-' with
 // the file on standard input).
-function runCLI(input, format = 'json', stdinFile) {
+function runCLI(input, format = 'json', stdinFile, engine = 'wasm') {
   const out = join(dir, `cli.${format}`);
   const sum = join(dir, 'cli-summary.json');
   const fd = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
   try {
-    const r = spawnSync(cli, ['audit', '--format', format, '-o', out, '--summary', sum, input], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+    const r = spawnSync(cli, ['audit', '--engine', engine, '--format', format, '-o', out, '--summary', sum, input], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
     assert.ok(r.status === 0 || r.status === 1, `tollgate audit: status ${r.status}: ${r.stderr}`);
   } finally {
     if (typeof fd === 'number') closeSync(fd);
@@ -70,6 +70,7 @@ for (const [name, path] of [['sample', () => sample], ['100 000 rows', () => big
     const { records, summary } = await audit(input, { tollgate: tg, onProgress: (p) => progress.push(p) });
     const want = runCLI(path());
     assert.equal(records.map(recordJSON).join(''), want.report);
+    assert.equal(want.report, runCLI(path(), 'json', undefined, 'native').report, 'the CLI\'s engines agree');
     assert.deepEqual(comparable(summary), comparable(want.summary));
     assert.equal(summaryJSON({ ...summary, seconds: want.summary.seconds, pbkdf2: want.summary.pbkdf2 }), JSON.stringify(want.summary, null, 2) + '\n');
     assert.equal(progress.at(-1).fraction, 1);

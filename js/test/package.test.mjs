@@ -24,11 +24,11 @@ const pkg = JSON.parse(readFileSync(join(jsDir, 'package.json'), 'utf8'));
 const expectedFiles = [
   'LICENSE', 'NOTICE', 'README.md', 'package.json',
   'abi.d.ts', 'abi.js', 'audit.d.ts', 'audit.js', 'audit-report.js', 'audit-worker.js', 'bin/tollgate-audit.mjs', 'data.js', 'htmlreport.js', 'index.d.ts', 'messages.en.json', 'messages.fr.json',
-  'passwords.tgd', 'regex.js', 'regex.wasm', 'tollgate.js', 'tollgate.wasm', 'wasi.d.ts', 'wasi.js',
+  'passwords.tgd', 'regex.js', 'regex.wasm', 'tollgate-audit.wasm', 'tollgate.js', 'tollgate.wasm', 'wasi.d.ts', 'wasi.js',
 ];
 // The files npm pack copies into the package (js/internal/pack.mjs) and their originals.
 const copied = {
-  'tollgate.wasm': join(root, 'wasm', 'tollgate.wasm'), 'regex.wasm': join(root, 'wasm', 'regex.wasm'),
+  'tollgate.wasm': join(root, 'wasm', 'tollgate.wasm'), 'tollgate-audit.wasm': join(root, 'wasm', 'tollgate-audit.wasm'), 'regex.wasm': join(root, 'wasm', 'regex.wasm'),
   'passwords.tgd': join(root, 'wasm', 'passwords.tgd'), LICENSE: join(root, 'LICENSE'), NOTICE: join(root, 'NOTICE'),
 };
 
@@ -59,7 +59,7 @@ before(() => {
     },
   });
   mkdirSync(join(work, 'stage', 'wasm'));
-  for (const f of ['tollgate.wasm', 'regex.wasm', 'passwords.tgd']) symlinkSync(join(root, 'wasm', f), join(work, 'stage', 'wasm', f));
+  for (const f of ['tollgate.wasm', 'tollgate-audit.wasm', 'regex.wasm', 'passwords.tgd']) symlinkSync(join(root, 'wasm', f), join(work, 'stage', 'wasm', f));
   cpSync(join(root, 'LICENSE'), join(work, 'stage', 'LICENSE'));
   cpSync(join(root, 'NOTICE'), join(work, 'stage', 'NOTICE'));
 
