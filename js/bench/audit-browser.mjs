@@ -13,9 +13,12 @@ import { join } from 'node:path';
 import { startServer } from '../demo/serve.mjs';
 import { chromiumPath, chromiumArgs } from '../test/chromium.mjs';
 
+// --reports=json,csv,html (or none) runs audit() in the page directly
+// with those reports instead of the audit view (which makes all three).
 const file = process.argv[2];
+const direct = process.argv.find((a) => a.startsWith('--reports='))?.slice('--reports='.length);
 if (!file) {
-  console.error('usage: node js/bench/audit-browser.mjs FILE.csv');
+  console.error('usage: node js/bench/audit-browser.mjs FILE.csv [--reports=json,csv,html|none]');
   process.exit(2);
 }
 
@@ -26,7 +29,8 @@ function procs() {
     try {
       const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
       const ppid = +stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
-      out.push({ pid: +d, ppid, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8').split('\0') });
+      // Chromium rewrites its children's titles: one string with spaces.
+      out.push({ pid: +d, ppid, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8').split(/[\0 ]/) });
     } catch { /* gone */ }
   }
   return out;
@@ -68,16 +72,33 @@ try {
   await cdp.send('Performance.enable');
   const pids = renderers(profile);
   const base = Math.max(...pids.map((p) => status(p, 'VmRSS')));
+  const baseAnon = Math.max(...pids.map((p) => status(p, 'RssAnon')));
   let heapMax = 0;
   let rssMax = 0;
+  let anonMax = 0;
   const sample = async () => {
     const { metrics } = await cdp.send('Performance.getMetrics');
     heapMax = Math.max(heapMax, metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
     rssMax = Math.max(rssMax, ...renderers(profile).map((p) => status(p, 'VmRSS')));
+    anonMax = Math.max(anonMax, ...renderers(profile).map((p) => status(p, 'RssAnon')));
   };
   const timer = setInterval(() => { sample().catch(() => {}); }, 250);
   const t0 = Date.now();
-  await page.setInputFiles('#audit-file', file);
+  if (direct === undefined) {
+    await page.setInputFiles('#audit-file', file);
+  } else {
+    await page.evaluate(() => { const i = document.createElement('input'); i.type = 'file'; i.id = 'bench-file'; document.body.append(i); });
+    await page.setInputFiles('#bench-file', file);
+    await page.evaluate(async (reports) => {
+      const { audit } = await import('/audit.js');
+      const f = document.getElementById('bench-file').files[0];
+      const t0 = performance.now();
+      window.__audit.state = 'running';
+      const r = await audit(f, { records: false, reports, recordFilter: 'findings', recordLimit: 20001, onRecords: () => {} });
+      const secs = (performance.now() - t0) / 1000;
+      Object.assign(window.__audit, { state: 'done', summary: r.summary, seconds: secs, rowsPerSecond: r.summary.rows / secs });
+    }, direct === 'none' ? [] : direct.split(','));
+  }
   await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(window.__audit.state));
   const wall = (Date.now() - t0) / 1000;
   clearInterval(timer);
@@ -88,7 +109,9 @@ try {
   console.log(JSON.stringify({
     chromium: (await context.browser()?.version()) ?? 'persistent context',
     file, bytes: statSync(file).size, ...r, wall_seconds: +wall.toFixed(2),
-    renderer_rss_before_mb: mb(base), renderer_rss_max_mb: mb(rssMax), renderer_vmhwm_mb: mb(hwm), page_js_heap_max_mb: mb(heapMax),
+    reports: direct ?? 'html,csv,json (the audit view)',
+    renderer_rss_before_mb: mb(base), renderer_rss_max_mb: mb(rssMax), renderer_vmhwm_mb: mb(hwm),
+    renderer_anon_before_mb: mb(baseAnon), renderer_anon_max_mb: mb(anonMax), page_js_heap_max_mb: mb(heapMax),
   }, null, 2));
 } finally {
   await context.close();

@@ -293,6 +293,7 @@ function showView() {
   const audit = location.hash === '#audit';
   $('audit-view').hidden = !audit;
   $('settings-view').hidden = audit;
+  document.querySelector('.lede').hidden = audit; // the lede speaks to a user choosing a PIN
   for (const [id, on] of [['view-audit', audit], ['view-settings', !audit]]) {
     if (on) $(id).setAttribute('aria-current', 'page');
     else $(id).removeAttribute('aria-current');
