@@ -16,8 +16,9 @@ type Dedicated struct {
 // ErrNotWasm: only the wasm engine has dedicated instances.
 var ErrNotWasm = errors.New("engine: a dedicated instance needs the wasm engine")
 
-// NewDedicated starts an instance of e's module with e's data artifacts
-// loaded.
+// NewDedicated takes an instance of e's module, with e's data artifacts
+// loaded, out of e's main pool for good: the pool may then make another in
+// its place, up to its size.
 func NewDedicated(ctx context.Context, e Engine) (*Dedicated, error) {
 	we, ok := e.(*wasmEngine)
 	if !ok {
@@ -26,8 +27,16 @@ func NewDedicated(ctx context.Context, e Engine) (*Dedicated, error) {
 	if err := we.check(ctx); err != nil {
 		return nil, err
 	}
-	w, err := we.main.newW(ctx)
+	// The pool's idle instance when it has one (the engine makes its first
+	// at start): an engine made for one dedicated conversation then holds
+	// one instance, not two. It never goes back to the pool.
+	w, err := we.main.get(ctx)
 	if err != nil {
+		return nil, err
+	}
+	we.main.release()
+	if err := we.prune(ctx, w); err != nil {
+		w.close()
 		return nil, err
 	}
 	return &Dedicated{w: w}, nil
