@@ -67,7 +67,7 @@ try {
   page.setDefaultTimeout(30 * 60 * 1000);
   await server.warm;
   await page.goto(`${server.url}/demo/#audit`);
-  await page.waitForFunction(() => window.__tollgate?.ready && window.__audit);
+  await page.waitForFunction(() => window.__audit);
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
   const pids = renderers(profile);
