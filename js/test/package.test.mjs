@@ -9,7 +9,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -147,6 +147,18 @@ test('Node: import { load } from the package, load() with no options, a PIN verd
   assert.deepEqual(out.dials.map((d) => [d.allowed, d.reason, d.row]), [[false, 'matched', 0], [true, 'no_match', -1]]);
   // passwords.tgd came with the package: the NIST blocklist works.
   assert.deepEqual(out.nist.reasons.map((r) => [r.code, r.detail]), [['common', 'list']]);
+});
+
+test('npx: the installed package\'s tollgate-audit bin audits the sample from the package\'s own audit module', () => {
+  const binPath = join(project, 'node_modules', '.bin', 'tollgate-audit');
+  const help = spawnSync(binPath, ['--help'], { cwd: project, encoding: 'utf8' });
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: tollgate-audit/);
+  const r = spawnSync(binPath, ['--format', 'json', join(root, 'testdata', 'csv', 'sample-users.csv')], { cwd: project, encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert.equal(r.status, 1, `findings: exit 1 (${r.stderr})`);
+  const lines = r.stdout.split('\n').filter(Boolean);
+  assert.equal(lines.length, 300);
+  assert.deepEqual(JSON.parse(lines[0]).findings.map((f) => f.code), ['blocked_number', 'shared_pin']);
 });
 
 test('the package README\'s Node example runs in the installed project', () => {
