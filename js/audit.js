@@ -420,14 +420,17 @@ async function htmlScript() {
   return r.text();
 }
 
-// Report parts are gathered into Blobs of about 1 MB, so a report of a
-// million rows is a few hundred Blobs, not millions of strings.
+// Report parts are gathered into Blobs of about 128 KiB, so a report of a
+// million rows is a few thousand Blobs, not millions of strings; smaller
+// parts keep the worker's heap smaller (docs/performance.md: the renderer's
+// peak private memory at 1 M rows was 320 MB with 1 MiB parts, 264 MB with
+// 128 KiB, 249 MB with 32 KiB, which were slower).
 class BlobSink {
   constructor(type) { this.type = type; this.parts = []; this.pending = []; this.n = 0; }
   write = (s) => {
     this.pending.push(s);
     this.n += s.length;
-    if (this.n >= 1 << 20) this.flush();
+    if (this.n >= 128 << 10) this.flush();
   };
   flush() {
     if (this.pending.length) this.parts.push(new Blob([this.pending.join('')], { type: this.type }));
