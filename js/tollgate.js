@@ -39,6 +39,13 @@ export * as abi from './abi.js';
 export const defaultModuleURL = new URL('./tollgate.wasm', import.meta.url);
 
 /**
+ * The audit module, wasm/tollgate-audit.wasm (tollgate-audit.wasm beside
+ * this file in the package): the same module with the audit's operations
+ * (docs/abi.md, "Audit"), which audit() loads (audit.js).
+ */
+export const auditModuleURL = new URL('./tollgate-audit.wasm', import.meta.url);
+
+/**
  * The data artifacts a Tollgate reads by default (docs/abi.md, "Data
  * artifacts"), by name, beside this file like the module: passwords.tgd,
  * the breached-password list of the password blocklist, and
@@ -568,7 +575,7 @@ export async function load(options = {}) {
   const table = new RegexTable(engine);
   // With regex: true the regex module compiles while the main one does.
   const [{ module, instance }, data] = await Promise.all([
-    instantiate(options.module ?? checkoutURL(defaultModuleURL), importObject(wasi, table), pages),
+    instantiate(checkoutURL(options.module ?? defaultModuleURL), importObject(wasi, table), pages),
     readData(options.data),
     engine.mode === true ? engine.enable() : null,
     isNode && !nodeCrypto ? Promise.all([nodeImport('node:fs'), nodeImport('node:crypto')]).then(([f, c]) => { nodeFs = f; nodeCrypto = c; }) : null,
@@ -1036,6 +1043,63 @@ export class Tollgate {
       throw new TollgateError('panic', `the module panicked during ${JSON.stringify(op)} and was replaced`);
     }
     throw new TollgateError(abi.statusNames[status] ?? 'unknown', `call ${JSON.stringify(op)} failed with status ${status}`);
+  }
+
+  /**
+   * Runs op with a request of raw bytes (the audit's chunks, docs/abi.md
+   * "Audit") and returns a copy of the response's bytes; the api's error
+   * ({"error": ...}, status op_error) is thrown as a TollgateError. The
+   * epoch property of the result says which instance answered: an audit
+   * whose instance was replaced mid-way must start over.
+   */
+  callBytes(op, bytes) {
+    this._stats.calls++;
+    const x = this._x;
+    let status, n;
+    try {
+      const opb = this._enc.encode(op);
+      const need = opb.length + bytes.length;
+      if (need > abi.MAX_BUF) throw new TollgateError('too_large', `request of ${need} bytes exceeds the module's ${abi.MAX_BUF}`);
+      if (x.buf_cap() < need) {
+        const st = x.buf_reserve(need);
+        if (st !== abi.status.OK) throw new TollgateError(abi.statusNames[st] ?? 'unknown', `reserving ${need} bytes failed`);
+      }
+      const ptr = x.buf_ptr();
+      if (ptr === 0 || x.buf_cap() === 0) throw new ModuleFailed();
+      const mem = this._view();
+      mem.set(opb, ptr);
+      mem.set(bytes, ptr + opb.length);
+      [status, n] = abi.unpackCall(x.call(opb.length, bytes.length));
+    } catch (e) {
+      if (e instanceof TollgateError) throw e;
+      this._replace();
+      if (e instanceof ModuleFailed) throw new TollgateError('panic', `the module failed before ${JSON.stringify(op)} and was replaced`);
+      throw new TollgateError('trap', `the module trapped during ${JSON.stringify(op)} and was replaced (${e instanceof WasiExit ? 'exit' : e.name})`);
+    }
+    if (status === abi.status.OK || status === abi.status.OP_ERROR) {
+      const ptr = x.buf_ptr();
+      if (ptr === 0) {
+        this._replace();
+        throw new TollgateError('panic', `the module failed after ${JSON.stringify(op)} and was replaced`);
+      }
+      const out = this._view().slice(ptr, ptr + n);
+      this._used = true;
+      if (status === abi.status.OP_ERROR) {
+        const err = JSON.parse(this._dec.decode(out)).error ?? {};
+        throw new TollgateError(err.code ?? 'op_error', err.message ?? `${op} failed`, err.field);
+      }
+      return out;
+    }
+    if (status === abi.status.PANIC) {
+      this._replace();
+      throw new TollgateError('panic', `the module panicked during ${JSON.stringify(op)} and was replaced`);
+    }
+    throw new TollgateError(abi.statusNames[status] ?? 'unknown', `call ${JSON.stringify(op)} failed with status ${status}`);
+  }
+
+  /** Which module instance is current: it changes when one is replaced. */
+  get epoch() {
+    return this._epoch;
   }
 
   /**

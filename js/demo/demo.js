@@ -293,29 +293,57 @@ function wire() {
   for (const b of document.querySelectorAll('.lang button')) b.addEventListener('click', () => setLang(b.dataset.lang));
 }
 
-async function start() {
+// Views: the settings form (#settings, the default) and the audit of an
+// export (#audit), whose code loads only when it is first shown.
+let auditView = null;
+function showView() {
+  const audit = location.hash === '#audit';
+  $('audit-view').hidden = !audit;
+  $('settings-view').hidden = audit;
+  document.querySelector('.lede').hidden = audit; // the lede speaks to a user choosing a PIN
+  document.querySelector('footer').hidden = audit; // and the footer of the settings' checker
+  for (const [id, on] of [['view-audit', audit], ['view-settings', !audit]]) {
+    if (on) $(id).setAttribute('aria-current', 'page');
+    else $(id).removeAttribute('aria-current');
+  }
+  if (audit && !auditView) auditView = import('./audit-view.js').then((m) => m.wireAudit());
+  if (!audit) loadChecker();
+}
+
+// The settings view's checker loads when that view is first shown: the
+// audit view runs its own module in its worker, and a tab auditing a large
+// export should not hold a second instance it never uses.
+let loading = null;
+function loadChecker() {
+  loading ??= (async () => {
+    const status = $('status');
+    const t0 = performance.now();
+    try {
+      tg = await load();
+    } catch (e) {
+      timings.error = String(e);
+      status.dataset.state = 'error';
+      status.textContent = w('failed');
+      return;
+    }
+    timings.loadMillis = performance.now() - t0;
+    try {
+      const t = tg.loadTables('default');
+      tables = { handle: t.handle, table: t.tables.find((n) => /transfer/i.test(n)) ?? t.tables[0] };
+    } catch (e) {
+      tables = { error: e };
+    }
+    status.dataset.state = 'ready';
+    translatePage();
+    checkAll();
+    timings.ready = true;
+  })();
+}
+
+function start() {
   wire();
-  const status = $('status');
-  const t0 = performance.now();
-  try {
-    tg = await load();
-  } catch (e) {
-    timings.error = String(e);
-    status.dataset.state = 'error';
-    status.textContent = w('failed');
-    return;
-  }
-  timings.loadMillis = performance.now() - t0;
-  try {
-    const t = tg.loadTables('default');
-    tables = { handle: t.handle, table: t.tables.find((n) => /transfer/i.test(n)) ?? t.tables[0] };
-  } catch (e) {
-    tables = { error: e };
-  }
-  status.dataset.state = 'ready';
-  translatePage();
-  checkAll();
-  timings.ready = true;
+  window.addEventListener('hashchange', showView);
+  showView();
 }
 
 start();

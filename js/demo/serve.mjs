@@ -1,5 +1,5 @@
 // A static server for the demo: js/ at /, and the committed modules at
-// /tollgate.wasm and /regex.wasm, beside tollgate.js as in the npm package
+// /tollgate.wasm, /tollgate-audit.wasm and /regex.wasm, beside tollgate.js as in the npm package
 // (served from wasm/, not copied), on localhost only.
 // Responses are compressed (brotli, else gzip) as a production server would
 // send them, so the browser tests see the real bytes over the wire.
@@ -15,6 +15,8 @@ import { fileURLToPath } from 'node:url';
 
 const jsDir = join(dirname(fileURLToPath(import.meta.url)), '..');
 const wasmFile = join(jsDir, '..', 'wasm', 'tollgate.wasm');
+// The audit module, which the audit view's worker loads.
+const auditFile = join(jsDir, '..', 'wasm', 'tollgate-audit.wasm');
 // The regex module, fetched by tollgate.js only for documents with regex rows.
 const regexFile = join(jsDir, '..', 'wasm', 'regex.wasm');
 // The data artifacts, which tollgate.js fetches when an operation first
@@ -58,6 +60,7 @@ const csp = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src
 
 function resolve(urlPath) {
   if (urlPath === '/tollgate.wasm') return wasmFile;
+  if (urlPath === '/tollgate-audit.wasm') return auditFile;
   if (urlPath === '/regex.wasm') return regexFile;
   if (Object.hasOwn(dataFiles, urlPath)) return dataFiles[urlPath];
   const rel = normalize(decodeURIComponent(urlPath)).replace(/^[/\\]+/, '');
@@ -84,7 +87,7 @@ export async function startServer({ host = '127.0.0.1', port = 0 } = {}) {
     }
     return c.body;
   };
-  const warm = stat(wasmFile).then((st) => Promise.all(['br', 'gzip'].map((e) => encoded(wasmFile, st.mtimeMs, e))));
+  const warm = Promise.all([wasmFile, auditFile].map((f) => stat(f).then((st) => Promise.all(['br', 'gzip'].map((e) => encoded(f, st.mtimeMs, e))))));
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     const entry = { method: req.method, path: url.pathname, status: 0, bytes: 0, encoding: '' };

@@ -1,7 +1,7 @@
 // The package's prepack and postpack steps (package.json scripts).
 //
-//   node internal/pack.mjs copy    copies ../wasm/tollgate.wasm, ../wasm/regex.wasm, ../wasm/passwords.tgd,
-//                                  ../wasm/destinations.tgd, ../LICENSE and ../NOTICE into js/
+//   node internal/pack.mjs copy    copies ../wasm/tollgate.wasm, ../wasm/tollgate-audit.wasm, ../wasm/regex.wasm,
+//                                  ../wasm/passwords.tgd, ../wasm/destinations.tgd, ../LICENSE and ../NOTICE into js/
 //   node internal/pack.mjs clean   removes those copies again
 //
 // The repository keeps one copy of each module, in wasm/ (the Go host
@@ -22,6 +22,7 @@ const root = join(jsDir, '..');
 /** What is copied: [source in the repository, name in the package]. */
 export const copies = [
   [join(root, 'wasm', 'tollgate.wasm'), 'tollgate.wasm'],
+  [join(root, 'wasm', 'tollgate-audit.wasm'), 'tollgate-audit.wasm'],
   [join(root, 'wasm', 'regex.wasm'), 'regex.wasm'],
   [join(root, 'wasm', 'passwords.tgd'), 'passwords.tgd'],
   [join(root, 'wasm', 'destinations.tgd'), 'destinations.tgd'],

@@ -9,7 +9,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
@@ -23,12 +23,12 @@ const pkg = JSON.parse(readFileSync(join(jsDir, 'package.json'), 'utf8'));
 // What the tarball must hold, and nothing else.
 const expectedFiles = [
   'LICENSE', 'NOTICE', 'README.md', 'package.json',
-  'abi.d.ts', 'abi.js', 'data.js', 'destinations.tgd', 'index.d.ts', 'messages.en.json', 'messages.fr.json',
-  'passwords.tgd', 'regex.js', 'regex.wasm', 'tollgate.js', 'tollgate.wasm', 'wasi.d.ts', 'wasi.js',
+  'abi.d.ts', 'abi.js', 'audit.d.ts', 'audit.js', 'audit-report.js', 'audit-worker.js', 'bin/tollgate-audit.mjs', 'data.js', 'destinations.tgd', 'htmlreport.js', 'index.d.ts', 'messages.en.json', 'messages.fr.json',
+  'passwords.tgd', 'regex.js', 'regex.wasm', 'tollgate-audit.wasm', 'tollgate.js', 'tollgate.wasm', 'wasi.d.ts', 'wasi.js',
 ];
 // The files npm pack copies into the package (js/internal/pack.mjs) and their originals.
 const copied = {
-  'tollgate.wasm': join(root, 'wasm', 'tollgate.wasm'), 'regex.wasm': join(root, 'wasm', 'regex.wasm'),
+  'tollgate.wasm': join(root, 'wasm', 'tollgate.wasm'), 'tollgate-audit.wasm': join(root, 'wasm', 'tollgate-audit.wasm'), 'regex.wasm': join(root, 'wasm', 'regex.wasm'),
   'passwords.tgd': join(root, 'wasm', 'passwords.tgd'), 'destinations.tgd': join(root, 'wasm', 'destinations.tgd'),
   LICENSE: join(root, 'LICENSE'), NOTICE: join(root, 'NOTICE'),
 };
@@ -60,7 +60,7 @@ before(() => {
     },
   });
   mkdirSync(join(work, 'stage', 'wasm'));
-  for (const f of ['tollgate.wasm', 'regex.wasm', 'passwords.tgd', 'destinations.tgd']) symlinkSync(join(root, 'wasm', f), join(work, 'stage', 'wasm', f));
+  for (const f of ['tollgate.wasm', 'tollgate-audit.wasm', 'regex.wasm', 'passwords.tgd', 'destinations.tgd']) symlinkSync(join(root, 'wasm', f), join(work, 'stage', 'wasm', f));
   cpSync(join(root, 'LICENSE'), join(work, 'stage', 'LICENSE'));
   cpSync(join(root, 'NOTICE'), join(work, 'stage', 'NOTICE'));
 
@@ -151,6 +151,18 @@ test('Node: import { load } from the package, load() with no options, a PIN verd
   assert.deepEqual(out.nist.reasons.map((r) => [r.code, r.detail]), [['common', 'list']]);
   // destinations.tgd likewise: a document that declares a region classifies.
   assert.equal(out.dest?.country, 'DO');
+});
+
+test('npx: the installed package\'s tollgate-audit bin audits the sample from the package\'s own audit module', () => {
+  const binPath = join(project, 'node_modules', '.bin', 'tollgate-audit');
+  const help = spawnSync(binPath, ['--help'], { cwd: project, encoding: 'utf8' });
+  assert.equal(help.status, 0, help.stderr);
+  assert.match(help.stdout, /^Usage: tollgate-audit/);
+  const r = spawnSync(binPath, ['--format', 'json', join(root, 'testdata', 'csv', 'sample-users.csv')], { cwd: project, encoding: 'utf8', maxBuffer: 1 << 26 });
+  assert.equal(r.status, 1, `findings: exit 1 (${r.stderr})`);
+  const lines = r.stdout.split('\n').filter(Boolean);
+  assert.equal(lines.length, 300);
+  assert.deepEqual(JSON.parse(lines[0]).findings.map((f) => f.code), ['blocked_number', 'shared_pin']);
 });
 
 test('the package README\'s Node example runs in the installed project', () => {

@@ -59,3 +59,24 @@ async function main(): Promise<void> {
 }
 
 void main;
+
+// The audit (audit.d.ts).
+import { audit, fileInput, summaryJSON, type AuditRecord, type AuditSummary } from '@tollgate/tollgate/audit';
+
+async function auditExample(file: Blob): Promise<void> {
+  const ctl = new AbortController();
+  const { records, summary, reports } = await audit(file, {
+    policy: 'cuc', reports: ['json', 'csv'], signal: ctl.signal,
+    onProgress: (p) => void (p.fraction + p.rows + p.bytes),
+  });
+  const first: AuditRecord | undefined = records?.[0];
+  const codes: number = Object.keys(summary.by_code).length + (first?.findings.length ?? 0);
+  const json: Blob | undefined = reports?.json;
+  const s: AuditSummary = (await audit(await fileInput('users.csv'), { records: false, onRecords: (rs) => void rs.length })).summary;
+  void [codes, json, summaryJSON(s)];
+  // @ts-expect-error a handle is not a policy the audit can read
+  await audit(file, { policy: 3 });
+  // @ts-expect-error no such report format
+  await audit(file, { reports: ['pdf'] });
+}
+void auditExample;

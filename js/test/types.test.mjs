@@ -29,6 +29,8 @@ test('the package resolves by its name: main entry, wasi, catalogues', async () 
   assert.equal(typeof pkg.TollgateError, 'function');
   const wasi = await import('@tollgate/tollgate/wasi');
   assert.equal(typeof wasi.WASI, 'function');
+  const audit = await import('@tollgate/tollgate/audit');
+  assert.equal(typeof audit.audit, 'function');
   const en = await import('@tollgate/tollgate/messages.en.json', { with: { type: 'json' } });
   assert.equal(en.default.lang, 'en');
 });

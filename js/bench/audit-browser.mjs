@@ -1,0 +1,120 @@
+// The audit of a large export in headless Chromium, measured: rows/s and
+// the tab's memory (the renderer process's peak resident set, VmHWM, which
+// holds the page, its audit worker and the worker's module instance; and
+// the page's JS heap from CDP's Performance.getMetrics, sampled). A
+// measurement, not a test: docs/performance.md has its figures.
+//
+//   go run ./cmd/internal/gencsv -n 1000000 -o /tmp/users-1m.csv
+//   flock /work/helpers/heavy.lock node js/bench/audit-browser.mjs /tmp/users-1m.csv
+
+import { readFileSync, readdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../demo/serve.mjs';
+import { chromiumPath, chromiumArgs } from '../test/chromium.mjs';
+
+// --reports=json,csv,html (or none) runs audit() in the page directly
+// with those reports instead of the audit view (which makes all three).
+const file = process.argv[2];
+const direct = process.argv.find((a) => a.startsWith('--reports='))?.slice('--reports='.length);
+if (!file) {
+  console.error('usage: node js/bench/audit-browser.mjs FILE.csv [--reports=json,csv,html|none]');
+  process.exit(2);
+}
+
+function procs() {
+  const out = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = +stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1];
+      // Chromium rewrites its children's titles: one string with spaces.
+      out.push({ pid: +d, ppid, cmd: readFileSync(`/proc/${d}/cmdline`, 'utf8').split(/[\0 ]/) });
+    } catch { /* gone */ }
+  }
+  return out;
+}
+
+// The renderer processes under the Chromium whose profile is dir.
+function renderers(dir) {
+  const all = procs();
+  const root = all.find((p) => p.cmd.some((a) => a === `--user-data-dir=${dir}`) && !p.cmd.some((a) => a.startsWith('--type=')));
+  if (!root) return [];
+  const under = new Set([root.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of all) if (!under.has(p.pid) && under.has(p.ppid)) { under.add(p.pid); grew = true; }
+  }
+  return all.filter((p) => under.has(p.pid) && p.cmd.includes('--type=renderer')).map((p) => p.pid);
+}
+
+function status(pid, field) {
+  try {
+    const m = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+    return m ? +m[1] * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+const { chromium } = await import('playwright-core');
+const profile = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
+const server = await startServer({ port: 0 });
+const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: chromiumArgs, viewport: { width: 1280, height: 900 } });
+try {
+  const page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(30 * 60 * 1000);
+  await server.warm;
+  await page.goto(`${server.url}/demo/#audit`);
+  await page.waitForFunction(() => window.__audit);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const pids = renderers(profile);
+  const base = Math.max(...pids.map((p) => status(p, 'VmRSS')));
+  const baseAnon = Math.max(...pids.map((p) => status(p, 'RssAnon')));
+  let heapMax = 0;
+  let rssMax = 0;
+  let anonMax = 0;
+  const sample = async () => {
+    const { metrics } = await cdp.send('Performance.getMetrics');
+    heapMax = Math.max(heapMax, metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
+    rssMax = Math.max(rssMax, ...renderers(profile).map((p) => status(p, 'VmRSS')));
+    anonMax = Math.max(anonMax, ...renderers(profile).map((p) => status(p, 'RssAnon')));
+  };
+  const timer = setInterval(() => { sample().catch(() => {}); }, 250);
+  const t0 = Date.now();
+  if (direct === undefined) {
+    await page.setInputFiles('#audit-file', file);
+  } else {
+    await page.evaluate(() => { const i = document.createElement('input'); i.type = 'file'; i.id = 'bench-file'; document.body.append(i); });
+    await page.setInputFiles('#bench-file', file);
+    await page.evaluate(async (reports) => {
+      const { audit } = await import('/audit.js');
+      const f = document.getElementById('bench-file').files[0];
+      const t0 = performance.now();
+      window.__audit.state = 'running';
+      const r = await audit(f, { records: false, reports, recordFilter: 'findings', recordLimit: 20001, onRecords: () => {} });
+      const secs = (performance.now() - t0) / 1000;
+      Object.assign(window.__audit, { state: 'done', summary: r.summary, seconds: secs, rowsPerSecond: r.summary.rows / secs });
+    }, direct === 'none' ? [] : direct.split(','));
+  }
+  await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(window.__audit.state));
+  const wall = (Date.now() - t0) / 1000;
+  clearInterval(timer);
+  await sample();
+  const r = await page.evaluate(() => ({ state: window.__audit.state, error: window.__audit.error, rows: window.__audit.summary?.rows, seconds: window.__audit.seconds, rowsPerSecond: window.__audit.rowsPerSecond }));
+  const hwm = Math.max(...renderers(profile).map((p) => status(p, 'VmHWM')));
+  const mb = (b) => +(b / 2 ** 20).toFixed(1);
+  console.log(JSON.stringify({
+    chromium: (await context.browser()?.version()) ?? 'persistent context',
+    file, bytes: statSync(file).size, ...r, wall_seconds: +wall.toFixed(2),
+    reports: direct ?? 'html,csv,json (the audit view)',
+    renderer_rss_before_mb: mb(base), renderer_rss_max_mb: mb(rssMax), renderer_vmhwm_mb: mb(hwm),
+    renderer_anon_before_mb: mb(baseAnon), renderer_anon_max_mb: mb(anonMax), page_js_heap_max_mb: mb(heapMax),
+  }, null, 2));
+} finally {
+  await context.close();
+  await server.close();
+  rmSync(profile, { recursive: true, force: true });
+}

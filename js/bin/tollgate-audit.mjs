@@ -1,0 +1,102 @@
+#!/usr/bin/env node
+// tollgate-audit: `tollgate audit` from npm (npx @tollgate/tollgate ...):
+// the same audit, in the same module, over a file stream, with the same
+// reports. Nothing is sent anywhere.
+
+import { createWriteStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { audit, fileInput, JSONLinesReport, CSVReport, HTMLReport, summaryJSON } from '../audit.js';
+import { scriptHash } from '../audit-report.js';
+import { readFile, writeFile } from 'node:fs/promises';
+
+const usage = `Usage: tollgate-audit [flags] FILE.csv|-
+
+Audits a user export (CUC/CUCM BAT, Exchange CSV) as \`tollgate audit\` does,
+in the same WebAssembly module: one record per data row, in input order (its
+line, alias and findings). Never prints a PIN, password or hash, and sends
+nothing anywhere.
+
+Flags:
+  --policy NAME|FILE   a profile (cuc, cuc-esm, cucm, exchange-um, nist-800-63b-4) or a JSON policy file (default cuc)
+  --tables NAME|FILE   restriction tables: a built-in set or a JSON tables file (default default)
+  --format FORMAT      json (JSON Lines), csv or html (default json)
+  -o FILE              write the report to FILE instead of standard output
+  --summary FILE       also write the summary as JSON to FILE
+  --encoding ENC       auto, utf-8, utf-16, utf-16le, utf-16be, windows-1252, latin-1 (default auto)
+  --fips               the system runs in FIPS mode
+  --exhaustive         try every PIN of the policy's lengths against stored PIN hashes
+  -h, --help           this text
+
+Exit status: 0 nothing found, 1 findings, 2 the audit could not run.
+`;
+
+async function docOrName(v) {
+  if (v.trim().startsWith('{')) return JSON.parse(v);
+  try {
+    return JSON.parse(await readFile(v, 'utf8'));
+  } catch (e) {
+    if (e.code === 'ENOENT' || e.code === 'EISDIR') return v; // a built-in name
+    throw new Error(`${v}: ${e.message}`);
+  }
+}
+
+async function main(argv) {
+  let args;
+  try {
+    args = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        policy: { type: 'string', default: 'cuc' }, tables: { type: 'string', default: 'default' },
+        format: { type: 'string', default: 'json' }, o: { type: 'string' }, summary: { type: 'string' },
+        encoding: { type: 'string', default: 'auto' }, fips: { type: 'boolean', default: false },
+        exhaustive: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (e) {
+    process.stderr.write(`tollgate-audit: ${e.message}\n\n${usage}`);
+    return 2;
+  }
+  const { values: v, positionals } = args;
+  if (v.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  if (positionals.length !== 1) {
+    process.stderr.write(`tollgate-audit: want one input file (or - for standard input)\n\n${usage}`);
+    return 2;
+  }
+  const Writer = { json: JSONLinesReport, csv: CSVReport, html: HTMLReport }[v.format];
+  if (!Writer) {
+    process.stderr.write(`tollgate-audit: unknown format ${JSON.stringify(v.format)}: want json, csv or html\n`);
+    return 2;
+  }
+  const path = positionals[0];
+  try {
+    const input = path === '-' ? Object.assign(process.stdin, { name: 'stdin' }) : await fileInput(path);
+    const out = v.o ? createWriteStream(v.o) : process.stdout;
+    const write = (s) => out.write(s);
+    let opts = {};
+    if (v.format === 'html') {
+      const script = await readFile(new URL('../htmlreport.js', import.meta.url), 'utf8');
+      opts = { script, scriptHash: await scriptHash(script) };
+    }
+    const w = new Writer(write, opts);
+    const { summary } = await audit(input, {
+      name: input.name, policy: await docOrName(v.policy), tables: await docOrName(v.tables),
+      policyName: v.policy.trim().startsWith('{') ? undefined : v.policy, tablesName: v.tables,
+      encoding: v.encoding, fips: v.fips, exhaustive: v.exhaustive, records: false,
+      onRecords: (rs) => { for (const r of rs) w.record(r); },
+      onNote: (t) => process.stderr.write(`audit: ${t}\n`),
+    });
+    w.end(summary);
+    if (v.o) await new Promise((ok, fail) => out.end((e) => (e ? fail(e) : ok())));
+    if (v.summary) await writeFile(v.summary, summaryJSON(summary));
+    return summary.findings > 0 ? 1 : 0;
+  } catch (e) {
+    process.stderr.write(`tollgate-audit: ${e.message}\n`);
+    return 2;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

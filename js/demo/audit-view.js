@@ -1,0 +1,206 @@
+// The demo's "Audit an export" view: a CSV dropped or picked is audited in a
+// Web Worker by the module (../audit.js), with a progress bar and Cancel;
+// then the summary with its charts, the records with filters, and the HTML,
+// CSV and JSON Lines reports as downloads made in the page (Blob + object
+// URL). The file is read here and sent nowhere: the page's CSP allows no
+// connection but to its own origin, and the tests record every request.
+//
+// Hooks the browser tests rely on: #audit-file, #audit-drop, #audit-cancel,
+// #audit-progress, #audit-status, #audit-tiles, #audit-charts, #audit-table
+// (one tr per finding, data-line/data-code/data-cos), #audit-f-code,
+// #audit-f-cos, #audit-f-q, #audit-dl-{html,csv,json}; window.__audit:
+// {state: idle|running|done|error|cancelled, summary, reports, error,
+// rowsPerSecond, progress}.
+
+import { audit, barChart, sorted, NO_COS } from '../audit.js';
+
+const $ = (id) => document.getElementById(id);
+
+// The table keeps the first rows with findings (the reports hold them all),
+// so a file of millions of rows does not fill the tab's memory.
+const TABLE_ROWS = 20000;
+const SHOW = 500;
+
+const state = (window.__audit = { state: 'idle', summary: null, reports: null, error: null, rowsPerSecond: 0, progress: [] });
+
+let ctl = null;
+let kept = [];
+let keptAll = true;
+let urls = [];
+
+function severity(code) {
+  if (['recovered_trivial', 'recovered_pin', 'shared_pin', 'fips_legacy_hash', 'blocked_number'].includes(code)) return 'sev-high';
+  if (['bad_row', 'check_failed', 'invalid_value'].includes(code)) return 'sev-row';
+  return 'sev-mid';
+}
+
+function el(tag, attrs = {}, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (v !== undefined) e.setAttribute(k, v);
+  e.append(...children);
+  return e;
+}
+
+const fmt = (n) => n.toLocaleString('en-US');
+
+function tiles(sum) {
+  const recovered = (sum.by_code.recovered_trivial ?? 0) + (sum.by_code.recovered_pin ?? 0);
+  const t = [
+    [sum.rows, 'rows', false], [sum.rows_with_findings, 'rows with findings', true], [sum.findings, 'findings', true],
+    [sum.shared_pins, 'PINs held by several users', true], [sum.users_sharing_pins, 'users sharing a PIN', true],
+    [recovered, 'PINs and passwords recovered from hashes', true], [sum.bad_rows, 'bad rows', true],
+  ];
+  $('audit-tiles').replaceChildren(...t.map(([n, label, warn]) => el('div', { class: warn && n > 0 ? 'tile warn' : 'tile' }, el('b', {}, fmt(n)), el('span', {}, label))));
+}
+
+// The charts are the HTML report's own SVG (barChart): text escaped there,
+// no script in it, so the page's CSP holds.
+function charts(sum) {
+  const box = $('audit-charts');
+  box.innerHTML = barChart('Findings by code', 'code', sorted(sum.by_code)) + barChart('Findings by class of service', 'cos', sorted(sum.by_cos));
+  for (const a of box.querySelectorAll('a[href]')) {
+    a.addEventListener('click', (ev) => {
+      ev.preventDefault();
+      const [key, v] = decodeURIComponent(a.getAttribute('href').slice(1)).split(/=(.*)/s);
+      $(key === 'code' ? 'audit-f-code' : 'audit-f-cos').value = v;
+      renderTable();
+    });
+  }
+}
+
+function options(select, counts) {
+  select.replaceChildren(el('option', { value: '' }, 'all'), ...counts.map((c) => el('option', { value: c.key }, `${c.key} (${fmt(c.n)})`)));
+}
+
+function renderTable() {
+  const code = $('audit-f-code').value;
+  const cos = $('audit-f-cos').value;
+  const q = $('audit-f-q').value.trim().toLowerCase();
+  const rows = [];
+  let matched = 0;
+  for (const r of kept) {
+    const rcos = r.cos || NO_COS;
+    if (cos && rcos !== cos) continue;
+    for (const f of r.findings) {
+      if (code && f.code !== code) continue;
+      if (q && !(`${r.line}`.includes(q) || r.alias.toLowerCase().includes(q) || f.message.toLowerCase().includes(q) || f.code.includes(q))) continue;
+      matched++;
+      if (rows.length < SHOW) {
+        rows.push(el('tr', { 'data-line': r.line, 'data-code': f.code, 'data-cos': rcos },
+          el('td', { class: 'line' }, String(r.line)), el('td', {}, r.alias), el('td', {}, r.cos ?? ''),
+          el('td', {}, el('code', { class: severity(f.code) }, f.code)), el('td', {}, f.field), el('td', {}, f.message)));
+      }
+    }
+  }
+  $('audit-table').tBodies[0].replaceChildren(...rows);
+  let note = `${fmt(matched)} findings match`;
+  if (matched > rows.length) note += `; showing the first ${fmt(rows.length)}`;
+  if (!keptAll) note += ` (the table holds the first ${fmt(TABLE_ROWS)} rows with findings; the reports hold every row)`;
+  $('audit-shown').textContent = note;
+}
+
+function setDownloads(reports, base) {
+  for (const u of urls) URL.revokeObjectURL(u);
+  urls = [];
+  for (const [f, ext] of [['html', 'html'], ['csv', 'csv'], ['json', 'jsonl']]) {
+    const a = $(`audit-dl-${f}`);
+    const u = URL.createObjectURL(reports[f]);
+    urls.push(u);
+    a.href = u;
+    a.download = `${base}.audit.${ext}`;
+  }
+}
+
+async function run(file) {
+  if (ctl) ctl.abort();
+  ctl = new AbortController();
+  const mine = ctl;
+  kept = [];
+  keptAll = true;
+  Object.assign(state, { state: 'running', summary: null, reports: null, error: null, rowsPerSecond: 0, progress: [], name: file.name, size: file.size });
+  $('audit-results').hidden = true;
+  $('audit-run').hidden = false;
+  $('audit-cancel').hidden = false;
+  const status = $('audit-status');
+  status.classList.remove('error');
+  status.textContent = `Reading ${file.name}…`;
+  const bar = $('audit-progress');
+  bar.value = 0;
+  const t0 = performance.now();
+  try {
+    const res = await audit(file, {
+      name: file.name,
+      policy: $('audit-policy').value,
+      encoding: $('audit-encoding').value,
+      fips: $('audit-fips').checked,
+      records: false,
+      // Only what the table shows crosses from the worker.
+      recordFilter: 'findings',
+      recordLimit: TABLE_ROWS + 1,
+      reports: ['html', 'csv', 'json'],
+      signal: mine.signal,
+      onProgress: (p) => {
+        state.progress.push(p);
+        if (p.fraction >= 0) bar.value = p.fraction;
+        const secs = (performance.now() - t0) / 1000;
+        const pass = p.pass === 'count' ? 'counting shared PINs' : 'checking';
+        status.textContent = `${pass}: ${fmt(p.rows)} rows · ${p.fraction >= 0 ? Math.floor(p.fraction * 100) + ' %' : fmt(p.bytes) + ' bytes'} · ${secs.toFixed(1)} s`;
+      },
+      onRecords: (rs) => {
+        for (const r of rs) {
+          if (r.findings.length === 0) continue;
+          if (kept.length < TABLE_ROWS) kept.push(r);
+          else keptAll = false;
+        }
+      },
+    });
+    if (mine !== ctl) return;
+    const secs = (performance.now() - t0) / 1000;
+    const sum = res.summary;
+    bar.value = 1;
+    state.rowsPerSecond = sum.rows / secs;
+    status.textContent = `Done: ${fmt(sum.rows)} rows in ${secs.toFixed(1)} s (${fmt(Math.round(state.rowsPerSecond))} rows/s), in this page.`;
+    $('audit-cancel').hidden = true;
+    $('audit-meta').textContent = `${sum.input} · ${sum.encoding} · policy ${sum.policy} · tables ${sum.tables} · ${sum.engine} engine in this page · nothing was uploaded`;
+    tiles(sum);
+    charts(sum);
+    options($('audit-f-code'), sorted(sum.by_code));
+    options($('audit-f-cos'), sorted(sum.by_cos));
+    $('audit-f-q').value = '';
+    setDownloads(res.reports, file.name.replace(/\.[^.]*$/, ''));
+    $('audit-results').hidden = false;
+    renderTable();
+    Object.assign(state, { state: 'done', summary: sum, reports: res.reports, notes: res.notes, seconds: secs });
+  } catch (e) {
+    if (mine !== ctl) return;
+    $('audit-cancel').hidden = true;
+    if (e?.name === 'AbortError') {
+      status.textContent = 'Cancelled.';
+      state.state = 'cancelled';
+      return;
+    }
+    status.classList.add('error');
+    status.textContent = `The audit could not run: ${e.message}`;
+    Object.assign(state, { state: 'error', error: e.message });
+  }
+}
+
+export function wireAudit() {
+  $('audit-file').addEventListener('change', (e) => {
+    const f = e.target.files[0];
+    if (f) run(f);
+    e.target.value = '';
+  });
+  const drop = $('audit-drop');
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => {
+    e.preventDefault();
+    drop.classList.remove('over');
+    const f = e.dataTransfer?.files?.[0];
+    if (f) run(f);
+  });
+  $('audit-cancel').addEventListener('click', () => ctl?.abort());
+  for (const id of ['audit-f-code', 'audit-f-cos']) $(id).addEventListener('change', renderTable);
+  $('audit-f-q').addEventListener('input', renderTable);
+}

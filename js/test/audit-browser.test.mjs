@@ -1,0 +1,204 @@
+// The demo's "Audit an export" view in a real headless Chromium (Debian's,
+// driven by playwright-core): the sample export dropped on the page and a
+// generated 100 000-row file picked, audited in the page's Web Worker by the
+// committed module; the JSON Lines and CSV reports the page makes are the
+// CLI's byte for byte (`tollgate audit --format json|csv`), its summary the
+// CLI's (less the run's own name, time and PBKDF2 estimate); filters,
+// Cancel, and no request beyond the page's own files (every request
+// recorded). A screenshot of the sample's summary goes to
+// out/audit-demo.png (docs/img/audit-demo.png is a copy of it).
+//
+// Run it under the heavy-work lock on a shared machine:
+//   flock /work/helpers/heavy.lock node --test test/audit-browser.test.mjs
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../demo/serve.mjs';
+import { root } from './corpus.mjs';
+import { need } from './env.mjs';
+import { chromiumPath, haveBrowser, chromiumArgs, skipBrowser } from './chromium.mjs';
+import { load, auditModuleURL } from '../tollgate.js';
+
+const outDir = join(root, 'out');
+const sample = join(root, 'testdata', 'csv', 'sample-users.csv');
+
+// The module must have the audit operations (docs/abi.md, "Audit"); a
+// module built before them cannot run this test, and says so.
+async function moduleAudits() {
+  const tg = await load({ module: auditModuleURL });
+  const res = JSON.parse(tg.callText('audit.open', '{}'));
+  return res.error?.code !== 'unknown_op';
+}
+
+const haveGo = spawnSync('go', ['version']).status === 0;
+const skip = skipBrowser || need('go', haveGo, 'install Go 1.26') ||
+  (!(await moduleAudits()) && 'wasm/tollgate-audit.wasm has no audit operations (audit.open answers unknown_op)');
+
+let server;
+let context;
+let page;
+let dir;
+let cli;
+let big;
+const requests = [];
+const pageErrors = [];
+
+before(async () => {
+  if (skip) return;
+  assert.ok(haveBrowser, `no Chromium at ${chromiumPath}`);
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-audit-browser-'));
+  cli = join(dir, 'tollgate');
+  execFileSync('go', ['build', '-o', cli, './cmd/tollgate'], { cwd: root, stdio: 'inherit' });
+  big = join(dir, 'users-100k.csv');
+  execFileSync('go', ['run', './cmd/internal/gencsv', '-n', '100000', '-o', big], { cwd: root, stdio: 'inherit' });
+  const { chromium } = await import('playwright-core');
+  server = await startServer({ port: 0 });
+  context = await chromium.launchPersistentContext(join(dir, 'profile'), {
+    executablePath: chromiumPath, headless: true, args: chromiumArgs, viewport: { width: 1280, height: 900 }, deviceScaleFactor: 1,
+  });
+  context.on('request', (r) => requests.push(r.url()));
+  page = context.pages()[0] ?? (await context.newPage());
+  page.setDefaultTimeout(120000);
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') pageErrors.push(`${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => pageErrors.push(`uncaught: ${e.message}`));
+  await server.warm;
+  await page.goto(`${server.url}/demo/#audit`);
+  await page.waitForFunction(() => window.__audit); // the view's code is loaded when it is first shown
+});
+
+after(async () => {
+  await context?.close();
+  await server?.close();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function runCLI(input, format) {
+  const out = join(dir, `cli.${format}`);
+  const sum = join(dir, 'cli-summary.json');
+  const r = spawnSync(cli, ['audit', '--engine', 'wasm', '--format', format, '-o', out, '--summary', sum, input], { encoding: 'utf8' });
+  assert.ok(r.status === 0 || r.status === 1, `tollgate audit: status ${r.status}: ${r.stderr}`);
+  return { report: readFileSync(out), summary: JSON.parse(readFileSync(sum, 'utf8')) };
+}
+
+const sha = (b) => createHash('sha256').update(b).digest('hex');
+
+async function finished() {
+  await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(window.__audit.state), null, { timeout: 300000 });
+  const st = await page.evaluate(() => ({ state: window.__audit.state, error: window.__audit.error }));
+  assert.equal(st.state, 'done', `the page's audit ended ${st.state}: ${st.error}`);
+}
+
+// The page's reports, by hash (a 100 000-row report is tens of MB).
+function pageReports() {
+  return page.evaluate(async () => {
+    const hex = async (blob) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', await blob.arrayBuffer()))].map((b) => b.toString(16).padStart(2, '0')).join('');
+    const r = window.__audit.reports;
+    return { json: await hex(r.json), csv: await hex(r.csv), htmlStart: (await r.html.slice(0, 15).text()), summary: window.__audit.summary };
+  });
+}
+
+// The summary less what names the run (its input's path, its time) and the
+// PBKDF2 estimate, which is a measure of the machine.
+function comparable(s) {
+  const c = structuredClone(s);
+  delete c.input;
+  delete c.seconds;
+  if (c.pbkdf2) { delete c.pbkdf2.estimated_seconds; delete c.pbkdf2.workers; }
+  return c;
+}
+
+async function checkAgainstCLI(input) {
+  const json = runCLI(input, 'json');
+  const csv = runCLI(input, 'csv');
+  const got = await pageReports();
+  assert.equal(got.json, sha(json.report), 'the JSON Lines report is the CLI\'s byte for byte');
+  assert.equal(got.csv, sha(csv.report), 'the CSV report is the CLI\'s byte for byte');
+  assert.equal(got.htmlStart, '<!doctype html>');
+  assert.deepEqual(comparable(got.summary), comparable(json.summary));
+  return got.summary;
+}
+
+test('the sample export, dropped on the page, gives the CLI\'s records and summary', { skip }, async () => {
+  const bytes = readFileSync(sample).toString('base64');
+  await page.evaluate((b64) => {
+    const bin = atob(b64);
+    const u8 = Uint8Array.from(bin, (c) => c.charCodeAt(0));
+    const dt = new DataTransfer();
+    dt.items.add(new File([u8], 'sample-users.csv', { type: 'text/csv' }));
+    document.getElementById('audit-drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, bytes);
+  await finished();
+  const sum = await checkAgainstCLI(sample);
+  assert.equal(sum.rows, 300);
+  // The summary shows, with a chart per count.
+  assert.equal(await page.locator('#audit-charts svg').count(), 2);
+  assert.match(await page.locator('#audit-tiles').textContent(), /300\s*rows/);
+  const shown = await page.locator('#audit-table tbody tr').count();
+  assert.ok(shown > 0);
+});
+
+test('screenshot of the sample\'s audit (out/audit-demo.png)', { skip }, async () => {
+  mkdirSync(outDir, { recursive: true });
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: join(outDir, 'audit-demo.png'), fullPage: true });
+});
+
+test('the records table filters by code and class of service, and from a chart bar', { skip }, async () => {
+  await page.selectOption('#audit-f-code', 'shared_pin');
+  const codes = await page.$$eval('#audit-table tbody tr', (rs) => rs.map((r) => r.dataset.code));
+  assert.ok(codes.length > 0 && codes.every((c) => c === 'shared_pin'), String(codes));
+  await page.selectOption('#audit-f-code', '');
+  await page.locator('#audit-charts a[href="#cos=Executives"]').click();
+  const cos = await page.$$eval('#audit-table tbody tr', (rs) => rs.map((r) => r.dataset.cos));
+  assert.ok(cos.length > 0 && cos.every((c) => c === 'Executives'), String(cos));
+  await page.fill('#audit-f-q', 'zzz-no-such-row');
+  assert.equal(await page.locator('#audit-table tbody tr').count(), 0);
+  await page.fill('#audit-f-q', '');
+  await page.selectOption('#audit-f-cos', '');
+});
+
+test('the downloads are the page\'s own Blobs', { skip }, async () => {
+  for (const f of ['html', 'csv', 'json']) {
+    assert.match(await page.locator(`#audit-dl-${f}`).getAttribute('href'), /^blob:/);
+  }
+});
+
+test('a generated 100 000-row file, picked, gives the CLI\'s records and summary', { skip }, async (t) => {
+  await page.setInputFiles('#audit-file', big);
+  await finished();
+  const sum = await checkAgainstCLI(big);
+  assert.equal(sum.rows, 100000);
+  const { progress, rowsPerSecond } = await page.evaluate(() => ({ progress: window.__audit.progress, rowsPerSecond: window.__audit.rowsPerSecond }));
+  const fr = progress.map((p) => p.fraction);
+  assert.ok(fr.length >= 2, 'progress was reported');
+  assert.ok(fr.every((f, i) => i === 0 || f >= fr[i - 1]), 'the fraction never decreases');
+  assert.equal(fr.at(-1), 1);
+  assert.ok(progress.some((p) => p.pass === 'count') && progress.some((p) => p.pass === 'check'), 'both passes reported');
+  t.diagnostic(`100 000 rows in Chromium: ${Math.round(rowsPerSecond)} rows/s`);
+});
+
+test('Cancel stops a running audit', { skip }, async () => {
+  await page.setInputFiles('#audit-file', big);
+  await page.waitForFunction(() => window.__audit.progress.length > 0);
+  await page.click('#audit-cancel');
+  await page.waitForFunction(() => window.__audit.state !== 'running');
+  assert.equal(await page.evaluate(() => window.__audit.state), 'cancelled');
+  assert.equal(await page.locator('#audit-status').textContent(), 'Cancelled.');
+});
+
+test('the page made no request beyond its own files, and no error', { skip }, () => {
+  const foreign = requests.filter((u) => !u.startsWith(server.url + '/') && !u.startsWith('blob:' + server.url) && !u.startsWith('data:'));
+  assert.deepEqual(foreign, []);
+  // Its own files only: the page, its scripts, the module and the data.
+  const paths = [...new Set(requests.filter((u) => u.startsWith(server.url)).map((u) => new URL(u).pathname))].sort();
+  for (const p of paths) assert.match(p, /^\/(demo\/.*|[a-z-]+\.(js|wasm|tgd|json))$/, p);
+  assert.ok(paths.includes('/audit-worker.js'), String(paths));
+  // The audit view loads the audit module only (in its worker), not the settings' checker.
+  assert.ok(paths.includes('/tollgate-audit.wasm') && !paths.includes('/tollgate.wasm'), String(paths));
+  assert.deepEqual(pageErrors, []);
+});

@@ -1,0 +1,123 @@
+// The audit in Node (audit.js over the committed module) against the Go
+// CLI's: a file read twice (fileInput: the shared-PIN first pass, then the
+// checks) gives `tollgate audit FILE`'s records and summary, a stream read
+// once gives `tollgate audit - < FILE`'s; the tollgate-audit bin writes the
+// CLI's reports; an AbortSignal stops an audit. The sample export and a
+// generated 100 000-row file.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { root } from './corpus.mjs';
+import { need } from './env.mjs';
+import { load, auditModuleURL } from '../tollgate.js';
+import { audit, fileInput, recordJSON, summaryJSON } from '../audit.js';
+
+const bin = fileURLToPath(new URL('../bin/tollgate-audit.mjs', import.meta.url));
+const sample = join(root, 'testdata', 'csv', 'sample-users.csv');
+
+const tg = await load({ module: auditModuleURL });
+const audits = JSON.parse(tg.callText('audit.open', '{}')).error?.code !== 'unknown_op';
+const haveGo = spawnSync('go', ['version']).status === 0;
+const skip = need('go', haveGo, 'install Go 1.26') ||
+  (!audits && 'wasm/tollgate-audit.wasm has no audit operations (audit.open answers unknown_op)');
+
+let dir;
+let cli;
+let big;
+
+before(() => {
+  if (skip) return;
+  dir = mkdtempSync(join(tmpdir(), 'tollgate-audit-node-'));
+  cli = join(dir, 'tollgate');
+  execFileSync('go', ['build', '-o', cli, './cmd/tollgate'], { cwd: root, stdio: 'inherit' });
+  big = join(dir, 'users-100k.csv');
+  execFileSync('go', ['run', './cmd/internal/gencsv', '-n', '100000', '-o', big], { cwd: root, stdio: 'inherit' });
+});
+
+after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
+
+// The CLI's JSON Lines report and summary of input (a path, or '-' with
+// the file on standard input).
+function runCLI(input, format = 'json', stdinFile, engine = 'wasm') {
+  const out = join(dir, `cli.${format}`);
+  const sum = join(dir, 'cli-summary.json');
+  const fd = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
+  try {
+    const r = spawnSync(cli, ['audit', '--engine', engine, '--format', format, '-o', out, '--summary', sum, input], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+    assert.ok(r.status === 0 || r.status === 1, `tollgate audit: status ${r.status}: ${r.stderr}`);
+  } finally {
+    if (typeof fd === 'number') closeSync(fd);
+  }
+  return { report: readFileSync(out, 'utf8'), summary: JSON.parse(readFileSync(sum, 'utf8')) };
+}
+
+function comparable(s) {
+  const c = structuredClone(s);
+  delete c.seconds;
+  if (c.pbkdf2) { delete c.pbkdf2.estimated_seconds; delete c.pbkdf2.workers; }
+  return c;
+}
+
+for (const [name, path] of [['sample', () => sample], ['100 000 rows', () => big]]) {
+  test(`a file read twice gives the CLI's records and summary (${name})`, { skip }, async () => {
+    const input = await fileInput(path());
+    const progress = [];
+    const { records, summary } = await audit(input, { tollgate: tg, onProgress: (p) => progress.push(p) });
+    const want = runCLI(path());
+    assert.equal(records.map(recordJSON).join(''), want.report);
+    assert.equal(want.report, runCLI(path(), 'json', undefined, 'native').report, 'the CLI\'s engines agree');
+    assert.deepEqual(comparable(summary), comparable(want.summary));
+    assert.equal(summaryJSON({ ...summary, seconds: want.summary.seconds, pbkdf2: want.summary.pbkdf2 }), JSON.stringify(want.summary, null, 2) + '\n');
+    assert.equal(progress.at(-1).fraction, 1);
+    assert.ok(progress.some((p) => p.pass === 'count'));
+  });
+
+  test(`a stream read once gives the CLI's records of standard input (${name})`, { skip }, async () => {
+    const { records, summary } = await audit(createReadStream(path()), { tollgate: tg, name: 'stdin' });
+    const want = runCLI('-', 'json', path());
+    assert.equal(records.map(recordJSON).join(''), want.report);
+    assert.deepEqual(comparable(summary), comparable(want.summary));
+  });
+}
+
+test('recordFilter and recordLimit pass on only the first rows with findings; the summary counts every row', { skip }, async () => {
+  const got = [];
+  const { records, summary } = await audit(readFileSync(sample), { tollgate: tg, name: sample, recordFilter: 'findings', recordLimit: 5, onRecords: (rs) => got.push(...rs) });
+  const want = runCLI(sample).report.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.findings.length > 0).slice(0, 5);
+  assert.deepEqual(records, want);
+  assert.deepEqual(got, want);
+  assert.equal(summary.rows, 300);
+});
+
+test('tollgate-audit writes the CLI\'s CSV and HTML reports, and --help', { skip }, () => {
+  for (const format of ['csv', 'json']) {
+    const out = join(dir, `bin.${format}`);
+    const r = spawnSync(process.execPath, [bin, '--format', format, '-o', out, sample], { encoding: 'utf8' });
+    assert.equal(r.status, 1, `findings: exit 1 (${r.stderr})`);
+    assert.equal(readFileSync(out, 'utf8'), runCLI(sample, format).report);
+  }
+  const h = spawnSync(process.execPath, [bin, '--help'], { encoding: 'utf8' });
+  assert.equal(h.status, 0);
+  assert.match(h.stdout, /^Usage: tollgate-audit \[flags\] FILE\.csv\|-/);
+  const bad = spawnSync(process.execPath, [bin, '--format', 'pdf', sample], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /unknown format "pdf"/);
+});
+
+test('an AbortSignal stops an audit between chunks', { skip }, async () => {
+  const ctl = new AbortController();
+  const seen = [];
+  await assert.rejects(
+    audit(await fileInput(big), { tollgate: tg, chunkSize: 64 << 10, onProgress: (p) => { seen.push(p); ctl.abort(); }, signal: ctl.signal }),
+    { name: 'AbortError' },
+  );
+  assert.ok(seen.length >= 1);
+  // The instance is free for the next audit.
+  const { summary } = await audit(readFileSync(sample), { tollgate: tg, name: sample });
+  assert.equal(summary.rows, 300);
+});
