@@ -16,7 +16,9 @@ import { chromiumPath, chromiumArgs } from '../test/chromium.mjs';
 // Without --reports it drops the file on the audit view, then makes its
 // three reports as download clicks would (measured apart: the view makes a
 // report only when asked). --reports=json,csv,html (or none) runs audit()
-// in the page directly with those reports instead.
+// in the page directly with those reports instead; --audit-only makes no
+// report. BENCH_JS_FLAGS passes V8 flags (a diagnosis, not a user's tab:
+// BENCH_JS_FLAGS=--no-wasm-tier-up shows what TurboFan's tier-up costs).
 const file = process.argv[2];
 const direct = process.argv.find((a) => a.startsWith('--reports='))?.slice('--reports='.length);
 if (!file) {
@@ -63,7 +65,7 @@ function status(pid, field) {
 const { chromium } = await import('playwright-core');
 const profile = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
 const server = await startServer({ port: 0 });
-const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: chromiumArgs, viewport: { width: 1280, height: 900 } });
+const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: process.env.BENCH_JS_FLAGS ? [...chromiumArgs, `--js-flags=${process.env.BENCH_JS_FLAGS}`] : chromiumArgs, viewport: { width: 1280, height: 900 } });
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(30 * 60 * 1000);
@@ -115,7 +117,7 @@ try {
   // three, one after the other, as clicks would, and measure that apart.
   const atAudit = { rssMax, anonMax, heapMax };
   let made;
-  if (direct === undefined && r.state === 'done') {
+  if (direct === undefined && r.state === 'done' && !process.argv.includes('--audit-only')) {
     rssMax = 0; anonMax = 0; heapMax = 0;
     made = await page.evaluate(async () => {
       const out = {};
