@@ -3,13 +3,13 @@
 // result back. The page's thread does no audit work, and the file's bytes
 // go nowhere but into this worker's module instance.
 
-import { load, auditModuleURL } from './tollgate.js';
-import { auditWith } from './audit.js';
+import { load } from './tollgate.js';
+import { auditWith, auditLoadOptions } from './audit.js';
 
 self.onmessage = async ({ data: { input, options } }) => {
-  const { wantRecords, wantProgress, wantNotes, load: loadOptions = {}, ...opts } = options;
+  const { wantRecords, wantProgress, wantNotes, load: loadOptions, ...opts } = options;
   try {
-    const tg = await load({ module: auditModuleURL, ...loadOptions });
+    const tg = await load(auditLoadOptions(loadOptions));
     const result = await auditWith(tg, input, {
       ...opts,
       onProgress: wantProgress ? (progress) => self.postMessage({ type: 'progress', progress }) : undefined,

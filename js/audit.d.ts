@@ -160,3 +160,7 @@ export declare const HTMLReport: new (write: (text: string) => void, options?: {
 export declare const NO_COS: '(none)';
 export declare const codes: Readonly<Record<string, string>>;
 export declare const DEFAULT_CHUNK: number;
+/** The GOMEMLIMIT audit() gives the audit module ('16MiB'); options.load.env overrides it. */
+export declare const AUDIT_MEMORY_LIMIT: string;
+/** The load options audit() uses for the audit module, given the caller's (options.load). */
+export declare function auditLoadOptions(load?: LoadOptions): LoadOptions;

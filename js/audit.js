@@ -315,9 +315,13 @@ function columnsNote(name, ignored = [], unknown = []) {
  * a WHATWG ReadableStream, a Node Readable or any (async) iterable of
  * bytes or strings, or one ArrayBuffer, Uint8Array or string.
  */
-export async function* readChunks(input, size = DEFAULT_CHUNK) {
+export async function* readChunks(input, size = DEFAULT_CHUNK, reuse = false) {
   if (input == null) throw new TypeError('audit: no input (want a File, Blob, ReadableStream, Node stream or bytes)');
   if (typeof Blob !== 'undefined' && input instanceof Blob) {
+    if (reuse) {
+      const r = byobReader(input);
+      if (r) { yield* filled(r, size); return; }
+    }
     for (let off = 0; off < input.size; off += size) {
       yield new Uint8Array(await input.slice(off, Math.min(input.size, off + size)).arrayBuffer());
     }
@@ -347,6 +351,40 @@ export async function* readChunks(input, size = DEFAULT_CHUNK) {
     return;
   }
   throw new TypeError('audit: cannot read this input (want a File, Blob, ReadableStream, Node stream or bytes)');
+}
+
+// byobReader is a reader of blob's bytes into buffers of our own, or null
+// where its stream is not a byte stream.
+function byobReader(blob) {
+  try {
+    return blob.stream().getReader({ mode: 'byob' });
+  } catch {
+    return null;
+  }
+}
+
+// filled yields chunks of size bytes (the last shorter) read by the BYOB
+// reader r into one buffer, over and over: each chunk is valid until the
+// next is asked for. Reading the file a slice at a time instead makes an
+// ArrayBuffer per chunk, 200 MB of them for a 100 MB file's two passes,
+// which a worker's collector frees late (docs/performance.md).
+async function* filled(r, size) {
+  let buf = new ArrayBuffer(size);
+  let done = false;
+  try {
+    while (!done) {
+      let off = 0;
+      while (off < size) {
+        const res = await r.read(new Uint8Array(buf, off, size - off));
+        if (res.value) { buf = res.value.buffer; off += res.value.length; }
+        if (res.done) { done = true; break; }
+      }
+      if (off > 0) yield new Uint8Array(buf, 0, off);
+    }
+  } finally {
+    if (!done) r.cancel().catch(() => {}); // the count pass may stop at the header
+    r.releaseLock();
+  }
 }
 
 function* pieces(b, size) {
@@ -383,8 +421,10 @@ function sizeOf(input) {
   return -1;
 }
 
+// The audit parses each chunk before it reads the next, so a Blob's
+// chunks share one buffer.
 function open(input, size) {
-  return readChunks(reopenable(input) ? input.open() : input, size);
+  return readChunks(reopenable(input) ? input.open() : input, size, true);
 }
 
 /**
@@ -466,9 +506,9 @@ export async function auditWith(tg, input, options = {}) {
   const twoPass = options.pass !== 'once' && rereadable(input);
   const req = { policy, tables, fips, exhaustive, year, encoding, key: randomKey() };
   const epoch = tg.epoch;
-  const call = (op, bytes) => {
+  const call = (op, bytes, view = false) => {
     if (tg.epoch !== epoch) throw new TollgateError('restart', 'the module instance was replaced during the audit: run it again');
-    return tg.callBytes(op, bytes);
+    return tg.callBytes(op, bytes, view);
   };
   // The module's checks run inside audit.rows, where a browser cannot wait
   // for a data artifact to arrive: read every pending one first.
@@ -483,7 +523,7 @@ export async function auditWith(tg, input, options = {}) {
   // audit.rows' errors name their line, as the CLI's do: "FILE: line 1: ...".
   const rows = (chunk) => {
     try {
-      return call('audit.rows', chunk);
+      return call('audit.rows', chunk, true);
     } catch (e) {
       if (e instanceof TollgateError && !['trap', 'panic', 'restart', 'too_large'].includes(e.code)) {
         throw Object.assign(new TollgateError(e.code, '', e.field), { message: `${name}: ${e.message.replace(/^[a-z_]+: (?:[a-z_]+: )?/, '')}` });
@@ -532,7 +572,7 @@ export async function auditWith(tg, input, options = {}) {
   try {
     // The first pass: digests and PBKDF2 records only; it stops at the
     // header when that says there is nothing to count.
-    const counter = twoPass ? new DigestCounter() : null;
+    let counter = twoPass ? new DigestCounter() : null;
     let counted = false;
     if (twoPass) {
       openAudit('count');
@@ -567,6 +607,10 @@ export async function auditWith(tg, input, options = {}) {
       summary.shared_pins = counter.pins;
       summary.shared_pin_records = counter.records;
     }
+    // The module holds the shared digests now: the table (9 bytes a slot,
+    // about 18 MB for a million distinct PINs) is garbage before the
+    // check pass starts.
+    counter = null;
     let batch = [];
     let given = 0; // records passed on (recordFilter, recordLimit)
     const on = {
@@ -634,6 +678,21 @@ export async function auditWith(tg, input, options = {}) {
   return out;
 }
 
+/**
+ * AUDIT_MEMORY_LIMIT is the GOMEMLIMIT audit() gives the audit module's
+ * instance (options.load.env overrides it). At the module's collector
+ * setting alone (GOGC 400) its heap grows to about 44 MB over a million
+ * rows while what it holds stays under 16 MB; with this soft limit the
+ * collector runs sooner and the memory stays about 18 MB, at no cost in
+ * time measured (docs/performance.md). A heap that needs more grows past it.
+ */
+export const AUDIT_MEMORY_LIMIT = '16MiB';
+
+/** The load options audit() uses for the audit module, given the caller's. */
+export function auditLoadOptions(load = {}) {
+  return { module: auditModuleURL, ...load, env: { GOMEMLIMIT: AUDIT_MEMORY_LIMIT, ...load.env } };
+}
+
 const inWorker = typeof WorkerGlobalScope !== 'undefined' && typeof self !== 'undefined' && self instanceof WorkerGlobalScope;
 
 /**
@@ -645,7 +704,7 @@ const inWorker = typeof WorkerGlobalScope !== 'undefined' && typeof self !== 'un
 export async function audit(input, options = {}) {
   const useWorker = options.worker ?? (!isNode && !inWorker && typeof Worker === 'function');
   if (!useWorker) {
-    const tg = options.tollgate ?? await load({ module: auditModuleURL, ...options.load });
+    const tg = options.tollgate ?? await load(auditLoadOptions(options.load));
     return auditWith(tg, input, options);
   }
   return auditInWorker(input, options);

@@ -1050,9 +1050,12 @@ export class Tollgate {
    * "Audit") and returns a copy of the response's bytes; the api's error
    * ({"error": ...}, status op_error) is thrown as a TollgateError. The
    * epoch property of the result says which instance answered: an audit
-   * whose instance was replaced mid-way must start over.
+   * whose instance was replaced mid-way must start over. With view true
+   * the answer is not copied: it is a view of the module's memory, valid
+   * only until the next call (the audit parses each chunk's answer at once,
+   * so a million-row file makes no answer buffers to collect).
    */
-  callBytes(op, bytes) {
+  callBytes(op, bytes, view = false) {
     this._stats.calls++;
     const x = this._x;
     let status, n;
@@ -1082,7 +1085,7 @@ export class Tollgate {
         this._replace();
         throw new TollgateError('panic', `the module failed after ${JSON.stringify(op)} and was replaced`);
       }
-      const out = this._view().slice(ptr, ptr + n);
+      const out = view ? this._view().subarray(ptr, ptr + n) : this._view().slice(ptr, ptr + n);
       this._used = true;
       if (status === abi.status.OP_ERROR) {
         const err = JSON.parse(this._dec.decode(out)).error ?? {};

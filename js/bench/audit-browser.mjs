@@ -13,8 +13,12 @@ import { join } from 'node:path';
 import { startServer } from '../demo/serve.mjs';
 import { chromiumPath, chromiumArgs } from '../test/chromium.mjs';
 
-// --reports=json,csv,html (or none) runs audit() in the page directly
-// with those reports instead of the audit view (which makes all three).
+// Without --reports it drops the file on the audit view, then makes its
+// three reports as download clicks would (measured apart: the view makes a
+// report only when asked). --reports=json,csv,html (or none) runs audit()
+// in the page directly with those reports instead; --audit-only makes no
+// report. BENCH_JS_FLAGS passes V8 flags (a diagnosis, not a user's tab:
+// BENCH_JS_FLAGS=--no-wasm-tier-up shows what TurboFan's tier-up costs).
 const file = process.argv[2];
 const direct = process.argv.find((a) => a.startsWith('--reports='))?.slice('--reports='.length);
 if (!file) {
@@ -61,7 +65,7 @@ function status(pid, field) {
 const { chromium } = await import('playwright-core');
 const profile = mkdtempSync(join(tmpdir(), 'tollgate-bench-'));
 const server = await startServer({ port: 0 });
-const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: chromiumArgs, viewport: { width: 1280, height: 900 } });
+const context = await chromium.launchPersistentContext(profile, { executablePath: chromiumPath, headless: true, args: process.env.BENCH_JS_FLAGS ? [...chromiumArgs, `--js-flags=${process.env.BENCH_JS_FLAGS}`] : chromiumArgs, viewport: { width: 1280, height: 900 } });
 try {
   const page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(30 * 60 * 1000);
@@ -80,10 +84,15 @@ try {
     const { metrics } = await cdp.send('Performance.getMetrics');
     heapMax = Math.max(heapMax, metrics.find((m) => m.name === 'JSHeapUsedSize')?.value ?? 0);
     rssMax = Math.max(rssMax, ...renderers(profile).map((p) => status(p, 'VmRSS')));
-    anonMax = Math.max(anonMax, ...renderers(profile).map((p) => status(p, 'RssAnon')));
+    const anon = Math.max(...renderers(profile).map((p) => status(p, 'RssAnon')));
+    anonMax = Math.max(anonMax, anon);
+    if (process.env.BENCH_TIMELINE) {
+      const p = await page.evaluate(() => { const p = window.__audit.progress?.at(-1); return p ? `${p.pass} ${p.fraction.toFixed(2)}` : window.__audit.state; }).catch(() => '?');
+      console.error(`${((Date.now() - t0) / 1000).toFixed(1)} s  anon ${(anon / 2 ** 20).toFixed(1)} MB  heap ${(metrics.find((m) => m.name === 'JSHeapUsedSize')?.value / 2 ** 20).toFixed(1)} MB  ${p}`);
+    }
   };
-  const timer = setInterval(() => { sample().catch(() => {}); }, 250);
   const t0 = Date.now();
+  const timer = setInterval(() => { sample().catch(() => {}); }, 250);
   if (direct === undefined) {
     await page.setInputFiles('#audit-file', file);
   } else {
@@ -101,17 +110,38 @@ try {
   }
   await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(window.__audit.state));
   const wall = (Date.now() - t0) / 1000;
-  clearInterval(timer);
   await sample();
   const r = await page.evaluate(() => ({ state: window.__audit.state, error: window.__audit.error, rows: window.__audit.summary?.rows, seconds: window.__audit.seconds, rowsPerSecond: window.__audit.rowsPerSecond }));
   const hwm = Math.max(...renderers(profile).map((p) => status(p, 'VmHWM')));
+  // The audit view makes a report when its download is clicked: make the
+  // three, one after the other, as clicks would, and measure that apart.
+  const atAudit = { rssMax, anonMax, heapMax };
+  let made;
+  if (direct === undefined && r.state === 'done' && !process.argv.includes('--audit-only')) {
+    rssMax = 0; anonMax = 0; heapMax = 0;
+    made = await page.evaluate(async () => {
+      const out = {};
+      for (const f of ['html', 'csv', 'json']) {
+        const t0 = performance.now();
+        const b = await window.__audit.report(f);
+        out[f] = { mb: +(b.size / 2 ** 20).toFixed(1), seconds: +((performance.now() - t0) / 1000).toFixed(1) };
+      }
+      return out;
+    });
+    await sample();
+  }
+  clearInterval(timer);
   const mb = (b) => +(b / 2 ** 20).toFixed(1);
   console.log(JSON.stringify({
     chromium: (await context.browser()?.version()) ?? 'persistent context',
     file, bytes: statSync(file).size, ...r, wall_seconds: +wall.toFixed(2),
     reports: direct ?? 'html,csv,json (the audit view)',
-    renderer_rss_before_mb: mb(base), renderer_rss_max_mb: mb(rssMax), renderer_vmhwm_mb: mb(hwm),
-    renderer_anon_before_mb: mb(baseAnon), renderer_anon_max_mb: mb(anonMax), page_js_heap_max_mb: mb(heapMax),
+    renderer_rss_before_mb: mb(base), renderer_rss_max_mb: mb(atAudit.rssMax), renderer_vmhwm_mb: mb(hwm),
+    renderer_anon_before_mb: mb(baseAnon), renderer_anon_max_mb: mb(atAudit.anonMax), page_js_heap_max_mb: mb(atAudit.heapMax),
+    ...(made && {
+      reports_made: made, reports_renderer_anon_max_mb: mb(anonMax), reports_renderer_rss_max_mb: mb(rssMax),
+      reports_renderer_vmhwm_mb: mb(Math.max(...renderers(profile).map((p) => status(p, 'VmHWM')))), reports_page_js_heap_max_mb: mb(heapMax),
+    }),
   }, null, 2));
 } finally {
   await context.close();

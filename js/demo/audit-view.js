@@ -1,16 +1,16 @@
 // The demo's "Audit an export" view: a CSV dropped or picked is audited in a
 // Web Worker by the module (../audit.js), with a progress bar and Cancel;
 // then the summary with its charts, the records with filters, and the HTML,
-// CSV and JSON Lines reports as downloads made in the page (Blob + object
-// URL). The file is read here and sent nowhere: the page's CSP allows no
+// CSV and JSON Lines reports as downloads made in the page when clicked
+// (Blob + object URL). The file is read here and sent nowhere: the page's CSP allows no
 // connection but to its own origin, and the tests record every request.
 //
 // Hooks the browser tests rely on: #audit-file, #audit-drop, #audit-cancel,
 // #audit-progress, #audit-status, #audit-tiles, #audit-charts, #audit-table
 // (one tr per finding, data-line/data-code/data-cos), #audit-f-code,
 // #audit-f-cos, #audit-f-q, #audit-dl-{html,csv,json}; window.__audit:
-// {state: idle|running|done|error|cancelled, summary, reports, error,
-// rowsPerSecond, progress}.
+// {state: idle|running|done|error|cancelled, summary, error, rowsPerSecond,
+// progress, report(format) → Promise<Blob>, the report a download gives}.
 
 import { audit, barChart, sorted, NO_COS } from '../audit.js';
 
@@ -21,7 +21,24 @@ const $ = (id) => document.getElementById(id);
 const TABLE_ROWS = 20000;
 const SHOW = 500;
 
-const state = (window.__audit = { state: 'idle', summary: null, reports: null, error: null, rowsPerSecond: 0, progress: [] });
+const state = (window.__audit = { state: 'idle', summary: null, error: null, rowsPerSecond: 0, progress: [], report: (f) => report(f) });
+
+// compact keeps a record for the table with its repeated strings (class of
+// service, codes, fields, messages) shared: each record arrives from the
+// worker with copies of its own, and 20 000 of them held as they come
+// cost the tab about 10 MB (docs/performance.md).
+let interned = new Map();
+const intern = (s) => {
+  if (s === undefined) return s;
+  const t = interned.get(s);
+  if (t !== undefined) return t;
+  interned.set(s, s);
+  return s;
+};
+function compact(r) {
+  const findings = r.findings.map((f) => ({ code: intern(f.code), field: intern(f.field), message: intern(f.message) }));
+  return r.cos === undefined ? { line: r.line, alias: r.alias, findings } : { line: r.line, alias: r.alias, cos: intern(r.cos), findings };
+}
 
 let ctl = null;
 let kept = [];
@@ -99,15 +116,62 @@ function renderTable() {
   $('audit-shown').textContent = note;
 }
 
-function setDownloads(reports, base) {
+// The reports are made when their download is first clicked, by another
+// audit of the file the page still holds, in a worker of its own: making
+// all three while auditing cost the tab about 100 MB more at a million rows
+// (docs/performance.md). Each is made once; its Blob is then the link's.
+const EXT = { html: 'html', csv: 'csv', json: 'jsonl' };
+let made = {};
+let lastRun = null;
+
+function resetDownloads(base) {
   for (const u of urls) URL.revokeObjectURL(u);
   urls = [];
-  for (const [f, ext] of [['html', 'html'], ['csv', 'csv'], ['json', 'jsonl']]) {
+  made = {};
+  for (const f of Object.keys(EXT)) {
     const a = $(`audit-dl-${f}`);
-    const u = URL.createObjectURL(reports[f]);
+    a.removeAttribute('href');
+    a.href = '#';
+    a.download = `${base}.audit.${EXT[f]}`;
+    a.removeAttribute('aria-busy');
+  }
+}
+
+// report(f) is the Blob of report f of the last audit, made on first use.
+function report(f) {
+  if (!lastRun) return Promise.reject(new Error('no audit has finished'));
+  if (!EXT[f]) return Promise.reject(new Error(`no report ${f}`));
+  const run = lastRun;
+  made[f] ??= audit(run.file, { ...run.options, records: false, reports: [f] }).then((res) => {
+    if (run !== lastRun) throw new Error('another file was audited meanwhile');
+    const a = $(`audit-dl-${f}`);
+    const u = URL.createObjectURL(res.reports[f]);
     urls.push(u);
     a.href = u;
-    a.download = `${base}.audit.${ext}`;
+    return res.reports[f];
+  });
+  made[f].catch(() => { if (run === lastRun) delete made[f]; });
+  return made[f];
+}
+
+async function download(ev, f) {
+  const a = ev.currentTarget;
+  if (a.href.startsWith('blob:')) return; // made: the browser downloads it
+  ev.preventDefault();
+  if (a.getAttribute('aria-busy') === 'true' || !lastRun) return;
+  a.setAttribute('aria-busy', 'true');
+  const status = $('audit-status');
+  const was = status.textContent;
+  status.textContent = `Making the ${a.textContent} report (another read of ${lastRun.file.name}, in this page)…`;
+  try {
+    await report(f);
+    status.textContent = was;
+    a.click();
+  } catch (e) {
+    status.classList.add('error');
+    status.textContent = `The ${a.textContent} report could not be made: ${e.message}`;
+  } finally {
+    a.removeAttribute('aria-busy');
   }
 }
 
@@ -117,7 +181,10 @@ async function run(file) {
   const mine = ctl;
   kept = [];
   keptAll = true;
-  Object.assign(state, { state: 'running', summary: null, reports: null, error: null, rowsPerSecond: 0, progress: [], name: file.name, size: file.size });
+  interned = new Map();
+  lastRun = null;
+  resetDownloads(file.name.replace(/\.[^.]*$/, ''));
+  Object.assign(state, { state: 'running', summary: null, error: null, rowsPerSecond: 0, progress: [], name: file.name, size: file.size });
   $('audit-results').hidden = true;
   $('audit-run').hidden = false;
   $('audit-cancel').hidden = false;
@@ -127,17 +194,14 @@ async function run(file) {
   const bar = $('audit-progress');
   bar.value = 0;
   const t0 = performance.now();
+  const opts = { name: file.name, policy: $('audit-policy').value, encoding: $('audit-encoding').value, fips: $('audit-fips').checked };
   try {
     const res = await audit(file, {
-      name: file.name,
-      policy: $('audit-policy').value,
-      encoding: $('audit-encoding').value,
-      fips: $('audit-fips').checked,
+      ...opts,
       records: false,
       // Only what the table shows crosses from the worker.
       recordFilter: 'findings',
       recordLimit: TABLE_ROWS + 1,
-      reports: ['html', 'csv', 'json'],
       signal: mine.signal,
       onProgress: (p) => {
         state.progress.push(p);
@@ -149,7 +213,7 @@ async function run(file) {
       onRecords: (rs) => {
         for (const r of rs) {
           if (r.findings.length === 0) continue;
-          if (kept.length < TABLE_ROWS) kept.push(r);
+          if (kept.length < TABLE_ROWS) kept.push(compact(r));
           else keptAll = false;
         }
       },
@@ -167,10 +231,10 @@ async function run(file) {
     options($('audit-f-code'), sorted(sum.by_code));
     options($('audit-f-cos'), sorted(sum.by_cos));
     $('audit-f-q').value = '';
-    setDownloads(res.reports, file.name.replace(/\.[^.]*$/, ''));
+    lastRun = { file, options: opts };
     $('audit-results').hidden = false;
     renderTable();
-    Object.assign(state, { state: 'done', summary: sum, reports: res.reports, notes: res.notes, seconds: secs });
+    Object.assign(state, { state: 'done', summary: sum, notes: res.notes, seconds: secs });
   } catch (e) {
     if (mine !== ctl) return;
     $('audit-cancel').hidden = true;
@@ -201,6 +265,7 @@ export function wireAudit() {
     if (f) run(f);
   });
   $('audit-cancel').addEventListener('click', () => ctl?.abort());
+  for (const f of Object.keys(EXT)) $(`audit-dl-${f}`).addEventListener('click', (ev) => download(ev, f));
   for (const id of ['audit-f-code', 'audit-f-cos']) $(id).addEventListener('change', renderTable);
   $('audit-f-q').addEventListener('input', renderTable);
 }

@@ -105,6 +105,25 @@ test('readChunks reads a Blob, a ReadableStream, a Node stream and bytes in piec
   }
 });
 
+// The audit reads a Blob into one buffer, chunk after chunk (BYOB): every
+// chunk but the last is full, they share one buffer, and a pass that stops
+// early (the count pass at a header that needs no count) lets go of the stream.
+test('readChunks with reuse fills one buffer with a Blob\'s bytes, chunk after chunk', async () => {
+  const want = enc.encode('Alias,PIN\n' + 'a,1\n'.repeat(1000));
+  const parts = [];
+  const buffers = new Set();
+  for await (const c of readChunks(new Blob([want]), 512, true)) {
+    buffers.add(c.buffer.byteLength);
+    parts.push(Uint8Array.from(c));
+  }
+  assert.ok(parts.slice(0, -1).every((p) => p.length === 512), 'full chunks');
+  assert.deepEqual([...buffers], [512], 'one buffer of the chunk size');
+  assert.deepEqual(Buffer.concat(parts), Buffer.from(want));
+  const blob = new Blob([want]);
+  for await (const c of readChunks(blob, 512, true)) { assert.equal(c.length, 512); break; }
+  assert.deepEqual(Buffer.from(await blob.arrayBuffer()), Buffer.from(want), 'the Blob reads again after a pass that stopped');
+});
+
 test('approx writes durations as Go\'s time.Duration does after audit/pbkdf2.go\'s rounding', async () => {
   const { approx, pbkdf2What } = await import('../audit-report.js');
   assert.deepEqual([0.0899, 0.0138, 4.24, 4, 59.96, 2400, 3723.4].map(approx), ['90ms', '14ms', '4.2s', '4s', '1m0s', '40m0s', '1h2m3s']);
