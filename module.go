@@ -37,3 +37,15 @@ func Module() []byte { return append([]byte(nil), module...) }
 func Data() [][]byte {
 	return [][]byte{append([]byte(nil), passwords...), append([]byte(nil), destinations...)}
 }
+
+// auditModule is wasm/tollgate-audit.wasm: wasm/tollgate.wasm with the
+// audit's operations (docs/abi.md, "Audit"), which do not fit in the main
+// module's size budget.
+//
+//go:embed wasm/tollgate-audit.wasm
+var auditModule []byte
+
+// AuditModule returns a copy of the embedded audit module,
+// wasm/tollgate-audit.wasm: what a wasm audit runs, and what the
+// browser's audit view loads.
+func AuditModule() []byte { return append([]byte(nil), auditModule...) }

@@ -392,3 +392,15 @@ func tablesError(err error) *Error {
 	}
 	return &Error{Code: ErrInvalidTables, Message: err.Error()}
 }
+
+// Compiled returns what handle h holds, compiled: a policy or a tables
+// set (the other nil), or neither for an unknown handle. The audit's core
+// reads a loaded policy's PIN lengths and a set's classes of service
+// without compiling the document a second time.
+func (s *Session) Compiled(h Handle) (*core.Policy, *dialplan.Set) {
+	l := s.lookup(h)
+	if l == nil {
+		return nil, nil
+	}
+	return l.policy, l.set
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/tollgate/tollgate/core/credential"
 	"github.com/tollgate/tollgate/export"
+	"github.com/tollgate/tollgate/internal/auditcore"
 	"github.com/tollgate/tollgate/internal/directory"
 )
 
@@ -380,7 +381,7 @@ func TestAttackPBKDF2ExportsCostWithoutWarning(t *testing.T) {
 		t.Errorf("rows were checked before the warning: %d lines", strings.Count(out.String(), "\n"))
 	}
 	p := sum.PBKDF2
-	if p == nil || p.Records != 300 || p.MinIterations != 20000 || p.MaxIterations != 20000 || p.Verifications < 300*pbkdf2ListLimit || p.EstimatedSeconds < pbkdf2Warn.Seconds() {
+	if p == nil || p.Records != 300 || p.MinIterations != 20000 || p.MaxIterations != 20000 || p.Verifications < 300*auditcore.PBKDF2ListLimit || p.EstimatedSeconds < pbkdf2Warn.Seconds() {
 		t.Fatalf("summary: %+v", p)
 	}
 	// Its figure: verifications × iterations × the measured cost.

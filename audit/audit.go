@@ -6,15 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"os"
 	"runtime"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/core/credential"
 	"github.com/tollgate/tollgate/export"
+	"github.com/tollgate/tollgate/internal/auditcore"
 )
 
 // Config is how one audit runs. The zero value audits with the default
@@ -114,6 +116,25 @@ type Sink interface {
 	End(s *Summary) error
 }
 
+// checker is one audit's host side around the per-row core: the shared-PIN
+// table, the PBKDF2 tally, the layout the first pass reads.
+type checker struct {
+	cfg    *Config
+	core   *auditcore.Core
+	lay    *export.Layout
+	shared *auditcore.Table
+	key    uint64 // the shared-PIN digests' key, drawn per run
+	// onePass is set when the input could not be read twice (stdin):
+	// shared PINs are then flagged from their second holder on.
+	onePass bool
+
+	// pbkdf2 is the cost of the PBKDF2 records, from the first pass;
+	// without one (firstPassDone false), pbkdf2Seen counts them as they come.
+	pbkdf2        *PBKDF2Cost
+	firstPassDone bool
+	pbkdf2Seen    pbkdf2Seen
+}
+
 // batchSize is rows per unit of work: large enough to amortize channel
 // operations, small enough to keep memory flat (workers × 4 batches are in
 // flight at most).
@@ -137,19 +158,15 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	if cfg.Workers <= 0 {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
+	if inModule(cfg.Engine) {
+		return runInModule(ctx, cfg, in, sink, start)
+	}
 	e, err := open(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer e.close()
-	c := &checker{cfg: &cfg, ops: e.ops, policy: e.policy, cos: map[string]bool{}}
-	for i, cs := range e.set.ClassesOfService() {
-		if i == 0 {
-			c.fallbackCOS = cs.Name
-		}
-		c.cos[cs.Name] = true
-	}
-	c.recover = newRecoverer(e.pol, cfg.FIPS, cfg.Exhaustive)
+	c := &checker{cfg: &cfg, onePass: !in.Rereadable}
 
 	sum := newSummary(in.Name, engineName(e.ops), e.pol.Name, e.tablesName)
 	prog := &progress{fn: cfg.Progress}
@@ -160,7 +177,7 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	defer func() { rc.Close() }()
 	cr, lay, err := openExport(rc, in.Name, cfg.Encoding)
 	if err == nil {
-		if err = auditable(lay); err != nil {
+		if err = auditcore.Auditable(lay); err != nil {
 			err = fmt.Errorf("%s: line %d: %w", in.Name, cr.HeaderLine(), err)
 		}
 	}
@@ -188,14 +205,28 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	case len(unknown) > 0:
 		cfg.warnf("audit: %s: ignoring %s (see docs/audit.md for the recognized names)", in.Name, unknownNote(unknown))
 	}
-	c.lay, c.numbers = lay, lay.Numbers()
-	if c.dialer, err = e.dialer(ctx, c.numbers); err != nil {
+	c.lay = lay
+	dialer, err := e.dialer(ctx, lay.Numbers())
+	if err != nil {
 		return nil, err
 	}
 	hasPINHash := lay.Has(export.PINHash)
-	if lay.Has(export.PIN) || hasPINHash {
-		c.shared = newSharedTable()
+	cc := auditcore.Config{
+		Ops: e.ops, Policy: e.policy, Tables: e.tables, Compiled: e.pol, Set: e.set, Layout: lay,
+		FIPS: cfg.FIPS, Exhaustive: cfg.Exhaustive, Year: cfg.Year, Engine: engineName(e.ops),
+		Dialer: dialer, Warn: func(msg string) { cfg.warnf("%s", msg) }, OnePass: c.onePass,
+		PBKDF2: func(line int, r *credential.Record, cands int) {
+			if !c.firstPassDone {
+				c.pbkdf2Seen.add(c, line, r, cands)
+			}
+		},
 	}
+	if lay.Has(export.PIN) || hasPINHash {
+		c.shared = auditcore.NewTable()
+		cc.Shared, cc.Key = c.shared, rand.Uint64()
+		c.key = cc.Key
+	}
+	c.core = auditcore.New(cc)
 	if c.shared != nil || lay.Has(export.PasswordHash) {
 		if in.Rereadable {
 			var tally pbkdf2Tally
@@ -219,7 +250,6 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 			c.firstPassDone = true
 			c.pbkdf2 = c.pbkdf2Estimate(&tally, in.Name)
 		} else {
-			c.onePass = true
 			if cfg.Exhaustive && hasPINHash {
 				c.estimate(-1)
 			}
@@ -259,28 +289,6 @@ func openExport(r io.Reader, name string, enc export.Encoding) (*export.Reader, 
 	return cr, lay, nil
 }
 
-// auditable fails when no column the audit can check is present. It names
-// the columns it found by their field names and counts the others.
-func auditable(l *export.Layout) error {
-	if len(l.Numbers()) > 0 || l.Has(export.PIN) || l.Has(export.Password) || l.Has(export.PINHash) || l.Has(export.PasswordHash) {
-		return nil
-	}
-	var found []string
-	for _, f := range l.Fields() {
-		found = append(found, f.String())
-	}
-	sort.Strings(found)
-	found = append(found, l.Ignored()...)
-	have := "no column whose name it knows"
-	if len(found) > 0 {
-		have = "columns " + strings.Join(found, ", ")
-	}
-	if u := l.Unknown(); len(u) > 0 {
-		have += fmt.Sprintf("; %d with names it does not know (%s, not printed)", len(u), export.ColumnList(u))
-	}
-	return fmt.Errorf("header: no column to audit (want a PIN, password, PIN hash, password hash or phone number column; see docs/audit.md): the header has %s", have)
-}
-
 // unknownNote says which columns have names the audit does not know,
 // without printing them.
 func unknownNote(unknown []int) string {
@@ -303,7 +311,7 @@ func (c *checker) firstPass(ctx context.Context, cr *export.Reader, t *pbkdf2Tal
 	pinCol, hasPIN := c.lay.Index(export.PIN)
 	hashCol, hasPINHash := c.lay.Index(export.PINHash)
 	pwCol, hasPWHash := c.lay.Index(export.PasswordHash)
-	var s rowScratch
+	var s auditcore.Scratch
 	var fields []string
 	// rowFields copies the row's fields, for the rare PBKDF2 row whose
 	// candidates are counted.
@@ -330,14 +338,14 @@ func (c *checker) firstPass(ctx context.Context, cr *export.Reader, t *pbkdf2Tal
 		}
 		if hasPIN && c.shared != nil {
 			if pin := export.ValueBytes(cr.Field(pinCol)); len(pin) > 0 {
-				c.countGroup(export.PIN, c.shared.add(c.shared.digestBytes(export.PIN, pin)))
+				c.core.CountGroup(export.PIN, c.shared.Add(auditcore.Digest(c.key, export.PIN, pin)))
 			}
 		}
 		if hasPINHash {
 			if h := export.ValueBytes(cr.Field(hashCol)); len(h) > 0 {
 				records++
 				if c.shared != nil {
-					c.countGroup(export.PINHash, c.shared.add(c.shared.digestBytes(export.PINHash, h)))
+					c.core.CountGroup(export.PINHash, c.shared.Add(auditcore.Digest(c.key, export.PINHash, h)))
 				}
 				if isPBKDF2(h) {
 					c.addPBKDF2(t, export.PINHash, h, rowFields(), &s)
@@ -354,10 +362,10 @@ func (c *checker) firstPass(ctx context.Context, cr *export.Reader, t *pbkdf2Tal
 
 // estimate prints what the exhaustive search may cost before it starts.
 func (c *checker) estimate(records int) {
-	rate := c.recover.calibrate()
-	per := c.recover.searchSize()
+	rate := c.core.Calibrate()
+	minLen, maxLen, per := c.core.Recovery()
 	secs := per / rate / float64(c.cfg.Workers)
-	lens := fmt.Sprintf("%d to %d digits", c.recover.minLen, c.recover.maxLen)
+	lens := fmt.Sprintf("%d to %d digits", minLen, maxLen)
 	if records < 0 {
 		c.cfg.warnf("audit: --exhaustive: up to %.3g PINs (%s) per stored PIN record, about %s per record at %.3g unsalted SHA-1 verifications/s per worker on %d workers; salted and PBKDF2 records cost more",
 			per, lens, duration(secs), rate, c.cfg.Workers)
@@ -428,7 +436,7 @@ func (c *checker) pipeline(ctx context.Context, cr *export.Reader, sink Sink, su
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var s rowScratch
+			var s auditcore.Scratch
 			for b := range work {
 				c.process(ctx, b, &s)
 				done <- b
@@ -487,7 +495,7 @@ func (c *checker) pipeline(ctx context.Context, cr *export.Reader, sink Sink, su
 }
 
 // process checks every record of b into b.out.
-func (c *checker) process(ctx context.Context, b *batch, s *rowScratch) {
+func (c *checker) process(ctx context.Context, b *batch, s *auditcore.Scratch) {
 	if cap(b.out) < len(b.recs) {
 		b.out = make([]Record, len(b.recs))
 	}
@@ -499,7 +507,7 @@ func (c *checker) process(ctx context.Context, b *batch, s *rowScratch) {
 			b.out = b.out[:i]
 			break
 		}
-		c.row(ctx, &b.recs[i], s, &b.out[i])
+		c.core.Row(ctx, b.recs[i].Line, b.recs[i].Bad, b.recs[i].Fields, s, &b.out[i])
 	}
 	clear(b.recs) // drop the row strings (they hold PINs) as soon as possible
 }

@@ -9,15 +9,9 @@ import (
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/export"
+	"github.com/tollgate/tollgate/internal/auditcore"
 	"github.com/tollgate/tollgate/internal/engine"
 )
-
-// dialer checks one phone number of a row against the restriction table
-// its class of service links to its column's feature, and records a
-// refusal (or why the check could not run) on out.
-type dialer interface {
-	dial(ctx context.Context, c *checker, field export.Field, number, cos string, s *rowScratch, out *Record)
-}
 
 // scalarDialer is the engines' scalar dial path: the table resolved once
 // per class of service and feature, then one number at a time with no
@@ -86,9 +80,9 @@ func newScalarDial(ctx context.Context, d scalarDialer, h api.Handle, set *dialp
 	return sd, nil
 }
 
-func (sd *scalarDial) dial(ctx context.Context, c *checker, field export.Field, number, cos string, _ *rowScratch, out *Record) {
+func (sd *scalarDial) Dial(ctx context.Context, c *auditcore.Core, field export.Field, number, cos string, _ *auditcore.Scratch, out *Record) {
 	k := cosFeature{}
-	if len(c.cos) > 0 {
+	if c.HasCOS() {
 		k = cosFeature{cos, field.Feature()}
 	}
 	t, ok := sd.tables[k]
@@ -96,7 +90,7 @@ func (sd *scalarDial) dial(ctx context.Context, c *checker, field export.Field, 
 		t.err = errors.New("no table resolved for class of service " + export.Quote(cos)) // cannot happen: tablesCOS maps to a known class
 	}
 	if t.err != nil {
-		out.add(CodeCheckFailed, field, "the dial check could not run: "+t.err.Error())
+		out.Add(CodeCheckFailed, field, "the dial check could not run: "+t.err.Error())
 		return
 	}
 	// The engines neither keep nor change the number (the native one
@@ -104,7 +98,7 @@ func (sd *scalarDial) dial(ctx context.Context, c *checker, field export.Field, 
 	// is lent without the copy a conversion would make on every row.
 	v, err := sd.d.DialNumber(ctx, sd.handle, t.i, unsafe.Slice(unsafe.StringData(number), len(number)))
 	if err != nil {
-		c.failed(ctx, checkDial, field, err, out)
+		c.DialFailed(ctx, field, err, out)
 		return
 	}
 	if v.Allowed {
@@ -112,42 +106,9 @@ func (sd *scalarDial) dial(ctx context.Context, c *checker, field export.Field, 
 	}
 	tab, ok := sd.set.TableAt(t.i)
 	if !ok { // cannot happen: the engine's set is this one, in the same order
-		out.add(CodeCheckFailed, field, "the dial check could not run: the engine answered with table "+strconv.Itoa(t.i)+", which the tables do not have")
+		out.Add(CodeCheckFailed, field, "the dial check could not run: the engine answered with table "+strconv.Itoa(t.i)+", which the tables do not have")
 		return
 	}
 	res := dialplan.Result{Reason: v.Reason, Row: int32(v.Row), Alt: int32(v.Alt)}
-	out.add(CodeBlockedNumber, field, blockedMessage(tab.Name(), api.DialReason(v.Reason.String()), v.Row, tab.Pattern(res)))
-}
-
-// typedDial checks numbers with the "dial" operation, for an engine that
-// has no scalar dial path.
-type typedDial struct{ tables api.TablesRef }
-
-func (td typedDial) dial(ctx context.Context, c *checker, field export.Field, number, cos string, s *rowScratch, out *Record) {
-	s.dial = api.DialRequest{Tables: td.tables, Number: number}
-	if len(c.cos) > 0 {
-		s.dial.COS, s.dial.Feature = cos, field.Feature()
-	}
-	d, err := c.ops.Dial(ctx, &s.dial)
-	if err != nil {
-		c.failed(ctx, checkDial, field, err, out)
-		return
-	}
-	if !d.Allowed {
-		out.add(CodeBlockedNumber, field, blockedMessage(d.Table, d.Reason, d.Row, d.Pattern))
-	}
-}
-
-// blockedMessage says which table, row and pattern refuse a number.
-func blockedMessage(table string, reason api.DialReason, row int, pattern string) string {
-	head := "the restriction table " + strconv.Quote(table) + " would refuse this number: "
-	switch reason {
-	case api.DialMatched:
-		return head + "row " + strconv.Itoa(row) + ", pattern " + pattern
-	case api.DialTooShort:
-		return head + "too short for the table's digit limits"
-	case api.DialTooLong:
-		return head + "too long for the table's digit limits"
-	}
-	return head + string(reason)
+	out.Add(CodeBlockedNumber, field, auditcore.BlockedMessage(tab.Name(), api.DialReason(v.Reason.String()), v.Row, tab.Pattern(res)))
 }

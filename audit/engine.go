@@ -10,6 +10,7 @@ import (
 	"github.com/tollgate/tollgate/core"
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/export"
+	"github.com/tollgate/tollgate/internal/auditcore"
 )
 
 // runEngine is the engine of one run, with the policy and tables loaded
@@ -83,7 +84,7 @@ func (e *runEngine) close() {
 
 // dialer returns how numbers are checked: the engine's scalar dial path
 // when it has one (and the tables were loaded), else the "dial" operation.
-func (e *runEngine) dialer(ctx context.Context, numbers []export.NumberColumn) (dialer, error) {
+func (e *runEngine) dialer(ctx context.Context, numbers []export.NumberColumn) (auditcore.Dialer, error) {
 	h, loaded := e.tables.Handle()
 	if d, ok := e.ops.(scalarDialer); ok && loaded && len(numbers) > 0 {
 		sd, err := newScalarDial(ctx, d, h, e.set, numbers)
@@ -95,7 +96,7 @@ func (e *runEngine) dialer(ctx context.Context, numbers []export.NumberColumn) (
 		}
 		// The dial operation then says what is wrong, row by row.
 	}
-	return typedDial{tables: e.tables}, nil
+	return nil, nil // auditcore's: the dial operation
 }
 
 // compilePolicy compiles the policy a run names.

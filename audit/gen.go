@@ -6,9 +6,11 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	mathrand "math/rand/v2"
 
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/export"
+	"github.com/tollgate/tollgate/internal/auditcore"
 )
 
 // GenConfig is how Generate provisions PINs.
@@ -78,13 +80,14 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 	if !lay.Has(export.Alias) {
 		return st, fmt.Errorf("%s: header: no alias (user id) column: a PIN nobody can be told is of no use", name)
 	}
-	c := &checker{cfg: ecfg, ops: e.ops, policy: e.policy, lay: lay}
-	seen := newSharedTable()
+	c := auditcore.New(auditcore.Config{Ops: e.ops, Policy: e.policy, Compiled: e.pol, Layout: lay, Year: cfg.Year})
+	seen := auditcore.NewTable()
+	key := mathrand.Uint64()
 	w := csv.NewWriter(out)
 	w.UseCRLF = true // what the BAT tools write
 	w.Write([]string{"Alias", "Extension", "PIN"})
 	pin := make([]byte, n)
-	var s rowScratch
+	var s auditcore.Scratch
 	var arena []string
 	for {
 		if err := ctx.Err(); err != nil {
@@ -112,34 +115,31 @@ func Generate(ctx context.Context, cfg GenConfig, name string, in io.Reader, out
 			}
 			continue
 		}
-		var out Record
-		u := c.userOf(rec.Fields, &s, &out)
-		req := api.PINRequest{Policy: c.policy, Context: api.PINContext{
-			Extensions: u.exts, FirstName: u.first, LastName: u.last, DateOfBirth: u.dob, Year: cfg.Year,
-		}}
+		alias, pctx := c.PINContext(rec.Fields, &s)
+		req := api.PINRequest{Policy: e.policy, Context: pctx}
 		found := false
 		for try := 0; try < maxGenTries && !found; try++ {
 			if err := randomDigits(cfg.Rand, pin); err != nil {
 				return st, err
 			}
-			d := seen.digest(export.PIN, string(pin))
-			if seen.count(d) > 0 {
+			d := auditcore.Digest(key, export.PIN, pin)
+			if seen.Count(d) > 0 {
 				continue
 			}
 			req.PIN = string(pin)
-			v, err := c.ops.CheckPIN(ctx, &req)
+			v, err := e.ops.CheckPIN(ctx, &req)
 			if err != nil {
 				return st, fmt.Errorf("checking a PIN: %v", err)
 			}
 			if v.Accepted {
-				seen.add(d)
+				seen.Add(d)
 				found = true
 			}
 		}
 		if !found {
 			return st, fmt.Errorf("%s: line %d: no unique valid %d-digit PIN found in %d draws: the space of %d-digit PINs is too small for this many users; use a longer --length", name, rec.Line, n, maxGenTries, n)
 		}
-		if err := w.Write([]string{u.alias, lay.Get(rec.Fields, export.Extension), string(pin)}); err != nil {
+		if err := w.Write([]string{alias, lay.Get(rec.Fields, export.Extension), string(pin)}); err != nil {
 			return st, err
 		}
 		clear(pin)

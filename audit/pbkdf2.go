@@ -12,6 +12,7 @@ import (
 
 	"github.com/tollgate/tollgate/core/credential"
 	"github.com/tollgate/tollgate/export"
+	"github.com/tollgate/tollgate/internal/auditcore"
 )
 
 // A PBKDF2 record costs its iteration count for every candidate tried on
@@ -60,27 +61,22 @@ func isPBKDF2(b []byte) bool {
 }
 
 // addPBKDF2 counts one stored record of field with its row's fields.
-func (c *checker) addPBKDF2(t *pbkdf2Tally, field export.Field, raw []byte, fields []string, s *rowScratch) {
+func (c *checker) addPBKDF2(t *pbkdf2Tally, field export.Field, raw []byte, fields []string, s *auditcore.Scratch) {
 	r, err := credential.Parse(string(raw))
 	if err != nil || r.Iterations() == 0 {
 		return
 	}
-	var tmp Record
-	u := c.userOf(fields, s, &tmp)
-	pin := field == export.PINHash
-	var n int
-	if pin {
-		s.rec.cands = pinCandidates(s.rec.cands[:0], &u)
-		n = len(s.rec.cands) + min(pbkdf2ListLimit, len(c.recover.pinList))
-	} else {
-		s.rec.cands = passwordCandidates(s.rec.cands[:0], &u)
-		n = len(s.rec.cands) + min(pbkdf2ListLimit, len(c.recover.pwList))
+	c.tallyPBKDF2(t, field, r.Scheme(), r.Iterations(), c.core.PBKDF2Candidates(field, fields, s))
+}
+
+// tallyPBKDF2 counts one PBKDF2 record of field, of scheme and it
+// iterations, which gets cands candidates.
+func (c *checker) tallyPBKDF2(t *pbkdf2Tally, field export.Field, scheme credential.Scheme, it, cands int) {
+	v := float64(cands)
+	if field == export.PINHash && c.cfg.Exhaustive {
+		_, _, size := c.core.Recovery()
+		v += size
 	}
-	v := float64(n)
-	if pin && c.recover.exhaustive {
-		v += c.recover.searchSize()
-	}
-	it := r.Iterations()
 	if t.records == 0 || it < t.minIter {
 		t.minIter = it
 	}
@@ -90,7 +86,7 @@ func (c *checker) addPBKDF2(t *pbkdf2Tally, field export.Field, raw []byte, fiel
 	if t.work == nil {
 		t.work = map[credential.Scheme]float64{}
 	}
-	t.work[r.Scheme()] += v * float64(it)
+	t.work[scheme] += v * float64(it)
 }
 
 // pbkdf2Estimate turns a tally into its cost on this machine, warns when
@@ -194,7 +190,10 @@ type pbkdf2Seen struct {
 const pbkdf2WarnEach = pbkdf2Warn / 100
 
 func (p *pbkdf2Seen) add(c *checker, line int, r *credential.Record, cands int) {
-	it := int64(r.Iterations())
+	p.addRecord(c, line, r.Scheme(), int64(r.Iterations()), cands)
+}
+
+func (p *pbkdf2Seen) addRecord(c *checker, line int, scheme credential.Scheme, it int64, cands int) {
 	p.records.Add(1)
 	for {
 		old := p.minIter.Load()
@@ -209,7 +208,7 @@ func (p *pbkdf2Seen) add(c *checker, line int, r *credential.Record, cands int) 
 		}
 	}
 	p.once.Do(func() {
-		per := float64(cands) * float64(it) * secondsPerIteration(r.Scheme())
+		per := float64(cands) * float64(it) * secondsPerIteration(scheme)
 		if per >= pbkdf2WarnEach.Seconds() {
 			c.cfg.warnf("audit: PBKDF2 records (the first at line %d, %s iterations) cost about %s each on this machine (up to %d candidate verifications); the input is read once, so how many follow is not known",
 				line, group(it), approx(per), cands)

@@ -102,20 +102,14 @@ func (s *Summary) add(r *Record) {
 func (s *Summary) finish(start time.Time, c *checker) {
 	s.Seconds = time.Since(start).Seconds()
 	if c.shared != nil {
-		s.DistinctPINs = c.shared.distinct()
-		s.SharedPINs = int(c.sharedPINs.Load())
-		s.SharedPINRecords = int(c.sharedRecords.Load())
+		s.DistinctPINs = c.shared.Distinct()
+		s.SharedPINs, s.SharedPINRecords = c.core.SharedGroups()
 	}
 	s.PBKDF2 = c.pbkdf2
 	if s.PBKDF2 == nil {
 		s.PBKDF2 = c.pbkdf2Seen.cost(min(c.cfg.Workers, runtime.GOMAXPROCS(0)))
 	}
-	for i := range c.skipped {
-		if c.skipped[i].Load() {
-			s.SkippedChecks = append(s.SkippedChecks, checkOps[i])
-		}
-	}
-	sort.Strings(s.SkippedChecks)
+	s.SkippedChecks = c.core.Skipped()
 }
 
 // Count is one bar of a chart or one line of a summary table.

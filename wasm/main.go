@@ -186,7 +186,14 @@ func call(opLen, reqLen uint32) (r uint32) {
 		}()
 	}
 	var err error
-	out, err = session.Do(op, in, out[:0])
+	if isAudit(op) {
+		out, err = auditCall(op, in, out[:0])
+		if err != nil {
+			out = api.AppendError(out[:0], err)
+		}
+	} else {
+		out, err = session.Do(op, in, out[:0])
+	}
 	status := uint32(abi.StatusOK)
 	if err != nil {
 		status = abi.StatusOpError

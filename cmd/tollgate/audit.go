@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	tollgate "github.com/tollgate/tollgate"
 	"io"
 	"os"
 	"os/signal"
@@ -113,7 +114,9 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate audit: --format: %v\n", err)
 		return exitUsage
 	}
-	chk, err := openChecker(*engine)
+	// On the wasm engine the audit runs in the audit module; the Checker
+	// runs it too, so the process compiles one module, not two.
+	chk, err := openChecker(*engine, tollgate.WithModule(tollgate.AuditModule()))
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate audit: --engine: %v\n", err)
 		return exitUsage

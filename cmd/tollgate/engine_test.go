@@ -8,14 +8,35 @@ import (
 	"strings"
 	"testing"
 
+	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
 )
 
-func TestEngineFlagDefaultsToWasm(t *testing.T) {
+// The default engine is native, unless TOLLGATE_WASM names a module.
+func TestEngineDefaultsToNative(t *testing.T) {
 	fs := flag.NewFlagSet("x", flag.ContinueOnError)
-	if e := engineFlag(fs); *e != "wasm" {
-		t.Fatalf("--engine defaults to %q, want wasm", *e)
+	e := engineFlag(fs)
+	t.Setenv("TOLLGATE_WASM", "")
+	c, err := openChecker(*e)
+	if err != nil {
+		t.Fatal(err)
 	}
+	if got := c.Engine().String(); got != "native" {
+		t.Errorf("the default engine is %s, want native", got)
+	}
+	c.Close()
+	mod := filepath.Join(t.TempDir(), "tollgate.wasm")
+	if err := os.WriteFile(mod, tollgate.Module(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("TOLLGATE_WASM", mod)
+	if c, err = openChecker(*e); err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Engine().String(); got != "wasm" {
+		t.Errorf("with TOLLGATE_WASM set, the default engine is %s, want wasm", got)
+	}
+	c.Close()
 }
 
 func TestOpenEngine(t *testing.T) {

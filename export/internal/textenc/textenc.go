@@ -28,8 +28,6 @@ import (
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
-
-	"golang.org/x/text/encoding/charmap"
 )
 
 // Encoding names, as the --encoding flag takes them and as the summary
@@ -145,9 +143,9 @@ func NewReader(r io.Reader, enc string) (*Reader, error) {
 	case UTF8:
 		d.dec = d.br
 	case Windows1252:
-		d.dec = &singleByteReader{src: d.br, cm: charmap.Windows1252}
+		d.dec = &singleByteReader{src: d.br, cm: &windows1252}
 	case Latin1:
-		d.dec = &singleByteReader{src: d.br, cm: charmap.ISO8859_1}
+		d.dec = &singleByteReader{src: d.br, cm: &latin1}
 	case Auto:
 		enc = UTF8 // until a non-ASCII byte says otherwise
 	}
@@ -268,7 +266,7 @@ func (d *Reader) decide(win []byte, atEOF bool) {
 		d.enc, d.dec = UTF8, d.br
 		return
 	}
-	d.enc, d.dec = Windows1252, &singleByteReader{src: d.br, cm: charmap.Windows1252}
+	d.enc, d.dec = Windows1252, &singleByteReader{src: d.br, cm: &windows1252}
 }
 
 // asciiPrefix is the length of b's leading run of ASCII bytes.
@@ -286,12 +284,17 @@ func asciiPrefix(b []byte) int {
 	return i
 }
 
-// singleByteReader decodes a single-byte character set with the tables of
-// golang.org/x/text. Its own transform.Reader is not used because it turns
-// an undefined byte into U+FFFD, which would let the row through changed.
+// singleByteReader decodes a single-byte character set: the byte's
+// character from a table of the upper half, or, for a byte the set leaves
+// undefined (utf8.RuneError in the table), the invalid byte 0xFF, so the
+// row is reported rather than let through changed (golang.org/x/text's
+// transform.Reader would write U+FFFD). The tables are written here, not
+// taken from golang.org/x/text/encoding/charmap, whose package keeps every
+// code page it has (about 23 KB gzip of the module); a test holds them to
+// x/text's.
 type singleByteReader struct {
 	src  *bufio.Reader
-	cm   *charmap.Charmap
+	cm   *upperHalf
 	pend []byte // the rest of a character p had no room for
 	pbuf [utf8.UTFMax]byte
 }
@@ -316,7 +319,7 @@ func (s *singleByteReader) Read(p []byte) (int, error) {
 		}
 		var e [utf8.UTFMax]byte
 		m := 1
-		if r := s.cm.DecodeByte(b[i]); r == utf8.RuneError {
+		if r := s.cm[b[i]-0x80]; r == utf8.RuneError {
 			e[0] = 0xFF
 		} else {
 			m = utf8.EncodeRune(e[:], r)
@@ -421,3 +424,26 @@ func (u *utf16Reader) appendUnit(out []byte, c rune) []byte {
 	}
 	return utf8.AppendRune(out, c)
 }
+
+// upperHalf is a single-byte set's characters for the bytes 0x80 to 0xFF.
+type upperHalf [128]rune
+
+// latin1 is ISO 8859-1: every byte is the code point of its value.
+var latin1 = func() (t upperHalf) {
+	for i := range t {
+		t[i] = rune(0x80 + i)
+	}
+	return t
+}()
+
+// windows1252 is ISO 8859-1 but for 0x80 to 0x9F, where five bytes are
+// undefined.
+var windows1252 = func() upperHalf {
+	t := latin1
+	const x = utf8.RuneError
+	copy(t[:32], []rune{
+		0x20AC, x, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, x, 0x017D, x,
+		x, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, x, 0x017E, 0x0178,
+	})
+	return t
+}()

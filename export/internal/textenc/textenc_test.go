@@ -268,3 +268,18 @@ func mustCP(in []byte) []byte {
 	b, _ := charmap.Windows1252.NewDecoder().Bytes(in)
 	return b
 }
+
+// The upper-half tables are x/text's code pages, byte for byte.
+func TestTablesMatchXText(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		tab  *upperHalf
+		cm   *charmap.Charmap
+	}{{"windows-1252", &windows1252, charmap.Windows1252}, {"latin-1", &latin1, charmap.ISO8859_1}} {
+		for b := 0x80; b <= 0xFF; b++ {
+			if got, want := c.tab[b-0x80], c.cm.DecodeByte(byte(b)); got != want {
+				t.Errorf("%s: byte %#x: %U, x/text %U", c.name, b, got, want)
+			}
+		}
+	}
+}

@@ -1,16 +1,13 @@
-package audit
+package auditcore
 
 import (
-	"hash/maphash"
 	"math/bits"
 	"sync"
-
-	"github.com/tollgate/tollgate/export"
 )
 
 // sharedTable counts how many rows hold each PIN (or stored PIN record)
-// without keeping any: it stores a digest keyed with a random per-run seed
-// (hash/maphash), so the table is useless once the run ends and holds no
+// without keeping any: it stores a digest keyed with a random per-run key
+// (Digest), so the table is useless once the run ends and holds no
 // value that could be printed or dumped as a PIN. A keyed digest is no
 // protection against someone who can read the process's memory (the key
 // is there too, and the PIN space is small); what it guarantees is that no
@@ -24,7 +21,6 @@ import (
 // and stay between 53% and 80% full: about 12 bytes per distinct value.
 // The slots hold no pointers, so the garbage collector never scans them.
 type sharedTable struct {
-	seed   maphash.Seed
 	shards [256]sharedShard
 }
 
@@ -35,31 +31,23 @@ type sharedShard struct {
 }
 
 // sharedSaturated is where a count stops growing.
-const sharedSaturated = 255
+const sharedSaturated = Saturated
 
 func newSharedTable() *sharedTable {
-	return &sharedTable{seed: maphash.MakeSeed()}
+	return &sharedTable{}
 }
 
-// digest is the keyed digest of a value of field f; a plaintext PIN and a
-// stored record never share a digest.
-func (t *sharedTable) digest(f export.Field, v string) uint64 {
-	var h maphash.Hash
-	h.SetSeed(t.seed)
-	h.WriteByte(byte(f))
-	h.WriteString(v)
-	return h.Sum64()
-}
+// Table is the packed shared-PIN table (sharedTable) as the hosts and
+// the module use it: Add counts one more holder of a digest and returns
+// the count so far, Count returns it, Distinct is the number of values.
+type Table = sharedTable
 
-// digestBytes is digest of a value held as bytes; the same value gives
-// the same digest either way.
-func (t *sharedTable) digestBytes(f export.Field, v []byte) uint64 {
-	var h maphash.Hash
-	h.SetSeed(t.seed)
-	h.WriteByte(byte(f))
-	h.Write(v)
-	return h.Sum64()
-}
+// NewTable returns an empty table.
+func NewTable() *Table { return newSharedTable() }
+
+func (t *sharedTable) Add(d uint64) int   { return t.add(d) }
+func (t *sharedTable) Count(d uint64) int { return t.count(d) }
+func (t *sharedTable) Distinct() int      { return t.distinct() }
 
 // split turns a digest into the key stored (low 8 bits cleared for the
 // count, never 0, which marks an empty slot) and its shard.
@@ -138,6 +126,20 @@ func (s *sharedShard) grow() {
 	for _, v := range old {
 		if v != 0 {
 			s.slots[s.find(v&^0xFF)] = v
+		}
+	}
+}
+
+// Entries yields every digest counted with its count. The table must not
+// change meanwhile.
+func (t *sharedTable) Entries() func(yield func(uint64, int) bool) {
+	return func(yield func(uint64, int) bool) {
+		for i := range t.shards {
+			for _, v := range t.shards[i].slots {
+				if v != 0 && !yield(v&^0xFF, int(v&0xFF)) {
+					return
+				}
+			}
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package audit
+package auditcore
 
 import (
 	"context"
@@ -30,8 +30,12 @@ import (
 // verification, a shorter head; --exhaustive covers the rest.
 const (
 	saltedListLimit = 64
-	pbkdf2ListLimit = 24
+	pbkdf2ListLimit = PBKDF2ListLimit
 )
+
+// PBKDF2ListLimit is how many of the fixed list's candidates a PBKDF2
+// record is tried with.
+const PBKDF2ListLimit = 24
 
 type recoverer struct {
 	fips       bool
@@ -70,7 +74,7 @@ func newRecoverer(p *core.Policy, fips, exhaustive bool) *recoverer {
 
 // checkHash audits one stored record: its scheme under FIPS, then whether
 // it is the hash of a trivial PIN or password.
-func (c *checker) checkHash(ctx context.Context, field export.Field, rec string, u *user, s *rowScratch, out *Record) {
+func (c *Core) checkHash(ctx context.Context, field export.Field, rec string, u *user, s *Scratch, out *Record) {
 	r, err := credential.Parse(rec)
 	if err != nil {
 		var ce *credential.Error
@@ -80,15 +84,15 @@ func (c *checker) checkHash(ctx context.Context, field export.Field, rec string,
 				code = CodeUnknownScheme
 			}
 			// credential errors never hold the record's content.
-			out.add(code, field, "the stored record cannot be read: "+ce.Msg)
+			out.Add(code, field, "the stored record cannot be read: "+ce.Msg)
 		}
 		return
 	}
 	if !r.Scheme().FIPS() {
 		if c.recover.fips {
-			out.add(CodeFIPSLegacyHash, field, r.Scheme().String()+" record: FIPS mode cannot verify it, so this user cannot sign in; reset the credential")
+			out.Add(CodeFIPSLegacyHash, field, r.Scheme().String()+" record: FIPS mode cannot verify it, so this user cannot sign in; reset the credential")
 		} else {
-			out.add(CodeFIPSLegacyHash, field, r.Scheme().String()+" record: FIPS mode would lock this user out; reset the credential before enabling it")
+			out.Add(CodeFIPSLegacyHash, field, r.Scheme().String()+" record: FIPS mode would lock this user out; reset the credential before enabling it")
 		}
 	}
 	pin := field == export.PINHash
@@ -96,11 +100,11 @@ func (c *checker) checkHash(ctx context.Context, field export.Field, rec string,
 	if !pin {
 		what = "password"
 	}
-	if r.Iterations() > 0 && !c.firstPassDone {
-		c.pbkdf2Seen.add(c, out.Line, r, len(c.recover.candidates(pin, u, &s.rec))+min(pbkdf2ListLimit, len(c.recover.list(pin))))
+	if r.Iterations() > 0 && c.cfg.PBKDF2 != nil {
+		c.cfg.PBKDF2(out.Line, r, len(c.recover.candidates(pin, u, &s.rec))+min(pbkdf2ListLimit, len(c.recover.list(pin))))
 	}
 	if c.recover.tryCandidates(ctx, r, rec, pin, u, &s.rec) {
-		out.add(CodeRecoveredTrivial, field, "the stored "+what+" is a trivial one, found among the user's own data and the blocklist; reset it")
+		out.Add(CodeRecoveredTrivial, field, "the stored "+what+" is a trivial one, found among the user's own data and the blocklist; reset it")
 		return
 	}
 	if !pin || !c.recover.exhaustive {
@@ -115,9 +119,9 @@ func (c *checker) checkHash(ctx context.Context, field export.Field, rec string,
 	c.checkPIN(ctx, field, found, u, s, &tmp)
 	clear(s.rec.digit)
 	if len(tmp.Findings) > 0 && tmp.Findings[0].Code != CodeCheckFailed {
-		out.add(CodeRecoveredTrivial, field, "the stored PIN, found by trying every PIN of the policy's lengths, breaks the policy; reset it")
+		out.Add(CodeRecoveredTrivial, field, "the stored PIN, found by trying every PIN of the policy's lengths, breaks the policy; reset it")
 	} else {
-		out.add(CodeRecoveredPIN, field, "the stored PIN was found by trying every PIN of the policy's lengths: this record does not protect it; reset it and store a salted PBKDF2 record")
+		out.Add(CodeRecoveredPIN, field, "the stored PIN was found by trying every PIN of the policy's lengths: this record does not protect it; reset it and store a salted PBKDF2 record")
 	}
 }
 
@@ -147,7 +151,7 @@ func (rc *recoverer) list(pin bool) []string {
 func (rc *recoverer) tryCandidates(ctx context.Context, r *credential.Record, rec string, pin bool, u *user, s *recScratch) bool {
 	slow := r.Iterations() > 0
 	for _, cand := range rc.candidates(pin, u, s) {
-		if slow && ctx.Err() != nil {
+		if slow && stopped(ctx) {
 			return false
 		}
 		if r.Verify(cand) {
@@ -167,7 +171,7 @@ func (rc *recoverer) tryCandidates(ctx context.Context, r *credential.Record, re
 	}
 	list = list[:min(limit, len(list))]
 	for _, cand := range list {
-		if slow && ctx.Err() != nil {
+		if slow && stopped(ctx) {
 			return false
 		}
 		if r.Verify(cand) {
@@ -220,7 +224,7 @@ func (rc *recoverer) search(ctx context.Context, r *credential.Record, s *recScr
 			d[i] = '0'
 		}
 		for k := 0; ; k++ {
-			if k&4095 == 0 && ctx.Err() != nil {
+			if k&4095 == 0 && stopped(ctx) {
 				return "", false
 			}
 			// Verify does not keep its argument, so the digits are lent

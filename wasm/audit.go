@@ -1,0 +1,58 @@
+//go:build wasip1 && tollgate_audit
+
+package main
+
+import (
+	"strings"
+
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/internal/auditcore"
+)
+
+// The audit's operations (docs/abi.md, "Audit") run internal/auditcore
+// against the instance's session. An instance holds at most one audit.
+var audit *auditcore.Stream
+
+// isAudit reports whether op is one of the audit's operations, which
+// take and answer bytes rather than JSON.
+func isAudit(op string) bool { return strings.HasPrefix(op, "audit.") }
+
+func auditCall(op string, req, out []byte) ([]byte, error) {
+	switch op {
+	case "audit.open":
+		if audit != nil {
+			audit.Close()
+			audit = nil
+		}
+		o, err := auditcore.ParseOptions(req)
+		if err != nil {
+			return out, err
+		}
+		s, err := auditcore.Open(nil, session, o) //lint:ignore SA1012 the module has no context (api.Session.Do)
+		if err != nil {
+			return out, err
+		}
+		audit = s
+		return append(out, "{}"...), nil
+	case "audit.rows", "audit.shared":
+		if audit == nil {
+			return out, &api.Error{Code: api.ErrBadRequest, Message: op + " without audit.open"}
+		}
+		if op == "audit.shared" {
+			return out, audit.Shared(req)
+		}
+		out, err := audit.Rows(req, out)
+		if err != nil {
+			audit.Close()
+			audit = nil
+		}
+		return out, err
+	case "audit.close":
+		if audit != nil {
+			audit.Close()
+			audit = nil
+		}
+		return out, nil
+	}
+	return out, &api.Error{Code: api.ErrUnknownOp, Message: "unknown operation " + op}
+}
