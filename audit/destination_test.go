@@ -89,6 +89,14 @@ func TestHighTierDestination(t *testing.T) {
 		}
 	}
 
+	// The document's tiers decide: the Dominican Republic made low (a
+	// site with an office there) is no longer flagged; the rest are.
+	lowDO := strings.Replace(string(doc), `"region": {"country": "US"},`, `"region": {"country": "US"}, "tiers": {"countries": {"DO": "low"}},`, 1)
+	_, sum = runAudit(t, Config{Tables: tablesOf(lowDO)}, fileInput(destinationsCSV), "json")
+	if w := map[string]int{"CU": 1, "001": 1, "JM": 1}; !reflect.DeepEqual(sum.HighTierByCountry, w) {
+		t.Errorf("with DO low: by country %v, want %v", sum.HighTierByCountry, w)
+	}
+
 	// Without a region, nothing is classified.
 	noRegion := strings.Replace(string(doc), `"region": {"country": "US"},`, "", 1)
 	rep, sum = runAudit(t, Config{Tables: tablesOf(noRegion)}, fileInput(destinationsCSV), "json")
