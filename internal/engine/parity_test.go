@@ -218,4 +218,28 @@ func TestArtifactFresh(t *testing.T) {
 	if !bytes.Equal(got, mod) {
 		t.Fatalf("wasm/tollgate.wasm is stale (%d bytes committed, %d rebuilt): run 'make wasm' and commit it", len(mod), len(got))
 	}
+	// wasm/tollgate-audit.wasm: the same with the tag tollgate_audit
+	// (mk/wasm.mk).
+	args = append(abi.BuildArgs(), out, "./wasm")
+	for i, a := range args {
+		if strings.HasPrefix(a, "-tags=") {
+			args[i] = a + ",tollgate_audit"
+		}
+	}
+	cmd = exec.Command(gobin, args...)
+	cmd.Dir = filepath.Join("..", "..")
+	cmd.Env = env
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building the audit module: %v\n%s", err, msg)
+	}
+	if got, err = os.ReadFile(out); err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile(filepath.Join("..", "..", "wasm", "tollgate-audit.wasm"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, committed) {
+		t.Fatalf("wasm/tollgate-audit.wasm is stale (%d bytes committed, %d rebuilt): run 'make wasm' and commit it", len(committed), len(got))
+	}
 }
