@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core"
+	"github.com/tollgate/tollgate/core/artifact"
+	"github.com/tollgate/tollgate/core/destination"
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/export"
 	"github.com/tollgate/tollgate/internal/auditcore"
@@ -121,7 +124,13 @@ func compileTables(t api.TablesRef) (*dialplan.Set, string, error) {
 		return nil, "", errors.New("tables: give a built-in set name or a tables document, not a handle: the audit reads the tables' classes of service")
 	}
 	if doc, ok := t.JSON(); ok {
-		set, err := dialplan.Parse("", doc)
+		dest, err := embeddedDestinations()
+		if err != nil {
+			return nil, "", err
+		}
+		// A document that declares a region needs the destination data:
+		// the engines load the same artifact (tollgate.Data).
+		set, err := dialplan.ParseOptions("", doc, dialplan.Options{Destinations: dest})
 		if err != nil {
 			return nil, "", fmt.Errorf("tables: %w", err)
 		}
@@ -137,6 +146,21 @@ func compileTables(t api.TablesRef) (*dialplan.Set, string, error) {
 	}
 	return set, name, nil
 }
+
+// embeddedDestinations is the destination table of the data artifact
+// every Checker embeds, read once.
+var embeddedDestinations = sync.OnceValues(func() (*destination.Table, error) {
+	for _, b := range tollgate.Data() {
+		a, err := artifact.Parse(b)
+		if err != nil {
+			return nil, err
+		}
+		if a.Name == api.DataDestinations {
+			return destination.Load(a.Payload)
+		}
+	}
+	return nil, errors.New("this build embeds no destination data")
+})
 
 func unknownOp(err error) bool {
 	var e *api.Error

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"html"
 	"strings"
+
+	"github.com/tollgate/tollgate/core/destination"
 )
 
 // htmlSink writes one self-contained HTML file: inline CSS, SVG and one
@@ -143,7 +145,7 @@ func (s *htmlSink) Record(r *Record) error {
 // what breaks a rule, and rows that could not be read.
 func severity(code string) string {
 	switch code {
-	case CodeRecoveredTrivial, CodeRecoveredPIN, CodeSharedPIN, CodeFIPSLegacyHash, CodeBlockedNumber:
+	case CodeRecoveredTrivial, CodeRecoveredPIN, CodeSharedPIN, CodeFIPSLegacyHash, CodeBlockedNumber, CodeHighTierDestination:
 		return "sev-high"
 	case CodeBadRow, CodeCheckFailed, CodeInvalidValue:
 		return "sev-row"
@@ -203,6 +205,19 @@ func (s *htmlSink) End(sum *Summary) error {
 			fmt.Fprintf(s.w, `<a class="key" href="%s"><code>%s</code></a> %d`, filterLink("field", c.Key), e(c.Key), c.N)
 		}
 		s.w.WriteString("</p>\n")
+	}
+	if len(sum.HighTierByCountry) > 0 {
+		// The numbers that reach a high tier, by the country they reach:
+		// where a hijacked mailbox's calls would be billed.
+		s.w.WriteString("<h2 style=\"margin-top:16px\">High-tier destinations by country</h2>\n<table class=\"by-country\"><thead><tr><th>Country</th><th>Numbers</th></tr></thead><tbody>\n")
+		for _, c := range Sorted(sum.HighTierByCountry) {
+			name := c.Key
+			if name == destination.NonGeographic {
+				name += " (international networks)"
+			}
+			fmt.Fprintf(s.w, "<tr><td>%s</td><td>%d</td></tr>\n", e(name), c.N)
+		}
+		fmt.Fprintf(s.w, "</tbody></table>\n<p><a class=\"key\" href=\"%s\">Show these findings</a></p>\n", filterLink("code", CodeHighTierDestination))
 	}
 	if sum.PBKDF2.noteworthy() {
 		fmt.Fprintf(s.w, "<p class=\"note\">%s.</p>\n", e(sum.PBKDF2.text()))

@@ -16,7 +16,8 @@ import (
 // (wasm/tollgate-audit.wasm, one crossing per chunk of raw bytes) and
 // gives the native audit's records, summary and notes byte for byte: the
 // sample (broken rows, a BOM), the every-check file under each policy,
-// an input read once, other encodings, and a generated 100 000-row BAT
+// an input read once, other encodings, numbers classified by
+// destination, and a generated 100 000-row BAT
 // import.
 func TestModuleAuditMatchesNative(t *testing.T) {
 	native, wasm := nativeEngine(t), newChecker(t, tollgate.Wasm)
@@ -47,6 +48,12 @@ func TestModuleAuditMatchesNative(t *testing.T) {
 			return BytesInput("cr.csv", bytes.ReplaceAll(bytes.ReplaceAll(sample, []byte("\r\n"), []byte("\n")), []byte("\n"), []byte("\r")))
 		}},
 	}
+	regionTables, err := os.ReadFile(regionTablesPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Tables with a region: the high_tier_destination findings.
+	runs = append(runs, run{"destinations", Config{Tables: tablesOf(string(regionTables))}, func() Input { return fileInput(destinationsCSV) }})
 	for _, p := range everyCheckPolicies {
 		runs = append(runs, run{"every check, policy " + p, Config{Policy: policyOf(p), Tables: tablesOf(everyCheckTables), Year: 2026},
 			func() Input { return BytesInput("every-check.csv", []byte(everyCheckCSV())) }})

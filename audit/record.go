@@ -15,6 +15,9 @@ const (
 	CodeMalformed        = auditcore.CodeMalformed
 	CodeInvalidValue     = auditcore.CodeInvalidValue
 	CodeCheckFailed      = auditcore.CodeCheckFailed
+	// CodeHighTierDestination: a number that reaches a high-tier
+	// destination (tables with a region only).
+	CodeHighTierDestination = auditcore.CodeHighTierDestination
 )
 
 // Finding is one problem in one row. Code is one of the core's codes or

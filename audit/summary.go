@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/tollgate/tollgate/export"
+	"github.com/tollgate/tollgate/internal/auditcore"
 )
 
 // Summary counts what an audit found. It goes to --summary as JSON and
@@ -28,6 +29,10 @@ type Summary struct {
 	ByField    map[string]int `json:"by_field"`
 	ByCOS      map[string]int `json:"by_cos"`
 	UsersByCOS map[string]int `json:"users_by_cos"`
+	// HighTierByCountry counts the high_tier_destination findings by the
+	// country they reach ("001" for the international networks); absent
+	// when there are none.
+	HighTierByCountry map[string]int `json:"high_tier_by_country,omitempty"`
 
 	// DistinctPINs is how many different PINs and stored PIN records the
 	// shared-PIN check counted (what its memory grows with).
@@ -92,6 +97,13 @@ func (s *Summary) add(r *Record) {
 			s.BadRows++
 		case CodeSharedPIN:
 			sharing = true
+		case CodeHighTierDestination:
+			if s.HighTierByCountry == nil {
+				s.HighTierByCountry = map[string]int{}
+			}
+			// Countries are a closed set (the destination data's), so
+			// the map stays small.
+			s.HighTierByCountry[auditcore.HighTierCountry(f.Message)]++
 		}
 	}
 	if sharing {

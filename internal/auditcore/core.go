@@ -11,6 +11,7 @@ import (
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core"
 	"github.com/tollgate/tollgate/core/credential"
+	"github.com/tollgate/tollgate/core/destination"
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/export"
 )
@@ -77,6 +78,9 @@ type Core struct {
 	lay     *export.Layout
 	numbers []export.NumberColumn
 	dialer  Dialer
+	// dest classifies numbers when the tables declare a region (nil
+	// otherwise): the high_tier_destination check.
+	dest *destination.Dialing
 
 	// sharedPINs and sharedRecords count the values that two or more
 	// rows hold, one group each (counted as a value's count reaches 2).
@@ -104,6 +108,7 @@ func New(cfg Config) *Core {
 		c.dialer = typedDial{}
 	}
 	if cfg.Set != nil {
+		c.dest = cfg.Set.Dialing()
 		for i, cs := range cfg.Set.ClassesOfService() {
 			if i == 0 {
 				c.fallbackCOS = cs.Name
@@ -300,7 +305,11 @@ func (c *Core) check(ctx context.Context, fields []string, s *Scratch, out *Reco
 				if cos == "" {
 					cos = c.TablesCOS(out.COS)
 				}
+				before := len(out.Findings)
 				c.dialer.Dial(ctx, c, nc.Field, n, cos, s, out)
+				if c.dest != nil {
+					c.checkDestination(nc.Field, n, before, out)
+				}
 			}
 		}
 	}
