@@ -10,13 +10,28 @@
 /** Finding codes the audit adds to the core's (audit/record.go). */
 export const codes = Object.freeze({
   badRow: 'bad_row', sharedPIN: 'shared_pin', recoveredTrivial: 'recovered_trivial', recoveredPIN: 'recovered_pin',
-  fipsLegacyHash: 'fips_legacy_hash', blockedNumber: 'blocked_number', unknownScheme: 'unknown_scheme',
+  fipsLegacyHash: 'fips_legacy_hash', blockedNumber: 'blocked_number', highTierDestination: 'high_tier_destination',
+  unknownScheme: 'unknown_scheme',
   malformed: 'malformed', invalidValue: 'invalid_value', checkFailed: 'check_failed', partial: 'partial',
 });
 
 /** The class-of-service label of rows without one (audit.NoCOS). */
 export const NO_COS = '(none)';
 const MAX_COS_KEYS = 1000;
+
+// HIGH_TIER_HEAD starts a high_tier_destination message; the country
+// follows up to the first ',' or ';' (auditcore.HighTierCountry).
+const HIGH_TIER_HEAD = 'this number reaches a high-tier destination: country ';
+// NON_GEOGRAPHIC is the international networks' "country" (destination.NonGeographic).
+const NON_GEOGRAPHIC = '001';
+
+/** The country a high_tier_destination message names ("DO", "001"), '' for another message. */
+export function highTierCountry(msg) {
+  if (!msg.startsWith(HIGH_TIER_HEAD)) return '';
+  const rest = msg.slice(HIGH_TIER_HEAD.length);
+  const i = rest.search(/[,;]/);
+  return i >= 0 ? rest.slice(0, i) : rest;
+}
 
 const hex = '0123456789abcdef';
 
@@ -170,6 +185,11 @@ export function addRecord(s, r) {
     s.by_cos[cos] = (s.by_cos[cos] ?? 0) + 1;
     if (f.code === codes.badRow) s.bad_rows++;
     else if (f.code === codes.sharedPIN) sharing = true;
+    else if (f.code === codes.highTierDestination) {
+      s.high_tier_by_country ??= {};
+      const c = highTierCountry(f.message);
+      s.high_tier_by_country[c] = (s.high_tier_by_country[c] ?? 0) + 1;
+    }
   }
   if (sharing) s.users_sharing_pins++;
 }
@@ -178,7 +198,7 @@ export function addRecord(s, r) {
 const summaryFields = [
   ['input'], ['encoding'], ['engine'], ['policy'], ['tables'],
   ['rows'], ['rows_with_findings'], ['bad_rows'], ['findings'],
-  ['by_code'], ['by_field'], ['by_cos'], ['users_by_cos'],
+  ['by_code'], ['by_field'], ['by_cos'], ['users_by_cos'], ['high_tier_by_country', 'omit'],
   ['distinct_pins'], ['shared_pins'], ['shared_pin_records'], ['users_sharing_pins'],
   ['ignored_columns', 'omit'], ['unknown_columns', 'omit'], ['skipped_checks', 'omit'],
   ['pbkdf2', 'omit'], ['interrupted'], ['seconds'],
@@ -225,7 +245,8 @@ export function summaryJSON(s) {
   const lines = [];
   for (const [k, omit] of summaryFields) {
     let v = s[k];
-    if (omit && (v === undefined || v === null || (Array.isArray(v) && v.length === 0))) continue;
+    // omitempty: a nil or empty slice or map; a non-nil pointer (pbkdf2) stays.
+    if (omit && (v === undefined || v === null || (Array.isArray(v) ? v.length === 0 : k !== 'pbkdf2' && Object.keys(v).length === 0))) continue;
     if (k === 'pbkdf2') {
       lines.push(`  "pbkdf2": {\n` + pbkdf2Fields.map((f) => `    "${f}": ${v[f] ?? 0}`).join(',\n') + '\n  }');
       continue;
@@ -288,6 +309,7 @@ function e(v) { return String(v).replace(/[<>&'"]/g, (c) => htmlEsc[c]); }
 function severity(code) {
   switch (code) {
     case codes.recoveredTrivial: case codes.recoveredPIN: case codes.sharedPIN: case codes.fipsLegacyHash: case codes.blockedNumber:
+    case codes.highTierDestination:
       return 'sev-high';
     case codes.badRow: case codes.checkFailed: case codes.invalidValue:
       return 'sev-row';
@@ -438,6 +460,13 @@ ${htmlPager}
       s += '<h2 style="margin-top:16px">Findings by field</h2><p>';
       s += byField.map((c) => `<a class="key" href="${filterLink('field', c.key)}"><code>${e(c.key)}</code></a> ${c.n}`).join(' · ');
       s += '</p>\n';
+    }
+    const byCountry = sorted(sum.high_tier_by_country ?? {});
+    if (byCountry.length > 0) {
+      // The numbers that reach a high tier, by the country they reach.
+      s += '<h2 style="margin-top:16px">High-tier destinations by country</h2>\n<table class="by-country"><thead><tr><th>Country</th><th>Numbers</th></tr></thead><tbody>\n';
+      for (const c of byCountry) s += `<tr><td>${e(c.key === NON_GEOGRAPHIC ? c.key + ' (international networks)' : c.key)}</td><td>${c.n}</td></tr>\n`;
+      s += `</tbody></table>\n<p><a class="key" href="${filterLink('code', codes.highTierDestination)}">Show these findings</a></p>\n`;
     }
     if (pbkdf2Noteworthy(sum.pbkdf2)) s += `<p class="note">${e(pbkdf2Text(sum.pbkdf2))}.</p>\n`;
     if (sum.skipped_checks?.length > 0) s += `<p class="note">Checks skipped (the engine lacks the operation): ${e(sum.skipped_checks.join(', '))}</p>\n`;

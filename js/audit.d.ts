@@ -46,6 +46,8 @@ export interface AuditSummary {
   by_field: Record<string, number>;
   by_cos: Record<string, number>;
   users_by_cos: Record<string, number>;
+  /** high_tier_destination findings by the country they reach ("001": the international networks); absent when none. */
+  high_tier_by_country?: Record<string, number>;
   distinct_pins: number;
   shared_pins: number;
   shared_pin_records: number;

@@ -19,6 +19,8 @@ import { audit, fileInput, recordJSON, summaryJSON } from '../audit.js';
 
 const bin = fileURLToPath(new URL('../bin/tollgate-audit.mjs', import.meta.url));
 const sample = join(root, 'testdata', 'csv', 'sample-users.csv');
+const destinations = join(root, 'testdata', 'csv', 'destinations.csv');
+const regionTables = join(root, 'testdata', 'tables', 'region.json');
 
 const tg = await load({ module: auditModuleURL });
 const audits = JSON.parse(tg.callText('audit.open', '{}')).error?.code !== 'unknown_op';
@@ -43,12 +45,12 @@ after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
 // The CLI's JSON Lines report and summary of input (a path, or '-' with
 // the file on standard input).
-function runCLI(input, format = 'json', stdinFile, engine = 'wasm') {
+function runCLI(input, format = 'json', stdinFile, engine = 'wasm', args = []) {
   const out = join(dir, `cli.${format}`);
   const sum = join(dir, 'cli-summary.json');
   const fd = stdinFile ? openSync(stdinFile, 'r') : 'ignore';
   try {
-    const r = spawnSync(cli, ['audit', '--engine', engine, '--format', format, '-o', out, '--summary', sum, input], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
+    const r = spawnSync(cli, ['audit', ...args, '--engine', engine, '--format', format, '-o', out, '--summary', sum, input], { stdio: [fd, 'pipe', 'pipe'], encoding: 'utf8' });
     assert.ok(r.status === 0 || r.status === 1, `tollgate audit: status ${r.status}: ${r.stderr}`);
   } finally {
     if (typeof fd === 'number') closeSync(fd);
@@ -107,6 +109,34 @@ test('tollgate-audit writes the CLI\'s CSV and HTML reports, and --help', { skip
   const bad = spawnSync(process.execPath, [bin, '--format', 'pdf', sample], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown format "pdf"/);
+});
+
+test('with tables that declare a region: the CLI\'s high_tier_destination records, summary and reports', { skip }, async () => {
+  const args = ['--tables', regionTables];
+  const want = runCLI(destinations, 'json', undefined, 'wasm', args);
+  const wantSummaryText = readFileSync(join(dir, 'cli-summary.json'), 'utf8');
+  assert.match(want.report, /"code":"high_tier_destination"/);
+  const { records, summary } = await audit(await fileInput(destinations), {
+    tollgate: tg, name: destinations, tables: JSON.parse(readFileSync(regionTables, 'utf8')), tablesName: regionTables,
+  });
+  assert.equal(records.map(recordJSON).join(''), want.report);
+  assert.deepEqual(summary.high_tier_by_country, { '001': 1, CU: 1, DO: 1, JM: 1 });
+  assert.deepEqual(comparable(summary), comparable(want.summary));
+  assert.equal(summaryJSON({ ...summary, seconds: want.summary.seconds, pbkdf2: want.summary.pbkdf2 }), wantSummaryText);
+  for (const format of ['csv', 'json']) {
+    const out = join(dir, `bin-dest.${format}`);
+    const r = spawnSync(process.execPath, [bin, ...args, '--format', format, '-o', out, destinations], { encoding: 'utf8' });
+    assert.equal(r.status, 1, `findings: exit 1 (${r.stderr})`);
+    assert.equal(readFileSync(out, 'utf8'), runCLI(destinations, format, undefined, 'wasm', args).report);
+  }
+  // The HTML names the run's seconds: compare it with them set aside.
+  const out = join(dir, 'bin-dest.html');
+  const r = spawnSync(process.execPath, [bin, ...args, '--format', 'html', '-o', out, destinations], { encoding: 'utf8' });
+  assert.equal(r.status, 1, `findings: exit 1 (${r.stderr})`);
+  const noSeconds = (h) => h.replace(/ engine · \d+\.\d s<\/p>/, ' engine · N s</p>');
+  const html = readFileSync(out, 'utf8');
+  assert.match(html, /<tr><td>001 \(international networks\)<\/td><td>1<\/td><\/tr>/);
+  assert.equal(noSeconds(html), noSeconds(runCLI(destinations, 'html', undefined, 'wasm', args).report));
 });
 
 test('an AbortSignal stops an audit between chunks', { skip }, async () => {

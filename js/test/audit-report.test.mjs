@@ -3,7 +3,9 @@
 // the CLI's JSON Lines, CSV and HTML reports byte for byte, and its summary
 // (counts added up from the records; its JSON as encoding/json writes it).
 // The odd file's aliases and classes of service hold what the writers must
-// escape (quotes, tabs, a formula, U+2028, markup).
+// escape (quotes, tabs, a formula, U+2028, markup). The destinations file,
+// with tables that declare a region, has high_tier_destination findings:
+// the summary's high_tier_by_country and the HTML's table by country.
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,6 +23,8 @@ const skip = need('go', haveGo, 'install Go 1.26');
 let dir;
 let cli;
 const sample = join(root, 'testdata', 'csv', 'sample-users.csv');
+const destinations = join(root, 'testdata', 'csv', 'destinations.csv');
+const regionTables = join(root, 'testdata', 'tables', 'region.json');
 
 before(() => {
   if (skip) return;
@@ -42,10 +46,10 @@ before(() => {
 
 after(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 
-function runCLI(input, format) {
+function runCLI(input, format, args = []) {
   const out = join(dir, `out.${format}`);
   const sum = join(dir, 'sum.json');
-  const r = spawnSync(cli, ['audit', '--format', format, '-o', out, '--summary', sum, input], { encoding: 'utf8' });
+  const r = spawnSync(cli, ['audit', ...args, '--format', format, '-o', out, '--summary', sum, input], { encoding: 'utf8' });
   assert.ok(r.status === 0 || r.status === 1, `tollgate audit --format ${format}: status ${r.status}: ${r.stderr}`);
   return { report: readFileSync(out, 'utf8'), summaryText: readFileSync(sum, 'utf8') };
 }
@@ -58,16 +62,29 @@ function write(Writer, records, summary, opts) {
   return s;
 }
 
-for (const name of ['sample', 'odd']) {
+// Each case: the input file and the CLI's extra flags.
+const cases = {
+  sample: () => [sample, []],
+  odd: () => [join(dir, 'odd.csv'), []],
+  destinations: () => [destinations, ['--tables', regionTables]],
+};
+
+for (const name of Object.keys(cases)) {
   test(`the JS report writers give the CLI's reports byte for byte (${name})`, { skip }, async () => {
-    const input = name === 'sample' ? sample : join(dir, 'odd.csv');
-    const json = runCLI(input, 'json');
+    const [input, args] = cases[name]();
+    const json = runCLI(input, 'json', args);
     const records = json.report.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const summary = JSON.parse(json.summaryText);
     assert.ok(records.length > 3);
     assert.equal(write(JSONLinesReport, records, summary), json.report);
-    assert.equal(write(CSVReport, records, summary), runCLI(input, 'csv').report);
-    const html = runCLI(input, 'html');
+    assert.equal(write(CSVReport, records, summary), runCLI(input, 'csv', args).report);
+    const html = runCLI(input, 'html', args);
+    if (name === 'destinations') {
+      // The case is there for the table by country: make sure it is.
+      assert.match(html.report, /<h2 style="margin-top:16px">High-tier destinations by country<\/h2>/);
+      assert.match(html.report, /<tr><td>001 \(international networks\)<\/td><td>1<\/td><\/tr>/);
+      assert.match(html.report, /<code class="sev-high">high_tier_destination<\/code>/);
+    }
     const script = readFileSync(new URL('../htmlreport.js', import.meta.url), 'utf8');
     // The HTML names the run's seconds: take the run's own summary.
     const htmlSummary = JSON.parse(html.summaryText);
@@ -75,15 +92,17 @@ for (const name of ['sample', 'odd']) {
   });
 
   test(`the summary's counts from the records and its JSON are the CLI's (${name})`, { skip }, () => {
-    const input = name === 'sample' ? sample : join(dir, 'odd.csv');
-    const json = runCLI(input, 'json');
+    const [input, args] = cases[name]();
+    const json = runCLI(input, 'json', args);
     const records = json.report.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     const want = JSON.parse(json.summaryText);
     const got = newSummary({ input: want.input, encoding: want.encoding, engine: want.engine, policy: want.policy, tables: want.tables });
     for (const r of records) addRecord(got, r);
-    for (const k of ['rows', 'rows_with_findings', 'bad_rows', 'findings', 'by_code', 'by_field', 'by_cos', 'users_by_cos', 'users_sharing_pins']) {
+    for (const k of ['rows', 'rows_with_findings', 'bad_rows', 'findings', 'by_code', 'by_field', 'by_cos', 'users_by_cos', 'high_tier_by_country', 'users_sharing_pins']) {
       assert.deepEqual(got[k], want[k], k);
     }
+    if (name === 'destinations') assert.deepEqual(want.high_tier_by_country, { '001': 1, CU: 1, DO: 1, JM: 1 });
+    else assert.equal(want.high_tier_by_country, undefined);
     // The writer of the summary's JSON: the CLI's text from its own values.
     assert.equal(summaryJSON(want), json.summaryText);
   });
