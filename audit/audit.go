@@ -438,8 +438,9 @@ func (c *checker) pipeline(ctx context.Context, cr *export.Reader, sink Sink, su
 			defer wg.Done()
 			var s auditcore.Scratch
 			var tmp Record
+			hint := batchSize
 			for b := range work {
-				c.process(ctx, b, &s, &tmp)
+				hint = c.process(ctx, b, &s, &tmp, hint)
 				done <- b
 			}
 		}()
@@ -496,7 +497,10 @@ func (c *checker) pipeline(ctx context.Context, cr *export.Reader, sink Sink, su
 }
 
 // process checks every record of b into b.out.
-func (c *checker) process(ctx context.Context, b *batch, s *auditcore.Scratch, tmp *Record) {
+//
+// hint is how many findings the worker's last batch had (the returned
+// count), the next array's size.
+func (c *checker) process(ctx context.Context, b *batch, s *auditcore.Scratch, tmp *Record, hint int) int {
 	if cap(b.out) < len(b.recs) {
 		b.out = make([]Record, len(b.recs))
 	}
@@ -504,7 +508,7 @@ func (c *checker) process(ctx context.Context, b *batch, s *auditcore.Scratch, t
 	// The batch's findings share one fresh array (a sink may keep its
 	// records, so it is not reused): one allocation per batch instead of
 	// a copy per row with findings.
-	arena := make([]Finding, 0, 2*len(b.recs))
+	arena := make([]Finding, 0, hint+hint/8)
 	for i := range b.recs {
 		if ctx.Err() != nil {
 			// Interrupted: the batch is dropped (pipeline), so the rows
@@ -519,4 +523,5 @@ func (c *checker) process(ctx context.Context, b *batch, s *auditcore.Scratch, t
 		b.out[i].Findings = arena[start:len(arena):len(arena)]
 	}
 	clear(b.recs) // drop the row strings (they hold PINs) as soon as possible
+	return len(arena)
 }
