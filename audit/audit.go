@@ -437,8 +437,10 @@ func (c *checker) pipeline(ctx context.Context, cr *export.Reader, sink Sink, su
 		go func() {
 			defer wg.Done()
 			var s auditcore.Scratch
+			var tmp Record
+			hint := batchSize
 			for b := range work {
-				c.process(ctx, b, &s)
+				hint = c.process(ctx, b, &s, &tmp, hint)
 				done <- b
 			}
 		}()
@@ -495,11 +497,18 @@ func (c *checker) pipeline(ctx context.Context, cr *export.Reader, sink Sink, su
 }
 
 // process checks every record of b into b.out.
-func (c *checker) process(ctx context.Context, b *batch, s *auditcore.Scratch) {
+//
+// hint is how many findings the worker's last batch had (the returned
+// count), the next array's size.
+func (c *checker) process(ctx context.Context, b *batch, s *auditcore.Scratch, tmp *Record, hint int) int {
 	if cap(b.out) < len(b.recs) {
 		b.out = make([]Record, len(b.recs))
 	}
 	b.out = b.out[:len(b.recs)]
+	// The batch's findings share one fresh array (a sink may keep its
+	// records, so it is not reused): one allocation per batch instead of
+	// a copy per row with findings.
+	arena := make([]Finding, 0, hint+hint/8)
 	for i := range b.recs {
 		if ctx.Err() != nil {
 			// Interrupted: the batch is dropped (pipeline), so the rows
@@ -507,7 +516,12 @@ func (c *checker) process(ctx context.Context, b *batch, s *auditcore.Scratch) {
 			b.out = b.out[:i]
 			break
 		}
-		c.core.Row(ctx, b.recs[i].Line, b.recs[i].Bad, b.recs[i].Fields, s, &b.out[i])
+		c.core.RowInPlace(ctx, b.recs[i].Line, b.recs[i].Bad, b.recs[i].Fields, s, tmp)
+		start := len(arena)
+		arena = append(arena, tmp.Findings...)
+		b.out[i] = *tmp
+		b.out[i].Findings = arena[start:len(arena):len(arena)]
 	}
 	clear(b.recs) // drop the row strings (they hold PINs) as soon as possible
+	return len(arena)
 }

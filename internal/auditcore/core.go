@@ -204,6 +204,10 @@ type Scratch struct {
 	pin  api.PINRequest
 	pw   api.PasswordRequest
 	Dial api.DialRequest
+	// shared caches the two-pass shared-PIN messages by field (PIN,
+	// stored record) and count: the same few strings on most rows of a
+	// file whose template gave everyone one PIN.
+	shared [2][Saturated + 1]string
 }
 
 // user is the context a row gives its checks.
@@ -314,7 +318,7 @@ func (c *Core) check(ctx context.Context, fields []string, s *Scratch, out *Reco
 		}
 	}
 	if c.cfg.Shared != nil {
-		c.checkShared(pin, pinHash, out)
+		c.checkShared(pin, pinHash, s, out)
 	}
 }
 
@@ -416,7 +420,7 @@ func (c *Core) TablesCOS(cos string) string {
 	return c.fallbackCOS
 }
 
-func (c *Core) checkShared(pin, pinHash string, out *Record) {
+func (c *Core) checkShared(pin, pinHash string, s *Scratch, out *Record) {
 	for _, k := range [...]struct {
 		field export.Field
 		v     string
@@ -438,13 +442,31 @@ func (c *Core) checkShared(pin, pinHash string, out *Record) {
 			continue
 		}
 		if n := c.cfg.Shared.Count(d); n > 1 {
-			out.Add(CodeSharedPIN, k.field, countText(n)+" users in this file have this same "+what+" (a template's default?); give each a unique PIN")
+			out.Add(CodeSharedPIN, k.field, s.sharedMessage(k.field, what, n))
 		}
 	}
 }
 
 // Saturated is where a shared-PIN count stops growing.
 const Saturated = 255
+
+// sharedMessage is the two-pass message for n users sharing a value.
+func (s *Scratch) sharedMessage(field export.Field, what string, n int) string {
+	msg := func() string {
+		return countText(n) + " users in this file have this same " + what + " (a template's default?); give each a unique PIN"
+	}
+	if n < 0 || n > Saturated {
+		return msg()
+	}
+	i := 0
+	if field == export.PINHash {
+		i = 1
+	}
+	if s.shared[i][n] == "" {
+		s.shared[i][n] = msg()
+	}
+	return s.shared[i][n]
+}
 
 func countText(n int) string {
 	if n >= Saturated {

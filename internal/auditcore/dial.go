@@ -27,16 +27,25 @@ func (typedDial) Dial(ctx context.Context, c *Core, field export.Field, number, 
 	}
 }
 
-// BlockedMessage says which table, row and pattern refuse a number.
+// BlockedMessage says which table, row and pattern refuse a number. It
+// is built in one buffer: one string per refused number, not three.
 func BlockedMessage(table string, reason api.DialReason, row int, pattern string) string {
-	head := "the restriction table " + strconv.Quote(table) + " would refuse this number: "
+	var buf [160]byte
+	b := append(buf[:0], "the restriction table "...)
+	b = strconv.AppendQuote(b, table)
+	b = append(b, " would refuse this number: "...)
 	switch reason {
 	case api.DialMatched:
-		return head + "row " + strconv.Itoa(row) + ", pattern " + pattern
+		b = append(b, "row "...)
+		b = strconv.AppendInt(b, int64(row), 10)
+		b = append(b, ", pattern "...)
+		b = append(b, pattern...)
 	case api.DialTooShort:
-		return head + "too short for the table's digit limits"
+		b = append(b, "too short for the table's digit limits"...)
 	case api.DialTooLong:
-		return head + "too long for the table's digit limits"
+		b = append(b, "too long for the table's digit limits"...)
+	default:
+		b = append(b, reason...)
 	}
-	return head + string(reason)
+	return string(b)
 }
