@@ -549,152 +549,104 @@ func (e *wasmEngine) CheckPIN(ctx context.Context, r *api.PINRequest) (api.Verdi
 	if err != nil {
 		return v, err
 	}
-	pol, err := e.inlinePolicy(ctx, r.Policy)
-	if err != nil {
-		return v, err
-	}
-	err = e.run(ctx, e.pick(heavyPIN(r)), func(w *instance) error {
-		rr := *r
-		var err error
-		if rr.Policy, err = e.policyRef(ctx, w, pol); err != nil {
-			return err
-		}
-		w.req = api.Append(w.req[:0], &rr)
-		return call(ctx, w, "pin", w.req, &v)
-	})
+	err = withPolicy(ctx, e, e.pick(heavyPIN(r)), "pin", r, func(r *api.PINRequest) *api.PolicyRef { return &r.Policy }, &v)
 	return v, err
 }
 
 func (e *wasmEngine) CheckPassword(ctx context.Context, r *api.PasswordRequest) (api.Verdict, error) {
 	var v api.Verdict
-	// Validated here, as the native Session does: the encoder would
-	// repair a secret that is not UTF-8 instead of refusing it.
-	r, err := api.Validate(r)
+	r, err := api.Validate(r) // as in CheckPIN
 	if err != nil {
 		return v, err
 	}
-	pol, err := e.inlinePolicy(ctx, r.Policy)
-	if err != nil {
-		return v, err
-	}
-	err = e.run(ctx, e.pick(heavyPassword(r)), func(w *instance) error {
-		rr := *r
-		var err error
-		if rr.Policy, err = e.policyRef(ctx, w, pol); err != nil {
-			return err
-		}
-		w.req = api.Append(w.req[:0], &rr)
-		return call(ctx, w, "password", w.req, &v)
-	})
+	err = withPolicy(ctx, e, e.pick(heavyPassword(r)), "password", r, func(r *api.PasswordRequest) *api.PolicyRef { return &r.Policy }, &v)
 	return v, err
 }
 
 func (e *wasmEngine) Dial(ctx context.Context, r *api.DialRequest) (api.DialResult, error) {
 	var d api.DialResult
-	// Validated here, as the native Session does: the encoder would
-	// repair a secret that is not UTF-8 instead of refusing it.
-	r, err := api.Validate(r)
+	r, err := api.Validate(r) // as in CheckPIN
 	if err != nil {
 		return d, err
 	}
-	tables, err := e.inlineTables(ctx, r.Tables)
-	if err != nil {
-		return d, err
-	}
-	err = e.run(ctx, e.pick(heavyTables(&r.Tables)), func(w *instance) error {
-		rr := *r
-		var err error
-		if rr.Tables, err = e.tablesRef(ctx, w, tables); err != nil {
-			return err
-		}
-		w.req = api.Append(w.req[:0], &rr)
-		return call(ctx, w, "dial", w.req, &d)
-	})
+	err = withTables(ctx, e, e.pick(heavyTables(&r.Tables)), "dial", r, func(r *api.DialRequest) *api.TablesRef { return &r.Tables }, &d)
 	return d, err
 }
 
 func (e *wasmEngine) Lint(ctx context.Context, r *api.LintRequest) (api.LintResult, error) {
 	var l api.LintResult
-	tables, err := e.inlineTables(ctx, r.Tables)
-	if err != nil {
-		return l, err
-	}
-	err = e.run(ctx, e.heavy, func(w *instance) error {
-		rr := *r
-		var err error
-		if rr.Tables, err = e.tablesRef(ctx, w, tables); err != nil {
-			return err
-		}
-		w.req = api.Append(w.req[:0], &rr)
-		return call(ctx, w, "lint", w.req, &l)
-	})
+	err := withTables(ctx, e, e.heavy, "lint", r, func(r *api.LintRequest) *api.TablesRef { return &r.Tables }, &l)
 	return l, err
 }
 
 func (e *wasmEngine) VerifyHash(ctx context.Context, r *api.HashVerifyRequest) (api.HashResult, error) {
 	var h api.HashResult
-	// Validated here, as the native Session does: the encoder would
-	// repair a secret that is not UTF-8 instead of refusing it.
-	r, err := api.Validate(r)
+	r, err := api.Validate(r) // as in CheckPIN
 	if err != nil {
 		return h, err
 	}
-	pol, err := e.inlinePolicy(ctx, r.Policy)
-	if err != nil {
-		return h, err
-	}
-	err = e.run(ctx, e.heavy, func(w *instance) error {
-		rr := *r
-		var err error
-		if rr.Policy, err = e.policyRef(ctx, w, pol); err != nil {
-			return err
-		}
-		w.req = api.Append(w.req[:0], &rr)
-		return call(ctx, w, "hash.verify", w.req, &h)
-	})
+	err = withPolicy(ctx, e, e.heavy, "hash.verify", r, func(r *api.HashVerifyRequest) *api.PolicyRef { return &r.Policy }, &h)
 	return h, err
 }
 
 func (e *wasmEngine) MakeHash(ctx context.Context, r *api.HashMakeRequest) (api.HashRecord, error) {
 	var h api.HashRecord
-	// Validated here, as the native Session does: the encoder would
-	// repair a secret that is not UTF-8 instead of refusing it.
-	r, err := api.Validate(r)
+	r, err := api.Validate(r) // as in CheckPIN
 	if err != nil {
 		return h, err
 	}
-	pol, err := e.inlinePolicy(ctx, r.Policy)
-	if err != nil {
-		return h, err
-	}
-	err = e.run(ctx, e.heavy, func(w *instance) error {
-		rr := *r
-		var err error
-		if rr.Policy, err = e.policyRef(ctx, w, pol); err != nil {
-			return err
-		}
-		w.req = api.Append(w.req[:0], &rr)
-		return call(ctx, w, "hash.make", w.req, &h)
-	})
+	err = withPolicy(ctx, e, e.heavy, "hash.make", r, func(r *api.HashMakeRequest) *api.PolicyRef { return &r.Policy }, &h)
 	return h, err
 }
 
 func (e *wasmEngine) SignIn(ctx context.Context, r *api.SignInRequest) (api.SignInResult, error) {
 	var s api.SignInResult
-	pol, err := e.inlinePolicy(ctx, r.Policy)
+	err := withPolicy(ctx, e, e.main, "signin", r, func(r *api.SignInRequest) *api.PolicyRef { return &r.Policy }, &s)
+	return s, err
+}
+
+// withPolicy runs op with request r on an instance of p and decodes the
+// answer into res. r's policy is inlined once for every instance, then
+// replaced, in a copy of r, by the handle of the instance that runs it.
+func withPolicy[R any, P interface {
+	*R
+	api.Message
+}](ctx context.Context, e *wasmEngine, p *pool, op string, r P, policy func(P) *api.PolicyRef, res api.Message) error {
+	pol, err := e.inlinePolicy(ctx, *policy(r))
 	if err != nil {
-		return s, err
+		return err
 	}
-	err = e.run(ctx, e.main, func(w *instance) error {
+	return e.run(ctx, p, func(w *instance) error {
 		rr := *r
-		var err error
-		if rr.Policy, err = e.policyRef(ctx, w, pol); err != nil {
+		ref, err := e.policyRef(ctx, w, pol)
+		if err != nil {
 			return err
 		}
-		w.req = api.Append(w.req[:0], &rr)
-		return call(ctx, w, "signin", w.req, &s)
+		*policy(&rr) = ref
+		w.req = api.Append(w.req[:0], P(&rr))
+		return call(ctx, w, op, w.req, res)
 	})
-	return s, err
+}
+
+// withTables is withPolicy for a request that names a tables document.
+func withTables[R any, P interface {
+	*R
+	api.Message
+}](ctx context.Context, e *wasmEngine, p *pool, op string, r P, tables func(P) *api.TablesRef, res api.Message) error {
+	t, err := e.inlineTables(ctx, *tables(r))
+	if err != nil {
+		return err
+	}
+	return e.run(ctx, p, func(w *instance) error {
+		rr := *r
+		ref, err := e.tablesRef(ctx, w, t)
+		if err != nil {
+			return err
+		}
+		*tables(&rr) = ref
+		w.req = api.Append(w.req[:0], P(&rr))
+		return call(ctx, w, op, w.req, res)
+	})
 }
 
 // The scalar dial path: the module's dial exports, by the instance's own
