@@ -150,6 +150,17 @@ func New(ctx context.Context, opts ...Option) (*Checker, error) {
 
 var _ api.Operations = (*Checker)(nil)
 
+func init() {
+	engine.CheckerEngine = func(x any) (engine.Engine, bool) {
+		c, ok := x.(*Checker)
+		if !ok || c == nil {
+			return nil, false
+		}
+		return c.e, true
+	}
+	engine.EmbeddedAuditModule = auditModule
+}
+
 // Engine says which engine the Checker runs.
 func (c *Checker) Engine() Engine { return c.e.Kind() }
 

@@ -35,6 +35,32 @@ type runEngine struct {
 // into the engine before any row, so a broken one stops the audit with
 // its error rather than failing every row.
 func open(ctx context.Context, cfg *Config) (*runEngine, error) {
+	e, err := openHost(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	// Loaded once, the documents are named by handle in every request;
+	// an engine that cannot load (an older module) gets them by value.
+	if info, err := e.ops.LoadPolicy(ctx, cfg.Policy); err == nil {
+		e.policy = api.PolicyHandle(info.Handle)
+		e.loaded = append(e.loaded, info.Handle)
+	} else if !unknownOp(err) {
+		e.close()
+		return nil, loadError("policy", err)
+	}
+	if info, err := e.ops.LoadTables(ctx, cfg.Tables); err == nil {
+		e.tables = api.TablesHandle(info.Handle)
+		e.loaded = append(e.loaded, info.Handle)
+	} else if !unknownOp(err) {
+		e.close()
+		return nil, loadError("tables", err)
+	}
+	return e, nil
+}
+
+// openHost is open without loading the documents into the engine: the
+// documents compiled here, and the engine (made when cfg has none).
+func openHost(ctx context.Context, cfg *Config) (*runEngine, error) {
 	e := &runEngine{ops: cfg.Engine, policy: cfg.Policy, tables: cfg.Tables}
 	var err error
 	if e.pol, err = compilePolicy(cfg.Policy); err != nil {
@@ -54,22 +80,6 @@ func open(ctx context.Context, cfg *Config) (*runEngine, error) {
 			return nil, err
 		}
 		e.ops = e.own
-	}
-	// Loaded once, the documents are named by handle in every request;
-	// an engine that cannot load (an older module) gets them by value.
-	if info, err := e.ops.LoadPolicy(ctx, cfg.Policy); err == nil {
-		e.policy = api.PolicyHandle(info.Handle)
-		e.loaded = append(e.loaded, info.Handle)
-	} else if !unknownOp(err) {
-		e.close()
-		return nil, loadError("policy", err)
-	}
-	if info, err := e.ops.LoadTables(ctx, cfg.Tables); err == nil {
-		e.tables = api.TablesHandle(info.Handle)
-		e.loaded = append(e.loaded, info.Handle)
-	} else if !unknownOp(err) {
-		e.close()
-		return nil, loadError("tables", err)
 	}
 	return e, nil
 }

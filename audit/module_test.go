@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	tollgate "github.com/tollgate/tollgate"
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/internal/engine"
 )
 
 // An audit on the wasm engine runs the per-row core inside the module
@@ -24,6 +26,9 @@ func TestModuleAuditMatchesNative(t *testing.T) {
 	if !inModule(wasm) || inModule(native) {
 		t.Fatal("the wasm Checker does not take the module path")
 	}
+	// The CLI's Checker runs the audit module itself, and the audit runs
+	// on that Checker's instance (auditEngine): both paths are held.
+	cli := auditModuleChecker(t)
 	sample, err := os.ReadFile(samplePath)
 	if err != nil {
 		t.Fatal(err)
@@ -72,16 +77,23 @@ func TestModuleAuditMatchesNative(t *testing.T) {
 		// One worker: the wasm audit's (its estimates count with it),
 		// and read once, the order of holders decides "earlier user(s)".
 		nc.Engine, nc.Warn, nc.Workers = native, &nwarn, 1
-		wc.Engine, wc.Warn = wasm, &wwarn
 		nrep, nsum := runAudit(t, nc, r.in(), "json")
-		wrep, wsum := runAudit(t, wc, r.in(), "json")
-		sameReport(t, r.name, nrep, wrep)
-		sameSummary(t, r.name, nsum, wsum)
-		if nwarn.String() != wwarn.String() {
-			t.Errorf("%s: notes differ:\n%s\n%s", r.name, nwarn.String(), wwarn.String())
-		}
-		if wsum.Engine != "wasm" || nsum.Rows == 0 {
-			t.Errorf("%s: engine %q, %d rows", r.name, wsum.Engine, nsum.Rows)
+		for _, w := range []*tollgate.Checker{wasm, cli} {
+			wwarn.Reset()
+			wc.Engine, wc.Warn = w, &wwarn
+			name := r.name
+			if w == cli {
+				name += " (the audit module's Checker)"
+			}
+			wrep, wsum := runAudit(t, wc, r.in(), "json")
+			sameReport(t, name, nrep, wrep)
+			sameSummary(t, name, nsum, wsum)
+			if nwarn.String() != wwarn.String() {
+				t.Errorf("%s: notes differ:\n%s\n%s", name, nwarn.String(), wwarn.String())
+			}
+			if wsum.Engine != "wasm" || nsum.Rows == 0 {
+				t.Errorf("%s: engine %q, %d rows", name, wsum.Engine, nsum.Rows)
+			}
 		}
 	}
 }
@@ -92,3 +104,39 @@ func onceInput(name string, data []byte) Input {
 }
 
 var _ = context.Background
+
+// auditModuleChecker is the CLI's wasm Checker: the audit module's.
+func auditModuleChecker(t testing.TB) *tollgate.Checker {
+	t.Helper()
+	c, err := tollgate.New(context.Background(), tollgate.WithModule(engine.EmbeddedAuditModule))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// An audit on a Checker that runs the audit module (the CLI's) holds one
+// instance: the Checker's first, taken for the run, and none of the
+// heavy pool (the module loads the documents itself, the Checker is not
+// asked to). Two runs in a row each take the one the pool makes again.
+// (Before, a run loaded the policy and tables into the Checker, which made
+// a heavy instance, and ran in an engine of its own: three instances.)
+func TestModuleAuditOneInstance(t *testing.T) {
+	c := auditModuleChecker(t)
+	for run := 1; run <= 2; run++ {
+		var warn bytes.Buffer
+		_, sum := runAudit(t, Config{Engine: c, Year: 2026, Warn: &warn}, fileInput(samplePath), "json")
+		if sum.Rows == 0 || sum.Engine != "wasm" {
+			t.Fatalf("run %d: %d rows on %q", run, sum.Rows, sum.Engine)
+		}
+		p := c.Pools()
+		if p[0].Created != int64(run) || p[1].Created != 0 {
+			t.Errorf("run %d: pools %+v: want %d main instance(s) made in all, no heavy one", run, p, run)
+		}
+	}
+	// The Checker still serves calls after the runs took its instances.
+	if v, err := c.CheckPIN(context.Background(), &api.PINRequest{PIN: "135792"}); err != nil || !v.Accepted {
+		t.Errorf("after the audits: %+v, %v", v, err)
+	}
+}

@@ -29,6 +29,13 @@ import (
 // chunkSize is the raw bytes handed to the module per crossing.
 const chunkSize = 256 << 10
 
+// moduleMemoryLimit is the soft limit of the audit instance's Go heap
+// (audit.open's "memory_limit"), the browser's (js/audit.js,
+// AUDIT_MEMORY_LIMIT): at the module's GOGC 400 alone the heap grows to
+// several times what the audit holds, and a wasm heap never shrinks. A
+// run that holds more (the module's shared-PIN table) grows past it.
+const moduleMemoryLimit = 16 << 20
+
 // inModule reports whether an audit on ops runs in the module: a
 // tollgate.Checker on the wasm engine (the CLI's --engine wasm). An
 // engine wrapped in anything else is called check by check.
@@ -37,10 +44,16 @@ func inModule(ops api.Operations) bool {
 	return ok && c.Engine() == tollgate.Wasm
 }
 
-// auditEngine is the audit module's engine, made per run (wazero's
-// compilation cache makes a second run's cheap).
-func auditEngine(ctx context.Context) (engine.Engine, error) {
-	return engine.New(ctx, engine.Options{Kind: engine.Wasm, Module: tollgate.AuditModule(), PoolSize: 1, HeavySize: 1, Data: tollgate.Data()})
+// auditEngine is the audit module's engine: the Checker's own when it
+// runs the audit module (the CLI's does), so that the run holds one
+// instance, that engine's first; else one made for the run (wazero's
+// compilation cache makes a second run's cheap), which own says to close.
+func auditEngine(ctx context.Context, ops api.Operations) (e engine.Engine, own bool, err error) {
+	if ce, ok := engine.CheckerEngine(ops); ok && engine.RunsModule(ce, engine.EmbeddedAuditModule) {
+		return ce, false, nil
+	}
+	e, err = engine.New(ctx, engine.Options{Kind: engine.Wasm, Module: engine.EmbeddedAuditModule, PoolSize: 1, HeavySize: 1, Data: tollgate.Data()})
+	return e, true, err
 }
 
 type headerInfo struct {
@@ -163,16 +176,20 @@ func runInModule(ctx context.Context, cfg Config, in Input, sink Sink, start tim
 	// count with (at native speed per verification; the module's is some
 	// times slower).
 	cfg.Workers = 1
-	e, err := open(ctx, &cfg)
+	// The module loads the documents itself (audit.open): the engine
+	// is not asked to, which would take an instance of each of its pools.
+	e, err := openHost(ctx, &cfg)
 	if err != nil {
 		return nil, err
 	}
 	defer e.close()
-	eng, err := auditEngine(ctx)
+	eng, own, err := auditEngine(ctx, cfg.Engine)
 	if err != nil {
 		return nil, err
 	}
-	defer eng.Close()
+	if own {
+		defer eng.Close()
+	}
 	d, err := engine.NewDedicated(ctx, eng)
 	if err != nil {
 		return nil, err
@@ -180,7 +197,8 @@ func runInModule(ctx context.Context, cfg Config, in Input, sink Sink, start tim
 	defer d.Close()
 	m := &moduleRun{cfg: &cfg, in: in, d: d, opts: map[string]any{
 		"fips": cfg.FIPS, "exhaustive": cfg.Exhaustive, "year": cfg.Year,
-		"key": fmt.Sprintf("%016x", rand.Uint64()),
+		"key":          fmt.Sprintf("%016x", rand.Uint64()),
+		"memory_limit": moduleMemoryLimit,
 	}}
 	if cfg.Encoding != "" {
 		m.opts["encoding"] = string(cfg.Encoding)

@@ -4,6 +4,7 @@ package main
 
 import (
 	"strings"
+	_ "unsafe" // go:linkname
 
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/internal/auditcore"
@@ -27,6 +28,9 @@ func auditCall(op string, req, out []byte) ([]byte, error) {
 		o, err := auditcore.ParseOptions(req)
 		if err != nil {
 			return out, err
+		}
+		if o.MemoryLimit > 0 {
+			setMemoryLimit(o.MemoryLimit)
 		}
 		s, err := auditcore.Open(nil, session, o) //lint:ignore SA1012 the module has no context (api.Session.Do)
 		if err != nil {
@@ -56,3 +60,12 @@ func auditCall(op string, req, out []byte) ([]byte, error) {
 	}
 	return out, &api.Error{Code: api.ErrUnknownOp, Message: "unknown operation " + op}
 }
+
+// setMemoryLimit is runtime/debug.SetMemoryLimit without runtime/debug
+// (as setGCPercent in main.go): an audit.open with "memory_limit" sets the
+// soft limit of the instance's heap, which the guest's collector at GOGC
+// 400 would otherwise let grow to several times what the audit holds
+// (docs/performance.md, "Memory").
+//
+//go:linkname setMemoryLimit runtime/debug.setMemoryLimit
+func setMemoryLimit(limit int64) (previous int64)

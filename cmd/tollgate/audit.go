@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	tollgate "github.com/tollgate/tollgate"
+	wasmengine "github.com/tollgate/tollgate/internal/engine"
 	"io"
 	"os"
 	"os/signal"
@@ -115,8 +116,10 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	// On the wasm engine the audit runs in the audit module; the Checker
-	// runs it too, so the process compiles one module, not two.
-	chk, err := openChecker(*engine, tollgate.WithModule(tollgate.AuditModule()))
+	// runs it too, so the process compiles one module, not two, and the
+	// audit runs on the Checker's first instance. The embedded bytes, not
+	// tollgate.AuditModule's copy: the engine keeps the slice it hashed.
+	chk, err := openChecker(*engine, tollgate.WithModule(wasmengine.EmbeddedAuditModule))
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate audit: --engine: %v\n", err)
 		return exitUsage

@@ -33,6 +33,11 @@ type Options struct {
 	Pass             Pass
 	Key              uint64
 	HasKey           bool
+	// MemoryLimit ("memory_limit", bytes) is the soft limit the module
+	// sets on its own heap (Go's GOMEMLIMIT) for the rest of the
+	// instance's life; 0 leaves the instance's. Hosts read this once per
+	// audit, the module applies it (wasm/audit.go).
+	MemoryLimit int64
 }
 
 func badRequest(field, msg string) error {
@@ -111,6 +116,13 @@ func ParseOptions(data []byte) (Options, error) {
 				return d.Fail(`want "check", "count" or "once"`)
 			}
 			return nil
+		case "memory_limit":
+			v, err := d.Int()
+			if err == nil && v < 0 {
+				return d.Fail("want a number of bytes")
+			}
+			o.MemoryLimit = int64(v)
+			return err
 		case "key":
 			v, err := d.String()
 			if err != nil {

@@ -39,8 +39,32 @@ func NewDedicated(ctx context.Context, e Engine) (*Dedicated, error) {
 		w.close()
 		return nil, err
 	}
+	// Every artifact now: a dedicated conversation's calls cannot be
+	// retried once an artifact is loaded (the audit's rows would get
+	// data_missing findings from an instance the pool made lazily).
+	for len(w.pending) > 0 {
+		if err := w.loadData(ctx, w.pending[0]); err != nil {
+			w.close()
+			return nil, err
+		}
+		w.pending = w.pending[1:]
+	}
 	return &Dedicated{w: w}, nil
 }
+
+// RunsModule reports whether e is a wasm engine running module (the
+// same bytes): the audit takes its dedicated instance from a Checker's
+// engine when that engine runs the audit module, instead of compiling and
+// instantiating the module a second time.
+func RunsModule(e Engine, module []byte) bool {
+	we, ok := e.(*wasmEngine)
+	return ok && len(module) > 0 && we.c.sum == moduleSum(module)
+}
+
+// CheckerEngine returns the engine of a *tollgate.Checker (the root
+// package sets it: the audit package reaches a Checker's engine through
+// it, and nothing outside the module can).
+var CheckerEngine = func(any) (Engine, bool) { return nil, false }
 
 // Call runs op with request req, which need not be JSON. The answer is a
 // view of the instance's memory, valid until the next call; an operation
@@ -68,3 +92,8 @@ func (d *Dedicated) Close() {
 		d.w = nil
 	}
 }
+
+// EmbeddedAuditModule is the root package's embedded
+// wasm/tollgate-audit.wasm, not a copy (tollgate.AuditModule copies its
+// 4 MB, and each copy is hashed again): the audit package's module.
+var EmbeddedAuditModule []byte

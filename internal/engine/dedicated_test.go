@@ -38,3 +38,27 @@ func TestDedicated(t *testing.T) {
 		t.Errorf("after Close: %v, want ErrClosed", err)
 	}
 }
+
+// A dedicated instance has every data artifact loaded, also one the pool
+// made after its first was taken (which loads them lazily, call by call:
+// a dedicated conversation cannot be retried, so the audit's rows would
+// get data_missing findings).
+func TestDedicatedLoadsData(t *testing.T) {
+	ctx := context.Background()
+	e := newTestEngine(t, Wasm, func(o *Options) { o.PoolSize = 1 })
+	req := []byte(`{"password":"correct horse battery","policy":{"extends":"cuc","password":{"blocklist":true}}}`)
+	for i := range 2 {
+		d, err := NewDedicated(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := len(d.w.pending); n > 0 {
+			t.Errorf("instance %d: %d data artifacts not loaded", i, n)
+		}
+		out, err := d.Call(ctx, "password", req)
+		if err != nil || strings.Contains(string(out), "data_missing") {
+			t.Errorf("instance %d: %s, %v", i, out, err)
+		}
+		d.Close()
+	}
+}

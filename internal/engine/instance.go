@@ -34,6 +34,7 @@ type compiled struct {
 	rt  wazero.Runtime
 	cm  wazero.CompiledModule
 	cfg wazero.ModuleConfig
+	sum [32]byte // the module's SHA-256
 }
 
 type compileKey struct {
@@ -176,7 +177,7 @@ func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error)
 	cfg := wazero.NewModuleConfig().WithName("").WithStartFunctions(abi.ExportInitialize).
 		WithEnv("GOGC", "off").WithEnv("GOMEMLIMIT", memLimit).
 		WithSysWalltime().WithSysNanotime().WithSysNanosleep().WithRandSource(rand.Reader)
-	return &compiled{rt: rt, cm: cm, cfg: cfg}, nil
+	return &compiled{rt: rt, cm: cm, cfg: cfg, sum: key.sum}, nil
 }
 
 // instance is one instance of the module.
@@ -216,7 +217,7 @@ func (c *compiled) instantiate(ctx context.Context) (*instance, error) {
 	// An instance outlives the call that made it: its set-up is not cut
 	// short by that caller's deadline.
 	ctx = context.WithoutCancel(ctx)
-	mod, err := c.rt.InstantiateModule(ctx, c.cm, c.cfg)
+	mod, err := c.rt.InstantiateModule(withLinearMemory(ctx), c.cm, c.cfg)
 	if err != nil {
 		return nil, errors.New("tollgate: instantiating the wasm module: " + firstLine(err))
 	}
