@@ -52,5 +52,6 @@ bench-audit: build $(AUDIT_TMP)/users-1m.csv $(AUDIT_TMP)/bat-1m.csv $(AUDIT_TMP
 ## bench-guest: the guest-compute ratio (the audit's Stream, no boundary,
 ## wasm under wazero/Node/Chromium against native) and the audits on the
 ## same files (docs/performance.md, "Under V8"). Run it alone on the machine.
-bench-guest: $(AUDIT_TMP)/bat-300k.csv $(AUDIT_TMP)/users-100k.csv
-	js/bench/guest-ratio.sh 3 $(AUDIT_TMP)/bat-300k.csv $(AUDIT_TMP)/users-100k.csv
+## js-deps brings playwright-core (and Chromium) for the Chromium rows.
+bench-guest: js-deps $(AUDIT_TMP)/bat-300k.csv $(AUDIT_TMP)/users-100k.csv
+	GO=$(GO) NODE=$(NODE) TOLLGATE_CHROMIUM=$(CHROMIUM) js/bench/guest-ratio.sh 3 $(AUDIT_TMP)/bat-300k.csv $(AUDIT_TMP)/users-100k.csv

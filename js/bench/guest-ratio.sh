@@ -34,19 +34,31 @@ raw="$OUT/raw.txt"; : > "$raw"
 last() {
   awk -v f="$2" -v l="$1" '/^Benchmark/ { n=$1; sub(/-[0-9]+$/, "", n); for (i=2;i<=NF;i++) if ($i=="ns/row"||$i=="cpu-ns/row") v[n]=$(i-1) } END { for (n in v) print f, l "/" n, v[n] }' | tee -a "$raw"
 }
+# run LABEL FILE CMD...: CMD's last counts; a failed run (Node 20's
+# node:wasi has crashed now and then on a long run) is tried again twice.
+run() {
+  local l=$1 b=$2; shift 2
+  for try in 1 2 3; do
+    if "$@" > "$OUT/out.txt" 2>"$OUT/err.txt"; then last "$l" "$b" < "$OUT/out.txt"; return; fi
+    echo "# $l $b: failed (try $try): $(tail -1 "$OUT/err.txt")" | tee -a "$raw.failures" >&2
+  done
+  return 1
+}
 for r in $(seq "$rounds"); do
   for f in "$@"; do
     b=$(basename "$f" .csv)
     echo "# round $r, $b" >&2
-    TOLLGATE_AUDIT_FILE=$f "$OUT/stream-small.test" "${B[@]}" | last native-small "$b"
-    TOLLGATE_AUDIT_FILE=$f "$OUT/stream-std.test" "${B[@]}" | last native-std "$b"
-    "$OUT/wazero" run -mount /:/ -env TOLLGATE_AUDIT_FILE="$f" "$OUT/stream.wasm" "${B[@]}" | last wazero "$b"
-    TOLLGATE_AUDIT_FILE=$f $NODE js/bench/wasip1.mjs "$OUT/stream.wasm" "${B[@]}" | last node "$b"
+    export TOLLGATE_AUDIT_FILE=$f
+    run native-small "$b" "$OUT/stream-small.test" "${B[@]}"
+    run native-std "$b" "$OUT/stream-std.test" "${B[@]}"
+    run wazero "$b" "$OUT/wazero" run -mount /:/ -env TOLLGATE_AUDIT_FILE="$f" "$OUT/stream.wasm" "${B[@]}"
+    run node "$b" $NODE js/bench/wasip1.mjs "$OUT/stream.wasm" "${B[@]}"
     if [ $chromium = 1 ]; then
-      TOLLGATE_AUDIT_FILE=$f $NODE js/bench/wasip1-browser.mjs "$OUT/stream.wasm" "${B[@]}" | last chromium "$b"
+      run chromium "$b" $NODE js/bench/wasip1-browser.mjs "$OUT/stream.wasm" "${B[@]}"
     fi
-    TOLLGATE_AUDIT_FILE=$f "$OUT/audit.test" -test.run '^$' -test.bench 'AuditNative$|AuditWasm$' -test.benchtime=1x -test.count=2 | last go "$b"
-    $NODE js/bench/audit-node.mjs "$f" 1 | last js "$b"
+    run go "$b" "$OUT/audit.test" -test.run '^$' -test.bench 'AuditNative$|AuditWasm$' -test.benchtime=1x -test.count=2
+    run js "$b" $NODE js/bench/audit-node.mjs "$f" 1
+    unset TOLLGATE_AUDIT_FILE
   done
 done
 echo "# medians of $rounds rounds (ns per row; Stream* wall on one thread, Audit* CPU); raw: $raw"
