@@ -71,6 +71,11 @@ type Reader struct {
 	long []byte   // assembles a line longer than the bufio buffer
 	rec  []byte   // the current record's field bytes, unescaped
 	ends []int    // end offset in rec of each field
+	// sep is 1 when rec is the line itself (a line without quotes, its
+	// fields between commas: no copy), 0 when rec holds the unescaped
+	// fields back to back; field i starts sep bytes after field i-1 ends.
+	sep int
+	own []byte // rec's storage when sep is 0
 	span []queued // copies of the continuation lines of the current record
 }
 
@@ -227,7 +232,7 @@ func (c *Reader) Next(arena []string) (Row, []string, error) {
 	prev := 0
 	for _, e := range c.ends {
 		arena = append(arena, s[prev:e])
-		prev = e
+		prev = e + c.sep
 	}
 	rec.Fields = arena[first:len(arena):len(arena)]
 	return rec, arena, nil
@@ -241,7 +246,7 @@ func (c *Reader) NumFields() int { return len(c.ends) }
 func (c *Reader) Field(i int) []byte {
 	start := 0
 	if i > 0 {
-		start = c.ends[i-1]
+		start = c.ends[i-1] + c.sep
 	}
 	return c.rec[start:c.ends[i]]
 }
@@ -264,13 +269,28 @@ func (c *Reader) Scan() (Row, error) {
 			break
 		}
 	}
-	c.rec = c.rec[:0]
 	c.ends = c.ends[:0]
 	c.span = c.span[:0]
 	bad := ""
 	if !utf8.Valid(cur) {
 		bad = c.undecodable(cur, start)
 	}
+	if bad == "" && bytes.IndexByte(cur, '"') < 0 {
+		// The common line: no quotes, so its fields are the text between
+		// its commas (what the loop below makes of it), left in place.
+		c.rec, c.sep = cur, 1
+		for i, b := range cur {
+			if b == ',' {
+				c.ends = append(c.ends, i)
+			}
+		}
+		c.ends = append(c.ends, len(cur))
+		return Row{Line: start}, nil
+	}
+	// rec is the reader's own buffer again (never the line's, which
+	// belongs to bufio), kept in own for the next quoted line.
+	c.rec, c.sep = c.own[:0], 0
+	defer func() { c.own = c.rec[:0] }()
 	pos := 0
 	for {
 		// One field starts at cur[pos].
