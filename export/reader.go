@@ -68,14 +68,14 @@ type Reader struct {
 	err    error    // a read error found while looking at the file's start
 	queue  []queued // lines to parse again after a broken multi-line record
 
-	long []byte   // assembles a line longer than the bufio buffer
-	rec  []byte   // the current record's field bytes, unescaped
-	ends []int    // end offset in rec of each field
+	long []byte // assembles a line longer than the bufio buffer
+	rec  []byte // the current record's field bytes, unescaped
+	ends []int  // end offset in rec of each field
 	// sep is 1 when rec is the line itself (a line without quotes, its
 	// fields between commas: no copy), 0 when rec holds the unescaped
 	// fields back to back; field i starts sep bytes after field i-1 ends.
-	sep int
-	own []byte // rec's storage when sep is 0
+	sep  int
+	own  []byte   // rec's storage when sep is 0
 	span []queued // copies of the continuation lines of the current record
 }
 
