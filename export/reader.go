@@ -3,8 +3,10 @@ package export
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 
@@ -279,12 +281,7 @@ func (c *Reader) Scan() (Row, error) {
 		// The common line: no quotes, so its fields are the text between
 		// its commas (what the loop below makes of it), left in place.
 		c.rec, c.sep = cur, 1
-		for i, b := range cur {
-			if b == ',' {
-				c.ends = append(c.ends, i)
-			}
-		}
-		c.ends = append(c.ends, len(cur))
+		c.ends = append(commas(cur, c.ends), len(cur))
 		return Row{Line: start}, nil
 	}
 	// rec is the reader's own buffer again (never the line's, which
@@ -376,6 +373,33 @@ func (c *Reader) Scan() (Row, error) {
 		return Row{Line: start, Bad: bad}, nil
 	}
 	return Row{Line: start}, nil
+}
+
+// commas appends the offset of every comma in b to ends, eight bytes at a
+// time: a byte-at-a-time loop was half of what reading a BAT row cost.
+func commas(b []byte, ends []int) []int {
+	const (
+		ones  = 0x0101010101010101
+		low7  = 0x7f7f7f7f7f7f7f7f
+		comma = ',' * ones
+	)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ comma // a comma is a zero byte
+		// The high bit of each byte of m is set exactly where x's byte is
+		// zero (no borrow crosses bytes, so no false positives).
+		m := ^(((x & low7) + low7) | x | low7)
+		for m != 0 {
+			ends = append(ends, i+bits.TrailingZeros64(m)>>3)
+			m &= m - 1
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == ',' {
+			ends = append(ends, i)
+		}
+	}
+	return ends
 }
 
 // at is "line 3 column 7".

@@ -345,3 +345,19 @@ func TestScanInPlace(t *testing.T) {
 		}
 	}
 }
+
+// TestCommas holds the eight-bytes-at-a-time comma search to the plain
+// loop, with the bytes either side of a comma that could fool it.
+func TestCommas(t *testing.T) {
+	for _, s := range []string{"", ",", "abc", ",,,,,,,,,", "a,-,-,b,+-.,,/x", "12345678,", "1234567,8", ",-" + strings.Repeat("-,", 20), "\xff,\x80,\x00,\x01,\x2d\x2c\x2b"} {
+		var want []int
+		for i := range len(s) {
+			if s[i] == ',' {
+				want = append(want, i)
+			}
+		}
+		if got := commas([]byte(s), nil); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("commas(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
