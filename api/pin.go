@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"strconv"
+	"sync"
 
 	"github.com/tollgate/tollgate/core"
 	"github.com/tollgate/tollgate/core/credential"
@@ -79,10 +80,19 @@ func (s *Session) CheckPIN(ctx context.Context, r *PINRequest) (v Verdict, err e
 			}
 		}()
 	}
-	var cv core.Verdict
-	p.CheckPIN(r.PIN, &c, &cv)
-	return verdictOf(&cv), nil
+	cv := verdicts.Get().(*core.Verdict)
+	p.CheckPIN(r.PIN, &c, cv)
+	v = verdictOf(cv)
+	verdicts.Put(cv)
+	return v, nil
 }
+
+// verdicts are the core verdicts the checks fill in, reused: verdictOf
+// copies a verdict's reasons out, so a refused check allocates its answer
+// once instead of also growing a fresh core verdict reason by reason. A
+// reason holds nothing of the input (core.Reason), so a pooled one keeps
+// no secret.
+var verdicts = sync.Pool{New: func() any { return new(core.Verdict) }}
 
 // CheckPassword runs the password rules of r's policy.
 func (s *Session) CheckPassword(ctx context.Context, r *PasswordRequest) (v Verdict, err error) {
@@ -114,9 +124,11 @@ func (s *Session) CheckPassword(ctx context.Context, r *PasswordRequest) (v Verd
 			}
 		}()
 	}
-	var cv core.Verdict
-	p.CheckPassword(r.Password, &c, &cv)
-	return verdictOf(&cv), nil
+	cv := verdicts.Get().(*core.Verdict)
+	p.CheckPassword(r.Password, &c, cv)
+	v = verdictOf(cv)
+	verdicts.Put(cv)
+	return v, nil
 }
 
 // MaxRequestIterations bounds the PBKDF2 iterations one request may make

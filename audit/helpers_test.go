@@ -58,4 +58,21 @@ func TestAppendJSONString(t *testing.T) {
 			t.Errorf("%q: %s, want %s", v, got, want)
 		}
 	}
+	// needsEscape reads eight bytes at a time: every byte value at every
+	// position of a word and of the tail gives the byte loop's answer.
+	for n := 1; n <= 19; n++ {
+		for pos := range n {
+			for c := range 256 {
+				v := []byte(strings.Repeat("aé~", 7)[:n])
+				v[pos] = byte(c)
+				want := false
+				for _, x := range v {
+					want = want || x < 0x20 || x == '"' || x == '\\'
+				}
+				if got := needsEscape(string(v)); got != want {
+					t.Fatalf("needsEscape(%q) = %v, want %v", v, got, want)
+				}
+			}
+		}
+	}
 }

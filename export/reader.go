@@ -3,8 +3,10 @@ package export
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 
@@ -68,9 +70,14 @@ type Reader struct {
 	err    error    // a read error found while looking at the file's start
 	queue  []queued // lines to parse again after a broken multi-line record
 
-	long []byte   // assembles a line longer than the bufio buffer
-	rec  []byte   // the current record's field bytes, unescaped
-	ends []int    // end offset in rec of each field
+	long []byte // assembles a line longer than the bufio buffer
+	rec  []byte // the current record's field bytes, unescaped
+	ends []int  // end offset in rec of each field
+	// sep is 1 when rec is the line itself (a line without quotes, its
+	// fields between commas: no copy), 0 when rec holds the unescaped
+	// fields back to back; field i starts sep bytes after field i-1 ends.
+	sep  int
+	own  []byte   // rec's storage when sep is 0
 	span []queued // copies of the continuation lines of the current record
 }
 
@@ -227,7 +234,7 @@ func (c *Reader) Next(arena []string) (Row, []string, error) {
 	prev := 0
 	for _, e := range c.ends {
 		arena = append(arena, s[prev:e])
-		prev = e
+		prev = e + c.sep
 	}
 	rec.Fields = arena[first:len(arena):len(arena)]
 	return rec, arena, nil
@@ -241,7 +248,7 @@ func (c *Reader) NumFields() int { return len(c.ends) }
 func (c *Reader) Field(i int) []byte {
 	start := 0
 	if i > 0 {
-		start = c.ends[i-1]
+		start = c.ends[i-1] + c.sep
 	}
 	return c.rec[start:c.ends[i]]
 }
@@ -264,13 +271,23 @@ func (c *Reader) Scan() (Row, error) {
 			break
 		}
 	}
-	c.rec = c.rec[:0]
 	c.ends = c.ends[:0]
 	c.span = c.span[:0]
 	bad := ""
 	if !utf8.Valid(cur) {
 		bad = c.undecodable(cur, start)
 	}
+	if bad == "" && bytes.IndexByte(cur, '"') < 0 {
+		// The common line: no quotes, so its fields are the text between
+		// its commas (what the loop below makes of it), left in place.
+		c.rec, c.sep = cur, 1
+		c.ends = append(commas(cur, c.ends), len(cur))
+		return Row{Line: start}, nil
+	}
+	// rec is the reader's own buffer again (never the line's, which
+	// belongs to bufio), kept in own for the next quoted line.
+	c.rec, c.sep = c.own[:0], 0
+	defer func() { c.own = c.rec[:0] }()
 	pos := 0
 	for {
 		// One field starts at cur[pos].
@@ -356,6 +373,33 @@ func (c *Reader) Scan() (Row, error) {
 		return Row{Line: start, Bad: bad}, nil
 	}
 	return Row{Line: start}, nil
+}
+
+// commas appends the offset of every comma in b to ends, eight bytes at a
+// time: a byte-at-a-time loop was half of what reading a BAT row cost.
+func commas(b []byte, ends []int) []int {
+	const (
+		ones  = 0x0101010101010101
+		low7  = 0x7f7f7f7f7f7f7f7f
+		comma = ',' * ones
+	)
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		x := binary.LittleEndian.Uint64(b[i:]) ^ comma // a comma is a zero byte
+		// The high bit of each byte of m is set exactly where x's byte is
+		// zero (no borrow crosses bytes, so no false positives).
+		m := ^(((x & low7) + low7) | x | low7)
+		for m != 0 {
+			ends = append(ends, i+bits.TrailingZeros64(m)>>3)
+			m &= m - 1
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] == ',' {
+			ends = append(ends, i)
+		}
+	}
+	return ends
 }
 
 // at is "line 3 column 7".

@@ -296,3 +296,68 @@ func TestEncodingNamesAreTheDecoders(t *testing.T) {
 		t.Errorf("ebcdic: %v", err)
 	}
 }
+
+// TestScanInPlace holds the in-place reading of lines without quotes (the
+// fields left in the line, no copy) to what the quoted path gives, on
+// lines of both kinds in turn: Field and Next agree, and a quoted line
+// after an unquoted one does not write into the line buffer.
+func TestScanInPlace(t *testing.T) {
+	lines := []string{
+		"a,b,c", `"x,1",y,""`, ",,", `"q""r",,s`, "1234,,5678,", `"",""`, "9,8,7", "only", `"multi`, `line",z,`, "a,b,c",
+	}
+	input := strings.Join(lines, "\r\n") + "\n"
+	want := []string{"a|b|c", "x,1|y|", "||", `q"r||s`, "1234||5678|", "|", "9|8|7", "only", "multi\nline|z|", "a|b|c"}
+	for _, big := range []bool{false, true} {
+		in := input
+		if big { // lines past the bufio buffer go through the long-line path
+			in = strings.Repeat("p", readBuf+10) + ",1\n" + input
+		}
+		cr, err := NewReader(strings.NewReader(in), UTF8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cr2, _ := NewReader(strings.NewReader(in), UTF8)
+		var got, gotNext []string
+		for {
+			row, err := cr.Scan()
+			if err == io.EOF {
+				break
+			}
+			if err != nil || row.Bad != "" {
+				t.Fatalf("row %d: %v %q", row.Line, err, row.Bad)
+			}
+			var f []string
+			for i := range cr.NumFields() {
+				f = append(f, string(cr.Field(i)))
+			}
+			got = append(got, strings.Join(f, "|"))
+			r2, err := cr2.Read()
+			if err != nil {
+				t.Fatal(err)
+			}
+			gotNext = append(gotNext, strings.Join(r2.Fields, "|"))
+		}
+		if big {
+			got, gotNext = got[1:], gotNext[1:]
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) || fmt.Sprint(gotNext) != fmt.Sprint(want) {
+			t.Errorf("big=%v:\n Scan %q\n Next %q\n want %q", big, got, gotNext, want)
+		}
+	}
+}
+
+// TestCommas holds the eight-bytes-at-a-time comma search to the plain
+// loop, with the bytes either side of a comma that could fool it.
+func TestCommas(t *testing.T) {
+	for _, s := range []string{"", ",", "abc", ",,,,,,,,,", "a,-,-,b,+-.,,/x", "12345678,", "1234567,8", ",-" + strings.Repeat("-,", 20), "\xff,\x80,\x00,\x01,\x2d\x2c\x2b"} {
+		var want []int
+		for i := range len(s) {
+			if s[i] == ',' {
+				want = append(want, i)
+			}
+		}
+		if got := commas([]byte(s), nil); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("commas(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
