@@ -322,12 +322,6 @@ func (c *checker) firstPass(ctx context.Context, cr *export.Reader, t *pbkdf2Tal
 		}
 		return fields
 	}
-	// The table's probes (a cache miss each in a table of a million
-	// values) run on a goroutine of their own, fed the rows' keyed digests
-	// in batches, so they overlap the reading: the first pass runs alone,
-	// before the checks start, and its time is the audit's.
-	counter := newDigestCounter(c)
-	defer counter.close()
 	for n := 0; ; n++ {
 		if n&1023 == 0 && ctx.Err() != nil {
 			return records, nil
@@ -344,14 +338,14 @@ func (c *checker) firstPass(ctx context.Context, cr *export.Reader, t *pbkdf2Tal
 		}
 		if hasPIN && c.shared != nil {
 			if pin := export.ValueBytes(cr.Field(pinCol)); len(pin) > 0 {
-				counter.add(export.PIN, auditcore.Digest(c.key, export.PIN, pin))
+				c.core.CountGroup(export.PIN, c.shared.Add(auditcore.Digest(c.key, export.PIN, pin)))
 			}
 		}
 		if hasPINHash {
 			if h := export.ValueBytes(cr.Field(hashCol)); len(h) > 0 {
 				records++
 				if c.shared != nil {
-					counter.add(export.PINHash, auditcore.Digest(c.key, export.PINHash, h))
+					c.core.CountGroup(export.PINHash, c.shared.Add(auditcore.Digest(c.key, export.PINHash, h)))
 				}
 				if isPBKDF2(h) {
 					c.addPBKDF2(t, export.PINHash, h, rowFields(), &s)
@@ -364,62 +358,6 @@ func (c *checker) firstPass(ctx context.Context, cr *export.Reader, t *pbkdf2Tal
 			}
 		}
 	}
-}
-
-// digestCounter counts the first pass's digests into the shared-PIN table
-// on a goroutine of its own. A batch holds keyed digests only, never a
-// value.
-type digestCounter struct {
-	c    *checker
-	cur  *digestBatch
-	work chan *digestBatch
-	free chan *digestBatch
-	done chan struct{}
-}
-
-type digestBatch struct {
-	d     []uint64
-	field []export.Field
-}
-
-const digestBatchSize = 1024
-
-func newDigestCounter(c *checker) *digestCounter {
-	k := &digestCounter{c: c, work: make(chan *digestBatch, 4), free: make(chan *digestBatch, 4), done: make(chan struct{})}
-	for range 4 {
-		k.free <- &digestBatch{d: make([]uint64, 0, digestBatchSize), field: make([]export.Field, 0, digestBatchSize)}
-	}
-	k.cur = <-k.free
-	go func() {
-		defer close(k.done)
-		for b := range k.work {
-			for i, d := range b.d {
-				c.core.CountGroup(b.field[i], c.shared.Add(d))
-			}
-			b.d, b.field = b.d[:0], b.field[:0]
-			k.free <- b
-		}
-	}()
-	return k
-}
-
-func (k *digestCounter) add(f export.Field, d uint64) {
-	k.cur.d = append(k.cur.d, d)
-	k.cur.field = append(k.cur.field, f)
-	if len(k.cur.d) == digestBatchSize {
-		k.work <- k.cur
-		k.cur = <-k.free
-	}
-}
-
-// close counts what is left and waits for the counting to end: the
-// table is complete when it returns.
-func (k *digestCounter) close() {
-	if len(k.cur.d) > 0 {
-		k.work <- k.cur
-	}
-	close(k.work)
-	<-k.done
 }
 
 // estimate prints what the exhaustive search may cost before it starts.
