@@ -1,6 +1,14 @@
 package tollgate
 
-import _ "embed"
+import (
+	_ "embed"
+	"errors"
+	"sync"
+
+	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/core/artifact"
+	"github.com/tollgate/tollgate/core/destination"
+)
 
 //go:generate go run ./internal/datagen/cmd/datagen -o wasm/passwords.tgd
 //go:generate go -C tools/destgen run . -out ../../wasm/destinations.tgd -doc ../../docs/destinations.md
@@ -37,6 +45,23 @@ func Module() []byte { return append([]byte(nil), module...) }
 func Data() [][]byte {
 	return [][]byte{append([]byte(nil), passwords...), append([]byte(nil), destinations...)}
 }
+
+// Destinations returns the destination table of the embedded
+// "destinations" artifact, read once: the table the audit and `serve
+// --users` classify numbers with when no engine does it for them. The
+// table is immutable and safe to share.
+func Destinations() (*destination.Table, error) { return embeddedDestinations() }
+
+var embeddedDestinations = sync.OnceValues(func() (*destination.Table, error) {
+	a, err := artifact.Parse(destinations)
+	if err != nil {
+		return nil, err
+	}
+	if a.Name != api.DataDestinations {
+		return nil, errors.New("tollgate: wasm/destinations.tgd holds the artifact " + a.Name + ", not " + api.DataDestinations)
+	}
+	return destination.Load(a.Payload)
+})
 
 // auditModule is wasm/tollgate-audit.wasm: wasm/tollgate.wasm with the
 // audit's operations (docs/abi.md, "Audit"), which do not fit in the main

@@ -110,3 +110,23 @@ func TestModuleDependencies(t *testing.T) {
 		}
 	}
 }
+
+// TestDestinations holds the one reading of the embedded destination
+// artifact that the audit and `serve --users` share: it is read once (the
+// same table each call) and is the committed wasm/destinations.tgd.
+func TestDestinations(t *testing.T) {
+	a, err := Destinations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := Destinations()
+	if err != nil || b != a {
+		t.Fatalf("a second call gave another table (%p, %p) or %v", a, b, err)
+	}
+	if cc := a.CallingCode("GB"); cc != 44 {
+		t.Errorf("CallingCode(GB) = %d, want 44", cc)
+	}
+	if a.States() == 0 {
+		t.Error("the table has no states")
+	}
+}

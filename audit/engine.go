@@ -4,13 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 
 	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/core"
-	"github.com/tollgate/tollgate/core/artifact"
-	"github.com/tollgate/tollgate/core/destination"
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/export"
 	"github.com/tollgate/tollgate/internal/auditcore"
@@ -134,7 +131,7 @@ func compileTables(t api.TablesRef) (*dialplan.Set, string, error) {
 		return nil, "", errors.New("tables: give a built-in set name or a tables document, not a handle: the audit reads the tables' classes of service")
 	}
 	if doc, ok := t.JSON(); ok {
-		dest, err := embeddedDestinations()
+		dest, err := tollgate.Destinations()
 		if err != nil {
 			return nil, "", err
 		}
@@ -156,21 +153,6 @@ func compileTables(t api.TablesRef) (*dialplan.Set, string, error) {
 	}
 	return set, name, nil
 }
-
-// embeddedDestinations is the destination table of the data artifact
-// every Checker embeds, read once.
-var embeddedDestinations = sync.OnceValues(func() (*destination.Table, error) {
-	for _, b := range tollgate.Data() {
-		a, err := artifact.Parse(b)
-		if err != nil {
-			return nil, err
-		}
-		if a.Name == api.DataDestinations {
-			return destination.Load(a.Payload)
-		}
-	}
-	return nil, errors.New("this build embeds no destination data")
-})
 
 func unknownOp(err error) bool {
 	var e *api.Error

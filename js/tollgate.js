@@ -774,6 +774,16 @@ export class Tollgate {
     return this._bytes;
   }
 
+  // _callFailed is the error of a call that threw: a TollgateError as is;
+  // otherwise a trap (or proc_exit) has left the instance undefined, so it
+  // is replaced, never reused, and the error says so.
+  _callFailed(e, op) {
+    if (e instanceof TollgateError) return e;
+    this._replace();
+    if (e instanceof ModuleFailed) return new TollgateError('panic', `the module failed before ${JSON.stringify(op)} and was replaced`);
+    return new TollgateError('trap', `the module trapped during ${JSON.stringify(op)} and was replaced (${e instanceof WasiExit ? 'exit' : e.name})`);
+  }
+
   // _replace discards an instance (faulted, or spent) for a fresh one from
   // the same compiled module, which loads documents as its calls need them.
   _replace() {
@@ -1019,11 +1029,7 @@ export class Tollgate {
       }
       [status, n] = abi.unpackCall(x.call(opw.written, req.written));
     } catch (e) {
-      if (e instanceof TollgateError) throw e;
-      // A trap (or proc_exit) leaves the instance undefined: never reuse it.
-      this._replace();
-      if (e instanceof ModuleFailed) throw new TollgateError('panic', `the module failed before ${JSON.stringify(op)} and was replaced`);
-      throw new TollgateError('trap', `the module trapped during ${JSON.stringify(op)} and was replaced (${e instanceof WasiExit ? 'exit' : e.name})`);
+      throw this._callFailed(e, op);
     }
     if (status === abi.status.OK || status === abi.status.OP_ERROR) {
       const ptr = x.buf_ptr(); // the reply may have grown (moved) the buffer
@@ -1074,10 +1080,7 @@ export class Tollgate {
       mem.set(bytes, ptr + opb.length);
       [status, n] = abi.unpackCall(x.call(opb.length, bytes.length));
     } catch (e) {
-      if (e instanceof TollgateError) throw e;
-      this._replace();
-      if (e instanceof ModuleFailed) throw new TollgateError('panic', `the module failed before ${JSON.stringify(op)} and was replaced`);
-      throw new TollgateError('trap', `the module trapped during ${JSON.stringify(op)} and was replaced (${e instanceof WasiExit ? 'exit' : e.name})`);
+      throw this._callFailed(e, op);
     }
     if (status === abi.status.OK || status === abi.status.OP_ERROR) {
       const ptr = x.buf_ptr();

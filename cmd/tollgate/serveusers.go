@@ -2,11 +2,8 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
 
 	"github.com/tollgate/tollgate"
-	"github.com/tollgate/tollgate/api"
-	"github.com/tollgate/tollgate/core/artifact"
 	"github.com/tollgate/tollgate/core/destination"
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/export"
@@ -34,7 +31,7 @@ func usersDirectory(path, defaultCOS, enc, tablesArg string, tablesDoc []byte) (
 		// A document that declares a region needs the destination data,
 		// as the engine that serves it has (tollgate.Data).
 		var dest *destination.Table
-		if dest, err = embeddedDestinations(); err == nil {
+		if dest, err = tollgate.Destinations(); err == nil {
 			set, err = dialplan.LoadOptions(tablesArg, tablesDoc, dialplan.Options{Destinations: dest})
 		}
 	}
@@ -60,21 +57,6 @@ func usersDirectory(path, defaultCOS, enc, tablesArg string, tablesDoc []byte) (
 		return nil, err
 	}
 	return dir, nil
-}
-
-// embeddedDestinations is the destination table of the data artifact
-// every Checker embeds.
-func embeddedDestinations() (*destination.Table, error) {
-	for _, b := range tollgate.Data() {
-		a, err := artifact.Parse(b)
-		if err != nil {
-			return nil, err
-		}
-		if a.Name == api.DataDestinations {
-			return destination.Load(a.Payload)
-		}
-	}
-	return nil, errors.New("this build embeds no destination data")
 }
 
 // badTablesError is usersDirectory's error for tables that do not parse.
