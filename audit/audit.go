@@ -124,6 +124,11 @@ type checker struct {
 	lay    *export.Layout
 	shared *auditcore.Table
 	key    uint64 // the shared-PIN digests' key, drawn per run
+	// count is the first pass's count of the digests, which fills shared
+	// with the values held twice or more; distinct is how many values
+	// it saw.
+	count    *sharedCounter
+	distinct int
 	// onePass is set when the input could not be read twice (stdin):
 	// shared PINs are then flagged from their second holder on.
 	onePass bool
@@ -230,7 +235,18 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	if c.shared != nil || lay.Has(export.PasswordHash) {
 		if in.Rereadable {
 			var tally pbkdf2Tally
+			if c.shared != nil {
+				c.count = newSharedCounter(cfg.warnf)
+				defer c.count.close()
+			}
 			records, err := c.firstPass(ctx, cr, &tally)
+			if err == nil && c.count != nil {
+				c.distinct, err = c.count.finish(func(f export.Field, d uint64, n int) error {
+					c.shared.Set(d, n)
+					c.core.CountGroup(f, 2)
+					return nil
+				})
+			}
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", in.Name, err)
 			}
@@ -336,16 +352,16 @@ func (c *checker) firstPass(ctx context.Context, cr *export.Reader, t *pbkdf2Tal
 		if rec.Bad != "" || cr.NumFields() != c.lay.Width() {
 			continue
 		}
-		if hasPIN && c.shared != nil {
+		if hasPIN && c.count != nil {
 			if pin := export.ValueBytes(cr.Field(pinCol)); len(pin) > 0 {
-				c.core.CountGroup(export.PIN, c.shared.Add(auditcore.Digest(c.key, export.PIN, pin)))
+				c.count.add(export.PIN, auditcore.Digest(c.key, export.PIN, pin))
 			}
 		}
 		if hasPINHash {
 			if h := export.ValueBytes(cr.Field(hashCol)); len(h) > 0 {
 				records++
-				if c.shared != nil {
-					c.core.CountGroup(export.PINHash, c.shared.Add(auditcore.Digest(c.key, export.PINHash, h)))
+				if c.count != nil {
+					c.count.add(export.PINHash, auditcore.Digest(c.key, export.PINHash, h))
 				}
 				if isPBKDF2(h) {
 					c.addPBKDF2(t, export.PINHash, h, rowFields(), &s)

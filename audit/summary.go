@@ -115,6 +115,9 @@ func (s *Summary) finish(start time.Time, c *checker) {
 	s.Seconds = time.Since(start).Seconds()
 	if c.shared != nil {
 		s.DistinctPINs = c.shared.Distinct()
+		if c.count != nil { // the first pass counted them all
+			s.DistinctPINs = c.distinct
+		}
 		s.SharedPINs, s.SharedPINRecords = c.core.SharedGroups()
 	}
 	s.PBKDF2 = c.pbkdf2

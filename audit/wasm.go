@@ -228,7 +228,7 @@ func runInModule(ctx context.Context, cfg Config, in Input, sink Sink, start tim
 	if err := m.open(ctx, first); err != nil {
 		return nil, loadError("audit", err)
 	}
-	table := auditcore.NewTable()
+	var count *sharedCounter
 	var pins, records, hashRecords int
 	gotHeader := false
 	onHeader := func(it *auditcore.Item) error {
@@ -250,6 +250,8 @@ func runInModule(ctx context.Context, cfg Config, in Input, sink Sink, start tim
 		return nil
 	}
 	if first == "count" {
+		count = newSharedCounter(cfg.warnf)
+		defer count.close()
 		again := false
 		err := m.pass(ctx, func(it *auditcore.Item) (bool, error) {
 			switch it.Kind {
@@ -263,17 +265,10 @@ func runInModule(ctx context.Context, cfg Config, in Input, sink Sink, start tim
 				}
 			case auditcore.ItemDigests:
 				for i := range it.Digests.N {
-					n := table.Add(it.Digests.Digest[i])
 					f := export.Field(it.Digests.Field[i])
+					count.add(f, it.Digests.Digest[i])
 					if f == export.PINHash {
 						hashRecords++
-					}
-					if n == 2 {
-						if f == export.PIN {
-							pins++
-						} else {
-							records++
-						}
 					}
 				}
 			case auditcore.ItemPBKDF2:
@@ -299,24 +294,32 @@ func runInModule(ctx context.Context, cfg Config, in Input, sink Sink, start tim
 			}
 			c.firstPassDone = true
 			c.pbkdf2 = c.pbkdf2Estimate(&tally, in.Name)
+			// The digests held twice or more go to the module, a
+			// megabyte a crossing.
 			var sh []byte
-			for d, n := range table.Entries() {
-				if n >= 2 {
-					sh = auditcore.AppendShared(sh, 0, d, n)
+			distinct, err := count.finish(func(f export.Field, d uint64, n int) error {
+				if f == export.PIN {
+					pins++
+				} else {
+					records++
 				}
-				if len(sh) >= 1<<20 {
-					if _, err := d2(ctx, m, sh); err != nil {
-						return nil, err
-					}
-					sh = sh[:0]
+				sh = auditcore.AppendShared(sh, 0, d, n)
+				if len(sh) < 1<<20 {
+					return nil
 				}
+				_, err := d2(ctx, m, sh)
+				sh = sh[:0]
+				return err
+			})
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", in.Name, err)
 			}
 			if len(sh) > 0 {
 				if _, err := d2(ctx, m, sh); err != nil {
 					return nil, err
 				}
 			}
-			sum.DistinctPINs, sum.SharedPINs, sum.SharedPINRecords = table.Distinct(), pins, records
+			sum.DistinctPINs, sum.SharedPINs, sum.SharedPINRecords = distinct, pins, records
 		}
 	}
 	var end endInfo

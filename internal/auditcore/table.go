@@ -135,11 +135,49 @@ func (s *sharedShard) grow() {
 func (t *sharedTable) Entries() func(yield func(uint64, int) bool) {
 	return func(yield func(uint64, int) bool) {
 		for i := range t.shards {
-			for _, v := range t.shards[i].slots {
-				if v != 0 && !yield(v&^0xFF, int(v&0xFF)) {
+			for d, n := range t.Shard(i) {
+				if !yield(d, n) {
 					return
 				}
 			}
 		}
 	}
+}
+
+// Shards is the number of shards; a digest's shard is ShardOf.
+const Shards = 256
+
+// ShardOf is the shard d is counted in: a host that spills the table
+// to disk keeps the shards apart, so it can merge them one at a time.
+func ShardOf(d uint64) int {
+	_, sh := split(d)
+	return sh
+}
+
+// Shard yields the digests of shard i with their counts, as Entries
+// does for the whole table.
+func (t *sharedTable) Shard(i int) func(yield func(uint64, int) bool) {
+	return func(yield func(uint64, int) bool) {
+		for _, v := range t.shards[i].slots {
+			if v != 0 && !yield(v&^0xFF, int(v&0xFF)) {
+				return
+			}
+		}
+	}
+}
+
+// Set makes d's count n (at most Saturated), as n calls of Add would.
+func (t *sharedTable) Set(d uint64, n int) {
+	key, sh := split(d)
+	s := &t.shards[sh]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if 5*(s.used+1) > 4*len(s.slots) {
+		s.grow()
+	}
+	i := s.find(key)
+	if s.slots[i] == 0 {
+		s.used++
+	}
+	s.slots[i] = key | uint64(min(max(n, 1), sharedSaturated))
 }

@@ -36,3 +36,43 @@ func TestSharedTableMatchesMap(t *testing.T) {
 		t.Errorf("unseen value counted")
 	}
 }
+
+// Set gives what as many Adds would, and Shard partitions Entries by
+// ShardOf.
+func TestSharedTableSetShard(t *testing.T) {
+	added, set := NewTable(), NewTable()
+	r := rand.New(rand.NewPCG(3, 4))
+	want := map[uint64]int{}
+	for range 20000 {
+		d := (r.Uint64N(5000) + 1) << 8 // 0 would be 1<<8 (split)
+		want[d] = min(want[d]+1, Saturated)
+		added.Add(d)
+	}
+	for i := range 300 { // one value saturates
+		added.Add(42 << 8)
+		want[42<<8] = min(i+1, Saturated)
+	}
+	for d, n := range added.Entries() {
+		set.Set(d, n)
+	}
+	for d, n := range want {
+		if a, s := added.Count(d), set.Count(d); a != n || s != n {
+			t.Fatalf("%x: Add counted %d, Set %d, want %d", d, a, s, n)
+		}
+	}
+	if added.Distinct() != len(want) || set.Distinct() != len(want) {
+		t.Errorf("distinct: Add %d, Set %d, want %d", added.Distinct(), set.Distinct(), len(want))
+	}
+	seen := 0
+	for sh := range Shards {
+		for d := range added.Shard(sh) {
+			if ShardOf(d) != sh {
+				t.Fatalf("%x in shard %d, ShardOf says %d", d, sh, ShardOf(d))
+			}
+			seen++
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("shards hold %d values, want %d", seen, len(want))
+	}
+}
