@@ -101,7 +101,9 @@ func (c *sharedCounter) spill() {
 		return
 	}
 	c.runs = append(c.runs, run)
-	c.mem = [2]*auditcore.Table{auditcore.NewTable(), auditcore.NewTable()}
+	for _, t := range c.mem {
+		t.Reset() // its slots are the size the next run needs
+	}
 	c.n = 0
 }
 

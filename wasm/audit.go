@@ -3,6 +3,7 @@
 package main
 
 import (
+	"math"
 	"strings"
 	_ "unsafe" // go:linkname
 
@@ -13,6 +14,11 @@ import (
 // The audit's operations (docs/abi.md, "Audit") run internal/auditcore
 // against the instance's session. An instance holds at most one audit.
 var audit *auditcore.Stream
+
+// auditLimit is the open audit's heap limit (0: none): audit.open's
+// memory_limit, else the GOMEMLIMIT the instance started with (the
+// browser's), read at the first audit.open.
+var auditLimit, startLimit int64 = 0, -1
 
 // isAudit reports whether op is one of the audit's operations, which
 // take and answer bytes rather than JSON.
@@ -29,8 +35,19 @@ func auditCall(op string, req, out []byte) ([]byte, error) {
 		if err != nil {
 			return out, err
 		}
-		if o.MemoryLimit > 0 {
-			setMemoryLimit(o.MemoryLimit)
+		if startLimit < 0 {
+			startLimit = setMemoryLimit(-1) // a negative limit only reads it
+		}
+		switch {
+		case o.MemoryLimit > 0:
+			auditLimit = o.MemoryLimit
+		case startLimit < math.MaxInt64:
+			auditLimit = startLimit
+		default:
+			auditLimit = 0
+		}
+		if auditLimit > 0 {
+			setMemoryLimit(auditLimit) // also undoes the last audit's raise
 		}
 		s, err := auditcore.Open(nil, session, o) //lint:ignore SA1012 the module has no context (api.Session.Do)
 		if err != nil {
@@ -43,7 +60,11 @@ func auditCall(op string, req, out []byte) ([]byte, error) {
 			return out, &api.Error{Code: api.ErrBadRequest, Message: op + " without audit.open"}
 		}
 		if op == "audit.shared" {
-			return out, audit.Shared(req)
+			err := audit.Shared(req)
+			if auditLimit > 0 {
+				setMemoryLimit(auditLimit + audit.SharedBytes())
+			}
+			return out, err
 		}
 		out, err := audit.Rows(req, out)
 		if err != nil {

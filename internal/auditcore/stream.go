@@ -218,12 +218,23 @@ func (s *Stream) Shared(b []byte) error {
 		return badRequest("", "audit.shared: want entries of 10 bytes (field, digest, count)")
 	}
 	for ; len(b) > 0; b = b[10:] {
-		d, n := le64(b[1:9]), int(b[9])
-		for range n {
-			s.shared.Add(d)
+		if n := int(b[9]); n > 0 {
+			s.shared.Set(le64(b[1:9]), n)
 		}
 	}
 	return nil
+}
+
+// SharedBytes is about what the shared digests received so far hold in
+// memory (the packed table at its fullest, with a shard's growth): the
+// module adds it to audit.open's memory_limit, which is meant for the
+// audit's floor, so a file with many shared PINs does not leave its
+// collector running at the limit.
+func (s *Stream) SharedBytes() int64 {
+	if s.shared == nil {
+		return 0
+	}
+	return 16 * int64(s.shared.Distinct())
 }
 
 // Rows reads one chunk (empty: the end of the input) and appends the

@@ -166,6 +166,18 @@ func (t *sharedTable) Shard(i int) func(yield func(uint64, int) bool) {
 	}
 }
 
+// Reset empties the table and keeps its slots for the next values (a
+// host that spills it fills it again to the same size).
+func (t *sharedTable) Reset() {
+	for i := range t.shards {
+		s := &t.shards[i]
+		s.mu.Lock()
+		clear(s.slots)
+		s.used = 0
+		s.mu.Unlock()
+	}
+}
+
 // Set makes d's count n (at most Saturated), as n calls of Add would.
 func (t *sharedTable) Set(d uint64, n int) {
 	key, sh := split(d)

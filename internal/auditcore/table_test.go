@@ -75,4 +75,43 @@ func TestSharedTableSetShard(t *testing.T) {
 	if seen != len(want) {
 		t.Errorf("shards hold %d values, want %d", seen, len(want))
 	}
+	added.Reset()
+	if added.Distinct() != 0 || added.Count(42<<8) != 0 {
+		t.Errorf("after Reset: %d distinct, count %d", added.Distinct(), added.Count(42<<8))
+	}
+	if added.Add(42<<8) != 1 {
+		t.Errorf("after Reset: a value counted again is not new")
+	}
+}
+
+// audit.shared's entries set each digest's count (a count of 0 is no
+// entry), and SharedBytes grows with them: the module raises its heap
+// limit by it.
+func TestStreamShared(t *testing.T) {
+	s := &Stream{shared: NewTable()}
+	if s.SharedBytes() != 0 {
+		t.Fatalf("empty: %d bytes", s.SharedBytes())
+	}
+	var b []byte
+	for i := range 1000 {
+		b = AppendShared(b, 0, uint64(i+1)<<8, 2+i%300)
+	}
+	b = AppendShared(b, 0, 5000<<8, 0)
+	if err := s.Shared(b); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 1000 {
+		if got, want := s.shared.Count(uint64(i+1)<<8), min(2+i%300, Saturated); got != want {
+			t.Fatalf("digest %d: count %d, want %d", i, got, want)
+		}
+	}
+	if s.shared.Count(5000<<8) != 0 || s.shared.Distinct() != 1000 {
+		t.Errorf("a count of 0 was stored: %d distinct", s.shared.Distinct())
+	}
+	if got := s.SharedBytes(); got < 12*1000 || got > 20*1000 {
+		t.Errorf("SharedBytes %d for 1000 digests", got)
+	}
+	if err := s.Shared(b[:15]); err == nil {
+		t.Errorf("a partial entry was taken")
+	}
 }
