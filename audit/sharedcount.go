@@ -80,7 +80,9 @@ func (c *sharedCounter) spill() {
 			c.spillAt = 0
 			return
 		}
-		os.Remove(f.Name()) // open, it lives until closed; unlinked, nothing is left behind
+		// Open, it lives until closed; unlinked, nothing is left behind.
+		// (Windows cannot unlink an open file: close removes it there.)
+		os.Remove(f.Name())
 		c.f, c.w = f, bufio.NewWriterSize(f, 64<<10)
 	}
 	var run [2][auditcore.Shards + 1]int64
@@ -168,6 +170,7 @@ func (c *sharedCounter) finish(yield func(f export.Field, d uint64, n int) error
 func (c *sharedCounter) close() {
 	if c.f != nil {
 		c.f.Close()
+		os.Remove(c.f.Name())
 		c.f, c.w = nil, nil
 	}
 	c.mem = [2]*auditcore.Table{}

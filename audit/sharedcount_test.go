@@ -3,6 +3,8 @@ package audit
 import (
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -113,5 +115,73 @@ func TestAuditSpilledCountsSame(t *testing.T) {
 		if memSum.SharedPINs == 0 || memSum.SharedPINRecords == 0 || memSum.DistinctPINs < 1000 {
 			t.Errorf("%s: the file shares too little to test: %+v", name, memSum)
 		}
+	}
+}
+
+// The temporary file is gone while the audit still runs, and no file
+// of the counter's is left in TMPDIR after it.
+func TestSharedCounterLeavesNoFile(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("TMPDIR", dir)
+	c := newSharedCounter(func(f string, a ...any) { t.Errorf("note: "+f, a...) })
+	c.spillAt = 10
+	for i := range 100 {
+		c.add(export.PIN, uint64(i+1)<<8)
+	}
+	if c.f == nil || len(c.runs) == 0 {
+		t.Fatal("the counter did not spill")
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("while counting, TMPDIR holds %d files", len(ents))
+	}
+	n, err := c.finish(func(export.Field, uint64, int) error { return nil })
+	if err != nil || n != 100 {
+		t.Fatalf("finish: %d distinct, %v", n, err)
+	}
+	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
+		t.Errorf("after the count, TMPDIR holds %d files", len(ents))
+	}
+}
+
+// Without a usable temporary directory the count stays in memory, with
+// a note, and is still exact.
+func TestSharedCounterNoTempDir(t *testing.T) {
+	t.Setenv("TMPDIR", filepath.Join(t.TempDir(), "missing"))
+	var notes []string
+	c := newSharedCounter(func(f string, a ...any) { notes = append(notes, fmt.Sprintf(f, a...)) })
+	c.spillAt = 10
+	for i := range 100 {
+		c.add(export.PIN, uint64(i%40+1)<<8)
+	}
+	shared := 0
+	n, err := c.finish(func(_ export.Field, _ uint64, k int) error {
+		if k == 2 || k == 3 {
+			shared++
+		}
+		return nil
+	})
+	if err != nil || n != 40 || shared != 40 {
+		t.Fatalf("finish: %d distinct, %d shared, %v; want 40, 40", n, shared, err)
+	}
+	if len(notes) != 1 || !strings.Contains(notes[0], "in memory") {
+		t.Errorf("notes %q", notes)
+	}
+}
+
+// A failing write (a full disk) fails the count with what failed, not
+// with a wrong count.
+func TestSharedCounterWriteError(t *testing.T) {
+	c := newSharedCounter(func(string, ...any) {})
+	c.spillAt = 10
+	for i := range 10 {
+		c.add(export.PIN, uint64(i+1)<<8)
+	}
+	c.f.Close() // the next run's writes fail
+	for i := range 10 {
+		c.add(export.PIN, uint64(i+100)<<8)
+	}
+	_, err := c.finish(func(export.Field, uint64, int) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "writing the temporary file") {
+		t.Fatalf("finish: %v", err)
 	}
 }
