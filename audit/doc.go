@@ -21,8 +21,11 @@
 // here (core/credential), a brute-force loop that needs no engine. No
 // record, message or summary ever holds a PIN, password or hash.
 //
-// The per-row work (row.go and its helpers) does no I/O: Run reads the
+// The per-row work (internal/auditcore) does no I/O: Run reads the
 // input, spreads the rows over workers and writes the records in order
-// around it. docs/audit.md describes the audit: its input, findings,
+// around it. Its memory does not grow with the file: past half a million
+// distinct PINs the first pass keeps its counts of them in an unlinked
+// temporary file (os.TempDir), which holds keyed digests only.
+// docs/audit.md describes the audit: its input, findings,
 // reports and costs.
 package audit
