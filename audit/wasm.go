@@ -297,6 +297,7 @@ func runInModule(ctx context.Context, cfg Config, in Input, sink Sink, start tim
 			// The digests held twice or more go to the module, a
 			// megabyte a crossing.
 			var sh []byte
+			var sendErr error // the module's, returned as it is
 			distinct, err := count.finish(func(f export.Field, d uint64, n int) error {
 				if f == export.PIN {
 					pins++
@@ -307,11 +308,14 @@ func runInModule(ctx context.Context, cfg Config, in Input, sink Sink, start tim
 				if len(sh) < 1<<20 {
 					return nil
 				}
-				_, err := d2(ctx, m, sh)
+				_, sendErr = d2(ctx, m, sh)
 				sh = sh[:0]
-				return err
+				return sendErr
 			})
-			if err != nil {
+			if sendErr != nil {
+				return nil, sendErr
+			}
+			if err != nil { // the temporary file's
 				return nil, fmt.Errorf("%s: %w", in.Name, err)
 			}
 			if len(sh) > 0 {
