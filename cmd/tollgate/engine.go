@@ -53,9 +53,29 @@ func openChecker(name string, wasmOpts ...tollgate.Option) (*tollgate.Checker, e
 		if os.Getenv("TOLLGATE_WASM_INTERPRETER") == "1" {
 			opts = append(opts, tollgate.WithInterpreter())
 		}
-		// Loading the compiled module allocates tens of megabytes that are
-		// garbage at once; collecting during start-up only costs time.
-		defer debug.SetGCPercent(debug.SetGCPercent(-1))
+		defer startupMemory()()
 	}
 	return tollgate.New(context.Background(), opts...)
+}
+
+// startupLimit bounds the host heap while the wasm engine starts. A cold
+// start compiles the module, and the compiler's garbage alone would take the
+// process past 120 MB (docs/performance.md, "The audit in the module"); a warm
+// start, from the compilation cache, stays under it and never collects.
+const startupLimit = 32 << 20
+
+// startupMemory turns the collector off for the wasm engine's start-up,
+// whose allocations are garbage at once, except that a heap reaching
+// startupLimit is collected. A GOMEMLIMIT the user set is left alone. The
+// returned func restores both settings.
+func startupMemory() (restore func()) {
+	gc := debug.SetGCPercent(-1)
+	if os.Getenv("GOMEMLIMIT") != "" {
+		return func() { debug.SetGCPercent(gc) }
+	}
+	limit := debug.SetMemoryLimit(startupLimit)
+	return func() {
+		debug.SetMemoryLimit(limit)
+		debug.SetGCPercent(gc)
+	}
 }

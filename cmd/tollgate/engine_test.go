@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -122,5 +123,42 @@ func TestEveryCommandHonoursEngine(t *testing.T) {
 				t.Errorf("%v: the native engine loaded TOLLGATE_WASM: %q", args, errs)
 			}
 		}
+	}
+}
+
+// The wasm engine's start-up runs with the collector off and a soft limit
+// on the heap, and openChecker puts both back; a GOMEMLIMIT the user set
+// is not lowered.
+func TestStartupMemory(t *testing.T) {
+	gc0, limit0 := debug.SetGCPercent(100), debug.SetMemoryLimit(-1)
+	defer debug.SetGCPercent(gc0)
+	t.Setenv("GOMEMLIMIT", "")
+
+	restore := startupMemory()
+	gc, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(-1)
+	restore()
+	if gc != -1 || limit != startupLimit {
+		t.Errorf("during start-up: GC percent %d, memory limit %d; want -1, %d", gc, limit, startupLimit)
+	}
+	if gc, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(-1); gc != 100 || limit != limit0 {
+		t.Errorf("after start-up: GC percent %d, memory limit %d; want 100, %d", gc, limit, limit0)
+	}
+
+	t.Setenv("GOMEMLIMIT", "64MiB")
+	restore = startupMemory()
+	limit = debug.SetMemoryLimit(-1)
+	restore()
+	if limit != limit0 {
+		t.Errorf("with GOMEMLIMIT set, the start-up limit is %d, want it left at %d", limit, limit0)
+	}
+
+	t.Setenv("GOMEMLIMIT", "")
+	c, err := openChecker("wasm")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if gc, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(-1); gc != 100 || limit != limit0 {
+		t.Errorf("after openChecker: GC percent %d, memory limit %d; want 100, %d", gc, limit, limit0)
 	}
 }
