@@ -59,9 +59,11 @@ func openChecker(name string, wasmOpts ...tollgate.Option) (*tollgate.Checker, e
 }
 
 // startupLimit bounds the host heap while the wasm engine starts. A cold
-// start compiles the module, and the compiler's garbage alone would take the
-// process past 120 MB (docs/performance.md, "The audit in the module"); a warm
-// start, from the compilation cache, stays under it and never collects.
+// start compiles the module: wazero holds every function's code in the heap
+// until the module is done, and with the collector off its garbage took the
+// process past 120 MB (docs/performance.md, "The audit in the module"). A
+// warm start, from the compilation cache, stays under the limit and never
+// collects.
 const startupLimit = 32 << 20
 
 // startupMemory turns the collector off for the wasm engine's start-up,
