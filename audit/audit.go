@@ -250,6 +250,9 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 			if err != nil {
 				return nil, fmt.Errorf("%s: %w", in.Name, err)
 			}
+			if c.shared != nil {
+				c.shared.Freeze() // the second pass's workers only read it
+			}
 			if ctx.Err() == nil {
 				prog.total.Store(cr.Offset()) // the first pass read it all
 			}

@@ -89,11 +89,15 @@ type Core struct {
 	// cos holds the classes of service the tables define; a row whose
 	// class of service is not among them (or has none) is checked under
 	// fallbackCOS, the tables' first, and the audit says so once per name.
+	// Every row with numbers asks, on every worker, so the names already
+	// warned about are read without a lock: cosWarned is replaced, never
+	// changed, and cosFull says the list stopped growing.
 	cos         map[string]bool
 	fallbackCOS string
 	cosMu       sync.Mutex
-	cosWarned   map[string]bool
-	cosWarnings int
+	cosWarned   atomic.Pointer[map[string]bool]
+	cosFull     atomic.Bool
+	cosWarnings int // under cosMu
 
 	// skipped marks the checks the engine does not have (an older module
 	// answering unknown_op): each is reported once and then skipped.
@@ -103,7 +107,8 @@ type Core struct {
 
 // New makes the core of one audit.
 func New(cfg Config) *Core {
-	c := &Core{cfg: cfg, lay: cfg.Layout, dialer: cfg.Dialer, cos: map[string]bool{}, cosWarned: map[string]bool{}}
+	c := &Core{cfg: cfg, lay: cfg.Layout, dialer: cfg.Dialer, cos: map[string]bool{}}
+	c.cosWarned.Store(&map[string]bool{})
 	if c.dialer == nil {
 		c.dialer = typedDial{}
 	}
@@ -398,9 +403,13 @@ func (c *Core) TablesCOS(cos string) string {
 	if c.cos[cos] || len(c.cos) == 0 {
 		return cos
 	}
+	if c.cosFull.Load() || (*c.cosWarned.Load())[cos] {
+		return c.fallbackCOS
+	}
 	c.cosMu.Lock()
 	defer c.cosMu.Unlock()
-	if c.cosWarned[cos] {
+	warned := *c.cosWarned.Load()
+	if warned[cos] {
 		return c.fallbackCOS
 	}
 	// A file with a class of service per user must not flood stderr, nor
@@ -408,13 +417,19 @@ func (c *Core) TablesCOS(cos string) string {
 	c.cosWarnings++
 	switch n := c.cosWarnings; {
 	case n <= maxCOSWarnings:
-		c.cosWarned[cos] = true
+		next := make(map[string]bool, len(warned)+1)
+		for k := range warned {
+			next[k] = true
+		}
+		next[cos] = true
+		c.cosWarned.Store(&next)
 		name := export.Quote(cos)
 		if cos == "" {
 			name = "(none)"
 		}
 		c.warn("audit: class of service " + name + " is not in the restriction tables; its numbers are checked with class of service " + strconv.Quote(c.fallbackCOS))
 	case n == maxCOSWarnings+1:
+		c.cosFull.Store(true)
 		c.warn("audit: more classes of service are not in the restriction tables; their numbers are checked with class of service " + strconv.Quote(c.fallbackCOS) + " too")
 	}
 	return c.fallbackCOS

@@ -249,6 +249,9 @@ func (s *Stream) Rows(chunk []byte, out []byte) ([]byte, error) {
 	s.out = out
 	if !s.started {
 		s.started = true
+		if s.opt.Pass == PassCheck && s.shared != nil {
+			s.shared.Freeze() // audit.shared is over: read it without locks
+		}
 		s.in, s.want, s.done = make(chan []byte), make(chan struct{}), make(chan error, 1)
 		go s.run()
 		if s.wait() {

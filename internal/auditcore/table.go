@@ -22,6 +22,10 @@ import (
 // The slots hold no pointers, so the garbage collector never scans them.
 type sharedTable struct {
 	shards [256]sharedShard
+	// frozen: the table no longer changes, and count reads it without
+	// locking. The audit's second pass only reads it, on every worker for
+	// every row, where the shards' locks cost more than the lookups.
+	frozen bool
 }
 
 type sharedShard struct {
@@ -61,6 +65,7 @@ func split(d uint64) (key uint64, shard int) {
 
 // add counts one more holder of d and returns the count so far.
 func (t *sharedTable) add(d uint64) int {
+	t.mutable()
 	key, sh := split(d)
 	s := &t.shards[sh]
 	s.mu.Lock()
@@ -85,12 +90,25 @@ func (t *sharedTable) add(d uint64) int {
 func (t *sharedTable) count(d uint64) int {
 	key, sh := split(d)
 	s := &t.shards[sh]
-	s.mu.Lock()
-	defer s.mu.Unlock()
+	if !t.frozen {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+	}
 	if len(s.slots) == 0 {
 		return 0
 	}
 	return int(s.slots[s.find(key)] & 0xFF)
+}
+
+// Freeze makes the table read-only: Count no longer locks, and Add, Set
+// and Reset panic. Call it before the goroutines that read the table
+// start (the second pass's workers), so that they see every change.
+func (t *sharedTable) Freeze() { t.frozen = true }
+
+func (t *sharedTable) mutable() {
+	if t.frozen {
+		panic("auditcore: a frozen shared-PIN table changed")
+	}
 }
 
 // distinct is the number of different values seen.
@@ -169,6 +187,7 @@ func (t *sharedTable) Shard(i int) func(yield func(uint64, int) bool) {
 // Reset empties the table and keeps its slots for the next values (a
 // host that spills it fills it again to the same size).
 func (t *sharedTable) Reset() {
+	t.mutable()
 	for i := range t.shards {
 		s := &t.shards[i]
 		s.mu.Lock()
@@ -180,6 +199,7 @@ func (t *sharedTable) Reset() {
 
 // Set makes d's count n (at most Saturated), as n calls of Add would.
 func (t *sharedTable) Set(d uint64, n int) {
+	t.mutable()
 	key, sh := split(d)
 	s := &t.shards[sh]
 	s.mu.Lock()

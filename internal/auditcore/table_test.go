@@ -2,6 +2,7 @@ package auditcore
 
 import (
 	"math/rand/v2"
+	"sync"
 	"testing"
 )
 
@@ -113,5 +114,47 @@ func TestStreamShared(t *testing.T) {
 	}
 	if err := s.Shared(b[:15]); err == nil {
 		t.Errorf("a partial entry was taken")
+	}
+}
+
+// A frozen table answers as before without its locks, and refuses to change.
+func TestTableFreeze(t *testing.T) {
+	tb := NewTable()
+	for d := uint64(1); d <= 5000; d++ {
+		for range d % 4 {
+			tb.Add(d << 8)
+		}
+	}
+	want := map[uint64]int{}
+	for d := uint64(1); d <= 5000; d++ {
+		want[d] = tb.Count(d << 8)
+	}
+	tb.Freeze()
+	var wg sync.WaitGroup
+	for range 4 {
+		wg.Go(func() {
+			for d := uint64(1); d <= 5000; d++ {
+				if got := tb.Count(d << 8); got != want[d] || got != int(d%4) {
+					t.Errorf("frozen Count(%d) = %d, want %d", d, got, d%4)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for name, change := range map[string]func(){
+		"Add": func() { tb.Add(1 << 8) }, "Set": func() { tb.Set(1<<8, 3) }, "Reset": tb.Reset,
+	} {
+		func() {
+			defer func() {
+				if recover() == nil {
+					t.Errorf("%s on a frozen table did not panic", name)
+				}
+			}()
+			change()
+		}()
+	}
+	if got := tb.Count(1 << 8); got != 1 {
+		t.Errorf("after the refused changes Count = %d, want 1", got)
 	}
 }
