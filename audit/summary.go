@@ -84,14 +84,14 @@ func (s *Summary) add(r *Record) {
 		return
 	}
 	s.RowsWithFindings++
+	s.Findings += len(r.Findings)
+	s.ByCOS[cos] += len(r.Findings)
 	sharing := false
 	for _, f := range r.Findings {
-		s.Findings++
 		s.ByCode[f.Code]++
 		if f.Field != "" {
 			s.ByField[f.Field]++
 		}
-		s.ByCOS[cos]++
 		switch f.Code {
 		case CodeBadRow:
 			s.BadRows++

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/tollgate/tollgate/core/credential"
 )
@@ -372,7 +373,7 @@ func (l *Layout) Get(row []string, f Field) string {
 		return ""
 	}
 	s := row[l.col[f]-1]
-	if f != Password {
+	if f != Password && untrimmed(s) {
 		s = strings.TrimSpace(s)
 	}
 	if len(s) == 6 && strings.EqualFold(s, "%null%") {
@@ -381,10 +382,23 @@ func (l *Layout) Get(row []string, f Field) string {
 	return s
 }
 
+// untrimmed reports whether strings.TrimSpace might change s: an end is
+// an ASCII space or the last byte of a multi-byte character (Unicode's
+// other spaces). Most cells are neither, and the audit asks about ten a row.
+func untrimmed(s string) bool {
+	if s == "" {
+		return false
+	}
+	a, b := s[0], s[len(s)-1]
+	return a <= ' ' || b <= ' ' || a >= utf8.RuneSelf || b >= utf8.RuneSelf
+}
+
 // Value is a cell as the fields read it: trimmed, with BAT's %null% read
 // as empty.
 func Value(cell string) string {
-	cell = strings.TrimSpace(cell)
+	if untrimmed(cell) {
+		cell = strings.TrimSpace(cell)
+	}
 	if len(cell) == 6 && strings.EqualFold(cell, "%null%") {
 		return ""
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -360,4 +361,39 @@ func TestCommas(t *testing.T) {
 			t.Errorf("commas(%q) = %v, want %v", s, got, want)
 		}
 	}
+}
+
+// untrimmed is only a shortcut: wherever it says no, TrimSpace changes
+// nothing, for every space Unicode has at either end of any text.
+func TestUntrimmed(t *testing.T) {
+	bodies := []string{"", "1", "1234", "é", "名前", "%null%", "a b"}
+	var ends []string
+	for r := rune(0); r <= 0x3000; r++ {
+		if unicode.IsSpace(r) || r < 0x80 {
+			ends = append(ends, string(r))
+		}
+	}
+	ends = append(ends, "\ufeff", "\u200b", "é", "\xff", "\xc2")
+	check := func(s string) {
+		if !untrimmed(s) && strings.TrimSpace(s) != s {
+			t.Errorf("untrimmed(%q) = false, but TrimSpace gives %q", s, strings.TrimSpace(s))
+		}
+	}
+	for _, b := range bodies {
+		check(b)
+		for _, e := range ends {
+			check(e + b)
+			check(b + e)
+		}
+	}
+}
+
+func FuzzUntrimmed(f *testing.F) {
+	f.Add(" 1 ")
+	f.Add("\u00a01\u3000")
+	f.Fuzz(func(t *testing.T, s string) {
+		if !untrimmed(s) && strings.TrimSpace(s) != s {
+			t.Fatalf("untrimmed(%q) = false, but TrimSpace gives %q", s, strings.TrimSpace(s))
+		}
+	})
 }
