@@ -382,9 +382,10 @@ func (l *Layout) Get(row []string, f Field) string {
 	return s
 }
 
-// untrimmed reports whether strings.TrimSpace might change s: an end is
-// an ASCII space or the last byte of a multi-byte character (Unicode's
-// other spaces). Most cells are neither, and the audit asks about ten a row.
+// untrimmed reports whether strings.TrimSpace might change s: a byte at
+// either end is an ASCII space or control, or part of a multi-byte
+// character (Unicode's other spaces are). Most cells have neither, and
+// the audit asks about ten a row.
 func untrimmed(s string) bool {
 	if s == "" {
 		return false
