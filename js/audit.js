@@ -26,6 +26,7 @@ export const digestFields = Object.freeze({ pin: 6, pinHash: 8 });
 // --- items (docs/abi.md, "Items") ---
 
 const utf8 = new TextDecoder('utf-8');
+const SHORT = 128; // bytes: an ASCII string up to this long is decoded in JS
 
 class Items {
   constructor(b) { this.b = b; this.i = 0; }
@@ -45,12 +46,24 @@ class Items {
       if (mul > 2 ** 49) throw bad('an integer is too long');
     }
   }
+  // str decodes the short ASCII strings that are nearly all of an answer's
+  // (user ids, classes of service, codes, fields, messages) without
+  // TextDecoder: Chromium makes a Blink options object for every decode()
+  // call, which only the worker's next full collection frees (25 MB of its
+  // heap mid-audit at 1 M rows, docs/performance.md).
   str() {
     const n = this.uv();
-    if (this.i + n > this.b.length) throw bad('a string is cut short');
-    const s = utf8.decode(this.b.subarray(this.i, this.i + n));
-    this.i += n;
-    return s;
+    const b = this.b;
+    const i = this.i;
+    if (i + n > b.length) throw bad('a string is cut short');
+    this.i = i + n;
+    if (n === 0) return '';
+    if (n <= SHORT) {
+      let k = i;
+      while (k < i + n && b[k] < 0x80) k++;
+      if (k === i + n) return String.fromCharCode.apply(null, b.subarray(i, i + n));
+    }
+    return utf8.decode(b.subarray(i, i + n));
   }
   u32() {
     if (this.i + 4 > this.b.length) throw bad('a digest is cut short');
@@ -136,9 +149,9 @@ export function parseItems(bytes, on) {
  * DigestCounter is the Go hosts' shared-PIN table (internal/auditcore's
  * Table) in typed arrays: a digest's key is its 64 bits with the low 8
  * cleared (0 becomes 0x100), whatever its field; counts saturate at 255;
- * 9 bytes a slot at most half full, so a million distinct PINs cost about
- * 20 MB, not a Map of strings. pins and records count the values of a PIN
- * and of a stored PIN record whose count reached 2, as the Go host does.
+ * 9 bytes a slot at most three quarters full, so a million distinct PINs
+ * cost 19 MB, not a Map of strings. pins and records count the values of a
+ * PIN and of a stored PIN record whose count reached 2, as the Go host does.
  */
 export class DigestCounter {
   constructor(bits = 12) {
@@ -166,7 +179,7 @@ export class DigestCounter {
   add(field, lo, hi) {
     lo = (lo & ~0xff) >>> 0;
     if (lo === 0 && hi === 0) lo = 0x100;
-    if (2 * (this.distinct + 1) > 1 << this.bits) this._grow();
+    if (4 * (this.distinct + 1) > 3 << this.bits) this._grow();
     const i = this._find(lo, hi);
     if (this.count[i] === 0) {
       this.lo[i] = lo; this.hi[i] = hi;
@@ -189,6 +202,12 @@ export class DigestCounter {
       const i = this._find(lo[j], hi[j]);
       this.lo[i] = lo[j]; this.hi[i] = hi[j]; this.count[i] = count[j];
     }
+    free(lo, hi, count);
+  }
+  /** Frees the table's memory now; the counter is unusable after. */
+  release() {
+    free(this.lo, this.hi, this.count);
+    this.lo = this.hi = this.count = null;
   }
   /** The audit.shared requests: n × (u8 field 0, u64 LE key, u8 count) for counts ≥ 2, each under max bytes. */
   *shared(max = 1 << 20) {
@@ -217,6 +236,14 @@ export class DigestCounter {
     }
     if (n > 0) yield out.subarray(0, n);
   }
+}
+
+// free gives typed arrays' memory back at once where the engine can
+// (ArrayBuffer.prototype.transfer detaches the buffer), not at the worker's
+// next full collection: the table's old and last arrays (19 MB for a
+// million distinct values) otherwise stay resident into the check pass.
+function free(...arrays) {
+  for (const a of arrays) a.buffer.transfer?.(0);
 }
 
 // --- PBKDF2 records: what they cost (audit/pbkdf2.go) ---
@@ -608,8 +635,8 @@ export async function auditWith(tg, input, options = {}) {
       summary.shared_pin_records = counter.records;
     }
     // The module holds the shared digests now: the table (9 bytes a slot,
-    // about 18 MB for a million distinct PINs) is garbage before the
-    // check pass starts.
+    // 19 MB for a million distinct PINs) goes before the check pass starts.
+    counter?.release();
     counter = null;
     let batch = [];
     let given = 0; // records passed on (recordFilter, recordLimit)
