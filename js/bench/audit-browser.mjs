@@ -19,6 +19,10 @@ import { chromiumPath, chromiumArgs } from '../test/chromium.mjs';
 // in the page directly with those reports instead; --audit-only makes no
 // report. BENCH_JS_FLAGS passes V8 flags (a diagnosis, not a user's tab:
 // BENCH_JS_FLAGS=--no-wasm-tier-up shows what TurboFan's tier-up costs).
+// BENCH_TIMELINE=1 prints the memory every 250 ms; BENCH_DUMP=SECONDS
+// writes Chromium's memory-infra dump (the renderer's allocators: V8's
+// heaps, Oilpan's, PartitionAlloc's, malloc) at that moment into
+// BENCH_DUMP_OUT (default /tmp/dump.json), as chrome://tracing would.
 const file = process.argv[2];
 const direct = process.argv.find((a) => a.startsWith('--reports='))?.slice('--reports='.length);
 if (!file) {
@@ -87,12 +91,31 @@ try {
     const anon = Math.max(...renderers(profile).map((p) => status(p, 'RssAnon')));
     anonMax = Math.max(anonMax, anon);
     if (process.env.BENCH_TIMELINE) {
-      const p = await page.evaluate(() => { const p = window.__audit.progress?.at(-1); return p ? `${p.pass} ${p.fraction.toFixed(2)}` : window.__audit.state; }).catch(() => '?');
+      const p = await page.evaluate(() => { const p = window.__audit.progress?.at(-1); return p && window.__audit.state === 'running' ? `${p.pass} ${p.fraction.toFixed(2)}` : window.__audit.state; }).catch(() => '?');
       console.error(`${((Date.now() - t0) / 1000).toFixed(1)} s  anon ${(anon / 2 ** 20).toFixed(1)} MB  heap ${(metrics.find((m) => m.name === 'JSHeapUsedSize')?.value / 2 ** 20).toFixed(1)} MB  ${p}`);
     }
   };
   const t0 = Date.now();
   const timer = setInterval(() => { sample().catch(() => {}); }, 250);
+  let dumped = Promise.resolve();
+  if (process.env.BENCH_DUMP) {
+    const bcdp = await context.browser().newBrowserCDPSession();
+    dumped = new Promise((resolve) => setTimeout(resolve, +process.env.BENCH_DUMP * 1000)).then(async () => {
+      try {
+        const chunks = [];
+        bcdp.on('Tracing.dataCollected', ({ value }) => chunks.push(...value));
+        const done = new Promise((r) => bcdp.once('Tracing.tracingComplete', r));
+        await bcdp.send('Tracing.start', { traceConfig: { includedCategories: ['disabled-by-default-memory-infra'], memoryDumpConfig: { triggers: [] } } });
+        const at = ((Date.now() - t0) / 1000).toFixed(1);
+        const d = await bcdp.send('Tracing.requestMemoryDump', { levelOfDetail: 'detailed' });
+        await bcdp.send('Tracing.end');
+        await done;
+        const { writeFileSync } = await import('node:fs');
+        writeFileSync(process.env.BENCH_DUMP_OUT ?? '/tmp/dump.json', JSON.stringify({ at, ok: d.success, events: chunks }));
+        console.error(`dump at ${at} s: ${d.success}, ${chunks.length} events`);
+      } catch (e) { console.error('dump', e); }
+    });
+  }
   if (direct === undefined) {
     await page.setInputFiles('#audit-file', file);
   } else {
@@ -108,7 +131,10 @@ try {
       Object.assign(window.__audit, { state: 'done', summary: r.summary, seconds: secs, rowsPerSecond: r.summary.rows / secs });
     }, direct === 'none' ? [] : direct.split(','));
   }
-  await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(window.__audit.state));
+  // Polled on a timer, not on animation frames (the default), which a
+  // headless tab that draws nothing need not produce: two runs of about
+  // thirty never returned.
+  await page.waitForFunction(() => ['done', 'error', 'cancelled'].includes(window.__audit.state), null, { polling: 250 });
   const wall = (Date.now() - t0) / 1000;
   await sample();
   const r = await page.evaluate(() => ({ state: window.__audit.state, error: window.__audit.error, rows: window.__audit.summary?.rows, seconds: window.__audit.seconds, rowsPerSecond: window.__audit.rowsPerSecond }));
@@ -130,6 +156,7 @@ try {
     });
     await sample();
   }
+  await dumped;
   clearInterval(timer);
   const mb = (b) => +(b / 2 ** 20).toFixed(1);
   console.log(JSON.stringify({
