@@ -209,28 +209,45 @@ func hundredKRows(n int, cucm bool) []byte {
 // guest's heap grew into the instance's 128 MiB cap, and where a garbage
 // collection fell past that depended on timing. Now a load's work is
 // bounded the same way on both engines (core/dialplan), the module does
-// not keep or copy a loaded document, and it collects at 100 % growth
-// during a large request: the cuc table loads every time, here under half
-// the default cap; the Unified CM one is refused by both engines with the
-// same error.
+// not keep or copy a loaded document, and it collects at 50 % growth
+// during a large request: the cuc table loads every time under the
+// default cap, and no instance's memory passes three quarters of it; the
+// Unified CM one is refused by both engines with the same error.
+//
+// Measured peaks (2026-12-03): 47-56 MiB at GOGC 50, 59-67 MiB at the
+// first setting, GOGC 100. This test used to load under half the default
+// cap, 64 MiB, which is where those peaks are: on a busy machine one load
+// in ten to twenty trapped (a 3.5 MiB block in newNFA, 60 MiB in use) or
+// was retried on a fresh instance, and a CI run failed on it. So the
+// margin is asserted as memory, not by a coin-flip at the cap.
 func TestAttackLargeTableFailsOnWasm(t *testing.T) {
 	if testing.Short() {
 		t.Skip("loads a 100 000-row table into several instances")
 	}
 	ctx := context.Background()
 	cuc, cucm := api.TablesJSON(hundredKRows(100_000, false)), api.TablesJSON(hundredKRows(100_000, true))
+	const most = DefaultMemoryLimitPages / 4 * 3 * 65536
 	for i := range 3 {
-		w := newTestWasm(t, sizes(1, 1), pages(DefaultMemoryLimitPages/2))
+		w := newTestWasm(t, sizes(1, 1))
 		info, err := w.LoadTables(ctx, cuc)
 		if err != nil {
-			t.Fatalf("load %d of the 100 000-row table under 64 MiB: %v", i, err)
+			t.Fatalf("load %d of the 100 000-row table: %v", i, err)
 		}
 		// A dial lazily loads the table into a main instance as well.
 		if r, err := w.DialNumber(ctx, info.Handle, 0, []byte("9123")); err != nil || r.Row < 0 {
 			t.Fatalf("dial after load %d: %+v, %v", i, r, err)
 		}
-		if s := stats(w); s.Discarded != 0 {
+		if s := stats(w); s.Discarded != 0 || s.Created != 2 {
 			t.Errorf("load %d: stats %+v: the table fits one instance", i, s)
+		}
+		for _, p := range []*pool{w.heavy, w.main} {
+			p.mu.Lock()
+			for _, x := range p.idle {
+				if n := x.mem.Size(); n > most {
+					t.Errorf("load %d: a %s instance's memory grew to %d MiB, over three quarters of the default cap", i, p.name, n>>20)
+				}
+			}
+			p.mu.Unlock()
 		}
 		w.Close()
 	}
@@ -240,5 +257,27 @@ func TestAttackLargeTableFailsOnWasm(t *testing.T) {
 	var ae *api.Error
 	if d := sameError(werr, nerr); d != "" || !errors.As(nerr, &ae) || ae.Code != api.ErrInvalidTables {
 		t.Errorf("the 100 000-row cucm table: wasm %v\nnative %v\nwant the same invalid_tables error", werr, nerr)
+	}
+}
+
+// BenchmarkLoadLargeTable is one load of the 100 000-row table into a
+// fresh wasm instance: what the module's collector setting during heavy
+// calls costs (wasm/main.go, heavyGCPercent).
+func BenchmarkLoadLargeTable(b *testing.B) {
+	ctx := context.Background()
+	cuc := api.TablesJSON(hundredKRows(100_000, false))
+	for b.Loop() {
+		b.StopTimer()
+		w := newTestWasm(b, sizes(1, 1))
+		if _, err := w.CheckPIN(ctx, &api.PINRequest{PIN: "1234"}); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := w.LoadTables(ctx, cuc); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		w.Close()
+		b.StartTimer()
 	}
 }
