@@ -13,6 +13,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -233,6 +234,59 @@ func (s *Server) kill() {
 		<-s.exited
 		s.cmd = nil
 	}
+}
+
+// Sleep makes the server stop answering for d (DEBUG SLEEP) and returns
+// once it has: a PING on a new connection goes unanswered. The channel is
+// closed when the sleep ends. Waiting for the sleep, rather than for a
+// fixed time after sending it, keeps a loaded machine from running a
+// test's "while Redis sleeps" calls before Redis is asleep.
+func (s *Server) Sleep(d time.Duration) <-chan struct{} {
+	s.t.Helper()
+	if s.TLS != nil {
+		s.t.Fatal("redistest: Sleep needs a plain connection")
+	}
+	c, err := net.DialTimeout("tcp", s.Addr(), 5*time.Second)
+	if err != nil {
+		s.t.Fatalf("redistest: sleep: %v", err)
+	}
+	if s.Password != "" {
+		fmt.Fprintf(c, "*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n", len(s.Password), s.Password)
+	}
+	secs := strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
+	fmt.Fprintf(c, "*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$%d\r\n%s\r\n", len(secs), secs)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer c.Close()
+		c.SetReadDeadline(time.Now().Add(d + 30*time.Second))
+		io.Copy(io.Discard, io.LimitReader(c, 1)) // the first byte of the answer
+		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+		io.Copy(io.Discard, c) // the rest, up to the deadline
+	}()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if !s.answers(200 * time.Millisecond) {
+			return done
+		}
+		if time.Now().After(deadline) {
+			s.t.Fatal("redistest: the server still answers 10s after DEBUG SLEEP")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// answers reports whether a PING on a new connection is answered within d.
+func (s *Server) answers(d time.Duration) bool {
+	c, err := net.DialTimeout("tcp", s.Addr(), d)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(d))
+	c.Write([]byte("*1\r\n$4\r\nPING\r\n"))
+	var b [1]byte
+	_, err = c.Read(b[:])
+	return err == nil
 }
 
 // CLI runs redis-cli against the server with args and returns its output;

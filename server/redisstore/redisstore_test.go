@@ -347,9 +347,7 @@ func TestTimeout(t *testing.T) {
 	if err := s.Update(context.Background(), k, fail(&calls)); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan struct{})
-	go func() { defer close(done); r.CLI("DEBUG", "SLEEP", "3") }()
-	time.Sleep(100 * time.Millisecond) // the sleep has begun
+	done := r.Sleep(3 * time.Second)
 	t0 := time.Now()
 	err := s.Update(context.Background(), k, fail(&calls))
 	took := time.Since(t0)

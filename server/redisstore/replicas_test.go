@@ -263,9 +263,7 @@ func TestRedisSlow(t *testing.T) {
 	rs := redistest.Start(t)
 	rep := startReplica(t, rs, func(o *redisstore.Options) { o.Timeout = 300 * time.Millisecond })
 	signin(t, rep.URL, "erin", "failure")
-	done := make(chan struct{})
-	go func() { defer close(done); rs.CLI("DEBUG", "SLEEP", "4") }()
-	time.Sleep(200 * time.Millisecond) // the sleep has begun
+	done := rs.Sleep(4 * time.Second)
 	t0 := time.Now()
 	status, _, b := signin(t, rep.URL, "erin", "failure")
 	took := time.Since(t0)
