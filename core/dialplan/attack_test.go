@@ -41,7 +41,9 @@ func BenchmarkRegexTimeout(b *testing.B) {
 // timeout promises. With the clock at RegexClockPeriod a match gives up
 // within a few ms of the timeout (52 ms, BenchmarkRegexTimeout). The
 // bound here is a generous deadline, three times the timeout, that the old
-// clock could never meet: the median of five matches.
+// clock could never meet: the fastest of five matches (the median was
+// the bound before, and a loaded machine that descheduled three of the
+// five would fail it without any change to the clock).
 func TestAttackRegexTimeoutCosts200ms(t *testing.T) {
 	s, err := Parse("", []byte(catastrophicRegex))
 	if err != nil {
@@ -58,8 +60,8 @@ func TestAttackRegexTimeoutCosts200ms(t *testing.T) {
 		took = append(took, time.Since(start))
 	}
 	slices.Sort(took)
-	if median := took[2]; median > 3*RegexTimeout {
-		t.Errorf("a timing-out match takes %v (median of %v); want about RegexTimeout, %v", median, took, RegexTimeout)
+	if fastest := took[0]; fastest > 3*RegexTimeout {
+		t.Errorf("a timing-out match takes at least %v (of %v); want about RegexTimeout, %v", fastest, took, RegexTimeout)
 	}
 }
 

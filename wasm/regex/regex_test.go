@@ -182,7 +182,14 @@ func check(t testing.TB, m *mod, pattern, in string) {
 	if id < 0 {
 		return
 	}
-	if got := m.match(id, in); got != want {
+	got := m.match(id, in)
+	if got != want && (got == abi.RegexTimeout || want == abi.RegexTimeout) {
+		// Both sides run under the 50 ms match timeout: a side that a
+		// loaded machine stalled past it is asked once more.
+		_, want = native(pattern, in)
+		got = m.match(id, in)
+	}
+	if got != want {
 		t.Fatalf("match %q against %q: module %d, regexp2 %d", pattern, in, got, want)
 	}
 }
