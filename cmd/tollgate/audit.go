@@ -295,6 +295,7 @@ func isTerminal(w io.Writer) bool {
 type progressBar struct {
 	w     io.Writer
 	start time.Time
+	now   func() time.Time // time.Now unless a test sets it
 	drawn bool
 }
 
@@ -302,14 +303,18 @@ type progressBar struct {
 // unknown). The percentage is rounded down, so 100 % is drawn only at the
 // end (done is 1 only then).
 func (p *progressBar) update(rows int, done float64) {
-	el := time.Since(p.start).Seconds()
+	now := time.Now
+	if p.now != nil {
+		now = p.now
+	}
+	el := now().Sub(p.start).Seconds()
 	rate := float64(rows) / max(el, 1e-3)
 	line := fmt.Sprintf("%d rows  %.0f rows/s", rows, rate)
 	if done >= 0 {
 		done = min(done, 1)
 		const width = 24
 		n := int(done * width)
-		eta := time.Duration(el*(1-done)/max(done, 1e-6)) * time.Second
+		eta := time.Duration(el * (1 - done) / max(done, 1e-6) * float64(time.Second))
 		line = fmt.Sprintf("[%s%s] %3d%%  %s  ETA %s", strings.Repeat("#", n), strings.Repeat(".", width-n), int(done*100), line, eta.Round(time.Second))
 	}
 	fmt.Fprintf(p.w, "\raudit: %-71s", line)

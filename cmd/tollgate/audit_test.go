@@ -294,9 +294,16 @@ func TestAuditProgressBar(t *testing.T) {
 		{999, 0.999, []string{" 99%", "999 rows"}},
 		{1000, 1, []string{"[########################] 100%", "1000 rows", "ETA 0s"}},
 		{500, -1, []string{"audit: 500 rows  "}},
+		// 0.7 s in, 0.2 done: 2.8 s to go, rounded, not cut to 2 s.
+		{200, 0.2, []string{"200 rows", "ETA 3s"}},
 	} {
 		var bar bytes.Buffer
-		p := &progressBar{w: &bar, start: time.Now().Add(-time.Second)}
+		start := time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC)
+		el := time.Second
+		if tc.rows == 200 {
+			el = 700 * time.Millisecond
+		}
+		p := &progressBar{w: &bar, start: start, now: func() time.Time { return start.Add(el) }}
 		p.update(tc.rows, tc.done)
 		p.clear()
 		s := bar.String()
