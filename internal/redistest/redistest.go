@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -250,8 +249,10 @@ func (s *Server) Sleep(d time.Duration) <-chan struct{} {
 	if err != nil {
 		s.t.Fatalf("redistest: sleep: %v", err)
 	}
+	replies := 1
 	if s.Password != "" {
 		fmt.Fprintf(c, "*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n", len(s.Password), s.Password)
+		replies++
 	}
 	secs := strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
 	fmt.Fprintf(c, "*3\r\n$5\r\nDEBUG\r\n$5\r\nSLEEP\r\n$%d\r\n%s\r\n", len(secs), secs)
@@ -259,10 +260,15 @@ func (s *Server) Sleep(d time.Duration) <-chan struct{} {
 	go func() {
 		defer close(done)
 		defer c.Close()
+		// DEBUG SLEEP answers when it ends (after AUTH's answer, if any):
+		// both are one line.
 		c.SetReadDeadline(time.Now().Add(d + 30*time.Second))
-		io.Copy(io.Discard, io.LimitReader(c, 1)) // the first byte of the answer
-		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
-		io.Copy(io.Discard, c) // the rest, up to the deadline
+		r := bufio.NewReader(c)
+		for range replies {
+			if _, err := r.ReadString('\n'); err != nil {
+				return
+			}
+		}
 	}()
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		if !s.answers(200 * time.Millisecond) {
