@@ -48,3 +48,19 @@ func BenchmarkDoBadRequest(b *testing.B) {
 		out, _ = s.Do("pin", r, out[:0])
 	}
 }
+
+// BenchmarkCheckPINRefused is a typed check of a PIN that trips several
+// rules, as most rows of a bulk audit do: each reason's message is
+// rendered (core.Message).
+func BenchmarkCheckPINRefused(b *testing.B) {
+	s := api.NewSession()
+	r := &api.PINRequest{Policy: api.Profile("cuc"), PIN: "111111", Context: api.PINContext{Extensions: []string{"1111"}}}
+	v, err := s.CheckPIN(b.Context(), r)
+	if err != nil || len(v.Reasons) < 2 {
+		b.Fatalf("%+v, %v: want a verdict of several reasons", v, err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		s.CheckPIN(b.Context(), r)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -49,4 +50,50 @@ func TestRenderAllocatesOnce(t *testing.T) {
 			t.Errorf("itoa(%d) = %q", n, got)
 		}
 	}
+}
+
+// TestMessageCache: Message answers what Render does for every code of the
+// catalogue, with every detail and limit the checks use, a second time
+// from the cache and without allocating; slots shared by other reasons
+// are told apart; and concurrent callers (run it with -race) agree.
+func TestMessageCache(t *testing.T) {
+	details := []string{"", detailPrimary, detailAlternate, DetailList, DetailSite, DetailContext, DetailPattern, DetailKeyboard, DetailNoList, "upper", "symbol"}
+	var all []Reason
+	for code := range catalogue {
+		for _, d := range details {
+			for _, limit := range []int{0, 1, 4, 6, 12, 100, -1} {
+				all = append(all, Reason{Code: code, Limit: limit, Detail: d})
+			}
+		}
+	}
+	if len(all) <= len(messages) {
+		t.Fatalf("%d reasons do not fill the %d slots: collisions are not tested", len(all), len(messages))
+	}
+	for round := range 2 {
+		for _, r := range all {
+			if got, want := Message(r), Render(catalogue[r.Code], r); got != want {
+				t.Fatalf("round %d: Message(%+v) = %q, want %q", round, r, got, want)
+			}
+		}
+	}
+	r := Reason{Code: CodeTooShort, Limit: 6}
+	Message(r)
+	if n := testing.AllocsPerRun(100, func() { Message(r) }); n != 0 {
+		t.Errorf("a cached message: %v allocations, want 0", n)
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 5000 {
+				r := all[(i*7+g*13)%len(all)]
+				if got, want := Message(r), Render(catalogue[r.Code], r); got != want {
+					t.Errorf("concurrent: Message(%+v) = %q, want %q", r, got, want)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
