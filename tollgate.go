@@ -115,6 +115,11 @@ func WithMemoryLimit(bytes uint64) Option {
 // time, much slower calls.
 func WithInterpreter() Option { return func(o *engine.Options) { o.Interpreter = true } }
 
+// WithCompileWorkers sets how many goroutines compile the Wasm engine's
+// module when the cache does not have it (the default, GOMAXPROCS, is
+// fastest; one holds the least memory).
+func WithCompileWorkers(n int) Option { return func(o *engine.Options) { o.CompileWorkers = n } }
+
 // WithCloseOnContextDone lets a context end interrupt any running wasm
 // call, at a large cost per call (docs/engine.md); no call needs it.
 func WithCloseOnContextDone() Option { return func(o *engine.Options) { o.CloseOnContextDone = true } }

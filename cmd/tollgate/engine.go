@@ -37,25 +37,43 @@ func openChecker(name string, wasmOpts ...tollgate.Option) (*tollgate.Checker, e
 	if err != nil {
 		return nil, fmt.Errorf("unknown engine %q: want wasm or native", name)
 	}
-	opts := []tollgate.Option{tollgate.WithEngine(kind)}
+	opts, err := checkerOptions(kind, wasmOpts)
+	if err != nil {
+		return nil, err
+	}
 	if kind == tollgate.Wasm {
-		opts = append(opts, wasmOpts...)
-		if p := os.Getenv("TOLLGATE_WASM"); p != "" {
-			b, err := readDocument("TOLLGATE_WASM", p, maxModuleFile, false)
-			if err != nil {
-				return nil, err
-			}
-			opts = append(opts, tollgate.WithModule(b))
-		}
-		if os.Getenv("TOLLGATE_WASM_CACHE") == "off" {
-			opts = append(opts, tollgate.WithoutCache())
-		}
-		if os.Getenv("TOLLGATE_WASM_INTERPRETER") == "1" {
-			opts = append(opts, tollgate.WithInterpreter())
-		}
 		defer startupMemory()()
 	}
 	return tollgate.New(context.Background(), opts...)
+}
+
+// checkerOptions are openChecker's options for kind. The wasm engine's
+// module is compiled on one goroutine when the cache does not have it:
+// wazero's parallel compile holds every compiled function until the last
+// is done, and a cold start is what bounds the CLI's memory (a cold
+// `tollgate pin`: 77 MB against 91 MB, about a second slower, once per
+// machine and version; docs/performance.md).
+func checkerOptions(kind tollgate.Engine, wasmOpts []tollgate.Option) ([]tollgate.Option, error) {
+	opts := []tollgate.Option{tollgate.WithEngine(kind)}
+	if kind != tollgate.Wasm {
+		return opts, nil
+	}
+	opts = append(opts, tollgate.WithCompileWorkers(1))
+	opts = append(opts, wasmOpts...)
+	if p := os.Getenv("TOLLGATE_WASM"); p != "" {
+		b, err := readDocument("TOLLGATE_WASM", p, maxModuleFile, false)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, tollgate.WithModule(b))
+	}
+	if os.Getenv("TOLLGATE_WASM_CACHE") == "off" {
+		opts = append(opts, tollgate.WithoutCache())
+	}
+	if os.Getenv("TOLLGATE_WASM_INTERPRETER") == "1" {
+		opts = append(opts, tollgate.WithInterpreter())
+	}
+	return opts, nil
 }
 
 // startupLimit bounds the host heap while the wasm engine starts. A cold

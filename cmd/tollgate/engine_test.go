@@ -11,6 +11,7 @@ import (
 
 	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/internal/engine"
 )
 
 // The default engine is native, unless TOLLGATE_WASM names a module.
@@ -160,5 +161,36 @@ func TestStartupMemory(t *testing.T) {
 	c.Close()
 	if gc, limit := debug.SetGCPercent(100), debug.SetMemoryLimit(-1); gc != 100 || limit != limit0 {
 		t.Errorf("after openChecker: GC percent %d, memory limit %d; want 100, %d", gc, limit, limit0)
+	}
+}
+
+// TestCheckerCompilesOnOneWorker: the CLI's wasm engine compiles its
+// module on one goroutine (a cold start's memory: checkerOptions), a
+// caller's options still apply after it, and the native engine gets
+// nothing of the kind.
+func TestCheckerCompilesOnOneWorker(t *testing.T) {
+	t.Setenv("TOLLGATE_WASM", "")
+	t.Setenv("TOLLGATE_WASM_CACHE", "off")
+	apply := func(opts []tollgate.Option) engine.Options {
+		var o engine.Options
+		for _, f := range opts {
+			f(&o)
+		}
+		return o
+	}
+	opts, err := checkerOptions(tollgate.Wasm, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := apply(opts); o.CompileWorkers != 1 || o.Kind != tollgate.Wasm || !o.NoCache {
+		t.Errorf("wasm options %+v: want one compile worker, the wasm engine and no cache", o)
+	}
+	opts, _ = checkerOptions(tollgate.Wasm, []tollgate.Option{tollgate.WithCompileWorkers(3)})
+	if o := apply(opts); o.CompileWorkers != 3 {
+		t.Errorf("a caller's WithCompileWorkers(3) gave %d", o.CompileWorkers)
+	}
+	opts, _ = checkerOptions(tollgate.Native, nil)
+	if o := apply(opts); o.CompileWorkers != 0 || o.Kind != tollgate.Native {
+		t.Errorf("native options %+v", o)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -191,28 +192,32 @@ func BenchmarkOverhead(b *testing.B) {
 }
 
 // BenchmarkColdStart is what a new process pays before its first call:
-// compiling the module with no cache, with a warm on-disk cache, and with
-// the interpreter (no compilation).
+// compiling the module with no cache (on GOMAXPROCS goroutines and on
+// one, as the CLI does), with a warm on-disk cache, and with the
+// interpreter (no compilation).
 func BenchmarkColdStart(b *testing.B) {
 	ctx := context.Background()
 	mod, _ := artifacts()
 	warm := b.TempDir()
-	if c, err := compile(ctx, compileKey{pages: DefaultMemoryLimitPages, cacheDir: warm}, mod); err != nil {
+	all := runtime.GOMAXPROCS(0)
+	if c, err := compile(ctx, compileKey{pages: DefaultMemoryLimitPages, cacheDir: warm}, mod, all); err != nil {
 		b.Fatal(err)
 	} else {
 		c.rt.Close(ctx)
 	}
 	for _, c := range []struct {
-		name string
-		key  compileKey
+		name    string
+		key     compileKey
+		workers int
 	}{
-		{"compile-no-cache", compileKey{pages: DefaultMemoryLimitPages}},
-		{"compile-warm-cache", compileKey{pages: DefaultMemoryLimitPages, cacheDir: warm}},
-		{"interpreter", compileKey{pages: DefaultMemoryLimitPages, interpreter: true}},
+		{"compile-no-cache", compileKey{pages: DefaultMemoryLimitPages}, all},
+		{"compile-no-cache-one-worker", compileKey{pages: DefaultMemoryLimitPages}, 1},
+		{"compile-warm-cache", compileKey{pages: DefaultMemoryLimitPages, cacheDir: warm}, all},
+		{"interpreter", compileKey{pages: DefaultMemoryLimitPages, interpreter: true}, all},
 	} {
 		b.Run(c.name, func(b *testing.B) {
 			for b.Loop() {
-				cm, err := compile(ctx, c.key, mod)
+				cm, err := compile(ctx, c.key, mod, c.workers)
 				if err != nil {
 					b.Fatal(err)
 				}

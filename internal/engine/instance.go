@@ -86,7 +86,11 @@ func compileFor(ctx context.Context, opts Options) (*compiled, error) {
 			key.cacheDir, _ = DefaultCacheDir()
 		}
 	}
-	return compileShared(ctx, key, opts.Module)
+	workers := opts.CompileWorkers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	return compileShared(ctx, key, opts.Module, workers)
 }
 
 // moduleSums remembers the sum of each module slice an engine was made
@@ -109,8 +113,9 @@ func moduleSum(mod []byte) [32]byte {
 	return s
 }
 
-// compileShared compiles mod for key once per process.
-func compileShared(ctx context.Context, key compileKey, mod []byte) (*compiled, error) {
+// compileShared compiles mod for key once per process, on workers
+// goroutines (the code is the same however many).
+func compileShared(ctx context.Context, key compileKey, mod []byte, workers int) (*compiled, error) {
 	compileMu.Lock()
 	co := compiles[key]
 	if co == nil {
@@ -119,11 +124,11 @@ func compileShared(ctx context.Context, key compileKey, mod []byte) (*compiled, 
 	}
 	compileMu.Unlock()
 	// The result is shared and kept: no caller's deadline may cut it short.
-	co.once.Do(func() { co.c, co.err = compile(context.WithoutCancel(ctx), key, mod) })
+	co.once.Do(func() { co.c, co.err = compile(context.WithoutCancel(ctx), key, mod, workers) })
 	return co.c, co.err
 }
 
-func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error) {
+func compile(ctx context.Context, key compileKey, mod []byte, workers int) (*compiled, error) {
 	rc := wazero.NewRuntimeConfig()
 	if key.interpreter {
 		rc = wazero.NewRuntimeConfigInterpreter()
@@ -153,9 +158,9 @@ func compile(ctx context.Context, key compileKey, mod []byte) (*compiled, error)
 		rt.Close(ctx)
 		return nil, errors.New("tollgate: the regex host module: " + err.Error())
 	}
-	// Compile functions in parallel: a cold compile of this module takes
-	// seconds on one core.
-	cm, err := rt.CompileModule(experimental.WithCompilationWorkers(ctx, runtime.GOMAXPROCS(0)), mod)
+	// Compile functions in parallel unless told otherwise: a cold compile
+	// of this module takes seconds on one core (Options.CompileWorkers).
+	cm, err := rt.CompileModule(experimental.WithCompilationWorkers(ctx, workers), mod)
 	if err != nil {
 		rt.Close(ctx)
 		return nil, errors.New("tollgate: compiling the wasm module: " + err.Error())
