@@ -143,7 +143,7 @@ func (s *Server) run() error {
 			return fmt.Errorf("redis-server exited (%v): %s%s", err, out.String(), s.log())
 		default:
 		}
-		if s.ping() == nil {
+		if s.ping(time.Second) == nil {
 			s.cmd = cmd
 			s.exited = exited
 			return nil
@@ -163,9 +163,9 @@ func (s *Server) log() string {
 	return string(b)
 }
 
-// ping sends PING on a plain connection (a TLS server is asked through
-// redis-cli, which speaks TLS).
-func (s *Server) ping() error {
+// ping sends PING on a new plain connection and waits up to d for PONG
+// (a TLS server is asked through redis-cli, which speaks TLS).
+func (s *Server) ping(d time.Duration) error {
 	if s.TLS != nil {
 		out, err := s.cli("PING")
 		if err != nil || strings.TrimSpace(out) != "PONG" {
@@ -173,12 +173,12 @@ func (s *Server) ping() error {
 		}
 		return nil
 	}
-	c, err := net.DialTimeout("tcp", s.Addr(), time.Second)
+	c, err := net.DialTimeout("tcp", s.Addr(), d)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(time.Second))
+	c.SetDeadline(time.Now().Add(d))
 	if s.Password != "" {
 		fmt.Fprintf(c, "*2\r\n$4\r\nAUTH\r\n$%d\r\n%s\r\n", len(s.Password), s.Password)
 	}
@@ -236,8 +236,8 @@ func (s *Server) kill() {
 }
 
 // Sleep makes the server stop answering for d (DEBUG SLEEP) and returns
-// once it has: a PING on a new connection goes unanswered. The channel is
-// closed when the sleep ends. Waiting for the sleep, rather than for a
+// once it has: a PING on a new connection goes unanswered (ping). The
+// channel is closed when the sleep ends. Waiting for the sleep, rather than for a
 // fixed time after sending it, keeps a loaded machine from running a
 // test's "while Redis sleeps" calls before Redis is asleep.
 func (s *Server) Sleep(d time.Duration) <-chan struct{} {
@@ -271,7 +271,7 @@ func (s *Server) Sleep(d time.Duration) <-chan struct{} {
 		}
 	}()
 	for deadline := time.Now().Add(10 * time.Second); ; {
-		if !s.answers(200 * time.Millisecond) {
+		if s.ping(200*time.Millisecond) != nil {
 			return done
 		}
 		if time.Now().After(deadline) {
@@ -279,20 +279,6 @@ func (s *Server) Sleep(d time.Duration) <-chan struct{} {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-// answers reports whether a PING on a new connection is answered within d.
-func (s *Server) answers(d time.Duration) bool {
-	c, err := net.DialTimeout("tcp", s.Addr(), d)
-	if err != nil {
-		return false
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(d))
-	c.Write([]byte("*1\r\n$4\r\nPING\r\n"))
-	var b [1]byte
-	_, err = c.Read(b[:])
-	return err == nil
 }
 
 // CLI runs redis-cli against the server with args and returns its output;
