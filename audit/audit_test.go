@@ -10,6 +10,7 @@ import (
 	"os"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -306,6 +307,81 @@ func TestSharedPIN(t *testing.T) {
 	}
 }
 
+// An input read once is checked by several workers side by side, but
+// "earlier user(s)" must count the holders earlier in the file: it did
+// count those a worker had reached, which another worker's later batch
+// could be (the native audit of standard input differed from run to run).
+func TestSharedPINReadOnceCountsInInputOrder(t *testing.T) {
+	sharedOf := func(holders map[string]int) (n int) {
+		for _, c := range holders {
+			if c > 1 {
+				n++
+			}
+		}
+		return n
+	}
+	const rows = 12 * batchSize
+	var in strings.Builder
+	in.WriteString("Alias,Extension,PIN,PinHash\n")
+	pins := make([]string, rows)
+	hashes := make([]string, rows)
+	for i := range rows {
+		pins[i] = strconv.Itoa(739100 + i*i%17)
+		if i%3 == 0 { // a stored PIN record on one row in three, shared too
+			hashes[i] = mkRecord(t, credential.SHA, strconv.Itoa(820000+i%5))
+		}
+		fmt.Fprintf(&in, "u%d,%d,%s,%s\n", i, 2000+i, pins[i], hashes[i])
+	}
+	// The oracle: holders of the same value on earlier rows (a count
+	// stops at auditcore.Saturated, 255, so from 254 on it says "or more").
+	earlier := func(n int) string {
+		if n >= 254 {
+			return "254 or more"
+		}
+		return strconv.Itoa(n)
+	}
+	want := make([]string, rows)
+	seenPIN, seenHash := map[string]int{}, map[string]int{}
+	for i := range rows {
+		var w []string
+		if n := seenPIN[pins[i]]; n > 0 {
+			w = append(w, "pin: the same PIN as "+earlier(n)+" earlier user(s) in this file")
+		}
+		seenPIN[pins[i]]++
+		if h := hashes[i]; h != "" {
+			if n := seenHash[h]; n > 0 {
+				w = append(w, "pin_hash: the same stored PIN record as "+earlier(n)+" earlier user(s) in this file")
+			}
+			seenHash[h]++
+		}
+		want[i] = strings.Join(w, "; ")
+	}
+	for _, workers := range []int{1, 4} {
+		for round := range 3 {
+			out, sum := runAudit(t, Config{Workers: workers}, bytesInput("stdin", []byte(in.String()), false), "json")
+			recs := decodeLines(t, out)
+			if len(recs) != rows {
+				t.Fatalf("%d workers: %d records, want %d", workers, len(recs), rows)
+			}
+			bad := 0
+			for i, r := range recs {
+				var got []string
+				for _, f := range r.Findings {
+					if f.Code == "shared_pin" {
+						got = append(got, f.Field+": "+f.Message)
+					}
+				}
+				if g := strings.Join(got, "; "); g != want[i] && bad < 5 {
+					bad++
+					t.Errorf("%d workers, round %d: line %d: %q, want %q", workers, round, r.Line, g, want[i])
+				}
+			}
+			if sum.SharedPINs != sharedOf(seenPIN) || sum.SharedPINRecords != sharedOf(seenHash) {
+				t.Errorf("%d workers: %d shared PINs and %d records, want %d and %d", workers, sum.SharedPINs, sum.SharedPINRecords, sharedOf(seenPIN), sharedOf(seenHash))
+			}
+		}
+	}
+}
 func TestRunErrors(t *testing.T) {
 	for _, c := range []struct{ name, in, policy, want string }{
 		{"empty", "", "", "empty file"},

@@ -74,8 +74,10 @@ func TestModuleAuditMatchesNative(t *testing.T) {
 	for _, r := range runs {
 		var nwarn, wwarn bytes.Buffer
 		nc, wc := r.cfg, r.cfg
-		// One worker: the wasm audit's (its estimates count with it),
-		// and read once, the order of holders decides "earlier user(s)".
+		// One worker, as the wasm audit has: its PBKDF2 estimates count
+		// with it. (Read once, the order of holders decides "earlier
+		// user(s)": TestSharedPINReadOnceCountsInInputOrder holds any
+		// number of workers to the file's order.)
 		nc.Engine, nc.Warn, nc.Workers = native, &nwarn, 1
 		nrep, nsum := runAudit(t, nc, r.in(), "json")
 		for _, w := range []*tollgate.Checker{wasm, cli} {

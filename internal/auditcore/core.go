@@ -51,6 +51,11 @@ type Config struct {
 	Shared  Shared
 	Key     uint64
 	OnePass bool
+	// DeferShared, with OnePass, leaves each row's count to the host: the
+	// row's digests wait in Scratch.Pending for FinishShared, which the
+	// host calls in input order. "Earlier user(s)" means earlier in the
+	// file, which workers checking rows side by side cannot tell.
+	DeferShared bool
 	// PBKDF2, when set, is told of every PBKDF2 record as its row is
 	// checked, with the number of candidates it gets (an input read
 	// once, which had no first pass to count them).
@@ -213,6 +218,16 @@ type Scratch struct {
 	// stored record) and count: the same few strings on most rows of a
 	// file whose template gave everyone one PIN.
 	shared [2][Saturated + 1]string
+	// Pending is the last row's one-pass shared-PIN count, left for
+	// FinishShared (Config.DeferShared).
+	Pending Pending
+}
+
+// Pending is a row's shared-PIN count deferred to FinishShared: the
+// digests of its PIN and stored PIN record, when it has them.
+type Pending struct {
+	d   [2]uint64
+	has [2]bool
 }
 
 // user is the context a row gives its checks.
@@ -276,6 +291,7 @@ func (c *Core) Row(ctx context.Context, line int, bad string, fields []string, s
 // once.
 func (c *Core) RowInPlace(ctx context.Context, line int, bad string, fields []string, s *Scratch, out *Record) {
 	*out = Record{Line: line, Findings: out.Findings[:0]}
+	s.Pending = Pending{}
 	switch {
 	case bad != "":
 		out.Add(CodeBadRow, 0, bad)
@@ -436,30 +452,53 @@ func (c *Core) TablesCOS(cos string) string {
 }
 
 func (c *Core) checkShared(pin, pinHash string, s *Scratch, out *Record) {
-	for _, k := range [...]struct {
+	for i, k := range [...]struct {
 		field export.Field
 		v     string
 	}{{export.PIN, pin}, {export.PINHash, pinHash}} {
 		if k.v == "" {
 			continue
 		}
-		what := "PIN"
-		if k.field == export.PINHash {
-			what = "stored PIN record"
-		}
 		d := DigestString(c.cfg.Key, k.field, k.v)
-		if c.cfg.OnePass {
-			n := c.cfg.Shared.Add(d)
-			c.CountGroup(k.field, n)
-			if n > 1 {
-				out.Add(CodeSharedPIN, k.field, "the same "+what+" as "+countText(n-1)+" earlier user(s) in this file")
+		switch {
+		case c.cfg.OnePass && c.cfg.DeferShared:
+			s.Pending.d[i], s.Pending.has[i] = d, true
+		case c.cfg.OnePass:
+			c.addShared(k.field, d, out)
+		default:
+			if n := c.cfg.Shared.Count(d); n > 1 {
+				out.Add(CodeSharedPIN, k.field, s.sharedMessage(k.field, sharedWhat(k.field), n))
 			}
-			continue
-		}
-		if n := c.cfg.Shared.Count(d); n > 1 {
-			out.Add(CodeSharedPIN, k.field, s.sharedMessage(k.field, what, n))
 		}
 	}
+}
+
+// FinishShared counts a row's deferred holders (Config.DeferShared) and
+// adds its shared-PIN findings to out, last as checkShared would have. The
+// host calls it once per row, in input order.
+func (c *Core) FinishShared(p Pending, out *Record) {
+	for i, f := range [...]export.Field{export.PIN, export.PINHash} {
+		if p.has[i] {
+			c.addShared(f, p.d[i], out)
+		}
+	}
+}
+
+// addShared counts one more holder of d, read once, and flags it from the
+// second holder on.
+func (c *Core) addShared(field export.Field, d uint64, out *Record) {
+	n := c.cfg.Shared.Add(d)
+	c.CountGroup(field, n)
+	if n > 1 {
+		out.Add(CodeSharedPIN, field, "the same "+sharedWhat(field)+" as "+earlierText(n)+" earlier user(s) in this file")
+	}
+}
+
+func sharedWhat(field export.Field) string {
+	if field == export.PINHash {
+		return "stored PIN record"
+	}
+	return "PIN"
 }
 
 // Saturated is where a shared-PIN count stops growing.
@@ -481,6 +520,16 @@ func (s *Scratch) sharedMessage(field export.Field, what string, n int) string {
 		s.shared[i][n] = msg()
 	}
 	return s.shared[i][n]
+}
+
+// earlierText is how many holders came before the one that made the
+// count n: a saturated count says only that there were at least
+// Saturated-1.
+func earlierText(n int) string {
+	if n >= Saturated {
+		return strconv.Itoa(Saturated-1) + " or more"
+	}
+	return strconv.Itoa(n - 1)
 }
 
 func countText(n int) string {
