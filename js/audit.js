@@ -462,6 +462,9 @@ function open(input, size) {
 export async function fileInput(path) {
   const fs = await import('node:fs');
   const st = await fs.promises.stat(path);
+  if (st.isDirectory()) {
+    throw Object.assign(new Error(`${path}: a directory, not a file`), { code: 'EISDIR', path: String(path) });
+  }
   return { name: String(path), size: st.size, open: () => fs.createReadStream(path, { highWaterMark: DEFAULT_CHUNK }) };
 }
 

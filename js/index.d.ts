@@ -243,6 +243,8 @@ export declare class TollgateError extends Error {
   code: string;
   /** The offending request field, when known. */
   field?: string;
+  /** The message alone, without the code and field (what a command line prints). */
+  detail: string;
 }
 
 /** A catalogue of message templates keyed by reason code. */

@@ -78,6 +78,7 @@ export class TollgateError extends Error {
     this.name = 'TollgateError';
     this.code = code;
     this.field = field;
+    this.detail = message;
   }
 }
 

@@ -3,11 +3,11 @@
 // the same audit, in the same module, over a file stream, with the same
 // reports. Nothing is sent anywhere.
 
-import { createWriteStream } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { audit, fileInput, JSONLinesReport, CSVReport, HTMLReport, summaryJSON } from '../audit.js';
 import { scriptHash } from '../audit-report.js';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { createOut, describe, fdStat } from './outfile.mjs';
 
 const usage = `Usage: tollgate-audit [flags] FILE.csv|-
 
@@ -36,8 +36,14 @@ async function docOrName(v) {
     return JSON.parse(await readFile(v, 'utf8'));
   } catch (e) {
     if (e.code === 'ENOENT' || e.code === 'EISDIR') return v; // a built-in name
-    throw new Error(`${v}: ${e.message}`);
+    throw new Error(e instanceof SyntaxError ? `${v}: malformed JSON: ${e.message}` : describe(e));
   }
+}
+
+// statOf is a file the command reads, to keep the outputs off it.
+async function statOf(v) {
+  if (v.trim().startsWith('{')) return null;
+  return stat(v).catch(() => null);
 }
 
 async function main(argv) {
@@ -72,29 +78,50 @@ async function main(argv) {
     return 2;
   }
   const path = positionals[0];
+  const outs = [];
   try {
-    const input = path === '-' ? Object.assign(process.stdin, { name: 'stdin' }) : await fileInput(path);
-    const out = v.o ? createWriteStream(v.o) : process.stdout;
-    const write = (s) => out.write(s);
+    let input;
+    try {
+      input = path === '-' ? Object.assign(process.stdin, { name: 'stdin' }) : await fileInput(path);
+    } catch (e) {
+      throw new Error(e.code === 'EISDIR' ? `${path}: a directory: give a regular file, a pipe, or - for standard input` : describe(e));
+    }
+    const inputs = [path === '-' ? fdStat(0) : await stat(path), await statOf(v.policy), await statOf(v.tables)].filter(Boolean);
+    let report = { write: (s) => process.stdout.write(s), commit: async () => {}, abort: async () => {} };
+    for (const [flag, file] of [['-o', v.o], ['--summary', v.summary]]) {
+      if (file === undefined) continue;
+      try {
+        const out = await createOut(file, { flag, inputs, others: outs });
+        outs.push(out);
+        if (flag === '-o') report = out;
+      } catch (e) {
+        for (const o of outs) await o.abort();
+        process.stderr.write(`tollgate-audit: ${flag}: ${describe(e)}\n`);
+        return 2;
+      }
+    }
     let opts = {};
     if (v.format === 'html') {
       const script = await readFile(new URL('../htmlreport.js', import.meta.url), 'utf8');
       opts = { script, scriptHash: await scriptHash(script) };
     }
-    const w = new Writer(write, opts);
+    const w = new Writer(report.write, opts);
     const { summary } = await audit(input, {
       name: input.name, policy: await docOrName(v.policy), tables: await docOrName(v.tables),
       policyName: v.policy.trim().startsWith('{') ? undefined : v.policy, tablesName: v.tables,
       encoding: v.encoding, fips: v.fips, exhaustive: v.exhaustive, records: false,
       onRecords: (rs) => { for (const r of rs) w.record(r); },
-      onNote: (t) => process.stderr.write(`audit: ${t}\n`),
+      // Notes name their source already ("audit: ...").
+      onNote: (t) => process.stderr.write(`${t}\n`),
     });
     w.end(summary);
-    if (v.o) await new Promise((ok, fail) => out.end((e) => (e ? fail(e) : ok())));
-    if (v.summary) await writeFile(v.summary, summaryJSON(summary));
+    const summaryOut = outs.find((o) => o.flag === '--summary');
+    summaryOut?.write(summaryJSON(summary));
+    for (const o of outs) await o.commit();
     return summary.findings > 0 ? 1 : 0;
   } catch (e) {
-    process.stderr.write(`tollgate-audit: ${e.message}\n`);
+    for (const o of outs) await o.abort();
+    process.stderr.write(`tollgate-audit: ${describe(e)}\n`);
     return 2;
   }
 }

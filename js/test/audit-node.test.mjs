@@ -8,7 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, mkdtempSync, openSync, readFileSync, rmSync, closeSync } from 'node:fs';
+import { chmodSync, closeSync, createReadStream, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -109,6 +109,59 @@ test('tollgate-audit writes the CLI\'s CSV and HTML reports, and --help', { skip
   const bad = spawnSync(process.execPath, [bin, '--format', 'pdf', sample], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.match(bad.stderr, /unknown format "pdf"/);
+});
+
+test('tollgate-audit writes its files as tollgate audit does: never over an input, whole or not at all, and says what failed in one line', { skip }, () => {
+  const run = (...args) => spawnSync(process.execPath, [bin, ...args], { encoding: 'utf8', cwd: dir });
+  const exportFile = join(dir, 'victim.csv');
+  const original = readFileSync(sample);
+  writeFileSync(exportFile, original);
+  symlinkSync('victim.csv', join(dir, 'victim-link.csv'));
+  const leftovers = () => readdirSync(dir).filter((f) => f.includes('.tmp-'));
+  // -o or --summary naming the export (also through a link) would have
+  // truncated it before it was read: refused, and the export is intact.
+  for (const args of [['-o', exportFile], ['-o', join(dir, 'victim-link.csv')], ['--summary', exportFile]]) {
+    const r = run(...args, exportFile);
+    assert.equal(r.status, 2, `${args}: ${r.stderr}`);
+    assert.match(r.stderr, /^tollgate-audit: (-o|--summary): \S+ is the input file: refusing to overwrite it\n$/);
+    assert.deepEqual(readFileSync(exportFile), original);
+  }
+  const both = run('-o', join(dir, 'same.json'), '--summary', join(dir, 'same.json'), sample);
+  assert.equal(both.status, 2);
+  assert.match(both.stderr, /--summary: \S+same\.json is also -o/);
+  // An audit that cannot run leaves the old report as it was.
+  const report = join(dir, 'kept.json');
+  writeFileSync(report, 'old report\n');
+  const empty = join(dir, 'empty.csv');
+  writeFileSync(empty, '');
+  const failed = run('-o', report, empty);
+  assert.equal(failed.status, 2);
+  assert.equal(failed.stderr, `tollgate-audit: ${empty}: empty file: want a header line naming the columns\n`);
+  assert.equal(readFileSync(report, 'utf8'), 'old report\n');
+  // A replaced report keeps its permission bits.
+  chmodSync(report, 0o600);
+  assert.equal(run('-o', report, sample).status, 1);
+  assert.equal(readFileSync(report, 'utf8'), runCLI(sample).report);
+  assert.equal(statSync(report).mode & 0o777, 0o600);
+  // File errors name the file, as the Go command does, without Node's
+  // codes or a stack.
+  for (const [args, want] of [
+    [['nosuch.csv'], 'tollgate-audit: nosuch.csv: no such file or directory\n'],
+    [[dir], `tollgate-audit: ${dir}: a directory: give a regular file, a pipe, or - for standard input\n`],
+    [['-o', join(dir, 'nodir', 'r.json'), sample], new RegExp(`^tollgate-audit: -o: cannot create a temporary file beside ${join(dir, 'nodir', 'r.json')} \\(the file is written there, then renamed into place\\): \\S+: no such file or directory\n$`)],
+    [['-o', dir, sample], `tollgate-audit: -o: ${dir} is a directory\n`],
+    [['--policy', 'nosuch', sample], 'tollgate-audit: policy: profile: "nosuch" is not a built-in profile; want one of cuc, cuc-esm, cucm, exchange-um, nist-800-63b-4\n'],
+  ]) {
+    const r = run(...args);
+    assert.equal(r.status, 2, `${args}: ${r.stderr}`);
+    if (typeof want === 'string') assert.equal(r.stderr, want, `${args}`);
+    else assert.match(r.stderr, want, `${args}`);
+  }
+  assert.deepEqual(leftovers(), []);
+  // Notes are printed as the CLI prints them, once prefixed.
+  const notes = run('-o', join(dir, 'notes.json'), sample).stderr.split('\n').filter(Boolean);
+  assert.ok(notes.length > 0);
+  for (const n of notes) assert.match(n, /^audit: class of service "[^"]+" is not in the restriction tables/);
 });
 
 test('with tables that declare a region: the CLI\'s high_tier_destination records, summary and reports', { skip }, async () => {
