@@ -68,12 +68,12 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate audit: --encoding: %v\n", err)
 		return exitUsage
 	}
-	policyDoc, err := docArg("--policy", *policy)
+	policyRef, err := docArg("--policy", *policy)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate audit: %v\n", err)
 		return exitUsage
 	}
-	tablesDoc, err := tablesArg(*tables)
+	tablesRef, err := tablesArg(*tables)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate audit: --tables: %v\n", err)
 		return exitUsage
@@ -136,7 +136,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cfg := audit.Config{
-		Engine: chk, Policy: policyRef(policyDoc), Tables: tablesRef(tablesDoc), TablesName: *tables,
+		Engine: chk, Policy: policyRef, Tables: tablesRef, TablesName: *tables,
 		FIPS: *fips, Exhaustive: *exhaustive, Workers: *workers,
 		Year: time.Now().Year(), Warn: stderr, Encoding: enc,
 	}
@@ -187,32 +187,22 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 const auditMemoryLimit = 80 << 20
 
 // docArg reads a --policy value: a file when one exists at that path (or
-// the value ends in .json), else a built-in name.
-func docArg(flag, v string) (string, error) {
+// the value ends in .json), a document written inline ({...}), else a
+// built-in name. A file's text is always a document: taken for a name, it
+// was quoted in the "not a built-in profile" error (a users file given by
+// mistake put its first PINs on stderr).
+func docArg(flag, v string) (api.PolicyRef, error) {
 	if _, err := os.Stat(v); err == nil || strings.HasSuffix(v, ".json") {
 		b, err := readDocument(flag, v, maxPolicyFile, false)
 		if err != nil {
-			return "", err
+			return api.PolicyRef{}, err
 		}
-		return string(b), nil
+		return api.PolicyJSON(b), nil
 	}
-	return v, nil
-}
-
-// policyRef and tablesRef are what docArg and tablesArg read, as the
-// audit takes them: a document, or else a built-in name.
-func policyRef(v string) api.PolicyRef {
 	if strings.HasPrefix(strings.TrimSpace(v), "{") {
-		return api.PolicyJSON([]byte(v))
+		return api.PolicyJSON([]byte(v)), nil
 	}
-	return api.Profile(v)
-}
-
-func tablesRef(v string) api.TablesRef {
-	if strings.HasPrefix(strings.TrimSpace(v), "{") {
-		return api.TablesJSON([]byte(v))
-	}
-	return api.BuiltinTables(v)
+	return api.Profile(v), nil
 }
 
 // docInfo is the file a --policy or --tables value names, if any (an
@@ -225,26 +215,30 @@ func docInfo(v string) os.FileInfo {
 	return fi
 }
 
-// tablesArg reads a --tables value: a built-in set name, or a file in any
-// format package dialplan imports (tables JSON, a CUPI export, Asterisk
-// extensions.conf, Exchange dialing rules), passed on as tables JSON.
-func tablesArg(v string) (string, error) {
+// tablesArg reads a --tables value: a built-in set name, a document
+// written inline, or a file in any format package dialplan imports (tables
+// JSON, a CUPI export, Asterisk extensions.conf, Exchange dialing rules),
+// passed on as tables JSON. A file is never taken for a set name.
+func tablesArg(v string) (api.TablesRef, error) {
 	if _, err := os.Stat(v); err != nil && !strings.HasSuffix(v, ".json") {
-		return v, nil
+		if strings.HasPrefix(strings.TrimSpace(v), "{") {
+			return api.TablesJSON([]byte(v)), nil
+		}
+		return api.BuiltinTables(v), nil
 	}
 	data, err := readDocument("--tables", v, maxTablesFile, false)
 	if err != nil {
-		return "", err
+		return api.TablesRef{}, err
 	}
 	if dialplan.Detect(v, data) == dialplan.FormatTables {
-		return string(data), nil
+		return api.TablesJSON(data), nil
 	}
 	doc, err := dialplan.Import(v, data)
 	if err != nil {
-		return "", err
+		return api.TablesRef{}, err
 	}
 	b, err := json.Marshal(doc)
-	return string(b), err
+	return api.TablesJSON(b), err
 }
 
 // auditInput opens the audited file. A regular file is read twice (the

@@ -60,6 +60,38 @@ func TestAuditCLIExitStatus(t *testing.T) {
 	}
 }
 
+// A --policy or --tables file is a document, whatever its first byte: a
+// users file given by mistake was taken for a profile name and quoted, its
+// first PINs with it, in the "not a built-in profile" error; a policy file
+// holding a JSON string names a profile (docs/policy.md).
+func TestAuditCLIDocumentFileNeverAName(t *testing.T) {
+	dir := t.TempDir()
+	users := filepath.Join(dir, "users.csv")
+	os.WriteFile(users, []byte("Alias,PIN\nann,918273\n"), 0o600)
+	named := filepath.Join(dir, "p.json")
+	os.WriteFile(named, []byte(`"cucm"`), 0o600)
+	sum := filepath.Join(dir, "s.json")
+	for _, c := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"--policy", users}, exitUsage, "malformed JSON at line 1, column 1"},
+		{[]string{"--tables", users}, exitUsage, "--tables: dialplan: "},
+		{[]string{"--policy", named, "--summary", sum, "-o", os.DevNull}, exitRefused, ""},
+	} {
+		for _, engine := range []string{"native", "wasm"} {
+			code, out, errs := runCLI(t, "", append(append([]string{"audit", "--engine", engine}, c.args...), users)...)
+			if code != c.code || !strings.Contains(errs, c.want) || strings.Contains(out+errs, "918273") {
+				t.Errorf("%s %v: exit %d, want %d; stderr (want %q, and no PIN):\n%s", engine, c.args, code, c.code, c.want, errs)
+			}
+		}
+	}
+	if b, _ := os.ReadFile(sum); !bytes.Contains(b, []byte(`"policy": "cucm"`)) {
+		t.Errorf("a policy file holding \"cucm\" is the cucm profile; summary:\n%s", b)
+	}
+}
+
 func TestAuditCLIFiles(t *testing.T) {
 	dir := t.TempDir()
 	report, summary := filepath.Join(dir, "r.json"), filepath.Join(dir, "s.json")

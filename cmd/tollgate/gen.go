@@ -67,7 +67,7 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate gen: --encoding: %v\n", err)
 		return exitUsage
 	}
-	policyDoc, err := docArg("--policy", *policy)
+	policyRef, err := docArg("--policy", *policy)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate gen: %v\n", err)
 		return exitUsage
@@ -108,7 +108,7 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	st, err := audit.Generate(ctx, audit.GenConfig{
-		Engine: chk, Policy: policyRef(policyDoc), Length: *length, Warn: stderr, Year: time.Now().Year(),
+		Engine: chk, Policy: policyRef, Length: *length, Warn: stderr, Year: time.Now().Year(),
 		Encoding: enc,
 	}, name, in, out.w)
 	if err == nil {
