@@ -25,7 +25,7 @@
 
   // Each filter lists the values present, the most frequent first.
   KEYS.forEach(function (k) {
-    var n = {};
+    var n = Object.create(null); // keyed by the file's text: "__proto__" too
     rows.forEach(function (r) { var v = r.getAttribute("data-" + k); n[v] = (n[v] || 0) + 1; });
     Object.keys(n).sort(function (a, b) { return n[b] - n[a] || (a < b ? -1 : 1); }).forEach(function (v) {
       var o = document.createElement("option");
@@ -77,7 +77,7 @@
       page = Math.max(0, Math.min(page, pages - 1));
       out = m.slice(page * PAGE, (page + 1) * PAGE);
     } else {
-      var groups = {}, order = [];
+      var groups = Object.create(null), order = [];
       m.forEach(function (r) {
         var v = r.getAttribute("data-" + by);
         if (!groups[v]) { groups[v] = []; order.push(v); }

@@ -170,25 +170,32 @@ export function newSummary({ input = '', encoding = 'utf-8', engine = 'wasm', po
   };
 }
 
+// inc counts one more under k. The keys are the file's text, so a class
+// of service called __proto__ or toString is an own property like any
+// other, never the one Object.prototype has.
+function inc(m, k) {
+  if (Object.hasOwn(m, k)) m[k] += 1;
+  else Object.defineProperty(m, k, { value: 1, writable: true, enumerable: true, configurable: true });
+}
+
 export function addRecord(s, r) {
   s.rows++;
   let cos = r.cos || NO_COS;
   if (!Object.hasOwn(s.users_by_cos, cos) && Object.keys(s.users_by_cos).length >= MAX_COS_KEYS) cos = '(other)';
-  s.users_by_cos[cos] = (s.users_by_cos[cos] ?? 0) + 1;
+  inc(s.users_by_cos, cos);
   if (r.findings.length === 0) return;
   s.rows_with_findings++;
   let sharing = false;
   for (const f of r.findings) {
     s.findings++;
-    s.by_code[f.code] = (s.by_code[f.code] ?? 0) + 1;
-    if (f.field !== '') s.by_field[f.field] = (s.by_field[f.field] ?? 0) + 1;
-    s.by_cos[cos] = (s.by_cos[cos] ?? 0) + 1;
+    inc(s.by_code, f.code);
+    if (f.field !== '') inc(s.by_field, f.field);
+    inc(s.by_cos, cos);
     if (f.code === codes.badRow) s.bad_rows++;
     else if (f.code === codes.sharedPIN) sharing = true;
     else if (f.code === codes.highTierDestination) {
       s.high_tier_by_country ??= {};
-      const c = highTierCountry(f.message);
-      s.high_tier_by_country[c] = (s.high_tier_by_country[c] ?? 0) + 1;
+      inc(s.high_tier_by_country, highTierCountry(f.message));
     }
   }
   if (sharing) s.users_sharing_pins++;

@@ -99,7 +99,7 @@ export interface AuditOptions {
   year?: number;
   /** The summary's input name; default the File's name. */
   name?: string;
-  /** Bytes handed to the module per crossing; default 256 KiB. */
+  /** Bytes handed to the module per crossing, a whole number of at least 1 (else TollgateError bad_option); default 256 KiB. */
   chunkSize?: number;
   /** "once" reads a rereadable input once (shared PINs flagged from their second holder on). */
   pass?: 'once';

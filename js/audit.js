@@ -25,7 +25,9 @@ export const digestFields = Object.freeze({ pin: 6, pinHash: 8 });
 
 // --- items (docs/abi.md, "Items") ---
 
-const utf8 = new TextDecoder('utf-8');
+// ignoreBOM: a U+FEFF the module sends is text (an alias "\uFEFFadmin" is
+// not "admin"); the file's own mark never reaches the items.
+const utf8 = new TextDecoder('utf-8', { ignoreBOM: true });
 const SHORT = 128; // bytes: an ASCII string up to this long is decoded in JS
 
 class Items {
@@ -525,6 +527,9 @@ export async function auditWith(tg, input, options = {}) {
     year = new Date().getFullYear(), chunkSize = DEFAULT_CHUNK, signal, onProgress, onRecords, onNote,
     records: keep = true, reports = [], recordFilter = 'all', recordLimit = Infinity,
   } = options;
+  if (!Number.isSafeInteger(chunkSize) || chunkSize < 1) {
+    throw new TollgateError('bad_option', `chunkSize ${String(chunkSize)}: want a whole number of bytes, at least 1`, 'chunkSize');
+  }
   const t0 = performance.now();
   const name = String(options.name ?? input?.name ?? 'input');
   const summary = newSummary({
@@ -543,12 +548,21 @@ export async function auditWith(tg, input, options = {}) {
   // The module's checks run inside audit.rows, where a browser cannot wait
   // for a data artifact to arrive: read every pending one first.
   for (const n of tg.dataPending) await tg.loadData(n);
+  let named = options.policyName !== undefined || typeof policy === 'string';
   const openAudit = (pass) => {
     const res = JSON.parse(tg.callText('audit.open', JSON.stringify({ ...req, pass })));
     if (res.error?.code === 'unknown_op') {
       throw new TollgateError('unsupported', 'this module has no audit operations (audit.open): load wasm/tollgate-audit.wasm (auditModuleURL; docs/abi.md "Audit")');
     }
     if (res.error) throw new TollgateError(res.error.code, res.error.message, res.error.field);
+    if (!named) {
+      // The summary names a policy document as the Go host does: by the
+      // name it compiles to (its own, or the profile it extends).
+      named = true;
+      const { handle, name: policyName } = tg.loadPolicy(policy);
+      tg.unload(handle);
+      summary.policy = policyName;
+    }
   };
   // audit.rows' errors name their line, as the CLI's do: "FILE: line 1: ...".
   const rows = (chunk) => {

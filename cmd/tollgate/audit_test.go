@@ -283,6 +283,33 @@ func TestAuditHTMLInChromium(t *testing.T) {
 		}
 	})
 
+	// Classes of service named as Object.prototype's members: the filter
+	// counted "toString" onto the inherited function and dropped
+	// "__proto__", and grouping by "constructor" threw (groups[v] was
+	// Object), leaving the table empty.
+	t.Run("grouped by classes of service named __proto__, toString, constructor", func(t *testing.T) {
+		odd := filepath.Join(dir, "proto.csv")
+		os.WriteFile(odd, []byte("Alias,PIN,COS\na1,1234,__proto__\na2,5678,toString\na3,1111,constructor\na4,2580,constructor\n"), 0o600)
+		page := filepath.Join(dir, "proto.html")
+		if code, _, errs := runCLI(t, "", "audit", "--engine", "native", "--format", "html", "-o", page, odd); code != exitRefused {
+			t.Fatalf("exit %d: %s", code, errs)
+		}
+		dom := headless(t, chromium, dir, "file://"+page+"#group=cos", "--dump-dom")
+		heads := regexp.MustCompile(`<tr class="group"><th colspan="6"><button class="toggle" type="button" aria-expanded="false">▸ ([A-Za-z_]+)</button><span class="count">\d+ findings? · (\d+) users?`).FindAllStringSubmatch(dom, -1)
+		got := map[string]string{}
+		for _, h := range heads {
+			got[h[1]] = h[2]
+		}
+		if want := map[string]string{"__proto__": "1", "toString": "1", "constructor": "2"}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("groups by class of service %v, want %v", got, want)
+		}
+		for _, opt := range []string{`<option value="constructor">constructor (`, `<option value="__proto__">__proto__ (`, `<option value="toString">toString (`} {
+			if !strings.Contains(dom, opt) {
+				t.Errorf("the class of service filter lacks %s", opt)
+			}
+		}
+	})
+
 	// A script the CSP does not name does not run (a copy whose script
 	// is altered by one character), and the page without it still lists
 	// every finding, with the controls hidden.

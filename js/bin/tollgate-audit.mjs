@@ -30,14 +30,35 @@ Flags:
 Exit status: 0 nothing found, 1 findings, 2 the audit could not run.
 `;
 
-async function docOrName(v) {
-  if (v.trim().startsWith('{')) return JSON.parse(v);
+// parseDoc reads a policy or tables document. A syntax error says where,
+// never what: V8's message quotes the text, which may be an export given
+// by mistake (its PINs).
+function parseDoc(text, what) {
   try {
-    return JSON.parse(await readFile(v, 'utf8'));
+    return JSON.parse(text);
   } catch (e) {
-    if (e.code === 'ENOENT' || e.code === 'EISDIR') return v; // a built-in name
-    throw new Error(e instanceof SyntaxError ? `${v}: malformed JSON: ${e.message}` : describe(e));
+    const at = /position (\d+)/.exec(e.message);
+    let where = '';
+    if (at) {
+      const before = text.slice(0, Number(at[1]));
+      const line = before.split('\n').length;
+      where = ` at line ${line}, column ${before.length - before.lastIndexOf('\n')}`;
+    }
+    throw new Error(`${what}: malformed JSON${where} (want a JSON document)`);
   }
+}
+
+async function docOrName(v, flag) {
+  if (v.trim().startsWith('{')) return parseDoc(v, flag);
+  let text;
+  try {
+    text = await readFile(v, 'utf8');
+  } catch (e) {
+    if (e.code === 'ENOENT') return v; // a built-in name
+    if (e.code === 'EISDIR') throw new Error(`${flag} ${v}: a directory, not a regular file`);
+    throw new Error(`${flag}: ${describe(e)}`);
+  }
+  return parseDoc(text, `${flag} ${v}`);
 }
 
 // statOf is a file the command reads, to keep the outputs off it.
@@ -106,9 +127,11 @@ async function main(argv) {
       opts = { script, scriptHash: await scriptHash(script) };
     }
     const w = new Writer(report.write, opts);
+    const policy = await docOrName(v.policy, '--policy');
     const { summary } = await audit(input, {
-      name: input.name, policy: await docOrName(v.policy), tables: await docOrName(v.tables),
-      policyName: v.policy.trim().startsWith('{') ? undefined : v.policy, tablesName: v.tables,
+      name: input.name, policy, tables: await docOrName(v.tables, '--tables'),
+      // A document is named by what it compiles to, as the CLI names it.
+      policyName: typeof policy === 'string' ? policy : undefined, tablesName: v.tables,
       encoding: v.encoding, fips: v.fips, exhaustive: v.exhaustive, records: false,
       onRecords: (rs) => { for (const r of rs) w.record(r); },
       // Notes name their source already ("audit: ...").

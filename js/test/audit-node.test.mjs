@@ -87,6 +87,51 @@ for (const [name, path] of [['sample', () => sample], ['100 000 rows', () => big
   });
 }
 
+// Text the module hands back is the file's, byte for byte: a U+FEFF that
+// starts an alias or a class of service is kept (TextDecoder's default
+// dropped it, so "\uFEFFadmin" printed as "admin" and two classes of
+// service merged), and a class of service named __proto__ or toString is
+// counted as any other.
+test('an export whose aliases and classes of service start with U+FEFF or are named as Object.prototype\'s members gives the CLI\'s records and summary', { skip }, async () => {
+  const odd = join(dir, 'bom-proto.csv');
+  writeFileSync(odd, 'Alias,PIN,COS\n\uFEFFbob,1234,\uFEFFExec\nbob,1234,Exec\na1,2580,__proto__\na2,5678,toString\na3,135790,constructor\n\uFEFF,1111,hasOwnProperty\n');
+  for (const input of [await fileInput(odd), readFileSync(odd)]) {
+    const { records, summary } = await audit(input, { tollgate: tg, name: odd });
+    const want = runCLI(odd);
+    assert.equal(records.map(recordJSON).join(''), want.report);
+    assert.deepEqual(comparable(summary), comparable(want.summary));
+    assert.equal(summaryJSON({ ...summary, seconds: want.summary.seconds }), JSON.stringify(want.summary, null, 2) + '\n');
+    assert.equal(summary.users_by_cos['\uFEFFExec'], 1);
+    assert.equal(summary.users_by_cos.__proto__, 1);
+  }
+});
+
+test('chunkSize must be a whole number of bytes, at least 1', { skip }, async () => {
+  for (const chunkSize of [0, -1, 1.5, NaN, '4096']) {
+    await assert.rejects(audit(readFileSync(sample), { tollgate: tg, chunkSize }), { name: 'TollgateError', code: 'bad_option', field: 'chunkSize' });
+    await assert.rejects(audit(new Blob([readFileSync(sample)]), { tollgate: tg, chunkSize }), { code: 'bad_option' });
+  }
+});
+
+test('the summary names a policy document as the CLI does: by its name, or the profile it extends', { skip }, async () => {
+  const acme = join(root, 'testdata', 'policies', 'acme-voicemail.json');
+  const { summary } = await audit(readFileSync(sample), { tollgate: tg, policy: JSON.parse(readFileSync(acme, 'utf8')), records: false });
+  assert.equal(summary.policy, runCLI(sample, 'json', undefined, 'wasm', ['--policy', acme]).summary.policy);
+  assert.equal(summary.policy, 'acme voicemail');
+  const ext = await audit(readFileSync(sample), { tollgate: tg, policy: { extends: 'cucm' }, records: false });
+  assert.equal(ext.summary.policy, 'cucm');
+  const r = spawnSync(process.execPath, [bin, '--policy', acme, '--summary', join(dir, 'p.json'), '-o', join(dir, 'p.jsonl'), sample], { encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(JSON.parse(readFileSync(join(dir, 'p.json'), 'utf8')).policy, 'acme voicemail');
+  // A file that is not JSON (an export given by mistake) is refused
+  // without quoting it.
+  const users = join(dir, 'pins.csv');
+  writeFileSync(users, 'Alias,PIN\nann,918273\n');
+  const bad = spawnSync(process.execPath, [bin, '--policy', users, sample], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr, `tollgate-audit: --policy ${users}: malformed JSON (want a JSON document)\n`);
+});
+
 test('recordFilter and recordLimit pass on only the first rows with findings; the summary counts every row', { skip }, async () => {
   const got = [];
   const { records, summary } = await audit(readFileSync(sample), { tollgate: tg, name: sample, recordFilter: 'findings', recordLimit: 5, onRecords: (rs) => got.push(...rs) });

@@ -3,7 +3,8 @@
 // the CLI's JSON Lines, CSV and HTML reports byte for byte, and its summary
 // (counts added up from the records; its JSON as encoding/json writes it).
 // The odd file's aliases and classes of service hold what the writers must
-// escape (quotes, tabs, a formula, U+2028, markup). The destinations file,
+// escape (quotes, tabs, a formula, U+2028, markup) and classes of service
+// named __proto__, toString, constructor. The destinations file,
 // with tables that declare a region, has high_tier_destination findings:
 // the summary's high_tier_by_country and the HTML's table by country.
 
@@ -40,6 +41,12 @@ before(() => {
     '-minus,8642,@at',
     '"x\ty\u2028z\\",111111,Staff',
     'ok,739146,',
+    // Classes of service named as Object.prototype's members: counted as
+    // any other, never read through the prototype.
+    'p1,1234,__proto__',
+    'p2,5678,toString',
+    'p3,135790,constructor',
+    'p4,246801,hasOwnProperty',
     '',
   ].join('\r\n'));
 });
