@@ -3,14 +3,19 @@ package audit
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	tollgate "github.com/tollgate/tollgate"
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/core/credential"
 	"github.com/tollgate/tollgate/internal/engine"
 )
 
@@ -140,5 +145,84 @@ func TestModuleAuditOneInstance(t *testing.T) {
 	// The Checker still serves calls after the runs took its instances.
 	if v, err := c.CheckPIN(context.Background(), &api.PINRequest{PIN: "135792"}); err != nil || !v.Accepted {
 		t.Errorf("after the audits: %+v, %v", v, err)
+	}
+}
+
+// startSignal closes started at its first write: the audit's first note,
+// its cost estimate, comes just before the check pass.
+type startSignal struct {
+	once    sync.Once
+	started chan struct{}
+}
+
+func (s *startSignal) Write(p []byte) (int, error) {
+	s.once.Do(func() { close(s.started) })
+	return len(p), nil
+}
+
+// A cancelled audit on the wasm engine stops inside the module's long
+// work, not at the end of its chunk: the module has no context, and a
+// chunk of PBKDF2 records or an exhaustive search ran on for minutes after
+// a SIGINT (the CLI could only be killed). The bound below is for a hang:
+// either audit takes minutes to finish, and stops within milliseconds.
+func TestModuleAuditStopsWithinAChunk(t *testing.T) {
+	pbkdf2, err := credential.MakeIterations(credential.PBKDF2SHA512, "482139", []byte("saltsaltsaltsalt"), 1_000_000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pb strings.Builder
+	pb.WriteString("Alias,Extension,PinHash,PasswordHash\n")
+	for i := range 40 {
+		fmt.Fprintf(&pb, "u%d,%d,%s,%s\n", i, 20000+i, pbkdf2, pbkdf2)
+	}
+	ssha := mkRecord(t, credential.SSHA, "48213957") // no candidate: the search finds it late
+	for _, c := range []struct {
+		name string
+		cfg  Config
+		csv  string
+		rows int
+	}{
+		{"PBKDF2 records", Config{}, pb.String(), 40},
+		{"the exhaustive search", Config{Exhaustive: true}, "Alias,PinHash\nu1," + ssha + "\nu2," + ssha + "\n", 2},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			sig := &startSignal{started: make(chan struct{})}
+			cfg := c.cfg
+			cfg.Engine, cfg.Warn = newChecker(t, tollgate.Wasm), sig
+			var out bytes.Buffer
+			sink, _ := NewSink("json", &out)
+			type result struct {
+				sum *Summary
+				err error
+			}
+			done := make(chan result, 1)
+			go func() {
+				sum, err := Run(ctx, cfg, bytesInput("slow.csv", []byte(c.csv), true), sink)
+				done <- result{sum, err}
+			}()
+			select {
+			case <-sig.started:
+			case r := <-done:
+				t.Fatalf("the audit ended before its check pass: %+v", r)
+			}
+			time.Sleep(200 * time.Millisecond) // inside the module's audit.rows
+			cancel()
+			select {
+			case r := <-done:
+				if r.err != nil {
+					t.Fatal(r.err)
+				}
+				if !r.sum.Interrupted || r.sum.Rows >= c.rows || r.sum.Engine != "wasm" {
+					t.Errorf("interrupted %v, %d rows of %d, engine %s", r.sum.Interrupted, r.sum.Rows, c.rows, r.sum.Engine)
+				}
+				if !strings.Contains(out.String(), `{"partial":true,`) || strings.Contains(out.String(), "482139") {
+					t.Errorf("report:\n%s", out.String())
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("the audit went on 30 s after its context was cancelled")
+			}
+		})
 	}
 }

@@ -35,6 +35,9 @@ func auditCall(op string, req, out []byte) ([]byte, error) {
 		if err != nil {
 			return out, err
 		}
+		// The module has no context: its long work reads the clock, where
+		// the host ends a call whose context ended (a SIGINT on the CLI).
+		o.Interrupt = pollHost
 		if startLimit < 0 {
 			startLimit = setMemoryLimit(-1) // a negative limit only reads it
 		}

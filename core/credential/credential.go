@@ -315,6 +315,13 @@ func (r *Record) Verify(secret string) bool {
 	return ok
 }
 
+// VerifyInterrupt is Verify with stop polled during PBKDF2 (every 1,024
+// iterations, as Options.Interrupt is): when it returns true the work
+// stops and the error is ErrInterrupted.
+func (r *Record) VerifyInterrupt(secret string, stop func() bool) (bool, error) {
+	return r.verify(secret, stop)
+}
+
 // verify is Verify with an interrupt for PBKDF2; its error is
 // ErrInterrupted.
 func (r *Record) verify(secret string, stop func() bool) (bool, error) {

@@ -60,6 +60,11 @@ type Config struct {
 	// checked, with the number of candidates it gets (an input read
 	// once, which had no first pass to count them).
 	PBKDF2 func(line int, r *credential.Record, candidates int)
+	// Interrupt, when set, is polled during long work (a PBKDF2
+	// derivation, every 1 024 iterations; the exhaustive search, every
+	// 4 096 candidates) besides ctx, which the module has not: there it
+	// reads the clock, where the host stops a call whose context ended.
+	Interrupt func() bool
 }
 
 // Shared is the shared-PIN count: Count for a second pass (the host
@@ -129,7 +134,7 @@ func New(cfg Config) *Core {
 	if c.lay != nil {
 		c.numbers = c.lay.Numbers()
 	}
-	c.recover = newRecoverer(cfg.Compiled, cfg.FIPS, cfg.Exhaustive)
+	c.recover = newRecoverer(cfg.Compiled, cfg.FIPS, cfg.Exhaustive, cfg.Interrupt)
 	return c
 }
 
@@ -397,7 +402,7 @@ func (c *Core) failed(ctx context.Context, check int, field export.Field, err er
 		out.Add(CodeCheckFailed, field, "the "+op+" check could not run: "+msg)
 		return
 	}
-	if stopped(ctx) {
+	if c.recover.stopped(ctx) {
 		return
 	}
 	out.Add(CodeCheckFailed, field, "the "+op+" check could not run: "+err.Error())
@@ -548,7 +553,10 @@ func (c *Core) PINContext(fields []string, s *Scratch) (alias string, ctx api.PI
 	return u.alias, api.PINContext{Extensions: u.exts, FirstName: u.first, LastName: u.last, DateOfBirth: u.dob, Year: c.cfg.Year}
 }
 
-// stopped reports whether ctx is done. Inside the module ctx is nil: any
-// context value there would keep the time package's formatting code alive
-// (api.Session.Do says why); the host's deadline stops a call there.
-func stopped(ctx context.Context) bool { return ctx != nil && ctx.Err() != nil }
+// stopped reports whether ctx is done or the interrupt says stop. Inside
+// the module ctx is nil (any context value there would keep the time
+// package's formatting code alive; api.Session.Do says why): the interrupt
+// reads the clock there, and the host ends a call whose context ended.
+func (rc *recoverer) stopped(ctx context.Context) bool {
+	return ctx != nil && ctx.Err() != nil || rc.interrupt != nil && rc.interrupt()
+}

@@ -40,7 +40,8 @@ const PBKDF2ListLimit = 24
 type recoverer struct {
 	fips       bool
 	exhaustive bool
-	minLen     int // exhaustive search: PIN lengths minLen..maxLen
+	interrupt  func() bool // Config.Interrupt
+	minLen     int         // exhaustive search: PIN lengths minLen..maxLen
 	maxLen     int
 
 	pinList, pwList []string
@@ -60,8 +61,8 @@ type recScratch struct {
 	digit []byte
 }
 
-func newRecoverer(p *core.Policy, fips, exhaustive bool) *recoverer {
-	r := &recoverer{fips: fips, exhaustive: exhaustive, seed: maphash.MakeSeed(), dicts: map[dictKey]map[uint64]int32{}}
+func newRecoverer(p *core.Policy, fips, exhaustive bool, interrupt func() bool) *recoverer {
+	r := &recoverer{fips: fips, exhaustive: exhaustive, interrupt: interrupt, seed: maphash.MakeSeed(), dicts: map[dictKey]map[uint64]int32{}}
 	r.minLen, r.maxLen = 4, 8
 	if p != nil {
 		r.minLen = max(p.PIN.MinLength, 1)
@@ -150,11 +151,21 @@ func (rc *recoverer) list(pin bool) []string {
 // false, and the row's batch is dropped (pipeline).
 func (rc *recoverer) tryCandidates(ctx context.Context, r *credential.Record, rec string, pin bool, u *user, s *recScratch) bool {
 	slow := r.Iterations() > 0
+	// A PBKDF2 derivation is polled inside too: one may take seconds in
+	// the module, where nothing else would stop it.
+	verify := r.Verify
+	if slow {
+		stop := func() bool { return rc.stopped(ctx) }
+		verify = func(cand string) bool {
+			ok, err := r.VerifyInterrupt(cand, stop)
+			return ok && err == nil
+		}
+	}
 	for _, cand := range rc.candidates(pin, u, s) {
-		if slow && stopped(ctx) {
+		if slow && rc.stopped(ctx) {
 			return false
 		}
-		if r.Verify(cand) {
+		if verify(cand) {
 			return true
 		}
 	}
@@ -171,10 +182,10 @@ func (rc *recoverer) tryCandidates(ctx context.Context, r *credential.Record, re
 	}
 	list = list[:min(limit, len(list))]
 	for _, cand := range list {
-		if slow && stopped(ctx) {
+		if slow && rc.stopped(ctx) {
 			return false
 		}
-		if r.Verify(cand) {
+		if verify(cand) {
 			return true
 		}
 	}
@@ -224,7 +235,7 @@ func (rc *recoverer) search(ctx context.Context, r *credential.Record, s *recScr
 			d[i] = '0'
 		}
 		for k := 0; ; k++ {
-			if k&4095 == 0 && stopped(ctx) {
+			if k&4095 == 0 && rc.stopped(ctx) {
 				return "", false
 			}
 			// Verify does not keep its argument, so the digits are lent

@@ -38,6 +38,9 @@ type Options struct {
 	// instance's life; 0 leaves the instance's. Hosts read this once per
 	// audit, the module applies it (wasm/audit.go).
 	MemoryLimit int64
+	// Interrupt is polled during long work (Config.Interrupt); not read
+	// from the request: the module sets its own.
+	Interrupt func() bool
 }
 
 func badRequest(field, msg string) error {
@@ -376,7 +379,7 @@ func (s *Stream) read() error {
 		Ops: s.eng, Policy: s.policy, Tables: s.tables, Compiled: s.pol, Set: s.set, Layout: lay,
 		FIPS: s.opt.FIPS, Exhaustive: s.opt.Exhaustive, Year: s.opt.Year, Engine: "wasm",
 		Warn: func(msg string) { s.out = appendStr(append(s.out, ItemNote), msg) },
-		Key:  s.opt.Key, OnePass: s.opt.Pass == PassOnce,
+		Key:  s.opt.Key, OnePass: s.opt.Pass == PassOnce, Interrupt: s.opt.Interrupt,
 	}
 	if s.opt.Pass == PassOnce {
 		cfg.PBKDF2 = func(line int, r *credential.Record, cands int) {
