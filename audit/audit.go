@@ -152,8 +152,8 @@ type batch struct {
 	recs  []export.Row
 	arena []string
 	out   []Record
-	// pending holds each row's shared-PIN count for an input read once,
-	// made in input order as the batch is written (Config.DeferShared).
+	// pending holds what each row left to be done in input order as the
+	// batch is written (auditcore.Config.InOrder).
 	pending []auditcore.Pending
 }
 
@@ -223,7 +223,7 @@ func Run(ctx context.Context, cfg Config, in Input, sink Sink) (*Summary, error)
 	cc := auditcore.Config{
 		Ops: e.ops, Policy: e.policy, Tables: e.tables, Compiled: e.pol, Set: e.set, Layout: lay,
 		FIPS: cfg.FIPS, Exhaustive: cfg.Exhaustive, Year: cfg.Year, Engine: engineName(e.ops),
-		Dialer: dialer, Warn: func(msg string) { cfg.warnf("%s", msg) }, OnePass: c.onePass, DeferShared: c.onePass,
+		Dialer: dialer, Warn: func(msg string) { cfg.warnf("%s", msg) }, OnePass: c.onePass, InOrder: true,
 		PBKDF2: func(line int, r *credential.Record, cands int) {
 			if !c.firstPassDone {
 				c.pbkdf2Seen.add(c, line, r, cands)
@@ -494,9 +494,7 @@ func (c *checker) pipeline(ctx context.Context, cr *export.Reader, sink Sink, su
 			}
 			if !stopped {
 				for i := range b.out {
-					if c.onePass && c.shared != nil {
-						c.core.FinishShared(b.pending[i], &b.out[i])
-					}
+					c.core.FinishRow(b.pending[i], &b.out[i])
 					sum.add(&b.out[i])
 					if err := sink.Record(&b.out[i]); err != nil {
 						sinkErr, stopped = err, true
@@ -531,9 +529,7 @@ func (c *checker) process(ctx context.Context, b *batch, s *auditcore.Scratch, t
 		b.out = make([]Record, len(b.recs))
 	}
 	b.out = b.out[:len(b.recs)]
-	if c.onePass && c.shared != nil {
-		b.pending = slices.Grow(b.pending[:0], len(b.recs))[:len(b.recs)]
-	}
+	b.pending = slices.Grow(b.pending[:0], len(b.recs))[:len(b.recs)]
 	// The batch's findings share one fresh array (a sink may keep its
 	// records, so it is not reused): one allocation per batch instead of
 	// a copy per row with findings.
@@ -550,9 +546,7 @@ func (c *checker) process(ctx context.Context, b *batch, s *auditcore.Scratch, t
 		arena = append(arena, tmp.Findings...)
 		b.out[i] = *tmp
 		b.out[i].Findings = arena[start:len(arena):len(arena)]
-		if b.pending != nil {
-			b.pending[i] = s.Pending
-		}
+		b.pending[i] = s.Pending
 	}
 	clear(b.recs) // drop the row strings (they hold PINs) as soon as possible
 	return len(arena)

@@ -382,6 +382,35 @@ func TestSharedPINReadOnceCountsInInputOrder(t *testing.T) {
 		}
 	}
 }
+
+// The notes of classes of service the tables lack name the first ones in
+// the file, in its order, however many workers check rows side by side:
+// they named those the workers reached first (cos256 before cos0), so the
+// native audit's notes differed from run to run and from the wasm one's.
+func TestUnknownCOSNotesInInputOrder(t *testing.T) {
+	var in strings.Builder
+	in.WriteString("Alias,PIN,COS,TransferNumber\n")
+	for i := range 20 * batchSize {
+		fmt.Fprintf(&in, "u%d,%06d,cos%d,9011442071234567\n", i, 100000+i*7919%900000, i)
+	}
+	var want strings.Builder
+	for i := range 20 {
+		fmt.Fprintf(&want, "audit: class of service \"cos%d\" is not in the restriction tables; its numbers are checked with class of service \"Default\"\n", i)
+	}
+	want.WriteString("audit: more classes of service are not in the restriction tables; their numbers are checked with class of service \"Default\" too\n")
+	for _, workers := range []int{1, 4} {
+		for _, rereadable := range []bool{true, false} {
+			for round := range 3 {
+				var notes bytes.Buffer
+				runAudit(t, Config{Workers: workers, Warn: &notes}, bytesInput("cos.csv", []byte(in.String()), rereadable), "json")
+				if notes.String() != want.String() {
+					t.Fatalf("%d workers, read twice %v, round %d: notes\n%s\nwant\n%s", workers, rereadable, round, notes.String(), want.String())
+				}
+			}
+		}
+	}
+}
+
 func TestRunErrors(t *testing.T) {
 	for _, c := range []struct{ name, in, policy, want string }{
 		{"empty", "", "", "empty file"},

@@ -51,11 +51,13 @@ type Config struct {
 	Shared  Shared
 	Key     uint64
 	OnePass bool
-	// DeferShared, with OnePass, leaves each row's count to the host: the
-	// row's digests wait in Scratch.Pending for FinishShared, which the
-	// host calls in input order. "Earlier user(s)" means earlier in the
-	// file, which workers checking rows side by side cannot tell.
-	DeferShared bool
+	// InOrder leaves what depends on the order of rows to the host, which
+	// calls FinishRow with each row's Scratch.Pending in input order: on
+	// an input read once, the shared-PIN count ("earlier user(s)" means
+	// earlier in the file, which workers checking rows side by side cannot
+	// tell), and the warnings of classes of service the tables lack (the
+	// first maxCOSWarnings names in the file, in its order).
+	InOrder bool
 	// PBKDF2, when set, is told of every PBKDF2 record as its row is
 	// checked, with the number of candidates it gets (an input read
 	// once, which had no first pass to count them).
@@ -223,16 +225,17 @@ type Scratch struct {
 	// stored record) and count: the same few strings on most rows of a
 	// file whose template gave everyone one PIN.
 	shared [2][Saturated + 1]string
-	// Pending is the last row's one-pass shared-PIN count, left for
-	// FinishShared (Config.DeferShared).
+	// Pending is what the last row left for FinishRow (Config.InOrder).
 	Pending Pending
 }
 
-// Pending is a row's shared-PIN count deferred to FinishShared: the
-// digests of its PIN and stored PIN record, when it has them.
+// Pending is what a row leaves to FinishRow (Config.InOrder): the digests
+// of its PIN and stored PIN record to count, when read once, and whether
+// its class of service was mapped for a number.
 type Pending struct {
 	d   [2]uint64
 	has [2]bool
+	cos bool
 }
 
 // user is the context a row gives its checks.
@@ -332,7 +335,12 @@ func (c *Core) check(ctx context.Context, fields []string, s *Scratch, out *Reco
 		cos := ""
 		for _, nc := range c.numbers {
 			if n := export.Value(fields[nc.Index]); n != "" {
-				if cos == "" {
+				switch {
+				case cos != "":
+				case c.cfg.InOrder:
+					cos = c.mapCOS(out.COS)
+					s.Pending.cos = true
+				default:
 					cos = c.TablesCOS(out.COS)
 				}
 				before := len(out.Findings)
@@ -419,11 +427,27 @@ func slices0(f []Finding) []Finding {
 // maxCOSWarnings is how many unknown classes of service are named.
 const maxCOSWarnings = 20
 
-// TablesCOS maps a row's class of service to one the tables define.
+// TablesCOS maps a row's class of service to one the tables define,
+// warning once of a name they lack.
 func (c *Core) TablesCOS(cos string) string {
 	if c.cos[cos] || len(c.cos) == 0 {
 		return cos
 	}
+	return c.warnCOS(cos)
+}
+
+// mapCOS is TablesCOS without the warning (Config.InOrder: the host gives
+// it in input order, FinishRow).
+func (c *Core) mapCOS(cos string) string {
+	if c.cos[cos] || len(c.cos) == 0 {
+		return cos
+	}
+	return c.fallbackCOS
+}
+
+// warnCOS warns of cos, a class of service the tables lack, unless it was
+// already, and returns the fallback.
+func (c *Core) warnCOS(cos string) string {
 	if c.cosFull.Load() || (*c.cosWarned.Load())[cos] {
 		return c.fallbackCOS
 	}
@@ -466,7 +490,7 @@ func (c *Core) checkShared(pin, pinHash string, s *Scratch, out *Record) {
 		}
 		d := DigestString(c.cfg.Key, k.field, k.v)
 		switch {
-		case c.cfg.OnePass && c.cfg.DeferShared:
+		case c.cfg.OnePass && c.cfg.InOrder:
 			s.Pending.d[i], s.Pending.has[i] = d, true
 		case c.cfg.OnePass:
 			c.addShared(k.field, d, out)
@@ -478,10 +502,15 @@ func (c *Core) checkShared(pin, pinHash string, s *Scratch, out *Record) {
 	}
 }
 
-// FinishShared counts a row's deferred holders (Config.DeferShared) and
-// adds its shared-PIN findings to out, last as checkShared would have. The
-// host calls it once per row, in input order.
-func (c *Core) FinishShared(p Pending, out *Record) {
+// FinishRow does what row out left to the host (Config.InOrder): the
+// warning of a class of service the tables lack, and on an input read
+// once the count of its holders and its shared-PIN findings, last as
+// checkShared would have added them. The host calls it once per row, in
+// input order.
+func (c *Core) FinishRow(p Pending, out *Record) {
+	if p.cos && c.mapCOS(out.COS) != out.COS {
+		c.warnCOS(out.COS)
+	}
 	for i, f := range [...]export.Field{export.PIN, export.PINHash} {
 		if p.has[i] {
 			c.addShared(f, p.d[i], out)
