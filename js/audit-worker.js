@@ -18,6 +18,6 @@ self.onmessage = async ({ data: { input, options } }) => {
     });
     self.postMessage({ type: 'done', result });
   } catch (e) {
-    self.postMessage({ type: 'error', code: e.code ?? e.name ?? 'error', message: String(e.message ?? e), field: e.field });
+    self.postMessage({ type: 'error', code: e.code ?? e.name ?? 'error', message: String(e.message ?? e), field: e.field, detail: e.detail });
   }
 };

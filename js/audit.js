@@ -776,7 +776,7 @@ function auditInWorker(input, options) {
         case 'done': finish(resolve, m.result); break;
         case 'error': {
           // The worker's message already names the code: keep it as it is.
-          const err = m.code === 'AbortError' ? abortError({}) : Object.assign(new TollgateError(m.code, '', m.field), { message: m.message });
+          const err = m.code === 'AbortError' ? abortError({}) : Object.assign(new TollgateError(m.code, m.detail ?? m.message, m.field), { message: m.message });
           finish(reject, err);
           break;
         }
