@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/tollgate/tollgate/api"
 	"github.com/tollgate/tollgate/audit"
+	"github.com/tollgate/tollgate/core"
 	"github.com/tollgate/tollgate/core/dialplan"
 	"github.com/tollgate/tollgate/export"
 )
@@ -68,12 +68,12 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate audit: --encoding: %v\n", err)
 		return exitUsage
 	}
-	policyRef, err := docArg("--policy", *policy)
+	policyRef, policyFile, err := docArg("--policy", *policy)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate audit: %v\n", err)
 		return exitUsage
 	}
-	tablesRef, err := tablesArg(*tables)
+	tablesRef, tablesFile, err := tablesArg(*tables)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate audit: --tables: %v\n", err)
 		return exitUsage
@@ -150,7 +150,7 @@ func runAudit(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		bar.clear()
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "tollgate audit: %v\n", err)
+		fmt.Fprintf(stderr, "tollgate audit: %s\n", documentError(err, policyFile, tablesFile))
 		return exitUsage
 	}
 	// An interrupted audit's report is complete as a document and marked
@@ -191,18 +191,18 @@ const auditMemoryLimit = 80 << 20
 // built-in name. A file's text is always a document: taken for a name, it
 // was quoted in the "not a built-in profile" error (a users file given by
 // mistake put its first PINs on stderr).
-func docArg(flag, v string) (api.PolicyRef, error) {
+func docArg(flag, v string) (api.PolicyRef, *docFile, error) {
 	if _, err := os.Stat(v); err == nil || strings.HasSuffix(v, ".json") {
 		b, err := readDocument(flag, v, maxPolicyFile, false)
 		if err != nil {
-			return api.PolicyRef{}, err
+			return api.PolicyRef{}, nil, err
 		}
-		return api.PolicyJSON(b), nil
+		return api.PolicyJSON(b), &docFile{flag, v, b}, nil
 	}
 	if strings.HasPrefix(strings.TrimSpace(v), "{") {
-		return api.PolicyJSON([]byte(v)), nil
+		return api.PolicyJSON([]byte(v)), nil, nil
 	}
-	return api.Profile(v), nil
+	return api.Profile(v), nil, nil
 }
 
 // docInfo is the file a --policy or --tables value names, if any (an
@@ -219,26 +219,40 @@ func docInfo(v string) os.FileInfo {
 // written inline, or a file in any format package dialplan imports (tables
 // JSON, a CUPI export, Asterisk extensions.conf, Exchange dialing rules),
 // passed on as tables JSON. A file is never taken for a set name.
-func tablesArg(v string) (api.TablesRef, error) {
+func tablesArg(v string) (api.TablesRef, *docFile, error) {
 	if _, err := os.Stat(v); err != nil && !strings.HasSuffix(v, ".json") {
 		if strings.HasPrefix(strings.TrimSpace(v), "{") {
-			return api.TablesJSON([]byte(v)), nil
+			return api.TablesJSON([]byte(v)), nil, nil
 		}
-		return api.BuiltinTables(v), nil
+		return api.BuiltinTables(v), nil, nil
 	}
 	data, err := readDocument("--tables", v, maxTablesFile, false)
 	if err != nil {
-		return api.TablesRef{}, err
+		return api.TablesRef{}, nil, err
 	}
 	if dialplan.Detect(v, data) == dialplan.FormatTables {
-		return api.TablesJSON(data), nil
+		return api.TablesJSON(data), &docFile{"--tables", v, data}, nil
 	}
-	doc, err := dialplan.Import(v, data)
+	b, err := importTables(v, data)
 	if err != nil {
-		return api.TablesRef{}, err
+		return api.TablesRef{}, nil, err
 	}
-	b, err := json.Marshal(doc)
-	return api.TablesJSON(b), err
+	return api.TablesJSON(b), nil, nil
+}
+
+// documentError renders an error of a run that read a --policy or
+// --tables file: an error about the document names the file and, when its
+// field is found there, the line and column.
+func documentError(err error, policy, tables *docFile) string {
+	var pe *core.PolicyError
+	if policy != nil && errors.As(err, &pe) {
+		return policy.policyError(pe)
+	}
+	var te *dialplan.ParseError
+	if tables != nil && errors.As(err, &te) {
+		return tables.tablesError(te)
+	}
+	return err.Error()
 }
 
 // auditInput opens the audited file. A regular file is read twice (the

@@ -63,6 +63,9 @@ type tablesFlag struct {
 	// doc is a file's tables document (converted from its import format),
 	// nil for a built-in set.
 	doc []byte
+	// file is the file when its own text is doc (tables JSON), so that an
+	// error can say where in it.
+	file *docFile
 }
 
 // resolveTables turns a --tables value into a tablesFlag. "" is the
@@ -82,20 +85,27 @@ func resolveTables(v string) (tablesFlag, error) {
 		return tablesFlag{}, err
 	}
 	doc := data
-	if dialplan.Detect(v, data) != dialplan.FormatTables {
-		d, err := dialplan.Import(v, data)
-		if err != nil {
-			return tablesFlag{}, err
-		}
-		// Compiled here too: only here do errors know the file's lines.
-		if _, err := dialplan.Compile(v, d); err != nil {
-			return tablesFlag{}, err
-		}
-		if doc, err = json.Marshal(d); err != nil {
-			return tablesFlag{}, err
-		}
+	var file *docFile
+	if dialplan.Detect(v, data) == dialplan.FormatTables {
+		file = &docFile{"--tables", v, data}
+	} else if doc, err = importTables(v, data); err != nil {
+		return tablesFlag{}, err
 	}
-	return tablesFlag{Label: v, Ref: api.TablesJSON(doc), doc: doc}, nil
+	return tablesFlag{Label: v, Ref: api.TablesJSON(doc), doc: doc, file: file}, nil
+}
+
+// importTables converts file v, in an import format (a CUPI export,
+// extensions.conf, Exchange dialing rules), to a tables document. It is
+// compiled here too: only here do errors know the file's lines.
+func importTables(v string, data []byte) ([]byte, error) {
+	d, err := dialplan.Import(v, data)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dialplan.Compile(v, d); err != nil {
+		return nil, err
+	}
+	return json.Marshal(d)
 }
 
 // load compiles the tables in c once and returns their handle, which
@@ -103,9 +113,18 @@ func resolveTables(v string) (tablesFlag, error) {
 func (ta tablesFlag) load(ctx context.Context, c *tollgate.Checker) (api.Handle, error) {
 	info, err := c.LoadTables(ctx, ta.Ref)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %s", ta.Label, errorMessage(err))
+		return 0, errors.New(ta.errorText(err))
 	}
 	return info.Handle, nil
+}
+
+// errorText renders an error of loading ta: the file named and, for a
+// tables JSON file, where in it.
+func (ta tablesFlag) errorText(err error) string {
+	if ta.file == nil {
+		return "--tables " + ta.Label + ": " + errorMessage(err)
+	}
+	return ta.file.tablesError(err)
 }
 
 // set is the same tables compiled here, for the names and patterns of

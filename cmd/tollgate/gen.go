@@ -67,7 +67,7 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "tollgate gen: --encoding: %v\n", err)
 		return exitUsage
 	}
-	policyRef, err := docArg("--policy", *policy)
+	policyRef, policyFile, err := docArg("--policy", *policy)
 	if err != nil {
 		fmt.Fprintf(stderr, "tollgate gen: %v\n", err)
 		return exitUsage
@@ -124,7 +124,7 @@ func runGen(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "tollgate gen: interrupted: no PIN written to %s (a file there is as it was)\n", *outPath)
 			return exitUsage
 		}
-		fmt.Fprintf(stderr, "tollgate gen: %v\n", err)
+		fmt.Fprintf(stderr, "tollgate gen: %s\n", documentError(err, policyFile, nil))
 		return exitUsage
 	}
 	if out.tmp != "" {

@@ -44,12 +44,13 @@ func TestPolicyFileAdministratorMustUnlock(t *testing.T) {
 		}
 	}
 
-	for _, tc := range []struct{ name, doc, say string }{
-		{"both.json", `{"extends":"cucm","pin":{"admin_must_unlock":true,"lockout_minutes":30}}`,
+	// at is where the field's value is in the file.
+	for _, tc := range []struct{ name, doc, at, say string }{
+		{"both.json", `{"extends":"cucm","pin":{"admin_must_unlock":true,"lockout_minutes":30}}`, ": line 1, column 69",
 			"policy: pin.lockout_minutes: 30 is out of range 0 (admin_must_unlock is true; set it to false for a timed lockout)"},
-		{"unchecked.json", `{"extends":"cucm","pin":{"admin_must_unlock":false,"lockout_minutes":0}}`,
+		{"unchecked.json", `{"extends":"cucm","pin":{"admin_must_unlock":false,"lockout_minutes":0}}`, ": line 1, column 70",
 			"policy: pin.lockout_minutes: 0 is out of range 1..1440 (0 means an administrator must unlock, and admin_must_unlock is false)"},
-		{"nist.json", `{"extends":"nist-800-63b-4","password":{"lockout_minutes":15}}`,
+		{"nist.json", `{"extends":"nist-800-63b-4","password":{"lockout_minutes":15}}`, ": line 1, column 59",
 			"policy: password.lockout_minutes: 15 is out of range 0 (admin_must_unlock is true"},
 	} {
 		pol := write(tc.name, tc.doc)
@@ -60,7 +61,7 @@ func TestPolicyFileAdministratorMustUnlock(t *testing.T) {
 				{"serve", "--engine", engine, "--policy", pol, "--listen", "127.0.0.1:0"},
 			} {
 				code, _, errs := runCLI(t, "", args...)
-				if code != exitUsage || !strings.Contains(errs, "--policy "+pol+": ") || !strings.Contains(errs, tc.say) {
+				if code != exitUsage || !strings.Contains(errs, "--policy "+pol+tc.at+": "+tc.say) {
 					t.Errorf("tollgate %s = %d, stderr %q; want %d saying %q", strings.Join(args, " "), code, errs, exitUsage, tc.say)
 				}
 			}

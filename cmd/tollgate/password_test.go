@@ -36,7 +36,7 @@ func TestPasswordCommand(t *testing.T) {
 		{name: "policy file", args: []string{"--policy", policyFile("esm-strict.json"), good}, secret: good, code: exitOK,
 			stdout: []string{"accepted by policy " + policyFile("esm-strict.json")}},
 		{name: "invalid policy file", args: []string{"--policy", policyFile("invalid/nist-composition.json"), good}, secret: good,
-			code: exitUsage, stderr: []string{"nist-composition.json: policy: password.min_classes: 3 is out of range 0 (NIST SP 800-63B-4 forbids composition rules)"}},
+			code: exitUsage, stderr: []string{"nist-composition.json: line 4, column 20: policy: password.min_classes: 3 is out of range 0 (NIST SP 800-63B-4 forbids composition rules)"}},
 		{name: "no password", code: exitUsage, stderr: []string{"want exactly one PASSWORD argument"}},
 		{name: "old is a secret too", args: []string{"--old", "Old-Secret-9", "--jsn", good}, secret: "Old-Secret-9", code: exitUsage,
 			stderr: []string{"did you mean --json?"}},

@@ -97,7 +97,7 @@ func TestPINCommand(t *testing.T) {
 		{name: "min-length not a number", args: []string{"--min-length", "six", "5827391"}, secret: "5827391", code: exitUsage,
 			stderr: []string{"--min-length"}},
 		{name: "invalid policy file", args: []string{"--policy", policyFile("invalid/min-length-out-of-range.json"), "5827391"},
-			secret: "5827391", code: exitUsage, stderr: []string{"min-length-out-of-range.json: policy: pin.min_length: 99 is out of range 4..24"}},
+			secret: "5827391", code: exitUsage, stderr: []string{"min-length-out-of-range.json: line 4, column 19: policy: pin.min_length: 99 is out of range 4..24"}},
 		{name: "policy file with unknown field", args: []string{"--policy", policyFile("invalid/unknown-field.json"), "5827391"},
 			secret: "5827391", code: exitUsage, stderr: []string{"pin.min_lenght: unknown field (did you mean min_length?)"}},
 		{name: "malformed policy file", args: []string{"--policy", policyFile("invalid/malformed.json"), "5827391"},

@@ -119,6 +119,11 @@ func (pa policyArg) errorText(err error) string {
 		return flag + ": " + e.Message
 	}
 	if e.Code == api.ErrInvalidPolicy {
+		if pa.File && len(pa.Overridden) == 0 {
+			// The document is the file's text (an override rewrites it).
+			f := docFile{"--policy", pa.Label, pa.doc}
+			return f.policyError(err)
+		}
 		return "--policy " + pa.Label + ": " + e.Message
 	}
 	return e.Message

@@ -164,6 +164,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// server.New loads these once through the engine (a bad one is a
 	// usage error, not a 400 on every request) and requests carry the
 	// handles.
+	var policyFile, tablesFile *docFile // for where an error is in them
 	if *policy != "" {
 		cfg.Policy = api.Profile(*policy)
 		if isFileArg(*policy) {
@@ -172,6 +173,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 				return fail("%v", err)
 			}
 			cfg.Policy = api.PolicyJSON(doc)
+			policyFile = &docFile{"--policy", *policy, doc}
 		}
 	}
 	var tablesDoc []byte // for usersDirectory: the document, or the name as a JSON string
@@ -182,6 +184,7 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		cfg.Tables = api.BuiltinTables(*tables)
 		if isFileArg(*tables) {
 			cfg.Tables = api.TablesJSON(tablesDoc)
+			tablesFile = &docFile{"--tables", *tables, tablesDoc}
 		}
 	}
 	usersEnc, err := export.ParseEncoding(*usersEncoding)
@@ -217,9 +220,14 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	srv, err := server.New(cfg)
 	if err != nil {
 		var de *server.DefaultError
-		if errors.As(err, &de) {
+		switch {
+		case errors.As(err, &de) && de.Key == "policy" && policyFile != nil:
+			return fail("%s", policyFile.policyError(de.Err))
+		case errors.As(err, &de) && de.Key == "tables" && tablesFile != nil:
+			return fail("%s", tablesFile.tablesError(de.Err))
+		case errors.As(err, &de):
 			arg := map[string]string{"policy": *policy, "tables": *tables}[de.Key]
-			return fail("--%s %s: %v", de.Key, arg, de.Err)
+			return fail("--%s %s: %s", de.Key, arg, errorMessage(de.Err))
 		}
 		return fail("%v", err)
 	}
