@@ -32,7 +32,7 @@ func (f *docFile) where(path string, column int) string {
 	if path == "" {
 		return s
 	}
-	off, ok := jsonx.Locate(f.data, path)
+	off, ok := locate(f.data, path)
 	if !ok {
 		return s
 	}
@@ -119,7 +119,7 @@ func tablesPath(data []byte, pe *dialplan.ParseError) string {
 // tableIndex is the index of the first table named name in a tables
 // document, or -1.
 func tableIndex(data []byte, name string) int {
-	off, ok := jsonx.Locate(data, "tables")
+	off, ok := locate(data, "tables")
 	if !ok {
 		return -1
 	}

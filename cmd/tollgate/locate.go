@@ -1,18 +1,24 @@
-package jsonx
+package main
 
-import "errors"
+import (
+	"errors"
 
-// errFound stops a walk at the value Locate looks for.
+	"github.com/tollgate/tollgate/internal/jsonx"
+)
+
+// errFound stops locate's walk at the value.
 var errFound = errors.New("found")
 
-// Locate returns the byte offset in data of the value a path names, in
-// the form errors give it (Path: "tables[2].rows[10].pattern"), so that a
-// program holding the document can say where in its file an error is.
+// locate returns the byte offset in data of the value a path names, in
+// the form errors give it (jsonx.Error's Path: "tables[2].rows[10].pattern"),
+// so that the CLI, which holds the file, can say where in it an error is.
+// It lives here rather than in package jsonx, which the modules link: a
+// function there changed the modules' bytes even unused.
 // It reports false when the path does not name a value of data: an index
 // or key it does not have, a key a path shows by its length only, a path
 // cut short with "...", or data that is not well-formed up to the value.
-func Locate(data []byte, path string) (int, bool) {
-	d := NewDecoder(data)
+func locate(data []byte, path string) (int, bool) {
+	d := jsonx.NewDecoder(data)
 	for path != "" {
 		var key string
 		index := -1
@@ -21,7 +27,7 @@ func Locate(data []byte, path string) (int, bool) {
 			for end < len(path) && path[end] != ']' {
 				end++
 			}
-			n, ok := Atoi(path[1:end])
+			n, ok := jsonx.Atoi(path[1:end])
 			if !ok || n < 0 || end == len(path) {
 				return 0, false
 			}
@@ -32,7 +38,7 @@ func Locate(data []byte, path string) (int, bool) {
 				end++
 			}
 			key, path = path[:end], path[end:]
-			if !SafeKey(key) {
+			if !jsonx.SafeKey(key) {
 				return 0, false
 			}
 		}
@@ -44,7 +50,7 @@ func Locate(data []byte, path string) (int, bool) {
 		}
 		var err error
 		if index >= 0 {
-			if d.Kind() != Array {
+			if d.Kind() != jsonx.Array {
 				return 0, false
 			}
 			err = d.Array(func(i int) error {
@@ -54,7 +60,7 @@ func Locate(data []byte, path string) (int, bool) {
 				return d.Skip()
 			})
 		} else {
-			if d.Kind() != Object {
+			if d.Kind() != jsonx.Object {
 				return 0, false
 			}
 			err = d.Object(func(k string) error {
@@ -68,9 +74,8 @@ func Locate(data []byte, path string) (int, bool) {
 			return 0, false
 		}
 	}
-	d.space()
-	if d.pos >= len(d.data) {
+	if d.Kind() == jsonx.Invalid {
 		return 0, false
 	}
-	return d.pos, true
+	return d.Offset(), true
 }

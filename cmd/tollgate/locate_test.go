@@ -1,6 +1,10 @@
-package jsonx
+package main
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/tollgate/tollgate/internal/jsonx"
+)
 
 func TestLocate(t *testing.T) {
 	doc := []byte("{\"tables\": [\n {\"name\": \"a\", \"rows\": []},\n {\"name\": \"b\",\n  \"rows\": [{\"pattern\": \"9*\"}, {\"pattern\": \"9[x\", \"blockd\": true}]}\n],\n \"\\u0074ag\": 1, \"n\": null}")
@@ -28,19 +32,19 @@ func TestLocate(t *testing.T) {
 		{"...rows[1].pattern", ""}, // a path cut short
 		{"missing", ""},
 	} {
-		off, ok := Locate(doc, c.path)
+		off, ok := locate(doc, c.path)
 		got := ""
 		if ok {
-			got = Position(doc, off)
+			got = jsonx.Position(doc, off)
 		}
 		if got != c.want {
-			t.Errorf("Locate(%q) = %q, want %q", c.path, got, c.want)
+			t.Errorf("locate(%q) = %q, want %q", c.path, got, c.want)
 		}
 	}
-	if _, ok := Locate([]byte(`{"a": [1, `), "a[1]"); ok {
-		t.Error("Locate found a value past the end of a truncated document")
+	if _, ok := locate([]byte(`{"a": [1, `), "a[1]"); ok {
+		t.Error("locate found a value past the end of a truncated document")
 	}
-	if off, ok := Locate([]byte(`{"a": 1, "b": `), "a"); !ok || off != 6 {
-		t.Errorf("Locate in a document malformed after the value = %d, %v; want 6, true", off, ok)
+	if off, ok := locate([]byte(`{"a": 1, "b": `), "a"); !ok || off != 6 {
+		t.Errorf("locate in a document malformed after the value = %d, %v; want 6, true", off, ok)
 	}
 }
