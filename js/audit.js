@@ -365,6 +365,7 @@ export async function* readChunks(input, size = DEFAULT_CHUNK, reuse = false) {
   }
   if (typeof input.getReader === 'function') {
     const reader = input.getReader();
+    reading.add(reader);
     try {
       for (;;) {
         const { done, value } = await reader.read();
@@ -373,6 +374,7 @@ export async function* readChunks(input, size = DEFAULT_CHUNK, reuse = false) {
       }
     } finally {
       reader.releaseLock();
+      reading.delete(reader);
     }
   }
   if (typeof input[Symbol.asyncIterator] === 'function' || typeof input[Symbol.iterator] === 'function') {
@@ -392,6 +394,13 @@ function byobReader(blob) {
   }
 }
 
+// reading holds each reader readChunks is reading from. Chromium collects
+// a Blob's stream that only its own pending read refers to, and that read
+// then never settles: a worker whose audit is awaiting it is unreachable,
+// and under load (or with gc() forced between reads) the audit stopped
+// there for ever (docs/performance.md, "A report that never came").
+const reading = new Set();
+
 // filled yields chunks of size bytes (the last shorter) read by the BYOB
 // reader r into one buffer, over and over: each chunk is valid until the
 // next is asked for. Reading the file a slice at a time instead makes an
@@ -400,6 +409,7 @@ function byobReader(blob) {
 async function* filled(r, size) {
   let buf = new ArrayBuffer(size);
   let done = false;
+  reading.add(r);
   try {
     while (!done) {
       let off = 0;
@@ -413,6 +423,7 @@ async function* filled(r, size) {
   } finally {
     if (!done) r.cancel().catch(() => {}); // the count pass may stop at the header
     r.releaseLock();
+    reading.delete(r);
   }
 }
 
