@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -139,6 +140,10 @@ type checker struct {
 	pbkdf2        *PBKDF2Cost
 	firstPassDone bool
 	pbkdf2Seen    pbkdf2Seen
+
+	// rate is what a unit of a scheme's work costs in the module, for an
+	// audit there; nil: natively (secondsPer).
+	rate func(credential.Scheme) float64
 }
 
 // batchSize is rows per unit of work: large enough to amortize channel
@@ -390,9 +395,11 @@ func (c *checker) firstPass(ctx context.Context, cr *export.Reader, t *pbkdf2Tal
 
 // estimate prints what the exhaustive search may cost before it starts.
 func (c *checker) estimate(records int) {
-	rate := c.core.Calibrate()
+	rate := 1 / c.secondsPer(credential.SHA)
 	minLen, maxLen, per := c.core.Recovery()
-	secs := per / rate / float64(c.cfg.Workers)
+	// A record is searched on one worker: the workers share the
+	// records, not a record's candidates.
+	secs := per / rate
 	lens := fmt.Sprintf("%d to %d digits", minLen, maxLen)
 	if records < 0 {
 		c.cfg.warnf("audit: --exhaustive: up to %.3g PINs (%s) per stored PIN record, about %s per record at %.3g unsalted SHA-1 verifications/s per worker on %d workers; salted and PBKDF2 records cost more",
@@ -400,7 +407,7 @@ func (c *checker) estimate(records int) {
 		return
 	}
 	c.cfg.warnf("audit: --exhaustive: %d stored PIN records × up to %.3g PINs (%s) each: up to %s at %.3g unsalted SHA-1 verifications/s per worker on %d workers; salted and PBKDF2 records cost more",
-		records, per, lens, duration(secs*float64(records)), rate, c.cfg.Workers)
+		records, per, lens, duration(secs*math.Ceil(float64(records)/float64(c.cfg.Workers))), rate, c.cfg.Workers)
 }
 
 func duration(secs float64) string {

@@ -3,8 +3,11 @@ package audit
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,9 +98,7 @@ func TestModuleAuditMatchesNative(t *testing.T) {
 			wrep, wsum := runAudit(t, wc, r.in(), "json")
 			sameReport(t, name, nrep, wrep)
 			sameSummary(t, name, nsum, wsum)
-			if nwarn.String() != wwarn.String() {
-				t.Errorf("%s: notes differ:\n%s\n%s", name, nwarn.String(), wwarn.String())
-			}
+			sameNotes(t, name, nwarn.String(), wwarn.String())
 			if wsum.Engine != "wasm" || nsum.Rows == 0 {
 				t.Errorf("%s: engine %q, %d rows", name, wsum.Engine, nsum.Rows)
 			}
@@ -224,5 +225,66 @@ func TestModuleAuditStopsWithinAChunk(t *testing.T) {
 				t.Fatal("the audit went on 30 s after its context was cancelled")
 			}
 		})
+	}
+}
+
+// The module measures what its own work costs (audit.rates), so that the
+// estimates of a wasm audit are made at the module's speed: they were
+// made natively, and the module's SHA-1 and PBKDF2 run 10 to 30 times
+// slower (docs/abi.md, "Audit").
+func TestModuleRates(t *testing.T) {
+	ctx := context.Background()
+	e, own, err := auditEngine(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if own {
+		defer e.Close()
+	}
+	d, err := engine.NewDedicated(ctx, e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	schemes := []credential.Scheme{credential.SHA, credential.PBKDF2SHA1, credential.PBKDF2SHA256, credential.PBKDF2SHA512}
+	req := make([]byte, len(schemes))
+	for i, s := range schemes {
+		req[i] = byte(s)
+	}
+	out, err := d.Call(ctx, "audit.rates", req)
+	if err != nil || len(out) != 8*len(schemes) {
+		t.Fatalf("audit.rates: %d bytes, %v; want %d", len(out), err, 8*len(schemes))
+	}
+	for i, s := range schemes {
+		v := math.Float64frombits(binary.LittleEndian.Uint64(out[8*i:]))
+		if !(v > 0 && v < 1) {
+			t.Errorf("%v: %g seconds a unit", s, v)
+		}
+	}
+	for _, tc := range []struct {
+		req  []byte
+		want string
+	}{
+		{nil, "want 1 to 8 schemes, got 0"},
+		{make([]byte, 9), "want 1 to 8 schemes, got 9"},
+		{[]byte{byte(credential.SHA), byte(credential.SSHA)}, "byte 1: scheme 2 is neither SHA (1) nor a PBKDF2 scheme (11 to 13)"},
+	} {
+		_, err := d.Call(ctx, "audit.rates", tc.req)
+		var ae *api.Error
+		if !errors.As(err, &ae) || ae.Code != api.ErrBadRequest || !strings.Contains(ae.Message, tc.want) {
+			t.Errorf("audit.rates %v: %v; want bad_request %q", tc.req, err, tc.want)
+		}
+	}
+
+	// A run asks once per scheme; if the module cannot answer (the run
+	// was interrupted), the native rate stands in.
+	m := &moduleRun{d: d}
+	if r := m.rate(ctx, credential.PBKDF2SHA256); r != m.rate(ctx, credential.PBKDF2SHA256) || r <= 0 {
+		t.Errorf("rate %g, then %g", r, m.rate(ctx, credential.PBKDF2SHA256))
+	}
+	done, cancel := context.WithCancel(ctx)
+	cancel()
+	if r := (&moduleRun{d: d}).rate(done, credential.SHA); r != nativeRate(credential.SHA) {
+		t.Errorf("interrupted: %g, want the native %g", r, nativeRate(credential.SHA))
 	}
 }

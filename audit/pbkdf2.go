@@ -98,7 +98,7 @@ func (c *checker) pbkdf2Estimate(t *pbkdf2Tally, input string) *PBKDF2Cost {
 	workers := min(c.cfg.Workers, runtime.GOMAXPROCS(0))
 	secs := 0.0
 	for s, w := range t.work {
-		secs += w * secondsPerIteration(s)
+		secs += w * c.secondsPer(s)
 	}
 	secs /= float64(workers)
 	cost := &PBKDF2Cost{Records: t.records, MinIterations: t.minIter, MaxIterations: t.maxIter,
@@ -148,32 +148,28 @@ func group(n int64) string {
 	return b.String()
 }
 
-// calibration holds the measured seconds per PBKDF2 iteration per scheme.
-var calibration sync.Map // credential.Scheme → float64
+// nativeRates holds what a unit of each scheme's work costs natively
+// (auditcore.Rate), measured once per process.
+var nativeRates sync.Map // credential.Scheme → float64
 
-// secondsPerIteration measures what one iteration of s costs here: a
-// record of calibrationIterations verified until calibrationTime passed.
-func secondsPerIteration(s credential.Scheme) float64 {
-	if v, ok := calibration.Load(s); ok {
+// nativeRate is auditcore.Rate, measured once.
+func nativeRate(s credential.Scheme) float64 {
+	if v, ok := nativeRates.Load(s); ok {
 		return v.(float64)
 	}
-	const calibrationIterations = 2000
-	const calibrationTime = 10 * time.Millisecond
-	per := 1e-6 // a pessimistic guess, if the measure fails
-	rec, err := credential.MakeIterations(s, "00000000", make([]byte, 16), calibrationIterations)
-	if err == nil {
-		if r, err := credential.Parse(rec); err == nil {
-			n := 0
-			start := time.Now()
-			for n < 3 || time.Since(start) < calibrationTime {
-				r.Verify("12345678")
-				n++
-			}
-			per = time.Since(start).Seconds() / float64(n*calibrationIterations)
-		}
+	r := auditcore.Rate(s)
+	nativeRates.Store(s, r)
+	return r
+}
+
+// secondsPer is what a unit of s's work (an unsalted SHA-1
+// verification, a PBKDF2 iteration) costs where this audit runs it:
+// natively, or in the module, which measures itself (audit.rates).
+func (c *checker) secondsPer(s credential.Scheme) float64 {
+	if c.rate != nil {
+		return c.rate(s)
 	}
-	calibration.Store(s, per)
-	return per
+	return nativeRate(s)
 }
 
 // pbkdf2Seen counts the PBKDF2 records of an audit read once (standard
@@ -208,7 +204,7 @@ func (p *pbkdf2Seen) addRecord(c *checker, line int, scheme credential.Scheme, i
 		}
 	}
 	p.once.Do(func() {
-		per := float64(cands) * float64(it) * secondsPerIteration(scheme)
+		per := float64(cands) * float64(it) * c.secondsPer(scheme)
 		if per >= pbkdf2WarnEach.Seconds() {
 			c.cfg.warnf("audit: PBKDF2 records (the first at line %d, %s iterations) cost about %s each on this machine (up to %d candidate verifications); the input is read once, so how many follow is not known",
 				line, group(it), approx(per), cands)

@@ -2,10 +2,12 @@ package audit
 
 import (
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"strings"
@@ -90,6 +92,8 @@ type moduleRun struct {
 	opts map[string]any
 	buf  []byte
 	keep []byte
+	// rates is what a unit of each scheme's work costs in the module.
+	rates map[credential.Scheme]float64
 }
 
 func (m *moduleRun) open(ctx context.Context, pass string) error {
@@ -176,12 +180,33 @@ func (m *moduleRun) call(ctx context.Context, chunk []byte) ([]byte, error) {
 	return items, err
 }
 
+// rate is what a unit of s's work costs in the module (audit.rates),
+// asked once per scheme: the estimates of what PBKDF2 records and the
+// exhaustive search cost are made at the speed the work will run at. If
+// the module cannot say (the run was interrupted), the native rate,
+// which is low.
+func (m *moduleRun) rate(ctx context.Context, s credential.Scheme) float64 {
+	if r, ok := m.rates[s]; ok {
+		return r
+	}
+	r := nativeRate(s)
+	if out, err := m.d.Call(ctx, "audit.rates", []byte{byte(s)}); err == nil && len(out) == 8 {
+		if v := math.Float64frombits(binary.LittleEndian.Uint64(out)); v > 0 && !math.IsInf(v, 0) {
+			r = v
+		}
+	}
+	if m.rates == nil {
+		m.rates = map[credential.Scheme]float64{}
+	}
+	m.rates[s] = r
+	return r
+}
+
 // runInModule is Run for an audit in the module.
 func runInModule(ctx context.Context, cfg Config, in Input, sink Sink, start time.Time) (*Summary, error) {
 	// One instance reads the file in order: one worker, which the
 	// estimates of what PBKDF2 records and the exhaustive search cost
-	// count with (at native speed per verification; the module's is some
-	// times slower).
+	// count with.
 	cfg.Workers = 1
 	// The module loads the documents itself (audit.open): the engine
 	// is not asked to, which would take an instance of each of its pools.
@@ -231,6 +256,7 @@ func runInModule(ctx context.Context, cfg Config, in Input, sink Sink, start tim
 	}
 	// c is the host's side of the run: the PBKDF2 tally and estimates.
 	c := &checker{cfg: &cfg, core: auditcore.New(auditcore.Config{Compiled: e.pol, Exhaustive: cfg.Exhaustive}), onePass: first == "once"}
+	c.rate = func(s credential.Scheme) float64 { return m.rate(ctx, s) }
 	var tally pbkdf2Tally
 	if err := m.open(ctx, first); err != nil {
 		return nil, loadError("audit", err)

@@ -276,6 +276,21 @@ export function approx(secs) {
   return goDuration(Math.round(ns / step) * step);
 }
 
+/** secs as Go's time.Duration rounded to the second ("0s", "9s", "6m4s"). */
+export function wholeSeconds(secs) {
+  return goDuration(Math.round(secs) * 1e9);
+}
+
+/** x as Go's %.3g writes it: "123", "0.5", "6.2e+06", "1e-05". */
+export function goG3(x) {
+  if (x === 0 || !Number.isFinite(x)) return String(x);
+  const [mant, e] = x.toExponential(2).split('e');
+  const exp = Number(e);
+  const trim = (t) => (t.includes('.') ? t.replace(/\.?0+$/, '') : t);
+  if (exp < -4 || exp >= 3) return `${trim(mant)}e${exp < 0 ? '-' : '+'}${String(Math.abs(exp)).padStart(2, '0')}`;
+  return trim(x.toFixed(2 - exp));
+}
+
 // goDuration is time.Duration's String for a whole number of milliseconds.
 function goDuration(ns) {
   if (ns === 0) return '0s';

@@ -11,7 +11,7 @@
 //   const { records, summary } = await audit(file, { onProgress: (p) => bar.value = p.fraction, signal });
 
 import { TollgateError, load, auditModuleURL } from './tollgate.js';
-import { newSummary, addRecord, JSONLinesReport, CSVReport, HTMLReport, scriptHash, approx, pbkdf2What, group } from './audit-report.js';
+import { newSummary, addRecord, JSONLinesReport, CSVReport, HTMLReport, scriptHash, approx, pbkdf2What, group, goG3, wholeSeconds } from './audit-report.js';
 
 export { summaryJSON, recordJSON, sorted, barChart, JSONLinesReport, CSVReport, HTMLReport, NO_COS, codes } from './audit-report.js';
 
@@ -251,35 +251,50 @@ function free(...arrays) {
 // --- PBKDF2 records: what they cost (audit/pbkdf2.go) ---
 
 const PBKDF2_WARN = 5; // seconds: the estimate from which a note says so
-const pbkdf2Hash = { 11: ['SHA-1', 160], 12: ['SHA-256', 256], 13: ['SHA-512', 512] };
-const calibration = new Map();
 
-// secondsPerIteration measures one PBKDF2 iteration of scheme on this
-// machine with WebCrypto (native code, as the Go host measures natively):
-// a 50 000-iteration derivation (long enough that the call's own cost
-// vanishes), repeated for 20 ms.
-async function secondsPerIteration(scheme) {
-  if (calibration.has(scheme)) return calibration.get(scheme);
-  let per = 1e-6;
-  try {
-    const [hash, bits] = pbkdf2Hash[scheme] ?? pbkdf2Hash[12];
-    const subtle = globalThis.crypto.subtle;
-    const key = await subtle.importKey('raw', new TextEncoder().encode('12345678'), 'PBKDF2', false, ['deriveBits']);
-    const params = { name: 'PBKDF2', hash, salt: new Uint8Array(16), iterations: 50000 };
-    let n = 0;
-    const t0 = performance.now();
-    while (n < 2 || performance.now() - t0 < 20) {
-      await subtle.deriveBits(params, key, bits);
-      n++;
-    }
-    per = (performance.now() - t0) / 1000 / (n * 50000);
-  } catch { /* keep the pessimistic guess */ }
-  calibration.set(scheme, per);
-  return per;
+// secondsPer is what a unit of scheme's work costs in tg's module
+// (audit.rates, auditcore.Rate): one verification of an unsalted SHA-1
+// record (SCHEME_SHA, the exhaustive search's unit) or one iteration of a
+// PBKDF2 scheme. The estimates are made at the speed the work runs at,
+// in the module: WebCrypto's native PBKDF2 is 10 to 30 times faster, and
+// made them that much low. Measured once per instance and scheme.
+const SCHEME_SHA = 1;
+const RATE_GUESS = 1e-6; // auditcore's pessimistic guess, if the module cannot say
+const rates = new WeakMap(); // tg → Map(scheme → seconds)
+function secondsPer(tg, scheme) {
+  let m = rates.get(tg);
+  if (!m) rates.set(tg, (m = new Map()));
+  if (!m.has(scheme)) {
+    let per = RATE_GUESS;
+    try {
+      const b = tg.callBytes('audit.rates', Uint8Array.of(scheme));
+      const v = b.length === 8 ? new DataView(b.buffer, b.byteOffset, 8).getFloat64(0, true) : 0;
+      if (v > 0 && Number.isFinite(v)) per = v;
+    } catch { /* keep the guess */ }
+    m.set(scheme, per);
+  }
+  return m.get(scheme);
+}
+
+// exhaustiveNote is the Go host's note (checker.estimate) on what the
+// exhaustive search will cost, given before it starts: search is the
+// header's "exhaustive", records the stored PIN records (-1: the input is
+// read once, so not known), per an unsalted SHA-1 verification's cost. A
+// record is searched on the one worker.
+function exhaustiveNote(search, records, per) {
+  const rate = 1 / per;
+  const secs = search.candidates * per;
+  const lens = `${search.min_length} to ${search.max_length} digits`;
+  const at = `${goG3(rate)} unsalted SHA-1 verifications/s per worker on 1 workers; salted and PBKDF2 records cost more`;
+  if (records < 0) {
+    return `audit: --exhaustive: up to ${goG3(search.candidates)} PINs (${lens}) per stored PIN record, about ${wholeSeconds(secs)} per record at ${at}`;
+  }
+  return `audit: --exhaustive: ${records} stored PIN records × up to ${goG3(search.candidates)} PINs (${lens}) each: up to ${wholeSeconds(secs * records)} at ${at}`;
 }
 
 class PBKDF2Tally {
-  constructor() { this.records = 0; this.min = 0; this.max = 0; this.verifications = 0; this.work = new Map(); this.first = null; }
+  // per(scheme) is secondsPer in the audit's instance.
+  constructor(per) { this.per = per; this.records = 0; this.min = 0; this.max = 0; this.verifications = 0; this.work = new Map(); this.first = null; }
   add(scheme, iterations, candidates, line) {
     if (this.records === 0 || iterations < this.min) this.min = iterations;
     this.max = Math.max(this.max, iterations);
@@ -290,10 +305,10 @@ class PBKDF2Tally {
   }
   // The first pass's estimate (pbkdf2Estimate), on one worker: one
   // module instance reads the file.
-  async estimate(input, note) {
+  estimate(input, note) {
     if (this.records === 0) return undefined;
     let secs = 0;
-    for (const [scheme, w] of this.work) secs += w * await secondsPerIteration(scheme);
+    for (const [scheme, w] of this.work) secs += w * this.per(scheme);
     const cost = { records: this.records, min_iterations: this.min, max_iterations: this.max, verifications: this.verifications, estimated_seconds: secs, workers: 1 };
     if (secs >= PBKDF2_WARN) {
       note(`audit: ${input}: ${pbkdf2What(cost)}: about ${approx(secs)} on 1 workers (${approx(secs / this.records)} a record: up to ${group(this.verifications)} candidate verifications in all); the rest of the audit costs microseconds a row`);
@@ -301,10 +316,10 @@ class PBKDF2Tally {
     return cost;
   }
   // An input read once: counted as the records come (pbkdf2Seen.cost).
-  async seen(note) {
+  seen(note) {
     if (this.records === 0) return undefined;
     const f = this.first;
-    const per = f.candidates * f.iterations * await secondsPerIteration(f.scheme);
+    const per = f.candidates * f.iterations * this.per(f.scheme);
     if (per >= PBKDF2_WARN / 100) {
       note(`audit: PBKDF2 records (the first at line ${f.line}, ${group(f.iterations)} iterations) cost about ${approx(per)} each on this machine (up to ${f.candidates} candidate verifications); the input is read once, so how many follow is not known`);
     }
@@ -620,9 +635,13 @@ export async function auditWith(tg, input, options = {}) {
     if (info.unknown_columns?.length) summary.unknown_columns = info.unknown_columns;
     const n = columnsNote(name, info.ignored_columns ?? [], info.unknown_columns ?? []);
     if (n) note(n);
+    if (!twoPass && hasPINHash(info)) note(exhaustiveNote(info.exhaustive, -1, secondsPer(tg, SCHEME_SHA)));
   };
+  // The exhaustive search's estimate is given when there are stored PIN
+  // records to search (the header has "exhaustive" only when asked).
+  const hasPINHash = (info) => info?.exhaustive !== undefined && (info.fields ?? []).includes('pin_hash');
   // The PBKDF2 records' cost: tallied in the first pass, seen in a single one.
-  const tally = new PBKDF2Tally();
+  const tally = new PBKDF2Tally((scheme) => secondsPer(tg, scheme));
   let opened = false;
   try {
     // The first pass: digests and PBKDF2 records only; it stops at the
@@ -636,7 +655,9 @@ export async function auditWith(tg, input, options = {}) {
       const on = {
         record() { throw bad('a record in the count pass'); },
         digest: (f, lo, hi) => counter.add(f, lo, hi),
-        pbkdf2: (line, field, scheme, iterations, candidates) => tally.add(scheme, iterations, candidates, line),
+        // A PIN record's count includes the exhaustive search (tallyPBKDF2).
+        pbkdf2: (line, field, scheme, iterations, candidates) => tally.add(scheme, iterations,
+          candidates + (field === digestFields.pinHash ? header?.exhaustive?.candidates ?? 0 : 0), line),
         header: (line, info) => { onHeader(info); if (info.count_pass === false) again = true; },
         note,
         end() {},
@@ -656,7 +677,8 @@ export async function auditWith(tg, input, options = {}) {
     openAudit(twoPass ? 'check' : 'once');
     opened = true;
     if (counted) {
-      summary.pbkdf2 = await tally.estimate(name, note);
+      if (hasPINHash(header)) note(exhaustiveNote(header.exhaustive, counter.hashRecords, secondsPer(tg, SCHEME_SHA)));
+      summary.pbkdf2 = tally.estimate(name, note);
       for (const b of counter.shared()) call('audit.shared', b);
       summary.distinct_pins = counter.distinct;
       summary.shared_pins = counter.pins;
@@ -714,7 +736,7 @@ export async function auditWith(tg, input, options = {}) {
     summary.shared_pins = end.shared_pins ?? 0;
     summary.shared_pin_records = end.shared_pin_records ?? 0;
   }
-  summary.pbkdf2 ??= await tally.seen(note);
+  summary.pbkdf2 ??= tally.seen(note);
   if (summary.pbkdf2 === undefined) delete summary.pbkdf2;
   if (end.skipped_checks?.length) summary.skipped_checks = end.skipped_checks;
   summary.encoding = end.encoding;

@@ -4,10 +4,12 @@ package main
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	_ "unsafe" // go:linkname
 
 	"github.com/tollgate/tollgate/api"
+	"github.com/tollgate/tollgate/core/credential"
 	"github.com/tollgate/tollgate/internal/auditcore"
 )
 
@@ -75,6 +77,8 @@ func auditCall(op string, req, out []byte) ([]byte, error) {
 			audit = nil
 		}
 		return out, err
+	case "audit.rates":
+		return auditRates(req, out)
 	case "audit.close":
 		if audit != nil {
 			audit.Close()
@@ -83,6 +87,30 @@ func auditCall(op string, req, out []byte) ([]byte, error) {
 		return out, nil
 	}
 	return out, &api.Error{Code: api.ErrUnknownOp, Message: "unknown operation " + op}
+}
+
+// maxRates bounds one audit.rates request: each scheme is measured for
+// about 10 ms.
+const maxRates = 8
+
+// auditRates answers audit.rates: for each byte of req, a
+// credential.Scheme, what its unit of work costs in this module
+// (auditcore.Rate), as a little-endian float64 of seconds.
+func auditRates(req, out []byte) ([]byte, error) {
+	if len(req) == 0 || len(req) > maxRates {
+		return out, &api.Error{Code: api.ErrBadRequest, Message: "audit.rates: want 1 to " + strconv.Itoa(maxRates) + " schemes, got " + strconv.Itoa(len(req))}
+	}
+	for i, b := range req {
+		r := auditcore.Rate(credential.Scheme(b))
+		if r == 0 {
+			return out, &api.Error{Code: api.ErrBadRequest, Message: "audit.rates: byte " + strconv.Itoa(i) + ": scheme " + strconv.Itoa(int(b)) + " is neither SHA (1) nor a PBKDF2 scheme (11 to 13)"}
+		}
+		u := math.Float64bits(r)
+		for k := range 8 {
+			out = append(out, byte(u>>(8*k)))
+		}
+	}
+	return out, nil
 }
 
 // setMemoryLimit is runtime/debug.SetMemoryLimit without runtime/debug

@@ -193,9 +193,6 @@ func (c *Core) Recovery() (minLen, maxLen int, size float64) {
 	return c.recover.minLen, c.recover.maxLen, c.recover.searchSize()
 }
 
-// Calibrate measures unsalted SHA-1 verifications per second here.
-func (c *Core) Calibrate() float64 { return c.recover.calibrate() }
-
 // PBKDF2Candidates is how many candidates a PBKDF2 record of field gets
 // in row fields (a well-formed row): the row's own and the head of the
 // fixed list.

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 	"unsafe"
 
 	"github.com/tollgate/tollgate/core"
@@ -63,11 +62,7 @@ type recScratch struct {
 
 func newRecoverer(p *core.Policy, fips, exhaustive bool, interrupt func() bool) *recoverer {
 	r := &recoverer{fips: fips, exhaustive: exhaustive, interrupt: interrupt, seed: maphash.MakeSeed(), dicts: map[dictKey]map[uint64]int32{}}
-	r.minLen, r.maxLen = 4, 8
-	if p != nil {
-		r.minLen = max(p.PIN.MinLength, 1)
-		r.maxLen = min(max(p.PIN.MaxLength, r.minLen), 8)
-	}
+	r.minLen, r.maxLen = searchLengths(p)
 	r.pinList = pinList()
 	r.pwList = strings.Fields(commonPasswordCandidates)
 	return r
@@ -259,12 +254,25 @@ func (rc *recoverer) search(ctx context.Context, r *credential.Record, s *recScr
 }
 
 // searchSize is how many PINs an exhaustive search tries at most.
-func (rc *recoverer) searchSize() float64 {
+func (rc *recoverer) searchSize() float64 { return searchSize(rc.minLen, rc.maxLen) }
+
+// searchLengths are the PIN lengths an exhaustive search under p tries:
+// the policy's, up to 8 digits.
+func searchLengths(p *core.Policy) (minLen, maxLen int) {
+	if p == nil {
+		return 4, 8
+	}
+	minLen = max(p.PIN.MinLength, 1)
+	return minLen, min(max(p.PIN.MaxLength, minLen), 8)
+}
+
+// searchSize is how many PINs of minLen..maxLen digits there are.
+func searchSize(minLen, maxLen int) float64 {
 	n := 0.0
 	p := 1.0
-	for i := 1; i <= rc.maxLen; i++ {
+	for i := 1; i <= maxLen; i++ {
 		p *= 10
-		if i >= rc.minLen {
+		if i >= minLen {
 			n += p
 		}
 	}
@@ -389,22 +397,3 @@ const commonPasswordCandidates = "password Password Password1 Password123 P@ssw0
 	"cisco123 Cisco@123 admin Admin123 letmein qwerty qwerty123 12345678 123456789 " +
 	"iloveyou Summer2024 Winter2024 Spring2025 Summer2025 Autumn2025 Winter2025 " +
 	"voicemail Voicemail1 unity Unity123 default Default1 Aa123456 Abc12345"
-
-// calibrate measures unsalted SHA-1 verifications per second on this
-// machine, for the exhaustive search's estimate.
-func (rc *recoverer) calibrate() float64 {
-	rec, err := credential.Make(credential.SHA, "00000000", nil)
-	if err != nil {
-		return 1e6
-	}
-	r, err := credential.Parse(rec)
-	if err != nil {
-		return 1e6
-	}
-	const n = 20000
-	t := time.Now()
-	for range n {
-		r.Verify("12345678")
-	}
-	return n / max(time.Since(t).Seconds(), 1e-9)
-}

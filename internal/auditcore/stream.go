@@ -365,6 +365,18 @@ func (s *Stream) read() error {
 	}
 	h = append(h, `],"count_pass":`...)
 	h = strconv.AppendBool(h, NeedsFirstPass(lay))
+	if s.opt.Exhaustive {
+		// What the search tries, for the host's estimates (the policy
+		// may be one the host never compiled: the JS host's).
+		minLen, maxLen := searchLengths(s.pol)
+		h = append(h, `,"exhaustive":{"min_length":`...)
+		h = strconv.AppendInt(h, int64(minLen), 10)
+		h = append(h, `,"max_length":`...)
+		h = strconv.AppendInt(h, int64(maxLen), 10)
+		h = append(h, `,"candidates":`...)
+		h = strconv.AppendInt(h, int64(searchSize(minLen, maxLen)), 10)
+		h = append(h, '}')
+	}
 	h = append(h, `,"fields":[`...)
 	for i, f := range lay.Fields() {
 		if i > 0 {

@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
+import { createHash, pbkdf2Sync } from 'node:crypto';
 import { chmodSync, closeSync, createReadStream, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -130,6 +131,44 @@ test('the summary names a policy document as the CLI does: by its name, or the p
   const bad = spawnSync(process.execPath, [bin, '--policy', users, sample], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
   assert.equal(bad.stderr, `tollgate-audit: --policy ${users}: malformed JSON (want a JSON document)\n`);
+});
+
+// --exhaustive in JS as on the CLI. The JS host gave no note of what the
+// search will cost (the CLI does), and its summary left the search out of
+// a PBKDF2 PIN record's verifications (31 where the CLI counts 10 031).
+// The estimates are made at the module's speed (audit.rates): the notes'
+// figures are the machine's, so only their form is compared.
+test('--exhaustive: the CLI\'s records, summary and notes, the search counted in a PBKDF2 record\'s verifications', { skip }, async () => {
+  const policy = { pin: { min_length: 4, max_length: 4 } };
+  const policyFile = join(dir, 'p4.json');
+  writeFileSync(policyFile, JSON.stringify(policy));
+  const sha = (pin) => '{SHA}' + createHash('sha1').update(pin).digest('base64');
+  const ab64 = (b) => b.toString('base64').replace(/=+$/, '').replaceAll('+', '.');
+  const salt = Buffer.from('0123456789abcdef');
+  const pbkdf2 = `{PBKDF2-SHA256}1$${ab64(salt)}$${ab64(pbkdf2Sync('98765', salt, 1, 32, 'sha256'))}`;
+  const file = join(dir, 'exhaustive.csv');
+  writeFileSync(file, `Alias,PinHash\nann,${sha('7391')}\nbob,${sha('58213')}\ncy,${pbkdf2}\n`);
+  const notes = [];
+  const got = await audit(await fileInput(file), { tollgate: tg, policy, exhaustive: true, onNote: (t) => notes.push(t) });
+  const out = join(dir, 'exhaustive.jsonl');
+  const sum = join(dir, 'exhaustive-summary.json');
+  const r = spawnSync(cli, ['audit', '--engine', 'wasm', '--exhaustive', '--policy', policyFile, '--format', 'json', '-o', out, '--summary', sum, file], { encoding: 'utf8' });
+  assert.equal(r.status, 1, r.stderr);
+  assert.equal(got.records.map((x) => recordJSON(x)).join(''), readFileSync(out, 'utf8'));
+  assert.match(readFileSync(out, 'utf8'), /recovered_pin/, 'the search found ann\'s PIN');
+  const want = JSON.parse(readFileSync(sum, 'utf8'));
+  assert.equal(got.summary.pbkdf2.verifications, want.pbkdf2.verifications);
+  assert.ok(want.pbkdf2.verifications > 10000, `the CLI counts the search: ${want.pbkdf2.verifications}`);
+  const cmp = (s) => { const c = comparable(s); delete c.input; return c; };
+  assert.deepEqual(cmp(got.summary), cmp(want));
+  const form = /^audit: --exhaustive: 3 stored PIN records × up to 1e\+04 PINs \(4 to 4 digits\) each: up to \d[0-9hms]* at \d(\.\d+)?e\+\d\d unsalted SHA-1 verifications\/s per worker on 1 workers; salted and PBKDF2 records cost more$/;
+  assert.equal(notes.filter((t) => form.test(t)).length, 1, `JS notes: ${notes.join('\n')}`);
+  assert.equal(r.stderr.split('\n').filter((t) => form.test(t)).length, 1, `CLI notes: ${r.stderr}`);
+  // Read once, the note is per record, given at the header.
+  const once = [];
+  await audit(createReadStream(file), { tollgate: tg, policy, exhaustive: true, records: false, onNote: (t) => once.push(t) });
+  const perRecord = /^audit: --exhaustive: up to 1e\+04 PINs \(4 to 4 digits\) per stored PIN record, about \d[0-9hms]* per record at \d(\.\d+)?e\+\d\d unsalted SHA-1 verifications\/s per worker on 1 workers; salted and PBKDF2 records cost more$/;
+  assert.equal(once.filter((t) => perRecord.test(t)).length, 1, `JS notes read once: ${once.join('\n')}`);
 });
 
 test('recordFilter and recordLimit pass on only the first rows with findings; the summary counts every row', { skip }, async () => {
