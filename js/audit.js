@@ -362,12 +362,16 @@ function columnsNote(name, ignored = [], unknown = []) {
 export async function* readChunks(input, size = DEFAULT_CHUNK, reuse = false) {
   if (input == null) throw new TypeError('audit: no input (want a File, Blob, ReadableStream, Node stream or bytes)');
   if (typeof Blob !== 'undefined' && input instanceof Blob) {
-    if (reuse) {
-      const r = byobReader(input);
-      if (r) { yield* filled(r, size); return; }
-    }
-    for (let off = 0; off < input.size; off += size) {
-      yield new Uint8Array(await input.slice(off, Math.min(input.size, off + size)).arrayBuffer());
+    try {
+      if (reuse) {
+        const r = byobReader(input);
+        if (r) { yield* filled(r, size); return; }
+      }
+      for (let off = 0; off < input.size; off += size) {
+        yield new Uint8Array(await input.slice(off, Math.min(input.size, off + size)).arrayBuffer());
+      }
+    } catch (e) {
+      throw unreadable(input, e);
     }
     return;
   }
@@ -397,6 +401,15 @@ export async function* readChunks(input, size = DEFAULT_CHUNK, reuse = false) {
     return;
   }
   throw new TypeError('audit: cannot read this input (want a File, Blob, ReadableStream, Node stream or bytes)');
+}
+
+// unreadable is the error of a Blob whose read failed. A File is read
+// from its disk as the audit goes, and Chromium says only "network error"
+// (NotReadableError for a slice) when it changed or went away after it
+// was picked, which on a page that sends nothing misleads.
+function unreadable(blob, e) {
+  const name = typeof blob.name === 'string' && blob.name ? `${blob.name}: ` : '';
+  return new TollgateError('unreadable', `${name}the file can no longer be read: it changed, moved or was deleted since it was picked; pick it again (the browser said: ${e?.message ?? String(e)})`);
 }
 
 // byobReader is a reader of blob's bytes into buffers of our own, or null

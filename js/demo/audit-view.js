@@ -6,7 +6,7 @@
 // connection but to its own origin, and the tests record every request.
 //
 // Hooks the browser tests rely on: #audit-file, #audit-drop, #audit-cancel,
-// #audit-progress, #audit-status, #audit-tiles, #audit-charts, #audit-table
+// #audit-progress, #audit-status, #audit-notes (li per note), #audit-tiles, #audit-charts, #audit-table
 // (one tr per finding, data-line/data-code/data-cos), #audit-f-code,
 // #audit-f-cos, #audit-f-q, #audit-dl-{html,csv,json}; window.__audit:
 // {state: idle|running|done|error|cancelled, summary, error, rowsPerSecond,
@@ -42,6 +42,11 @@ function compact(r) {
 
 let ctl = null;
 let kept = [];
+// named are the classes of service the summary counts by name; it folds
+// the others, past its first 1 000, into OTHER_COS (addRecord), and the
+// filter's OTHER_COS means them.
+let named = new Set();
+const OTHER_COS = '(other)';
 let keptAll = true;
 let urls = [];
 
@@ -97,10 +102,10 @@ function renderTable() {
   let matched = 0;
   for (const r of kept) {
     const rcos = r.cos || NO_COS;
-    if (cos && rcos !== cos) continue;
+    if (cos && (named.has(rcos) ? rcos : OTHER_COS) !== cos) continue;
     for (const f of r.findings) {
       if (code && f.code !== code) continue;
-      if (q && !(`${r.line}`.includes(q) || r.alias.toLowerCase().includes(q) || f.message.toLowerCase().includes(q) || f.code.includes(q))) continue;
+      if (q && !(`${r.line}`.includes(q) || r.alias.toLowerCase().includes(q) || rcos.toLowerCase().includes(q) || f.message.toLowerCase().includes(q) || f.code.includes(q))) continue;
       matched++;
       if (rows.length < SHOW) {
         rows.push(el('tr', { 'data-line': r.line, 'data-code': f.code, 'data-cos': rcos },
@@ -142,7 +147,7 @@ function report(f) {
   if (!lastRun) return Promise.reject(new Error('no audit has finished'));
   if (!EXT[f]) return Promise.reject(new Error(`no report ${f}`));
   const run = lastRun;
-  made[f] ??= audit(run.file, { ...run.options, records: false, reports: [f] }).then((res) => {
+  made[f] ??= audit(run.file, { ...run.options, records: false, reports: [f], signal: run.reports.signal }).then((res) => {
     if (run !== lastRun) throw new Error('another file was audited meanwhile');
     const a = $(`audit-dl-${f}`);
     const u = URL.createObjectURL(res.reports[f]);
@@ -154,26 +159,47 @@ function report(f) {
   return made[f];
 }
 
+// download makes report f on its link's first click. A report still
+// being made when another file is audited is stopped and dropped: the
+// status is the new audit's.
 async function download(ev, f) {
   const a = ev.currentTarget;
   if (a.href.startsWith('blob:')) return; // made: the browser downloads it
   ev.preventDefault();
   if (a.getAttribute('aria-busy') === 'true' || !lastRun) return;
+  const run = lastRun;
   a.setAttribute('aria-busy', 'true');
   const status = $('audit-status');
   const was = status.textContent;
-  status.textContent = `Making the ${a.textContent} report (another read of ${lastRun.file.name}, in this page)…`;
+  status.textContent = `Making the ${a.textContent} report (another read of ${run.file.name}, in this page)…`;
   try {
     await report(f);
+    if (run !== lastRun) return;
     status.textContent = was;
     a.click();
   } catch (e) {
+    if (run !== lastRun) return;
     status.classList.add('error');
-    status.textContent = `The ${a.textContent} report could not be made: ${e.message}`;
+    status.textContent = `The ${a.textContent} report could not be made: ${errorText(e)}`;
   } finally {
-    a.removeAttribute('aria-busy');
+    if (run === lastRun) a.removeAttribute('aria-busy');
   }
 }
+
+// errorText is an error for the page: a module error's own text, without
+// the code the API puts before it.
+const errorText = (e) => e?.detail || e?.message || String(e);
+
+// showNote adds one of the audit's notes (the CLI's stderr: columns it
+// ignores, an encoding it guessed, classes of service the tables lack,
+// what PBKDF2 records will cost) under the progress bar.
+function showNote(text) {
+  const list = $('audit-notes');
+  if (list.childElementCount >= MAX_NOTES) return;
+  list.append(el('li', {}, list.childElementCount === MAX_NOTES - 1 ? 'more notes: see the reports' : text));
+  list.hidden = false;
+}
+const MAX_NOTES = 50;
 
 async function run(file) {
   if (ctl) ctl.abort();
@@ -182,7 +208,10 @@ async function run(file) {
   kept = [];
   keptAll = true;
   interned = new Map();
+  lastRun?.reports.abort(); // its reports, if any are being made
   lastRun = null;
+  $('audit-notes').replaceChildren();
+  $('audit-notes').hidden = true;
   resetDownloads(file.name.replace(/\.[^.]*$/, ''));
   Object.assign(state, { state: 'running', summary: null, error: null, rowsPerSecond: 0, progress: [], name: file.name, size: file.size });
   $('audit-results').hidden = true;
@@ -203,12 +232,14 @@ async function run(file) {
       recordFilter: 'findings',
       recordLimit: TABLE_ROWS + 1,
       signal: mine.signal,
+      onNote: (text) => { if (mine === ctl) showNote(text); },
       onProgress: (p) => {
         state.progress.push(p);
         if (p.fraction >= 0) bar.value = p.fraction;
         const secs = (performance.now() - t0) / 1000;
-        const pass = p.pass === 'count' ? 'counting shared PINs' : 'checking';
-        status.textContent = `${pass}: ${fmt(p.rows)} rows · ${p.fraction >= 0 ? Math.floor(p.fraction * 100) + ' %' : fmt(p.bytes) + ' bytes'} · ${secs.toFixed(1)} s`;
+        // The first pass counts digests, not rows: only the check pass has a row count.
+        const pass = p.pass === 'count' ? 'counting shared PINs' : `checking: ${fmt(p.rows)} rows`;
+        status.textContent = `${pass} · ${p.fraction >= 0 ? Math.floor(p.fraction * 100) + ' %' : fmt(p.bytes) + ' bytes'} · ${secs.toFixed(1)} s`;
       },
       onRecords: (rs) => {
         for (const r of rs) {
@@ -230,8 +261,10 @@ async function run(file) {
     charts(sum);
     options($('audit-f-code'), sorted(sum.by_code));
     options($('audit-f-cos'), sorted(sum.by_cos));
+    named = new Set(Object.keys(sum.users_by_cos));
+    named.delete(OTHER_COS);
     $('audit-f-q').value = '';
-    lastRun = { file, options: opts };
+    lastRun = { file, options: opts, reports: new AbortController() };
     $('audit-results').hidden = false;
     renderTable();
     Object.assign(state, { state: 'done', summary: sum, notes: res.notes, seconds: secs });
@@ -244,8 +277,8 @@ async function run(file) {
       return;
     }
     status.classList.add('error');
-    status.textContent = `The audit could not run: ${e.message}`;
-    Object.assign(state, { state: 'error', error: e.message });
+    status.textContent = `The audit could not run: ${errorText(e)}`;
+    Object.assign(state, { state: 'error', error: errorText(e) });
   }
 }
 

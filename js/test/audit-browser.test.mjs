@@ -15,7 +15,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../demo/serve.mjs';
@@ -154,6 +154,11 @@ test('the sample export, dropped on the page, gives the CLI\'s records and summa
   assert.match(await page.locator('#audit-tiles').textContent(), /300\s*rows/);
   const shown = await page.locator('#audit-table tbody tr').count();
   assert.ok(shown > 0);
+  // The notes the CLI prints on stderr are on the page: they say what
+  // the audit did not check (the page showed none).
+  const notes = await page.evaluate(() => window.__audit.notes);
+  assert.ok(notes.some((n) => n.includes('is not in the restriction tables')), notes.join('\n'));
+  assert.deepEqual(await page.locator('#audit-notes li').allTextContents(), notes);
 });
 
 // The NIST profile checks passwords against the breached-password list,
@@ -258,6 +263,70 @@ test('Cancel stops a running audit', { skip }, async () => {
   await page.waitForFunction(() => window.__audit.state !== 'running');
   assert.equal(await page.evaluate(() => window.__audit.state), 'cancelled');
   assert.equal(await page.locator('#audit-status').textContent(), 'Cancelled.');
+});
+
+// dropFile drops a File of text named name on the page.
+function dropFile(name, text) {
+  return page.evaluate(([name, text]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([text], name, { type: 'text/csv' }));
+    document.getElementById('audit-drop').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, [name, text]);
+}
+
+// A report still being made when another file is audited was left to
+// run in its worker, and its "another file was audited meanwhile" then
+// put an error over the new audit's status.
+test('a report being made when another file is audited is stopped, and leaves the new audit\'s status alone', { skip }, async () => {
+  await dropFile('first.csv', readFileSync(sample, 'utf8'));
+  await finished();
+  const stale = page.evaluate(() => window.__audit.report('html').then(() => 'made', (e) => e.name));
+  await dropFile('second.csv', readFileSync(sample, 'utf8'));
+  assert.equal(await stale, 'AbortError', 'the old report was stopped');
+  await finished();
+  const st = await page.evaluate(() => { const s = document.getElementById('audit-status'); return { text: s.textContent, error: s.classList.contains('error') }; });
+  assert.match(st.text, /^Done: 300 rows/);
+  assert.equal(st.error, false);
+});
+
+// The summary counts the first 1 000 classes of service by name and the
+// rest as "(other)" (as the CLI's does); the filter offered "(other)",
+// which matched no row, and the folded classes could not be found.
+test('the class-of-service filter\'s "(other)" shows the rows of the classes the summary folds', { skip }, async () => {
+  const rows = ['Alias,PIN,COS'];
+  for (let i = 0; i < 1003; i++) rows.push(`u${i},1111,cos${String(i).padStart(4, '0')}`);
+  await dropFile('many-cos.csv', rows.join('\n') + '\n');
+  await finished();
+  assert.equal(await page.evaluate(() => window.__audit.summary.users_by_cos['(other)']), 3);
+  await page.selectOption('#audit-f-cos', '(other)');
+  const cos = await page.$$eval('#audit-table tbody tr', (rs) => [...new Set(rs.map((r) => r.dataset.cos))]);
+  assert.deepEqual(cos, ['cos1000', 'cos1001', 'cos1002']);
+  await page.selectOption('#audit-f-cos', '');
+  await page.fill('#audit-f-q', 'cos1002');
+  assert.deepEqual(await page.$$eval('#audit-table tbody tr', (rs) => [...new Set(rs.map((r) => r.dataset.cos))]), ['cos1002']);
+  await page.fill('#audit-f-q', '');
+});
+
+// The file input is invisible over the drop zone: the zone shows its focus.
+test('the drop zone shows keyboard focus', { skip }, async () => {
+  const outline = () => page.$eval('#audit-drop', (d) => getComputedStyle(d).outlineStyle);
+  await page.evaluate(() => document.activeElement?.blur());
+  assert.equal(await outline(), 'none');
+  await page.focus('#audit-file');
+  assert.notEqual(await outline(), 'none');
+  await page.evaluate(() => document.activeElement?.blur());
+});
+
+// A picked file is read from its disk as the audit goes; changed after
+// it was picked, Chromium's read fails with "network error".
+test('a picked file changed on disk gives an error that says so', { skip }, async () => {
+  const f = join(dir, 'changing.csv');
+  writeFileSync(f, readFileSync(sample));
+  await page.setInputFiles('#audit-file', f);
+  await finished();
+  appendFileSync(f, 'late,Late,User,29999,,739146,,,,Executives,,,,,,\r\n');
+  const msg = await page.evaluate(() => window.__audit.report('csv').then(() => 'made', (e) => e.detail ?? e.message));
+  assert.match(msg, /^changing\.csv: the file can no longer be read: it changed, moved or was deleted since it was picked; pick it again/);
 });
 
 test('the page made no request beyond its own files, and no error', { skip }, () => {
