@@ -8,6 +8,7 @@ import { audit, fileInput, JSONLinesReport, CSVReport, HTMLReport, summaryJSON }
 import { scriptHash } from '../audit-report.js';
 import { readFile, stat } from 'node:fs/promises';
 import { createOut, describe, fdStat } from './outfile.mjs';
+import { docError } from './docpos.mjs';
 
 const usage = `Usage: tollgate-audit [flags] FILE.csv|-
 
@@ -48,7 +49,9 @@ function parseDoc(text, what) {
   }
 }
 
-async function docOrName(v, flag) {
+// docOrName is a --policy or --tables value: an inline document, a file's
+// (whose text docs keeps, for the position of an error in it), or a name.
+async function docOrName(v, flag, docs) {
   if (v.trim().startsWith('{')) return parseDoc(v, flag);
   let text;
   try {
@@ -58,7 +61,9 @@ async function docOrName(v, flag) {
     if (e.code === 'EISDIR') throw new Error(`${flag} ${v}: a directory, not a regular file`);
     throw new Error(`${flag}: ${describe(e)}`);
   }
-  return parseDoc(text, `${flag} ${v}`);
+  const doc = parseDoc(text, `${flag} ${v}`);
+  docs.push({ flag, name: v, text });
+  return doc;
 }
 
 // statOf is a file the command reads, to keep the outputs off it.
@@ -100,6 +105,7 @@ async function main(argv) {
   }
   const path = positionals[0];
   const outs = [];
+  const docs = []; // the --policy and --tables files read
   try {
     let input;
     try {
@@ -127,9 +133,10 @@ async function main(argv) {
       opts = { script, scriptHash: await scriptHash(script) };
     }
     const w = new Writer(report.write, opts);
-    const policy = await docOrName(v.policy, '--policy');
+    const policy = await docOrName(v.policy, '--policy', docs);
+    const tables = await docOrName(v.tables, '--tables', docs);
     const { summary } = await audit(input, {
-      name: input.name, policy, tables: await docOrName(v.tables, '--tables'),
+      name: input.name, policy, tables,
       // A document is named by what it compiles to, as the CLI names it.
       policyName: typeof policy === 'string' ? policy : undefined, tablesName: v.tables,
       encoding: v.encoding, fips: v.fips, exhaustive: v.exhaustive, records: false,
@@ -144,7 +151,8 @@ async function main(argv) {
     return summary.findings > 0 ? 1 : 0;
   } catch (e) {
     for (const o of outs) await o.abort();
-    process.stderr.write(`tollgate-audit: ${describe(e)}\n`);
+    const doc = docs.find((d) => (d.flag === '--policy' ? e?.code === 'invalid_policy' : e?.code === 'invalid_tables'));
+    process.stderr.write(`tollgate-audit: ${docError(doc, e) ?? describe(e)}\n`);
     return 2;
   }
 }

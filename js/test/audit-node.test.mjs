@@ -171,6 +171,29 @@ test('--exhaustive: the CLI\'s records, summary and notes, the search counted in
   assert.equal(once.filter((t) => perRecord.test(t)).length, 1, `JS notes read once: ${once.join('\n')}`);
 });
 
+// An error in a --policy or --tables file says the file, line and column,
+// as the CLI's does (the bin named neither the file nor the line).
+test('tollgate-audit: an error in a --policy or --tables file gives the CLI\'s file, line and column', { skip }, () => {
+  const files = {
+    'row.json': '{"tables": [\n  {"name": "first", "rows": [{"pattern": "9*", "blocked": true}, {"pattern": "*"}]},\n  {"name": "second", "rows": [\n    {"pattern": "9011*", "blocked": true},\n    {"pattern": "91x*", "blocked": true},\n    {"pattern": "*"}]}]}',
+    'field.json': '{"tables": [{"name": "t", "rows": [\n  {"pattern": "*", "blockd": true}]}]}',
+    'escaped.json': '{"tables": [{"name": "t", "rows": [{"pattern": "\\u0039x*"}, {"pattern": "*"}]}]}',
+    'named.json': '{"tables": [{"name": "Zürich \\"out\\"", "rows": [\n {"pattern": "*"},\n {"pattern": "9[", "blocked": true}]}]}',
+    'policy.json': '{"extends": "cucm",\n "pin": {"min_length": 99}}',
+  };
+  for (const [name, text] of Object.entries(files)) {
+    const f = join(dir, name);
+    writeFileSync(f, text);
+    const flag = name === 'policy.json' ? '--policy' : '--tables';
+    const go = spawnSync(cli, ['audit', '--engine', 'wasm', flag, f, sample], { encoding: 'utf8' });
+    const js = spawnSync(process.execPath, [bin, flag, f, sample], { encoding: 'utf8' });
+    assert.equal(go.status, 2, go.stderr);
+    assert.equal(js.status, 2, js.stderr);
+    assert.match(go.stderr, new RegExp(`^tollgate audit: ${flag} ${f}: line \\d+, column \\d+: `), name);
+    assert.equal(js.stderr.replace(/^tollgate-audit: /, ''), go.stderr.replace(/^tollgate audit: /, ''), name);
+  }
+});
+
 test('recordFilter and recordLimit pass on only the first rows with findings; the summary counts every row', { skip }, async () => {
   const got = [];
   const { records, summary } = await audit(readFileSync(sample), { tollgate: tg, name: sample, recordFilter: 'findings', recordLimit: 5, onRecords: (rs) => got.push(...rs) });

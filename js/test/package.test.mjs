@@ -23,7 +23,7 @@ const pkg = JSON.parse(readFileSync(join(jsDir, 'package.json'), 'utf8'));
 // What the tarball must hold, and nothing else.
 const expectedFiles = [
   'LICENSE', 'NOTICE', 'README.md', 'package.json',
-  'abi.d.ts', 'abi.js', 'audit.d.ts', 'audit.js', 'audit-report.js', 'audit-worker.js', 'bin/outfile.mjs', 'bin/tollgate-audit.mjs', 'data.js', 'destinations.tgd', 'htmlreport.js', 'index.d.ts', 'messages.en.json', 'messages.fr.json',
+  'abi.d.ts', 'abi.js', 'audit.d.ts', 'audit.js', 'audit-report.js', 'audit-worker.js', 'bin/docpos.mjs', 'bin/outfile.mjs', 'bin/tollgate-audit.mjs', 'data.js', 'destinations.tgd', 'htmlreport.js', 'index.d.ts', 'messages.en.json', 'messages.fr.json',
   'passwords.tgd', 'regex.js', 'regex.wasm', 'tollgate-audit.wasm', 'tollgate.js', 'tollgate.wasm', 'wasi.d.ts', 'wasi.js',
 ];
 // The files npm pack copies into the package (js/internal/pack.mjs) and their originals.
