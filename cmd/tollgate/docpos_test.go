@@ -52,6 +52,7 @@ func TestDocumentErrorsSayWhere(t *testing.T) {
 			{[]string{"dial", "--tables", badRow, "9123"}, rowWant},
 			{[]string{"lint", "--tables", badRow}, rowWant},
 			{[]string{"serve", "--tables", badRow, "--listen", "127.0.0.1:0"}, rowWant},
+			{[]string{"serve", "--tables", badRow, "--users", users, "--listen", "127.0.0.1:0"}, rowWant},
 			{[]string{"audit", "--tables", badField, users}, fieldWant},
 			{[]string{"dial", "--tables", badField, "9123"}, fieldWant},
 			{[]string{"dial", "--tables", escaped, "9123"}, escWant},

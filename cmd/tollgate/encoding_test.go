@@ -207,7 +207,7 @@ func TestServeUsersWindows1252(t *testing.T) {
 	}
 	defer eng.Close()
 	for _, enc := range []string{"auto", "windows-1252"} {
-		dir, err := usersDirectory(cp1252CSV, "", enc, kamailioTables, tables)
+		dir, err := usersDirectory(cp1252CSV, "", enc, tables)
 		if err != nil {
 			t.Fatalf("%s: %v", enc, err)
 		}

@@ -192,9 +192,12 @@ func runServe(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return fail("--encoding: %v", err)
 	}
 	if *users != "" {
-		dir, err := usersDirectory(*users, *defaultCOS, string(usersEnc), *tables, tablesDoc)
+		dir, err := usersDirectory(*users, *defaultCOS, string(usersEnc), tablesDoc)
 		var bt *badTablesError
 		if errors.As(err, &bt) {
+			if tablesFile != nil {
+				return fail("%s", tablesFile.tablesError(bt.err))
+			}
 			return fail("--tables %s: %v", *tables, err)
 		}
 		if err != nil {

@@ -13,12 +13,12 @@ import (
 // usersDirectory loads serve's --users file and checks, against the
 // service's default tables, that every class of service it (or
 // --default-cos) names exists: a typo would otherwise surface as a 400 on
-// a caller's first call. tablesArg and tablesDoc are --tables and its
-// document (nil: the built-in default set); enc is the file's --encoding.
+// a caller's first call. tablesDoc is --tables' document (nil: the
+// built-in default set); enc is the file's --encoding.
 //
 // The tables are parsed first, and a failure there is a *badTablesError:
 // serve reports it against --tables, as it does without --users.
-func usersDirectory(path, defaultCOS, enc, tablesArg string, tablesDoc []byte) (*directory.Directory, error) {
+func usersDirectory(path, defaultCOS, enc string, tablesDoc []byte) (*directory.Directory, error) {
 	var set *dialplan.Set
 	var name string
 	var err error
@@ -32,7 +32,8 @@ func usersDirectory(path, defaultCOS, enc, tablesArg string, tablesDoc []byte) (
 		// as the engine that serves it has (tollgate.Data).
 		var dest *destination.Table
 		if dest, err = tollgate.Destinations(); err == nil {
-			set, err = dialplan.LoadOptions(tablesArg, tablesDoc, dialplan.Options{Destinations: dest})
+			// No path: serve's error names the file, with the line.
+			set, err = dialplan.LoadOptions("", tablesDoc, dialplan.Options{Destinations: dest})
 		}
 	}
 	if err != nil {

@@ -65,7 +65,7 @@ func TestServeUsersDial(t *testing.T) {
 			}
 			defer eng.Close()
 			for _, def := range []string{"", "Lobby"} {
-				dir, err := usersDirectory(kamailioUsers, def, "", kamailioTables, tables)
+				dir, err := usersDirectory(kamailioUsers, def, "", tables)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -133,7 +133,7 @@ func TestServeUsersRegion(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := usersDirectory(kamailioUsers, "", "", path, tables)
+	dir, err := usersDirectory(kamailioUsers, "", "", tables)
 	if err != nil {
 		t.Fatalf("usersDirectory with a region: %v", err)
 	}
