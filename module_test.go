@@ -32,8 +32,10 @@ func TestModuleSizeBudget(t *testing.T) {
 // AuditSizeCeiling bounds wasm/tollgate-audit.wasm, the main module plus the
 // audit's operations, which do not fit in SizeBudget (docs/abi.md, "Audit").
 // Only the audit view and wasm audits load it; the ceiling makes its growth
-// a decision rather than an accident.
-const AuditSizeCeiling = 1_150_000
+// a decision rather than an accident: it was 1 150 000 until the module
+// measured its own speed for the audit's estimates (audit.rates, 4.3 KB:
+// estimates made at the native rate were 10 to 30 times low on wasm).
+const AuditSizeCeiling = 1_160_000
 
 func TestAuditModuleSizeCeiling(t *testing.T) {
 	size, tool := gzipSize(t, auditModule)
